@@ -1,0 +1,1 @@
+"""Trained models shipped with lhl-mining (the starter model) and their metadata."""

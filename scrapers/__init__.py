@@ -1,0 +1,1 @@
+"""Portal adapters: one module per publishing platform behind one interface."""

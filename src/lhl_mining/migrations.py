@@ -1,0 +1,202 @@
+"""Schema of the lhl-mining store, created and upgraded by versioned migrations.
+
+Each migration runs once, in order, inside a transaction (sqlite-utils'
+`Migrations`, recorded in `_sqlite_migrations`).  Never edit an applied
+migration: add a new one.  The tables are documented in docs/schema.md.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+MIGRATION_SET = "lhl_mining"
+
+migrations = Migrations(MIGRATION_SET)
+
+
+def _run(db: Database, statements: str) -> None:
+    """Execute `;`-separated DDL one statement at a time (executescript would commit)."""
+    for statement in statements.split(";\n"):
+        if statement.strip():
+            db.execute(statement)
+
+
+@migrations(name="0001_initial")
+def initial_schema(db: Database) -> None:
+    _run(
+        db,
+        """
+CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE kommuner (
+    knr TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    name_alt TEXT,
+    county TEXT NOT NULL,
+    county_nr TEXT NOT NULL,
+    knr_2020 TEXT,
+    county_2020 TEXT,
+    website TEXT,
+    meetings_platform TEXT,
+    meetings_url TEXT,
+    platform_key TEXT,
+    evidence TEXT,
+    checked_date TEXT
+);
+CREATE INDEX idx_kommuner_county ON kommuner(county_nr);
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    command TEXT NOT NULL,
+    parameters TEXT NOT NULL DEFAULT '{}',
+    versions TEXT NOT NULL DEFAULT '{}',
+    counts TEXT NOT NULL DEFAULT '{}',
+    started_at TEXT NOT NULL,
+    ended_at TEXT,
+    outcome TEXT NOT NULL DEFAULT 'running'
+        CHECK (outcome IN ('running', 'ok', 'failed', 'interrupted')),
+    error TEXT
+);
+CREATE TABLE sources (
+    id INTEGER PRIMARY KEY,
+    knr TEXT NOT NULL REFERENCES kommuner(knr),
+    platform TEXT NOT NULL,
+    role TEXT NOT NULL DEFAULT 'meetings',
+    base_url TEXT NOT NULL DEFAULT '',
+    platform_key TEXT NOT NULL DEFAULT '',
+    origin TEXT NOT NULL CHECK (origin IN ('registry', 'discovered', 'override')),
+    evidence TEXT,
+    checked_date TEXT,
+    found_at TEXT NOT NULL,
+    active INTEGER NOT NULL DEFAULT 1,
+    UNIQUE (knr, platform, base_url, platform_key)
+);
+CREATE TABLE documents (
+    id INTEGER PRIMARY KEY,
+    knr TEXT REFERENCES kommuner(knr),
+    source_id INTEGER REFERENCES sources(id),
+    platform TEXT NOT NULL,
+    url TEXT NOT NULL UNIQUE,
+    platform_ids TEXT NOT NULL DEFAULT '{}',
+    moetemappe_id TEXT,
+    moetesak_id TEXT,
+    saksmappe_id TEXT,
+    journalpost_id TEXT,
+    dokument_id TEXT,
+    saksnr TEXT,
+    title TEXT,
+    doc_type TEXT,
+    doc_type_evidence TEXT,
+    utvalg TEXT,
+    meeting_date TEXT,
+    doc_date TEXT,
+    saksbehandler TEXT,
+    mime_type TEXT,
+    size_bytes INTEGER,
+    n_pages INTEGER,
+    sha256 TEXT,
+    corpus_path TEXT,
+    etag TEXT,
+    last_modified TEXT,
+    fetched_at TEXT,
+    extractor TEXT,
+    extracted_at TEXT,
+    status TEXT NOT NULL DEFAULT 'discovered'
+        CHECK (status IN ('discovered', 'downloaded', 'extracted', 'needs_ocr',
+                          'duplicate', 'failed', 'skipped')),
+    error TEXT,
+    duplicate_of INTEGER REFERENCES documents(id),
+    run_id INTEGER REFERENCES runs(id),
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX idx_documents_knr ON documents(knr);
+CREATE INDEX idx_documents_status ON documents(status);
+CREATE INDEX idx_documents_sha256 ON documents(sha256);
+CREATE TABLE document_texts (
+    document_id INTEGER PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+    text TEXT NOT NULL,
+    text_sha256 TEXT NOT NULL
+);
+CREATE TABLE pages (
+    id INTEGER PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    page_no INTEGER NOT NULL,
+    char_start INTEGER NOT NULL,
+    char_end INTEGER NOT NULL,
+    has_text_layer INTEGER NOT NULL DEFAULT 1,
+    image_regions INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (document_id, page_no)
+);
+CREATE TABLE sections (
+    id INTEGER PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    kind TEXT NOT NULL DEFAULT 'sak',
+    saksnr TEXT,
+    title TEXT,
+    char_start INTEGER NOT NULL,
+    char_end INTEGER NOT NULL,
+    UNIQUE (document_id, seq)
+);
+CREATE TABLE passages (
+    id INTEGER PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    section_id INTEGER REFERENCES sections(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    char_start INTEGER NOT NULL,
+    char_end INTEGER NOT NULL,
+    page_no INTEGER,
+    heading TEXT,
+    text TEXT NOT NULL,
+    text_sha1 TEXT NOT NULL,
+    n_words INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    UNIQUE (document_id, seq)
+);
+CREATE TABLE suggestions (
+    id INTEGER PRIMARY KEY,
+    passage_id INTEGER NOT NULL REFERENCES passages(id) ON DELETE CASCADE,
+    code TEXT NOT NULL,
+    score REAL NOT NULL,
+    selected INTEGER NOT NULL DEFAULT 0,
+    evidence TEXT NOT NULL DEFAULT '[]',
+    source TEXT NOT NULL,
+    codebook_version TEXT NOT NULL,
+    pipeline TEXT,
+    run_id INTEGER REFERENCES runs(id),
+    current INTEGER NOT NULL DEFAULT 1,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX idx_suggestions_passage ON suggestions(passage_id, current);
+CREATE INDEX idx_suggestions_code ON suggestions(code, current, selected);
+CREATE TABLE assignments (
+    id INTEGER PRIMARY KEY,
+    passage_id INTEGER NOT NULL REFERENCES passages(id) ON DELETE CASCADE,
+    coder TEXT NOT NULL,
+    kind TEXT NOT NULL DEFAULT 'double' CHECK (kind IN ('single', 'double')),
+    assigned_at TEXT NOT NULL,
+    run_id INTEGER REFERENCES runs(id),
+    UNIQUE (passage_id, coder)
+);
+CREATE TABLE codings (
+    id INTEGER PRIMARY KEY,
+    passage_id INTEGER NOT NULL REFERENCES passages(id) ON DELETE CASCADE,
+    coder TEXT NOT NULL,
+    coded_at TEXT NOT NULL,
+    action TEXT NOT NULL
+        CHECK (action IN ('code', 'accept', 'not_relevant', 'skip', 'undo', 'adjudicate')),
+    reform INTEGER,
+    areas TEXT,
+    framing TEXT CHECK (framing IS NULL OR framing IN ('samfunn', 'sektor', 'begge', 'ingen')),
+    memo TEXT,
+    answered_run_id INTEGER REFERENCES runs(id),
+    answered_source TEXT,
+    undoes_id INTEGER REFERENCES codings(id),
+    blind INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX idx_codings_passage ON codings(passage_id, coder);
+CREATE INDEX idx_codings_coder ON codings(coder, coded_at)
+""",
+    )
