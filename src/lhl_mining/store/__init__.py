@@ -22,8 +22,8 @@ from typing import Any
 
 import sqlite_utils
 
-from . import __version__, registry
-from .errors import (
+from .. import __version__, registry
+from ..errors import (
     DatabaseCorrupt,
     DatabaseLocked,
     DatabaseMissing,
@@ -31,7 +31,7 @@ from .errors import (
     DatabaseTooNew,
     DatabaseUnreadable,
 )
-from .migrations import migrations
+from ..migrations import migrations
 
 DEFAULT_DB = "lhl.db"
 SQLITE_HEADER = b"SQLite format 3\x00"

@@ -1,0 +1,1 @@
+"""Exports (REFI-QDA, spreadsheets, kommune summary) and the HTML report."""

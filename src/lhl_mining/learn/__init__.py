@@ -1,0 +1,1 @@
+"""Learning from coders: features, training, evaluation and inter-coder reliability."""

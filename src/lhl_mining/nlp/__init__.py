@@ -1,0 +1,1 @@
+"""Norwegian NLP: pipeline loader, lemmatizer, codebook compiler and the passage labeller."""
