@@ -1,0 +1,127 @@
+"""The passage-labelling interface shared by the codebook rules and trained models.
+
+A `Labeller` turns passage texts into `PassageLabel`s: the reform flag, the
+focus areas, the framing, a score per code and the evidence behind each code.
+`RuleLabeller` (codebook rules, `lhl_mining.nlp.rules`) implements it; a trained
+classifier (`lhl_mining.learn`) implements it too and can combine its scores
+with the rules'.  `lhl classify` and `lhl tag` only ever talk to this
+interface, so every suggestion can name the labeller (`provenance`), the
+codebook version and the spaCy pipeline that produced it.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+AREAS: tuple[str, ...] = ("aldersvennlig", "aktivitet", "mat", "helsehjelp", "sammenheng")
+"""The five innsatsområder, in the order labels list them."""
+
+FRAMINGS: tuple[str, ...] = ("samfunn", "sektor", "begge", "ingen")
+
+REFORM_CODES: tuple[str, ...] = ("reform", "reform.successor")
+AREA_CODES: tuple[str, ...] = tuple(f"area.{area}" for area in AREAS)
+FRAMING_CODES: tuple[str, ...] = ("framing.samfunn", "framing.sektor")
+PASSAGE_CODES: tuple[str, ...] = REFORM_CODES + AREA_CODES + FRAMING_CODES
+"""Every code a passage can carry; `scores` has one entry per code."""
+
+
+@dataclass
+class PassageLabel:
+    """What a labeller says about one passage.
+
+    `scores` holds a value in [0, 1] for every code in `PASSAGE_CODES`
+    (`reform`, `reform.successor`, `area.<x>`, `framing.samfunn`,
+    `framing.sektor`).  `evidence` lists the hits behind the labels: dicts with
+    `code`, `term`, `rule_id`, `start`, `end` (character offsets into the
+    passage text); model labellers may add other keys such as `model`.
+    """
+
+    reform: bool
+    areas: list[str]
+    framing: str
+    scores: dict[str, float] = field(default_factory=dict)
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        unknown = [a for a in self.areas if a not in AREAS]
+        if unknown:
+            raise ValueError(f"unknown area(s) {unknown}; expected a subset of {AREAS}")
+        if self.framing not in FRAMINGS:
+            raise ValueError(f"unknown framing {self.framing!r}; expected one of {FRAMINGS}")
+        self.areas = [a for a in AREAS if a in self.areas]
+
+    @property
+    def successor(self) -> bool:
+        """True when the passage names the successor reform (Bo trygt hjemme)."""
+        return self.scores.get("reform.successor", 0.0) >= 0.5
+
+    def selected_codes(self) -> set[str]:
+        """The codes this label asserts (what `lhl tag` stores as `selected`)."""
+        codes = {f"area.{a}" for a in self.areas}
+        if self.reform:
+            codes.add("reform")
+        if self.successor:
+            codes.add("reform.successor")
+        if self.framing in ("samfunn", "begge"):
+            codes.add("framing.samfunn")
+        if self.framing in ("sektor", "begge"):
+            codes.add("framing.sektor")
+        return codes
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON shape `lhl classify` writes (without the id)."""
+        return {
+            "reform": self.reform,
+            "areas": list(self.areas),
+            "framing": self.framing,
+            "scores": {code: round(float(value), 4) for code, value in self.scores.items()},
+            "evidence": list(self.evidence),
+        }
+
+
+def framing_from_flags(samfunn: bool, sektor: bool) -> str:
+    """Combine the two frame decisions into one framing label."""
+    if samfunn and sektor:
+        return "begge"
+    if samfunn:
+        return "samfunn"
+    if sektor:
+        return "sektor"
+    return "ingen"
+
+
+class Labeller(abc.ABC):
+    """Something that labels passages; see the module docstring.
+
+    Subclasses set `name` and `version` (together the `provenance` string
+    stored as `suggestions.source`), `codebook_version` (the codebook the
+    labels refer to) and `pipeline` (``"<spaCy pipeline name>@<version>"``, or
+    ``""`` when no spaCy pipeline is involved).
+    """
+
+    name: str = ""
+    version: str = ""
+    codebook_version: str = ""
+    pipeline: str = ""
+
+    @property
+    def provenance(self) -> str:
+        return f"{self.name}@{self.version}"
+
+    @abc.abstractmethod
+    def label(self, texts: Sequence[str]) -> list[PassageLabel]:
+        """Label each text; the result has one `PassageLabel` per text, in order."""
+
+    def label_stream(self, texts: Iterable[str], batch_size: int = 256) -> Iterable[PassageLabel]:
+        """Label a long stream of texts in batches (used by `lhl classify`)."""
+        batch: list[str] = []
+        for text in texts:
+            batch.append(text)
+            if len(batch) >= batch_size:
+                yield from self.label(batch)
+                batch = []
+        if batch:
+            yield from self.label(batch)
