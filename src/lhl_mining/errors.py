@@ -50,3 +50,107 @@ class DatabaseTooNew(LhlError):
 
 class DatabaseReadOnly(LhlError):
     code = "E015"
+
+
+# --- learning, evaluation and reliability (E500–E599) -------------------------
+
+
+class GoldFileInvalid(LhlError):
+    """A gold JSONL file that cannot be read: missing, bad JSON, missing keys, unknown labels."""
+
+    code = "E501"
+
+
+class TooFewCoded(LhlError):
+    """Not enough coded passages to train or evaluate."""
+
+    code = "E502"
+
+
+class SingleClass(LhlError):
+    """Every code has only one class among the coded passages: nothing to learn."""
+
+    code = "E503"
+
+
+class ModelNotFound(LhlError):
+    code = "E504"
+
+
+class ModelIncompatible(LhlError):
+    """A model file written by another model format or scikit-learn version."""
+
+    code = "E505"
+
+
+class ModelExists(LhlError):
+    code = "E506"
+
+
+class NoOverlap(LhlError):
+    """Reliability needs passages decided by at least two coders."""
+
+    code = "E507"
+
+
+class UnknownCoder(LhlError):
+    code = "E508"
+
+
+# ---------------------------------------------------------------- ingest (E200–E299)
+class IngestError(LhlError):
+    """A document that cannot be ingested; stored as status `failed` with this message."""
+
+    code = "E200"
+
+
+class UnsupportedFormat(IngestError):
+    code = "E201"
+
+
+class EncryptedDocument(IngestError):
+    code = "E202"
+
+
+class CorruptDocument(IngestError):
+    code = "E203"
+
+
+class DocumentTooLarge(IngestError):
+    code = "E204"
+
+
+class TooManyPages(IngestError):
+    code = "E205"
+
+
+class ZipBomb(IngestError):
+    code = "E206"
+
+
+class UndecodableText(IngestError):
+    code = "E207"
+
+
+class EmptyDocument(IngestError):
+    code = "E208"
+
+
+class OcrUnavailable(IngestError):
+    code = "E209"
+
+
+class OcrFailed(IngestError):
+    code = "E210"
+
+
+class IngestPathMissing(UsageError):
+    code = "E211"
+
+
+class UnreadableFile(IngestError):
+    code = "E212"
+
+
+class ChangedAfterCoding(IngestError):
+    code = "E213"
