@@ -154,3 +154,94 @@ class UnreadableFile(IngestError):
 
 class ChangedAfterCoding(IngestError):
     code = "E213"
+
+
+# ---------------------------------------------------------------- review (E400–E499)
+class ReviewError(LhlError):
+    """A request to the review app that was refused; nothing was written.  `http_status` is what the app answers."""
+
+    code = "E400"
+    http_status = 400
+
+
+class MalformedDecision(ReviewError):
+    """A form field is missing or has a value the codebook does not know."""
+
+    code = "E401"
+
+
+class UnknownPassage(ReviewError):
+    code = "E402"
+    http_status = 404
+
+
+class StaleSuggestion(ReviewError):
+    """The passage was re-tagged after the screen showed its machine suggestion."""
+
+    code = "E403"
+    http_status = 409
+
+
+class DecisionConflict(ReviewError):
+    """The coder's decision changed after the screen was drawn (second tab, double key press)."""
+
+    code = "E404"
+    http_status = 409
+
+
+class NothingToUndo(ReviewError):
+    code = "E405"
+    http_status = 409
+
+
+class WrongToken(ReviewError):
+    code = "E406"
+    http_status = 403
+
+
+class ForeignOrigin(ReviewError):
+    """A write from a page the review app did not serve (cross-site request)."""
+
+    code = "E407"
+    http_status = 403
+
+
+class ReviewUsageError(UsageError):
+    """Bad options for `lhl review` / `lhl review assign` (exit code 2)."""
+
+    code = "E420"
+
+
+class PortInUse(LhlError):
+    code = "E421"
+
+
+# --- export and report (E600–E699) ---------------------------------------------------
+
+
+class NothingToExport(LhlError):
+    """The database holds nothing the chosen export can be built from."""
+
+    code = "E600"
+
+
+class OutputExists(LhlError):
+    code = "E601"
+
+
+class OutputNotWritable(LhlError):
+    code = "E602"
+
+
+class CodesMissingFromCodebook(LhlError):
+    code = "E603"
+
+
+class ExportOptionError(UsageError):
+    """A format, level or coding choice that does not fit together (exit code 2)."""
+
+    code = "E604"
+
+
+class CodebookUnreadable(LhlError):
+    code = "E605"

@@ -200,3 +200,55 @@ CREATE INDEX idx_codings_passage ON codings(passage_id, coder);
 CREATE INDEX idx_codings_coder ON codings(coder, coded_at)
 """,
     )
+
+
+@migrations(name="0006_scrape")
+def scrape_bookkeeping(db: Database) -> None:
+    """Cached portal listings (validators + body) and the per-kommune coverage of every scrape run."""
+    _run(
+        db,
+        """
+CREATE TABLE http_cache (
+    url TEXT PRIMARY KEY,
+    status INTEGER NOT NULL,
+    content_type TEXT,
+    etag TEXT,
+    last_modified TEXT,
+    body BLOB,
+    fetched_at TEXT NOT NULL
+);
+CREATE TABLE scrape_coverage (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    knr TEXT NOT NULL REFERENCES kommuner(knr),
+    source_id INTEGER REFERENCES sources(id),
+    platform TEXT,
+    status TEXT NOT NULL CHECK (status IN ('ok', 'partial', 'gap', 'failed', 'planned')),
+    since INTEGER,
+    until INTEGER,
+    meetings_seen INTEGER NOT NULL DEFAULT 0,
+    documents_found INTEGER NOT NULL DEFAULT 0,
+    downloaded INTEGER NOT NULL DEFAULT 0,
+    unchanged INTEGER NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0,
+    confirmed INTEGER NOT NULL DEFAULT 0,
+    gaps TEXT NOT NULL DEFAULT '[]',
+    created_at TEXT NOT NULL
+);
+CREATE INDEX idx_scrape_coverage_knr ON scrape_coverage(knr, run_id)
+""",
+    )
+
+
+@migrations(name="0007_review_indexes")
+def review_indexes(db: Database) -> None:
+    """Indexes the review app needs to stay fast with 100k passages: undo lookups, a coder's latest rows, assignments per coder."""
+    _run(
+        db,
+        """
+CREATE INDEX IF NOT EXISTS idx_codings_undoes ON codings(undoes_id);
+CREATE INDEX IF NOT EXISTS idx_codings_coder_id ON codings(coder, id);
+CREATE INDEX IF NOT EXISTS idx_codings_action ON codings(action, passage_id);
+CREATE INDEX IF NOT EXISTS idx_assignments_coder ON assignments(coder, kind)
+""",
+    )
