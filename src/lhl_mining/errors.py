@@ -245,3 +245,28 @@ class ExportOptionError(UsageError):
 
 class CodebookUnreadable(LhlError):
     code = "E605"
+
+
+# ---------------------------------------------------------------- nlp and codebook (E100–E199)
+class PipelineNotFound(LhlError):
+    """A named spaCy pipeline is not installed (or a folder is not a pipeline)."""
+
+    code = "E100"
+
+
+class CodebookInvalid(LhlError):
+    """The codebook YAML does not parse or does not follow the schema; the message names the line."""
+
+    code = "E101"
+
+
+class ClassifyInputInvalid(LhlError):
+    """`lhl classify --strict` met a line that is not a JSON object with a string `id` and `text`."""
+
+    code = "E102"
+
+
+class ClassifyIOError(LhlError):
+    """An input or output file of `lhl classify` cannot be read or written."""
+
+    code = "E103"

@@ -1,0 +1,152 @@
+"""Model files: `<name>.joblib` (the fitted classifiers) beside `<name>.json` (what and how it learned).
+
+The JSON is read first and checked (model format, scikit-learn version), so an
+incompatible file is refused with a clear message before anything is
+unpickled.  Models are looked for in the user's models folder (``--models-dir``,
+``LHL_MODELS``, default ``./models``) and in the models shipped with the
+package (the starter model); the newest by training time wins unless one is
+named.  Only load model files you trust: joblib files run code when loaded.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import joblib
+import sklearn
+
+from ..errors import ModelExists, ModelIncompatible, ModelNotFound, UsageError
+from .model import Blend, PassageModel
+
+MODEL_FORMAT = 1
+"""Bumped whenever the saved objects change shape; older files must be retrained."""
+
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
+
+
+@dataclass
+class TrainedModel:
+    """A fitted `PassageModel`, its blend with the rules and its metadata."""
+
+    name: str
+    model: PassageModel
+    blend: Blend
+    meta: dict[str, Any]
+
+
+def default_models_dir() -> Path:
+    return Path(os.environ.get("LHL_MODELS") or "models")
+
+
+def bundled_models_dir() -> Path:
+    return Path(str(importlib.resources.files("lhl_mining.models")))
+
+
+def _sklearn_series(version: str) -> str:
+    return ".".join(version.split(".")[:2])
+
+
+def check_name(name: str) -> str:
+    if not NAME_RE.match(name):
+        raise UsageError(
+            f"Model name {name!r} is not usable: use letters, digits, '.', '_' or '-' (at most 80), starting with a letter or digit."
+        )
+    return name
+
+
+def save_model(trained: TrainedModel, models_dir: Path) -> Path:
+    """Write both files atomically; an existing model of the same name is never overwritten."""
+    models_dir.mkdir(parents=True, exist_ok=True)
+    target = models_dir / f"{trained.name}.joblib"
+    meta_path = models_dir / f"{trained.name}.json"
+    if target.exists() or meta_path.exists():
+        raise ModelExists(f"A model named {trained.name!r} already exists in {models_dir}; choose another --name.")
+    tmp = models_dir / f".{trained.name}.joblib.tmp"
+    joblib.dump({"format": MODEL_FORMAT, "model": trained.model, "blend": trained.blend.as_dict()}, tmp, compress=3)
+    trained.meta["file_bytes"] = tmp.stat().st_size
+    tmp_meta = models_dir / f".{trained.name}.json.tmp"
+    tmp_meta.write_text(json.dumps(trained.meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, target)
+    os.replace(tmp_meta, meta_path)
+    return target
+
+
+def read_meta(meta_path: Path) -> dict[str, Any]:
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ModelIncompatible(f"Cannot read model metadata {meta_path}: {exc}.") from None
+    if not isinstance(meta, dict) or "name" not in meta:
+        raise ModelIncompatible(f"{meta_path} is not lhl-mining model metadata.")
+    return meta
+
+
+def check_compatible(meta: dict[str, Any], meta_path: Path) -> None:
+    """Refuse models of another format or scikit-learn series, saying how to fix it."""
+    if meta.get("format") != MODEL_FORMAT:
+        raise ModelIncompatible(
+            f"Model {meta.get('name')!r} ({meta_path}) has model format {meta.get('format')!r}; this lhl-mining reads "
+            f"format {MODEL_FORMAT}. Retrain it with `lhl train` (the old file was left as it is)."
+        )
+    trained_with = str(meta.get("sklearn_version", "?"))
+    if _sklearn_series(trained_with) != _sklearn_series(sklearn.__version__):
+        raise ModelIncompatible(
+            f"Model {meta.get('name')!r} ({meta_path}) was trained with scikit-learn {trained_with}, but "
+            f"{sklearn.__version__} is installed. Retrain it with `lhl train`, or install scikit-learn "
+            f"{_sklearn_series(trained_with)}.x (the old file was left as it is)."
+        )
+
+
+def list_models(models_dir: Path | None = None) -> list[dict[str, Any]]:
+    """Metadata of every model found (user folder first, then the shipped ones), with its path."""
+    seen: set[Path] = set()
+    found: list[dict[str, Any]] = []
+    for folder in (models_dir or default_models_dir(), bundled_models_dir()):
+        if not folder.is_dir() or folder.resolve() in seen:
+            continue
+        seen.add(folder.resolve())
+        for meta_path in sorted(folder.glob("*.json")):
+            if not (meta_path.with_suffix(".joblib")).exists():
+                continue
+            try:
+                meta = read_meta(meta_path)
+            except ModelIncompatible:
+                continue
+            found.append({**meta, "path": str(meta_path.with_suffix(".joblib"))})
+    return found
+
+
+def find_model(name: str | None = None, models_dir: Path | None = None) -> Path:
+    """The joblib path of the named model, or of the newest one."""
+    models = list_models(models_dir)
+    if name is not None:
+        for meta in models:
+            if meta["name"] == name:
+                return Path(meta["path"])
+        known = ", ".join(sorted(m["name"] for m in models)) or "none"
+        raise ModelNotFound(f"No model named {name!r} (known: {known}). Train one with `lhl train --name {name}`.")
+    if not models:
+        raise ModelNotFound("No trained model found. Train one with `lhl train`, or reinstall lhl-mining for the starter model.")
+    return Path(max(models, key=lambda m: m.get("created_at", ""))["path"])
+
+
+def load_model(path: Path) -> TrainedModel:
+    """Load a model file after checking its metadata; incompatible files are refused, never changed."""
+    meta_path = path.with_suffix(".json")
+    if not path.exists() or not meta_path.exists():
+        raise ModelNotFound(f"Model file {path} or its metadata {meta_path.name} is missing.")
+    meta = read_meta(meta_path)
+    check_compatible(meta, meta_path)
+    try:
+        payload = joblib.load(path)
+    except Exception as exc:  # a damaged or foreign pickle: say so instead of a traceback
+        raise ModelIncompatible(f"Cannot load model {path}: {exc}. Retrain it with `lhl train`.") from None
+    if not isinstance(payload, dict) or payload.get("format") != MODEL_FORMAT:
+        raise ModelIncompatible(f"{path} is not an lhl-mining model of format {MODEL_FORMAT}. Retrain it with `lhl train`.")
+    return TrainedModel(meta["name"], payload["model"], Blend.from_dict(payload["blend"]), meta)

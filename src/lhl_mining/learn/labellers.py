@@ -1,0 +1,88 @@
+"""Labellers backed by a trained model: the model alone, and the model combined with the codebook rules.
+
+Both implement `lhl_mining.nlp.labeller.Labeller`, so `lhl classify`, `lhl tag`
+and `lhl evaluate` treat them like the rules.  The combined labeller is what
+`lhl tag` uses when a model exists: scores blended per code as chosen at
+training time, and every rule hit kept in `evidence` so coders still see why a
+term was highlighted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..nlp.labeller import Labeller, PassageLabel
+from .files import TrainedModel, find_model, load_model
+from .model import Blend, Prepared, blended_scores, labels_from_scores
+
+
+class ModelLabeller(Labeller):
+    """Labels from the trained model's probabilities alone (rules feed it features, not decisions)."""
+
+    name = "model"
+
+    def __init__(self, trained: TrainedModel, rules: Labeller | None = None):
+        if trained.model.featurizer.use_rules and rules is None:
+            raise ValueError(f"model {trained.name!r} was trained with codebook-hit features; pass the rule labeller")
+        self.trained = trained
+        self.rules = rules if trained.model.featurizer.use_rules else None
+        self.version = trained.name
+        self.codebook_version = trained.meta.get("codebook_version") or (rules.codebook_version if rules else "")
+        self.pipeline = rules.pipeline if rules is not None else ""
+
+    def _blend(self) -> Blend:
+        return Blend.model_only()
+
+    def label(self, texts: Sequence[str]) -> list[PassageLabel]:
+        if not texts:
+            return []
+        prepared = Prepared.from_texts(texts, self.rules)
+        probs = self.trained.model.probabilities(prepared)
+        blend = self._blend()
+        scores, framing = blended_scores(probs, prepared.rule_labels if self._uses_rule_decisions() else None,
+                                         blend, len(prepared.texts))
+        return labels_from_scores(scores, framing, blend, prepared.rule_labels, self.trained.name)
+
+    def _uses_rule_decisions(self) -> bool:
+        return False
+
+
+class CombinedLabeller(ModelLabeller):
+    """The rules and the model together: blended scores per code, rule evidence kept."""
+
+    name = "rules+model"
+
+    def __init__(self, trained: TrainedModel, rules: Labeller):
+        super().__init__(trained, rules)
+        self.rules = rules
+        self.version = f"{rules.version}+{trained.name}"
+        self.codebook_version = rules.codebook_version
+        if trained.meta.get("codebook_version") and trained.meta["codebook_version"] != rules.codebook_version:
+            # The blend weights were chosen for the older codebook's hits; the scores still work but may be off.
+            self.version += f"(trained-on-codebook-{trained.meta['codebook_version']})"
+
+    def _blend(self) -> Blend:
+        return self.trained.blend
+
+    def _uses_rule_decisions(self) -> bool:
+        return True
+
+
+def default_rule_labeller() -> Labeller:
+    """The codebook rule labeller of `lhl_mining.nlp`, with its default pipeline and codebook."""
+    from ..nlp.rules import RuleLabeller
+
+    return RuleLabeller()
+
+
+def latest_model_labeller(
+    name: str | None = None, models_dir: Path | None = None, rules: Labeller | None = None
+) -> CombinedLabeller:
+    """The rules combined with the newest model (or the one named): what `lhl tag` and `lhl classify` use.
+
+    Raises `ModelNotFound` when no model exists and `ModelIncompatible` for a
+    model file this installation cannot read.
+    """
+    trained = load_model(find_model(name, models_dir))
+    return CombinedLabeller(trained, rules if rules is not None else default_rule_labeller())

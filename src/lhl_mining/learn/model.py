@@ -1,0 +1,257 @@
+"""The trained passage classifier: calibrated logistic regressions over `PassageFeaturizer` features.
+
+One binary classifier per code for `reform` and the five areas (one-vs-rest),
+one multinomial classifier for framing (samfunn / sektor / begge / ingen).
+Probabilities are calibrated (sigmoid, cross-validated), so a score of 0.8
+means about 80 % of such passages carry the code, which is what the review
+queue and the rules blend rely on.
+
+The model is combined with the rules per code: ``p = (1 - w) * model + w * rules``
+with the weight `w` and the decision threshold chosen on cross-validated
+predictions at training time, so the rules keep the codes where they are
+precise and the model fills in where the coders taught it more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.linear_model import LogisticRegression
+
+from ..nlp.labeller import AREA_CODES, AREAS, FRAMINGS, PassageLabel
+from .dataset import CodedPassage
+from .features import PassageFeaturizer, lemma_text, rule_features
+
+BINARY_CODES: tuple[str, ...] = ("reform",) + AREA_CODES
+"""Codes with a one-vs-rest classifier (reform.successor is left to the rules: the coders do not code it)."""
+
+MIN_PER_CLASS = 5
+"""A code is learned only when the coded passages hold at least this many of each of its classes."""
+
+MIN_PASSAGES = 20
+"""Fewer coded passages than this cannot support cross-validated calibration at all."""
+
+REGULARISATION_C = 8.0
+BLEND_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
+THRESHOLDS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
+
+
+@dataclass
+class Prepared:
+    """The per-passage inputs the featurizer needs, computed once (lemmas and the rules' labels)."""
+
+    texts: list[str]
+    lemmas: list[str]
+    rule_labels: list[PassageLabel] | None
+
+    @classmethod
+    def from_texts(cls, texts: Sequence[str], rules=None) -> Prepared:
+        texts = list(texts)
+        return cls(texts, [lemma_text(t) for t in texts], rules.label(texts) if rules is not None else None)
+
+    def subset(self, index: Sequence[int]) -> Prepared:
+        return Prepared(
+            [self.texts[i] for i in index],
+            [self.lemmas[i] for i in index],
+            [self.rule_labels[i] for i in index] if self.rule_labels is not None else None,
+        )
+
+    def rule_matrix(self) -> np.ndarray | None:
+        return rule_features(self.rule_labels) if self.rule_labels is not None else None
+
+
+def binary_targets(passages: Sequence[CodedPassage], code: str) -> np.ndarray:
+    if code == "reform":
+        return np.array([p.reform for p in passages], dtype=int)
+    area = code.removeprefix("area.")
+    return np.array([area in p.areas for p in passages], dtype=int)
+
+
+def trainable_framings(passages: Sequence[CodedPassage], min_per_class: int = MIN_PER_CLASS) -> list[str]:
+    """Framing classes with enough examples to learn; the others get probability 0 from the model."""
+    counts = {f: sum(p.framing == f for p in passages) for f in FRAMINGS}
+    return [f for f in FRAMINGS if counts[f] >= min_per_class]
+
+
+def _calibrated(n_minority: int, *, random_state: int) -> CalibratedClassifierCV:
+    base = LogisticRegression(C=REGULARISATION_C, class_weight="balanced", max_iter=3000, random_state=random_state)
+    return CalibratedClassifierCV(base, method="sigmoid", cv=min(5, n_minority), ensemble=False)
+
+
+@dataclass
+class PassageModel:
+    """Featurizer plus classifiers; `probabilities` gives per-code model probabilities."""
+
+    featurizer: PassageFeaturizer
+    binary: dict[str, CalibratedClassifierCV]
+    framing: CalibratedClassifierCV | None
+    framing_classes: list[str] = field(default_factory=list)
+
+    @classmethod
+    def fit(
+        cls, prepared: Prepared, passages: Sequence[CodedPassage], *, random_state: int = 0,
+        min_per_class: int = MIN_PER_CLASS,
+    ) -> PassageModel:
+        featurizer = PassageFeaturizer(use_rules=prepared.rule_labels is not None)
+        x = featurizer.fit_transform(prepared.lemmas, prepared.texts, prepared.rule_matrix())
+        binary: dict[str, CalibratedClassifierCV] = {}
+        for code in BINARY_CODES:
+            y = binary_targets(passages, code)
+            n_minority = int(min(y.sum(), len(y) - y.sum()))
+            if n_minority >= min_per_class:
+                binary[code] = _calibrated(n_minority, random_state=random_state).fit(x, y)
+        classes = trainable_framings(passages, min_per_class)
+        framing = None
+        if len(classes) >= 2:
+            keep = [i for i, p in enumerate(passages) if p.framing in classes]
+            y = np.array([classes.index(passages[i].framing) for i in keep])
+            n_minority = int(np.bincount(y).min())
+            framing = _calibrated(n_minority, random_state=random_state).fit(x[keep], y)
+        return cls(featurizer, binary, framing, classes if framing is not None else [])
+
+    def probabilities(self, prepared: Prepared) -> dict[str, np.ndarray]:
+        """`{code: P(code)}` for learned binary codes and `"framing"`: an (n, 4) array in `FRAMINGS` order."""
+        x = self.featurizer.transform(prepared.lemmas, prepared.texts, prepared.rule_matrix())
+        result = {code: clf.predict_proba(x)[:, 1] for code, clf in self.binary.items()}
+        if self.framing is not None:
+            probs = np.zeros((x.shape[0], len(FRAMINGS)))
+            probs[:, [FRAMINGS.index(f) for f in self.framing_classes]] = self.framing.predict_proba(x)
+            result["framing"] = probs
+        return result
+
+
+# ---------------------------------------------------------------- blending with the rules
+
+
+def rule_binary(label: PassageLabel, code: str) -> float:
+    """The rules' belief in a code: their decision, with their score breaking ties."""
+    if code == "reform":
+        decided = label.reform
+        score = max(label.scores.get("reform", 0.0), label.scores.get("reform.successor", 0.0))
+    else:
+        decided = code.removeprefix("area.") in label.areas
+        score = label.scores.get(code, 0.0)
+    return 0.5 * (float(decided) + float(score))
+
+
+def rule_framing(label: PassageLabel) -> np.ndarray:
+    """The rules' framing decision as a distribution over `FRAMINGS`."""
+    return np.array([1.0 if f == label.framing else 0.0 for f in FRAMINGS])
+
+
+@dataclass
+class Blend:
+    """Per-code rule weight and threshold (binary codes) and the framing rule weight."""
+
+    weights: dict[str, float]
+    thresholds: dict[str, float]
+    framing_weight: float
+
+    def as_dict(self) -> dict:
+        return {"weights": self.weights, "thresholds": self.thresholds, "framing_weight": self.framing_weight}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Blend:
+        return cls(dict(data["weights"]), dict(data["thresholds"]), float(data["framing_weight"]))
+
+    @classmethod
+    def model_only(cls) -> Blend:
+        return cls({code: 0.0 for code in BINARY_CODES}, {code: 0.5 for code in BINARY_CODES}, 0.0)
+
+
+def blended_scores(
+    probs: dict[str, np.ndarray], rule_labels: Sequence[PassageLabel] | None, blend: Blend, n: int
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Blend model probabilities with the rules: per binary code an array of scores, and framing (n, 4)."""
+    scores: dict[str, np.ndarray] = {}
+    for code in BINARY_CODES:
+        rules = np.array([rule_binary(label, code) for label in rule_labels]) if rule_labels is not None else None
+        model = probs.get(code)
+        if model is None and rules is None:
+            scores[code] = np.zeros(n)
+        elif model is None:
+            scores[code] = rules
+        elif rules is None:
+            scores[code] = model
+        else:
+            w = blend.weights.get(code, 0.0)
+            scores[code] = (1 - w) * model + w * rules
+    rules_f = np.array([rule_framing(label) for label in rule_labels]) if rule_labels is not None else None
+    model_f = probs.get("framing")
+    if model_f is None and rules_f is None:
+        framing = np.tile([0.0, 0.0, 0.0, 1.0], (n, 1))
+    elif model_f is None:
+        framing = rules_f
+    elif rules_f is None:
+        framing = model_f
+    else:
+        framing = (1 - blend.framing_weight) * model_f + blend.framing_weight * rules_f
+    return scores, framing
+
+
+def labels_from_scores(
+    scores: dict[str, np.ndarray], framing: np.ndarray, blend: Blend, rule_labels: Sequence[PassageLabel] | None,
+    model_name: str,
+) -> list[PassageLabel]:
+    """Turn blended scores into `PassageLabel`s; the rules' evidence is kept, and their successor flag."""
+    labels = []
+    for i in range(framing.shape[0]):
+        rule = rule_labels[i] if rule_labels is not None else None
+        decided = {code: bool(scores[code][i] >= blend.thresholds.get(code, 0.5)) for code in BINARY_CODES}
+        dist = framing[i]
+        code_scores = {code: float(scores[code][i]) for code in BINARY_CODES}
+        code_scores["reform.successor"] = float(rule.scores.get("reform.successor", 0.0)) if rule else 0.0
+        code_scores["framing.samfunn"] = float(dist[FRAMINGS.index("samfunn")] + dist[FRAMINGS.index("begge")])
+        code_scores["framing.sektor"] = float(dist[FRAMINGS.index("sektor")] + dist[FRAMINGS.index("begge")])
+        evidence = [dict(item) for item in rule.evidence] if rule else []
+        labels.append(
+            PassageLabel(
+                reform=decided["reform"],
+                areas=[a for a in AREAS if decided[f"area.{a}"]],
+                framing=FRAMINGS[int(np.argmax(dist))],
+                scores=code_scores,
+                evidence=evidence,
+            )
+        )
+    return labels
+
+
+def choose_blend(
+    passages: Sequence[CodedPassage], probs: dict[str, np.ndarray], rule_labels: Sequence[PassageLabel] | None
+) -> Blend:
+    """Pick rule weights and thresholds that maximise F1 (macro-F1 for framing) on out-of-fold predictions."""
+    from sklearn.metrics import f1_score
+
+    if rule_labels is None:
+        weights_grid: tuple[float, ...] = (0.0,)
+    else:
+        weights_grid = BLEND_WEIGHTS
+    weights: dict[str, float] = {}
+    thresholds: dict[str, float] = {}
+    for code in BINARY_CODES:
+        y = binary_targets(passages, code)
+        best = (-1.0, 1.0, 0.5)
+        grid = weights_grid if code in probs else (1.0,)
+        for w in sorted(grid, reverse=True):
+            one = Blend({code: w}, {code: 0.5}, 0.0)
+            blended, _ = blended_scores({k: v for k, v in probs.items() if k == code}, rule_labels, one, len(y))
+            for t in sorted(THRESHOLDS, key=lambda value: abs(value - 0.5)):
+                f1 = f1_score(y, blended[code] >= t, zero_division=0.0)
+                # Prefer the rules (interpretable) and 0.5 on ties: the first best wins, so scan in that order.
+                if f1 > best[0] + 1e-9:
+                    best = (f1, w, t)
+        weights[code], thresholds[code] = best[1], best[2]
+    truth = [p.framing for p in passages]
+    best_framing = (-1.0, 1.0)
+    framing_grid = weights_grid if "framing" in probs else (1.0,)
+    for w in sorted(framing_grid, reverse=True):
+        _, dist = blended_scores({"framing": probs["framing"]} if "framing" in probs else {}, rule_labels,
+                                 Blend({}, {}, w), len(passages))
+        predicted = [FRAMINGS[int(i)] for i in dist.argmax(axis=1)]
+        f1 = f1_score(truth, predicted, labels=list(FRAMINGS), average="macro", zero_division=0.0)
+        if f1 > best_framing[0] + 1e-9:
+            best_framing = (f1, w)
+    return Blend(weights, thresholds, best_framing[1])

@@ -1,0 +1,190 @@
+"""Training a model from coded passages: checks, cross-validation, the rules blend, saving.
+
+`train_model` is what `lhl train` and the starter-model build call.  It refuses
+data it cannot learn from (too few passages, only one class everywhere) before
+anything is written, cross-validates to report honest per-code metrics and to
+choose how much to trust the rules per code, then fits on everything.
+"""
+
+from __future__ import annotations
+
+import platform
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import sklearn
+from sklearn.model_selection import StratifiedKFold
+
+from .. import __version__
+from ..errors import ModelExists, SingleClass, TooFewCoded
+from ..nlp.labeller import FRAMINGS, Labeller
+from ..store import utcnow
+from .dataset import CodedPassage, label_counts, training_set_hash
+from .evaluate import score_labels
+from .files import MODEL_FORMAT, TrainedModel, check_name, save_model
+from .model import (
+    BINARY_CODES,
+    MIN_PASSAGES,
+    MIN_PER_CLASS,
+    Blend,
+    PassageModel,
+    Prepared,
+    blended_scores,
+    choose_blend,
+    labels_from_scores,
+    trainable_framings,
+)
+
+CV_MIN_PER_CLASS = 2
+"""Inside a cross-validation fold a code is fitted from this many examples per class (the full model needs 5)."""
+
+
+@dataclass
+class TrainingPlan:
+    """Which codes the data can teach, and why the others fall back to the rules."""
+
+    learned: list[str]
+    fallback: dict[str, str]
+    framing_classes: list[str]
+
+
+def plan_training(passages: Sequence[CodedPassage]) -> TrainingPlan:
+    """Check the coded passages; raise when nothing can be learned, say per code what is missing."""
+    counts = label_counts(passages)
+    if len(passages) < MIN_PASSAGES:
+        raise TooFewCoded(
+            f"Only {len(passages)} coded passage(s); training needs at least {MIN_PASSAGES}, and per code at least "
+            f"{MIN_PER_CLASS} passages with and {MIN_PER_CLASS} without it (framing: {MIN_PER_CLASS} per class). "
+            "Code more passages with `lhl review`."
+        )
+    learned, fallback = [], {}
+    for code in BINARY_CODES:
+        positive, negative = counts[code]["positive"], counts[code]["negative"]
+        if min(positive, negative) >= MIN_PER_CLASS:
+            learned.append(code)
+        else:
+            fallback[code] = f"{positive} with / {negative} without (needs {MIN_PER_CLASS} of each)"
+    framing_classes = trainable_framings(passages)
+    if len(framing_classes) >= 2:
+        learned.append("framing")
+        short = [f"{f} {counts['framing'][f]}" for f in FRAMINGS if f not in framing_classes]
+        if short:
+            fallback["framing"] = f"classes left to the rules: {', '.join(short)} (needs {MIN_PER_CLASS} each)"
+    else:
+        fallback["framing"] = (
+            ", ".join(f"{f} {counts['framing'][f]}" for f in FRAMINGS) + f" (needs 2+ classes with {MIN_PER_CLASS} each)"
+        )
+    if not learned:
+        raise SingleClass(
+            "Nothing to learn: every code has (almost) only one class among the coded passages ("
+            + "; ".join(f"{code}: {why}" for code, why in fallback.items())
+            + "). Code passages with and without each code."
+        )
+    return TrainingPlan(learned, fallback, framing_classes)
+
+
+def cross_validated_probabilities(
+    prepared: Prepared, passages: Sequence[CodedPassage], folds: int, random_state: int = 0
+) -> dict[str, np.ndarray]:
+    """Out-of-fold model probabilities per code (stratified on framing so every fold sees each frame)."""
+    n = len(passages)
+    probs: dict[str, np.ndarray] = {code: np.full(n, np.nan) for code in BINARY_CODES}
+    probs["framing"] = np.full((n, len(FRAMINGS)), np.nan)
+    strata = [p.framing for p in passages]
+    smallest = min(strata.count(f) for f in set(strata))
+    splitter = StratifiedKFold(n_splits=max(2, min(folds, smallest)), shuffle=True, random_state=random_state)
+    for train_index, test_index in splitter.split(np.zeros(n), strata):
+        fold_passages = [passages[i] for i in train_index]
+        model = PassageModel.fit(
+            prepared.subset(train_index), fold_passages, random_state=random_state, min_per_class=CV_MIN_PER_CLASS
+        )
+        fold_probs = model.probabilities(prepared.subset(test_index))
+        for code, values in fold_probs.items():
+            probs[code][test_index] = values
+    # A fold too small to fit a code leaves NaN: those codes count as not learned in the CV metrics.
+    return {code: values for code, values in probs.items() if not np.isnan(values).any()}
+
+
+def train_model(
+    passages: Sequence[CodedPassage],
+    *,
+    name: str,
+    models_dir: Path,
+    rules: Labeller | None,
+    source: str,
+    cv_folds: int = 5,
+    random_state: int = 0,
+    progress: Callable[[str], None] | None = None,
+) -> TrainedModel:
+    """Train, cross-validate and save a model; returns it with its metadata (nothing is written on error)."""
+    check_name(name)
+    if (models_dir / f"{name}.joblib").exists() or (models_dir / f"{name}.json").exists():
+        raise ModelExists(f"A model named {name!r} already exists in {models_dir}; choose another --name.")
+    passages = list(passages)
+    plan = plan_training(passages)
+    say = progress or (lambda message: None)
+    started = time.perf_counter()
+    say(f"Preparing {len(passages)} passages (lemmas{', codebook rules' if rules is not None else ''})")
+    prepared = Prepared.from_texts([p.text for p in passages], rules)
+    cv: dict[str, Any] = {"folds": 0}
+    blend = Blend.model_only()
+    if cv_folds >= 2:
+        say(f"Cross-validating ({cv_folds} folds)")
+        oof = cross_validated_probabilities(prepared, passages, cv_folds, random_state)
+        blend = choose_blend(passages, oof, prepared.rule_labels) if rules is not None else Blend.model_only()
+        model_only = Blend.model_only()
+        scores, framing = blended_scores(oof, None, model_only, len(passages))
+        cv["folds"] = cv_folds
+        cv["model"] = _compact(score_labels(passages, labels_from_scores(scores, framing, model_only, None, name)))
+        if rules is not None:
+            scores, framing = blended_scores(oof, prepared.rule_labels, blend, len(passages))
+            cv["combined"] = _compact(
+                score_labels(passages, labels_from_scores(scores, framing, blend, prepared.rule_labels, name))
+            )
+            cv["rules"] = _compact(score_labels(passages, prepared.rule_labels))
+    say("Fitting the final model")
+    model = PassageModel.fit(prepared, passages, random_state=random_state)
+    seconds = time.perf_counter() - started
+    meta = {
+        "name": name,
+        "format": MODEL_FORMAT,
+        "created_at": utcnow(),
+        "lhl_mining_version": __version__,
+        "sklearn_version": sklearn.__version__,
+        "python_version": platform.python_version(),
+        "source": source,
+        "training_set_hash": training_set_hash(passages),
+        "n_passages": len(passages),
+        "label_counts": label_counts(passages),
+        "codebook_version": rules.codebook_version if rules is not None else None,
+        "rules": rules.provenance if rules is not None else None,
+        "learned_codes": plan.learned,
+        "fallback_to_rules": plan.fallback,
+        "n_features": model.featurizer.n_features,
+        "blend": blend.as_dict(),
+        "cross_validation": cv,
+        "train_seconds": round(seconds, 2),
+    }
+    trained = TrainedModel(name, model, blend, meta)
+    save_model(trained, models_dir)
+    return trained
+
+
+def _compact(result: dict[str, Any]) -> dict[str, Any]:
+    """Per-code P/R/F1 rounded for the metadata file."""
+    codes = {
+        code: {k: round(m[k], 4) for k in ("precision", "recall", "f1")} | {"support": m["support"]}
+        for code, m in result["codes"].items()
+    }
+    framing = {f: {k: round(m[k], 4) for k in ("precision", "recall", "f1")} | {"support": m["support"]}
+               for f, m in result["framing"]["classes"].items()}
+    return {
+        "summary": {k: round(v, 4) for k, v in result["summary"].items()},
+        "codes": codes,
+        "framing": framing,
+        "framing_confusion": result["framing"]["confusion"],
+    }
