@@ -1,0 +1,145 @@
+"""SQL for learning from the coders: their decisions, adjudications, the machine's suggestions, model scores.
+
+A coder's decision on a passage is their newest `code`, `accept` or
+`not_relevant` row that no `undo` row points at (`skip` decides nothing);
+`not_relevant` means no reform mention, no areas, framing `ingen`.  An
+`adjudicate` row (the newest one not undone) is the passage's final code.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from . import Store, utcnow
+
+DECISION_ACTIONS = ("code", "accept", "not_relevant")
+
+
+def _dicts(cursor) -> list[dict[str, Any]]:
+    columns = [c[0] for c in cursor.description]
+    return [dict(zip(columns, row)) for row in cursor.fetchall()]
+
+
+def _codes(row: dict[str, Any]) -> dict[str, Any]:
+    """reform/areas/framing of a decision row; `not_relevant` rows mean «none of the codes»."""
+    if row["action"] == "not_relevant" or row["reform"] is None:
+        return {"reform": False, "areas": [], "framing": "ingen"}
+    return {
+        "reform": bool(row["reform"]),
+        "areas": json.loads(row["areas"] or "[]"),
+        "framing": row["framing"] or "ingen",
+    }
+
+
+def _standing(store: Store, actions: Sequence[str], coders: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    marks = ",".join("?" * len(actions))
+    coder_filter = f"AND c.coder IN ({','.join('?' * len(coders))})" if coders else ""
+    rows = _dicts(
+        store.db.execute(
+            f"""
+WITH live AS (
+    SELECT c.*, row_number() OVER (PARTITION BY c.passage_id, c.coder ORDER BY c.id DESC) AS newest
+    FROM codings c
+    WHERE c.action IN ({marks}) {coder_filter}
+      AND NOT EXISTS (SELECT 1 FROM codings u WHERE u.action = 'undo' AND u.undoes_id = c.id)
+)
+SELECT id, passage_id, coder, coded_at, action, reform, areas, framing, blind, answered_source
+FROM live WHERE newest = 1 ORDER BY passage_id, coder""",
+            [*actions, *(coders or [])],
+        )
+    )
+    return [{**row, **_codes(row)} for row in rows]
+
+
+def coder_decisions(store: Store, coders: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """Every coder's standing decision per passage (adjudications excluded): one dict per (passage, coder)."""
+    return _standing(store, DECISION_ACTIONS, coders)
+
+
+def adjudications(store: Store) -> dict[int, dict[str, Any]]:
+    """The final code per adjudicated passage."""
+    return {row["passage_id"]: row for row in _standing(store, ("adjudicate",))}
+
+
+def coders(store: Store) -> list[str]:
+    """Coders with at least one decision row."""
+    marks = ",".join("?" * len(DECISION_ACTIONS))
+    return [r[0] for r in store.db.execute(
+        f"SELECT DISTINCT coder FROM codings WHERE action IN ({marks}) ORDER BY coder", DECISION_ACTIONS
+    ).fetchall()]
+
+
+def passage_texts(store: Store, passage_ids: Iterable[int]) -> dict[int, str]:
+    ids = sorted(set(passage_ids))
+    texts: dict[int, str] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        texts.update(store.db.execute(f"SELECT id, text FROM passages WHERE id IN ({marks})", chunk).fetchall())
+    return texts
+
+
+def machine_suggestions(store: Store) -> dict[int, dict[str, Any]]:
+    """The machine's current codes per passage (from `current` suggestions), as a coder's decision would read.
+
+    When current rows come from several sources for one passage, the newest run's rows are used.
+    """
+    rows = store.db.execute(
+        """
+SELECT s.passage_id, s.code, s.selected, s.source, coalesce(s.run_id, 0) AS run
+FROM suggestions s
+WHERE s.current = 1
+ORDER BY s.passage_id, run"""
+    ).fetchall()
+    by_passage: dict[int, dict[str, Any]] = {}
+    for passage_id, code, selected, source, run in rows:
+        entry = by_passage.get(passage_id)
+        if entry is None or run > entry["run"]:
+            entry = by_passage[passage_id] = {"run": run, "source": source, "selected": set()}
+        if run == entry["run"] and selected:
+            entry["selected"].add(code)
+    machine = {}
+    for passage_id, entry in by_passage.items():
+        selected = entry["selected"]
+        samfunn, sektor = "framing.samfunn" in selected, "framing.sektor" in selected
+        machine[passage_id] = {
+            "passage_id": passage_id,
+            "source": entry["source"],
+            "reform": "reform" in selected,
+            "areas": sorted(c.removeprefix("area.") for c in selected if c.startswith("area.")),
+            "framing": "begge" if samfunn and sektor else "samfunn" if samfunn else "sektor" if sektor else "ingen",
+        }
+    return machine
+
+
+def undecided_passages(store: Store, limit: int | None = None) -> list[tuple[int, str]]:
+    """(id, text) of passages no coder has decided and no one has adjudicated yet."""
+    marks = ",".join("?" * len(DECISION_ACTIONS))
+    sql = f"""
+SELECT p.id, p.text FROM passages p
+WHERE NOT EXISTS (
+    SELECT 1 FROM codings c WHERE c.passage_id = p.id AND c.action IN ({marks}, 'adjudicate')
+      AND NOT EXISTS (SELECT 1 FROM codings u WHERE u.action = 'undo' AND u.undoes_id = c.id)
+)
+ORDER BY p.id"""
+    params: list[Any] = list(DECISION_ACTIONS)
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    return store.db.execute(sql, params).fetchall()
+
+
+def replace_suggestions(store: Store, rows_by_passage: dict[int, list[dict[str, Any]]]) -> int:
+    """Make `rows` the current suggestions of each passage; earlier ones stay, marked not current."""
+    now = utcnow()
+    written = 0
+    with store.db.atomic():
+        for passage_id, rows in rows_by_passage.items():
+            store.db.execute("UPDATE suggestions SET current = 0 WHERE passage_id = ? AND current = 1", [passage_id])
+            store.db["suggestions"].insert_all(
+                ({**row, "passage_id": passage_id, "current": 1, "created_at": now} for row in rows)
+            )
+            written += len(rows)
+    return written
