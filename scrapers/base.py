@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from urllib.parse import urljoin
 
-from .http import PoliteClient
+from .http import Fetched, PoliteClient
 
 
 @dataclass(frozen=True)
@@ -136,6 +136,14 @@ class Adapter(abc.ABC):
     def search(self, terms: Iterable[str], since: int, until: int) -> list[DocumentRef]:
         """Server-side search for `terms` in [since, until]; only when `supports_search`."""
         raise SourceUnusable(f"{self.platform} has no server-side search.")
+
+    def fetch(self, ref: DocumentRef, conditional: dict[str, str | None] | None = None) -> Fetched:
+        """Download one document; `conditional` carries stored validators (a 304 has status 304)."""
+        return self.client.get(ref.url, headers=self.download_headers(), conditional=conditional)
+
+    def download_headers(self) -> dict[str, str]:
+        """Extra headers for document downloads (e.g. the Elements tenant)."""
+        return {}
 
     # helpers -----------------------------------------------------------------
     def absolute(self, href: str, base: str | None = None) -> str:

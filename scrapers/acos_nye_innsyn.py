@@ -1,0 +1,139 @@
+"""ACOS «nye innsyn» / Innsyn Pluss: a React shell whose data comes from a JSON POST API.
+
+The page (``innsynpluss.onacos.no/<slug>/moteoversikt/`` or ``/innsyn/…`` on an
+ACOS-CMS kommune site) holds only ``<div class="innsyn-overview" data-mode="1">``.
+A GET of that page sets the session cookie; then
+``POST /api/presentation/v2/nye-innsyn/overview`` with
+``{"type":0,"keyValues":[{"key":"searchTerm",…},{"key":"page",…}]}`` (Referer and
+Origin set) searches server-side, and ``GET …/dokument/{identifier}`` lists a
+hit's files (``content.model.vedleggGruppe[].vedlegg[].fileUrl``).  The API
+sits at the site root on CMS sites and under ``/<slug>`` on Innsyn Pluss
+(the latter is unconfirmed; docs/scraping.md says so).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
+
+from .base import Adapter, DocumentRef, SourceUnusable, iso_date
+
+API = "/api/presentation/v2/nye-innsyn"
+PAGE_SIZE = 100
+MIN_FULL_PAGE = 10
+
+
+def parse_shell(html: str) -> dict[str, str] | None:
+    """The ``innsyn-overview`` mount point of a nye-innsyn page, or None when the page has none."""
+    tree = HTMLParser(html)
+    node = tree.css_first("div.innsyn-overview")
+    if node is None:
+        return None
+    title = tree.css_first("title")
+    return {"mode": node.attributes.get("data-mode") or "", "title": title.text(strip=True) if title else ""}
+
+
+def parse_overview(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """An ``overview`` answer → hits [{identifier, title, type, date, dokumentID, saksID}]."""
+    content = data.get("content") or {}
+    items = ((content.get("searchItems") or {}).get("items")) or []
+    hits = []
+    for item in items:
+        if not item.get("identifier"):
+            continue
+        props = item.get("properties") or {}
+        hits.append({
+            "identifier": str(item["identifier"]),
+            "title": (item.get("title") or "").strip(),
+            "type": (item.get("type") or "").strip(),
+            "date": iso_date(props.get("dato")),
+            "dokumentID": str(props.get("dokumentID") or ""),
+            "saksID": str(props.get("saksID") or ""),
+        })
+    return hits
+
+
+def parse_dokument(data: dict[str, Any], hit: dict[str, Any], page_url: str) -> list[DocumentRef]:
+    """A ``dokument/{identifier}`` answer → its public files."""
+    model = ((data.get("content") or {}).get("model")) or {}
+    refs = []
+    for group in model.get("vedleggGruppe") or []:
+        for file in group.get("vedlegg") or []:
+            if not file.get("fileUrl"):
+                continue
+            visibility = str(file.get("visibility") or "").lower()
+            if visibility and visibility not in ("public", "offentlig", "true", "1", "synlig"):
+                continue
+            refs.append(DocumentRef(
+                url=urljoin(page_url, file["fileUrl"]),
+                title=(file.get("title") or hit["title"]).strip(),
+                doc_type=_doc_type(hit["type"]) if not refs else "vedlegg",
+                saksnr=model.get("friendlyId") or None,
+                doc_date=iso_date(model.get("journaldatoFormatted")) or hit["date"],
+                ids={"journalpost_id": hit["dokumentID"], "saksmappe_id": hit["saksID"],
+                     "identifier": hit["identifier"]},
+                role="search"))
+    return refs
+
+
+def _doc_type(kind: str) -> str:
+    folded = kind.lower()
+    if "saksfram" in folded or "saksfrem" in folded:
+        return "saksframlegg"
+    if "protokoll" in folded or "særutskrift" in folded:
+        return "saksprotokoll" if "sak" in folded or "sær" in folded else "møteprotokoll"
+    if "innkalling" in folded:
+        return "møteinnkalling"
+    return kind.lower() or "dokument"
+
+
+class AcosNyeInnsynAdapter(Adapter):
+    platform = "acos_nye_innsyn"
+    supports_search = True
+    expects = "an Innsyn Pluss or ACOS-CMS innsyn page URL"
+
+    def check(self) -> list[str]:
+        parts = urlsplit(self.source.base_url)
+        if not parts.scheme or not parts.netloc:
+            raise SourceUnusable(f"no page URL for ACOS nye innsyn (expected {self.expects})")
+        root = f"{parts.scheme}://{parts.netloc}"
+        if parts.netloc.lower().startswith("innsynpluss.onacos.no"):
+            slug = self.source.key or parts.path.strip("/").split("/")[0]
+            root = f"{root}/{slug}"
+        self.origin = f"{parts.scheme}://{parts.netloc}"
+        self.api = root + API
+        return []
+
+    def search(self, terms: Iterable[str], since: int, until: int) -> list[DocumentRef]:
+        page = self.client.get(self.source.base_url)  # sets the session cookie
+        if parse_shell(page.text) is None:
+            raise SourceUnusable(f"{self.source.base_url} has no innsyn-overview element; not an ACOS nye-innsyn page")
+        headers = {"Referer": self.source.base_url, "Origin": self.origin}
+        hits: dict[str, dict[str, Any]] = {}
+        for term in terms:
+            for number in range(1, 1000):
+                body = {"type": 0, "keyValues": [{"key": "searchTerm", "value": term},
+                                                 {"key": "page", "value": str(number)},
+                                                 {"key": "pageSize", "value": str(PAGE_SIZE)}]}
+                found = parse_overview(self.client.post_json(f"{self.api}/overview", body, headers=headers).json())
+                new = [h for h in found if h["identifier"] not in hits]
+                for hit in new:
+                    hit["term"] = term
+                    hits[hit["identifier"]] = hit
+                if not new or len(found) < MIN_FULL_PAGE:
+                    break
+        refs = []
+        for hit in hits.values():
+            year = int(hit["date"][:4]) if hit["date"] else None
+            if year is not None and not since <= year <= until:
+                continue
+            url = f"{self.api}/dokument/{hit['identifier']}?fromMeeting=false"
+            detail = self.client.get(url, headers={"Accept": "application/json", **headers}, use_cache=True).json()
+            for ref in parse_dokument(detail, hit, self.origin + "/"):
+                ref.ids["search_term"] = hit["term"]
+                ref.meeting = None
+                refs.append(ref)
+        return refs

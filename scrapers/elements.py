@@ -1,0 +1,211 @@
+"""Sikri Elements Publikum: the JSON API behind ``prodNN.elementscloud.no/publikum/<tenant>/Dmb``.
+
+Chain: ``PredefinedQuery/DmbMeetings?year=`` → ``DmbHandlings/GetByMeetingId/{MO_ID}``
+→ ``DmbHandlings/{Id}`` → document URLs built from ``Database`` and ids
+(the JSON holds none).  Every API call carries the ``Tenant`` header; a wrong
+path answers 200 with the app's HTML, which `Fetched.json` turns into an error.
+The portal shows about 365 days by default (``DateIntervalRelative``), which
+is reported as a coverage gap for older years.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from .base import Adapter, AgendaItem, DocumentRef, Meeting, SourceUnusable, iso_date
+
+# DocumentLinkTypeId of a registry entry's documents
+LINK_TYPES = {"H": "hoveddokument", "SF": "saksframlegg", "V": "vedlegg"}
+# MeetingDocuments types: MI innkalling, MP møteprotokoll, SP saksprotokoll, SF saksframlegg, FI other
+MEETING_DOC_TYPES = {"MP": "møteprotokoll", "SP": "saksprotokoll"}
+TENANT_IN_PATH = re.compile(r"/publikum/([^/]+)/", re.IGNORECASE)
+
+
+def parse_meetings(rows: list[dict[str, Any]], api: str) -> list[Meeting]:
+    """Rows of ``DmbMeetings?year=`` → meetings (all boards)."""
+    meetings = []
+    for row in rows:
+        if row.get("MO_ID") is None:
+            continue
+        meetings.append(
+            Meeting(
+                id=str(row["MO_ID"]),
+                utvalg=(row.get("UT_NAVN") or "").strip(),
+                date=iso_date(row.get("MO_START")) or "",
+                url=f"{api}Meetings/{row['MO_ID']}",
+                raw={"database": row.get("Database"), "board_id": row.get("UT_ID")},
+            )
+        )
+    return meetings
+
+
+def parse_agenda(rows: list[dict[str, Any]], meeting: Meeting) -> list[AgendaItem]:
+    """Rows of ``DmbHandlings/GetByMeetingId/{id}`` (or full handlings) → agenda items; screened titles are skipped."""
+    items = []
+    for row in rows:
+        title = row.get("Title")
+        if row.get("Id") is None or not title:
+            continue
+        items.append(
+            AgendaItem(
+                id=str(row["Id"]),
+                title=title.strip(),
+                meeting=meeting,
+                case_type=row.get("MeetingCaseTypeId"),
+                raw={"database": row.get("Database") or meeting.raw.get("database"),
+                     "sequence": f"{row.get('MeetingCaseTypeId') or ''} {row.get('SequenceNumber')}/{row.get('Year')}"},
+            )
+        )
+    return items
+
+
+def handling_documents(detail: dict[str, Any], item: AgendaItem, api: str) -> list[DocumentRef]:
+    """A ``DmbHandlings/{Id}`` answer → the published documents of the case and its protocol."""
+    database = detail.get("Database") or item.raw.get("database")
+    if not database:
+        raise SourceUnusable(f"DmbHandlings/{item.id} has no Database id; cannot build document URLs.")
+    case = detail.get("Case") or {}
+    saksnr = case.get("CaseNumber") if isinstance(case, dict) else None
+    caseworker = (detail.get("CaseWorker") or {}).get("Name")
+    ids = {"moetesak_id": str(detail.get("Id") or item.id), "moetemappe_id": item.meeting.id}
+    refs: list[DocumentRef] = []
+    entry = detail.get("RegistryEntry") or {}
+    if entry.get("Id") is not None and entry.get("IsPublished", True):
+        for doc in entry.get("Documents") or []:
+            description = doc.get("DocumentDescription") or {}
+            if description.get("Id") is None or not description.get("IsPublished", False):
+                continue
+            link_type = doc.get("DocumentLinkTypeId") or ""
+            refs.append(
+                DocumentRef(
+                    url=f"{api}Documents/ShowDocument/{database}/{entry['Id']}/{description['Id']}",
+                    title=(description.get("DocumentTitle") or item.title).strip(),
+                    doc_type="saksframlegg" if doc.get("IsMainDocument") and entry.get("RegistryEntryTypeId") == "S"
+                    else LINK_TYPES.get(link_type, "vedlegg"),
+                    meeting=item.meeting,
+                    item=item,
+                    saksnr=saksnr,
+                    doc_date=iso_date(entry.get("DocumentDate")),
+                    saksbehandler=caseworker,
+                    ids={**ids, "journalpost_id": str(entry["Id"]), "dokument_id": str(description["Id"]),
+                         "link_type": link_type, "database": database},
+                )
+            )
+    if detail.get("ProtocolPublished") and not detail.get("ProtocolRestricted"):
+        refs.append(
+            DocumentRef(
+                url=f"{api}Documents/ShowDmbHandlingDocument/{database}/{detail.get('Id') or item.id}/Protokoll",
+                title=f"Saksprotokoll: {item.title}",
+                doc_type="saksprotokoll",
+                meeting=item.meeting,
+                item=item,
+                saksnr=saksnr,
+                ids={**ids, "database": database},
+            )
+        )
+    return refs
+
+
+def other_boards(detail: dict[str, Any]) -> list[tuple[str, str]]:
+    """(board name, meeting id) of the same case in other boards (``AdditionalDmbHandlings``)."""
+    out = []
+    for other in detail.get("AdditionalDmbHandlings") or []:
+        board = (other.get("Dmb") or {}).get("Name") or ""
+        out.append((board, str(other.get("MeetingId"))))
+    return out
+
+
+def meeting_documents(detail: dict[str, Any], meeting: Meeting, api: str, types: dict[str, str] = MEETING_DOC_TYPES
+                      ) -> list[DocumentRef]:
+    """A ``Meetings/{id}`` answer → its unrestricted protocol documents."""
+    database = detail.get("Database") or meeting.raw.get("database")
+    refs = []
+    for doc in detail.get("MeetingDocuments") or []:
+        kind = doc.get("DmbDocumentTypeId")
+        if kind not in types or doc.get("IsRestricted") or doc.get("Id") is None or not database:
+            continue
+        refs.append(
+            DocumentRef(
+                url=f"{api}Documents/ShowMeetingDocument/{database}/{meeting.id}/{kind}/{doc['Id']}",
+                title=(doc.get("Title") or types[kind]).strip(),
+                doc_type=types[kind],
+                meeting=meeting,
+                ids={"moetemappe_id": meeting.id, "dokument_id": str(doc["Id"]), "meeting_doc_type": kind,
+                     "database": database},
+                role="meeting",
+            )
+        )
+    return refs
+
+
+def find_key(data: Any, key: str) -> Any:
+    """First value of `key` anywhere in nested JSON."""
+    if isinstance(data, dict):
+        for name, value in data.items():
+            if name == key:
+                return value
+            found = find_key(value, key)
+            if found is not None:
+                return found
+    elif isinstance(data, list):
+        for value in data:
+            found = find_key(value, key)
+            if found is not None:
+                return found
+    return None
+
+
+class ElementsAdapter(Adapter):
+    platform = "elements"
+    expects = "https://prodNN.elementscloud.no/publikum/<tenant>/Dmb"
+
+    def check(self) -> list[str]:
+        parts = urlsplit(self.source.base_url)
+        match = TENANT_IN_PATH.search(parts.path + "/")
+        self.tenant = self.source.key or (match.group(1) if match else "")
+        if not parts.scheme or not self.tenant or "/publikum" not in parts.path.lower():
+            raise SourceUnusable(f"not an Elements Publikum URL with a tenant (expected {self.expects}): "
+                                 f"{self.source.base_url or '(none)'}")
+        self.api = f"{parts.scheme}://{parts.netloc}/publikum/api/"
+        return []
+
+    def _json(self, path: str) -> Any:
+        headers = {"Tenant": self.tenant, "Accept": "application/json"}
+        return self.client.get(self.api + path, headers=headers, use_cache=True).json()
+
+    def coverage_notes(self, since: int, until: int) -> list[str]:
+        configs = self._json("ConfigProvider/GetConfigs")
+        days = find_key(configs, "DateIntervalRelative")
+        try:
+            days = int(days)
+        except (TypeError, ValueError):
+            return []
+        if days >= 0:
+            return []
+        cutoff = dt.date.today() + dt.timedelta(days=days)
+        if dt.date(since, 1, 1) < cutoff:
+            return [f"Elements shows only the last {-days} days (DateIntervalRelative {days}): meetings before "
+                    f"{cutoff.isoformat()} may lack documents"]
+        return []
+
+    def meetings(self, year: int) -> list[Meeting]:
+        rows = self._json(f"PredefinedQuery/DmbMeetings?year={year}")
+        if not isinstance(rows, list):
+            raise SourceUnusable(f"DmbMeetings?year={year} did not answer a list")
+        return [m for m in parse_meetings(rows, self.api) if m.date.startswith(str(year))]
+
+    def agenda(self, meeting: Meeting) -> list[AgendaItem]:
+        rows = self._json(f"DmbHandlings/GetByMeetingId/{meeting.id}")
+        return parse_agenda(rows if isinstance(rows, list) else [], meeting)
+
+    def item_documents(self, item: AgendaItem) -> list[DocumentRef]:
+        return handling_documents(self._json(f"DmbHandlings/{item.id}"), item, self.api)
+
+    def meeting_documents(self, meeting: Meeting) -> list[DocumentRef]:
+        return meeting_documents(self._json(f"Meetings/{meeting.id}"), meeting, self.api)
+
+    def download_headers(self) -> dict[str, str]:
+        return {"Tenant": self.tenant}
