@@ -1,0 +1,441 @@
+"""The codebook: codes and their terms as data (codebooks/lhl.yaml), validated and compiled.
+
+A term is one of
+- `lemma`: words separated by spaces, matched on lemmas (case-insensitive).
+  A single word may be a glob (`eldre*`, `*omsorg`, `*samfunn*`, `?` = one
+  character), which is tested against the lemma and the lowercase form, so
+  compounds such as «eldrerådet» or «lokalsamfunnet» match.  Multi-word
+  phrases follow quanteda: each word is a lemma, the longest match wins.
+- `regex`: a Python regular expression over the passage text (for names that
+  PDF line breaks split, white-paper references, case-sensitive «LHL»).
+
+Lemma phrases compile to spaCy SpanRuler phrase patterns on NORM (the
+lowercase lemma key set by the `lhl_lemmatizer` component) with the term id as
+pattern id; globs compile to SpanRuler token patterns (`{"NORM": {"REGEX":
+…}}`) for inspection, and run in the `lhl_codebook_extra` component with a
+per-word cache, because the Matcher would test every regex on every token.
+Every span in ``doc.spans["codebook"]`` carries its code as label and its term
+id as `id_`.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import re
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from ..errors import CodebookInvalid
+from .labeller import AREAS, PASSAGE_CODES
+
+SPANS_KEY = "codebook"
+RULER_NAME = "lhl_codebook"
+EXTRA_NAME = "lhl_codebook_extra"
+GLOB_CHARS = frozenset("*?")
+
+
+def default_codebook_path() -> Path:
+    """The codebook shipped with the package (codebooks/lhl.yaml)."""
+    return Path(str(resources.files("lhl_mining.codebooks").joinpath("lhl.yaml")))
+
+
+def schema_path() -> Path:
+    return Path(str(resources.files("lhl_mining.codebooks").joinpath("codebook.schema.json")))
+
+
+@dataclass(frozen=True)
+class Context:
+    """Words (lemma globs), regexes or codes that must (or must not) occur near a hit."""
+
+    words: tuple[str, ...] = ()
+    regexes: tuple[re.Pattern, ...] = ()
+    codes: tuple[str, ...] = ()
+    window: str = "sentence"
+
+    def __bool__(self) -> bool:
+        return bool(self.words or self.regexes or self.codes)
+
+
+@dataclass(frozen=True)
+class Term:
+    id: str
+    code: str
+    kind: str  # "lemma" | "glob" | "regex"
+    pattern: str
+    weight: float = 1.0
+    also: tuple[tuple[str, float], ...] = ()
+    solution: str | None = None
+    context: Context = Context()
+    unless: Context = Context()
+    exclude: bool = False
+    case_sensitive: bool = False
+    note: str = ""
+    line: int = 0
+
+    def weights(self) -> dict[str, float]:
+        """Weight this term adds to each code it counts for."""
+        return {self.code: self.weight, **dict(self.also)}
+
+
+@dataclass
+class Code:
+    code: str
+    label: str
+    description: str = ""
+    threshold: float = 0.5
+    frame: str | None = None
+    solutions: dict[str, str] = field(default_factory=dict)
+    terms: list[Term] = field(default_factory=list)
+
+
+@dataclass
+class Codebook:
+    """A validated codebook: codes, terms by id, decision settings and a content digest."""
+
+    name: str
+    version: str
+    path: Path
+    codes: dict[str, Code]
+    terms: dict[str, Term]
+    decision: dict[str, Any]
+    digest: str
+
+    @property
+    def version_id(self) -> str:
+        """What suggestions record as `codebook_version`: name, version and content digest."""
+        return f"{self.name}@{self.version}+{self.digest[:8]}"
+
+    def threshold(self, code: str) -> float:
+        entry = self.codes.get(code)
+        return entry.threshold if entry else float(self.decision.get("threshold", 0.5))
+
+    def ruler_patterns(self) -> list[dict[str, Any]]:
+        """SpanRuler patterns: lemma phrases (strings on NORM) and globs (token patterns)."""
+        patterns: list[dict[str, Any]] = []
+        for term in self.terms.values():
+            label = term.code
+            if term.kind == "lemma":
+                patterns.append({"label": label, "pattern": term.pattern, "id": term.id})
+            elif term.kind == "glob":
+                patterns.append(
+                    {"label": label, "pattern": [{"NORM": {"REGEX": glob_to_regex(term.pattern)}}], "id": term.id}
+                )
+        return patterns
+
+    def regex_terms(self) -> list[Term]:
+        return [t for t in self.terms.values() if t.kind == "regex"]
+
+    def glob_terms(self) -> list[Term]:
+        return [t for t in self.terms.values() if t.kind == "glob"]
+
+
+def glob_to_regex(glob: str) -> str:
+    return "^" + "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in glob) + "$"
+
+
+# ---------------------------------------------------------------- loading and validation
+class _LineLoader(yaml.SafeLoader):
+    """A YAML loader that remembers the line of every mapping (for error messages)."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:
+    mapping = loader.construct_mapping(node, deep=True)
+    mapping["__line__"] = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _strip_lines(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _strip_lines(v) for k, v in value.items() if k != "__line__"}
+    if isinstance(value, list):
+        return [_strip_lines(v) for v in value]
+    return value
+
+
+def _line_of(document: Any, path: Iterable[Any]) -> int:
+    """Line of the deepest mapping on `path` inside the line-annotated document."""
+    line = 1
+    node = document
+    for key in path:
+        try:
+            node = node[key]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(node, dict) and "__line__" in node:
+            line = node["__line__"]
+    return line
+
+
+@functools.lru_cache(maxsize=1)
+def _schema() -> dict:
+    return json.loads(schema_path().read_text(encoding="utf-8"))
+
+
+def load_codebook(path: str | Path | None = None) -> Codebook:
+    """Read, validate and compile a codebook; `CodebookInvalid` names file, line and problem."""
+    path = Path(path) if path is not None else default_codebook_path()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise CodebookInvalid(f"Cannot read the codebook {path}: {exc.strerror}.") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CodebookInvalid(f"{path}: not UTF-8 text (byte {exc.start}).") from None
+    try:
+        annotated = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise CodebookInvalid(f"{path}{where}: not valid YAML ({problem}).") from None
+    document = _strip_lines(annotated)
+    validator = jsonschema.Draft202012Validator(_schema())
+    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
+    if errors:
+        error = errors[0]
+        location = "/".join(str(p) for p in error.absolute_path) or "(top)"
+        more = f" ({len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+        raise CodebookInvalid(
+            f"{path} line {_line_of(annotated, error.absolute_path)}: {location}: {error.message}{more}."
+        )
+    return _compile(document, annotated, path, hashlib.sha256(raw).hexdigest())
+
+
+def _context(spec: dict | None, path: Path, line: int) -> Context:
+    if not spec:
+        return Context()
+    regexes = []
+    for pattern in spec.get("regex", []):
+        try:
+            regexes.append(re.compile(pattern, re.IGNORECASE))
+        except re.error as exc:
+            raise CodebookInvalid(f"{path} line {line}: bad context regex {pattern!r}: {exc}.") from None
+    return Context(
+        words=tuple(w.lower() for w in spec.get("words", [])),
+        regexes=tuple(regexes),
+        codes=tuple(spec.get("codes", [])),
+        window=spec.get("window", "sentence"),
+    )
+
+
+def _compile(document: dict, annotated: dict, path: Path, digest: str) -> Codebook:
+    codes: dict[str, Code] = {}
+    terms: dict[str, Term] = {}
+    for ci, entry in enumerate(document["codes"]):
+        code_name = entry["code"]
+        code_line = _line_of(annotated, ["codes", ci])
+        if code_name in codes:
+            raise CodebookInvalid(f"{path} line {code_line}: code {code_name!r} is defined twice.")
+        code = Code(
+            code=code_name,
+            label=entry["label"],
+            description=entry.get("description", ""),
+            threshold=entry.get("threshold", document.get("decision", {}).get("threshold", 0.5)),
+            frame=entry.get("frame"),
+            solutions=dict(entry.get("solutions", {})),
+        )
+        for section in ("terms", "exclude"):
+            for ti, spec in enumerate(entry.get(section, [])):
+                line = _line_of(annotated, ["codes", ci, section, ti])
+                term = _term(spec, code, section == "exclude", path, line)
+                if term.id in terms:
+                    raise CodebookInvalid(
+                        f"{path} line {line}: term id {term.id!r} is already used on line {terms[term.id].line}."
+                    )
+                for other in [c for c, _ in term.also] + list(term.context.codes) + list(term.unless.codes):
+                    if other not in PASSAGE_CODES:
+                        raise CodebookInvalid(f"{path} line {line}: term {term.id!r} names unknown code {other!r}.")
+                if term.solution and term.solution not in code.solutions:
+                    raise CodebookInvalid(
+                        f"{path} line {line}: term {term.id!r} names solution {term.solution!r}, "
+                        f"which code {code_name!r} does not list under `solutions`."
+                    )
+                terms[term.id] = term
+                code.terms.append(term)
+        codes[code_name] = code
+    missing = [c for c in PASSAGE_CODES if c not in codes]
+    if missing:
+        raise CodebookInvalid(f"{path}: the codebook lacks the code(s) {', '.join(missing)}.")
+    for area in AREAS:
+        if codes[f"area.{area}"].frame is None:
+            raise CodebookInvalid(f"{path}: code area.{area} needs a `frame` (samfunn or sektor).")
+    return Codebook(
+        name=document["name"],
+        version=str(document["version"]),
+        path=path,
+        codes=codes,
+        terms=terms,
+        decision=dict(document.get("decision", {})),
+        digest=digest,
+    )
+
+
+def _term(spec: dict, code: Code, exclude: bool, path: Path, line: int) -> Term:
+    if "regex" in spec:
+        kind, pattern = "regex", spec["regex"]
+        flags = 0 if spec.get("case_sensitive") else re.IGNORECASE
+        try:
+            re.compile(pattern, flags)
+        except re.error as exc:
+            raise CodebookInvalid(f"{path} line {line}: term {spec['id']!r}: bad regex: {exc}.") from None
+    else:
+        pattern = " ".join(spec["lemma"].split())
+        words = pattern.split(" ")
+        has_glob = any(GLOB_CHARS & set(w) for w in words)
+        if has_glob and len(words) > 1:
+            raise CodebookInvalid(
+                f"{path} line {line}: term {spec['id']!r}: globs (* ?) are allowed in one-word terms only; "
+                "write the phrase with plain lemmas."
+            )
+        if has_glob and not pattern.strip("*?"):
+            raise CodebookInvalid(f"{path} line {line}: term {spec['id']!r}: a glob needs at least one letter.")
+        kind = "glob" if has_glob else "lemma"
+        pattern = pattern.lower()
+    return Term(
+        id=spec["id"],
+        code=code.code,
+        kind=kind,
+        pattern=pattern,
+        weight=float(spec.get("weight", 1.0)),
+        also=tuple((c, float(w)) for c, w in spec.get("also", {}).items()),
+        solution=spec.get("solution"),
+        context=_context(spec.get("context"), path, line),
+        unless=_context(spec.get("unless"), path, line),
+        exclude=exclude,
+        case_sensitive=bool(spec.get("case_sensitive", False)),
+        note=spec.get("note", ""),
+        line=line,
+    )
+
+
+# ---------------------------------------------------------------- matching
+class GlobIndex:
+    """Finds every glob term matching a word in a few dict look-ups, cached per word.
+
+    `prefix*`, `*suffix` and `*infix*` globs are looked up by the word's
+    prefixes, suffixes and substrings; any other glob falls back to a regex.
+    """
+
+    def __init__(self, globs: Iterable[tuple[str, str]]):
+        self.prefix: dict[str, list[str]] = {}
+        self.suffix: dict[str, list[str]] = {}
+        self.infix: dict[str, list[str]] = {}
+        self.other: list[tuple[re.Pattern, str]] = []
+        for glob, ident in globs:
+            core = glob.strip("*")
+            if GLOB_CHARS & set(core):
+                self.other.append((re.compile(glob_to_regex(glob)), ident))
+            elif glob.startswith("*") and glob.endswith("*"):
+                self.infix.setdefault(core, []).append(ident)
+            elif glob.endswith("*"):
+                self.prefix.setdefault(core, []).append(ident)
+            elif glob.startswith("*"):
+                self.suffix.setdefault(core, []).append(ident)
+            else:
+                self.other.append((re.compile(glob_to_regex(glob)), ident))
+        self.lengths = sorted({len(k) for k in self.infix})
+        self._cache: dict[str, tuple[str, ...]] = {}
+
+    def find(self, word: str) -> tuple[str, ...]:
+        cached = self._cache.get(word)
+        if cached is not None:
+            return cached
+        found: list[str] = []
+        n = len(word)
+        for i in range(1, n + 1):
+            hits = self.prefix.get(word[:i])
+            if hits:
+                found.extend(hits)
+            hits = self.suffix.get(word[n - i:])
+            if hits:
+                found.extend(hits)
+        for length in self.lengths:
+            if length > n:
+                break
+            for i in range(n - length + 1):
+                hits = self.infix.get(word[i:i + length])
+                if hits:
+                    found.extend(hits)
+        for regex, ident in self.other:
+            if regex.match(word):
+                found.append(ident)
+        result = tuple(dict.fromkeys(found))
+        if len(self._cache) < 500_000:
+            self._cache[word] = result
+        return result
+
+
+@Language.factory(EXTRA_NAME, default_config={"path": ""})
+def make_codebook_extra(nlp: Language, name: str, path: str) -> CodebookExtraMatcher:
+    return CodebookExtraMatcher(load_codebook(path or None))
+
+
+class CodebookExtraMatcher:
+    """Adds glob and regex hits to ``doc.spans["codebook"]`` (after the SpanRuler's lemma phrases)."""
+
+    def __init__(self, codebook: Codebook):
+        self.codebook = codebook
+        self.globs = GlobIndex((t.pattern, t.id) for t in codebook.glob_terms())
+        self.term_codes = {t.id: t.code for t in codebook.terms.values()}
+        self.regexes = [
+            (re.compile(t.pattern, 0 if t.case_sensitive else re.IGNORECASE), t) for t in codebook.regex_terms()
+        ]
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans = list(doc.spans[SPANS_KEY]) if SPANS_KEY in doc.spans else []
+        find = self.globs.find
+        for token in doc:
+            if not token.is_alpha and "-" not in token.text:
+                continue
+            norm = token.norm_
+            ids = find(norm)
+            lower = token.lower_
+            if lower != norm:
+                more = find(lower)
+                if more:
+                    ids = tuple(dict.fromkeys(ids + more))
+            for ident in ids:
+                spans.append(Span(doc, token.i, token.i + 1, label=self.term_codes[ident], span_id=ident))
+        text = doc.text
+        for regex, term in self.regexes:
+            for match in regex.finditer(text):
+                if match.end() == match.start():
+                    continue
+                span = doc.char_span(match.start(), match.end(), label=term.code, alignment_mode="expand")
+                if span is not None:
+                    spans.append(Span(doc, span.start, span.end, label=term.code, span_id=term.id))
+        doc.spans[SPANS_KEY] = spans
+        return doc
+
+
+def attach_codebook(nlp: Language, codebook: Codebook) -> Language:
+    """Add the SpanRuler (lemma phrases) and the glob/regex matcher for `codebook` to `nlp`."""
+    for name in (RULER_NAME, EXTRA_NAME):
+        if name in nlp.pipe_names:
+            nlp.remove_pipe(name)
+    ruler = nlp.add_pipe(
+        "span_ruler",
+        name=RULER_NAME,
+        config={"spans_key": SPANS_KEY, "phrase_matcher_attr": "NORM", "validate": True, "overwrite": True},
+    )
+    with warnings.catch_warnings():
+        # W012: pattern docs pass through the lemmatizer on purpose (NORM is the lemma key)
+        warnings.filterwarnings("ignore", message=r"\[W012\]")
+        ruler.add_patterns([p for p in codebook.ruler_patterns() if isinstance(p["pattern"], str)])
+    nlp.add_pipe(EXTRA_NAME, config={"path": str(codebook.path)})
+    return nlp

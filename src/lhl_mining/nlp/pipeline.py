@@ -1,0 +1,259 @@
+"""Load the Norwegian spaCy pipeline: nb_core_news_* when installed, else a built-in one.
+
+The built-in pipeline needs no model download: `spacy.blank("nb")` with
+tokenizer special cases for the abbreviations of Norwegian public documents,
+sentence splitting that treats blank lines as hard breaks, and a lemmatizer
+built on simplemma with domain overrides (see docs/nlp.md for measurements).
+A trained pipeline (nb_core_news_lg/md/sm, or any spaCy pipeline folder) gets
+the same tokenizer fixes and lemma overrides on top of its own components, so
+the codebook matches the same way on both tiers.  `pipeline_id(nlp)` names the
+pipeline for provenance.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.metadata
+import re
+from pathlib import Path
+
+import simplemma
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from .. import __version__
+from ..errors import PipelineNotFound
+
+AUTO_MODELS: tuple[str, ...] = ("nb_core_news_lg", "nb_core_news_md", "nb_core_news_sm")
+BUILTIN_NAME = "lhl_nb_builtin"
+BUILTIN_VERSION = f"{__version__}+simplemma{importlib.metadata.version('simplemma')}"
+
+ABBREVIATIONS: tuple[str, ...] = (
+    "Meld.", "St.", "St.meld.", "St.prp.", "Ot.prp.", "Prop.", "Innst.", "kap.", "Kap.", "Prof.", "prof.",
+    "mrd.", "jf.", "Jf.", "ift.", "evt.", "Evt.", "inkl.", "Inkl.", "ekskl.", "mht.", "tlf.", "Tlf.", "vedr.",
+    "Vedr.", "ref.", "Ref.", "iht.", "vha.", "bl.a.", "Bl.a.", "m.m.", "o.l.", "f.o.m.", "t.o.m.", "pr.",
+    "avd.", "adm.", "forts.", "Nr.", "stk.", "alt.", "ev.", "mv.", "m.v.", "sml.", "res.",
+)
+"""Abbreviations that spaCy's nb tokenizer splits off their final period (which then reads as a sentence end)."""
+
+LEMMA_OVERRIDES: dict[str, str] = {
+    # simplemma errors on frequent function words (nlp.md §5.1)
+    "det": "det",
+    "alle": "all",
+    "går": "gå",
+    # domain words: «eldre» is a noun here, not the comparative of «gammel»
+    "eldre": "eldre",
+    "eldres": "eldre",
+    "eldrerådet": "eldreråd",
+    "eldrerådets": "eldreråd",
+    "eldreråda": "eldreråd",
+    "pårørende": "pårørende",
+    "pårørendes": "pårørende",
+    "pårørande": "pårørande",
+    "ansatte": "ansatt",
+    "tilsette": "tilsett",
+    "omsorgstrappa": "omsorgstrapp",
+    "omsorgstrappen": "omsorgstrapp",
+    "livet": "liv",
+    "heile": "heil",
+    "hele": "hel",
+}
+"""Forms whose lemma is fixed, on both pipeline tiers."""
+
+SENTENCE_END = frozenset({".", "!", "?", "…"})
+CLOSING = frozenset({"»", "\"", "”", "’", "'", ")", "]"})
+_BLANK_LINE = re.compile(r"\n[ \t\r\f\v\u00a0]*\n")
+
+
+def _simplemma_lemma(lower: str) -> str:
+    if lower in LEMMA_OVERRIDES:
+        return LEMMA_OVERRIDES[lower]
+    if not any(ch.isalpha() for ch in lower):
+        return lower
+    if simplemma.is_known(lower, lang="nb"):
+        return simplemma.lemmatize(lower, lang="nb")
+    if simplemma.is_known(lower, lang="nn"):
+        return simplemma.lemmatize(lower, lang="nn")
+    return simplemma.lemmatize(lower, lang="nb")
+
+
+@Language.factory("lhl_sentences", default_config={"punctuation": True})
+def make_sentence_splitter(nlp: Language, name: str, punctuation: bool) -> SentenceSplitter:
+    return SentenceSplitter(punctuation=punctuation)
+
+
+class SentenceSplitter:
+    """Blank lines are hard sentence breaks; with `punctuation`, also split after . ! ? … :
+
+    Without `punctuation` (in front of a trained parser) it only marks the hard
+    breaks and leaves the other boundaries to the parser.
+    """
+
+    def __init__(self, punctuation: bool = True):
+        self.punctuation = punctuation
+
+    def __call__(self, doc: Doc) -> Doc:
+        after_end = False
+        after_break = True
+        for token in doc:
+            if token.is_space:
+                if _BLANK_LINE.search(token.text):
+                    after_break = True
+                if token.i == 0:
+                    token.is_sent_start = True
+                elif self.punctuation:
+                    token.is_sent_start = False
+                continue
+            text = token.text
+            if after_break:
+                token.is_sent_start = True
+            elif self.punctuation:
+                token.is_sent_start = after_end and text not in CLOSING
+            after_break = False
+            if text in SENTENCE_END:
+                after_end = True
+            elif text not in CLOSING:
+                after_end = False
+        return doc
+
+
+@Language.factory("lhl_lemmatizer", default_config={"mode": "simplemma"})
+def make_lemmatizer(nlp: Language, name: str, mode: str) -> NorwegianLemmatizer:
+    return NorwegianLemmatizer(nlp, mode=mode)
+
+
+class NorwegianLemmatizer:
+    """Sets `lemma_` and a lowercase matching key in `norm_` for every token.
+
+    mode "simplemma" (built-in tier): overrides, then proper-noun rule (a
+    capitalised word that does not start a sentence keeps its form), then
+    simplemma (Bokmål, falling back to Nynorsk).  mode "overrides" (trained
+    tier): keep the model's lemma, apply the overrides.  The `norm_` key is
+    always the lowercase lemma of the lowercase form, so codebook terms match
+    headings and title case too.
+    """
+
+    def __init__(self, nlp: Language, mode: str = "simplemma"):
+        if mode not in ("simplemma", "overrides"):
+            raise ValueError(f"unknown lemmatizer mode {mode!r}")
+        self.mode = mode
+        self.strings = nlp.vocab.strings
+        self._cache: dict[str, tuple[int, int, str]] = {}
+
+    def _entry(self, text: str) -> tuple[int, int, str]:
+        """(lemma hash sentence-initially, lemma hash mid-sentence, matching key)."""
+        lower = text.lower()
+        key = _simplemma_lemma(lower)
+        key_hash = self.strings.add(key)
+        mid = self.strings.add(text) if text[:1].isupper() and lower not in LEMMA_OVERRIDES else key_hash
+        entry = (key_hash, mid, key)
+        if len(self._cache) < 500_000:
+            self._cache[text] = entry
+        return entry
+
+    def __call__(self, doc: Doc) -> Doc:
+        cache = self._cache
+        if self.mode == "simplemma":
+            for token in doc:
+                text = token.text
+                entry = cache.get(text) or self._entry(text)
+                token.lemma = entry[1] if token.i and not token.is_sent_start else entry[0]
+                token.norm_ = entry[2]
+        else:
+            for token in doc:
+                lower = token.lower_
+                if lower in LEMMA_OVERRIDES:
+                    token.lemma_ = LEMMA_OVERRIDES[lower]
+                lemma = token.lemma_
+                if lemma:
+                    token.norm_ = lemma.lower()
+                else:
+                    token.norm_ = (cache.get(token.text) or self._entry(token.text))[2]
+        return doc
+
+
+def add_abbreviations(nlp: Language) -> None:
+    """Keep the final period on Norwegian document abbreviations (Meld. St. 15, kap. 3 …)."""
+    for abbreviation in ABBREVIATIONS:
+        nlp.tokenizer.add_special_case(abbreviation, [{"ORTH": abbreviation}])
+
+
+def builtin_pipeline() -> Language:
+    """The pipeline that needs no download: tokenizer fixes, sentences, simplemma lemmas."""
+    nlp = spacy.blank("nb")
+    add_abbreviations(nlp)
+    nlp.add_pipe("lhl_sentences", config={"punctuation": True})
+    nlp.add_pipe("lhl_lemmatizer", config={"mode": "simplemma"})
+    nlp.meta["name"] = BUILTIN_NAME
+    nlp.meta["version"] = BUILTIN_VERSION
+    nlp.meta["description"] = "spaCy blank nb + abbreviations + blank-line sentences + simplemma lemmatizer"
+    return nlp
+
+
+def adapt_trained(nlp: Language) -> Language:
+    """Put the tokenizer fixes, hard sentence breaks and lemma overrides on a trained pipeline."""
+    add_abbreviations(nlp)
+    has_parser = "parser" in nlp.pipe_names or "senter" in nlp.pipe_names
+    first = nlp.pipe_names[0] if nlp.pipe_names else None
+    if has_parser:
+        # before the parser: hard breaks only, the parser places the other boundaries
+        target = "parser" if "parser" in nlp.pipe_names else "senter"
+        nlp.add_pipe("lhl_sentences", config={"punctuation": False}, before=target)
+    elif first:
+        nlp.add_pipe("lhl_sentences", config={"punctuation": True}, before=first)
+    else:
+        nlp.add_pipe("lhl_sentences", config={"punctuation": True})
+    has_lemmas = any(name in nlp.pipe_names for name in ("lemmatizer", "trainable_lemmatizer"))
+    nlp.add_pipe("lhl_lemmatizer", config={"mode": "overrides" if has_lemmas else "simplemma"})
+    return nlp
+
+
+def _installed(name: str) -> bool:
+    return spacy.util.is_package(name)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_cached(model: str) -> Language:
+    return _load(model)
+
+
+def load_pipeline(model: str = "auto", *, cached: bool = False) -> Language:
+    """Load the pipeline named by `model`.
+
+    "auto": nb_core_news_lg, md or sm when installed, else the built-in pipeline.
+    "builtin": the built-in pipeline.  A package name or a pipeline folder:
+    that pipeline, adapted (`adapt_trained`).  A name that is not installed
+    raises `PipelineNotFound` with the install command.
+    """
+    return _load_cached(model) if cached else _load(model)
+
+
+def _load(model: str) -> Language:
+    if model == "auto":
+        for name in AUTO_MODELS:
+            if _installed(name):
+                return adapt_trained(spacy.load(name))
+        return builtin_pipeline()
+    if model == "builtin":
+        return builtin_pipeline()
+    path = Path(model)
+    if path.is_dir():
+        if not (path / "config.cfg").is_file():
+            raise PipelineNotFound(f"{path} is not a spaCy pipeline folder (it has no config.cfg).")
+        return adapt_trained(spacy.load(path))
+    if _installed(model):
+        return adapt_trained(spacy.load(model))
+    raise PipelineNotFound(
+        f"The spaCy pipeline {model!r} is not installed. Install it with `python -m spacy download {model}` "
+        "(needs internet), give a pipeline folder, or use --model auto (built-in pipeline, no download)."
+    )
+
+
+def pipeline_id(nlp: Language) -> str:
+    """"<name>@<version>" of a pipeline, as recorded with every annotation."""
+    name = nlp.meta.get("name") or "pipeline"
+    lang = nlp.meta.get("lang") or nlp.lang
+    if name != BUILTIN_NAME and not name.startswith(f"{lang}_"):
+        name = f"{lang}_{name}"
+    return f"{name}@{nlp.meta.get('version') or '0.0.0'}"

@@ -1,0 +1,213 @@
+"""`RuleLabeller`: passage labels from the codebook's terms (the rules tier of `Labeller`).
+
+Each hit in ``doc.spans["codebook"]`` is checked against the codebook's
+exclusions and the term's `context`/`unless` conditions; the surviving hits
+give each code a score (noisy-or of the distinct terms' weights) and the
+decision settings turn scores into `reform`, `areas` and `framing`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from .. import __version__
+from .codebook import SPANS_KEY, Codebook, Context, GlobIndex, Term, attach_codebook, load_codebook
+from .labeller import AREAS, PASSAGE_CODES, Labeller, PassageLabel, framing_from_flags
+from .pipeline import load_pipeline, pipeline_id
+
+MAX_CHUNK_CHARS = 100_000
+"""Longer texts are labelled in chunks cut at blank lines (spaCy's limit is 1M characters per doc)."""
+
+
+@dataclass(frozen=True)
+class Hit:
+    term: Term
+    start: int
+    end: int
+    text: str
+
+
+class _ContextTest:
+    """Does a window of a doc contain any of a context's words, regexes or codes?"""
+
+    def __init__(self, context: Context):
+        self.context = context
+        exact = [w for w in context.words if "*" not in w and "?" not in w]
+        self.exact = frozenset(exact)
+        self.globs = GlobIndex((w, w) for w in context.words if w not in self.exact)
+
+    def window(self, doc: Doc, span: Span) -> Span:
+        if self.context.window == "passage":
+            return doc[:]
+        return doc[span.start].sent
+
+    def __call__(self, doc: Doc, span: Span, codes_at: list[tuple[int, int, set[str]]]) -> bool:
+        window = self.window(doc, span)
+        context = self.context
+        if context.words:
+            for token in window:
+                norm, lower = token.norm_, token.lower_
+                if norm in self.exact or lower in self.exact or self.globs.find(norm) or self.globs.find(lower):
+                    return True
+        if context.regexes:
+            text = window.text
+            if any(regex.search(text) for regex in context.regexes):
+                return True
+        if context.codes:
+            lo, hi = window.start_char, window.end_char
+            for start, end, codes in codes_at:
+                if start >= lo and end <= hi and not (start == span.start_char and end == span.end_char):
+                    if codes.intersection(context.codes):
+                        return True
+        return False
+
+
+class RuleLabeller(Labeller):
+    """Labels passages with the codebook rules on a spaCy pipeline (built-in or trained)."""
+
+    name = "rules"
+    version = __version__
+
+    def __init__(self, codebook: Codebook | str | None = None, model: str = "auto", nlp: Language | None = None):
+        self.codebook = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
+        self.nlp = nlp if nlp is not None else load_pipeline(model)
+        attach_codebook(self.nlp, self.codebook)
+        self.nlp.max_length = max(self.nlp.max_length, MAX_CHUNK_CHARS * 2)
+        self.codebook_version = self.codebook.version_id
+        self.pipeline = pipeline_id(self.nlp)
+        self._context_tests: dict[int, _ContextTest] = {}
+
+    # ------------------------------------------------------------------ interface
+    def label(self, texts: Sequence[str]) -> list[PassageLabel]:
+        return list(self.label_stream(texts))
+
+    def label_stream(self, texts: Iterable[str], batch_size: int = 256, n_process: int = 1) -> Iterator[PassageLabel]:
+        """Label texts with `nlp.pipe` (batched; `n_process` > 1 uses worker processes)."""
+        pieces = self._pieces(texts)
+        current: list[Hit] | None = None
+        current_index = -1
+        docs = self.nlp.pipe(((chunk, (index, offset)) for index, offset, chunk in pieces), as_tuples=True,
+                             batch_size=batch_size, n_process=n_process)
+        for doc, (index, offset) in docs:
+            if index != current_index:
+                if current is not None:
+                    yield self.decide(current)
+                # texts that produced no chunk (empty) are filled in by _pieces as one empty chunk
+                current, current_index = [], index
+            current.extend(self.hits(doc, offset))
+        if current is not None:
+            yield self.decide(current)
+
+    # ------------------------------------------------------------------ steps
+    @staticmethod
+    def _pieces(texts: Iterable[str]) -> Iterator[tuple[int, int, str]]:
+        for index, text in enumerate(texts):
+            if len(text) <= MAX_CHUNK_CHARS:
+                yield index, 0, text
+                continue
+            start = 0
+            while start < len(text):
+                end = min(len(text), start + MAX_CHUNK_CHARS)
+                if end < len(text):
+                    cut = text.rfind("\n\n", start + MAX_CHUNK_CHARS // 2, end)
+                    if cut == -1:
+                        cut = text.rfind(" ", start + MAX_CHUNK_CHARS // 2, end)
+                    end = cut + 1 if cut != -1 else end
+                yield index, start, text[start:end]
+                start = end
+
+    def hits(self, doc: Doc, offset: int = 0) -> list[Hit]:
+        """The accepted codebook hits of one doc, with offsets shifted by `offset`."""
+        spans = list(doc.spans[SPANS_KEY]) if SPANS_KEY in doc.spans else []
+        terms = self.codebook.terms
+        candidates: list[tuple[Span, Term]] = []
+        excluded: dict[str, list[tuple[int, int]]] = {}
+        for span in spans:
+            term = terms.get(span.id_)
+            if term is None:
+                continue
+            if term.exclude:
+                excluded.setdefault(term.code, []).append((span.start_char, span.end_char))
+            else:
+                candidates.append((span, term))
+        kept = [
+            (span, term)
+            for span, term in candidates
+            if not any(s < span.end_char and span.start_char < e for s, e in excluded.get(term.code, ()))
+        ]
+        plain = [
+            (span.start_char, span.end_char, set(term.weights()))
+            for span, term in kept
+            if not term.context
+        ]
+        accepted: list[Hit] = []
+        for span, term in kept:
+            if term.context and not self._test(term.context)(doc, span, plain):
+                continue
+            if term.unless and self._test(term.unless)(doc, span, plain):
+                continue
+            accepted.append(Hit(term, span.start_char + offset, span.end_char + offset, span.text))
+        return accepted
+
+    def _test(self, context: Context) -> _ContextTest:
+        test = self._context_tests.get(id(context))
+        if test is None:
+            test = self._context_tests[id(context)] = _ContextTest(context)
+        return test
+
+    def decide(self, hits: list[Hit]) -> PassageLabel:
+        """Turn accepted hits into scores and labels."""
+        best: dict[str, dict[str, float]] = {code: {} for code in PASSAGE_CODES}
+        evidence: list[dict[str, Any]] = []
+        for hit in sorted(hits, key=lambda h: (h.start, h.end, h.term.id)):
+            for code, weight in hit.term.weights().items():
+                per_term = best.setdefault(code, {})
+                per_term[hit.term.id] = max(per_term.get(hit.term.id, 0.0), weight)
+                item: dict[str, Any] = {
+                    "code": code,
+                    "term": hit.text,
+                    "rule_id": hit.term.id,
+                    "start": hit.start,
+                    "end": hit.end,
+                    "weight": weight,
+                }
+                if hit.term.solution and code == hit.term.code:
+                    item["solution"] = hit.term.solution
+                evidence.append(item)
+        scores: dict[str, float] = {}
+        for code in PASSAGE_CODES:
+            miss = 1.0
+            for weight in best.get(code, {}).values():
+                miss *= 1.0 - weight
+            scores[code] = round(1.0 - miss, 4)
+        codebook = self.codebook
+        reform = scores["reform"] >= codebook.threshold("reform") or scores["reform.successor"] >= codebook.threshold(
+            "reform.successor"
+        )
+        if scores["reform.successor"] >= codebook.threshold("reform.successor"):
+            scores["reform"] = max(scores["reform"], scores["reform.successor"])
+        areas = [a for a in AREAS if scores[f"area.{a}"] >= codebook.threshold(f"area.{a}")]
+        framing = self._framing(scores, areas)
+        return PassageLabel(reform=reform, areas=areas, framing=framing, scores=scores, evidence=evidence)
+
+    def _framing(self, scores: dict[str, float], areas: list[str]) -> str:
+        codebook = self.codebook
+        decision = codebook.decision
+        if len(areas) >= int(decision.get("enumeration_min_areas", 4)):
+            return "begge"
+        samfunn_score, sektor_score = scores["framing.samfunn"], scores["framing.sektor"]
+        samfunn = samfunn_score >= codebook.threshold("framing.samfunn")
+        sektor = sektor_score >= codebook.threshold("framing.sektor")
+        margin = float(decision.get("frame_margin", 1.0))
+        if samfunn and sektor and abs(samfunn_score - sektor_score) > margin:
+            samfunn, sektor = samfunn_score > sektor_score, sektor_score > samfunn_score
+        framing = framing_from_flags(samfunn, sektor)
+        if framing == "ingen" and areas:
+            frames = {codebook.codes[f"area.{a}"].frame for a in areas}
+            framing = framing_from_flags("samfunn" in frames, "sektor" in frames)
+        return framing
