@@ -1,1 +1,102 @@
-"""Exports (REFI-QDA, spreadsheets, kommune summary) and the HTML report."""
+"""Exports (REFI-QDA, spreadsheets, kommune summary) and the HTML report.
+
+`export(store, "qdpx", "out.qdpx")` checks the options and the data, writes to
+a temporary file beside the target and renames it at the end.  Formats live in
+one module each and register themselves in `FORMATS`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from ..errors import CodesMissingFromCodebook, ExportOptionError, NothingToExport
+from ..store import Store
+from ..store import exports as sql
+from . import nvivo_sheet, qdc, qdpx, summary, tabular  # noqa: F401  (each registers its format)
+from .base import FORMATS, LEVELS, ExportFormat, ExportOptions, ExportResult
+from .codebook import Codebook, load_codebook
+from .model import CODING_MODES
+from .output import atomic_output, check_output
+
+__all__ = ["FORMATS", "LEVELS", "CODING_MODES", "ExportFormat", "ExportResult", "export", "check_codes",
+           "load_codebook", "prepare_export", "total_work"]
+
+# Codes the tagger may store that name a framing value rather than a codebook code.
+_DERIVED_CODES = {"framing.begge", "framing.ingen"}
+
+
+def check_codes(store: Store, codebook: Codebook) -> None:
+    """Refuse to export codes the codebook does not define (a renamed code, an old tagger)."""
+    missing = sorted(sql.used_codes(store) - codebook.ids - _DERIVED_CODES)
+    if missing:
+        raise CodesMissingFromCodebook(
+            f"The database uses code(s) missing from codebook {codebook.version} ({codebook.origin}): "
+            f"{', '.join(missing)}. Add them to the codebook, or re-run `lhl tag` with the current codebook."
+        )
+
+
+def prepare_export(fmt_name: str, out: str | os.PathLike, *, level: str | None = None, codings: str = "final",
+                   force: bool = False) -> tuple[ExportFormat, ExportOptions]:
+    """Validate format, level, codings and the output path before any work is done."""
+    fmt = FORMATS.get(fmt_name)
+    if fmt is None:
+        raise ExportOptionError(f"Unknown export format «{fmt_name}»; choose one of {', '.join(FORMATS)}.")
+    path = Path(out)
+    suffix = path.suffix.lower()
+    if fmt.suffixes and suffix not in fmt.suffixes:
+        if fmt.name == "nvivo-sheet" or fmt.name == "summary" or len(fmt.suffixes) > 1:
+            raise ExportOptionError(
+                f"--format {fmt.name} writes {', '.join(fmt.suffixes)} files; «{path.name}» has another ending."
+            )
+        raise ExportOptionError(f"--format {fmt.name} writes {fmt.suffixes[0]} files; name --out «…{fmt.suffixes[0]}».")
+    if level is not None and level not in LEVELS:
+        raise ExportOptionError(f"Unknown --level «{level}»; choose one of {', '.join(LEVELS)}.")
+    if level not in (None, "passage") and not fmt.levels:
+        raise ExportOptionError(f"--level applies to csv, xlsx and jsonl, not to --format {fmt.name}.")
+    if codings not in CODING_MODES:
+        raise ExportOptionError(f"Unknown --codings «{codings}»; choose one of {', '.join(CODING_MODES)}.")
+    if fmt.codings and codings not in fmt.codings:
+        raise ExportOptionError(f"--format {fmt.name} takes --codings {' or '.join(fmt.codings)}, not «{codings}».")
+    if codings == "all" and level in ("document", "kommune"):
+        raise ExportOptionError(
+            f"--codings all gives several codes per passage; use it with --level passage, or count {level}s "
+            "with --codings final or machine."
+        )
+    check_output(path, force=force)
+    return fmt, ExportOptions(level=level or "passage", codings=codings, suffix=suffix)
+
+
+def total_work(store: Store, fmt: ExportFormat) -> int:
+    """Passages an export walks (for a progress bar); 0 when it reads none."""
+    return 0 if fmt.needs == "nothing" else sql.content_counts(store)["passages"]
+
+
+def _check_content(store: Store, fmt: ExportFormat, options: ExportOptions) -> None:
+    counts = sql.content_counts(store)
+    needs = fmt.needs if not (fmt.levels and options.level != "passage") else "documents"
+    hint = "Run `lhl scrape` or `lhl ingest` to add documents, then `lhl tag`."
+    if needs == "passages" and counts["passages"] == 0:
+        raise NothingToExport(f"{store.path} has no passages to export. {hint}")
+    if needs == "texts" and counts["texts"] == 0:
+        raise NothingToExport(f"{store.path} has no documents with extracted text to export. {hint}")
+    if needs == "documents" and counts["documents"] == 0:
+        raise NothingToExport(f"{store.path} has no documents to export. {hint}")
+
+
+def export(store: Store | None, fmt_name: str, out: str | os.PathLike, *, level: str | None = None,
+           codings: str = "final", force: bool = False, codebook: Codebook | None = None,
+           progress: Callable[[int], None] | None = None) -> ExportResult:
+    """Write `out` in format `fmt_name`; nothing is left at `out` unless it succeeds."""
+    fmt, options = prepare_export(fmt_name, out, level=level, codings=codings, force=force)
+    options.codebook = codebook or load_codebook()
+    options.progress = progress
+    if fmt.needs_database:
+        if store is None:
+            raise ExportOptionError(f"--format {fmt.name} needs a database (--db).")
+        _check_content(store, fmt, options)
+        check_codes(store, options.codebook)
+    with atomic_output(out, force=force) as tmp:
+        counts = fmt.write(store, tmp, options)
+    return ExportResult(path=Path(out), format=fmt.name, counts=counts)

@@ -1,0 +1,62 @@
+"""The export registry: one `ExportFormat` per format module, found by name.
+
+A new format is one module that builds an `ExportFormat` and calls `register`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..store import Store
+from .codebook import Codebook
+
+LEVELS = ("passage", "document", "kommune")
+
+
+@dataclass
+class ExportOptions:
+    level: str = "passage"
+    codings: str = "final"
+    codebook: Codebook | None = None
+    suffix: str = ""
+    progress: Callable[[int], None] | None = None
+
+    def advance(self, n: int = 1) -> None:
+        if self.progress:
+            self.progress(n)
+
+
+@dataclass
+class ExportResult:
+    path: Path
+    format: str
+    counts: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+Writer = Callable[[Store | None, Path, ExportOptions], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """A format: its writer, its help line, and which options make sense for it."""
+
+    name: str
+    write: Writer
+    help: str
+    levels: tuple[str, ...] = ()
+    codings: tuple[str, ...] = ("final", "all", "machine")
+    suffixes: tuple[str, ...] = ()
+    needs_database: bool = True
+    needs: str = "passages"  # passages | documents | kommuner | nothing
+
+
+FORMATS: dict[str, ExportFormat] = {}
+
+
+def register(fmt: ExportFormat) -> ExportFormat:
+    FORMATS[fmt.name] = fmt
+    return fmt

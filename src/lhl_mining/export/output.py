@@ -1,0 +1,60 @@
+"""Writing an export file safely: refuse to overwrite without `force`, never leave half a file.
+
+Everything is written to a hidden temporary file beside the target and renamed
+over it only when the export finished, so a crash, Ctrl-C or full disk leaves
+the old file (or nothing) in place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..errors import OutputExists, OutputNotWritable
+
+
+def check_output(path: Path, *, force: bool) -> None:
+    """Raise a clear error when `path` cannot or must not be written."""
+    if path.is_dir():
+        raise OutputNotWritable(f"{path} is a folder; give a file name for the export.")
+    if path.exists() and not force:
+        raise OutputExists(f"{path} already exists; choose another --out or add --force to replace it.")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise OutputNotWritable(f"Cannot write {path}: the folder {parent} does not exist.")
+    if not os.access(parent, os.W_OK):
+        raise OutputNotWritable(f"Cannot write {path}: the folder {parent} is not writable.")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise OutputNotWritable(f"Cannot replace {path}: the file is read-only.")
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | os.PathLike, *, force: bool = False) -> Iterator[Path]:
+    """Yield a temporary path to write; it becomes `path` only if the block succeeds."""
+    target = Path(path)
+    check_output(target, force=force)
+    try:
+        handle, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent or ".")
+    except OSError as exc:
+        raise OutputNotWritable(f"Cannot write {target}: {exc.strerror}.") from None
+    os.close(handle)
+    tmp = Path(tmp_name)
+    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the user's usual mode
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OutputNotWritable(f"Writing {target} failed: {exc.strerror or exc}; nothing was left behind.") from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
