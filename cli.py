@@ -278,23 +278,29 @@ def reliability(
         _emit_rows(rows, list(rows[0]), fmt)
         return
     units = result["units"]
-    title = (f"Krippendorff's α (nominal), coders {', '.join(result['coders'])}: {units['pairable']} passages "
-             f"decided by 2+ coders, {units['single_coder']} by one only (missing data); "
-             f"≥ .800 reliable, .667–.800 tentative")
-    table = Table(title=title, title_justify="left")
-    for column in ("raters", "code", "alpha", "ci95", "flag", "agreement", "units", "prevalence"):
-        table.add_column(column)
+    console.print(
+        f"Krippendorff's α (nominal), coders {', '.join(result['coders'])}: {units['pairable']} passages decided "
+        f"by 2+ coders, {units['single_coder']} by one only (missing data). α ≥ .800 reliable, .667–.800 tentative.",
+        highlight=False,
+    )
     colours = {"reliable": "green", "tentative": "yellow", "unreliable": "red", "undefined": "dim"}
-    for row in rows:
-        cells = [str(row[c]) if row[c] is not None else "–" for c in ("raters", "code", "alpha", "ci95")]
-        cells.append(f"[{colours[row['flag']]}]{row['flag']}[/]")
-        cells += [str(row[c]) if row[c] is not None else "–" for c in ("agreement", "units", "prevalence")]
-        table.add_row(*cells)
-    console.print(table)
+    for raters in dict.fromkeys(row["raters"] for row in rows):
+        table = Table(title=f"α per code: {raters}", title_justify="left")
+        for column in ("code", "α", "95% CI", "flag", "agree", "n", "prevalence"):
+            table.add_column(column, no_wrap=column in ("code", "flag", "95% CI"))
+        for row in rows:
+            if row["raters"] != raters:
+                continue
+            table.add_row(
+                row["code"], "–" if row["alpha"] is None else f"{row['alpha']:.3f}", row["ci95"] or "–",
+                f"[{colours[row['flag']]}]{row['flag']}[/]",
+                "–" if row["agreement"] is None else f"{row['agreement']:.3f}", str(row["units"]), str(row["prevalence"]),
+            )
+        console.print(table)
     pairs = Table(title="Cohen's κ per pair", title_justify="left")
-    for column in ("coder_a", "coder_b", "code", "kappa", "percent_agreement", "n_units"):
+    for column in ("coder a", "coder b", "code", "κ", "agree", "n"):
         pairs.add_column(column)
     for p in rel.pair_rows(result):
-        pairs.add_row(*(str(p[c]) if p[c] is not None else "–" for c in ("coder_a", "coder_b", "code", "kappa",
-                                                                          "percent_agreement", "n_units")))
+        pairs.add_row(p["coder_a"], p["coder_b"], p["code"], "–" if p["kappa"] is None else f"{p['kappa']:.3f}",
+                      "–" if p["percent_agreement"] is None else f"{p['percent_agreement']:.3f}", str(p["n_units"]))
     console.print(pairs)

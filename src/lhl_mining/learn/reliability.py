@@ -225,7 +225,7 @@ def flat_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
         for c in codes:
             prevalence = c["prevalence"]
             if isinstance(prevalence, dict):
-                prevalence = " ".join(f"{k}={v:.2f}" for k, v in prevalence.items())
+                prevalence = " ".join(f"{k[:3]} {v:.2f}" for k, v in prevalence.items())
             else:
                 prevalence = round(prevalence, 3)
             rows.append({
