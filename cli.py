@@ -304,3 +304,298 @@ def reliability(
         pairs.add_row(p["coder_a"], p["coder_b"], p["code"], "–" if p["kappa"] is None else f"{p['kappa']:.3f}",
                       "–" if p["percent_agreement"] is None else f"{p['percent_agreement']:.3f}", str(p["n_units"]))
     console.print(pairs)
+
+
+def _export_progress(total: int, label: str):
+    """A rich progress bar on stderr (or nothing when there is nothing to walk)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    progress = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        console=err_console, transient=True, disable=total == 0)
+    task = progress.add_task(label, total=total or None)
+    return progress, lambda n: progress.advance(task, n)
+
+
+@app.command("export")
+def export_command(
+    ctx: typer.Context,
+    fmt: Annotated[
+        str,
+        typer.Option("--format", "-f", help="qdpx | qdc | csv | xlsx | jsonl | nvivo-sheet | summary."),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="File to write (its ending picks csv/xlsx/jsonl/txt where a format has several).")],
+    level: Annotated[
+        str | None, typer.Option("--level", help="csv/xlsx/jsonl: passage | document | kommune \\[default: passage].")
+    ] = None,
+    codings: Annotated[
+        str,
+        typer.Option("--codings", help="final (adjudicated or agreed human codes) | all (every coder) | machine (suggestions)."),
+    ] = "final",
+    force: Annotated[bool, typer.Option("--force", help="Replace --out if it exists.")] = False,
+) -> None:
+    """Export codes and documents for NVivo/ATLAS.ti/MAXQDA (REFI-QDA), spreadsheets or the Vedlegg-2 kommune table."""
+    from lhl_mining import export as exports
+
+    chosen, _ = exports.prepare_export(fmt, out, level=level, codings=codings, force=force)
+    if not chosen.needs_database:
+        result = exports.export(None, fmt, out, level=level, codings=codings, force=force)
+    else:
+        with Store.open(_db_path(ctx), readonly=True) as store:
+            progress, advance = _export_progress(exports.total_work(store, chosen), f"export {fmt}")
+            with progress:
+                result = exports.export(store, fmt, out, level=level, codings=codings, force=force, progress=advance)
+    counts = ", ".join(f"{n} {what}" for what, n in result.counts.items())
+    console.print(f"Wrote {result.path} ({counts}).")
+
+
+@app.command()
+def report(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write.")] = Path("report.html"),
+    force: Annotated[bool, typer.Option("--force", help="Replace --out if it exists.")] = False,
+) -> None:
+    """Write one self-contained HTML report with charts: coverage, reform mentions, focus areas, framing, reliability."""
+    from lhl_mining.export import report as reporting
+
+    reporting.check_report_output(out, force=force)
+    with Store.open(_db_path(ctx), readonly=True) as store:
+        progress, advance = _export_progress(reporting.total_work(store), "report")
+        with progress:
+            result = reporting.write_report(store, out, force=force, progress=advance)
+    counts = ", ".join(f"{n} {what}" for what, n in result.counts.items())
+    console.print(f"Wrote {result.path} ({counts}).")
+
+
+review_app = typer.Typer(
+    cls=_LhlGroup,
+    help="Code passages in the browser, keyboard first; several coders, blind double coding, adjudication.",
+    add_completion=False,
+)
+app.add_typer(review_app, name="review")
+
+
+@review_app.callback(invoke_without_command=True)
+def review(
+    ctx: typer.Context,
+    coder: Annotated[
+        str | None, typer.Option("--coder", envvar="LHL_CODER", help="Your coder name (asked in the browser if left out).")
+    ] = None,
+    host: Annotated[
+        str, typer.Option("--host", help="Address to listen on; anything but localhost requires the access token.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8765,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open a browser window.")] = False,
+    token: Annotated[
+        str | None,
+        typer.Option("--token", envvar="LHL_REVIEW_TOKEN",
+                     help="Access token coders enter once \\[default: a random one when --host is not local]."),
+    ] = None,
+) -> None:
+    """Start the coding review in the browser (Enter accepts, 1–5 areas, s/t/b/n framing, u undoes)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from lhl_mining.review import server
+
+    config = server.prepare(_db_path(ctx), host=host, port=port, coder=coder, token=token)
+    shown_host = f"[{host}]" if ":" in host and not host.startswith("[") else host
+    console.print(f"Review server for {config.db_path} on http://{shown_host}:{port}/code  (Ctrl-C stops it)")
+    if config.token:
+        console.print(f"Access token for coders: [bold]{config.token}[/]")
+    server.serve(config, host=host, port=port, open_browser=not no_browser)
+
+
+@review_app.command("assign")
+def review_assign(
+    ctx: typer.Context,
+    coders: Annotated[list[str], typer.Option("--coder", help="A coder for the double-coding sample (give two or more).")],
+    double: Annotated[float, typer.Option("--double", help="Share of passages coded by two coders (0.15 = 15 %).")] = 0.15,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed for drawing the sample.")] = 1,
+    kommune: Annotated[str | None, typer.Option("--kommune", help="Only passages of this kommune (name or number).")] = None,
+    doc_type: Annotated[str | None, typer.Option("--doc-type", help="Only passages of this document type.")] = None,
+    code: Annotated[str | None, typer.Option("--code", help="Only passages the machine coded with this code, e.g. reform.")] = None,
+) -> None:
+    """Put a share of passages in front of two coders each, blind to each other's codes (for reliability)."""
+    from lhl_mining.review.assign import assign_double
+
+    knr = registry.resolve_kommune(kommune).knr if kommune else None
+    with Store.open(_db_path(ctx)) as store:
+        result = assign_double(store, coders, share=double, seed=seed, knr=knr, doc_type=doc_type, code=code)
+    console.print(
+        f"Double coding: {result['added']} passages newly assigned to two coders each "
+        f"({result['already'] + result['added']} of {result['population']} passages in the sample, target {result['target']})."
+    )
+
+
+# ---------------------------------------------------------------- nlp: classify, tag, codebook
+codebook_app = typer.Typer(help="Check and show the codebook (codes, terms, exclusions).", no_args_is_help=True)
+app.add_typer(codebook_app, name="codebook")
+
+_MODEL_HELP = "spaCy pipeline: auto (nb_core_news_lg/md/sm if installed, else built-in), builtin, a package name or a folder."
+_CODEBOOK_HELP = "Codebook YAML \\[default: the bundled codebooks/lhl.yaml]."
+_TRAINED_HELP = "Trained model to combine with the rules \\[default: the newest in models/, if any]."
+
+
+@app.command()
+def classify(
+    input_path: Annotated[str, typer.Option("--input", "-i", help="JSONL file with {\"id\", \"text\"} lines, or - for stdin.")] = "-",
+    output_path: Annotated[str, typer.Option("--output", "-o", help="JSONL output file, or - for stdout.")] = "-",
+    model: Annotated[str, typer.Option("--model", "-m", help=_MODEL_HELP)] = "auto",
+    codebook: Annotated[str | None, typer.Option("--codebook", help=_CODEBOOK_HELP)] = None,
+    trained: Annotated[str | None, typer.Option("--trained", help=_TRAINED_HELP)] = None,
+    rules_only: Annotated[bool, typer.Option("--rules-only", help="Codebook rules alone, no trained model.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail on the first invalid line instead of skipping it.")] = False,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Passages per nlp.pipe batch.")] = 256,
+) -> None:
+    """Label passages from JSONL ({"id","text"}) and write JSONL (reform, areas, framing, scores, evidence); no database."""
+    import os
+    import tempfile
+
+    from rich.markup import escape
+
+    from lhl_mining.errors import ClassifyIOError
+    from lhl_mining.nlp.classify import classify_jsonl, make_labeller
+
+    labeller = make_labeller(model, codebook=codebook, trained=trained, rules_only=rules_only)
+    try:
+        source = sys.stdin.buffer if input_path == "-" else open(input_path, "rb")  # noqa: SIM115
+    except OSError as exc:
+        raise ClassifyIOError(f"Cannot read {input_path}: {exc.strerror}.") from None
+    tmp_path = None
+    try:
+        if output_path == "-":
+            sink = sys.stdout
+        else:
+            target = Path(output_path)
+            try:
+                fd, tmp_path = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or Path("."))
+            except OSError as exc:
+                raise ClassifyIOError(f"Cannot write {output_path}: {exc.strerror}.") from None
+            sink = os.fdopen(fd, "w", encoding="utf-8")
+        with source:
+            stats = classify_jsonl(source, sink.write, labeller, strict=strict, batch_size=batch_size)
+        sink.flush()
+        if tmp_path:
+            sink.close()
+            os.replace(tmp_path, output_path)
+            tmp_path = None
+    finally:
+        if tmp_path:
+            sink.close()
+            Path(tmp_path).unlink(missing_ok=True)
+    for line_no, reason in stats.invalid[:20]:
+        err_console.print(f"[yellow]skipped[/] line {line_no}: {escape(reason)}", highlight=False)
+    if stats.skipped > 20:
+        err_console.print(f"[yellow]skipped[/] {stats.skipped - 20} more invalid line(s)", highlight=False)
+    err_console.print(
+        escape(f"classified {stats.written} passage(s), skipped {stats.skipped} invalid line(s) "
+               f"[{labeller.provenance}; codebook {labeller.codebook_version}; pipeline {labeller.pipeline}]"),
+        highlight=False,
+    )
+
+
+@app.command()
+def tag(
+    ctx: typer.Context,
+    model: Annotated[str, typer.Option("--model", "-m", help=_MODEL_HELP)] = "auto",
+    codebook: Annotated[str | None, typer.Option("--codebook", help=_CODEBOOK_HELP)] = None,
+    trained: Annotated[str | None, typer.Option("--trained", help=_TRAINED_HELP)] = None,
+    rules_only: Annotated[bool, typer.Option("--rules-only", help="Codebook rules alone, no trained model.")] = False,
+    workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Processes for nlp.pipe (rules).")] = 1,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Passages per stored batch.")] = 1000,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Tag at most this many passages.")] = None,
+) -> None:
+    """Store machine suggestions for passages not yet tagged by this labeller, codebook and pipeline version."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from lhl_mining.nlp.classify import make_labeller, tag_store
+
+    labeller = make_labeller(model, codebook=codebook, trained=trained, rules_only=rules_only)
+    parameters = {"model": model, "codebook": codebook, "trained": trained, "rules_only": rules_only,
+                  "workers": workers, "batch_size": batch_size, "limit": limit}
+    versions = {"labeller": labeller.provenance, "codebook": labeller.codebook_version, "pipeline": labeller.pipeline}
+    with Store.open(_db_path(ctx)) as store, store.run("tag", parameters, versions) as run:
+        with Progress(TextColumn("tagging"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                      console=err_console, transient=True) as bar:
+            task = bar.add_task("tag", total=None)
+            stats = tag_store(store, labeller, run_id=run.id, workers=workers, batch_size=batch_size, limit=limit,
+                              progress=lambda done, total: bar.update(task, completed=done, total=total))
+        run.count("passages", stats.tagged)
+        run.count("suggestions", stats.rows)
+        for code, n in stats.selected.items():
+            run.count(f"selected.{code}", n)
+    console.print(f"Tagged {stats.tagged} passage(s) ({stats.rows} suggestion rows) with {labeller.provenance}, "
+                  f"codebook {labeller.codebook_version}, pipeline {labeller.pipeline}.", highlight=False)
+    for code in sorted(stats.selected):
+        console.print(f"  {code}: {stats.selected[code]}", highlight=False)
+    if stats.documents_without_passages:
+        console.print(f"{stats.documents_without_passages} document(s) have text but no passages yet; "
+                      "`lhl ingest` segments them.", highlight=False)
+
+
+@codebook_app.command("check")
+def codebook_check(
+    path: Annotated[str | None, typer.Argument(help=_CODEBOOK_HELP)] = None,
+) -> None:
+    """Validate a codebook (schema, regexes, ids, codes) and compile it; errors name the line."""
+    from lhl_mining.nlp.codebook import load_codebook
+    from lhl_mining.nlp.rules import RuleLabeller
+
+    book = load_codebook(path)
+    RuleLabeller(book, model="builtin")
+    n_exclude = sum(t.exclude for t in book.terms.values())
+    console.print(f"{book.path}: OK, {book.version_id}: {len(book.codes)} codes, "
+                  f"{len(book.terms) - n_exclude} terms, {n_exclude} exclusions.", highlight=False)
+
+
+@codebook_app.command("show")
+def codebook_show(
+    path: Annotated[str | None, typer.Argument(help=_CODEBOOK_HELP)] = None,
+    code: Annotated[str | None, typer.Option("--code", "-c", help="Only this code (e.g. area.mat).")] = None,
+    patterns: Annotated[bool, typer.Option("--patterns", help="Print the compiled SpanRuler patterns as JSONL.")] = False,
+    fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.table,
+) -> None:
+    """Print the codebook as a readable table: codes, terms, weights, conditions and løsninger."""
+    from rich.markup import escape
+
+    from lhl_mining.nlp.codebook import load_codebook
+
+    book = load_codebook(path)
+    if patterns:
+        for pattern in book.ruler_patterns():
+            if code is None or pattern["label"] == code:
+                typer.echo(json.dumps(pattern, ensure_ascii=False))
+        return
+    rows = []
+    for entry in book.codes.values():
+        if code is not None and entry.code != code:
+            continue
+        for term in entry.terms:
+            conditions = []
+            if term.context:
+                conditions.append("needs " + ", ".join(term.context.words + tuple(r.pattern for r in term.context.regexes)
+                                                       + term.context.codes)[:60])
+            if term.unless:
+                conditions.append("unless " + ", ".join(term.unless.words)[:60])
+            rows.append({
+                "code": entry.code,
+                "label": entry.label,
+                "term": term.id,
+                "kind": "exclude" if term.exclude else term.kind,
+                "pattern": term.pattern,
+                "weight": term.weight,
+                "also": ", ".join(f"{c} {w:g}" for c, w in term.also),
+                "solution": f"{term.solution} {entry.solutions[term.solution]}" if term.solution else "",
+                "conditions": "; ".join(conditions),
+                "line": term.line,
+            })
+    if fmt is OutputFormat.table:
+        table = Table(title=f"{book.version_id} ({book.path})", title_justify="left", show_lines=False)
+        for column in ("code", "term", "kind", "pattern", "weight", "also", "solution", "conditions"):
+            table.add_column(column, overflow="fold")
+        for row in rows:
+            table.add_row(*(escape(str(v)) for v in (row["code"], row["term"], row["kind"], row["pattern"][:70],
+                                                      f"{row['weight']:g}", row["also"], row["solution"],
+                                                      row["conditions"])))
+        console.print(table)
+    else:
+        _emit_rows(rows, list(rows[0]) if rows else ["code"], fmt)

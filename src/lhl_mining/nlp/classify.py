@@ -1,0 +1,186 @@
+"""`lhl classify` and `lhl tag` as library functions: choose a labeller, label JSONL or stored passages.
+
+`classify_jsonl` is the scripting contract: JSONL lines ``{"id", "text"}`` in,
+``{"id", "reform", "areas", "framing", "scores", "evidence"}`` out, no
+database.  `tag_store` labels the store's passages that lack current
+suggestions from this labeller/codebook/pipeline and stores one suggestion
+row per passage and code.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import ClassifyInputInvalid
+from ..store import Store
+from ..store import suggestions as sql
+from .labeller import PASSAGE_CODES, Labeller, PassageLabel
+from .rules import RuleLabeller
+
+
+def make_labeller(
+    model: str = "auto", *, codebook: str | None = None, trained: str | None = None, rules_only: bool = False
+) -> Labeller:
+    """The labeller `lhl classify`/`lhl tag` use.
+
+    The codebook rules on the spaCy pipeline `model`, combined with the newest
+    trained model in models/ (or the one named by `trained`) when one exists,
+    unless `rules_only`.  A named `trained` model that is missing is an error;
+    no model at all just means rules alone.
+    """
+    rules = RuleLabeller(codebook, model=model)
+    if rules_only:
+        return rules
+    from .. import learn  # the trained tier is optional: no model file means rules alone
+    from ..errors import ModelNotFound
+
+    try:
+        return learn.latest_model_labeller(trained, rules=rules)
+    except ModelNotFound:
+        if trained:
+            raise
+        return rules
+
+
+# ---------------------------------------------------------------- classify (JSONL)
+@dataclass
+class ClassifyStats:
+    read: int = 0
+    written: int = 0
+    invalid: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def skipped(self) -> int:
+        return len(self.invalid)
+
+
+def parse_line(line: str | bytes, line_no: int) -> tuple[Any, str] | str:
+    """(id, text) of one JSONL line, or the reason it is invalid."""
+    if isinstance(line, bytes):
+        try:
+            line = line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return f"not UTF-8 (byte {exc.start})"
+    if line_no == 1:
+        line = line.lstrip("\ufeff")
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return f"not JSON ({exc.msg} at column {exc.colno})"
+    if not isinstance(item, dict):
+        return "not a JSON object"
+    if "id" not in item:
+        return 'no "id"'
+    if not isinstance(item["id"], (str, int)) or isinstance(item["id"], bool):
+        return '"id" must be a string or an integer'
+    if not isinstance(item.get("text"), str):
+        return '"text" missing or not a string'
+    return item["id"], item["text"]
+
+
+def classify_jsonl(
+    lines: Iterable[str] | Iterable[bytes],
+    write: Callable[[str], None],
+    labeller: Labeller,
+    *,
+    strict: bool = False,
+    batch_size: int = 256,
+    on_invalid: Callable[[int, str], None] | None = None,
+) -> ClassifyStats:
+    """Label every valid line and `write` one JSON line per passage, in input order.
+
+    Blank lines are ignored.  An invalid line is skipped and counted (with its
+    line number), or, with `strict`, raises `ClassifyInputInvalid`.
+    """
+    stats = ClassifyStats()
+    ids: deque[Any] = deque()
+
+    def texts() -> Iterator[str]:
+        for line_no, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            stats.read += 1
+            parsed = parse_line(line, line_no)
+            if isinstance(parsed, str):
+                if strict:
+                    raise ClassifyInputInvalid(f"line {line_no}: {parsed}; nothing more was read (--strict).")
+                stats.invalid.append((line_no, parsed))
+                if on_invalid:
+                    on_invalid(line_no, parsed)
+                continue
+            ids.append(parsed[0])
+            yield parsed[1]
+
+    for label in labeller.label_stream(texts(), batch_size=batch_size):
+        write(json.dumps({"id": ids.popleft(), **label.as_dict()}, ensure_ascii=False) + "\n")
+        stats.written += 1
+    return stats
+
+
+# ---------------------------------------------------------------- tag (store)
+def suggestion_rows(label: PassageLabel, labeller: Labeller, run_id: int | None) -> list[dict[str, Any]]:
+    """One suggestions row per code: score, selected flag and that code's evidence."""
+    selected = label.selected_codes()
+    return [
+        {
+            "code": code,
+            "score": round(float(label.scores.get(code, 0.0)), 6),
+            "selected": int(code in selected),
+            "evidence": json.dumps([e for e in label.evidence if e.get("code") == code], ensure_ascii=False),
+            "source": labeller.provenance,
+            "codebook_version": labeller.codebook_version,
+            "pipeline": labeller.pipeline or None,
+            "run_id": run_id,
+        }
+        for code in PASSAGE_CODES
+    ]
+
+
+@dataclass
+class TagStats:
+    to_tag: int = 0
+    tagged: int = 0
+    rows: int = 0
+    documents_without_passages: int = 0
+    selected: dict[str, int] = field(default_factory=dict)
+
+
+def tag_store(
+    store: Store,
+    labeller: Labeller,
+    *,
+    run_id: int | None = None,
+    workers: int = 1,
+    batch_size: int = 1000,
+    limit: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> TagStats:
+    """Tag the passages that need it; each batch is stored in one transaction (Ctrl-C loses at most one batch)."""
+    stats = TagStats(documents_without_passages=len(sql.documents_without_passages(store)))
+    key = {"source": labeller.provenance, "codebook_version": labeller.codebook_version,
+           "pipeline": labeller.pipeline or ""}
+    stats.to_tag = sql.count_passages_to_tag(store, **key)
+    if limit is not None:
+        stats.to_tag = min(stats.to_tag, limit)
+    if progress:
+        progress(0, stats.to_tag)
+    for batch in sql.passages_to_tag(store, **key, batch_size=batch_size, limit=limit):
+        texts = [text for _, text in batch]
+        if isinstance(labeller, RuleLabeller) and workers > 1:
+            labels = list(labeller.label_stream(texts, n_process=workers))
+        else:
+            labels = labeller.label(texts)
+        rows = {pid: suggestion_rows(label, labeller, run_id) for (pid, _), label in zip(batch, labels, strict=True)}
+        stats.rows += sql.store_suggestions(store, rows)
+        stats.tagged += len(batch)
+        for label in labels:
+            for code in label.selected_codes():
+                stats.selected[code] = stats.selected.get(code, 0) + 1
+        if progress:
+            progress(stats.tagged, stats.to_tag)
+    return stats
+
