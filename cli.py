@@ -143,6 +143,83 @@ def kommuner(
     _emit_rows(rows, ["knr", "name", "county", "meetings_platform", "meetings_url"], fmt, title=title)
 
 
+# ---------------------------------------------------------------- ingest
+
+
+@app.command()
+def ingest(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (read recursively) to add.", show_default=False)],
+    kommune: Annotated[
+        str | None, typer.Option("--kommune", "-k", help="Kommune the documents belong to (number or name).")
+    ] = None,
+    doc_type: Annotated[
+        str | None,
+        typer.Option("--doc-type", help="Document type for all files instead of detecting it (e.g. saksframlegg)."),
+    ] = None,
+    ocr: Annotated[bool, typer.Option("--ocr", help="OCR scanned PDFs (needs ocrmypdf + tesseract-ocr-nor).")] = False,
+    retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Try files that failed before again.")] = False,
+    corpus: Annotated[
+        Path | None, typer.Option("--corpus", help="Folder keeping a copy of every file by content hash \\[default: ./corpus].")
+    ] = None,
+    max_mb: Annotated[float, typer.Option("--max-mb", help="Refuse files larger than this many MB.")] = 200,
+    max_pages: Annotated[int, typer.Option("--max-pages", help="Refuse PDFs with more pages.")] = 3000,
+    pdf_engine: Annotated[
+        str, typer.Option("--pdf-engine", help="PDF text engine: pypdfium2 (fast) or pdfplumber.")
+    ] = "pypdfium2",
+) -> None:
+    """Add local PDF, Word, HTML and text files: extract, clean, type and split them into passages."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from lhl_mining.errors import UsageError
+    from lhl_mining.ingest import DOC_TYPES, IngestLimits, discover_files, ingest_file, ocr_missing_tools_message
+
+    if doc_type is not None and doc_type not in DOC_TYPES:
+        raise UsageError(f"Unknown document type «{doc_type}»; choose one of {', '.join(DOC_TYPES)}.")
+    if pdf_engine not in ("pypdfium2", "pdfplumber"):
+        raise UsageError(f"Unknown PDF engine «{pdf_engine}»; choose pypdfium2 or pdfplumber.")
+    knr = registry.resolve_kommune(kommune).knr if kommune else None
+    files = discover_files(paths)
+    if ocr and (problem := ocr_missing_tools_message()):
+        err_console.print(f"[yellow]Warning[/] {problem} Scanned PDFs stay `needs_ocr`.", highlight=False)
+    limits = IngestLimits(max_bytes=int(max_mb * 1024 * 1024), max_pages=max_pages, pdf_engine=pdf_engine)
+    parameters = {
+        "paths": [str(p) for p in paths], "kommune": knr, "doc_type": doc_type, "ocr": ocr,
+        "retry_failed": retry_failed, "corpus": str(corpus) if corpus else None, "max_mb": max_mb,
+        "max_pages": max_pages, "pdf_engine": pdf_engine,
+    }  # fmt: skip
+    outcomes: dict[str, int] = {}
+    problems: list[tuple[str, str]] = []
+    with Store.open(_db_path(ctx), create=True) as store, store.run("ingest", parameters) as run:
+        with Progress(
+            TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+            TextColumn("{task.description}"), console=err_console, transient=True,
+        ) as progress:  # fmt: skip
+            task = progress.add_task("", total=len(files))
+            for file in files:
+                progress.update(task, description=file.name[-50:])
+                result = ingest_file(
+                    store, file, knr=knr, doc_type=doc_type, ocr=ocr, corpus_dir=corpus,
+                    retry_failed=retry_failed, run_id=run.id, limits=limits,
+                )  # fmt: skip
+                key = "unchanged" if result.action == "unchanged" else result.status
+                outcomes[key] = outcomes.get(key, 0) + 1
+                run.count(key)
+                run.count("passages", result.n_passages if result.action != "unchanged" else 0)
+                if result.status in ("failed", "needs_ocr") and result.action != "unchanged" or result.warnings:
+                    problems.append((str(file), result.error or ""))
+                progress.advance(task)
+    table = Table(title=f"Ingested {len(files)} file(s)", title_justify="left", show_header=False)
+    table.add_column("outcome")
+    table.add_column("files", justify="right")
+    for key in sorted(outcomes):
+        table.add_row(key, str(outcomes[key]))
+    table.add_row("passages written", str((run.counts or {}).get("passages", 0)))
+    console.print(table)
+    for file, message in problems:
+        err_console.print(f"[yellow]{file}[/]: {message}", highlight=False, soft_wrap=True)
+
+
 # ---------------------------------------------------------------- learning: train, evaluate, reliability
 
 ModelsDirOption = Annotated[

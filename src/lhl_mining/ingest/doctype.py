@@ -1,0 +1,147 @@
+"""Document type and printed metadata from first-page cues (docs: domain reference §7).
+
+Types: saksframlegg, saksprotokoll (særutskrift, melding om vedtak),
+moteinnkalling, moteprotokoll, planstrategi, samfunnsdel, arealdel,
+helse_omsorgsplan (kommunedelplan/temaplan helse og omsorg), okonomiplan
+(handlings- og økonomiplan, budsjett), lhl_plan (plan for Leve hele livet /
+aldersvennlig samfunn, eldreplan), other.  Every decision comes with the cue
+that made it, stored as `documents.doc_type_evidence`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+DOC_TYPES = (
+    "saksframlegg",
+    "saksprotokoll",
+    "moteinnkalling",
+    "moteprotokoll",
+    "planstrategi",
+    "samfunnsdel",
+    "arealdel",
+    "helse_omsorgsplan",
+    "okonomiplan",
+    "lhl_plan",
+    "other",
+)
+BUNDLE_TYPES = {"moteinnkalling", "moteprotokoll"}
+
+FIRST_PAGE_CHARS = 3000
+_I = re.IGNORECASE | re.MULTILINE
+
+LHL_PLAN = re.compile(
+    r"(?:handlingsplan|temaplan|plan|strategi)\s+for\s+(?:[«\"“]?\s*leve\s+hele\s+livet|et\s+aldersvennlig|aldersvennlig)"
+    r"|leve\s+hele\s+livet\W{0,3}\s*(?:handlingsplan|plan|\d{4})|\beldreplan|\bseniorplan|\bplan\s+for\s+eldre\b",
+    _I,
+)
+INNKALLING = re.compile(r"m\s?ø\s?t\s?e\s?i\s?n?\s?k\s?a\s?l\s?l\s?i\s?n?\s?g|\binnkalling\b|\bsakspapirer\b|\bsakliste\b|\bsaksliste\b", _I)
+INNKALLING_SUPPORT = re.compile(r"forfall|møtested|varamedlem|eventuelt\s+forfall|forfall\s+skal\s+meldast|tidspunkt", _I)
+PROTOKOLL = re.compile(r"\bmøteprotokoll\b|\bvalgprotokoll\b|^\s*protokoll\b|\bprotokoll\s+(?:fra|frå|for)\b|\bmøtebok\b", _I)
+PROTOKOLL_SUPPORT = re.compile(
+    r"møtende\s+medlemmer|tilstede\s+var|frammøtte|møtedeltakarar|forfall|møteleder|protokollen\s+godkjen|"
+    r"innkalling\s+og\s+saksliste|valgstyret|underskrift",
+    _I,
+)
+SAKSPROTOKOLL = re.compile(r"særutskrift|saksutskrift|saksprotokoll|melding\s+om\s+vedtak|rett\s+utskrift", _I)
+VEDTAK_CUES = re.compile(
+    r"\bvotering\b|\benstemmig\b|\bsamrøystes\b|behandling\s+i\s+\w+|\w+s\s+vedtak\b|^\s*vedtak\s*:|\bvedteke\s+med\b|\bvedtatt\s+med\b",
+    _I,
+)
+SAKSFRAMLEGG = re.compile(
+    r"saksfr[ae]mlegg|saksframstilling|sakspapir\b|saksutredning|saksutgreiing", _I
+)
+SAKSFRAMLEGG_FIELDS = [
+    re.compile(r"saksbehandler|saksb\s*:|sakshandsamar|saksansvarleg|saksansvarlig", _I),
+    re.compile(r"arkivsaksnr|arkivsaknr|arkivsak\s*id|\barkiv\s*:|saksmappe|klassering", _I),
+    re.compile(r"saksgang|behandles\s+av|utvalgssaksnr|planlagt\s+behandling|møtedato", _I),
+    re.compile(r"innstilling|fr[ae]mlegg\s+til\s+vedtak|forslag\s+til\s+vedtak|tilråding|\btilrår\b", _I),
+]
+PLANSTRATEGI = re.compile(r"\bplanstrategi\b", _I)
+SAMFUNNSDEL = re.compile(r"samfunnsdel", _I)
+AREALDEL = re.compile(r"kommuneplanens\s+arealdel|\barealdel\b", _I)
+HELSE_OMSORG = re.compile(
+    r"kommunedelplan\s+(?:for\s+)?helse\s*(?:-|og)\s*(?:og\s+)?omsorg|helse-\s*og\s+omsorgsplan|"
+    r"temaplan\s+(?:for\s+)?helse\s+og\s+omsorg|\bomsorgsplan\b|plan\s+for\s+helse\s+og\s+omsorg",
+    _I,
+)
+OKONOMIPLAN = re.compile(
+    r"handlings-\s*og\s+økonomiplan|\bøkonomiplan\b|\bårsbudsjett\b|\bbudsjett\s+20\d\d|\bhandlingsprogram\s+20\d\d", _I
+)
+
+
+def detect_doc_type(first_page: str, full_text: str, title: str | None = None) -> tuple[str, str]:
+    """(doc_type, evidence) from the first page, the title and, for vedtak cues, the whole text."""
+    head = f"{title or ''}\n{first_page[:FIRST_PAGE_CHARS]}"
+
+    def cue(pattern: re.Pattern, text: str = head) -> str | None:
+        match = pattern.search(text)
+        return " ".join(match.group(0).split()) if match else None
+
+    if found := cue(LHL_PLAN):
+        return "lhl_plan", f"first page: «{found}»"
+    saksframlegg_fields = [c for p in SAKSFRAMLEGG_FIELDS if (c := cue(p))]
+    if (found := cue(INNKALLING)) and cue(INNKALLING_SUPPORT):
+        return "moteinnkalling", f"first page: «{found}» with «{cue(INNKALLING_SUPPORT)}»"
+    if found := cue(SAKSPROTOKOLL):
+        return "saksprotokoll", f"first page: «{found}»"
+    if (found := cue(PROTOKOLL)) and (cue(PROTOKOLL_SUPPORT) or cue(PROTOKOLL_SUPPORT, full_text)) and len(saksframlegg_fields) < 2:
+        return "moteprotokoll", f"first page: «{found}» with «{cue(PROTOKOLL_SUPPORT) or cue(PROTOKOLL_SUPPORT, full_text)}»"
+    explicit = cue(SAKSFRAMLEGG)
+    if explicit or len(saksframlegg_fields) >= 2:
+        evidence = f"«{explicit}»" if explicit else " + ".join(f"«{c}»" for c in saksframlegg_fields)
+        if vedtak := cue(VEDTAK_CUES, full_text):
+            return "saksprotokoll", f"saksframlegg header {evidence} with vedtak cue «{vedtak}»"
+        return "saksframlegg", f"first page: {evidence}"
+    for doc_type, pattern in (
+        ("planstrategi", PLANSTRATEGI),
+        ("helse_omsorgsplan", HELSE_OMSORG),
+        ("samfunnsdel", SAMFUNNSDEL),
+        ("arealdel", AREALDEL),
+        ("okonomiplan", OKONOMIPLAN),
+    ):
+        if found := cue(pattern):
+            return doc_type, f"first page: «{found}»"
+    if found := cue(INNKALLING):
+        return "moteinnkalling", f"first page: «{found}»"
+    return "other", "no first-page cue matched"
+
+
+SAKSNR = re.compile(
+    r"(?:arkivsaksnr|arkivsaknr|arkivsak(?:\s*id)?|saksnr|saksnummer|sak\s+nr|vår\s+ref(?:eranse)?)\.?\s*[:.]?\s*"
+    r"(?:\|\s*)?((?:[A-ZÆØÅ]{2,6}-)?\d{2,4}\s*/\s*\d{1,7}(?:-\d{1,4})?)",
+    re.IGNORECASE,
+)
+SAKSBEHANDLER = re.compile(
+    r"(?:saksbehandler|saksb\.?|sakshandsamar|saksansvarleg|saksansvarlig)\s*:\s*(?:\|\s*)?"
+    r"([A-ZÆØÅ][\w.\-]+(?:\s+[A-ZÆØÅ][\w.\-]+){0,3})"
+)
+MOTEDATO = re.compile(r"møtedato\s*:?\s*(?:\|\s*)?(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{2,4})", re.IGNORECASE)
+DATO = re.compile(r"\bdato\s*:?\s*(?:\|\s*)?(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{4})", re.IGNORECASE)
+UTVALG = re.compile(r"^(?:utvalg|utval|styre|råd)\s*:\s*(?:\|\s*)?([^\n|]{3,80})", re.IGNORECASE | re.MULTILINE)
+
+
+def _iso(day: str, month: str, year: str) -> str | None:
+    full_year = int(year) + (2000 if len(year) == 2 and int(year) < 70 else 1900 if len(year) == 2 else 0)
+    try:
+        return dt.date(full_year, int(month), int(day)).isoformat()
+    except ValueError:
+        return None
+
+
+def detect_metadata(first_page: str) -> dict[str, str]:
+    """Header fields printed on page 1: saksnr, saksbehandler, meeting_date, doc_date, utvalg."""
+    head = first_page[:FIRST_PAGE_CHARS]
+    found: dict[str, str] = {}
+    if match := SAKSNR.search(head):
+        found["saksnr"] = re.sub(r"\s+", "", match.group(1))
+    if match := SAKSBEHANDLER.search(head):
+        found["saksbehandler"] = match.group(1).strip()
+    if (match := MOTEDATO.search(head)) and (iso := _iso(*match.groups())):
+        found["meeting_date"] = iso
+    if (match := DATO.search(head)) and (iso := _iso(*match.groups())):
+        found["doc_date"] = iso
+    if match := UTVALG.search(head):
+        found["utvalg"] = match.group(1).strip()
+    return found

@@ -1,0 +1,311 @@
+"""Reading order for PDF pages from positioned text pieces.
+
+Extractors (pypdfium2 text rectangles or pdfplumber words) hand over pieces
+with a box in top-down page coordinates.  They are grouped into lines, lines
+are cut into chunks at wide gaps, and chunks are ordered by finding column
+gutters: a vertical band of white space with prose on both sides.  Chunks that
+cross the gutter (titles, footers) stay where they are; between them the left
+column is read before the right one.  Where no gutter qualifies (tables, forms,
+label/value grids) the chunks of one line are joined with « | » so table rows
+stay readable.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass
+
+from .model import HEADING, LIST_ITEM, PARAGRAPH, TABLE_ROW, Block
+
+CELL_SEPARATOR = " | "
+BULLET_CHARS = "•●◦○▪▫■□►▸‣⁃∙·➢➤✓✔-–"
+
+
+@dataclass
+class Piece:
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    text: str
+    size: float = 0.0  # font size in points (0 when unknown)
+    bold: bool = False
+
+    @property
+    def height(self) -> float:
+        return max(self.bottom - self.top, 0.1)
+
+    @property
+    def middle(self) -> float:
+        return (self.top + self.bottom) / 2
+
+
+@dataclass
+class Line:
+    """Text on one baseline within one column, with the box it covers."""
+
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    text: str
+    height: float
+    size: float = 0.0
+    bold: bool = False
+
+
+def is_bullet_start(text: str) -> bool:
+    """True when a line starts with a bullet glyph (incl. Symbol-font private-use glyphs)."""
+    stripped = text.lstrip()
+    if not stripped:
+        return False
+    first = stripped[0]
+    if "\ue000" <= first <= "\uf8ff":
+        return True
+    if first in BULLET_CHARS:
+        return len(stripped) > 1 and stripped[1] in " \t\u00a0"
+    return False
+
+
+def _group_lines(pieces: list[Piece]) -> list[list[Piece]]:
+    """Pieces whose vertical middles fall inside each other's span share a line."""
+    lines: list[list[Piece]] = []
+    spans: list[tuple[float, float]] = []
+    for piece in sorted(pieces, key=lambda p: (p.top, p.x0)):
+        placed = False
+        for index in range(len(lines) - 1, max(len(lines) - 6, -1), -1):
+            top, bottom = spans[index]
+            line_middle = (top + bottom) / 2
+            if top <= piece.middle <= bottom or piece.top <= line_middle <= piece.bottom:
+                if piece.height > 3 * (bottom - top) and len(piece.text.strip()) > 1:
+                    continue
+                lines[index].append(piece)
+                spans[index] = (min(top, piece.top), max(bottom, piece.bottom))
+                placed = True
+                break
+        if not placed:
+            lines.append([piece])
+            spans.append((piece.top, piece.bottom))
+    return lines
+
+
+def _chunks(line: list[Piece]) -> list[Line]:
+    """Cut one line into chunks at gaps wider than about a glyph height."""
+    line = sorted(line, key=lambda p: p.x0)
+    height = statistics.median(p.height for p in line if p.text.strip()) if any(p.text.strip() for p in line) else 1.0
+    chunks: list[Line] = []
+    current: list[Piece] = []
+    for piece in line:
+        if current:
+            gap = piece.x0 - max(p.x1 for p in current)
+            if gap > max(0.9 * height, 4.0):
+                chunks.append(_join(current))
+                current = []
+        current.append(piece)
+    if current:
+        chunks.append(_join(current))
+    return [c for c in chunks if c.text.strip()]
+
+
+def _join(pieces: list[Piece]) -> Line:
+    heights = [p.height for p in pieces if p.text.strip() and p.text.strip() not in "-–—"] or [p.height for p in pieces]
+    line_height = statistics.median(heights)
+    text = ""
+    previous: Piece | None = None
+    for piece in pieces:
+        if previous is not None:
+            gap = piece.x0 - previous.x1
+            needs_space = gap > 0.15 * line_height and not text.endswith((" ", "\t"))
+            if needs_space and not piece.text.startswith((" ", "\t")):
+                text += " "
+        text += piece.text
+        previous = piece
+    return Line(
+        x0=min(p.x0 for p in pieces),
+        top=min(p.top for p in pieces),
+        x1=max(p.x1 for p in pieces),
+        bottom=max(p.bottom for p in pieces),
+        text=re.sub(r"[ \t]+", " ", text).strip(),
+        height=line_height,
+        size=_font_size(pieces),
+        bold=all(p.bold for p in pieces if len(p.text.strip()) > 1),
+    )
+
+
+def _font_size(items: list) -> float:
+    """Size of most of the text, weighted by characters; 0 when the producer hid it."""
+    weights: dict[float, int] = {}
+    for item in items:
+        size = round(item.size, 1)
+        weights[size] = weights.get(size, 0) + len(item.text.strip())
+    return max(weights, key=weights.get) if weights else 0.0
+
+
+def _find_gutter(chunks: list[Line], x0: float, x1: float) -> float | None:
+    """x of a column gutter with prose on both sides, or None."""
+    width = x1 - x0
+    if width <= 0 or len(chunks) < 4:
+        return None
+    heights = sorted(c.height for c in chunks)
+    min_gap = max(6.0, 0.8 * heights[len(heights) // 2])
+    # chunks crossing each 1-pt slice; titles and footers may cross a real gutter
+    crossings = [0] * (int(width) + 2)
+    for chunk in chunks:
+        for x in range(int(chunk.x0 - x0), int(chunk.x1 - x0) + 1):
+            crossings[x] += 1
+    allowed = max(2, len(chunks) // 8)
+    gaps: list[tuple[float, float]] = []
+    start = None
+    for x, count in enumerate(crossings):
+        if count <= allowed and start is None:
+            start = x
+        elif count > allowed and start is not None:
+            gaps.append((x0 + start, x0 + x))
+            start = None
+    best: tuple[float, float] | None = None
+    for gap_start, gap_end in gaps:
+        if gap_end - gap_start < min_gap:
+            continue
+        middle = (gap_start + gap_end) / 2
+        if not (x0 + 0.2 * width <= middle <= x1 - 0.2 * width):
+            continue
+        left_side = [c for c in chunks if c.x1 <= middle]
+        right_side = [c for c in chunks if c.x0 >= middle]
+        if min(len(left_side), len(right_side)) < 2:
+            continue
+        if min(_mean_len(left_side), _mean_len(right_side)) < 18:
+            continue
+        score = min(len(left_side), len(right_side))
+        if best is None or score > best[1]:
+            best = (middle, score)
+    return best[0] if best else None
+
+
+def _mean_len(chunks: list[Line]) -> float:
+    return sum(len(c.text) for c in chunks) / len(chunks)
+
+
+def _order(chunks: list[Line], depth: int = 0) -> list[list[Line]]:
+    """Ordered rows; each row is the chunks read as one line (table cells side by side)."""
+    if not chunks:
+        return []
+    x0 = min(c.x0 for c in chunks)
+    x1 = max(c.x1 for c in chunks)
+    gutter = _find_gutter(chunks, x0, x1) if depth < 3 else None
+    if gutter is None:
+        return _rows(chunks)
+    result: list[list[Line]] = []
+    band: list[Line] = []
+
+    def flush() -> None:
+        if band:
+            result.extend(_order([c for c in band if c.x1 <= gutter], depth + 1))
+            result.extend(_order([c for c in band if c.x1 > gutter], depth + 1))
+            band.clear()
+
+    for chunk in sorted(chunks, key=lambda c: (c.top, c.x0)):
+        if chunk.x0 < gutter < chunk.x1:
+            flush()
+            result.append([chunk])
+        else:
+            band.append(chunk)
+    flush()
+    return result
+
+
+def _rows(chunks: list[Line]) -> list[list[Line]]:
+    rows: list[list[Line]] = []
+    for chunk in sorted(chunks, key=lambda c: (c.top, c.x0)):
+        if rows:
+            last = rows[-1]
+            top = min(c.top for c in last)
+            bottom = max(c.bottom for c in last)
+            if top <= (chunk.top + chunk.bottom) / 2 <= bottom:
+                last.append(chunk)
+                continue
+        rows.append([chunk])
+    return [sorted(row, key=lambda c: c.x0) for row in rows]
+
+
+MARGIN_SHARE = 0.07  # lines in the top or bottom 7 % of a page may be running headers/footers
+
+
+def page_blocks(pieces: list[Piece], page_height: float) -> tuple[list[Block], list[str], list[str]]:
+    """Blocks of a page in reading order, plus the header and footer lines found in its margins."""
+    lines = _group_lines([p for p in pieces if p.text.strip()])
+    body: list[Line] = []
+    header: list[Line] = []
+    footer: list[Line] = []
+    for line in lines:
+        middle = (min(p.top for p in line) + max(p.bottom for p in line)) / 2
+        zone = header if middle < MARGIN_SHARE * page_height else footer if middle > (1 - MARGIN_SHARE) * page_height else body
+        zone.extend(_chunks(line))
+    return _blocks(_ordered_lines(_order(body))), _row_texts(header), _row_texts(footer)
+
+
+def _row_texts(chunks: list[Line]) -> list[str]:
+    return [line.text for line in _ordered_lines(_rows(chunks))]
+
+
+def _ordered_lines(rows: list[list[Line]]) -> list[Line]:
+    lines: list[Line] = []
+    for row in rows:
+        if len(row) == 1:
+            lines.append(row[0])
+        else:
+            lines.append(
+                Line(
+                    x0=row[0].x0,
+                    top=min(c.top for c in row),
+                    x1=row[-1].x1,
+                    bottom=max(c.bottom for c in row),
+                    text=CELL_SEPARATOR.join(c.text for c in row),
+                    height=statistics.median(c.height for c in row),
+                    size=_font_size(row),
+                    bold=all(c.bold for c in row),
+                )
+            )
+    return lines
+
+
+def _blocks(lines: list[Line]) -> list[Block]:
+    if not lines:
+        return []
+    body_size = _font_size(lines)
+    blocks: list[Block] = []
+    previous: Line | None = None
+    for line in lines:
+        kind = TABLE_ROW if CELL_SEPARATOR in line.text else LIST_ITEM if is_bullet_start(line.text) else PARAGRAPH
+        start_new = True
+        if previous is not None and blocks:
+            current = blocks[-1]
+            gap = line.top - previous.bottom
+            same_style = (
+                not line.size
+                or not previous.size
+                or abs(line.size - previous.size) <= 0.1 * max(line.size, previous.size)
+            ) and (line.bold == previous.bold or len(line.text) < 4)
+            spacing = max(line.size, previous.size) or max(line.height, previous.height)
+            close = -0.5 * line.height <= gap <= 0.8 * spacing
+            if kind == TABLE_ROW and current.kind == TABLE_ROW and gap <= 2.5 * line.height:
+                start_new = False
+            elif kind == PARAGRAPH and current.kind in (PARAGRAPH, LIST_ITEM) and close and same_style:
+                # a list item goes on over its indented lines; a paragraph over aligned or ragged ones
+                start_new = current.kind == LIST_ITEM and line.x0 < previous.x0 - 2 and len(current.lines) > 1
+        if start_new:
+            blocks.append(Block(lines=[line.text], kind=kind, size=line.size, bold=line.bold))
+        else:
+            blocks[-1].lines.append(line.text)
+            blocks[-1].bold = blocks[-1].bold and line.bold
+        previous = line
+    for block in blocks:
+        if block.kind != PARAGRAPH or len(block.text) > 160 or block.text.rstrip().endswith((".", ",", ";")):
+            continue
+        if body_size and block.size > 1.15 * body_size:
+            block.kind = HEADING
+            block.level = 1 if block.size > 1.5 * body_size else 2
+        elif block.bold and len(block.lines) <= 2 and body_size:
+            block.kind = HEADING
+            block.level = 3
+    return blocks

@@ -1,0 +1,371 @@
+"""From bytes to stored passages: corpus file, extraction, cleaning, type, sections, passages.
+
+`ingest_download` is what the scrapers call for every download; `ingest_path`
+does the same for local files and folders (`lhl ingest`).  A bad file never
+stops a batch: it gets status `failed` and a one-line error in the store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import registry
+from ..errors import (
+    ChangedAfterCoding,
+    CorruptDocument,
+    DocumentTooLarge,
+    EmptyDocument,
+    IngestError,
+    IngestPathMissing,
+    UnreadableFile,
+    UsageError,
+)
+from ..store import Store, utcnow
+from ..store import documents as doc_store
+from . import ocr as ocr_tools
+from .clean import clean_pages
+from .doctype import BUNDLE_TYPES, DOC_TYPES, detect_doc_type, detect_metadata
+from .formats import DOCX, HTML, PDF, TEXT, extract_docx, extract_html, extract_text, sniff_format
+from .model import Extraction
+from .pdf import extract_pdf
+from .segment import passages as cut_passages
+from .segment import sections as cut_sections
+
+DEFAULT_CORPUS = Path("corpus")
+EXTENSIONS = {PDF: ".pdf", DOCX: ".docx", HTML: ".html", TEXT: ".txt"}
+METADATA_KEYS = {
+    "moetemappe_id", "moetesak_id", "saksmappe_id", "journalpost_id", "dokument_id", "saksnr", "title", "doc_type",
+    "utvalg", "meeting_date", "doc_date", "saksbehandler", "platform_ids",
+}  # fmt: skip
+
+
+@dataclass
+class IngestLimits:
+    """Refuse inputs beyond these sizes (each refusal is a `failed` document with a clear error)."""
+
+    max_bytes: int = 200 * 1024 * 1024
+    max_pages: int = 3000
+    max_docx_unpacked: int = 300 * 1024 * 1024
+    pdf_engine: str = "pypdfium2"
+
+
+@dataclass
+class IngestResult:
+    """What happened to one file or download."""
+
+    document_id: int | None
+    status: str  # documents.status: extracted, needs_ocr, duplicate, failed, …
+    error: str | None = None
+    n_passages: int = 0
+    duplicate_of: int | None = None
+    url: str = ""
+    path: str | None = None
+    doc_type: str | None = None
+    n_pages: int | None = None
+    action: str = "added"  # added, updated, unchanged (already done, no work), retried
+    warnings: list[str] = field(default_factory=list)
+
+
+def sha256_of(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def store_in_corpus(content: bytes, sha256: str, extension: str, corpus_dir: Path) -> Path:
+    """Write the bytes once under corpus/<2 hex>/<sha256><ext>; same content, same file."""
+    target = corpus_dir / sha256[:2] / f"{sha256}{extension}"
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.{os.getpid()}.part")
+        partial.write_bytes(content)
+        partial.replace(target)
+    return target
+
+
+def ingest_download(
+    store: Store,
+    content: bytes,
+    *,
+    url: str,
+    platform: str,
+    knr: str | None,
+    source_id: int | None = None,
+    metadata: dict | None = None,
+    fetched_at: str | None = None,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    mime_type: str | None = None,
+    corpus_dir: str | os.PathLike | None = None,
+    run_id: int | None = None,
+    ocr: bool = False,
+    retry_failed: bool = False,
+    limits: IngestLimits | None = None,
+) -> IngestResult:
+    """Store one downloaded file and everything extracted from it; idempotent per (url, content)."""
+    unknown = set(metadata or {}) - METADATA_KEYS
+    if unknown:
+        raise UsageError(f"Unknown document metadata keys: {', '.join(sorted(unknown))}.")
+    provenance: dict[str, Any] = {
+        "platform": platform,
+        "knr": knr,
+        "source_id": source_id,
+        "fetched_at": fetched_at or utcnow(),
+        "etag": etag,
+        "last_modified": last_modified,
+        "run_id": run_id,
+        **{k: v for k, v in (metadata or {}).items() if v is not None},
+    }
+    return _ingest_bytes(
+        store,
+        content,
+        url=url,
+        provenance=provenance,
+        declared_mime=mime_type,
+        corpus_dir=Path(corpus_dir) if corpus_dir else DEFAULT_CORPUS,
+        ocr=ocr,
+        retry_failed=retry_failed,
+        limits=limits or IngestLimits(),
+    )
+
+
+def discover_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
+    """Regular files named or inside the folders named (hidden files and folders skipped), sorted."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_file():
+            found.append(path)
+        elif path.is_dir():
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                found.extend(Path(root) / name for name in sorted(files) if not name.startswith("."))
+        else:
+            raise IngestPathMissing(f"No file or folder at {path}.")
+    return found
+
+
+def ingest_path(
+    store: Store,
+    path: str | os.PathLike,
+    *,
+    knr: str | None = None,
+    doc_type: str | None = None,
+    ocr: bool = False,
+    corpus_dir: str | os.PathLike | None = None,
+    retry_failed: bool = False,
+    run_id: int | None = None,
+    limits: IngestLimits | None = None,
+    on_file: Callable[[Path, IngestResult], None] | None = None,
+) -> list[IngestResult]:
+    """Ingest a local file, or every file in a folder; returns one result per file."""
+    if knr is not None:
+        knr = registry.resolve_kommune(knr).knr
+    if doc_type is not None and doc_type not in DOC_TYPES:
+        raise UsageError(f"Unknown document type «{doc_type}»; choose one of {', '.join(DOC_TYPES)}.")
+    results = []
+    for file in discover_files([path]):
+        result = ingest_file(
+            store, file, knr=knr, doc_type=doc_type, ocr=ocr, corpus_dir=corpus_dir,
+            retry_failed=retry_failed, run_id=run_id, limits=limits,
+        )  # fmt: skip
+        results.append(result)
+        if on_file:
+            on_file(file, result)
+    return results
+
+
+def ingest_file(
+    store: Store,
+    file: Path,
+    *,
+    knr: str | None = None,
+    doc_type: str | None = None,
+    ocr: bool = False,
+    corpus_dir: str | os.PathLike | None = None,
+    retry_failed: bool = False,
+    run_id: int | None = None,
+    limits: IngestLimits | None = None,
+) -> IngestResult:
+    """Ingest one local file; its URL is the file:// URI of its absolute path."""
+    limits = limits or IngestLimits()
+    file = file.resolve()
+    url = file.as_uri()
+    provenance: dict[str, Any] = {"platform": "local", "knr": knr, "fetched_at": utcnow(), "run_id": run_id}
+    if doc_type:
+        provenance["doc_type"] = doc_type
+    try:
+        size = file.stat().st_size
+        if size > limits.max_bytes:
+            raise DocumentTooLarge(
+                f"The file is {size / 1e6:.0f} MB, above the limit of {limits.max_bytes / 1e6:.0f} MB (raise it with --max-mb)."
+            )
+        content = file.read_bytes()
+    except IngestError as exc:
+        return _failed(store, url, provenance, exc, path=file)
+    except OSError as exc:
+        return _failed(store, url, provenance, UnreadableFile(f"Cannot read {file}: {exc.strerror or exc}."), path=file)
+    result = _ingest_bytes(
+        store, content, url=url, provenance=provenance, declared_mime=None,
+        corpus_dir=Path(corpus_dir) if corpus_dir else DEFAULT_CORPUS, ocr=ocr, retry_failed=retry_failed, limits=limits,
+    )  # fmt: skip
+    result.path = str(file)
+    return result
+
+
+def _failed(store: Store, url: str, fields: dict[str, Any], error: Exception, *, path: Path | None = None) -> IngestResult:
+    message = str(error)
+    document_id = doc_store.save_document(store, url, {**fields, "status": "failed", "error": message})
+    return IngestResult(document_id, "failed", message, url=url, path=str(path) if path else None)
+
+
+def _ingest_bytes(
+    store: Store,
+    content: bytes,
+    *,
+    url: str,
+    provenance: dict[str, Any],
+    declared_mime: str | None,
+    corpus_dir: Path,
+    ocr: bool,
+    retry_failed: bool,
+    limits: IngestLimits,
+) -> IngestResult:
+    sha256 = sha256_of(content)
+    existing = doc_store.document_by_url(store, url)
+    action = "added"
+    if existing is not None:
+        same = existing["sha256"] == sha256
+        waiting_for_ocr = existing["status"] == "needs_ocr" and ocr
+        if same and not waiting_for_ocr and (existing["status"] != "failed" or not retry_failed):
+            return IngestResult(
+                existing["id"], existing["status"], existing["error"],
+                n_passages=doc_store.passage_count(store, existing["id"]), duplicate_of=existing["duplicate_of"],
+                url=url, doc_type=existing["doc_type"], n_pages=existing["n_pages"], action="unchanged",
+            )  # fmt: skip
+        if not same and doc_store.has_codings(store, existing["id"]):
+            error = ChangedAfterCoding(
+                "The file changed since its passages were coded; the coded version is kept. "
+                "Ingest the new version under another URL/path to compare."
+            )
+            doc_store.save_document(store, url, {"error": str(error)})
+            return IngestResult(existing["id"], existing["status"], str(error), url=url, action="unchanged")
+        action = "retried" if existing["status"] == "failed" else "updated"
+    fields: dict[str, Any] = {**provenance, "sha256": sha256, "size_bytes": len(content), "error": None}
+    try:
+        if len(content) > limits.max_bytes:
+            raise DocumentTooLarge(
+                f"The file is {len(content) / 1e6:.0f} MB, above the limit of {limits.max_bytes / 1e6:.0f} MB."
+            )
+        if not content:
+            raise EmptyDocument("The file is empty (0 bytes).")
+        mime = sniff_format(content)
+    except IngestError as exc:
+        result = _failed(store, url, {**fields, "mime_type": declared_mime}, exc)
+        result.action = action
+        return result
+    fields["mime_type"] = mime
+    fields["corpus_path"] = str(store_in_corpus(content, sha256, EXTENSIONS[mime], corpus_dir))
+
+    original = doc_store.original_with_sha256(store, sha256, other_than_url=url)
+    if original is not None:
+        fields.update(status="duplicate", duplicate_of=original["id"], n_pages=original["n_pages"])
+        fields.setdefault("doc_type", original["doc_type"])
+        document_id = doc_store.save_document(store, url, fields, drop_extraction=True)
+        return IngestResult(
+            document_id, "duplicate", None, duplicate_of=original["id"], url=url,
+            doc_type=fields.get("doc_type"), n_pages=original["n_pages"], action=action,
+        )  # fmt: skip
+    fields["duplicate_of"] = None
+
+    warnings: list[str] = []
+    try:
+        extraction = _extract(content, mime, limits)
+        if mime == PDF and ocr and ocr_tools.ocr_available() and any(not p.has_text_layer for p in extraction.pages):
+            ocr_content = ocr_tools.ocr_pdf(content)
+            extraction = _extract(ocr_content, mime, limits)
+            extraction.extractor = f"{ocr_tools.ocr_version()} + {extraction.extractor}"
+        return _store_extraction(store, url, fields, extraction, action=action, warnings=warnings)
+    except IngestError as exc:
+        result = _failed(store, url, fields, exc)
+    except Exception as exc:  # a damaged file can trip any library; the batch goes on
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        error = CorruptDocument(
+            f"Unexpected {type(exc).__name__} while reading the file ({exc}; at {Path(where.filename).name}:{where.lineno})."
+        )
+        result = _failed(store, url, fields, error)
+    result.action = action
+    return result
+
+
+def _extract(content: bytes, mime: str, limits: IngestLimits) -> Extraction:
+    if mime == PDF:
+        return extract_pdf(content, max_pages=limits.max_pages, engine=limits.pdf_engine)
+    if mime == DOCX:
+        return extract_docx(content, max_uncompressed=limits.max_docx_unpacked)
+    if mime == HTML:
+        return extract_html(content)
+    return extract_text(content)
+
+
+def _store_extraction(
+    store: Store, url: str, fields: dict[str, Any], extraction: Extraction, *, action: str, warnings: list[str]
+) -> IngestResult:
+    pages = extraction.pages
+    fields.update(n_pages=len(pages), extractor=extraction.extractor, extracted_at=utcnow())
+    scanned = [no for no, page in enumerate(pages, start=1) if not page.has_text_layer and page.image_regions]
+    cleaned = clean_pages(pages)
+    page_rows = [
+        doc_store.PageRow(no, start, end, page.has_text_layer, page.image_regions)
+        for no, (page, (start, end)) in enumerate(zip(pages, cleaned.page_ranges), start=1)
+    ]
+    if not cleaned.text.strip():
+        if scanned:
+            fields.update(status="needs_ocr", error=ocr_tools.needs_ocr_message(len(scanned), len(pages)))
+            document_id, _ = doc_store.save_extraction(
+                store, url, fields, text="", pages=page_rows, sections=[], passages=[]
+            )
+            return IngestResult(document_id, "needs_ocr", fields["error"], url=url, n_pages=len(pages), action=action)
+        raise EmptyDocument("No text found in the document.")
+    if scanned:
+        warnings.append(ocr_tools.partial_ocr_message(scanned))
+        fields["error"] = warnings[-1]
+    first_start, first_end = cleaned.page_ranges[0] if cleaned.page_ranges else (0, len(cleaned.text))
+    first_page = cleaned.text[first_start:first_end]
+    if len(first_page) < 300:
+        first_page = cleaned.text[:3000]
+    if not fields.get("doc_type"):
+        fields["doc_type"], fields["doc_type_evidence"] = detect_doc_type(first_page, cleaned.text, extraction.title)
+    else:
+        fields["doc_type_evidence"] = "given by the caller"
+    for key, value in detect_metadata(first_page).items():
+        if not fields.get(key):
+            fields[key] = value
+    if not fields.get("title"):
+        fields["title"] = extraction.title or _first_heading(cleaned)
+    section_spans = cut_sections(cleaned.units, cleaned.text, bundle=fields["doc_type"] in BUNDLE_TYPES)
+    passage_spans = cut_passages(cleaned.units, cleaned.text, cleaned.page_ranges)
+    passage_rows = []
+    for seq, span in enumerate(passage_spans, start=1):
+        section_seq = next((s.seq for s in section_spans if s.start <= span.start < s.end), None)
+        passage_rows.append(doc_store.PassageRow(seq, span.start, span.end, span.page_no, span.heading, section_seq))
+    section_rows = [doc_store.SectionRow(s.seq, s.kind, s.saksnr, s.title, s.start, s.end) for s in section_spans]
+    fields["status"] = "extracted"
+    document_id, n_passages = doc_store.save_extraction(
+        store, url, fields, text=cleaned.text, pages=page_rows, sections=section_rows, passages=passage_rows
+    )
+    return IngestResult(
+        document_id, "extracted", fields.get("error"), n_passages=n_passages, url=url, doc_type=fields["doc_type"],
+        n_pages=len(pages), action=action, warnings=warnings,
+    )  # fmt: skip
+
+
+def _first_heading(cleaned) -> str | None:
+    for unit in cleaned.units[:8]:
+        if unit.kind == "heading":
+            return " ".join(unit.text.split())[:200]
+    return None
