@@ -676,3 +676,168 @@ def codebook_show(
         console.print(table)
     else:
         _emit_rows(rows, list(rows[0]) if rows else ["code"], fmt)
+
+
+# ---------------------------------------------------------------- scrape, sources, demo
+
+sources_app = typer.Typer(help="Where each kommune publishes: list the known sources, discover new ones.",
+                          no_args_is_help=True)
+app.add_typer(sources_app, name="sources")
+
+SourcesFileOption = Annotated[
+    Path | None,
+    typer.Option("--sources", envvar="LHL_SOURCES",
+                 help="Per-kommune override file (YAML) \\[default: ./lhl-sources.yaml when it exists]."),
+]
+
+
+def _politeness(rate: float, ignore_robots: list[str] | None, contact: str | None, no_robots: bool = False):
+    from lhl_mining.scrapers.http import Politeness
+
+    return Politeness(rate=rate, robots=not no_robots, contact=contact,
+                      ignore_robots_hosts=frozenset(h.lower() for h in ignore_robots or []))
+
+
+def _print_scrape_summary(result) -> None:
+    title = ("Plan (dry run): nothing downloaded" if result.dry_run
+             else f"Scrape run {result.run_id}: {result.requests} requests, {result.not_modified} unchanged (304)")
+    table = Table(title=title, title_justify="left")
+    for column, justify in (("kommune", "left"), ("platform", "left"), ("status", "left"), ("meetings", "right"),
+                            ("found", "right"), ("downloaded", "right"), ("unchanged", "right"), ("failed", "right"),
+                            ("LHL in text", "right"), ("coverage gaps", "left")):
+        table.add_column(column, justify=justify, overflow="fold")
+    for r in result.reports:
+        table.add_row(f"{r.name} ({r.knr})", ", ".join(r.platforms) or "–", r.status, str(r.meetings_seen),
+                      str(r.documents_found), str(r.downloaded), str(r.unchanged), str(r.failed), str(r.confirmed),
+                      "\n".join(r.gaps) or "–")
+    console.print(table)
+
+
+@app.command()
+def scrape(
+    ctx: typer.Context,
+    county: Annotated[str, typer.Option("--county", "-c", help="County (name, 2020–2023 name or number).")],
+    kommune: Annotated[
+        list[str] | None, typer.Option("--kommune", "-k", help="Only this kommune (repeatable; name or number).")
+    ] = None,
+    since: Annotated[int, typer.Option("--since", help="First year.")] = 2018,
+    until: Annotated[int, typer.Option("--until", help="Last year.")] = 2024,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be downloaded; download nothing.")] = False,
+    corpus: Annotated[Path, typer.Option("--corpus", help="Folder for downloaded files.")] = Path("corpus"),
+    sources_file: SourcesFileOption = None,
+    rate: Annotated[float, typer.Option("--rate", help="Requests per second per host (politeness; keep ≤ 1).")] = 1.0,
+    ignore_robots: Annotated[
+        list[str] | None,
+        typer.Option("--ignore-robots", help="Host whose robots.txt you override (repeatable; see docs/scraping.md)."),
+    ] = None,
+    contact: Annotated[
+        str | None, typer.Option("--contact", envvar="LHL_CONTACT", help="E-mail or URL put in the User-Agent.")
+    ] = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Kommuner scraped in parallel.")] = 4,
+    refresh: Annotated[
+        bool, typer.Option("--refresh", help="Revalidate stored documents (conditional requests) instead of skipping.")
+    ] = False,
+) -> None:
+    """Download and ingest a county's LHL-relevant case documents and plans, politely and resumably."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from lhl_mining.scrape import ScrapeOptions, resolve_targets, scrape as run_scrape
+    from lhl_mining.sources import load_overrides, overrides_path
+
+    targets = resolve_targets(county, kommune)
+    overrides = load_overrides(overrides_path(sources_file))
+    if not contact:
+        err_console.print("[yellow]Note[/] no contact in the User-Agent; set LHL_CONTACT or --contact so portal "
+                          "owners can reach you.", highlight=False)
+    options = ScrapeOptions(since=since, until=until, dry_run=dry_run, corpus_dir=corpus, workers=workers,
+                            refresh=refresh, politeness=_politeness(rate, ignore_robots, contact))
+    with Store.open(_db_path(ctx), create=True) as store, Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err_console, transient=True,
+    ) as progress:
+        overall = progress.add_task(f"[bold]{county}", total=len(targets))
+        tasks: dict[str, Any] = {}
+
+        def on_progress(event: str, **data: Any) -> None:
+            knr = data.get("knr")
+            if event == "kommune_start":
+                tasks[knr] = progress.add_task(f"  {data['name']}", total=None)
+            elif event == "meeting":
+                progress.update(tasks[knr], description=f"  {knr} {data['meeting'].utvalg[:30]} {data['meeting'].date}")
+            elif event == "kommune_total":
+                progress.update(tasks[knr], total=data["total"], completed=0)
+            elif event == "advance":
+                progress.advance(tasks[knr])
+            elif event == "kommune_done":
+                progress.remove_task(tasks.pop(knr))
+                progress.advance(overall)
+
+        result = run_scrape(store, county, [k.knr for k in targets] if kommune else None, options=options,
+                            overrides=overrides, progress=on_progress)
+    _print_scrape_summary(result)
+    if dry_run:
+        for r in result.reports:
+            for item in r.planned:
+                console.print(f"{r.knr} {item['meeting_date'] or '':10} {item['doc_type'] or '':14} {item['title'][:70]}"
+                              f"  {item['url']}", highlight=False, soft_wrap=True)
+    failures = [(r.name, f) for r in result.reports for f in r.failures]
+    for name, failure in failures[:20]:
+        err_console.print(f"[yellow]{name}[/]: {failure}", highlight=False, soft_wrap=True)
+    if len(failures) > 20:
+        err_console.print(f"… and {len(failures) - 20} more failures (see the documents table, status failed).")
+    console.print(f"Database: {store.path}   corpus: {corpus}", highlight=False)
+
+
+@sources_app.command("list")
+def sources_list(
+    ctx: typer.Context,
+    county: Annotated[str | None, typer.Option("--county", "-c", help="Only this county.")] = None,
+    sources_file: SourcesFileOption = None,
+    fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.table,
+) -> None:
+    """List the portal sources per kommune (registry, discovered, override) with origin and date."""
+    from lhl_mining.sources import load_overrides, overrides_path, prepare_sources, source_rows
+
+    with Store.open(_db_path(ctx), create=True) as store:
+        prepare_sources(store, load_overrides(overrides_path(sources_file)))
+        rows = source_rows(store, county)
+    _emit_rows(rows, ["knr", "name", "platform", "base_url", "origin", "active", "checked_date"], fmt,
+               title=f"{len(rows)} sources" + (f" in {county}" if county else ""))
+
+
+@sources_app.command("discover")
+def sources_discover(
+    ctx: typer.Context,
+    county: Annotated[str, typer.Option("--county", "-c", help="County to probe.")],
+    kommune: Annotated[list[str] | None, typer.Option("--kommune", "-k", help="Only this kommune (repeatable).")] = None,
+    all_kommuner: Annotated[
+        bool, typer.Option("--all", help="Probe every kommune, not only those without a usable registry source.")
+    ] = False,
+    rate: Annotated[float, typer.Option("--rate", help="Requests per second per host.")] = 1.0,
+    contact: Annotated[str | None, typer.Option("--contact", envvar="LHL_CONTACT", help="Contact for the User-Agent.")] = None,
+    ignore_robots: Annotated[list[str] | None, typer.Option("--ignore-robots", help="Host whose robots.txt you override.")] = None,
+) -> None:
+    """Fingerprint kommune websites for portal links and store what is found, with evidence and date."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from lhl_mining.scrape import resolve_targets
+    from lhl_mining.scrapers.http import PoliteClient
+    from lhl_mining.sources import discover
+
+    targets = resolve_targets(county, kommune)
+    if not all_kommuner and not kommune:
+        targets = [k for k in targets if k.meetings_platform in ("", "unknown", "other") or not k.meetings_url]
+    with Store.open(_db_path(ctx), create=True) as store, PoliteClient(
+        _politeness(rate, ignore_robots, contact)
+    ) as client, Progress(TextColumn("discover"), BarColumn(), MofNCompleteColumn(), console=err_console,
+                          transient=True) as progress:
+        task = progress.add_task("", total=len(targets))
+        results = discover(store, client, targets, progress=lambda _k: progress.advance(task))
+    table = Table(title=f"Discovery in {county}: {len(results)} kommune(r) probed", title_justify="left")
+    for column in ("kommune", "found", "evidence / problem"):
+        table.add_column(column, overflow="fold")
+    for r in results:
+        found = "\n".join(f"{f.platform} {f.base_url}" for f in r.findings) or "nothing"
+        detail = r.error or "\n".join(f.evidence for f in r.findings) or f"pages read: {', '.join(r.pages)}"
+        table.add_row(f"{r.name} ({r.knr})", found, detail)
+    console.print(table)

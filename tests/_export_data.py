@@ -1,7 +1,7 @@
 """A small real project for the export and report tests, inserted row by row with sqlite-utils.
 
 Three kommuner with documents (Hamar with a Leve hele livet plan coded by two
-coders and adjudicated; Bodø with machine suggestions only; Risør with a failed
+coders and adjudicated, and a saksframlegg passage they disagree on; Bodø with machine suggestions only; Risør with a failed
 download), one kommune with a source but nothing found (Herøy in Nordland, whose
 name exists twice), Norwegian text with æøå, emoji and CRLF line ends.
 """
@@ -141,6 +141,8 @@ def build_project(store: Store) -> dict:
     code(store, plan_p[3], "ane", reform=0, areas=["helsehjelp"], framing="sektor", at="2024-04-01T09:02:00+00:00")
     code(store, plan_p[3], "bjørn", "accept", reform=None, areas=None, framing=None, at="2024-04-01T10:10:00+00:00")
     code(store, plan_p[4], "ane", "skip", reform=None, framing=None)
+    code(store, sak_p[1], "ane", reform=1, areas=[], framing="ingen")
+    code(store, sak_p[1], "bjørn", reform=0, areas=[], framing="ingen", at="2024-04-01T10:20:00+00:00")
     code(store, strategi_p[1], "bjørn", "not_relevant", reform=None, framing=None, at="2024-04-01T11:00:00+00:00")
     return {
         "run_id": run_id, "plan": plan, "plan_p": plan_p, "sak": sak, "sak_p": sak_p, "strategi": strategi,

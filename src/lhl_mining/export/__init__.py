@@ -61,7 +61,7 @@ def prepare_export(fmt_name: str, out: str | os.PathLike, *, level: str | None =
         raise ExportOptionError(f"--format {fmt.name} takes --codings {' or '.join(fmt.codings)}, not «{codings}».")
     if codings == "all" and level in ("document", "kommune"):
         raise ExportOptionError(
-            f"--codings all gives several codes per passage; use it with --level passage, or count {level}s "
+            f"--codings all gives several codes per passage; use it with --level passage, or count per {level} "
             "with --codings final or machine."
         )
     check_output(path, force=force)

@@ -16,7 +16,6 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any
 
-from ..errors import ExportOptionError
 from ..store import Store
 from ..store import exports as sql
 from .base import LEVELS, ExportFormat, ExportOptions, register
@@ -172,11 +171,6 @@ def write_rows(rows: Iterable[dict[str, Any]], columns: list[str], path: Path, s
 
 def _writer(suffix: str):
     def write(store: Store | None, path: Path, options: ExportOptions) -> dict[str, Any]:
-        if options.level != "passage" and options.codings == "all":
-            raise ExportOptionError(
-                f"--codings all gives several codes per passage; use it with --level passage, or count "
-                f"{options.level}s with --codings final or machine."
-            )
         if options.level == "passage":
             rows: Iterable[dict[str, Any]] = (
                 out for record in passage_records(sql.iter_passage_rows(store))
