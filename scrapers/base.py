@@ -54,6 +54,17 @@ class AgendaItem:
     raw: dict[str, Any] = field(default_factory=dict)
 
 
+STORED_DOC_TYPES = {
+    "saksframlegg": "saksframlegg",
+    "saksprotokoll": "saksprotokoll",
+    "vedtak": "saksprotokoll",
+    "møteprotokoll": "moteprotokoll",
+    "møteinnkalling": "moteinnkalling",
+}
+"""The platform's document labels that map onto ingest's document types; other labels
+(vedlegg, plans) are left to ingest's detection and kept in `platform_ids`."""
+
+
 @dataclass
 class DocumentRef:
     """A downloadable document with everything known about it before download."""
@@ -77,8 +88,9 @@ class DocumentRef:
         columns = ("moetemappe_id", "moetesak_id", "saksmappe_id", "journalpost_id", "dokument_id")
         meta: dict[str, Any] = {name: self.ids[name] for name in columns if self.ids.get(name)}
         meta["title"] = self.title
-        if self.doc_type:
-            meta["doc_type"] = self.doc_type
+        stored_type = STORED_DOC_TYPES.get(self.doc_type or "")
+        if stored_type:
+            meta["doc_type"] = stored_type
         saksnr = self.saksnr or (self.item.saksnr if self.item else None)
         if saksnr:
             meta["saksnr"] = saksnr
@@ -93,6 +105,8 @@ class DocumentRef:
         if self.saksbehandler:
             meta["saksbehandler"] = self.saksbehandler
         meta["platform_ids"] = {k: v for k, v in self.ids.items() if v}
+        if self.doc_type:
+            meta["platform_ids"]["platform_doc_type"] = self.doc_type
         return meta
 
 

@@ -26,7 +26,9 @@ from urllib.parse import urlsplit
 import httpx
 
 from lhl_mining import __version__
-from lhl_mining.errors import LhlError
+from lhl_mining.errors import HostStopped, HttpError, NotJson, RobotsDisallowed, Unreachable
+
+__all__ = ["HostStopped", "HttpError", "NotJson", "PoliteClient", "Politeness", "RobotsDisallowed", "Unreachable"]
 
 DEFAULT_RATE = 1.0  # requests per second per host
 DEFAULT_RETRIES = 4
@@ -36,36 +38,6 @@ LOGIN_MARKERS = re.compile(
     r"""|name=["']?j_username""",
     re.IGNORECASE,
 )
-
-
-class HttpError(LhlError):
-    """A request failed for good (after retries) or returned something unusable."""
-
-    code = "E300"
-
-
-class HostStopped(HttpError):
-    """The host refused us (403, login or captcha page): no more requests to it in this run."""
-
-    code = "E301"
-
-
-class RobotsDisallowed(HttpError):
-    """robots.txt asks bots to stay away from this path; override per host if you have a mandate."""
-
-    code = "E302"
-
-
-class NotJson(HttpError):
-    """A JSON endpoint answered with HTML (Elements serves its app page on wrong paths)."""
-
-    code = "E303"
-
-
-class Unreachable(HttpError):
-    """Connection failures and timeouts that outlived the retries."""
-
-    code = "E304"
 
 
 def user_agent(contact: str | None = None) -> str:

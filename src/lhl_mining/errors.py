@@ -270,3 +270,46 @@ class ClassifyIOError(LhlError):
     """An input or output file of `lhl classify` cannot be read or written."""
 
     code = "E103"
+
+
+# ---------------------------------------------------------------- scraping and sources (E300–E399)
+class HttpError(LhlError):
+    """A request failed for good (after retries) or returned something unusable."""
+
+    code = "E300"
+
+
+class HostStopped(HttpError):
+    """The host refused us (403, login or captcha page): no more requests to it in this run."""
+
+    code = "E301"
+
+
+class RobotsDisallowed(HttpError):
+    """robots.txt asks bots to stay away from this path; override per host if you have a mandate."""
+
+    code = "E302"
+
+
+class NotJson(HttpError):
+    """A JSON endpoint answered with HTML (Elements serves its app page on wrong paths)."""
+
+    code = "E303"
+
+
+class Unreachable(HttpError):
+    """Connection failures and timeouts that outlived the retries."""
+
+    code = "E304"
+
+
+class CorpusNotWritable(LhlError):
+    """The corpus folder cannot be written (read-only, missing permissions, disk full)."""
+
+    code = "E310"
+
+
+class SourcesFileInvalid(LhlError):
+    """The per-kommune sources override file does not parse or names unknown kommuner/platforms."""
+
+    code = "E311"

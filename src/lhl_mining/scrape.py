@@ -1,0 +1,420 @@
+"""`lhl scrape`: find, download and ingest the LHL-relevant documents of a county's kommuner.
+
+Per kommune and source: where the platform searches server-side (ACOS nye
+innsyn, eInnsyn) it is asked for «Leve hele livet» and «Bo trygt hjemme»;
+plan pages and Framsikt publications are read as listings; the meeting
+portals (Elements, ACOS classic, OpenGov) are enumerated meeting by meeting for
+every year of the period, agenda titles are pre-filtered with elder-care terms
+(a title alone misses most mentions, so the filter is broad), and the
+saksframlegg, vedlegg and protokoll of the matching items, plus the protocols
+of meetings of relevant boards, are downloaded.  Every download goes through
+`lhl_mining.ingest.ingest_download` with its provenance; the full text then
+confirms whether the codebook's reform terms occur.
+
+Resumable and idempotent: each document is committed on its own, a URL that is
+already stored is not fetched again, and listing pages are revalidated with
+their ETag / Last-Modified (304 → nothing downloaded).  Portals that yield
+nothing, sources that cannot be used and hosts that fail are reported as
+coverage gaps, never papered over.
+"""
+
+from __future__ import annotations
+
+import errno
+import re
+import threading
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import registry
+from .errors import CorpusNotWritable, HostStopped, HttpError, LhlError, RobotsDisallowed, Unreachable, UsageError
+from .scrapers.base import Adapter, AgendaItem, DocumentRef, Meeting, Source, SourceUnusable, adapter_class
+from .scrapers.http import Politeness, PoliteClient
+from .sources import Overrides, prepare_sources
+from .store import Store, utcnow
+from .store import sources as source_sql
+
+DEFAULT_SINCE = 2018
+DEFAULT_UNTIL = 2024
+SEARCH_TERMS = ("Leve hele livet", "Bo trygt hjemme")
+TITLE_TERMS = (
+    "leve hele livet", "leve heile livet", "bo trygt hjemme", "bu trygt heime", "eldre", "aldersvennl", "alders-",
+    "eldrereform", "kvalitetsreform", "omsorg", "helse", "sykehjem", "sjukeheim", "hjemmetjenest", "heimeteneste",
+    "demens", "velferdsteknologi", "dagaktivitet", "dagsenter", "omsorgsbolig", "omsorgsbustad", "heldøgn",
+    "ernæring", "måltid", "matombring", "frivillig", "pårørende", "pårørande", "seniorer", "pensjonist",
+    "planstrategi", "samfunnsdel", "kommuneplan", "økonomiplan", "handlingsprogram", "budsjett", "årsmelding",
+    "årsrapport", "rehabilitering", "folkehelse", "tjenesteutvikling", "tenesteutvikling",
+)
+BOARD_TERMS = ("eldreråd", "eldrerådet", "helse", "omsorg", "kommunestyre", "formannskap", "levekår", "velferd",
+               "oppvekst og omsorg", "helse og omsorg")
+HTML_EXPECTED_ROLES = ("plan", "search")
+
+
+# ---------------------------------------------------------------------- relevance
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def title_matches(title: str) -> bool:
+    """The agenda-title pre-filter: broad elder-care, plan and budget terms, Bokmål and Nynorsk."""
+    folded = _fold(title)
+    return any(term in folded for term in TITLE_TERMS) or bool(reform_pattern().search(title))
+
+
+def board_matches(board: str) -> bool:
+    folded = _fold(board)
+    return any(term in folded for term in BOARD_TERMS)
+
+
+_REFORM: re.Pattern | None = None
+
+
+def reform_pattern() -> re.Pattern:
+    """The codebook's context-free reform terms (names of LHL and Bo trygt hjemme) as one regex."""
+    global _REFORM
+    if _REFORM is None:
+        from .nlp.codebook import load_codebook
+
+        codebook = load_codebook()
+        parts = []
+        for term in codebook.regex_terms():
+            if term.code in ("reform", "reform.successor") and not term.exclude and not term.context:
+                parts.append(term.pattern if term.case_sensitive else f"(?i:{term.pattern})")
+        _REFORM = re.compile("|".join(parts) or r"(?i)leve\s+hele\s+livet")
+    return _REFORM
+
+
+# ---------------------------------------------------------------------- results
+
+
+@dataclass
+class KommuneReport:
+    knr: str
+    name: str
+    platforms: list[str] = field(default_factory=list)
+    status: str = "ok"
+    meetings_seen: int = 0
+    documents_found: int = 0
+    downloaded: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    confirmed: int = 0
+    gaps: list[str] = field(default_factory=list)
+    planned: list[dict[str, Any]] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {k: getattr(self, k) for k in ("meetings_seen", "documents_found", "downloaded", "unchanged", "failed",
+                                               "confirmed")}
+
+
+@dataclass
+class ScrapeResult:
+    run_id: int
+    reports: list[KommuneReport]
+    dry_run: bool
+    requests: int
+    not_modified: int
+
+    def as_rows(self) -> list[dict[str, Any]]:
+        rows = []
+        for r in self.reports:
+            row = asdict(r)
+            row.pop("planned")
+            row["platforms"] = ", ".join(r.platforms)
+            rows.append(row)
+        return rows
+
+
+@dataclass
+class ScrapeOptions:
+    since: int = DEFAULT_SINCE
+    until: int = DEFAULT_UNTIL
+    dry_run: bool = False
+    corpus_dir: Path = Path("corpus")
+    politeness: Politeness = field(default_factory=Politeness)
+    workers: int = 4
+    """Kommuner scraped at once; requests to one host still queue behind its rate limit."""
+    refresh: bool = False
+    """Revalidate stored documents with conditional requests instead of skipping them."""
+    county_label: str = ""
+
+
+ProgressFn = Callable[..., None]
+
+
+# ---------------------------------------------------------------------- orchestration
+
+
+def resolve_targets(county: str, kommuner: list[str] | None) -> list[registry.Kommune]:
+    """The kommuner to scrape; unknown county/kommune → UsageError (exit 2) with the closest matches."""
+    registry.resolve_county(county)
+    if not kommuner:
+        return registry.kommuner_in(county)
+    return [registry.resolve_kommune(name, county) for name in kommuner]
+
+
+def check_corpus_writable(corpus_dir: Path) -> None:
+    """Fail before the first request when downloads could not be stored."""
+    try:
+        corpus_dir.mkdir(parents=True, exist_ok=True)
+        probe = corpus_dir / f".write-test-{uuid.uuid4().hex}"
+        probe.write_bytes(b"x")
+        probe.unlink()
+    except OSError as exc:
+        raise CorpusNotWritable(_corpus_message(corpus_dir, exc)) from None
+
+
+def _corpus_message(corpus_dir: Path, exc: OSError) -> str:
+    reason = {errno.ENOSPC: "the disk is full", errno.EROFS: "the file system is read-only",
+              errno.EACCES: "permission denied"}.get(exc.errno or 0, exc.strerror or str(exc))
+    return (f"Cannot write to the corpus folder {corpus_dir} ({reason}). Free space or choose another folder with "
+            "--corpus; everything stored so far is kept and the next run continues from there.")
+
+
+def scrape(store: Store, county: str, kommuner: list[str] | None = None, *, options: ScrapeOptions | None = None,
+           overrides: Overrides | None = None, progress: ProgressFn | None = None) -> ScrapeResult:
+    """Scrape the kommuner of `county` (or the named ones) for [since, until]."""
+    options = options or ScrapeOptions()
+    if options.since > options.until:
+        raise UsageError(f"--since {options.since} is after --until {options.until}.")
+    targets = resolve_targets(county, kommuner)
+    overrides = overrides or Overrides({}, frozenset(), None)
+    if not options.dry_run:
+        check_corpus_writable(options.corpus_dir)
+    prepare_sources(store, overrides)
+    politeness = options.politeness
+    if overrides.ignore_robots:
+        politeness = Politeness(**{**asdict(politeness),
+                                   "ignore_robots_hosts": politeness.ignore_robots_hosts | overrides.ignore_robots})
+    db_lock = threading.RLock()
+    cache = source_sql.StoreCache(store, db_lock)
+    parameters = {"county": county, "kommuner": [k.knr for k in targets], "since": options.since,
+                  "until": options.until, "dry_run": options.dry_run, "corpus_dir": str(options.corpus_dir),
+                  "rate": politeness.rate, "robots": politeness.robots,
+                  "ignore_robots": sorted(politeness.ignore_robots_hosts),
+                  "sources_file": str(overrides.path) if overrides.path else None}
+    stop = threading.Event()
+    with store.run("scrape", parameters) as run, PoliteClient(politeness, cache=cache) as client:
+        worker = _KommuneScraper(store, client, options, run.id, db_lock, stop, progress, county)
+        reports: list[KommuneReport] = []
+        try:
+            with ThreadPoolExecutor(max_workers=max(1, options.workers)) as pool:
+                futures = [pool.submit(worker.scrape_kommune, kommune) for kommune in targets]
+                for future in futures:
+                    reports.append(future.result())
+        except BaseException:
+            stop.set()
+            raise
+        for report in reports:
+            run.count("documents_found", report.documents_found)
+            run.count("downloaded", report.downloaded)
+            run.count("failed", report.failed)
+            run.count("gaps", len(report.gaps))
+        run.count("requests", client.requests_sent)
+        return ScrapeResult(run.id, reports, options.dry_run, client.requests_sent, client.not_modified)
+
+
+class _KommuneScraper:
+    def __init__(self, store: Store, client: PoliteClient, options: ScrapeOptions, run_id: int,
+                 db_lock: threading.RLock, stop: threading.Event, progress: ProgressFn | None, county: str):
+        self.store = store
+        self.client = client
+        self.options = options
+        self.run_id = run_id
+        self.lock = db_lock
+        self.stop = stop
+        self.progress = progress or (lambda *args, **kwargs: None)
+        self.county = county
+        self.seen_urls: set[str] = set()
+
+    # ------------------------------------------------------------------ per kommune
+    def scrape_kommune(self, kommune: registry.Kommune) -> KommuneReport:
+        report = KommuneReport(kommune.knr, kommune.label)
+        self.progress("kommune_start", knr=kommune.knr, name=kommune.label)
+        with self.lock:
+            sources = source_sql.sources_for(self.store, kommune.knr)
+        if not sources:
+            report.status = "gap"
+            report.gaps.append(
+                f"no known source (registry platform «{kommune.meetings_platform or 'unknown'}»); run "
+                f"`lhl sources discover --county {self.county} --kommune {kommune.knr}` or add it to lhl-sources.yaml")
+        for row in sources:
+            if self.stop.is_set():
+                break
+            self._scrape_source(kommune, row, report)
+        if report.status == "ok" and report.gaps:
+            report.status = "partial"
+        if report.status == "ok" and not report.documents_found and not self.options.dry_run:
+            report.gaps.append("the portal yielded no relevant documents for the period")
+            report.status = "partial"
+        status = "planned" if self.options.dry_run else report.status
+        with self.lock:
+            source_sql.record_coverage(self.store, run_id=self.run_id, knr=kommune.knr,
+                                       source_id=sources[0].id if sources else None,
+                                       platform=", ".join(report.platforms) or None, status=status,
+                                       since=self.options.since, until=self.options.until, counts=report.counts(),
+                                       gaps=report.gaps)
+        self.progress("kommune_done", knr=kommune.knr, report=report)
+        return report
+
+    def _scrape_source(self, kommune: registry.Kommune, row: source_sql.SourceRow, report: KommuneReport) -> None:
+        report.platforms.append(row.platform)
+        label = f"{row.platform} {row.base_url or row.platform_key}".strip()
+        cls = adapter_class(row.platform)
+        if cls is None:
+            report.gaps.append(f"{label}: no adapter for platform «{row.platform}» yet")
+            report.status = "gap" if len(report.platforms) == 1 else report.status
+            return
+        adapter = cls(self.client, Source(kommune.knr, kommune.label, row.platform, row.base_url, row.platform_key,
+                                          row.id))
+        try:
+            adapter.check()
+            report.gaps.extend(f"{row.platform}: {note}" for note in adapter.coverage_notes(self.options.since,
+                                                                                          self.options.until))
+            refs = self._candidates(adapter, report)
+        except SourceUnusable as exc:
+            report.gaps.append(f"{label}: {exc}")
+            report.status = "gap"
+            return
+        except (HostStopped, Unreachable, RobotsDisallowed) as exc:
+            report.gaps.append(f"{label}: {exc}")
+            report.status = "failed"
+            return
+        except HttpError as exc:
+            report.gaps.append(f"{label}: {exc}")
+            report.status = "failed"
+            return
+        report.documents_found += len(refs)
+        self.progress("kommune_total", knr=kommune.knr, total=len(refs))
+        for ref in refs:
+            if self.stop.is_set():
+                return
+            if self.options.dry_run:
+                report.planned.append({"url": ref.url, "title": ref.title, "doc_type": ref.doc_type,
+                                       "utvalg": ref.meeting.utvalg if ref.meeting else None,
+                                       "meeting_date": ref.meeting.date if ref.meeting else None})
+            else:
+                try:
+                    self._fetch_and_ingest(adapter, kommune, row, ref, report)
+                except (HostStopped, Unreachable) as exc:
+                    report.gaps.append(f"{label}: {exc}")
+                    report.status = "failed"
+                    return
+            self.progress("advance", knr=kommune.knr)
+
+    # ------------------------------------------------------------------ finding documents
+    def _candidates(self, adapter: Adapter, report: KommuneReport) -> list[DocumentRef]:
+        if adapter.supports_search:
+            return _unique(adapter.search(SEARCH_TERMS, self.options.since, self.options.until))
+        refs: list[DocumentRef] = []
+        for year in range(self.options.since, self.options.until + 1):
+            if self.stop.is_set():
+                break
+            meetings = adapter.meetings(year)
+            if not meetings:
+                report.gaps.append(f"{adapter.platform}: no meetings listed for {year}")
+            for meeting in meetings:
+                if self.stop.is_set():
+                    break
+                report.meetings_seen += 1
+                self.progress("meeting", knr=adapter.source.knr, meeting=meeting)
+                refs.extend(self._meeting_candidates(adapter, meeting, report))
+        return _unique(refs)
+
+    def _meeting_candidates(self, adapter: Adapter, meeting: Meeting, report: KommuneReport) -> list[DocumentRef]:
+        try:
+            items: list[AgendaItem] = adapter.agenda(meeting)
+            refs = []
+            for item in items:
+                if title_matches(item.title):
+                    refs.extend(adapter.item_documents(item))
+            protocols = adapter.meeting_documents(meeting)
+            if board_matches(meeting.utvalg) or refs:
+                refs.extend(protocols)
+            return refs
+        except (HostStopped, Unreachable, RobotsDisallowed):
+            raise
+        except HttpError as exc:
+            report.failed += 1
+            report.failures.append(f"meeting {meeting.id} ({meeting.utvalg} {meeting.date}): {exc}")
+            return []
+
+    # ------------------------------------------------------------------ one document
+    def _fetch_and_ingest(self, adapter: Adapter, kommune: registry.Kommune, row: source_sql.SourceRow,
+                          ref: DocumentRef, report: KommuneReport) -> None:
+        from .ingest import ingest_download
+
+        with self.lock:
+            if ref.url in self.seen_urls:
+                report.unchanged += 1
+                return
+            self.seen_urls.add(ref.url)
+            stored = source_sql.stored_document(self.store, ref.url)
+        if stored and stored["status"] in source_sql.DONE_STATUSES and not self.options.refresh:
+            report.unchanged += 1
+            self._confirm(stored["id"], report)
+            return
+        conditional = ({"etag": stored["etag"], "last_modified": stored["last_modified"]}
+                       if stored and stored["status"] in source_sql.DONE_STATUSES else None)
+        try:
+            fetched = adapter.fetch(ref, conditional)
+        except (HostStopped, Unreachable):
+            raise
+        except (HttpError, SourceUnusable) as exc:
+            report.failed += 1
+            report.failures.append(f"{ref.url}: {exc}")
+            return
+        if fetched.status == 304:
+            report.unchanged += 1
+            return
+        if ref.role not in HTML_EXPECTED_ROLES and "html" in fetched.content_type:
+            report.failed += 1
+            report.failures.append(f"{ref.url}: answered an HTML page where a document was expected")
+            return
+        if not fetched.content:
+            report.failed += 1
+            report.failures.append(f"{ref.url}: empty download")
+            return
+        try:
+            with self.lock:
+                result = ingest_download(
+                    self.store, fetched.content, url=ref.url, platform=adapter.platform, knr=kommune.knr,
+                    source_id=row.id, metadata=ref.metadata(), fetched_at=utcnow(),
+                    etag=fetched.headers.get("etag"), last_modified=fetched.headers.get("last-modified"),
+                    mime_type=fetched.content_type or None, corpus_dir=self.options.corpus_dir, run_id=self.run_id)
+        except OSError as exc:
+            self.stop.set()
+            raise CorpusNotWritable(_corpus_message(self.options.corpus_dir, exc)) from None
+        except LhlError as exc:
+            report.failed += 1
+            report.failures.append(f"{ref.url}: {exc}")
+            return
+        if result.status == "failed":
+            report.failed += 1
+            report.failures.append(f"{ref.url}: {result.error}")
+            return
+        report.downloaded += 1
+        self._confirm(result.duplicate_of or result.document_id, report)
+
+    def _confirm(self, document_id: int | None, report: KommuneReport) -> None:
+        if document_id is None:
+            return
+        with self.lock:
+            text = source_sql.document_text(self.store, document_id)
+        if text and reform_pattern().search(text):
+            report.confirmed += 1
+
+
+def _unique(refs: list[DocumentRef]) -> list[DocumentRef]:
+    """One ref per URL (the same document can sit in several meetings)."""
+    seen: dict[str, DocumentRef] = {}
+    for ref in refs:
+        seen.setdefault(ref.url, ref)
+    return list(seen.values())
