@@ -13,7 +13,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
-from .layout import is_bullet_start
+from .layout import CELL_SEPARATOR, is_bullet_start
 from .model import HEADING, LIST_ITEM, PARAGRAPH, TABLE_ROW, Block, Page
 
 LIGATURES = {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st", "Ĳ": "IJ", "ĳ": "ij"}
@@ -24,7 +24,7 @@ PAGE_NUMBER = re.compile(
 )
 SUSPENDED_NEXT = {"og", "eller", "and", "or", "samt", "enn", "til", "à"}
 END_OF_SENTENCE = tuple(".!?:;»\"”)")
-REPEATED_PHRASE = re.compile(r"(\S.{1,60}?)(?:\s*\1){2,}")
+REPEATED_PHRASE = re.compile(r"(\S.{5,60}?)(?:\s*\1)+|(\S.{1,4}?)(?:\s*\2){2,}")
 
 
 @dataclass
@@ -62,7 +62,7 @@ def normalize_line(line: str) -> str:
     elif is_bullet_start(line) and line[0] != "-":
         line = "• " + line[1:].lstrip()
     line = re.sub(r"[\ue000-\uf8ff]", "", line)
-    line = REPEATED_PHRASE.sub(r"\1", line)  # «Møtebok Møtebok Møtebok» printed over itself
+    line = REPEATED_PHRASE.sub(lambda m: m.group(1) or m.group(2), line)  # «Møtebok Møtebok Møtebok» printed over itself
     return line
 
 
@@ -96,7 +96,7 @@ def _strip_furniture(pages: list[Page]) -> int:
     n_pages = len(pages)
     counts: Counter[str] = Counter()
     for page in pages:
-        keys = {_furniture_key(line) for line in page.header + page.footer}
+        keys = {_furniture_key(cell) for line in page.header + page.footer for cell in _cells(line)}
         keys |= {_furniture_key(line) for line in _edge_lines(page)}
         counts.update(k for k in keys if k)
     threshold = max(2, round(0.4 * n_pages))
@@ -107,11 +107,18 @@ def _strip_furniture(pages: list[Page]) -> int:
             return True
         return n_pages >= 2 and counts[_furniture_key(line)] >= threshold
 
+    def keep_cells(line: str) -> str:
+        """A margin line without its furniture cells («Side 2 | Plan … | Foto: X» keeps «Foto: X»)."""
+        nonlocal removed
+        cells = _cells(line)
+        kept = [cell for cell in cells if not is_furniture(cell)]
+        removed += len(kept) < len(cells)
+        return CELL_SEPARATOR.join(kept)
+
     removed = 0
     for page in pages:
-        header = [line for line in page.header if not is_furniture(line)]
-        footer = [line for line in page.footer if not is_furniture(line)]
-        removed += len(page.header) - len(header) + len(page.footer) - len(footer)
+        header = [kept for line in page.header if (kept := keep_cells(line))]
+        footer = [kept for line in page.footer if (kept := keep_cells(line))]
         for edge in (0, -1):
             while page.blocks:
                 block = page.blocks[edge]
@@ -125,6 +132,10 @@ def _strip_furniture(pages: list[Page]) -> int:
         page.blocks = [Block(lines=[line]) for line in header] + page.blocks + [Block(lines=[line]) for line in footer]
         page.header, page.footer = [], []
     return removed
+
+
+def _cells(line: str) -> list[str]:
+    return [cell for cell in line.split(CELL_SEPARATOR) if cell.strip()]
 
 
 def _edge_lines(page: Page) -> list[str]:

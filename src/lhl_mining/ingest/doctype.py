@@ -38,12 +38,17 @@ LHL_PLAN = re.compile(
 )
 INNKALLING = re.compile(r"m\s?ø\s?t\s?e\s?i\s?n?\s?k\s?a\s?l\s?l\s?i\s?n?\s?g|\binnkalling\b|\bsakspapirer\b|\bsakliste\b|\bsaksliste\b", _I)
 INNKALLING_SUPPORT = re.compile(r"forfall|møtested|varamedlem|eventuelt\s+forfall|forfall\s+skal\s+meldast|tidspunkt", _I)
-PROTOKOLL = re.compile(r"\bmøteprotokoll\b|\bvalgprotokoll\b|^\s*protokoll\b|\bprotokoll\s+(?:fra|frå|for)\b|\bmøtebok\b", _I)
+PROTOKOLL = re.compile(
+    r"^\W*(?:møteprotokoll|valgprotokoll|protokoll|møtebok)\b|\bprotokoll\s+(?:fra|frå)\s+møte|"
+    r"^[\w\s-]{0,40}\bkommune\W*(?:møteprotokoll|protokoll|møtebok)\b",
+    _I,
+)
 PROTOKOLL_SUPPORT = re.compile(
     r"møtende\s+medlemmer|tilstede\s+var|frammøtte|møtedeltakarar|forfall|møteleder|protokollen\s+godkjen|"
     r"innkalling\s+og\s+saksliste|valgstyret|underskrift",
     _I,
 )
+LETTER = re.compile(r"deres\s+ref.{0,80}?vår\s+ref|vår\s+ref.{0,80}?deres\s+ref", _I | re.DOTALL)
 SAKSPROTOKOLL = re.compile(r"særutskrift|saksutskrift|saksprotokoll|melding\s+om\s+vedtak|rett\s+utskrift", _I)
 VEDTAK_CUES = re.compile(
     r"\bvotering\b|\benstemmig\b|\bsamrøystes\b|behandling\s+i\s+\w+|\w+s\s+vedtak\b|^\s*vedtak\s*:|\bvedteke\s+med\b|\bvedtatt\s+med\b",
@@ -82,6 +87,8 @@ def detect_doc_type(first_page: str, full_text: str, title: str | None = None) -
     if found := cue(LHL_PLAN):
         return "lhl_plan", f"first page: «{found}»"
     saksframlegg_fields = [c for p in SAKSFRAMLEGG_FIELDS if (c := cue(p))]
+    if cue(LETTER) and not cue(SAKSPROTOKOLL):
+        return "other", f"letter: «{cue(LETTER)}»"
     if (found := cue(INNKALLING)) and cue(INNKALLING_SUPPORT):
         return "moteinnkalling", f"first page: «{found}» with «{cue(INNKALLING_SUPPORT)}»"
     if found := cue(SAKSPROTOKOLL):
@@ -130,17 +137,45 @@ def _iso(day: str, month: str, year: str) -> str | None:
         return None
 
 
+GRID_LABELS = {
+    "vår ref": "saksnr", "arkivsaksnr": "saksnr", "arkivsak": "saksnr", "saksnr": "saksnr",
+    "saksbehandler": "saksbehandler", "sakshandsamar": "saksbehandler", "dato": "doc_date", "møtedato": "meeting_date",
+}  # fmt: skip
+
+
+def _grid_fields(head: str) -> dict[str, str]:
+    """«Deres ref: | Vår ref: | Saksbehandler: | Dato:» over «21/19102 | Trine Hansen | 29.09.2021»: pair from the right."""
+    lines = head.split("\n")
+    found: dict[str, str] = {}
+    for label_line, value_line in zip(lines, lines[1:]):
+        labels = [cell.strip().rstrip(":.").lower() for cell in label_line.split(" | ")]
+        if sum(label in GRID_LABELS for label in labels) < 2 or " | " not in value_line:
+            continue
+        values = [cell.strip() for cell in value_line.split(" | ")]
+        for label, value in zip(reversed(labels), reversed(values)):
+            key = GRID_LABELS.get(label)
+            if key in ("doc_date", "meeting_date"):
+                date = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", value)
+                if date and (iso := _iso(*date.groups())):
+                    found.setdefault(key, iso)
+            elif key == "saksnr" and re.fullmatch(r"(?:[A-ZÆØÅ]{2,6}-)?\d{2,4}/\d{1,7}(?:-\d{1,4})?", value):
+                found.setdefault(key, value)
+            elif key == "saksbehandler" and re.fullmatch(r"[A-ZÆØÅ][\w.\-]+(?:\s+[A-ZÆØÅ][\w.\-]+){0,3}", value):
+                found.setdefault(key, value)
+    return found
+
+
 def detect_metadata(first_page: str) -> dict[str, str]:
     """Header fields printed on page 1: saksnr, saksbehandler, meeting_date, doc_date, utvalg."""
     head = first_page[:FIRST_PAGE_CHARS]
-    found: dict[str, str] = {}
-    if match := SAKSNR.search(head):
+    found: dict[str, str] = _grid_fields(head)
+    if "saksnr" not in found and (match := SAKSNR.search(head)):
         found["saksnr"] = re.sub(r"\s+", "", match.group(1))
-    if match := SAKSBEHANDLER.search(head):
+    if "saksbehandler" not in found and (match := SAKSBEHANDLER.search(head)):
         found["saksbehandler"] = match.group(1).strip()
-    if (match := MOTEDATO.search(head)) and (iso := _iso(*match.groups())):
+    if "meeting_date" not in found and (match := MOTEDATO.search(head)) and (iso := _iso(*match.groups())):
         found["meeting_date"] = iso
-    if (match := DATO.search(head)) and (iso := _iso(*match.groups())):
+    if "doc_date" not in found and (match := DATO.search(head)) and (iso := _iso(*match.groups())):
         found["doc_date"] = iso
     if match := UTVALG.search(head):
         found["utvalg"] = match.group(1).strip()

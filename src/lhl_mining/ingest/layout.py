@@ -68,6 +68,11 @@ def is_bullet_start(text: str) -> bool:
     return False
 
 
+def _is_bullet_glyph(text: str) -> bool:
+    text = text.strip()
+    return len(text) == 1 and (text in BULLET_CHARS or "\ue000" <= text <= "\uf8ff") or text in ("o", "-", "–")
+
+
 def _group_lines(pieces: list[Piece]) -> list[list[Piece]]:
     """Pieces whose vertical middles fall inside each other's span share a line."""
     lines: list[list[Piece]] = []
@@ -251,6 +256,10 @@ def _row_texts(chunks: list[Line]) -> list[str]:
 def _ordered_lines(rows: list[list[Line]]) -> list[Line]:
     lines: list[Line] = []
     for row in rows:
+        if len(row) > 1 and _is_bullet_glyph(row[0].text):  # a bullet set apart from its text by a tab
+            bullet, first = row[0], row[1]
+            row = [Line(bullet.x0, min(bullet.top, first.top), first.x1, max(bullet.bottom, first.bottom),
+                        f"{bullet.text} {first.text}", first.height, first.size, first.bold)] + row[2:]  # fmt: skip
         if len(row) == 1:
             lines.append(row[0])
         else:
@@ -301,6 +310,8 @@ def _blocks(lines: list[Line]) -> list[Block]:
         previous = line
     for block in blocks:
         if block.kind != PARAGRAPH or len(block.text) > 160 or block.text.rstrip().endswith((".", ",", ";")):
+            continue
+        if not re.search(r"[^\W\d_]{2}", block.text):
             continue
         if body_size and block.size > 1.15 * body_size:
             block.kind = HEADING

@@ -73,7 +73,7 @@ def _pdfium_page(document: pdfium.PdfDocument, index: int) -> Page:
             char = pdfium_c.FPDFText_GetCharIndexAtPos(textpage, left + 1, (bottom + top) / 2, 3, 3)
             size = pdfium_c.FPDFText_GetFontSize(textpage, char) if char >= 0 else 0.0
             bold = char >= 0 and pdfium_c.FPDFText_GetFontWeight(textpage, char) >= 600
-            clean = text.replace("\r", "").replace("\n", " ")
+            clean = text.replace("\r", "").replace("\n", " ").replace("\uf020", " ")  # Symbol-font space
             # text printed several times over itself (fake bold) is read once
             if any(abs(left - x) < 3 and abs(top - y) < 3 for x, y in seen.get(clean, ())):
                 continue

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -346,7 +347,7 @@ def _store_extraction(
         if not fields.get(key):
             fields[key] = value
     if not fields.get("title"):
-        fields["title"] = extraction.title or _first_heading(cleaned)
+        fields["title"] = _meaningful_title(extraction.title) or _first_heading(cleaned)
     section_spans = cut_sections(cleaned.units, cleaned.text, bundle=fields["doc_type"] in BUNDLE_TYPES)
     passage_spans = cut_passages(cleaned.units, cleaned.text, cleaned.page_ranges)
     passage_rows = []
@@ -362,6 +363,17 @@ def _store_extraction(
         document_id, "extracted", fields.get("error"), n_passages=n_passages, url=url, doc_type=fields["doc_type"],
         n_pages=len(pages), action=action, warnings=warnings,
     )  # fmt: skip
+
+
+def _meaningful_title(title: str | None) -> str | None:
+    """Metadata titles are often producer residue («Microsoft Word - x.doc», «Aspose»): skip those."""
+    if not title:
+        return None
+    if re.match(r"(?:microsoft\s+\w+\s+-|untitled|aspose|dokument\d*$|document\d*$)", title, re.IGNORECASE):
+        return None
+    if re.search(r"\.(?:docx?|pdf|rtf|odt|html?)$", title, re.IGNORECASE) or len(title) < 4:
+        return None
+    return title
 
 
 def _first_heading(cleaned) -> str | None:

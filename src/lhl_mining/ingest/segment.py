@@ -57,10 +57,11 @@ def _is_text_heading(unit: Unit, following: Unit | None) -> bool:
     if len(words) > 12:
         return False
     numbered = NUMBERED_HEADING.match(text)
-    if numbered and not re.match(r"^\d+\.\d+\.\d{2,4}", text):  # not a date
-        return len(following.text) > len(text)
     letters = [c for c in text if c.isalpha()]
-    return len(letters) >= 4 and all(c.isupper() for c in letters) and len(following.text.split()) >= 8
+    capitals = len(letters) >= 4 and all(c.isupper() for c in letters)
+    if numbered and not re.match(r"^\d+\.\d+\.\d{2,4}", text):  # not a date
+        return capitals or len(following.text) > len(text)
+    return capitals and len(following.text.split()) >= 8
 
 
 def heading_level(unit: Unit) -> int:
