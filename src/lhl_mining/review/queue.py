@@ -175,14 +175,11 @@ class QueueIndex:
             return None
 
     def _claim(self, passage_id: int, coder: str) -> int:
-        """Hold a shared-queue passage for this coder a while, so two coders are not shown the same one."""
+        """Hold the passage on screen for this coder a while (one per coder), so two coders do not get the same one."""
+        for held in [p for p, (c, _) in self.leases.items() if c == coder]:
+            del self.leases[held]
         self.leases[passage_id] = (coder, time.time() + LEASE_SECONDS)
         return passage_id
-
-    def release(self, coder: str) -> None:
-        with self.lock:
-            for pid in [p for p, (c, _) in self.leases.items() if c == coder]:
-                del self.leases[pid]
 
     def remaining(self, coder: str, flt: QueueFilter) -> int:
         """How many passages are left in this queue for the coder."""
