@@ -44,6 +44,7 @@ def prepare_export(fmt_name: str, out: str | os.PathLike, *, level: str | None =
     if fmt is None:
         raise ExportOptionError(f"Unknown export format «{fmt_name}»; choose one of {', '.join(FORMATS)}.")
     path = Path(out)
+    check_output(path, force=force)
     suffix = path.suffix.lower()
     if fmt.suffixes and suffix not in fmt.suffixes:
         if fmt.name == "nvivo-sheet" or fmt.name == "summary" or len(fmt.suffixes) > 1:
@@ -64,7 +65,6 @@ def prepare_export(fmt_name: str, out: str | os.PathLike, *, level: str | None =
             f"--codings all gives several codes per passage; use it with --level passage, or count per {level} "
             "with --codings final or machine."
         )
-    check_output(path, force=force)
     return fmt, ExportOptions(level=level or "passage", codings=codings, suffix=suffix)
 
 

@@ -1,0 +1,86 @@
+"""`lhl report`: one self-contained HTML file whose charts really draw in a browser."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+from _export_data import build_project, code
+from lhl.cli import app
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+def _render(path: Path, screenshot: Path) -> tuple[dict[str, int], list[str]]:
+    """Open the report in headless chromium: drawn marks per chart, and every non-file request made."""
+    chromium = shutil.which("chromium")
+    assert chromium, "Debian's chromium is needed (scripts/bootstrap installs it)"
+    requests: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.on("request", lambda r: None if r.url.startswith("file:") else requests.append(r.url))
+            page.goto(path.resolve().as_uri())
+            marks = page.evaluate(
+                """() => Object.fromEntries([...document.querySelectorAll('section.chart')].map(s => [s.id,
+                    [...s.querySelectorAll('svg rect.mark')].filter(r => {
+                        const b = r.getBoundingClientRect(); return b.width > 0 && b.height > 0; }).length]))"""
+            )
+            page.screenshot(path=str(screenshot), full_page=True)
+        finally:
+            browser.close()
+    return marks, requests
+
+
+def test_report_draws_every_chart_offline(runner, db_path, store, tmp_path):
+    build_project(store)
+    out = tmp_path / "report.html"
+    result = runner.invoke(app, ["--db", str(db_path), "report", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    # self-contained: no scripts, stylesheets, images or fonts from elsewhere
+    assert not re.search(r"<script[^>]+src=|<link[^>]+href=|<img[^>]+src=|url\(", page)
+    marks, requests = _render(out, tmp_path / "report.png")
+    assert requests == []
+    # 3 kommuner × 5 years of documents; 3 years × 2 series of reform bars; one county and one doc type × 5 areas;
+    # Hamar and Bodø framing segments; Risør's failed download in the coverage chart
+    assert marks["documents"] == 15
+    assert marks["reform"] == 6
+    assert marks["areas-county"] == 5 and marks["areas-doctype"] == 5
+    assert marks["framing"] == 4
+    assert marks["coverage"] == 1
+    assert (tmp_path / "report.png").stat().st_size > 10_000
+    # the Vedlegg-2 table links its evidence, and the gaps name the kommuner without documents
+    assert 'href="https://hamar.example/lhl-plan.pdf"' in page
+    assert "Herøy (Nordland)" in page and "Risør" in page
+    # two coders decided the same passages: the reliability table is there
+    assert "Krippendorff" in page and "area.mat" in page
+
+
+def test_report_without_double_coding_says_so(runner, db_path, store, tmp_path):
+    ids = build_project(store)
+    store.db.execute("DELETE FROM codings WHERE coder != 'ane'")
+    store.db.conn.commit()
+    code(store, ids["okonomi_p"][1], "ane", areas=["helsehjelp"], framing="sektor")
+    out = tmp_path / "report.html"
+    assert runner.invoke(app, ["--db", str(db_path), "report", "--out", str(out)]).exit_code == 0
+    assert "Reliabilitet krever koding fra minst to kodere." in out.read_text(encoding="utf-8")
+
+
+def test_report_refuses_empty_database_and_existing_file(runner, db_path, store, tmp_path):
+    out = tmp_path / "report.html"
+    result = runner.invoke(app, ["--db", str(db_path), "report", "--out", str(out)])
+    assert result.exit_code == 1 and "E600" in result.output
+    assert not out.exists()
+    build_project(store)
+    out.write_text("old", encoding="utf-8")
+    result = runner.invoke(app, ["--db", str(db_path), "report", "--out", str(out)])
+    assert result.exit_code == 1 and "E601" in result.output
+    assert out.read_text(encoding="utf-8") == "old"
+    assert runner.invoke(app, ["--db", str(db_path), "report", "--out", str(out), "--force"]).exit_code == 0
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
