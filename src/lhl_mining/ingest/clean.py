@@ -24,7 +24,7 @@ PAGE_NUMBER = re.compile(
 )
 SUSPENDED_NEXT = {"og", "eller", "and", "or", "samt", "enn", "til", "à"}
 END_OF_SENTENCE = tuple(".!?:;»\"”)")
-REPEATED_PHRASE = re.compile(r"(\S.{5,60}?)(?:\s*\1)+|(\S.{1,4}?)(?:\s*\2){2,}")
+REPEATED_PHRASE = re.compile(r"(?<!\w)(\w.{4,59}?)(?:\s*\1)+(?!\w)")
 
 
 @dataclass
@@ -62,7 +62,7 @@ def normalize_line(line: str) -> str:
     elif is_bullet_start(line) and line[0] != "-":
         line = "• " + line[1:].lstrip()
     line = re.sub(r"[\ue000-\uf8ff]", "", line)
-    line = REPEATED_PHRASE.sub(lambda m: m.group(1) or m.group(2), line)  # «Møtebok Møtebok Møtebok» printed over itself
+    line = REPEATED_PHRASE.sub(r"\1", line)  # «Møtebok Møtebok Møtebok» printed over itself
     return line
 
 

@@ -29,6 +29,7 @@ DOC_TYPES = (
 BUNDLE_TYPES = {"moteinnkalling", "moteprotokoll"}
 
 FIRST_PAGE_CHARS = 3000
+TITLE_ZONE_CHARS = 600  # plan titles and «Saksframlegg» stand at the top; later mentions are topics
 _I = re.IGNORECASE | re.MULTILINE
 
 LHL_PLAN = re.compile(
@@ -58,8 +59,8 @@ SAKSFRAMLEGG = re.compile(
     r"saksfr[ae]mlegg|saksframstilling|sakspapir\b|saksutredning|saksutgreiing", _I
 )
 SAKSFRAMLEGG_FIELDS = [
-    re.compile(r"saksbehandler|saksb\s*:|sakshandsamar|saksansvarleg|saksansvarlig", _I),
-    re.compile(r"arkivsaksnr|arkivsaknr|arkivsak\s*id|\barkiv\s*:|saksmappe|klassering", _I),
+    re.compile(r"(?:saksbehandler|saksb|sakshandsamar|saksansvarleg|saksansvarlig)\s*:", _I),
+    re.compile(r"(?:arkivsaksnr|arkivsaknr|arkivsak\s*id|\barkiv|saksmappe|klassering)\.?\s*:", _I),
     re.compile(r"saksgang|behandles\s+av|utvalgssaksnr|planlagt\s+behandling|møtedato", _I),
     re.compile(r"innstilling|fr[ae]mlegg\s+til\s+vedtak|forslag\s+til\s+vedtak|tilråding|\btilrår\b", _I),
 ]
@@ -79,28 +80,29 @@ OKONOMIPLAN = re.compile(
 def detect_doc_type(first_page: str, full_text: str, title: str | None = None) -> tuple[str, str]:
     """(doc_type, evidence) from the first page, the title and, for vedtak cues, the whole text."""
     head = f"{title or ''}\n{first_page[:FIRST_PAGE_CHARS]}"
+    title_zone = f"{title or ''}\n{first_page[:TITLE_ZONE_CHARS]}"
 
     def cue(pattern: re.Pattern, text: str = head) -> str | None:
         match = pattern.search(text)
         return " ".join(match.group(0).split()) if match else None
 
-    if found := cue(LHL_PLAN):
-        return "lhl_plan", f"first page: «{found}»"
     saksframlegg_fields = [c for p in SAKSFRAMLEGG_FIELDS if (c := cue(p))]
     if cue(LETTER) and not cue(SAKSPROTOKOLL):
         return "other", f"letter: «{cue(LETTER)}»"
-    if (found := cue(INNKALLING)) and cue(INNKALLING_SUPPORT):
+    if (found := cue(INNKALLING, title_zone)) and cue(INNKALLING_SUPPORT):
         return "moteinnkalling", f"first page: «{found}» with «{cue(INNKALLING_SUPPORT)}»"
     if found := cue(SAKSPROTOKOLL):
         return "saksprotokoll", f"first page: «{found}»"
     if (found := cue(PROTOKOLL)) and (cue(PROTOKOLL_SUPPORT) or cue(PROTOKOLL_SUPPORT, full_text)) and len(saksframlegg_fields) < 2:
         return "moteprotokoll", f"first page: «{found}» with «{cue(PROTOKOLL_SUPPORT) or cue(PROTOKOLL_SUPPORT, full_text)}»"
-    explicit = cue(SAKSFRAMLEGG)
+    explicit = cue(SAKSFRAMLEGG, title_zone)
     if explicit or len(saksframlegg_fields) >= 2:
         evidence = f"«{explicit}»" if explicit else " + ".join(f"«{c}»" for c in saksframlegg_fields)
         if vedtak := cue(VEDTAK_CUES, full_text):
             return "saksprotokoll", f"saksframlegg header {evidence} with vedtak cue «{vedtak}»"
         return "saksframlegg", f"first page: {evidence}"
+    if found := cue(LHL_PLAN, title_zone):
+        return "lhl_plan", f"first page: «{found}»"
     for doc_type, pattern in (
         ("planstrategi", PLANSTRATEGI),
         ("helse_omsorgsplan", HELSE_OMSORG),
@@ -108,9 +110,9 @@ def detect_doc_type(first_page: str, full_text: str, title: str | None = None) -
         ("arealdel", AREALDEL),
         ("okonomiplan", OKONOMIPLAN),
     ):
-        if found := cue(pattern):
-            return doc_type, f"first page: «{found}»"
-    if found := cue(INNKALLING):
+        if found := cue(pattern, title_zone):
+            return doc_type, f"title: «{found}»"
+    if found := cue(INNKALLING, title_zone):
         return "moteinnkalling", f"first page: «{found}»"
     return "other", "no first-page cue matched"
 
@@ -121,8 +123,8 @@ SAKSNR = re.compile(
     re.IGNORECASE,
 )
 SAKSBEHANDLER = re.compile(
-    r"(?:saksbehandler|saksb\.?|sakshandsamar|saksansvarleg|saksansvarlig)\s*:\s*(?:\|\s*)?"
-    r"([A-ZÆØÅ][\w.\-]+(?:\s+[A-ZÆØÅ][\w.\-]+){0,3})"
+    r"(?i:saksbehandler|saksb\.?|sakshandsamar|saksansvarleg|saksansvarlig)\s*:\s*(?:\|\s*)?"
+    r"((?:(?![\w.\-]+\s*:)[A-ZÆØÅ][\w.\-]+[ \t]*){1,4})"
 )
 MOTEDATO = re.compile(r"møtedato\s*:?\s*(?:\|\s*)?(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{2,4})", re.IGNORECASE)
 DATO = re.compile(r"\bdato\s*:?\s*(?:\|\s*)?(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{4})", re.IGNORECASE)

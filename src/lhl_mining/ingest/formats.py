@@ -134,6 +134,8 @@ def extract_html(data: bytes) -> Extraction:
     title = " ".join(title_node.text().split()) if title_node else None
     for node in tree.css(BOILERPLATE_TAGS):
         node.decompose()
+    for node in tree.css("br"):
+        node.replace_with(" ")
     for node in tree.css("[role=navigation], [role=banner], [role=contentinfo], [aria-hidden=true], [hidden]"):
         node.decompose()
     for node in tree.css("div, section, ul, span, p"):
@@ -172,7 +174,7 @@ def _html_blocks(node: Node, blocks: list[Block]) -> None:
     while child is not None:
         tag = child.tag
         if tag == "tr":
-            cells = [" ".join(cell.text(separator=" ").split()) for cell in child.css("td, th")]
+            cells = [" ".join(cell.text(separator="").split()) for cell in child.css("td, th")]
             cells = [cell for cell in cells if cell]
             if cells:
                 if blocks and blocks[-1].kind == TABLE_ROW:
@@ -180,7 +182,7 @@ def _html_blocks(node: Node, blocks: list[Block]) -> None:
                 else:
                     blocks.append(Block(lines=[CELL_SEPARATOR.join(cells)], kind=TABLE_ROW))
         elif tag in BLOCK_TAGS and tag not in ("div", "section", "td", "th") and not _has_block_child(child):
-            text = " ".join(child.text(separator=" ").split())
+            text = " ".join(child.text(separator="").split())
             if text:
                 if tag.startswith("h") and tag[1:].isdigit():
                     blocks.append(Block(lines=[text], kind=HEADING, level=int(tag[1:])))
@@ -192,7 +194,7 @@ def _html_blocks(node: Node, blocks: list[Block]) -> None:
                     blocks.append(Block(lines=[text]))
         elif tag not in ("-text", "-comment") and (_has_block_child(child) or tag in BLOCK_TAGS):
             if tag in ("div", "section", "td", "th", "li") and not _has_block_child(child):
-                text = " ".join(child.text(separator=" ").split())
+                text = " ".join(child.text(separator="").split())
                 if text:
                     blocks.append(Block(lines=[text]))
             else:

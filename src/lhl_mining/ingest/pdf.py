@@ -9,6 +9,7 @@ pages: a whole document of them needs OCR.
 from __future__ import annotations
 
 import io
+import re
 
 import pdfplumber
 import pypdfium2 as pdfium
@@ -16,10 +17,11 @@ import pypdfium2.raw as pdfium_c
 from pypdfium2.version import PYPDFIUM_INFO
 
 from ..errors import CorruptDocument, EmptyDocument, EncryptedDocument, TooManyPages
-from .layout import Piece, page_blocks
+from .layout import MARGIN_SHARE, Piece, page_blocks
 from .model import Extraction, Page
 
 ENGINES = ("pypdfium2", "pdfplumber")
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 MIN_TEXT_CHARS = 10  # fewer visible characters than this: the page has no usable text layer
 IMAGE_REGION_SHARE = 0.08  # an image covering this share of the page counts as a region
 IMAGE_TEXT_CHARS = 20  # …unless at least this much text lies on top of it (an OCR layer, a caption box)
@@ -73,7 +75,9 @@ def _pdfium_page(document: pdfium.PdfDocument, index: int) -> Page:
             char = pdfium_c.FPDFText_GetCharIndexAtPos(textpage, left + 1, (bottom + top) / 2, 3, 3)
             size = pdfium_c.FPDFText_GetFontSize(textpage, char) if char >= 0 else 0.0
             bold = char >= 0 and pdfium_c.FPDFText_GetFontWeight(textpage, char) >= 600
-            clean = text.replace("\r", "").replace("\n", " ").replace("\uf020", " ")  # Symbol-font space
+            # pdfium marks a line-end hyphen as \x02; \uf020 is the Symbol font's space
+            clean = text.replace("\x02", "-").replace("\r", "").replace("\n", " ").replace("\uf020", " ")
+            clean = CONTROL_CHARS.sub("", clean)
             # text printed several times over itself (fake bold) is read once
             if any(abs(left - x) < 3 and abs(top - y) < 3 for x, y in seen.get(clean, ())):
                 continue
@@ -81,7 +85,9 @@ def _pdfium_page(document: pdfium.PdfDocument, index: int) -> Page:
             if size < 3:  # some producers scale a 1-pt font by the text matrix; the box height is closer
                 size = 0.0
             pieces.append(Piece(left, height - top, right, height - bottom, clean, size=size, bold=bold))
-        visible = sum(len(p.text.strip()) for p in pieces)
+        # running headers/footers stamped on a scan are no text layer for its content
+        body = [p for p in pieces if MARGIN_SHARE * height < p.middle < (1 - MARGIN_SHARE) * height]
+        visible = sum(len(p.text.strip()) for p in body)
         image_regions = 0
         for image in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=4):
             left, bottom, right, top = image.get_bounds()
