@@ -702,15 +702,21 @@ def _print_scrape_summary(result) -> None:
     title = ("Plan (dry run): nothing downloaded" if result.dry_run
              else f"Scrape run {result.run_id}: {result.requests} requests, {result.not_modified} unchanged (304)")
     table = Table(title=title, title_justify="left")
-    for column, justify in (("kommune", "left"), ("platform", "left"), ("status", "left"), ("meetings", "right"),
-                            ("found", "right"), ("downloaded", "right"), ("unchanged", "right"), ("failed", "right"),
-                            ("LHL in text", "right"), ("coverage gaps", "left")):
+    for column, justify in (("kommune", "left"), ("platform", "left"), ("status", "left"), ("meet", "right"),
+                            ("found", "right"), ("new", "right"), ("had", "right"), ("fail", "right"),
+                            ("LHL", "right"), ("gaps", "right")):
         table.add_column(column, justify=justify, overflow="fold")
     for r in result.reports:
-        table.add_row(f"{r.name} ({r.knr})", ", ".join(r.platforms) or "–", r.status, str(r.meetings_seen),
+        table.add_row(r.name, ", ".join(r.platforms) or "–", r.status, str(r.meetings_seen),
                       str(r.documents_found), str(r.downloaded), str(r.unchanged), str(r.failed), str(r.confirmed),
-                      "\n".join(r.gaps) or "–")
+                      str(len(r.gaps)))
     console.print(table)
+    gaps = [(r, gap) for r in result.reports for gap in r.gaps]
+    if gaps:
+        console.print("meet = meetings listed, found = relevant documents, new = downloaded now, had = stored "
+                      "before (not fetched again), LHL = documents whose text names the reform.\n[bold]Coverage gaps[/]")
+        for r, gap in gaps:
+            console.print(f"  {r.name} ({r.knr}): {gap}", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -841,3 +847,42 @@ def sources_discover(
         detail = r.error or "\n".join(f.evidence for f in r.findings) or f"pages read: {', '.join(r.pages)}"
         table.add_row(f"{r.name} ({r.knr})", found, detail)
     console.print(table)
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    directory: Annotated[
+        Path, typer.Option("--dir", help="Folder for the demo database, corpus, sources file and report.")
+    ] = Path("lhl-demo"),
+) -> None:
+    """Run the whole pipeline offline on replayed portals of seven Innlandet kommuner: scrape, tag, report."""
+    import time
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from lhl_mining.demo import DEMO_KOMMUNER, run_demo
+
+    explicit_db = ctx.find_root().params.get("db")
+    started = time.monotonic()
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err_console,
+                  transient=True) as progress:
+        overall = progress.add_task("[bold]demo: scraping Innlandet (replayed portals)", total=len(DEMO_KOMMUNER))
+
+        def on_progress(event: str, **data: Any) -> None:
+            if event == "kommune_done":
+                progress.advance(overall)
+                if progress.tasks[0].completed >= len(DEMO_KOMMUNER):
+                    progress.update(overall, description="[bold]demo: tagging passages and writing the report")
+
+        result = run_demo(directory, explicit_db, progress=on_progress)
+    _print_scrape_summary(result.scrape)
+    counts = result.status
+    documents = sum(counts["documents"].values())
+    console.print(
+        f"Tagged {result.tagged} passages ({result.suggestions} suggestions) in {time.monotonic() - started:.1f} s.\n"
+        f"Database: {result.db_path}  ({documents} documents, {counts['passages']} passages)\n"
+        f"Corpus:   {result.corpus_dir}\nSources:  {result.sources_file}\nReport:   {result.report_path}\n"
+        f"Next: `lhl --db {result.db_path} status`, `lhl --db {result.db_path} review`, "
+        f"`lhl --db {result.db_path} export --format csv --out passages.csv`.",
+        highlight=False, soft_wrap=True)

@@ -21,6 +21,7 @@ from selectolax.lexbor import LexborHTMLParser as HTMLParser, LexborNode as Node
 from .base import Adapter, AgendaItem, DocumentRef, Meeting, SourceUnusable, iso_date
 
 MEETING_TITLE = re.compile(r"^(?P<board>.+?) har et møte den (?P<date>\d{1,2}\.\d{1,2}\.\d{4})")
+ITEM_NUMBER = re.compile(r"^(?:[A-ZÆØÅ]{1,3}\s+)?\d+/\d+\s*-?\s*")
 SAKSNR = re.compile(r"\b(\d{2,4}/\d{1,6})\b")
 
 
@@ -105,8 +106,7 @@ def parse_mote(html: str, meeting: Meeting) -> tuple[list[AgendaItem], list[Docu
         case_link = li.css_first("a[href*='arkivsakid=']")
         arkivsakid = _query(case_link.attributes.get("href") or "").get("arkivsakid", "") if case_link else ""
         saksnr_match = SAKSNR.search(_text(li.css_first("div.met")) or "")
-        number, _, rest = title.partition(" ")
-        item = AgendaItem(id=item_id or arkivsakid or title, title=rest if re.fullmatch(r"\d+/\d+", number) else title,
+        item = AgendaItem(id=item_id or arkivsakid or title, title=ITEM_NUMBER.sub("", title),
                           meeting=meeting, saksnr=saksnr_match.group(1) if saksnr_match else None,
                           raw={"arkivsakid": arkivsakid,
                                "case_url": urljoin(meeting.url, case_link.attributes["href"]) if case_link else ""})

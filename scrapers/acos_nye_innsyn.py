@@ -19,6 +19,8 @@ from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
+from lhl_mining.errors import HostStopped, HttpError, Unreachable
+
 from .base import Adapter, DocumentRef, SourceUnusable, iso_date
 
 API = "/api/presentation/v2/nye-innsyn"
@@ -100,8 +102,10 @@ class AcosNyeInnsynAdapter(Adapter):
         if not parts.scheme or not parts.netloc:
             raise SourceUnusable(f"no page URL for ACOS nye innsyn (expected {self.expects})")
         root = f"{parts.scheme}://{parts.netloc}"
-        if parts.netloc.lower().startswith("innsynpluss.onacos.no"):
-            slug = self.source.key or parts.path.strip("/").split("/")[0]
+        slug = self.source.key
+        if not slug and parts.netloc.lower() == "innsynpluss.onacos.no":
+            slug = parts.path.strip("/").split("/")[0]
+        if slug:  # Innsyn Pluss serves each kommune under /<slug>
             root = f"{root}/{slug}"
         self.origin = f"{parts.scheme}://{parts.netloc}"
         self.api = root + API
@@ -131,7 +135,13 @@ class AcosNyeInnsynAdapter(Adapter):
             if year is not None and not since <= year <= until:
                 continue
             url = f"{self.api}/dokument/{hit['identifier']}?fromMeeting=false"
-            detail = self.client.get(url, headers={"Accept": "application/json", **headers}, use_cache=True).json()
+            try:
+                detail = self.client.get(url, headers={"Accept": "application/json", **headers}, use_cache=True).json()
+            except (HostStopped, Unreachable):
+                raise
+            except HttpError as exc:
+                self.problems.append(f"hit {hit['identifier']} «{hit['title']}»: {exc}")
+                continue
             for ref in parse_dokument(detail, hit, self.origin + "/"):
                 ref.ids["search_term"] = hit["term"]
                 ref.meeting = None

@@ -122,6 +122,8 @@ class Adapter(abc.ABC):
     def __init__(self, client: PoliteClient, source: Source):
         self.client = client
         self.source = source
+        self.problems: list[str] = []
+        """Single listings or hits that failed while the rest went on (reported as failures)."""
 
     def check(self) -> list[str]:
         """Validate the source before any request; return coverage notes known up-front.

@@ -1,8 +1,9 @@
 """A local HTTP server that replays portal responses: the offline demo and the tests use it.
 
 Routes map a path with its query string (``/publikum/api/Meetings/12``) and
-method to one response, or to a sequence of responses served in turn (the last
-one repeats) so a test can script «500, then 200».  Every 200 carries an ETag
+method to one response, to a sequence of responses served in turn (the last
+one repeats) so a test can script «500, then 200», or to a function of the
+request (`Request`) for answers that depend on a POST body or a cookie.  Every 200 carries an ETag
 and Last-Modified, and a matching conditional request gets 304, like the real
 portals' web servers.  A response can also delay (for timeouts), cut its body
 short (truncated PDFs) or redirect.
@@ -15,6 +16,7 @@ import json
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -58,6 +60,20 @@ class Reply:
         return '"' + hashlib.sha256(self.body).hexdigest()[:16] + '"'
 
 
+@dataclass
+class Request:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body or b"null")
+
+
+Route = Reply | list[Reply] | Callable[[Request], Reply]
+
+
 class ReplayServer:
     """Serve `routes` on 127.0.0.1 (a free port) in a background thread.
 
@@ -65,20 +81,26 @@ class ReplayServer:
     counts requests per route key, so tests can check what was (not) fetched.
     """
 
-    def __init__(self, routes: dict[str, Reply | list[Reply]] | None = None, *, host: str = "127.0.0.1"):
-        self.routes: dict[str, list[Reply]] = {}
+    def __init__(self, routes: dict[str, Route] | None = None, *, host: str = "127.0.0.1", port: int = 0):
+        self.routes: dict[str, list[Reply] | Callable[[Request], Reply]] = {}
         for key, value in (routes or {}).items():
             self.add(key, value)
         self.hits: dict[str, int] = defaultdict(int)
         self.requests: list[tuple[str, str, dict[str, str], bytes]] = []
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer((host, 0), self._handler())
+        try:
+            self._httpd = ThreadingHTTPServer((host, port), self._handler())
+        except OSError:  # the preferred port is taken: any free port will do
+            self._httpd = ThreadingHTTPServer((host, 0), self._handler())
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
-    def add(self, key: str, reply: Reply | list[Reply]) -> None:
+    def add(self, key: str, reply: Route) -> None:
         """Route `key` (``"/path?query"`` for GET, ``"POST /path"`` for POST)."""
-        self.routes[key] = list(reply) if isinstance(reply, list) else [reply]
+        if callable(reply):
+            self.routes[key] = reply
+        else:
+            self.routes[key] = list(reply) if isinstance(reply, list) else [reply]
 
     @property
     def base(self) -> str:
@@ -102,14 +124,16 @@ class ReplayServer:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def _next(self, key: str) -> Reply | None:
+    def _next(self, key: str, request: Request) -> Reply | None:
         with self._lock:
             replies = self.routes.get(key)
             if replies is None:
                 return None
             n = self.hits[key]
             self.hits[key] += 1
-            return replies[min(n, len(replies) - 1)]
+        if callable(replies):
+            return replies(request)
+        return replies[min(n, len(replies) - 1)]
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         server = self
@@ -130,7 +154,7 @@ class ReplayServer:
 
             def _serve(self, key: str, body: bytes = b"") -> None:
                 server.requests.append((self.command, self.path, dict(self.headers), body))
-                reply = server._next(key)
+                reply = server._next(key, Request(self.command, self.path, dict(self.headers), body))
                 if reply is None:
                     self._send(Reply(b"Not Found", status=404, content_type="text/plain", validators=False))
                     return

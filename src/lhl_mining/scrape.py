@@ -278,7 +278,11 @@ class _KommuneScraper:
             adapter.check()
             report.gaps.extend(f"{row.platform}: {note}" for note in adapter.coverage_notes(self.options.since,
                                                                                           self.options.until))
-            refs = self._candidates(adapter, report)
+            try:
+                refs = self._candidates(adapter, report)
+            finally:
+                report.failed += len(adapter.problems)
+                report.failures.extend(adapter.problems)
         except SourceUnusable as exc:
             report.gaps.append(f"{label}: {exc}")
             report.status = "gap"
@@ -314,18 +318,21 @@ class _KommuneScraper:
         if adapter.supports_search:
             return _unique(adapter.search(SEARCH_TERMS, self.options.since, self.options.until))
         refs: list[DocumentRef] = []
+        empty_years = []
         for year in range(self.options.since, self.options.until + 1):
             if self.stop.is_set():
                 break
             meetings = adapter.meetings(year)
             if not meetings:
-                report.gaps.append(f"{adapter.platform}: no meetings listed for {year}")
+                empty_years.append(year)
             for meeting in meetings:
                 if self.stop.is_set():
                     break
                 report.meetings_seen += 1
                 self.progress("meeting", knr=adapter.source.knr, meeting=meeting)
                 refs.extend(self._meeting_candidates(adapter, meeting, report))
+        if empty_years:
+            report.gaps.append(f"{adapter.platform}: no meetings listed for {_year_ranges(empty_years)}")
         return _unique(refs)
 
     def _meeting_candidates(self, adapter: Adapter, meeting: Meeting, report: KommuneReport) -> list[DocumentRef]:
@@ -410,6 +417,17 @@ class _KommuneScraper:
             text = source_sql.document_text(self.store, document_id)
         if text and reform_pattern().search(text):
             report.confirmed += 1
+
+
+def _year_ranges(years: list[int]) -> str:
+    """[2018, 2019, 2021, 2022, 2023] → «2018–2019, 2021–2023»."""
+    spans: list[list[int]] = []
+    for year in sorted(years):
+        if spans and year == spans[-1][1] + 1:
+            spans[-1][1] = year
+        else:
+            spans.append([year, year])
+    return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in spans)
 
 
 def _unique(refs: list[DocumentRef]) -> list[DocumentRef]:
