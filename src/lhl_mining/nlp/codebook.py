@@ -33,13 +33,23 @@ from typing import Any
 
 import jsonschema
 import yaml
+from spacy.attrs import LOWER, NORM
 from spacy.language import Language
 from spacy.tokens import Doc, Span
+
+try:  # Python ≥ 3.11
+    import re._constants as _c
+    import re._parser as _sre_parser
+except ImportError:  # pragma: no cover - Python 3.10 and older
+    import sre_constants as _c  # type: ignore[no-redef]
+    import sre_parse as _sre_parser  # type: ignore[no-redef]
 
 from ..errors import CodebookInvalid
 from .labeller import AREAS, PASSAGE_CODES
 
 SPANS_KEY = "codebook"
+TEXT_KEY = "lhl_text"
+"""`doc.user_data` key where the labeller leaves the text (rebuilding `doc.text` costs a Token per token)."""
 RULER_NAME = "lhl_codebook"
 EXTRA_NAME = "lhl_codebook_extra"
 GLOB_CHARS = frozenset("*?")
@@ -349,6 +359,7 @@ class GlobIndex:
             else:
                 self.other.append((re.compile(glob_to_regex(glob)), ident))
         self.lengths = sorted({len(k) for k in self.infix})
+        self.has_globs = bool(self.prefix or self.suffix or self.infix or self.other)
         self._cache: dict[str, tuple[str, ...]] = {}
 
     def find(self, word: str) -> tuple[str, ...]:
@@ -386,41 +397,140 @@ def make_codebook_extra(nlp: Language, name: str, path: str) -> CodebookExtraMat
 
 
 class CodebookExtraMatcher:
-    """Adds glob and regex hits to ``doc.spans["codebook"]`` (after the SpanRuler's lemma phrases)."""
+    """Adds glob and regex hits to ``doc.spans["codebook"]`` (after the SpanRuler's lemma phrases).
+
+    Globs are looked up once per distinct word (by hash); a regex runs only on
+    docs with a token that contains one of its literal anchors (`regex_anchors`),
+    also decided once per distinct word.
+    """
 
     def __init__(self, codebook: Codebook):
         self.codebook = codebook
         self.globs = GlobIndex((t.pattern, t.id) for t in codebook.glob_terms())
         self.term_codes = {t.id: t.code for t in codebook.terms.values()}
-        self.regexes = [
-            (re.compile(t.pattern, 0 if t.case_sensitive else re.IGNORECASE), t) for t in codebook.regex_terms()
-        ]
+        self.regexes: list[tuple[re.Pattern, Term]] = []
+        self.always: list[int] = []
+        self.word_anchors: list[tuple[str, int]] = []
+        for index, term in enumerate(codebook.regex_terms()):
+            self.regexes.append((re.compile(term.pattern, 0 if term.case_sensitive else re.IGNORECASE), term))
+            pieces = _word_pieces(regex_anchors(term.pattern))
+            if pieces is None:
+                self.always.append(index)
+            else:
+                self.word_anchors += [(piece, index) for piece in pieces]
+        self._by_hash: dict[int, tuple[str, ...]] = {}
+        self._triggers: dict[int, frozenset[int]] = {}
+
+    def _triggered(self, strings: Any, lower: int) -> frozenset[int]:
+        """Regexes one of whose anchor words occurs inside this (lowercase) word."""
+        found = self._triggers.get(lower)
+        if found is None:
+            word = strings[lower]
+            found = frozenset(index for piece, index in self.word_anchors if piece in word)
+            if len(self._triggers) < 500_000:
+                self._triggers[lower] = found
+        return found
+
+    def _glob_ids(self, strings: Any, key: int) -> tuple[str, ...]:
+        ids = self._by_hash.get(key)
+        if ids is None:
+            ids = self.globs.find(strings[key])
+            if len(self._by_hash) < 500_000:
+                self._by_hash[key] = ids
+        return ids
 
     def __call__(self, doc: Doc) -> Doc:
         spans = list(doc.spans[SPANS_KEY]) if SPANS_KEY in doc.spans else []
-        find = self.globs.find
-        for token in doc:
-            if not token.is_alpha and "-" not in token.text:
+        strings = doc.vocab.strings
+        term_codes = self.term_codes
+        has_globs = self.globs.has_globs
+        triggered: set[int] = set(self.always)
+        for i, (norm, lower) in enumerate(doc.to_array([NORM, LOWER]).tolist()):
+            regexes = self._triggered(strings, lower)
+            if regexes:
+                triggered.update(regexes)
+            if not has_globs:
                 continue
-            norm = token.norm_
-            ids = find(norm)
-            lower = token.lower_
+            ids = self._glob_ids(strings, norm)
             if lower != norm:
-                more = find(lower)
+                more = self._glob_ids(strings, lower)
                 if more:
                     ids = tuple(dict.fromkeys(ids + more))
             for ident in ids:
-                spans.append(Span(doc, token.i, token.i + 1, label=self.term_codes[ident], span_id=ident))
-        text = doc.text
-        for regex, term in self.regexes:
+                spans.append(Span(doc, i, i + 1, label=term_codes[ident], span_id=ident))
+        if not triggered:
+            doc.spans[SPANS_KEY] = spans
+            return doc
+        text = doc.user_data.get(TEXT_KEY) or doc.text
+        for index in sorted(triggered):
+            regex, term = self.regexes[index]
             for match in regex.finditer(text):
                 if match.end() == match.start():
                     continue
-                span = doc.char_span(match.start(), match.end(), label=term.code, alignment_mode="expand")
+                span = doc.char_span(match.start(), match.end(), alignment_mode="expand")
                 if span is not None:
                     spans.append(Span(doc, span.start, span.end, label=term.code, span_id=term.id))
         doc.spans[SPANS_KEY] = spans
         return doc
+
+
+def _word_pieces(anchors: frozenset[str] | None, min_length: int = 3) -> list[str] | None:
+    """The longest word-character run of each anchor (tokens contain it); None when one has none."""
+    if not anchors:
+        return None
+    pieces = []
+    for anchor in anchors:
+        runs = re.findall(r"\w+", anchor)
+        longest = max(runs, key=len) if runs else ""
+        if len(longest) < min_length:
+            return None
+        pieces.append(longest)
+    return pieces
+
+
+def regex_anchors(pattern: str, min_length: int = 3) -> frozenset[str] | None:
+    """Lowercase literals of which every match of `pattern` contains at least one (None: no such set).
+
+    Lets the matcher skip a regex with a few substring tests on texts that
+    cannot match it.
+    """
+    try:
+        parsed = _sre_parser.parse(pattern)
+    except re.error:
+        return None
+    anchors = _sequence_anchors(list(parsed), min_length)
+    return frozenset(anchors) if anchors else None
+
+
+def _sequence_anchors(items: list, min_length: int) -> set[str] | None:
+    candidates: list[set[str]] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if len(run) >= min_length:
+            candidates.append({"".join(run).lower()})
+        run.clear()
+
+    for op, value in items:
+        if op is _c.LITERAL:
+            run.append(chr(value))
+            continue
+        flush()
+        found: set[str] | None = None
+        if op is _c.SUBPATTERN:
+            found = _sequence_anchors(list(value[-1]), min_length)
+        elif op is _c.BRANCH:
+            branches = [_sequence_anchors(list(branch), min_length) for branch in value[1]]
+            if all(branches):
+                found = set().union(*branches)
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT) and value[0] >= 1:
+            found = _sequence_anchors(list(value[2]), min_length)
+        if found:
+            candidates.append(found)
+    flush()
+    if not candidates:
+        return None
+    return max(candidates, key=lambda anchors: (min(len(a) for a in anchors), -len(anchors)))
 
 
 def attach_codebook(nlp: Language, codebook: Codebook) -> Language:

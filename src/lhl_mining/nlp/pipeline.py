@@ -17,9 +17,12 @@ import importlib.metadata
 import re
 from pathlib import Path
 
+import numpy
 import simplemma
 import spacy
+from spacy.attrs import IS_SPACE, LEMMA, LOWER, NORM, ORTH, SENT_START
 from spacy.language import Language
+from spacy.strings import hash_string
 from spacy.tokens import Doc
 
 from .. import __version__
@@ -84,7 +87,7 @@ def make_sentence_splitter(nlp: Language, name: str, punctuation: bool) -> Sente
 
 
 class SentenceSplitter:
-    """Blank lines are hard sentence breaks; with `punctuation`, also split after . ! ? … :
+    """Blank lines are hard sentence breaks; with `punctuation`, also split after . ! ? …
 
     Without `punctuation` (in front of a trained parser) it only marks the hard
     breaks and leaves the other boundaries to the parser.
@@ -92,29 +95,34 @@ class SentenceSplitter:
 
     def __init__(self, punctuation: bool = True):
         self.punctuation = punctuation
+        self.ends = frozenset(hash_string(t) for t in SENTENCE_END)
+        self.closing = frozenset(hash_string(t) for t in CLOSING)
 
     def __call__(self, doc: Doc) -> Doc:
+        if not len(doc):
+            return doc
+        strings = doc.vocab.strings
+        orths = doc.to_array([ORTH, IS_SPACE]).tolist()
+        starts = [0] * len(orths)
         after_end = False
         after_break = True
-        for token in doc:
-            if token.is_space:
-                if _BLANK_LINE.search(token.text):
+        not_start = -1 if self.punctuation else 0
+        for i, (orth, is_space) in enumerate(orths):
+            if is_space:
+                if _BLANK_LINE.search(strings[orth]):
                     after_break = True
-                if token.i == 0:
-                    token.is_sent_start = True
-                elif self.punctuation:
-                    token.is_sent_start = False
+                starts[i] = 1 if i == 0 else not_start
                 continue
-            text = token.text
             if after_break:
-                token.is_sent_start = True
+                starts[i] = 1
             elif self.punctuation:
-                token.is_sent_start = after_end and text not in CLOSING
+                starts[i] = 1 if after_end and orth not in self.closing else -1
             after_break = False
-            if text in SENTENCE_END:
+            if orth in self.ends:
                 after_end = True
-            elif text not in CLOSING:
+            elif orth not in self.closing:
                 after_end = False
+        doc.from_array([SENT_START], numpy.asarray(starts, dtype="int64").astype("uint64").reshape(-1, 1))
         return doc
 
 
@@ -139,37 +147,43 @@ class NorwegianLemmatizer:
             raise ValueError(f"unknown lemmatizer mode {mode!r}")
         self.mode = mode
         self.strings = nlp.vocab.strings
-        self._cache: dict[str, tuple[int, int, str]] = {}
+        self.overrides = {self.strings.add(form): self.strings.add(lemma) for form, lemma in LEMMA_OVERRIDES.items()}
+        self._cache: dict[int, tuple[int, int, int]] = {}
 
-    def _entry(self, text: str) -> tuple[int, int, str]:
-        """(lemma hash sentence-initially, lemma hash mid-sentence, matching key)."""
+    def _entry(self, orth: int) -> tuple[int, int, int]:
+        """(lemma hash sentence-initially, lemma hash mid-sentence, matching-key hash) of a form."""
+        text = self.strings[orth]
         lower = text.lower()
-        key = _simplemma_lemma(lower)
-        key_hash = self.strings.add(key)
-        mid = self.strings.add(text) if text[:1].isupper() and lower not in LEMMA_OVERRIDES else key_hash
-        entry = (key_hash, mid, key)
+        key = self.strings.add(_simplemma_lemma(lower))
+        mid = orth if text[:1].isupper() and lower not in LEMMA_OVERRIDES else key
+        entry = (key, mid, key)
         if len(self._cache) < 500_000:
-            self._cache[text] = entry
+            self._cache[orth] = entry
         return entry
 
     def __call__(self, doc: Doc) -> Doc:
+        if not len(doc):
+            return doc
         cache = self._cache
         if self.mode == "simplemma":
-            for token in doc:
-                text = token.text
-                entry = cache.get(text) or self._entry(text)
-                token.lemma = entry[1] if token.i and not token.is_sent_start else entry[0]
-                token.norm_ = entry[2]
+            rows = doc.to_array([ORTH, SENT_START]).tolist()
+            values = []
+            for i, (orth, sent_start) in enumerate(rows):
+                entry = cache.get(orth) or self._entry(orth)
+                values.append((entry[1] if i and sent_start != 1 else entry[0], entry[2]))
         else:
-            for token in doc:
-                lower = token.lower_
-                if lower in LEMMA_OVERRIDES:
-                    token.lemma_ = LEMMA_OVERRIDES[lower]
-                lemma = token.lemma_
+            rows = doc.to_array([ORTH, LOWER, LEMMA]).tolist()
+            values = []
+            for orth, lower, lemma in rows:
+                override = self.overrides.get(lower)
+                if override is not None:
+                    lemma = override
                 if lemma:
-                    token.norm_ = lemma.lower()
+                    key = self.strings.add(self.strings[lemma].lower())
                 else:
-                    token.norm_ = (cache.get(token.text) or self._entry(token.text))[2]
+                    key = (cache.get(orth) or self._entry(orth))[2]
+                values.append((lemma or key, key))
+        doc.from_array([LEMMA, NORM], numpy.asarray(values, dtype="uint64").reshape(-1, 2))
         return doc
 
 

@@ -8,7 +8,10 @@ decision settings turn scores into `reform`, `areas` and `framing`.
 
 from __future__ import annotations
 
+import multiprocessing
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,12 +19,36 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from .. import __version__
-from .codebook import SPANS_KEY, Codebook, Context, GlobIndex, Term, attach_codebook, load_codebook
+from .codebook import SPANS_KEY, TEXT_KEY, Codebook, Context, GlobIndex, Term, attach_codebook, load_codebook
 from .labeller import AREAS, PASSAGE_CODES, Labeller, PassageLabel, framing_from_flags
 from .pipeline import load_pipeline, pipeline_id
 
 MAX_CHUNK_CHARS = 100_000
 """Longer texts are labelled in chunks cut at blank lines (spaCy's limit is 1M characters per doc)."""
+
+
+_worker_labeller: RuleLabeller | None = None
+
+
+def _init_worker(codebook_path: str, model: str) -> None:
+    global _worker_labeller
+    _worker_labeller = RuleLabeller(codebook_path, model=model)
+
+
+def _label_batch(texts: list[str]) -> list[PassageLabel]:
+    assert _worker_labeller is not None
+    return list(_worker_labeller.label_stream(texts, batch_size=len(texts) or 1))
+
+
+def _batches(texts: Iterable[str], size: int) -> Iterator[list[str]]:
+    batch: list[str] = []
+    for text in texts:
+        batch.append(text)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 @dataclass(frozen=True)
@@ -75,6 +102,7 @@ class RuleLabeller(Labeller):
 
     def __init__(self, codebook: Codebook | str | None = None, model: str = "auto", nlp: Language | None = None):
         self.codebook = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
+        self.model = None if nlp is not None else model
         self.nlp = nlp if nlp is not None else load_pipeline(model)
         attach_codebook(self.nlp, self.codebook)
         self.nlp.max_length = max(self.nlp.max_length, MAX_CHUNK_CHARS * 2)
@@ -87,23 +115,43 @@ class RuleLabeller(Labeller):
         return list(self.label_stream(texts))
 
     def label_stream(self, texts: Iterable[str], batch_size: int = 256, n_process: int = 1) -> Iterator[PassageLabel]:
-        """Label texts with `nlp.pipe` (batched; `n_process` > 1 uses worker processes)."""
+        """Label texts in order with `nlp.pipe` batches; `n_process` > 1 spreads batches over worker processes."""
+        if n_process > 1 and self.model is not None:
+            yield from self._label_parallel(texts, batch_size, n_process)
+            return
         pieces = self._pieces(texts)
         current: list[Hit] | None = None
         current_index = -1
-        docs = self.nlp.pipe(((chunk, (index, offset)) for index, offset, chunk in pieces), as_tuples=True,
-                             batch_size=batch_size, n_process=n_process)
+        docs = self.nlp.pipe(((self._make_doc(chunk), (index, offset)) for index, offset, chunk in pieces),
+                             as_tuples=True, batch_size=batch_size)
         for doc, (index, offset) in docs:
             if index != current_index:
                 if current is not None:
                     yield self.decide(current)
-                # texts that produced no chunk (empty) are filled in by _pieces as one empty chunk
                 current, current_index = [], index
             current.extend(self.hits(doc, offset))
         if current is not None:
             yield self.decide(current)
 
+    def _label_parallel(self, texts: Iterable[str], batch_size: int, n_process: int) -> Iterator[PassageLabel]:
+        """Worker processes each build this labeller once and label whole batches (texts in, labels out)."""
+        context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+        with ProcessPoolExecutor(n_process, mp_context=context, initializer=_init_worker,
+                                 initargs=(str(self.codebook.path), self.model)) as pool:
+            pending: deque = deque()
+            for batch in _batches(texts, batch_size):
+                pending.append(pool.submit(_label_batch, batch))
+                if len(pending) >= n_process * 2:
+                    yield from pending.popleft().result()
+            while pending:
+                yield from pending.popleft().result()
+
     # ------------------------------------------------------------------ steps
+    def _make_doc(self, text: str) -> Doc:
+        doc = self.nlp.make_doc(text)
+        doc.user_data[TEXT_KEY] = text
+        return doc
+
     @staticmethod
     def _pieces(texts: Iterable[str]) -> Iterator[tuple[int, int, str]]:
         for index, text in enumerate(texts):

@@ -1,0 +1,99 @@
+"""Tagging speed: words/s of spaCy's bare tokenizer vs full tagging with the built-in pipeline.
+
+    python bench/bench_tagging.py [--seeds ../shared/seeds] [--min-words 500000] [--workers 1]
+
+Splits the seed documents into paragraphs at blank lines, groups short lines with
+the paragraph that follows (as ingest does), repeats the passages until the
+corpus has at least --min-words words (str.split), and times
+  1. spaCy's bare nb tokenizer (`spacy.blank("nb")`, nlp.pipe),
+  2. the built-in pipeline (abbreviations, sentences, simplemma lemmas),
+  3. full tagging: pipeline + codebook matching + passage labels (RuleLabeller),
+each with nlp.pipe(batch_size=256).  Target: full tagging ≥ 100k words/s on
+2 cores and within 3× of the bare tokenizer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import time
+from pathlib import Path
+
+import spacy
+
+from lhl_mining.nlp.pipeline import load_pipeline, pipeline_id
+from lhl_mining.nlp.rules import RuleLabeller
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_SEEDS = HERE.parent.parent / "shared" / "seeds"
+
+
+def paragraphs_to_passages(paragraphs: list[str], min_words: int = 6, max_words: int = 250) -> list[str]:
+    """Group paragraphs like ingest does: a short line (heading, «Vedtak:») joins what follows, ≤ 250 words."""
+    passages: list[str] = []
+    pending = ""
+    for paragraph in paragraphs:
+        text = f"{pending}\n\n{paragraph}" if pending else paragraph
+        if len(text.split()) < min_words:
+            pending = text
+            continue
+        pending = ""
+        if passages and len(passages[-1].split()) < min_words * 3 and len((passages[-1] + text).split()) <= max_words:
+            passages[-1] = f"{passages[-1]}\n\n{text}"
+        else:
+            passages.append(text)
+    if pending:
+        passages.append(pending)
+    return passages
+
+
+def corpus(seeds: Path, min_words: int) -> tuple[list[str], int]:
+    passages = []
+    for path in sorted(seeds.glob("*.txt")):
+        paragraphs = [p.strip() for p in re.split(r"\n\s*\n", path.read_text(encoding="utf-8")) if p.strip()]
+        passages += paragraphs_to_passages(paragraphs)
+    words_once = sum(len(p.split()) for p in passages)
+    repeat = -(-min_words // words_once)
+    return passages * repeat, words_once * repeat
+
+
+def timed(label: str, words: int, run) -> float:
+    start = time.perf_counter()
+    run()
+    seconds = time.perf_counter() - start
+    rate = words / seconds
+    print(f"{label:<48}{seconds:>8.2f} s{rate:>12,.0f} words/s")
+    return rate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=Path, default=DEFAULT_SEEDS)
+    parser.add_argument("--min-words", type=int, default=500_000)
+    parser.add_argument("--workers", type=int, default=1, help="n_process for nlp.pipe")
+    parser.add_argument("--batch-size", type=int, default=256)
+    args = parser.parse_args()
+
+    texts, words = corpus(args.seeds, args.min_words)
+    print(f"corpus: {len(texts):,} passages, {words:,} words, {words / len(texts):.0f} words/passage "
+          f"(seeds in {args.seeds}), workers={args.workers}")
+    bare = spacy.blank("nb")
+    nlp = load_pipeline("builtin")
+    labeller = RuleLabeller(model="builtin")
+    kwargs = {"batch_size": args.batch_size, "n_process": args.workers}
+
+    def consume(iterable) -> None:
+        for _ in iterable:
+            pass
+
+    tokenizer_rate = timed("bare tokenizer (spacy.blank nb)", words, lambda: consume(bare.pipe(texts, **kwargs)))
+    timed(f"pipeline {pipeline_id(nlp)}", words, lambda: consume(nlp.pipe(texts, **kwargs)))
+    tagging_rate = timed("full tagging (pipeline + codebook + labels)", words,
+                         lambda: consume(labeller.label_stream(texts, batch_size=args.batch_size,
+                                                               n_process=args.workers)))
+    print(f"ratio tokenizer / full tagging: {tokenizer_rate / tagging_rate:.2f}× (target ≤ 3×); "
+          f"full tagging {tagging_rate:,.0f} words/s (target ≥ 100,000)")
+
+
+if __name__ == "__main__":
+    main()
