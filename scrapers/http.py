@@ -215,7 +215,11 @@ class PoliteClient:
             except (httpx.TimeoutException, httpx.TransportError) as exc:
                 self.requests_sent += 1
                 if attempt >= self.politeness.retries:
-                    raise Unreachable(f"{host} did not answer {url} after {attempt + 1} tries ({_describe(exc)}).") from None
+                    if isinstance(exc, (httpx.TimeoutException, httpx.ConnectError)):
+                        raise Unreachable(
+                            f"{host} did not answer {url} after {attempt + 1} tries ({_describe(exc)})."
+                        ) from None
+                    raise HttpError(f"{url} broke off mid-transfer after {attempt + 1} tries ({_describe(exc)}).") from None
                 self._sleep(self._backoff(attempt, None))
                 attempt += 1
                 continue

@@ -85,11 +85,11 @@ def add_source(store: Store, *, knr: str, platform: str, base_url: str, platform
 
 def reset_overrides(store: Store, overridden_knrs: list[str]) -> None:
     """Re-activate registry and discovered sources; retire override rows of kommuner no longer in the file."""
-    marks = ",".join("?" * len(overridden_knrs)) or "NULL"
+    marks = ",".join("?" * len(overridden_knrs))
+    keep = f" AND knr NOT IN ({marks})" if overridden_knrs else ""
     with store.db.atomic():
         store.db.execute("UPDATE sources SET active = 1 WHERE origin != 'override'")
-        store.db.execute(f"UPDATE sources SET active = 0 WHERE origin = 'override' AND knr NOT IN ({marks})",
-                         overridden_knrs)
+        store.db.execute(f"UPDATE sources SET active = 0 WHERE origin = 'override'{keep}", overridden_knrs)
 
 
 def deactivate_overridden(store: Store, knr: str, keep_ids: list[int]) -> None:
