@@ -1,16 +1,20 @@
-"""The review queues, kept in memory so the next passage comes in a few milliseconds with 100k passages.
+"""The review queues, kept in memory so the next passage comes in a millisecond or two with 100k passages.
 
 The index loads every passage once (ids, kommune, document type, how unsure the machine
 is, the codes it selected) and then follows the database by reading only the `codings`
 and `assignments` rows added since its last look, so coders in other processes or tabs
 are seen at once.  It is rebuilt when passages or suggestions change.
+
+Each filtered queue is a view: the matching passages in order, and a frontier before
+which every passage is closed (decided by someone, or in the double-coding sample),
+so finding the next passage does not re-read the ones already done.
 """
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ..store import Store
@@ -39,6 +43,10 @@ class QueueFilter:
     def as_params(self) -> dict[str, str]:
         return {k: v for k, v in vars(self).items() if v and not (k == "queue" and v == "todo")}
 
+    def matches(self, entry: _Entry) -> bool:
+        return ((not self.knr or entry.knr == self.knr) and (not self.doc_type or entry.doc_type == self.doc_type)
+                and (not self.code or self.code in entry.codes))
+
 
 @dataclass
 class _Entry:
@@ -50,17 +58,27 @@ class _Entry:
 
 
 @dataclass
+class _View:
+    entries: list[_Entry]
+    position: dict[int, int]
+    frontier: int = 0
+
+
+@dataclass
 class QueueIndex:
     """Queues for every coder over one database; thread-safe."""
 
-    entries_uncertain: list[_Entry] = field(default_factory=list)
-    entries_document: list[_Entry] = field(default_factory=list)
-    position: dict[str, dict[int, int]] = field(default_factory=dict)
+    by_uncertainty: list[_Entry] = field(default_factory=list)
+    by_document: list[_Entry] = field(default_factory=list)
+    views: dict[tuple[str, str, str, str], _View] = field(default_factory=dict)
     rows: dict[tuple[int, str], list[tuple[int, str]]] = field(default_factory=dict)
     decided_by: dict[int, set[str]] = field(default_factory=dict)
+    decided: set[int] = field(default_factory=set)
     assigned: dict[int, set[str]] = field(default_factory=dict)
+    assigned_to: dict[str, set[int]] = field(default_factory=dict)
+    skipped_by: dict[str, set[int]] = field(default_factory=dict)
+    tallies: dict[str, int] = field(default_factory=dict)
     leases: dict[int, tuple[str, float]] = field(default_factory=dict)
-    tallies: dict[str, dict[str, int]] = field(default_factory=dict)
     last_coding_id: int = 0
     last_assignment_id: int = 0
     marks: tuple[int, int] = (-1, -1)
@@ -76,6 +94,7 @@ class QueueIndex:
                 self._rebuild(store, marks)
             for row_id, passage_id, coder in sql.double_assignments_after(store, self.last_assignment_id):
                 self.assigned.setdefault(passage_id, set()).add(coder)
+                self.assigned_to.setdefault(coder, set()).add(passage_id)
                 self.last_assignment_id = row_id
             for row_id, passage_id, coder, action, undoes_id in sql.codings_after(store, self.last_coding_id):
                 self._apply(row_id, passage_id, coder, action, undoes_id)
@@ -86,12 +105,9 @@ class QueueIndex:
             _Entry(pid, knr or "", doc_type or "", margin, frozenset((codes or "").split()))
             for pid, _doc, _seq, knr, doc_type, margin, codes in sorted(sql.queue_rows(store), key=lambda r: (r[1], r[2]))
         ]
-        self.entries_document = entries
-        self.entries_uncertain = sorted(entries, key=lambda e: (e.margin is None, e.margin or 0.0))
-        self.position = {
-            "uncertain": {e.passage_id: i for i, e in enumerate(self.entries_uncertain)},
-            "document": {e.passage_id: i for i, e in enumerate(self.entries_document)},
-        }
+        self.by_document = entries
+        self.by_uncertainty = sorted(entries, key=lambda e: (e.margin is None, e.margin or 0.0))
+        self.views = {}
         self.marks = marks
         self.built_at = time.monotonic()
 
@@ -110,68 +126,70 @@ class QueueIndex:
             deciders.add(coder)
         else:
             deciders.discard(coder)
-        tally = self.tallies.setdefault(coder, {"decided": 0, "skipped": 0})
-        for state, step in ((before, -1), (after, 1)):
-            if state in sql.DECISIONS:
-                tally["decided"] += step
-            elif state == "skip":
-                tally["skipped"] += step
+        if deciders:
+            self.decided.add(passage_id)
+        elif passage_id in self.decided:
+            self.decided.discard(passage_id)
+            for view in self.views.values():  # back in the queues: the frontier must not have passed it
+                if passage_id in view.position:
+                    view.frontier = min(view.frontier, view.position[passage_id])
+        skips = self.skipped_by.setdefault(coder, set())
+        if after == "skip":
+            skips.add(passage_id)
+        else:
+            skips.discard(passage_id)
+        self.tallies[coder] = self.tallies.get(coder, 0) + (after in sql.DECISIONS) - (before in sql.DECISIONS)
 
     # ------------------------------------------------------------ asking
     def standing_action(self, passage_id: int, coder: str) -> str | None:
         stack = self.rows.get((passage_id, coder))
         return stack[-1][1] if stack else None
 
-    def _eligible(self, entry: _Entry, coder: str, flt: QueueFilter, now: float) -> bool:
-        if flt.knr and entry.knr != flt.knr:
+    def _view(self, flt: QueueFilter) -> _View:
+        order = "document" if flt.queue == "document" else "uncertainty"
+        key = (order, flt.knr, flt.doc_type, flt.code)
+        view = self.views.get(key)
+        if view is None:
+            base = self.by_document if order == "document" else self.by_uncertainty
+            entries = [e for e in base if flt.matches(e)] if (flt.knr or flt.doc_type or flt.code) else base
+            view = self.views[key] = _View(entries, {e.passage_id: i for i, e in enumerate(entries)})
+        return view
+
+    def _closed(self, passage_id: int) -> bool:
+        """Out of every shared queue: decided by someone, or reserved for the double-coding sample."""
+        return passage_id in self.decided or passage_id in self.assigned
+
+    def _open_for(self, passage_id: int, coder: str, now: float) -> bool:
+        if self._closed(passage_id) or passage_id in self.skipped_by.get(coder, ()):
             return False
-        if flt.doc_type and entry.doc_type != flt.doc_type:
-            return False
-        if flt.code and flt.code not in entry.codes:
-            return False
-        pid = entry.passage_id
-        mine = self.standing_action(pid, coder)
-        assignees = self.assigned.get(pid)
-        if flt.queue == "skipped":
-            return mine == "skip"
-        if flt.queue == "assigned":
-            return bool(assignees) and coder in assignees and mine is None
-        if assignees:
-            return coder in assignees and mine is None
-        if mine is not None or self.decided_by.get(pid):
-            return False
-        lease = self.leases.get(pid)
+        lease = self.leases.get(passage_id)
         return lease is None or lease[0] == coder or lease[1] < now
 
-    def _ordered(self, flt: QueueFilter) -> tuple[list[_Entry], dict[int, int]]:
-        if flt.queue == "document":
-            return self.entries_document, self.position["document"]
-        return self.entries_uncertain, self.position["uncertain"]
-
-    def _walk(self, coder: str, flt: QueueFilter, start: int = 0) -> Iterator[_Entry]:
-        entries, _ = self._ordered(flt)
-        now = time.time()
-        for i in range(start, len(entries)):
-            if self._eligible(entries[i], coder, flt, now):
-                yield entries[i]
+    def _my_sample(self, coder: str, view: _View) -> list[int]:
+        """The coder's double-coding passages in this view that they have not answered yet, in queue order."""
+        mine = [p for p in self.assigned_to.get(coder, ()) if p in view.position and self.standing_action(p, coder) is None]
+        return sorted(mine, key=view.position.__getitem__)
 
     def next_passage(self, coder: str, flt: QueueFilter, after: int | None = None) -> int | None:
         """The next passage for the coder: their double-coding sample first, then the queue after `after` (wrapping)."""
         with self.lock:
-            if not self.position:
-                return None
-            if flt.queue in ("todo", "document"):
-                for entry in self._walk(coder, QueueFilter("assigned", flt.knr, flt.doc_type, flt.code)):
-                    if entry.passage_id != after:
-                        return self._claim(entry.passage_id, coder)
-            entries, position = self._ordered(flt)
-            start = position.get(after, -1) + 1 if after is not None else 0
-            for entry in self._walk(coder, flt, start):
-                if entry.passage_id != after:
-                    return self._claim(entry.passage_id, coder)
-            for entry in self._walk(coder, flt, 0):
-                if entry.passage_id != after:
-                    return self._claim(entry.passage_id, coder)
+            view = self._view(flt)
+            if flt.queue == "skipped":
+                skipped = sorted((p for p in self.skipped_by.get(coder, ()) if p in view.position and p != after),
+                                 key=view.position.__getitem__)
+                return self._claim(skipped[0], coder) if skipped else None
+            sample = [p for p in self._my_sample(coder, view) if p != after]
+            if sample or flt.queue == "assigned":
+                return self._claim(sample[0], coder) if sample else None
+            entries = view.entries
+            while view.frontier < len(entries) and self._closed(entries[view.frontier].passage_id):
+                view.frontier += 1
+            now = time.time()
+            start = max(view.frontier, view.position.get(after, -1) + 1) if after is not None else view.frontier
+            for i in itertools.chain(range(start, len(entries)), range(view.frontier, min(start, len(entries)))):
+                pid = entries[i].passage_id
+                if pid != after and self._open_for(pid, coder, now):
+                    return self._claim(pid, coder)
             return None
 
     def _claim(self, passage_id: int, coder: str) -> int:
@@ -182,18 +200,27 @@ class QueueIndex:
         return passage_id
 
     def remaining(self, coder: str, flt: QueueFilter) -> int:
-        """How many passages are left in this queue for the coder."""
+        """How many passages are left in this queue for the coder (passages held by others count as left)."""
         with self.lock:
-            if not self.position:
-                return 0
-            return sum(1 for _ in self._walk(coder, flt))
+            view = self._view(flt)
+            position = view.position
+            sample = len(self._my_sample(coder, view))
+            if flt.queue == "assigned":
+                return sample
+            skipped = self.skipped_by.get(coder, set())
+            if flt.queue == "skipped":
+                return sum(1 for p in skipped if p in position)
+            closed = self.decided | self.assigned.keys()
+            closed_here = sum(1 for p in closed if p in position)
+            skipped_open = sum(1 for p in skipped if p in position and not self._closed(p))
+            return len(view.entries) - closed_here - skipped_open + sample
 
     def counts(self, coder: str) -> dict[str, int]:
         """The coder's standing decisions and skips, and how many passages anyone has decided."""
         with self.lock:
-            tally = self.tallies.get(coder, {"decided": 0, "skipped": 0})
             return {
-                **tally,
-                "passages": len(self.entries_document),
-                "reviewed": sum(1 for deciders in self.decided_by.values() if deciders),
+                "decided": self.tallies.get(coder, 0),
+                "skipped": len(self.skipped_by.get(coder, ())),
+                "passages": len(self.by_document),
+                "reviewed": len(self.decided),
             }
