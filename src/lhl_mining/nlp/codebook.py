@@ -90,6 +90,7 @@ class Term:
     unless: Context = Context()
     exclude: bool = False
     case_sensitive: bool = False
+    pos: frozenset[str] = frozenset()
     note: str = ""
     line: int = 0
 
@@ -328,6 +329,7 @@ def _term(spec: dict, code: Code, exclude: bool, path: Path, line: int) -> Term:
         unless=_context(spec.get("unless"), path, line),
         exclude=exclude,
         case_sensitive=bool(spec.get("case_sensitive", False)),
+        pos=frozenset(spec.get("pos", [])),
         note=spec.get("note", ""),
         line=line,
     )

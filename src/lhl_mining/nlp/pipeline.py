@@ -104,7 +104,7 @@ class SentenceSplitter:
         strings = doc.vocab.strings
         orths = doc.to_array([ORTH, IS_SPACE]).tolist()
         starts = [0] * len(orths)
-        after_end = False
+        after_end = after_number = False
         after_break = True
         not_start = -1 if self.punctuation else 0
         for i, (orth, is_space) in enumerate(orths):
@@ -113,11 +113,14 @@ class SentenceSplitter:
                     after_break = True
                 starts[i] = 1 if i == 0 else not_start
                 continue
+            text = strings[orth]
             if after_break:
                 starts[i] = 1
             elif self.punctuation:
-                starts[i] = 1 if after_end and orth not in self.closing else -1
+                starts[i] = 1 if (after_end and orth not in self.closing) or (
+                    after_number and text[:1].isupper()) else -1
             after_break = False
+            after_number = text[-1:] == "." and text[:-1].isdigit()  # «i 2018. Se …» (also «4. mai»)
             if orth in self.ends:
                 after_end = True
             elif orth not in self.closing:

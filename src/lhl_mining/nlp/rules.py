@@ -193,8 +193,11 @@ class RuleLabeller(Labeller):
             for span, term in kept
             if not term.context
         ]
+        has_pos = doc.has_annotation("POS")
         accepted: list[Hit] = []
         for span, term in kept:
+            if term.pos and has_pos and span[0].pos_ not in term.pos:
+                continue
             if term.context and not self._test(term.context)(doc, span, plain):
                 continue
             if term.unless and self._test(term.unless)(doc, span, plain):
