@@ -59,7 +59,7 @@ def normalize_line(line: str) -> str:
     line = SPACES.sub(" ", line).strip()
     if line and "\ue000" <= line[0] <= "\uf8ff":
         line = "• " + line[1:].lstrip()
-    elif is_bullet_start(line) and line[0] != "-":
+    elif is_bullet_start(line) and line[0] not in "-–":
         line = "• " + line[1:].lstrip()
     line = re.sub(r"[\ue000-\uf8ff]", "", line)
     line = REPEATED_PHRASE.sub(r"\1", line)  # «Møtebok Møtebok Møtebok» printed over itself
@@ -169,14 +169,14 @@ def join_hyphenated(left: str, right: str, vocabulary: set[str]) -> str:
         return left + ("" if left.endswith(" ") else " ") + right
     first_word = re.match(r"[\w]+", right)
     next_word = first_word.group(0) if first_word else ""
-    if next_word.lower() in SUSPENDED_NEXT or not right[0].isalpha():
-        return left + ("" if right[0].isdigit() else " ") + right
+    prefix = re.search(r"(\w+)-$", left).group(1)
+    joined = (prefix + next_word).lower()
+    if next_word.lower() in SUSPENDED_NEXT and joined not in vocabulary or not right[0].isalpha():
+        return left + ("" if right[0].isdigit() else " ") + right  # «helse- og», «2019-2023»
     if right[0].isupper():
         return left + right
-    prefix = re.search(r"(\w+)-$", left).group(1)
     if len(prefix) == 1 or prefix.isupper() or prefix.isdigit():
         return left + right  # «e-post», «IKT-system»
-    joined = (prefix + next_word).lower()
     hyphenated = f"{prefix}-{next_word}".lower()
     if hyphenated in vocabulary and joined not in vocabulary:
         return left + right

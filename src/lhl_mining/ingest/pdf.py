@@ -117,9 +117,15 @@ def _replace_text_with_pdfplumber(data: bytes, pages: list[Page]) -> None:
             for page, plumber_page in zip(pages, pdf.pages):
                 words = plumber_page.extract_words(extra_attrs=["size", "fontname"])
                 pieces = [
-                    Piece(w["x0"], w["top"], w["x1"], w["bottom"], w["text"], size=w["size"], bold="bold" in w["fontname"].lower())
+                    Piece(w["x0"], w["top"], w["x1"], w["bottom"], _plumber_text(w["text"]), size=w["size"],
+                          bold="bold" in w["fontname"].lower())
                     for w in words
-                ]
+                ]  # fmt: skip
                 page.blocks, page.header, page.footer = page_blocks(pieces, plumber_page.height)
     except Exception as exc:  # pdfminer raises many unrelated types on damaged files
         raise CorruptDocument(f"pdfplumber cannot read the PDF ({type(exc).__name__}: {exc}).") from None
+
+
+def _plumber_text(text: str) -> str:
+    """pdfminer writes unmapped glyphs as «(cid:N)»; 127 is the bullet of the standard fonts."""
+    return re.sub(r"\(cid:\d+\)", "", text.replace("(cid:127)", "•"))
