@@ -226,9 +226,10 @@ def test_parallel_coders_lose_and_double_nothing(db_path):
         run_id = review_data.add_tag_run(store)
         texts = [f"Sak {i}: tiltak i Leve hele livet for hjemmetjenesten og måltidsvertskap." for i in range(120)]
         for doc in range(4):
-            ids = review_data.add_document(store, title=f"Plan {doc}", texts=texts[doc * 30:(doc + 1) * 30],
+            chunk = texts[doc * 30:(doc + 1) * 30]
+            ids = review_data.add_document(store, title=f"Plan {doc}", texts=chunk,
                                            url=f"https://example.kommune.no/{doc}.pdf")
-            for pid, text in zip(ids, texts):
+            for pid, text in zip(ids, chunk, strict=True):
                 review_data.add_suggestions(store, pid, {"reform": 0.6 + (pid % 7) / 20}, run_id=run_id, text=text)
     coders = [f"coder{i}" for i in range(6)]
     errors: list[str] = []
