@@ -213,17 +213,21 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
+        context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        if context and context_mark:
+            problem += f"; {context} on line {context_mark.line + 1}"
         raise CodebookInvalid(f"{path}{where}: not valid YAML ({problem}).") from None
     document = _strip_lines(annotated)
     validator = jsonschema.Draft202012Validator(_schema())
     errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
     if errors:
-        error = errors[0]
-        location = "/".join(str(p) for p in error.absolute_path) or "(top)"
-        more = f" ({len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
-        raise CodebookInvalid(
-            f"{path} line {_line_of(annotated, error.absolute_path)}: {location}: {error.message}{more}."
-        )
+        problems = [
+            f"line {_line_of(annotated, e.absolute_path)}: {'/'.join(str(p) for p in e.absolute_path) or '(top)'}: "
+            f"{e.message}"
+            for e in errors[:3]
+        ]
+        more = f"; and {len(errors) - 3} more problem(s)" if len(errors) > 3 else ""
+        raise CodebookInvalid(f"{path} " + "; ".join(problems) + more + ".")
     return _compile(document, annotated, path, hashlib.sha256(raw).hexdigest())
 
 
@@ -540,14 +544,16 @@ def attach_codebook(nlp: Language, codebook: Codebook) -> Language:
     for name in (RULER_NAME, EXTRA_NAME):
         if name in nlp.pipe_names:
             nlp.remove_pipe(name)
-    ruler = nlp.add_pipe(
-        "span_ruler",
-        name=RULER_NAME,
-        config={"spans_key": SPANS_KEY, "phrase_matcher_attr": "NORM", "validate": True, "overwrite": True},
-    )
-    with warnings.catch_warnings():
-        # W012: pattern docs pass through the lemmatizer on purpose (NORM is the lemma key)
-        warnings.filterwarnings("ignore", message=r"\[W012\]")
-        ruler.add_patterns([p for p in codebook.ruler_patterns() if isinstance(p["pattern"], str)])
+    phrases = [p for p in codebook.ruler_patterns() if isinstance(p["pattern"], str)]
+    if phrases:
+        ruler = nlp.add_pipe(
+            "span_ruler",
+            name=RULER_NAME,
+            config={"spans_key": SPANS_KEY, "phrase_matcher_attr": "NORM", "validate": True, "overwrite": True},
+        )
+        with warnings.catch_warnings():
+            # W012: pattern docs pass through the lemmatizer on purpose (NORM is the lemma key)
+            warnings.filterwarnings("ignore", message=r"\[W012\]")
+            ruler.add_patterns(phrases)
     nlp.add_pipe(EXTRA_NAME, config={"path": str(codebook.path)})
     return nlp
