@@ -167,6 +167,7 @@ def ingest(
     pdf_engine: Annotated[
         str, typer.Option("--pdf-engine", help="PDF text engine: pypdfium2 (fast) or pdfplumber.")
     ] = "pypdfium2",
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds one file may take before it is failed.")] = 600,
 ) -> None:
     """Add local PDF, Word, HTML and text files: extract, clean, type and split them into passages."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -182,11 +183,13 @@ def ingest(
     files = discover_files(paths)
     if ocr and (problem := ocr_missing_tools_message()):
         err_console.print(f"[yellow]Warning[/] {problem} Scanned PDFs stay `needs_ocr`.", highlight=False)
-    limits = IngestLimits(max_bytes=int(max_mb * 1024 * 1024), max_pages=max_pages, pdf_engine=pdf_engine)
+    limits = IngestLimits(
+        max_bytes=int(max_mb * 1024 * 1024), max_pages=max_pages, pdf_engine=pdf_engine, timeout_s=timeout
+    )
     parameters = {
         "paths": [str(p) for p in paths], "kommune": knr, "doc_type": doc_type, "ocr": ocr,
         "retry_failed": retry_failed, "corpus": str(corpus) if corpus else None, "max_mb": max_mb,
-        "max_pages": max_pages, "pdf_engine": pdf_engine,
+        "max_pages": max_pages, "pdf_engine": pdf_engine, "timeout": timeout,
     }  # fmt: skip
     outcomes: dict[str, int] = {}
     problems: list[tuple[str, str]] = []

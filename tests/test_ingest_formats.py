@@ -209,3 +209,13 @@ def test_cli_ingest_bad_arguments(tmp_path, runner):
     assert missing.exit_code == 2 and "E211" in missing.output
     wrong_type = runner.invoke(app, [*db, "ingest", str(tmp_path), "--doc-type", "roman"])
     assert wrong_type.exit_code == 2 and "saksframlegg" in wrong_type.output
+
+
+def test_extraction_past_the_time_limit_fails_only_that_file(store, tmp_path):
+    slow = build.two_column_plan(tmp_path / "treg.pdf")
+    (stopped,) = ingest_path(store, slow, corpus_dir=tmp_path / "c", limits=IngestLimits(timeout_s=0.0001))
+    assert stopped.status == "failed" and stopped.error.startswith("[E214]")
+    (fine,) = ingest_path(store, build.simple_pdf(tmp_path / "rask.pdf"), corpus_dir=tmp_path / "c")
+    assert fine.status == "extracted"
+    (retried,) = ingest_path(store, slow, corpus_dir=tmp_path / "c", retry_failed=True)
+    assert retried.status == "extracted" and retried.action == "retried"

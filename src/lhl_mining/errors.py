@@ -313,3 +313,7 @@ class SourcesFileInvalid(LhlError):
     """The per-kommune sources override file does not parse or names unknown kommuner/platforms."""
 
     code = "E311"
+
+
+class ExtractionTimeout(IngestError):
+    code = "E214"

@@ -8,6 +8,7 @@ stops a batch: it gets status `failed` and a one-line error in the store.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import re
 import traceback
@@ -16,12 +17,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+try:
+    import resource
+except ImportError:  # not on Windows; the worker then runs without a memory cap
+    resource = None
+
 from .. import registry
 from ..errors import (
     ChangedAfterCoding,
     CorruptDocument,
     DocumentTooLarge,
     EmptyDocument,
+    ExtractionTimeout,
     IngestError,
     IngestPathMissing,
     UnreadableFile,
@@ -54,6 +61,8 @@ class IngestLimits:
     max_pages: int = 3000
     max_docx_unpacked: int = 300 * 1024 * 1024
     pdf_engine: str = "pypdfium2"
+    timeout_s: float | None = 600.0  # per file; extraction runs in a worker process when set
+    max_memory_mb: int | None = 4096  # address-space cap of that worker
 
 
 @dataclass
@@ -119,8 +128,9 @@ def ingest_download(
         "etag": etag,
         "last_modified": last_modified,
         "run_id": run_id,
-        **{k: v for k, v in (metadata or {}).items() if v is not None},
+        **(metadata or {}),
     }
+    provenance = {k: v for k, v in provenance.items() if v is not None}  # never wipe what a scraper stored before
     return _ingest_bytes(
         store,
         content,
@@ -196,9 +206,8 @@ def ingest_file(
     limits = limits or IngestLimits()
     file = file.resolve()
     url = file.as_uri()
-    provenance: dict[str, Any] = {"platform": "local", "knr": knr, "fetched_at": utcnow(), "run_id": run_id}
-    if doc_type:
-        provenance["doc_type"] = doc_type
+    provenance: dict[str, Any] = {"platform": "local", "fetched_at": utcnow()}
+    provenance.update({k: v for k, v in {"knr": knr, "run_id": run_id, "doc_type": doc_type}.items() if v is not None})
     try:
         size = file.stat().st_size
         if size > limits.max_bytes:
@@ -285,10 +294,10 @@ def _ingest_bytes(
 
     warnings: list[str] = []
     try:
-        extraction = _extract(content, mime, limits)
+        extraction = _extract_isolated(content, mime, limits)
         if mime == PDF and ocr and ocr_tools.ocr_available() and any(not p.has_text_layer for p in extraction.pages):
             ocr_content = ocr_tools.ocr_pdf(content)
-            extraction = _extract(ocr_content, mime, limits)
+            extraction = _extract_isolated(ocr_content, mime, limits)
             extraction.extractor = f"{ocr_tools.ocr_version()} + {extraction.extractor}"
         return _store_extraction(store, url, fields, extraction, action=action, warnings=warnings)
     except IngestError as exc:
@@ -301,6 +310,52 @@ def _ingest_bytes(
         result = _failed(store, url, fields, error)
     result.action = action
     return result
+
+
+def _extract_isolated(content: bytes, mime: str, limits: IngestLimits) -> Extraction:
+    """Extract in a forked worker, so a hang, a crash or runaway memory costs one file, not the batch."""
+    if not limits.timeout_s or "fork" not in multiprocessing.get_all_start_methods():
+        return _extract(content, mime, limits)
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    worker = context.Process(target=_extract_worker, args=(sender, content, mime, limits), daemon=True)
+    worker.start()
+    sender.close()
+    try:
+        if not receiver.poll(limits.timeout_s):
+            worker.kill()
+            raise ExtractionTimeout(
+                f"Extraction took longer than {limits.timeout_s:g} s and was stopped (raise the limit with --timeout)."
+            )
+        try:
+            outcome, payload = receiver.recv()
+        except EOFError:
+            worker.join(5)
+            raise CorruptDocument(
+                f"The extractor crashed on this file (worker exit code {worker.exitcode}); the file is probably damaged."
+            ) from None
+    finally:
+        receiver.close()
+        worker.join(5)
+    if outcome == "error":
+        raise payload
+    return payload
+
+
+def _extract_worker(sender, content: bytes, mime: str, limits: IngestLimits) -> None:
+    if limits.max_memory_mb and resource is not None:
+        cap = limits.max_memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    try:
+        sender.send(("ok", _extract(content, mime, limits)))
+    except IngestError as exc:
+        sender.send(("error", exc))
+    except MemoryError:
+        sender.send(("error", DocumentTooLarge(f"Extraction needed more than {limits.max_memory_mb} MB of memory.")))
+    except Exception as exc:  # a damaged file can trip any library
+        sender.send(("error", CorruptDocument(f"Unexpected {type(exc).__name__} while reading the file ({exc}).")))
+    finally:
+        sender.close()
 
 
 def _extract(content: bytes, mime: str, limits: IngestLimits) -> Extraction:
