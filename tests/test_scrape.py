@@ -243,3 +243,27 @@ def test_sources_override_replaces_registry_sources_of_that_kommune(store, tmp_p
     prepare_sources(store, load_overrides(None))  # the override is gone: the registry source is back
     assert [(s.platform, s.origin) for s in source_sql.sources_for(store, "3403")] == [("elements", "registry")]
     assert FAST.rate == 0
+
+
+def test_cli_unknown_county_and_kommune_exit_2(runner, db_path):
+    from cli import app
+
+    result = runner.invoke(app, ["--db", str(db_path), "scrape", "--county", "Innlandt"])
+    assert result.exit_code == 2 and "Innlandet" in result.output
+    result = runner.invoke(app, ["--db", str(db_path), "scrape", "--county", "Innlandet", "--kommune", "Stangee"])
+    assert result.exit_code == 2 and "Stange" in result.output
+
+
+def test_cli_dry_run_prints_the_plan_and_the_summary(runner, db_path, tmp_path):
+    from cli import app
+
+    with stange_server() as server:
+        sources = stange_sources(tmp_path, server)
+        result = runner.invoke(app, ["--db", str(db_path), "scrape", "--county", "innlandet", "--kommune", "Stange",
+                                     "--since", "2019", "--until", "2022", "--dry-run", "--rate", "0", "--sources",
+                                     str(sources), "--corpus", str(tmp_path / "corpus")])
+        assert not [k for k in server.hits if "Documents/" in k]
+    assert result.exit_code == 0, result.output
+    assert "Plan (dry run)" in result.output and "ShowDocument" in result.output
+    assert "365 days" in result.output  # the coverage gap is printed
+    assert not (tmp_path / "corpus").exists()

@@ -133,7 +133,8 @@ def discover(store: Store, client: PoliteClient, kommuner: list[registry.Kommune
             result.error = "no website in the registry"
         else:
             try:
-                result.findings, result.pages = _fingerprint_site(client, f"https://{kommune.website}/")
+                homepage = kommune.website if "://" in kommune.website else f"https://{kommune.website}/"
+                result.findings, result.pages = _fingerprint_site(client, homepage)
             except HttpError as exc:
                 result.error = str(exc)
         for finding in result.findings:
