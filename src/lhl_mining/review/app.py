@@ -261,8 +261,12 @@ def create_app(config: ReviewConfig) -> Starlette:
                 row = sql.record_decision(store, passage_id=passage_id, coder=coder, action=action, codes=codes,
                                           memo=memo, shown_version=shown, base_id=base)
         elif kind == "not_relevant":
-            row = sql.record_decision(store, passage_id=passage_id, coder=coder, action="not_relevant",
-                                      codes=sql.NOT_RELEVANT, memo=memo, shown_version=shown, base_id=base)
+            standing = sql.standing_row(store, passage_id, coder)
+            if standing and standing["action"] == "not_relevant" and (standing["memo"] or "") == memo:
+                row = None
+            else:
+                row = sql.record_decision(store, passage_id=passage_id, coder=coder, action="not_relevant",
+                                          codes=sql.NOT_RELEVANT, memo=memo, shown_version=shown, base_id=base)
         elif kind == "skip":
             if sql.standing_row(store, passage_id, coder) is not None:
                 row = None  # moving past a passage already decided is not a skip
