@@ -1,0 +1,131 @@
+"""`lhl classify`: the JSONL contract, bad input, big and odd passages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from lhl.cli import app
+from lhl_mining.errors import ClassifyInputInvalid
+from lhl_mining.nlp import AREAS, FRAMINGS, PASSAGE_CODES, RuleLabeller
+from lhl_mining.nlp.classify import classify_jsonl
+
+KEYS = ["id", "reform", "areas", "framing", "scores", "evidence"]
+
+
+@pytest.fixture(scope="module")
+def rules():
+    return RuleLabeller(model="builtin")
+
+
+def lines_of(*items) -> str:
+    return "".join((item if isinstance(item, str) else json.dumps(item, ensure_ascii=False)) + "\n" for item in items)
+
+
+def test_stdin_to_stdout(runner):
+    data = lines_of(
+        {"id": "p1", "text": "Kommunestyret vedtok handlingsplanen for Leve hele livet med tiltak for hverdagsrehabilitering."},
+        {"id": 2, "text": "Søknadsfrist for barnehageplass er 1. mars."},
+    )
+    result = runner.invoke(app, ["classify", "--rules-only"], input=data)
+    assert result.exit_code == 0, result.output
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [row["id"] for row in out] == ["p1", 2]
+    assert all(list(row) == KEYS for row in out)
+    assert out[0]["reform"] is True and out[0]["areas"] == ["helsehjelp"] and out[0]["framing"] == "sektor"
+    assert out[1] == {"id": 2, "reform": False, "areas": [], "framing": "ingen",
+                      "scores": {code: 0.0 for code in PASSAGE_CODES}, "evidence": []}
+    assert "classified 2 passage(s)" in result.stderr
+
+
+def test_files_in_and_out(runner, tmp_path):
+    source = tmp_path / "in.jsonl"
+    source.write_text(lines_of({"id": "a", "text": "Måltidsvenn og matombringing for heimebuande eldre."}),
+                      encoding="utf-8")
+    target = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["classify", "-i", str(source), "-o", str(target), "--rules-only"])
+    assert result.exit_code == 0, result.output
+    [row] = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
+    assert row["areas"] == ["mat"]
+    assert not list(tmp_path.glob(".out.jsonl.*"))  # no temporary file left
+
+
+def test_invalid_lines_are_skipped_and_counted_with_line_numbers(runner):
+    data = lines_of(
+        {"id": "ok1", "text": "Eldre ønsker flere møteplasser."},
+        "this is not json",
+        "",
+        {"text": "no id"},
+        {"id": "x", "text": 42},
+        '["a", "list"]',
+        {"id": "ok2", "text": "Leve hele livet"},
+    )
+    result = runner.invoke(app, ["classify", "--rules-only"], input=data)
+    assert result.exit_code == 0
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["ok1", "ok2"]
+    for expected in ("line 2: not JSON", 'line 4: no "id"', 'line 5: "text" missing or not a string',
+                     "line 6: not a JSON object", "skipped 4 invalid line(s)"):
+        assert expected in result.stderr
+
+
+def test_strict_fails_on_the_first_invalid_line_and_writes_no_file(runner, tmp_path):
+    source = tmp_path / "in.jsonl"
+    source.write_text(lines_of({"id": "a", "text": "Leve hele livet"}, "{broken"), encoding="utf-8")
+    target = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["classify", "-i", str(source), "-o", str(target), "--strict"])
+    assert result.exit_code == 1
+    assert "E102" in result.output and "line 2" in result.output
+    assert not target.exists()
+    assert list(tmp_path.iterdir()) == [source]
+
+
+def test_invalid_utf8_line_is_reported(runner):
+    data = lines_of({"id": "a", "text": "Leve hele livet"}).encode() + b'{"id": "b", "text": "\xff"}\n'
+    result = runner.invoke(app, ["classify", "--rules-only"], input=data)
+    assert result.exit_code == 0
+    assert "line 2: not UTF-8" in result.stderr
+
+
+def test_missing_input_file(runner, tmp_path):
+    result = runner.invoke(app, ["classify", "-i", str(tmp_path / "nope.jsonl")])
+    assert result.exit_code == 1
+    assert "E103" in result.output
+
+
+def test_empty_whitespace_and_english_texts(rules):
+    labels = rules.label(["", "   \n\n\t", "The council approved the road maintenance budget for 2024.", "🙂" * 50])
+    for label in labels:
+        assert (label.reform, label.areas, label.framing) == (False, [], "ingen")
+
+
+def test_ten_megabyte_passage(rules):
+    paragraph = ("Kommunen satser på hverdagsrehabilitering og velferdsteknologi for eldre som bor hjemme. "
+                 "Veiene skal brøytes og vannledningen fornyes i løpet av året.\n\n")
+    text = paragraph * (10_000_000 // len(paragraph) + 1) + "Til slutt nevnes Leve hele livet."
+    assert len(text) > 10_000_000
+    [label] = rules.label([text])
+    assert label.reform and "helsehjelp" in label.areas
+    last = [e for e in label.evidence if e["rule_id"] == "reform.name"][-1]
+    assert text[last["start"]:last["end"]] == "Leve hele livet"
+
+
+def test_output_values_are_in_the_contract(rules, shared: Path):
+    gold = [json.loads(line) for line in (shared / "data" / "gold_train.jsonl").open(encoding="utf-8")][:40]
+    lines = [json.dumps({"id": g["id"], "text": g["text"]}, ensure_ascii=False) for g in gold]
+    out: list[str] = []
+    stats = classify_jsonl(lines, out.append, rules)
+    assert stats.written == 40 and stats.skipped == 0
+    for line in out:
+        row = json.loads(line)
+        assert set(row["areas"]) <= set(AREAS) and row["framing"] in FRAMINGS
+        assert set(row["scores"]) == set(PASSAGE_CODES)
+        assert all(0.0 <= v <= 1.0 for v in row["scores"].values())
+        if row["framing"] == "ingen":
+            assert row["areas"] == []
+
+
+def test_strict_library_call_raises(rules):
+    with pytest.raises(ClassifyInputInvalid, match="line 1"):
+        classify_jsonl(["[]"], lambda _: None, rules, strict=True)
