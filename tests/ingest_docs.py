@@ -135,6 +135,34 @@ def scanned_image() -> io.BytesIO:
     return buffer
 
 
+SCANNED_LINES = [
+    "Møteprotokoll for eldrerådet",
+    "",
+    "Eldrerådet drøftet handlingsplanen for",
+    "Leve hele livet og ba om at måltidene",
+    "på omsorgssenteret blir prioritert.",
+]
+
+
+def scanned_text_pdf(path: Path) -> Path:
+    """A page scanned at 200 dpi: an image of printed Norwegian text, no text layer."""
+    from PIL import ImageFont
+
+    font = ImageFont.load_default(size=36)  # Pillow's bundled scalable font (its æøå are boxes)
+    image = Image.new("L", (1654, 2339), 255)
+    draw = ImageDraw.Draw(image)
+    for row, line in enumerate(SCANNED_LINES):
+        draw.text((150, 200 + row * 60), line, fill=0, font=font)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    buffer.seek(0)
+    page = canvas.Canvas(str(path), pagesize=A4)
+    page.drawImage(ImageReader(buffer), 0, 0, width=WIDTH, height=HEIGHT)
+    page.showPage()
+    page.save()
+    return path
+
+
 def scanned_pdf(path: Path, pages: int = 2) -> Path:
     page = canvas.Canvas(str(path), pagesize=A4)
     for _ in range(pages):

@@ -102,11 +102,23 @@ def test_403_stops_the_host_for_the_rest_of_the_run():
 
 
 def test_login_page_stops_the_host():
-    login = "<html><body><form><input name='u'><input type='password' name='p'></form></body></html>"
+    login = ("<html><head><title>Logg inn - Innsyn</title></head><body><form><input name='u'>"
+             "<input type='password' name='p'></form></body></html>")
     with ReplayServer({"/innsyn": Reply.html(login)}) as server, PoliteClient(FAST) as client:
         with pytest.raises(HostStopped, match="login or captcha"):
             client.get(server.url("/innsyn"))
         assert client.stopped_hosts()
+
+
+def test_captcha_page_stops_the_host_but_a_page_with_a_side_login_box_does_not():
+    captcha = "<html><body><div class='g-recaptcha' data-sitekey='x'></div></body></html>"
+    homepage = ("<html><head><title>Forsiden - Gran kommune</title></head><body><h1>Velkommen</h1>"
+                "<form class='minside'><input type='password' name='p'></form></body></html>")
+    with ReplayServer({"/check": Reply.html(captcha), "/": Reply.html(homepage)}) as server:
+        with PoliteClient(FAST) as client:
+            assert "Velkommen" in client.get(server.url("/")).text
+            with pytest.raises(HostStopped):
+                client.get(server.url("/check"))
 
 
 def test_robots_disallow_is_honoured_and_can_be_overridden_per_host():

@@ -160,3 +160,22 @@ def test_meeting_bundle_split_into_one_section_per_sak(store, tmp_path):
     saksliste = [p for p in passages if "SAKSLISTE" in (p["heading"] or "") or "Budsjettjustering" in p["text"][:40]]
     assert all(p["section_id"] is None for p in passages if p["char_start"] < sections[0]["char_start"])
     assert saksliste
+
+
+def test_ocr_reads_a_scan_when_installed_or_explains_how_to_install(store, tmp_path):
+    """With ocrmypdf + tesseract-ocr-nor the scan becomes text; without them it stays `needs_ocr` with the hint."""
+    from lhl_mining.ingest import ocr_missing_tools_message
+
+    path = build.scanned_text_pdf(tmp_path / "skannet-protokoll.pdf")
+    (before,) = ingest_path(store, path, corpus_dir=tmp_path / "corpus")
+    assert before.status == "needs_ocr"
+    (after,) = ingest_path(store, path, corpus_dir=tmp_path / "corpus", ocr=True)
+    problem = ocr_missing_tools_message()
+    if problem is None:
+        assert after.status == "extracted", after.error
+        text = " ".join(doc_store.document_text(store, after.document_id).split())
+        assert "handlingsplanen for Leve hele livet" in text and "omsorgssenteret" in text
+        assert doc_store.document(store, after.document_id)["extractor"].startswith("ocrmypdf")
+    else:
+        assert after.status == "needs_ocr"
+        assert "tesseract-ocr-nor" in after.error

@@ -170,6 +170,7 @@ def test_stale_suggestion_is_refused_after_retagging(server, seeded, db_path):
         ("passage_id", "abc", "passage_id"),
         ("shown", "", "shown"),
         ("action", "approve", "approve"),
+        ("then", "next please", "then"),
     ],
 )
 def test_malformed_form_is_400_with_the_field_named_and_writes_nothing(server, seeded, db_path, field, value, fragment):

@@ -93,8 +93,9 @@ def detect_doc_type(first_page: str, full_text: str, title: str | None = None) -
         return "moteinnkalling", f"first page: «{found}» with «{cue(INNKALLING_SUPPORT)}»"
     if found := cue(SAKSPROTOKOLL):
         return "saksprotokoll", f"first page: «{found}»"
-    if (found := cue(PROTOKOLL)) and (cue(PROTOKOLL_SUPPORT) or cue(PROTOKOLL_SUPPORT, full_text)) and len(saksframlegg_fields) < 2:
-        return "moteprotokoll", f"first page: «{found}» with «{cue(PROTOKOLL_SUPPORT) or cue(PROTOKOLL_SUPPORT, full_text)}»"
+    if (found := cue(PROTOKOLL, title_zone)) and len(saksframlegg_fields) < 2:
+        support = cue(PROTOKOLL_SUPPORT) or cue(PROTOKOLL_SUPPORT, full_text)
+        return "moteprotokoll", f"title: «{found}»" + (f" with «{support}»" if support else "")
     explicit = cue(SAKSFRAMLEGG, title_zone)
     if explicit or len(saksframlegg_fields) >= 2:
         evidence = f"«{explicit}»" if explicit else " + ".join(f"«{c}»" for c in saksframlegg_fields)
