@@ -174,6 +174,15 @@ def create_app(config: ReviewConfig) -> Starlette:
         )
         return {"html": html, "state": ui_state}
 
+    def queue_screen(store: Store, coder: str, flt: QueueFilter, after: int | None = None) -> dict[str, Any]:
+        """The next passage of the queue; if it has vanished (re-ingested document), reload the queues once."""
+        try:
+            return passage_screen(store, state.index.next_passage(coder, flt, after=after), coder)
+        except UnknownPassage:
+            state.index.rebuild(store)
+            state.index.sync(store)
+            return passage_screen(store, state.index.next_passage(coder, flt, after=after), coder)
+
     def extras(store: Store, coder: str) -> dict[str, Any]:
         return {
             "history_html": fragment("_history.html", history=sql.recent_rows(store, coder)),
@@ -216,8 +225,7 @@ def create_app(config: ReviewConfig) -> Starlette:
         state.index.sync(store)
         flt = filter_of(request.query_params)
         requested = _int_or_none(request.query_params.get("p"))
-        passage_id = requested if requested is not None else state.index.next_passage(coder, flt)
-        screen = passage_screen(store, passage_id, coder)
+        screen = passage_screen(store, requested, coder) if requested is not None else queue_screen(store, coder, flt)
         return page(
             "code.html", coder=coder, flt=flt, screen=screen, facets=sql.facets(store),
             codes_filter=["reform", *(f"area.{a}" for a in sql.AREAS), "framing.samfunn", "framing.sektor"],
@@ -234,8 +242,10 @@ def create_app(config: ReviewConfig) -> Starlette:
         flt = filter_of(request.query_params)
         requested = _int_or_none(request.query_params.get("p"))
         if requested is None:
-            requested = state.index.next_passage(coder, flt, after=_int_or_none(request.query_params.get("after")))
-        return JSONResponse({"passage": passage_screen(store, requested, coder), **extras(store, coder)})
+            screen = queue_screen(store, coder, flt, after=_int_or_none(request.query_params.get("after")))
+        else:
+            screen = passage_screen(store, requested, coder)
+        return JSONResponse({"passage": screen, **extras(store, coder)})
 
     async def api_decide(request: Request) -> Response:
         coder = check_write(request)
@@ -245,10 +255,16 @@ def create_app(config: ReviewConfig) -> Starlette:
         shown, base = _required_int(form, "shown"), _required_int(form, "base")
         memo = str(form.get("memo") or "").strip()[:2000]
         flt = filter_of(form)
-        return await _in_thread(lambda: decide(coder, passage_id, kind, form, shown, base, memo, flt))
+        then = str(form.get("then") or "queue")
+        then_id = None if then == "queue" else _int_or_none(then)
+        if then != "queue" and then_id is None:
+            raise MalformedDecision(f"Field 'then' must be 'queue' or a passage id, not {then[:40]!r}; nothing was saved.")
+        if kind == "decide":
+            _codes_from_form(form)  # refuse malformed codes before anything is read or written
+        return await _in_thread(lambda: decide(coder, passage_id, kind, form, shown, base, memo, flt, then_id))
 
     def decide(coder: str, passage_id: int, kind: str, form: FormData, shown: int, base: int, memo: str,
-               flt: QueueFilter) -> Response:
+               flt: QueueFilter, then_id: int | None) -> Response:
         store = state.store()
         if kind == "decide":
             codes = _codes_from_form(form)
@@ -276,14 +292,11 @@ def create_app(config: ReviewConfig) -> Starlette:
         else:
             raise MalformedDecision(f"Unknown action {kind!r}; use decide, not_relevant or skip.")
         state.index.sync(store)
-        then = str(form.get("then") or "queue")
-        if then == "queue":
-            next_id = state.index.next_passage(coder, flt, after=passage_id)
+        if then_id is None:
+            screen = queue_screen(store, coder, flt, after=passage_id)
         else:
-            next_id = _int_or_none(then)
-            if next_id is None:
-                raise MalformedDecision(f"Field 'then' must be 'queue' or a passage id, not {then!r}.")
-        body = {"saved": _row_json(row), "passage": passage_screen(store, next_id, coder), **extras(store, coder)}
+            screen = passage_screen(store, then_id, coder)
+        body = {"saved": _row_json(row), "passage": screen, **extras(store, coder)}
         return JSONResponse(body)
 
     async def api_undo(request: Request) -> Response:
@@ -465,10 +478,11 @@ def create_app(config: ReviewConfig) -> Starlette:
 
 
 def _closing(state: _State) -> Any:
-    """Lifespan that closes every thread's database connection when the server stops."""
+    """Lifespan: build the queue index at start; close every thread's database connection at the end."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        state.index.sync(state.store())  # build the queues before the first coder waits for them
         yield
         state.close()
 

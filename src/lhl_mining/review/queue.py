@@ -100,6 +100,11 @@ class QueueIndex:
                 self._apply(row_id, passage_id, coder, action, undoes_id)
                 self.last_coding_id = row_id
 
+    def rebuild(self, store: Store) -> None:
+        """Reload every passage now (a queued passage turned out to be gone: its document was re-ingested)."""
+        with self.lock:
+            self._rebuild(store, sql.data_marks(store))
+
     def _rebuild(self, store: Store, marks: tuple[int, int]) -> None:
         entries = [
             _Entry(pid, knr or "", doc_type or "", margin, frozenset((codes or "").split()))
