@@ -15,6 +15,8 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
+from lhl_mining.errors import HostStopped, HttpError, RobotsDisallowed, Unreachable
+
 from .base import Adapter, AgendaItem, DocumentRef, Meeting, SourceUnusable, iso_date
 
 # DocumentLinkTypeId of a registry entry's documents
@@ -177,7 +179,12 @@ class ElementsAdapter(Adapter):
         return self.client.get(self.api + path, headers=headers, use_cache=True).json()
 
     def coverage_notes(self, since: int, until: int) -> list[str]:
-        configs = self._json("ConfigProvider/GetConfigs")
+        try:
+            configs = self._json("ConfigProvider/GetConfigs")
+        except (HostStopped, Unreachable, RobotsDisallowed):
+            raise
+        except HttpError as exc:
+            return [f"portal configuration unreadable, so its date window is unknown ({exc})"]
         days = find_key(configs, "DateIntervalRelative")
         try:
             days = int(days)

@@ -33,11 +33,10 @@ __all__ = ["HostStopped", "HttpError", "NotJson", "PoliteClient", "Politeness", 
 DEFAULT_RATE = 1.0  # requests per second per host
 DEFAULT_RETRIES = 4
 MAX_RETRY_AFTER_S = 120.0
-LOGIN_MARKERS = re.compile(
-    r"""<input[^>]+type=["']?password|brukernavn eller e-post|g-recaptcha|hcaptcha|cf-challenge|captcha-container"""
-    r"""|name=["']?j_username""",
-    re.IGNORECASE,
-)
+PASSWORD_FIELD = re.compile(r"""<input[^>]+type=["']?password""", re.IGNORECASE)
+LOGIN_WORDS = re.compile(r"logg inn|innlogging|log in|login|sign in|brukernavn eller e-post", re.IGNORECASE)
+CAPTCHA_MARKERS = re.compile(r"""class=["'][^"']*\b(?:g-recaptcha|h-captcha)\b|cf-challenge|captcha-container""",
+                             re.IGNORECASE)
 
 
 def user_agent(contact: str | None = None) -> str:
@@ -332,9 +331,16 @@ def _parse_retry_after(value: str | None) -> float | None:
 
 
 def _looks_like_login(response: httpx.Response) -> bool:
+    """A captcha challenge, or a password form on a page that is about logging in (its title or address)."""
     if "html" not in response.headers.get("content-type", ""):
         return False
-    return bool(LOGIN_MARKERS.search(response.text[:200_000]))
+    text = response.text[:200_000]
+    if CAPTCHA_MARKERS.search(text):
+        return True
+    if not PASSWORD_FIELD.search(text):
+        return False
+    title = re.search(r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
+    return bool(LOGIN_WORDS.search(str(response.url)) or (title and LOGIN_WORDS.search(title.group(1))))
 
 
 def _now() -> str:

@@ -204,14 +204,16 @@ def scrape(store: Store, county: str, kommuner: list[str] | None = None, *, opti
     with store.run("scrape", parameters) as run, PoliteClient(politeness, cache=cache) as client:
         worker = _KommuneScraper(store, client, options, run.id, db_lock, stop, progress, county)
         reports: list[KommuneReport] = []
-        try:
-            with ThreadPoolExecutor(max_workers=max(1, options.workers)) as pool:
-                futures = [pool.submit(worker.scrape_kommune, kommune) for kommune in targets]
+        with ThreadPoolExecutor(max_workers=max(1, options.workers)) as pool:
+            futures = [pool.submit(worker.scrape_kommune, kommune) for kommune in targets]
+            try:
                 for future in futures:
                     reports.append(future.result())
-        except BaseException:
-            stop.set()
-            raise
+            except BaseException:  # Ctrl-C or a fatal error: workers stop after the document at hand
+                stop.set()
+                for future in futures:
+                    future.cancel()
+                raise
         for report in reports:
             run.count("documents_found", report.documents_found)
             run.count("downloaded", report.downloaded)
