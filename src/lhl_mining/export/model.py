@@ -106,21 +106,19 @@ class PassageRecord:
         return out
 
 
-def _machine_decision(suggestions: list[dict[str, Any]]) -> tuple[Decision | None, str]:
-    if not suggestions:
-        return None, ""
-    selected = {s["code"] for s in suggestions if s["selected"]}
-    samfunn, sektor = "framing.samfunn" in selected, "framing.sektor" in selected
+def _machine_decision(codes: str | None, provenance: str | None) -> Decision | None:
+    if provenance is None:
+        return None
+    selected = set(codes.split()) if codes else set()
+    samfunn = "framing.samfunn" in selected or "framing.begge" in selected
+    sektor = "framing.sektor" in selected or "framing.begge" in selected
     framing = "begge" if samfunn and sektor else "samfunn" if samfunn else "sektor" if sektor else "ingen"
-    provenance = sorted({f"{s['source']} codebook {s['codebook_version']}" + (f" {s['pipeline']}" if s["pipeline"] else "")
-                         for s in suggestions})
-    decision = Decision(
+    return Decision(
         coder=MACHINE, status="suggested", reform="reform" in selected, successor="reform.successor" in selected,
         areas=tuple(a for a in AREAS if f"area.{a}" in selected)
         + tuple(sorted(c[5:] for c in selected if c.startswith("area.") and c[5:] not in AREAS)),
         framing=framing,
     )
-    return decision, "; ".join(provenance)
 
 
 def _human_decision(row: dict[str, Any], machine: Decision | None) -> Decision:
@@ -146,8 +144,12 @@ def _human_decision(row: dict[str, Any], machine: Decision | None) -> Decision:
 
 def passage_record(row: dict[str, Any]) -> PassageRecord:
     """Resolve one passage row from `store.exports.iter_passage_rows`."""
-    machine, provenance = _machine_decision(json.loads(row.pop("suggestions_json") or "[]"))
-    codings = sorted(json.loads(row.pop("codings_json") or "[]"), key=lambda c: c["id"])
+    provenance = row.pop("machine_provenance")
+    machine = _machine_decision(row.pop("machine_codes"), provenance)
+    raw_codings = row.pop("codings_json")
+    if raw_codings is None or raw_codings == "[]":
+        return PassageRecord(row=row, machine=machine, machine_provenance=provenance or "")
+    codings = sorted(json.loads(raw_codings), key=lambda c: c["id"])
     undone = {c["undoes_id"] for c in codings if c["action"] == "undo" and c["undoes_id"] is not None}
     by_coder: dict[str, Decision] = {}
     adjudication: Decision | None = None
@@ -160,7 +162,7 @@ def passage_record(row: dict[str, Any]) -> PassageRecord:
         else:
             by_coder[coding["coder"]] = decision
     return PassageRecord(row=row, machine=machine, by_coder=by_coder, adjudication=adjudication,
-                         machine_provenance=provenance)
+                         machine_provenance=provenance or "")
 
 
 def passage_records(rows: Iterable[dict[str, Any]]) -> Iterator[PassageRecord]:

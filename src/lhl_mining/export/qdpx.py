@@ -15,6 +15,9 @@ merge a newer export into an existing project.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
+import io
 import re
 import tempfile
 import uuid
@@ -23,8 +26,6 @@ from collections.abc import Iterable
 from itertools import groupby
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import XMLGenerator
-from xml.sax.xmlreader import AttributesImpl
 
 from .. import __version__
 from ..store import Store, utcnow
@@ -43,9 +44,20 @@ _NEWLINE = re.compile(r"\r\n|\r|\n")
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
+_NAMESPACE_BYTES = GUID_NAMESPACE.bytes
+
+
 def guid(kind: str, key: str) -> str:
-    """Deterministic GUID for an object of `kind` identified by `key`."""
-    return str(uuid.uuid5(GUID_NAMESPACE, f"{kind}:{key}"))
+    """Deterministic GUID for an object of `kind` identified by `key`: `uuid.uuid5`, computed directly
+    (the same value, without building UUID objects a million times)."""
+    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + f"{kind}:{key}".encode()).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50
+    digest[8] = (digest[8] & 0x3F) | 0x80
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+_cached_guid = functools.lru_cache(maxsize=4096)(guid)
 
 
 def nvivo_text(text: str) -> str:
@@ -94,27 +106,43 @@ def _datetime(value: str | None) -> str | None:
 
 
 class _Xml:
-    """A small streaming XML writer over SAX's `XMLGenerator`."""
+    """A small streaming XML writer (SAX's generator is several times slower on 10⁶ elements)."""
+
+    _NEEDS_WORK = re.compile('[&<>"\x00-\x1f\ufffe\uffff]')
 
     def __init__(self, fh: Any) -> None:
-        self.out = XMLGenerator(fh, "utf-8", short_empty_elements=True)
-        self.out.startDocument()
+        self.fh = io.TextIOWrapper(fh, encoding="utf-8", newline="", write_through=False) \
+            if not isinstance(fh, io.TextIOBase) else fh
+        self.fh.write('<?xml version="1.0" encoding="utf-8"?>\n')
+
+    def _open(self, element: str, attrs: dict[str, Any]) -> str:
+        parts = [f' {k}="{self._attribute(v)}"' for k, v in attrs.items() if v is not None]
+        return f"<{element}{''.join(parts)}"
+
+    def _attribute(self, value: Any) -> str:
+        text = str(value)
+        if not self._NEEDS_WORK.search(text):
+            return text
+        text = _clean(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+        return text.replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
 
     def start(self, element: str, /, **attrs: Any) -> None:
-        clean = {k: _clean(str(v)) for k, v in attrs.items() if v is not None}
-        self.out.startElement(element, AttributesImpl(clean))
+        self.fh.write(self._open(element, attrs) + ">")
 
     def end(self, element: str) -> None:
-        self.out.endElement(element)
+        self.fh.write(f"</{element}>")
 
     def leaf(self, element: str, /, text: str | None = None, **attrs: Any) -> None:
-        self.start(element, **attrs)
-        if text is not None:
-            self.out.characters(_clean(text))
-        self.end(element)
+        if text is None:
+            self.fh.write(self._open(element, attrs) + "/>")
+        else:
+            body = _clean(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+            self.fh.write(f"{self._open(element, attrs)}>{body}</{element}>")
 
     def close(self) -> None:
-        self.out.endDocument()
+        self.fh.flush()
+        if isinstance(self.fh, io.TextIOWrapper):
+            self.fh.detach()
 
 
 def _write_code(xml: _Xml, codebook: Codebook, code: CodeDef) -> None:
@@ -285,7 +313,7 @@ def _write_source(xml: _Xml, doc: dict[str, Any], source_guid: str, text: str, r
 def _write_selection(xml: _Xml, record, decision: Decision, codes: list[str], offsets: dict[int, int],
                      codebook: Codebook) -> None:
     row = record.row
-    user = guid("user", _user_name(decision.coder))
+    user = _cached_guid("user", _user_name(decision.coder))
     when = _datetime(decision.coded_at)
     key = f"{row['url']}|{row['char_start']}|{row['char_end']}|{decision.coder}|{decision.status}"
     selection = guid("selection", key)
@@ -300,7 +328,7 @@ def _write_selection(xml: _Xml, record, decision: Decision, codes: list[str], of
     xml.leaf("Description", "; ".join(notes))
     for code in codes:
         xml.start("Coding", guid=guid("coding", f"{selection}|{code}"), creatingUser=user, creationDateTime=when)
-        xml.leaf("CodeRef", targetGUID=guid("code", code))
+        xml.leaf("CodeRef", targetGUID=_cached_guid("code", code))
         xml.end("Coding")
     xml.end("PlainTextSelection")
 

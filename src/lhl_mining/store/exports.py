@@ -19,10 +19,10 @@ SELECT p.id AS passage_id, p.document_id, p.seq, p.char_start, p.char_end, p.pag
        p.heading, p.text, p.n_words,
        d.knr, k.name AS kommune, k.county, d.doc_type, d.title, d.url, d.platform,
        coalesce(d.meeting_date, d.doc_date) AS date, d.saksnr, d.utvalg,
-       (SELECT json_group_array(json_object(
-                 'code', s.code, 'score', s.score, 'selected', s.selected, 'source', s.source,
-                 'codebook_version', s.codebook_version, 'pipeline', s.pipeline))
-          FROM suggestions s WHERE s.passage_id = p.id AND s.current) AS suggestions_json,
+       (SELECT group_concat(s.code, ' ') FROM suggestions s
+          WHERE s.passage_id = p.id AND s.current AND s.selected) AS machine_codes,
+       (SELECT group_concat(DISTINCT s.source || ' codebook ' || s.codebook_version || coalesce(' ' || s.pipeline, ''))
+          FROM suggestions s WHERE s.passage_id = p.id AND s.current) AS machine_provenance,
        (SELECT json_group_array(json_object(
                  'id', c.id, 'coder', c.coder, 'coded_at', c.coded_at, 'action', c.action,
                  'reform', c.reform, 'areas', c.areas, 'framing', c.framing, 'memo', c.memo,
@@ -51,7 +51,9 @@ def _rows(store: Store, sql: str, params: list[Any] | tuple = ()) -> Iterator[di
 
 def iter_passage_rows(store: Store) -> Iterator[dict[str, Any]]:
     """Every passage of a non-duplicate document, by document and position, with its
-    current suggestions (`suggestions_json`) and all coding rows (`codings_json`)."""
+    current selected suggestion codes (`machine_codes`, space-separated; NULL when none is
+    selected), their provenance (`machine_provenance`; NULL when untagged) and all coding
+    rows (`codings_json`)."""
     return _rows(store, _PASSAGE_SQL)
 
 
