@@ -16,7 +16,8 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urljoin, urlsplit
 
-from selectolax.lexbor import LexborHTMLParser as HTMLParser, LexborNode as Node
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
+from selectolax.lexbor import LexborNode as Node
 
 from .base import Adapter, AgendaItem, DocumentRef, Meeting, SourceUnusable, iso_date
 
@@ -52,8 +53,9 @@ def parse_moteplan(html: str, page_url: str) -> list[Meeting]:
             board = _text(row.css_first("th a.header-link")) if row is not None else ""
         date = iso_date(match.group("date")) if match else iso_date(_text(link))
         meeting_id = query["moteid"]
-        meetings.setdefault(meeting_id, Meeting(id=meeting_id, utvalg=board, date=date or "",
-                                                url=urljoin(page_url, href)))
+        meetings.setdefault(
+            meeting_id, Meeting(id=meeting_id, utvalg=board, date=date or "", url=urljoin(page_url, href))
+        )
     return list(meetings.values())
 
 
@@ -63,12 +65,15 @@ def parse_boards(html: str, page_url: str) -> list[dict[str, str]]:
     for link in HTMLParser(html).css("th a.header-link"):
         query = _query(link.attributes.get("href") or "")
         if query.get("utvalg"):
-            boards.append({"id": query["utvalg"], "name": _text(link), "url": urljoin(page_url, link.attributes["href"])})
+            boards.append(
+                {"id": query["utvalg"], "name": _text(link), "url": urljoin(page_url, link.attributes["href"])}
+            )
     return boards
 
 
-def _document_refs(nodes: list[Node], page_url: str, meeting: Meeting, item: AgendaItem | None,
-                   role: str) -> list[DocumentRef]:
+def _document_refs(
+    nodes: list[Node], page_url: str, meeting: Meeting, item: AgendaItem | None, role: str
+) -> list[DocumentRef]:
     refs = []
     seen = set()
     for link in nodes:
@@ -81,13 +86,24 @@ def _document_refs(nodes: list[Node], page_url: str, meeting: Meeting, item: Age
         title_attr = link.attributes.get("title") or ""
         kind, _, rest = title_attr.partition("|")
         name = _text(link) or rest.strip() or kind.strip()
-        refs.append(DocumentRef(
-            url=url, title=name, doc_type=_doc_type(kind or name), meeting=meeting, item=item,
-            saksnr=item.saksnr if item else None,
-            ids={"moetemappe_id": meeting.id, "moetesak_id": item.id if item else "",
-                 "journalpost_id": query.get("journalpostid", ""), "dokument_id": query.get("dokid", ""),
-                 "saksmappe_id": (item.raw.get("arkivsakid", "") if item else "")},
-            role=role))
+        refs.append(
+            DocumentRef(
+                url=url,
+                title=name,
+                doc_type=_doc_type(kind or name),
+                meeting=meeting,
+                item=item,
+                saksnr=item.saksnr if item else None,
+                ids={
+                    "moetemappe_id": meeting.id,
+                    "moetesak_id": item.id if item else "",
+                    "journalpost_id": query.get("journalpostid", ""),
+                    "dokument_id": query.get("dokid", ""),
+                    "saksmappe_id": (item.raw.get("arkivsakid", "") if item else ""),
+                },
+                role=role,
+            )
+        )
     return refs
 
 
@@ -106,15 +122,24 @@ def parse_mote(html: str, meeting: Meeting) -> tuple[list[AgendaItem], list[Docu
         case_link = li.css_first("a[href*='arkivsakid=']")
         arkivsakid = _query(case_link.attributes.get("href") or "").get("arkivsakid", "") if case_link else ""
         saksnr_match = SAKSNR.search(_text(li.css_first("div.met")) or "")
-        item = AgendaItem(id=item_id or arkivsakid or title, title=ITEM_NUMBER.sub("", title),
-                          meeting=meeting, saksnr=saksnr_match.group(1) if saksnr_match else None,
-                          raw={"arkivsakid": arkivsakid,
-                               "case_url": urljoin(meeting.url, case_link.attributes["href"]) if case_link else ""})
+        item = AgendaItem(
+            id=item_id or arkivsakid or title,
+            title=ITEM_NUMBER.sub("", title),
+            meeting=meeting,
+            saksnr=saksnr_match.group(1) if saksnr_match else None,
+            raw={
+                "arkivsakid": arkivsakid,
+                "case_url": urljoin(meeting.url, case_link.attributes["href"]) if case_link else "",
+            },
+        )
         item.raw["documents"] = _document_refs(li.css("a[href*='wfdocument.ashx']"), meeting.url, meeting, item, "item")
         items.append(item)
-    protocol_links = [a for a in tree.css("a[href*='wfdocument.ashx']")
-                      if "protokoll" in (_text(a) + " " + (a.attributes.get("title") or "")).lower()
-                      and (results is None or not _inside(a, results))]
+    protocol_links = [
+        a
+        for a in tree.css("a[href*='wfdocument.ashx']")
+        if "protokoll" in (_text(a) + " " + (a.attributes.get("title") or "")).lower()
+        and (results is None or not _inside(a, results))
+    ]
     return items, _document_refs(protocol_links, meeting.url, meeting, None, "meeting")
 
 
@@ -134,9 +159,16 @@ def _inside(node: Node, ancestor: Node) -> bool:
 
 def _doc_type(label: str) -> str:
     folded = label.lower()
-    for needle, kind in (("saksfram", "saksframlegg"), ("saksfrem", "saksframlegg"), ("særutskrift", "saksprotokoll"),
-                         ("saksprotokoll", "saksprotokoll"), ("møteprotokoll", "møteprotokoll"),
-                         ("protokoll", "møteprotokoll"), ("innkalling", "møteinnkalling"), ("vedlegg", "vedlegg")):
+    for needle, kind in (
+        ("saksfram", "saksframlegg"),
+        ("saksfrem", "saksframlegg"),
+        ("særutskrift", "saksprotokoll"),
+        ("saksprotokoll", "saksprotokoll"),
+        ("møteprotokoll", "møteprotokoll"),
+        ("protokoll", "møteprotokoll"),
+        ("innkalling", "møteinnkalling"),
+        ("vedlegg", "vedlegg"),
+    ):
         if needle in folded:
             return kind
     return "vedlegg"

@@ -47,14 +47,16 @@ def parse_overview(data: dict[str, Any]) -> list[dict[str, Any]]:
         if not item.get("identifier"):
             continue
         props = item.get("properties") or {}
-        hits.append({
-            "identifier": str(item["identifier"]),
-            "title": (item.get("title") or "").strip(),
-            "type": (item.get("type") or "").strip(),
-            "date": iso_date(props.get("dato")),
-            "dokumentID": str(props.get("dokumentID") or ""),
-            "saksID": str(props.get("saksID") or ""),
-        })
+        hits.append(
+            {
+                "identifier": str(item["identifier"]),
+                "title": (item.get("title") or "").strip(),
+                "type": (item.get("type") or "").strip(),
+                "date": iso_date(props.get("dato")),
+                "dokumentID": str(props.get("dokumentID") or ""),
+                "saksID": str(props.get("saksID") or ""),
+            }
+        )
     return hits
 
 
@@ -69,15 +71,21 @@ def parse_dokument(data: dict[str, Any], hit: dict[str, Any], page_url: str) -> 
             visibility = str(file.get("visibility") or "").lower()
             if visibility and visibility not in ("public", "offentlig", "true", "1", "synlig"):
                 continue
-            refs.append(DocumentRef(
-                url=urljoin(page_url, file["fileUrl"]),
-                title=(file.get("title") or hit["title"]).strip(),
-                doc_type=_doc_type(hit["type"]) if not refs else "vedlegg",
-                saksnr=model.get("friendlyId") or None,
-                doc_date=iso_date(model.get("journaldatoFormatted")) or hit["date"],
-                ids={"journalpost_id": hit["dokumentID"], "saksmappe_id": hit["saksID"],
-                     "identifier": hit["identifier"]},
-                role="search"))
+            refs.append(
+                DocumentRef(
+                    url=urljoin(page_url, file["fileUrl"]),
+                    title=(file.get("title") or hit["title"]).strip(),
+                    doc_type=_doc_type(hit["type"]) if not refs else "vedlegg",
+                    saksnr=model.get("friendlyId") or None,
+                    doc_date=iso_date(model.get("journaldatoFormatted")) or hit["date"],
+                    ids={
+                        "journalpost_id": hit["dokumentID"],
+                        "saksmappe_id": hit["saksID"],
+                        "identifier": hit["identifier"],
+                    },
+                    role="search",
+                )
+            )
     return refs
 
 
@@ -119,9 +127,14 @@ class AcosNyeInnsynAdapter(Adapter):
         hits: dict[str, dict[str, Any]] = {}
         for term in terms:
             for number in range(1, 1000):
-                body = {"type": 0, "keyValues": [{"key": "searchTerm", "value": term},
-                                                 {"key": "page", "value": str(number)},
-                                                 {"key": "pageSize", "value": str(PAGE_SIZE)}]}
+                body = {
+                    "type": 0,
+                    "keyValues": [
+                        {"key": "searchTerm", "value": term},
+                        {"key": "page", "value": str(number)},
+                        {"key": "pageSize", "value": str(PAGE_SIZE)},
+                    ],
+                }
                 found = parse_overview(self.client.post_json(f"{self.api}/overview", body, headers=headers).json())
                 new = [h for h in found if h["identifier"] not in hits]
                 for hit in new:

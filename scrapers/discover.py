@@ -39,7 +39,12 @@ def _classify(url: str) -> tuple[str, str, str, str] | None:
     if host.endswith("elementscloud.no"):
         match = re.search(r"/publikum/([^/]+)", path, re.I)
         if match and match.group(1).lower() != "api":
-            return "elements", f"{parts.scheme}://{parts.netloc}/publikum/{match.group(1)}/Dmb", match.group(1), "meetings"
+            return (
+                "elements",
+                f"{parts.scheme}://{parts.netloc}/publikum/{match.group(1)}/Dmb",
+                match.group(1),
+                "meetings",
+            )
         return None
     if "wfinnsyn.ashx" in path.lower():
         base = url.split("?")[0] + "?response=moteplan"
@@ -78,8 +83,12 @@ def fingerprint_page(html: str, page_url: str) -> list[Finding]:
     shell = parse_shell(html)
     if shell is not None:
         findings[("acos_nye_innsyn", page_url)] = Finding(
-            "acos_nye_innsyn", page_url, "", "meetings",
-            f"innsyn-overview element (data-mode={shell['mode']}) on {page_url}")
+            "acos_nye_innsyn",
+            page_url,
+            "",
+            "meetings",
+            f"innsyn-overview element (data-mode={shell['mode']}) on {page_url}",
+        )
     for link in HTMLParser(html).css("a[href], iframe[src]"):
         href = link.attributes.get("href") or link.attributes.get("src") or ""
         if not href or href.startswith(("#", "mailto:", "javascript:")):

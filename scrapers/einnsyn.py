@@ -24,9 +24,16 @@ SEARCH_PARAMETERS = ("query", "entity", "administrativEnhet", "moetedatoFrom", "
 
 
 def search_url(api: str, term: str, enhet: str, since: int, until: int) -> str:
-    params = [("query", f'"{term}"'), ("entity", "Moetesak"), ("administrativEnhet", enhet),
-              ("moetedatoFrom", f"{since}-01-01"), ("moetedatoTo", f"{until}-12-31"),
-              ("expand", "dokumentbeskrivelse.dokumentobjekt"), ("expand", "moetemappe"), ("limit", str(PAGE_LIMIT))]
+    params = [
+        ("query", f'"{term}"'),
+        ("entity", "Moetesak"),
+        ("administrativEnhet", enhet),
+        ("moetedatoFrom", f"{since}-01-01"),
+        ("moetedatoTo", f"{until}-12-31"),
+        ("expand", "dokumentbeskrivelse.dokumentobjekt"),
+        ("expand", "moetemappe"),
+        ("limit", str(PAGE_LIMIT)),
+    ]
     return f"{api}/search?{urlencode(params)}"
 
 
@@ -39,8 +46,12 @@ def parse_search_page(data: dict[str, Any], api: str) -> tuple[list[DocumentRef]
         mappe = item.get("moetemappe") if isinstance(item.get("moetemappe"), dict) else {}
         mappe_id = mappe.get("id") or (item.get("moetemappe") if isinstance(item.get("moetemappe"), str) else "")
         utvalg = item.get("utvalg") or mappe.get("utvalg") or ""
-        meeting = Meeting(id=str(mappe_id or ""), utvalg=str(utvalg), date=iso_date(mappe.get("moetedato")) or "",
-                          url=f"{api}/moetemappe/{mappe_id}" if mappe_id else "")
+        meeting = Meeting(
+            id=str(mappe_id or ""),
+            utvalg=str(utvalg),
+            date=iso_date(mappe.get("moetedato")) or "",
+            url=f"{api}/moetemappe/{mappe_id}" if mappe_id else "",
+        )
         saksnr = None
         if item.get("moetesaksaar") and item.get("moetesakssekvensnummer"):
             saksnr = f"{item['moetesakssekvensnummer']}/{str(item['moetesaksaar'])[-2:]}"
@@ -51,16 +62,23 @@ def parse_search_page(data: dict[str, Any], api: str) -> tuple[list[DocumentRef]
                 if not isinstance(objekt, dict) or not objekt.get("id"):
                     continue
                 role = (beskrivelse.get("tilknyttetRegistreringSom") or "").lower()
-                refs.append(DocumentRef(
-                    url=f"{api}/dokumentobjekt/{objekt['id']}/download",
-                    title=(beskrivelse.get("tittel") or item.get("offentligTittel") or "").strip(),
-                    doc_type="saksframlegg" if role == "hoveddokument" else (role or "vedlegg"),
-                    meeting=meeting if meeting.id else None,
-                    saksnr=saksnr,
-                    ids={"moetesak_id": str(item.get("id") or ""), "moetemappe_id": str(mappe_id or ""),
-                         "dokument_id": str(beskrivelse.get("id") or ""), "dokumentobjekt_id": str(objekt["id"]),
-                         "source_file": str(objekt.get("referanseDokumentfil") or "")},
-                    role="search"))
+                refs.append(
+                    DocumentRef(
+                        url=f"{api}/dokumentobjekt/{objekt['id']}/download",
+                        title=(beskrivelse.get("tittel") or item.get("offentligTittel") or "").strip(),
+                        doc_type="saksframlegg" if role == "hoveddokument" else (role or "vedlegg"),
+                        meeting=meeting if meeting.id else None,
+                        saksnr=saksnr,
+                        ids={
+                            "moetesak_id": str(item.get("id") or ""),
+                            "moetemappe_id": str(mappe_id or ""),
+                            "dokument_id": str(beskrivelse.get("id") or ""),
+                            "dokumentobjekt_id": str(objekt["id"]),
+                            "source_file": str(objekt.get("referanseDokumentfil") or ""),
+                        },
+                        role="search",
+                    )
+                )
     next_url = data.get("next")
     return refs, (urljoin(api + "/", next_url) if next_url else None)
 
@@ -75,8 +93,10 @@ class EinnsynAdapter(Adapter):
         web_only = parts.netloc.lower() in ("", "einnsyn.no", "www.einnsyn.no")  # calendar links: use the API host
         self.api = DEFAULT_API if web_only else f"{parts.scheme}://{parts.netloc}"
         if not self.source.key.startswith("enh_"):
-            raise SourceUnusable("eInnsyn needs the kommune's enhet id (enh_…) as key in the sources override file; "
-                                 "without it a search would cover every publisher")
+            raise SourceUnusable(
+                "eInnsyn needs the kommune's enhet id (enh_…) as key in the sources override file; "
+                "without it a search would cover every publisher"
+            )
         return []
 
     def search(self, terms: Iterable[str], since: int, until: int) -> list[DocumentRef]:

@@ -57,8 +57,10 @@ def parse_agenda(rows: list[dict[str, Any]], meeting: Meeting) -> list[AgendaIte
                 title=title.strip(),
                 meeting=meeting,
                 case_type=row.get("MeetingCaseTypeId"),
-                raw={"database": row.get("Database") or meeting.raw.get("database"),
-                     "sequence": f"{row.get('MeetingCaseTypeId') or ''} {row.get('SequenceNumber')}/{row.get('Year')}"},
+                raw={
+                    "database": row.get("Database") or meeting.raw.get("database"),
+                    "sequence": f"{row.get('MeetingCaseTypeId') or ''} {row.get('SequenceNumber')}/{row.get('Year')}",
+                },
             )
         )
     return items
@@ -85,15 +87,21 @@ def handling_documents(detail: dict[str, Any], item: AgendaItem, api: str) -> li
                 DocumentRef(
                     url=f"{api}Documents/ShowDocument/{database}/{entry['Id']}/{description['Id']}",
                     title=(description.get("DocumentTitle") or item.title).strip(),
-                    doc_type="saksframlegg" if doc.get("IsMainDocument") and entry.get("RegistryEntryTypeId") == "S"
+                    doc_type="saksframlegg"
+                    if doc.get("IsMainDocument") and entry.get("RegistryEntryTypeId") == "S"
                     else LINK_TYPES.get(link_type, "vedlegg"),
                     meeting=item.meeting,
                     item=item,
                     saksnr=saksnr,
                     doc_date=iso_date(entry.get("DocumentDate")),
                     saksbehandler=caseworker,
-                    ids={**ids, "journalpost_id": str(entry["Id"]), "dokument_id": str(description["Id"]),
-                         "link_type": link_type, "database": database},
+                    ids={
+                        **ids,
+                        "journalpost_id": str(entry["Id"]),
+                        "dokument_id": str(description["Id"]),
+                        "link_type": link_type,
+                        "database": database,
+                    },
                 )
             )
     if detail.get("ProtocolPublished") and not detail.get("ProtocolRestricted"):
@@ -120,8 +128,9 @@ def other_boards(detail: dict[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
-def meeting_documents(detail: dict[str, Any], meeting: Meeting, api: str, types: dict[str, str] = MEETING_DOC_TYPES
-                      ) -> list[DocumentRef]:
+def meeting_documents(
+    detail: dict[str, Any], meeting: Meeting, api: str, types: dict[str, str] = MEETING_DOC_TYPES
+) -> list[DocumentRef]:
     """A ``Meetings/{id}`` answer → its unrestricted protocol documents."""
     database = detail.get("Database") or meeting.raw.get("database")
     refs = []
@@ -135,8 +144,12 @@ def meeting_documents(detail: dict[str, Any], meeting: Meeting, api: str, types:
                 title=(doc.get("Title") or types[kind]).strip(),
                 doc_type=types[kind],
                 meeting=meeting,
-                ids={"moetemappe_id": meeting.id, "dokument_id": str(doc["Id"]), "meeting_doc_type": kind,
-                     "database": database},
+                ids={
+                    "moetemappe_id": meeting.id,
+                    "dokument_id": str(doc["Id"]),
+                    "meeting_doc_type": kind,
+                    "database": database,
+                },
                 role="meeting",
             )
         )
@@ -169,8 +182,10 @@ class ElementsAdapter(Adapter):
         match = TENANT_IN_PATH.search(parts.path + "/")
         self.tenant = self.source.key or (match.group(1) if match else "")
         if not parts.scheme or not self.tenant or "/publikum" not in parts.path.lower():
-            raise SourceUnusable(f"not an Elements Publikum URL with a tenant (expected {self.expects}): "
-                                 f"{self.source.base_url or '(none)'}")
+            raise SourceUnusable(
+                f"not an Elements Publikum URL with a tenant (expected {self.expects}): "
+                f"{self.source.base_url or '(none)'}"
+            )
         self.api = f"{parts.scheme}://{parts.netloc}/publikum/api/"
         return []
 
@@ -194,8 +209,10 @@ class ElementsAdapter(Adapter):
             return []
         cutoff = dt.date.today() + dt.timedelta(days=days)
         if dt.date(since, 1, 1) < cutoff:
-            return [f"Elements shows only the last {-days} days (DateIntervalRelative {days}): meetings before "
-                    f"{cutoff.isoformat()} may lack documents"]
+            return [
+                f"Elements shows only the last {-days} days (DateIntervalRelative {days}): meetings before "
+                f"{cutoff.isoformat()} may lack documents"
+            ]
         return []
 
     def meetings(self, year: int) -> list[Meeting]:

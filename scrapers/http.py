@@ -35,8 +35,9 @@ DEFAULT_RETRIES = 4
 MAX_RETRY_AFTER_S = 120.0
 PASSWORD_FIELD = re.compile(r"""<input[^>]+type=["']?password""", re.IGNORECASE)
 LOGIN_WORDS = re.compile(r"logg inn|innlogging|log in|login|sign in|brukernavn eller e-post", re.IGNORECASE)
-CAPTCHA_MARKERS = re.compile(r"""class=["'][^"']*\b(?:g-recaptcha|h-captcha)\b|cf-challenge|captcha-container""",
-                             re.IGNORECASE)
+CAPTCHA_MARKERS = re.compile(
+    r"""class=["'][^"']*\b(?:g-recaptcha|h-captcha)\b|cf-challenge|captcha-container""", re.IGNORECASE
+)
 
 
 def user_agent(contact: str | None = None) -> str:
@@ -173,8 +174,14 @@ class PoliteClient:
         return {host: state.stopped for host, state in self._hosts.items() if state.stopped}
 
     # ------------------------------------------------------------------ requests
-    def get(self, url: str, *, headers: Mapping[str, str] | None = None, use_cache: bool = False,
-            conditional: Mapping[str, str | None] | None = None) -> Fetched:
+    def get(
+        self,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        use_cache: bool = False,
+        conditional: Mapping[str, str | None] | None = None,
+    ) -> Fetched:
         """GET with politeness. `use_cache` stores the body and revalidates it next time.
 
         `conditional` passes known validators (``etag``, ``last_modified``) of a
@@ -187,9 +194,16 @@ class PoliteClient:
         merged = {"Content-Type": "application/json", "Accept": "application/json", **(headers or {})}
         return self.request("POST", url, headers=merged, content=json.dumps(payload).encode())
 
-    def request(self, method: str, url: str, *, headers: Mapping[str, str] | None = None,
-                content: bytes | None = None, use_cache: bool = False,
-                conditional: Mapping[str, str | None] | None = None) -> Fetched:
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        content: bytes | None = None,
+        use_cache: bool = False,
+        conditional: Mapping[str, str | None] | None = None,
+    ) -> Fetched:
         host = _host(url)
         state = self._state(host)
         if state.stopped:
@@ -218,7 +232,9 @@ class PoliteClient:
                         raise Unreachable(
                             f"{host} did not answer {url} after {attempt + 1} tries ({_describe(exc)})."
                         ) from None
-                    raise HttpError(f"{url} broke off mid-transfer after {attempt + 1} tries ({_describe(exc)}).") from None
+                    raise HttpError(
+                        f"{url} broke off mid-transfer after {attempt + 1} tries ({_describe(exc)})."
+                    ) from None
                 self._sleep(self._backoff(attempt, None))
                 attempt += 1
                 continue
@@ -242,7 +258,9 @@ class PoliteClient:
             raise HttpError(f"{url} answered {response.status_code}.")
         if _looks_like_login(response):
             state.stopped = f"login or captcha page at {response.url}"
-            raise HostStopped(f"{host} answered a login or captcha page ({response.url}); no more requests to it in this run.")
+            raise HostStopped(
+                f"{host} answered a login or captcha page ({response.url}); no more requests to it in this run."
+            )
         fetched = Fetched(str(response.url), response.status_code, response.content, response.headers)
         if use_cache and self.cache and method == "GET":
             self.cache.put(

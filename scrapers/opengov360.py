@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin, urlsplit
 
-from selectolax.lexbor import LexborHTMLParser as HTMLParser, LexborNode as Node
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
+from selectolax.lexbor import LexborNode as Node
 
 from .base import Adapter, AgendaItem, DocumentRef, Meeting, SourceUnusable, iso_date
 
@@ -28,12 +29,14 @@ def parse_boards(html: str, page_url: str) -> list[dict[str, str]]:
         match = re.search(r"/Boards/Details/(\d+)", link.attributes.get("href") or "")
         if not match:
             continue
-        boards.append({
-            "id": match.group(1),
-            "name": _text(link.css_first(".boardName")),
-            "period": _text(link.css_first(".boardPeriod")),
-            "url": urljoin(page_url, link.attributes["href"]),
-        })
+        boards.append(
+            {
+                "id": match.group(1),
+                "name": _text(link.css_first(".boardName")),
+                "period": _text(link.css_first(".boardPeriod")),
+                "url": urljoin(page_url, link.attributes["href"]),
+            }
+        )
     return boards
 
 
@@ -55,9 +58,15 @@ def parse_board_meetings(html: str, page_url: str) -> list[Meeting]:
         if not match:
             continue
         date_node = link.css_first("div.meetingDate span")
-        meetings.append(Meeting(id=match.group(1), utvalg=board, date=iso_date(_text(date_node)) or "",
-                                url=urljoin(page_url, link.attributes["href"]),
-                                raw={"name": _text(link.css_first(".meetingName"))}))
+        meetings.append(
+            Meeting(
+                id=match.group(1),
+                utvalg=board,
+                date=iso_date(_text(date_node)) or "",
+                url=urljoin(page_url, link.attributes["href"]),
+                raw={"name": _text(link.css_first(".meetingName"))},
+            )
+        )
     return meetings
 
 
@@ -78,18 +87,25 @@ def parse_meeting(html: str, meeting: Meeting) -> tuple[list[AgendaItem], list[D
         number, _, title = heading.partition(" - ")
         if not title:
             number, title = "", heading
-        items.append(AgendaItem(id=item_id, title=title.strip(), meeting=meeting, case_type="PS",
-                                raw={"number": number.strip()}))
+        items.append(
+            AgendaItem(id=item_id, title=title.strip(), meeting=meeting, case_type="PS", raw={"number": number.strip()})
+        )
     files = []
     for li in tree.css("aside div.filesList li"):
         link = li.css_first("a[href]")
         if link is None or "File/Details" not in (link.attributes.get("href") or ""):
             continue
         title = (li.attributes.get("title") or _text(link)).strip()
-        files.append(DocumentRef(url=urljoin(meeting.url, link.attributes["href"]), title=title,
-                                 doc_type=_meeting_file_type(title), meeting=meeting,
-                                 ids={"moetemappe_id": meeting.id, "dokument_id": _file_id(link.attributes["href"])},
-                                 role="meeting"))
+        files.append(
+            DocumentRef(
+                url=urljoin(meeting.url, link.attributes["href"]),
+                title=title,
+                doc_type=_meeting_file_type(title),
+                meeting=meeting,
+                ids={"moetemappe_id": meeting.id, "dokument_id": _file_id(link.attributes["href"])},
+                role="meeting",
+            )
+        )
     return items, files
 
 
@@ -107,11 +123,23 @@ def parse_agenda_item(html: str, item: AgendaItem, page_url: str) -> list[Docume
             continue
         name = _text(li.css_first(".fileNameDetail")) or (li.attributes.get("title") or "").strip()
         category = _text(li.css_first(".fileDocumentCategory"))
-        refs.append(DocumentRef(url=urljoin(page_url, link.attributes["href"]), title=name,
-                                doc_type=_category_type(category, name), meeting=item.meeting, item=item,
-                                saksnr=saksnr, saksbehandler=details.get("Saksansvarlig"),
-                                ids={"moetemappe_id": item.meeting.id, "moetesak_id": item.id,
-                                     "dokument_id": _file_id(link.attributes["href"]), "category": category}))
+        refs.append(
+            DocumentRef(
+                url=urljoin(page_url, link.attributes["href"]),
+                title=name,
+                doc_type=_category_type(category, name),
+                meeting=item.meeting,
+                item=item,
+                saksnr=saksnr,
+                saksbehandler=details.get("Saksansvarlig"),
+                ids={
+                    "moetemappe_id": item.meeting.id,
+                    "moetesak_id": item.id,
+                    "dokument_id": _file_id(link.attributes["href"]),
+                    "category": category,
+                },
+            )
+        )
     return refs
 
 

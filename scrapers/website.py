@@ -27,9 +27,21 @@ from .base import Adapter, DocumentRef, SourceUnusable
 from .http import Fetched
 
 PLAN_TERMS = (
-    "planstrategi", "samfunnsdel", "kommuneplan", "helse og omsorg", "helse- og omsorg", "omsorgsplan",
-    "handlings- og okonomiplan", "handlings og okonomiplan", "okonomiplan", "handlingsprogram", "eldreplan",
-    "leve hele livet", "aldersvennlig", "bo trygt hjemme", "eldre",
+    "planstrategi",
+    "samfunnsdel",
+    "kommuneplan",
+    "helse og omsorg",
+    "helse- og omsorg",
+    "omsorgsplan",
+    "handlings- og okonomiplan",
+    "handlings og okonomiplan",
+    "okonomiplan",
+    "handlingsprogram",
+    "eldreplan",
+    "leve hele livet",
+    "aldersvennlig",
+    "bo trygt hjemme",
+    "eldre",
 )
 FILE_SUFFIXES = (".pdf", ".docx", ".doc", ".odt")
 FILE_PATH_MARKERS = ("getfile.php", "/_f/", "aimfiles", "/download", "wfdocument.ashx")
@@ -68,8 +80,16 @@ def parse_plan_links(html: str, page_url: str) -> list[DocumentRef]:
         is_file = path.endswith(FILE_SUFFIXES) or any(marker in url.lower() for marker in FILE_PATH_MARKERS)
         if not is_file and urlsplit(url).netloc != site:
             continue
-        refs.setdefault(url, DocumentRef(url=url, title=text or url.rsplit("/", 1)[-1], doc_type="plan",
-                                         ids={"page": page_url, "matched": term}, role="plan"))
+        refs.setdefault(
+            url,
+            DocumentRef(
+                url=url,
+                title=text or url.rsplit("/", 1)[-1],
+                doc_type="plan",
+                ids={"page": page_url, "matched": term},
+                role="plan",
+            ),
+        )
     return list(refs.values())
 
 
@@ -132,4 +152,3 @@ class FramsiktAdapter(Adapter):
                 texts[data_id] = ""
         html = assemble_framsikt(summary.text, texts)
         return Fetched(ref.url, 200, html.encode("utf-8"), {"content-type": "text/html; charset=utf-8"})
-

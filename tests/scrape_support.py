@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from lhl_mining.scrapers.http import Politeness
 
 from lhl_mining.demo import texts
 from lhl_mining.scrape import ScrapeOptions, ScrapeResult, scrape
-from lhl_mining.scrapers.http import Politeness
 from lhl_mining.sources import load_overrides
 from lhl_mining.store import Store
 
@@ -18,8 +18,9 @@ YEARS = range(2019, 2023)
 FAST = Politeness(rate=0, retries=2, backoff_s=0.01, timeout=2.0, contact="test@example.no")
 
 
-def write_sources(tmp_path: Path, kommuner: dict[str, list[dict[str, str]]], robots_ignore: list[str] | None = None
-                  ) -> Path:
+def write_sources(
+    tmp_path: Path, kommuner: dict[str, list[dict[str, str]]], robots_ignore: list[str] | None = None
+) -> Path:
     data: dict[str, Any] = {"kommuner": kommuner}
     if robots_ignore:
         data["robots"] = {"ignore": robots_ignore}
@@ -28,10 +29,17 @@ def write_sources(tmp_path: Path, kommuner: dict[str, list[dict[str, str]]], rob
     return path
 
 
-def run_scrape(store: Store, tmp_path: Path, sources: Path, kommuner: list[str], *, politeness: Politeness = FAST,
-               **options: Any) -> ScrapeResult:
-    opts = ScrapeOptions(since=YEARS.start, until=YEARS.stop - 1, corpus_dir=tmp_path / "corpus",
-                         politeness=politeness, workers=2, **options)
+def run_scrape(
+    store: Store, tmp_path: Path, sources: Path, kommuner: list[str], *, politeness: Politeness = FAST, **options: Any
+) -> ScrapeResult:
+    opts = ScrapeOptions(
+        since=YEARS.start,
+        until=YEARS.stop - 1,
+        corpus_dir=tmp_path / "corpus",
+        politeness=politeness,
+        workers=2,
+        **options,
+    )
     return scrape(store, "Innlandet", kommuner, options=opts, overrides=load_overrides(sources))
 
 
@@ -50,8 +58,14 @@ def report_of(result: ScrapeResult, knr: str):
 
 def lhl_doc(key: str, title: str, date: str = "2021-05-04") -> texts.DemoDoc:
     """A short saksframlegg that names the reform."""
-    return texts.DemoDoc(key, title, "saksframlegg", date, [
-        "## Saksframlegg",
-        f"{title}. Saken følger opp Leve hele livet, kvalitetsreformen for eldre, med tiltak for et aldersvennlig "
-        "samfunn og bedre mat og måltider på sykehjemmet.",
-    ])
+    return texts.DemoDoc(
+        key,
+        title,
+        "saksframlegg",
+        date,
+        [
+            "## Saksframlegg",
+            f"{title}. Saken følger opp Leve hele livet, kvalitetsreformen for eldre, med tiltak for et aldersvennlig "
+            "samfunn og bedre mat og måltider på sykehjemmet.",
+        ],
+    )

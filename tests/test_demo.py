@@ -25,13 +25,27 @@ def test_demo_scrapes_tags_and_reports_offline(runner, tmp_path):
             "SELECT count(DISTINCT passage_id) FROM suggestions WHERE code = 'reform' AND selected AND current"
         ).fetchone()[0]
         coverage = dict(store.db.execute("SELECT knr, status FROM scrape_coverage").fetchall())
-        nynorsk = store.db.execute("SELECT count(*) FROM document_texts WHERE text LIKE '%Leve heile livet%'"
-                                   ).fetchone()[0]
+        nynorsk = store.db.execute(
+            "SELECT count(*) FROM document_texts WHERE text LIKE '%Leve heile livet%'"
+        ).fetchone()[0]
     assert counts["documents"] == {"extracted": 15}
-    assert coverage == {"3413": "partial", "3415": "partial", "3417": "partial", "3421": "ok", "3446": "gap",
-                        "3447": "ok", "3449": "ok"}
-    assert platforms == {"elements": 5, "acos_classic": 3, "acos_nye_innsyn": 2, "opengov360": 2, "framsikt": 1,
-                         "website": 2}
+    assert coverage == {
+        "3413": "partial",
+        "3415": "partial",
+        "3417": "partial",
+        "3421": "ok",
+        "3446": "gap",
+        "3447": "ok",
+        "3449": "ok",
+    }
+    assert platforms == {
+        "elements": 5,
+        "acos_classic": 3,
+        "acos_nye_innsyn": 2,
+        "opengov360": 2,
+        "framsikt": 1,
+        "website": 2,
+    }
     assert counts["passages"] > 40 and counts["suggestions"] > 0
     assert reform >= 10 and nynorsk == 2
 

@@ -5,18 +5,18 @@ from __future__ import annotations
 import time
 
 import pytest
-
 from lhl_mining.scrapers.http import (
     HostStopped,
     HttpError,
     NotJson,
-    Politeness,
     PoliteClient,
+    Politeness,
     RobotsDisallowed,
     Unreachable,
     user_agent,
 )
-from lhl_mining.scrapers.replay import Reply, ReplayServer
+from lhl_mining.scrapers.replay import ReplayServer, Reply
+
 from lhl_mining.store.sources import StoreCache
 
 FAST = Politeness(rate=0, backoff_s=0.01, retries=3, timeout=2.0)
@@ -31,7 +31,10 @@ def test_default_politeness_is_one_request_per_second_with_a_contact(monkeypatch
 
 
 def test_requests_to_one_host_are_spaced_by_the_rate():
-    with ReplayServer({"/a": Reply.json({"ok": 1})}) as server, PoliteClient(Politeness(rate=5, robots=False)) as client:
+    with (
+        ReplayServer({"/a": Reply.json({"ok": 1})}) as server,
+        PoliteClient(Politeness(rate=5, robots=False)) as client,
+    ):
         start = time.monotonic()
         for _ in range(4):
             client.get(server.url("/a"))
@@ -50,8 +53,12 @@ def test_user_agent_is_sent(monkeypatch):
 
 def test_429_with_retry_after_is_honoured_then_succeeds():
     pauses: list[float] = []
-    routes = {"/x": [Reply(b"slow down", status=429, content_type="text/plain", headers={"Retry-After": "3"}),
-                     Reply.json({"page": 1})]}
+    routes = {
+        "/x": [
+            Reply(b"slow down", status=429, content_type="text/plain", headers={"Retry-After": "3"}),
+            Reply.json({"page": 1}),
+        ]
+    }
     with ReplayServer(routes) as server, PoliteClient(FAST, sleep=pauses.append) as client:
         assert client.get(server.url("/x")).json() == {"page": 1}
     assert pauses == [3.0]
@@ -59,16 +66,23 @@ def test_429_with_retry_after_is_honoured_then_succeeds():
 
 def test_500_then_success_backs_off_and_retries():
     pauses: list[float] = []
-    routes = {"/y": [Reply(b"oops", status=500, content_type="text/plain"),
-                     Reply(b"oops", status=503, content_type="text/plain"), Reply.json([1, 2])]}
+    routes = {
+        "/y": [
+            Reply(b"oops", status=500, content_type="text/plain"),
+            Reply(b"oops", status=503, content_type="text/plain"),
+            Reply.json([1, 2]),
+        ]
+    }
     with ReplayServer(routes) as server, PoliteClient(Politeness(rate=0, backoff_s=0.5), sleep=pauses.append) as client:
         assert client.get(server.url("/y")).json() == [1, 2]
     assert pauses == [0.5, 1.0]
 
 
 def test_persistent_500_gives_a_clear_error():
-    with ReplayServer({"/z": Reply(b"x", status=500, content_type="text/plain")}) as server, \
-            PoliteClient(FAST) as client:
+    with (
+        ReplayServer({"/z": Reply(b"x", status=500, content_type="text/plain")}) as server,
+        PoliteClient(FAST) as client,
+    ):
         with pytest.raises(HttpError, match="kept answering 500"):
             client.get(server.url("/z"))
     assert server.hits["/z"] == 4
@@ -79,7 +93,10 @@ def test_timeouts_are_retried_then_reported_as_unreachable():
     with ReplayServer(routes) as server, PoliteClient(Politeness(rate=0, backoff_s=0.01, timeout=0.3)) as client:
         assert client.get(server.url("/slow")).json() == {"late": True}
     routes = {"/never": Reply.json({}, delay_s=1.0)}
-    with ReplayServer(routes) as server, PoliteClient(Politeness(rate=0, backoff_s=0.01, retries=1, timeout=0.2)) as client:
+    with (
+        ReplayServer(routes) as server,
+        PoliteClient(Politeness(rate=0, backoff_s=0.01, retries=1, timeout=0.2)) as client,
+    ):
         with pytest.raises(Unreachable, match="did not answer"):
             client.get(server.url("/never"))
 
@@ -102,8 +119,10 @@ def test_403_stops_the_host_for_the_rest_of_the_run():
 
 
 def test_login_page_stops_the_host():
-    login = ("<html><head><title>Logg inn - Innsyn</title></head><body><form><input name='u'>"
-             "<input type='password' name='p'></form></body></html>")
+    login = (
+        "<html><head><title>Logg inn - Innsyn</title></head><body><form><input name='u'>"
+        "<input type='password' name='p'></form></body></html>"
+    )
     with ReplayServer({"/innsyn": Reply.html(login)}) as server, PoliteClient(FAST) as client:
         with pytest.raises(HostStopped, match="login or captcha"):
             client.get(server.url("/innsyn"))
@@ -112,8 +131,10 @@ def test_login_page_stops_the_host():
 
 def test_captcha_page_stops_the_host_but_a_page_with_a_side_login_box_does_not():
     captcha = "<html><body><div class='g-recaptcha' data-sitekey='x'></div></body></html>"
-    homepage = ("<html><head><title>Forsiden - Gran kommune</title></head><body><h1>Velkommen</h1>"
-                "<form class='minside'><input type='password' name='p'></form></body></html>")
+    homepage = (
+        "<html><head><title>Forsiden - Gran kommune</title></head><body><h1>Velkommen</h1>"
+        "<form class='minside'><input type='password' name='p'></form></body></html>"
+    )
     with ReplayServer({"/check": Reply.html(captcha), "/": Reply.html(homepage)}) as server:
         with PoliteClient(FAST) as client:
             assert "Velkommen" in client.get(server.url("/")).text

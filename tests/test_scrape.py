@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from lhl_mining.scrapers.replay import ReplayServer, Reply
 from scrape_support import FAST, YEARS, documents, lhl_doc, report_of, run_scrape, write_sources
 
 from lhl_mining.demo import texts
@@ -16,7 +17,6 @@ from lhl_mining.demo.portals import (
 )
 from lhl_mining.errors import CorpusNotWritable, SourcesFileInvalid, UsageError
 from lhl_mining.scrape import resolve_targets, title_matches
-from lhl_mining.scrapers.replay import Reply, ReplayServer
 from lhl_mining.sources import load_overrides
 from lhl_mining.store import sources as source_sql
 
@@ -30,8 +30,9 @@ def stange_server() -> ReplayServer:
 
 
 def stange_sources(tmp_path, server):
-    return write_sources(tmp_path, {"3413": [{"platform": "elements", "url": server.url(f"/publikum/{TENANT}/Dmb"),
-                                              "key": TENANT}]})
+    return write_sources(
+        tmp_path, {"3413": [{"platform": "elements", "url": server.url(f"/publikum/{TENANT}/Dmb"), "key": TENANT}]}
+    )
 
 
 def test_elements_scrape_stores_documents_with_provenance(store, tmp_path):
@@ -88,8 +89,10 @@ def test_dry_run_plans_without_downloading(store, tmp_path):
 
 def test_acos_classic_scrape(store, tmp_path):
     with ReplayServer(acos_classic_routes("Grue", "/grue", texts.GRUE_MEETINGS, YEARS)) as server:
-        sources = write_sources(tmp_path, {"Grue": [{"platform": "acos_classic",
-                                                     "url": server.url("/grue/wfinnsyn.ashx?response=moteplan")}]})
+        sources = write_sources(
+            tmp_path,
+            {"Grue": [{"platform": "acos_classic", "url": server.url("/grue/wfinnsyn.ashx?response=moteplan")}]},
+        )
         result = run_scrape(store, tmp_path, sources, ["3417"])
     report = report_of(result, "3417")
     assert (report.meetings_seen, report.downloaded, report.confirmed) == (2, 3, 2)
@@ -104,8 +107,18 @@ def test_acos_nye_innsyn_search_with_session_cookie_and_pages(store, tmp_path):
     hits = [(lhl_doc(f"sl-{n}", f"Leve hele livet - sak nummer {n}"), "Saksframlegg") for n in range(12)]
     routes = acos_nye_innsyn_routes("Søndre Land", "/sondre-land", "/sondre-land/moteoversikt/", hits, page_size=10)
     with ReplayServer(routes) as server:
-        sources = write_sources(tmp_path, {"3447": [{"platform": "acos_nye_innsyn", "key": "sondre-land",
-                                                     "url": server.url("/sondre-land/moteoversikt/")}]})
+        sources = write_sources(
+            tmp_path,
+            {
+                "3447": [
+                    {
+                        "platform": "acos_nye_innsyn",
+                        "key": "sondre-land",
+                        "url": server.url("/sondre-land/moteoversikt/"),
+                    }
+                ]
+            },
+        )
         result = run_scrape(store, tmp_path, sources, ["Søndre Land"])
         posts = [b for m, p, h, b in server.requests if m == "POST"]
         cookies = [h.get("Cookie", "") for m, p, h, b in server.requests if m == "POST"]
@@ -118,13 +131,23 @@ def test_acos_nye_innsyn_search_with_session_cookie_and_pages(store, tmp_path):
 
 
 def test_opengov_scrape_skips_unpublished_meetings(store, tmp_path):
-    meeting = texts.DemoMeeting("Kommunestyret", "2019-11-21", [
-        texts.DemoItem("Helse- og omsorgsplan 2019-2030 - sluttbehandling", "19/01234",
-                       [texts.SOR_ODAL_SF, texts.SOR_ODAL_VEDTAK]),
-        texts.DemoItem("Godkjenning av protokoll", "19/01200", [])])
+    meeting = texts.DemoMeeting(
+        "Kommunestyret",
+        "2019-11-21",
+        [
+            texts.DemoItem(
+                "Helse- og omsorgsplan 2019-2030 - sluttbehandling",
+                "19/01234",
+                [texts.SOR_ODAL_SF, texts.SOR_ODAL_VEDTAK],
+            ),
+            texts.DemoItem("Godkjenning av protokoll", "19/01200", []),
+        ],
+    )
     routes = opengov_routes("Sør-Odal", "sorodal", [meeting], YEARS, unpublished=[("Kommunestyret", "2020-12-10")])
     with ReplayServer(routes) as server:
-        sources = write_sources(tmp_path, {"3415": [{"platform": "opengov360", "url": server.url("/Meetings/sorodal")}]})
+        sources = write_sources(
+            tmp_path, {"3415": [{"platform": "opengov360", "url": server.url("/Meetings/sorodal")}]}
+        )
         result = run_scrape(store, tmp_path, sources, ["3415"])
     report = report_of(result, "3415")
     assert (report.meetings_seen, report.downloaded) == (1, 2)
@@ -136,12 +159,21 @@ def test_opengov_scrape_skips_unpublished_meetings(store, tmp_path):
 
 def test_framsikt_and_plans_page(store, tmp_path):
     routes = framsikt_routes("/2023/trysil/bm-2023-hop", texts.TRYSIL_FRAMSIKT_SECTIONS, texts.TRYSIL_FRAMSIKT_TEXTS)
-    routes.update(plans_page_routes("Sør-Aurdal", "/sor-aurdal/planer/", [
-        texts.SOR_AURDAL_STRATEGY, texts.SOR_AURDAL_HELSE, texts.SOR_AURDAL_OTHER]))
+    routes.update(
+        plans_page_routes(
+            "Sør-Aurdal",
+            "/sor-aurdal/planer/",
+            [texts.SOR_AURDAL_STRATEGY, texts.SOR_AURDAL_HELSE, texts.SOR_AURDAL_OTHER],
+        )
+    )
     with ReplayServer(routes) as server:
-        sources = write_sources(tmp_path, {
-            "3421": [{"platform": "framsikt", "url": server.url("/2023/trysil/bm-2023-hop")}],
-            "3449": [{"platform": "website", "url": server.url("/sor-aurdal/planer/")}]})
+        sources = write_sources(
+            tmp_path,
+            {
+                "3421": [{"platform": "framsikt", "url": server.url("/2023/trysil/bm-2023-hop")}],
+                "3449": [{"platform": "website", "url": server.url("/sor-aurdal/planer/")}],
+            },
+        )
         result = run_scrape(store, tmp_path, sources, ["Trysil", "Sør-Aurdal"])
         assert not [k for k in server.hits if "sor-aurdal-regulering" in k]  # not a plan the study needs
     assert report_of(result, "3421").confirmed == 1
@@ -153,16 +185,28 @@ def test_framsikt_and_plans_page(store, tmp_path):
 
 def test_einnsyn_cursor_pagination(store, tmp_path):
     def page(n: int, next_url: str | None) -> Reply:
-        item = {"entity": "Moetesak", "id": f"ms_{n}", "offentligTittel": f"Leve hele livet {n}", "moetesaksaar": 2021,
-                "moetesakssekvensnummer": n, "utvalg": "Kommunestyret",
-                "moetemappe": {"id": f"mm_{n}", "moetedato": "2021-06-10T00:00:00Z"},
-                "dokumentbeskrivelse": [{"id": f"db_{n}", "tittel": f"Saksframlegg {n}",
-                                         "tilknyttetRegistreringSom": "hoveddokument",
-                                         "dokumentobjekt": [{"id": f"do_{n}", "format": "PDF"}]}]}
+        item = {
+            "entity": "Moetesak",
+            "id": f"ms_{n}",
+            "offentligTittel": f"Leve hele livet {n}",
+            "moetesaksaar": 2021,
+            "moetesakssekvensnummer": n,
+            "utvalg": "Kommunestyret",
+            "moetemappe": {"id": f"mm_{n}", "moetedato": "2021-06-10T00:00:00Z"},
+            "dokumentbeskrivelse": [
+                {
+                    "id": f"db_{n}",
+                    "tittel": f"Saksframlegg {n}",
+                    "tilknyttetRegistreringSom": "hoveddokument",
+                    "dokumentobjekt": [{"id": f"do_{n}", "format": "PDF"}],
+                }
+            ],
+        }
         return Reply.json({"items": [item], "next": next_url})
 
-    from lhl_mining.demo.pdf import render_pdf
     from lhl_mining.scrapers.einnsyn import search_url
+
+    from lhl_mining.demo.pdf import render_pdf
 
     with ReplayServer() as server:
         first = search_url("", "Leve hele livet", "enh_demo", 2019, 2022)
@@ -170,8 +214,10 @@ def test_einnsyn_cursor_pagination(store, tmp_path):
         server.add("/search?startingAfter=cursor1", page(2, None))
         server.add(search_url("", "Bo trygt hjemme", "enh_demo", 2019, 2022), Reply.json({"items": []}))
         for n in (1, 2):
-            server.add(f"/dokumentobjekt/do_{n}/download",
-                       Reply.pdf(render_pdf(lhl_doc(f"e{n}", f"Leve hele livet {n}"), "Hamar")))
+            server.add(
+                f"/dokumentobjekt/do_{n}/download",
+                Reply.pdf(render_pdf(lhl_doc(f"e{n}", f"Leve hele livet {n}"), "Hamar")),
+            )
         sources = write_sources(tmp_path, {"3403": [{"platform": "einnsyn", "url": server.base, "key": "enh_demo"}]})
         result = run_scrape(store, tmp_path, sources, ["Hamar"])
     report = report_of(result, "3403")
@@ -234,7 +280,9 @@ def test_title_prefilter_speaks_bokmal_and_nynorsk():
 
 
 def test_sources_override_replaces_registry_sources_of_that_kommune(store, tmp_path):
-    sources = write_sources(tmp_path, {"Hamar": [{"platform": "website", "url": "https://www.hamar.kommune.no/planer/"}]})
+    sources = write_sources(
+        tmp_path, {"Hamar": [{"platform": "website", "url": "https://www.hamar.kommune.no/planer/"}]}
+    )
     from lhl_mining.sources import prepare_sources
 
     prepare_sources(store, load_overrides(sources))
@@ -259,9 +307,29 @@ def test_cli_dry_run_prints_the_plan_and_the_summary(runner, db_path, tmp_path):
 
     with stange_server() as server:
         sources = stange_sources(tmp_path, server)
-        result = runner.invoke(app, ["--db", str(db_path), "scrape", "--county", "innlandet", "--kommune", "Stange",
-                                     "--since", "2019", "--until", "2022", "--dry-run", "--rate", "0", "--sources",
-                                     str(sources), "--corpus", str(tmp_path / "corpus")])
+        result = runner.invoke(
+            app,
+            [
+                "--db",
+                str(db_path),
+                "scrape",
+                "--county",
+                "innlandet",
+                "--kommune",
+                "Stange",
+                "--since",
+                "2019",
+                "--until",
+                "2022",
+                "--dry-run",
+                "--rate",
+                "0",
+                "--sources",
+                str(sources),
+                "--corpus",
+                str(tmp_path / "corpus"),
+            ],
+        )
         assert not [k for k in server.hits if "Documents/" in k]
     assert result.exit_code == 0, result.output
     assert "Plan (dry run)" in result.output and "ShowDocument" in result.output

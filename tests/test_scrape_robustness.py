@@ -10,13 +10,13 @@ import sys
 import time
 from pathlib import Path
 
+from lhl_mining.scrapers.http import Politeness
+from lhl_mining.scrapers.replay import ReplayServer, Reply
 from scrape_support import FAST, YEARS, documents, lhl_doc, report_of, run_scrape, write_sources
 
 from lhl_mining.demo import texts
 from lhl_mining.demo.pdf import render_pdf
 from lhl_mining.demo.portals import elements_routes, plans_page_routes
-from lhl_mining.scrapers.http import Politeness
-from lhl_mining.scrapers.replay import Reply, ReplayServer
 from lhl_mining.store import Store
 
 TENANT = "970169717_PROD-970169717"
@@ -43,9 +43,13 @@ def plans(tmp_path, server):
 
 def test_429_with_retry_after_and_500_then_success_still_store_everything(store, tmp_path):
     server = elements()
-    server.add(f"{API}PredefinedQuery/DmbMeetings?year=2020", [
-        Reply(b"Too many requests", status=429, content_type="text/plain", headers={"Retry-After": "1"}),
-        server.routes[f"{API}PredefinedQuery/DmbMeetings?year=2020"][0]])
+    server.add(
+        f"{API}PredefinedQuery/DmbMeetings?year=2020",
+        [
+            Reply(b"Too many requests", status=429, content_type="text/plain", headers={"Retry-After": "1"}),
+            server.routes[f"{API}PredefinedQuery/DmbMeetings?year=2020"][0],
+        ],
+    )
     pdf = server.routes[LHL_SF][0]
     server.add(LHL_SF, [Reply(b"error", status=500, content_type="text/plain"), pdf])
     with server:
@@ -57,8 +61,10 @@ def test_429_with_retry_after_and_500_then_success_still_store_everything(store,
 
 
 def test_html_where_json_is_expected_is_a_gap_not_data(store, tmp_path):
-    app_page = Reply.html("<!DOCTYPE html><html><head><title>Elements Publikum</title></head><body><div id=root>"
-                          "</div><script src='/publikum/static/js/main.js'></script></body></html>")
+    app_page = Reply.html(
+        "<!DOCTYPE html><html><head><title>Elements Publikum</title></head><body><div id=root>"
+        "</div><script src='/publikum/static/js/main.js'></script></body></html>"
+    )
     with elements(**{f"{API}PredefinedQuery/DmbMeetings?year=2019": app_page}) as server:
         result = run_scrape(store, tmp_path, write_sources(tmp_path, stange(tmp_path, server)), ["Stange"])
     report = report_of(result, "3413")
@@ -91,8 +97,9 @@ def test_robots_disallow_is_reported_and_the_override_file_can_lift_it(store, tm
     robots = Reply(b"User-agent: *\nDisallow: /publikum/\n", content_type="text/plain")
     with elements(**{"/robots.txt": robots}) as server:
         polite = Politeness(rate=0, retries=1, backoff_s=0.01, timeout=2.0)
-        result = run_scrape(store, tmp_path, write_sources(tmp_path, stange(tmp_path, server)), ["Stange"],
-                            politeness=polite)
+        result = run_scrape(
+            store, tmp_path, write_sources(tmp_path, stange(tmp_path, server)), ["Stange"], politeness=polite
+        )
         assert "robots.txt" in report_of(result, "3413").gaps[0]
         assert not [k for k in server.hits if k.startswith(API)]
         sources = write_sources(tmp_path, stange(tmp_path, server), robots_ignore=["127.0.0.1"])
@@ -106,10 +113,18 @@ def test_403_stops_that_host_and_other_hosts_continue(store, tmp_path):
         routes = plans_page_routes("Sør-Aurdal", "/sor-aurdal/planer/", [texts.SOR_AURDAL_STRATEGY])
         with ReplayServer(routes) as other:
             # "localhost" is another host name for the politeness rules
-            sources = write_sources(tmp_path, {**stange(tmp_path, server),
-                                               "3449": [{"platform": "website",
-                                                         "url": other.url("/sor-aurdal/planer/").replace(
-                                                             "127.0.0.1", "localhost")}]})
+            sources = write_sources(
+                tmp_path,
+                {
+                    **stange(tmp_path, server),
+                    "3449": [
+                        {
+                            "platform": "website",
+                            "url": other.url("/sor-aurdal/planer/").replace("127.0.0.1", "localhost"),
+                        }
+                    ],
+                },
+            )
             result = run_scrape(store, tmp_path, sources, ["Stange", "Sør-Aurdal"])
     stange_report = report_of(result, "3413")
     assert stange_report.status == "failed" and "403" in stange_report.gaps[0]
@@ -120,11 +135,20 @@ def test_403_stops_that_host_and_other_hosts_continue(store, tmp_path):
 def test_unreachable_host_is_reported_and_the_run_continues(store, tmp_path):
     routes = plans_page_routes("Sør-Aurdal", "/sor-aurdal/planer/", [texts.SOR_AURDAL_STRATEGY])
     with ReplayServer(routes) as server:
-        sources = write_sources(tmp_path, {
-            "3413": [{"platform": "elements", "url": f"http://127.0.0.1:9/publikum/{TENANT}/Dmb"}],
-            **plans(tmp_path, server)})
-        result = run_scrape(store, tmp_path, sources, ["Stange", "Sør-Aurdal"],
-                            politeness=Politeness(rate=0, retries=1, backoff_s=0.01, timeout=1.0))
+        sources = write_sources(
+            tmp_path,
+            {
+                "3413": [{"platform": "elements", "url": f"http://127.0.0.1:9/publikum/{TENANT}/Dmb"}],
+                **plans(tmp_path, server),
+            },
+        )
+        result = run_scrape(
+            store,
+            tmp_path,
+            sources,
+            ["Stange", "Sør-Aurdal"],
+            politeness=Politeness(rate=0, retries=1, backoff_s=0.01, timeout=1.0),
+        )
     assert report_of(result, "3413").status == "failed" and "did not answer" in report_of(result, "3413").gaps[0]
     assert report_of(result, "3449").downloaded == 1
 
@@ -135,8 +159,13 @@ def test_slow_document_times_out_and_is_retried(store, tmp_path):
     href = [k for k in routes if k.endswith(".pdf")][0]
     routes[href] = [Reply.pdf(pdf, delay_s=1.5), Reply.pdf(pdf)]
     with ReplayServer(routes) as server:
-        result = run_scrape(store, tmp_path, write_sources(tmp_path, plans(tmp_path, server)), ["Sør-Aurdal"],
-                            politeness=Politeness(rate=0, retries=2, backoff_s=0.01, timeout=0.5))
+        result = run_scrape(
+            store,
+            tmp_path,
+            write_sources(tmp_path, plans(tmp_path, server)),
+            ["Sør-Aurdal"],
+            politeness=Politeness(rate=0, retries=2, backoff_s=0.01, timeout=0.5),
+        )
         assert server.hits[href] == 2
     assert report_of(result, "3449").downloaded == 1
 
@@ -146,11 +175,35 @@ def test_killed_scrape_resumes_without_fetching_stored_documents_again(tmp_path)
     slow_pdf = render_pdf(texts.STANGE_BUDGET_SF, "Stange")
     with elements(**{BUDGET_SF: Reply.pdf(slow_pdf, delay_s=20)}) as server:
         sources = write_sources(tmp_path, stange(tmp_path, server))
-        command = [str(Path(sys.executable).parent / "lhl"), "--db", str(db), "scrape", "--county", "Innlandet", "--kommune",
-                   "Stange", "--since", "2019", "--until", "2022", "--sources", str(sources), "--rate", "0",
-                   "--workers", "1", "--corpus", str(tmp_path / "corpus")]
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                   env={**os.environ, "LHL_CONTACT": "test@example.no"}, start_new_session=True)
+        command = [
+            str(Path(sys.executable).parent / "lhl"),
+            "--db",
+            str(db),
+            "scrape",
+            "--county",
+            "Innlandet",
+            "--kommune",
+            "Stange",
+            "--since",
+            "2019",
+            "--until",
+            "2022",
+            "--sources",
+            str(sources),
+            "--rate",
+            "0",
+            "--workers",
+            "1",
+            "--corpus",
+            str(tmp_path / "corpus"),
+        ]
+        process = subprocess.Popen(
+            command,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, "LHL_CONTACT": "test@example.no"},
+            start_new_session=True,
+        )
         try:
             deadline = time.monotonic() + 60
             while server.hits.get(BUDGET_SF, 0) == 0 and time.monotonic() < deadline and process.poll() is None:

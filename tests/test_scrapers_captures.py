@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from lhl_mining.scrapers import acos_classic, acos_nye_innsyn, elements, einnsyn, opengov360
+from lhl_mining.scrapers import acos_classic, acos_nye_innsyn, einnsyn, elements, opengov360
 from lhl_mining.scrapers.base import Meeting
 
 API = "https://prod01.elementscloud.no/publikum/api/"
@@ -53,7 +52,8 @@ def test_elements_meeting_and_case_chain(captures):
     meeting = elements.parse_meetings([bundle["mote"]], API)[0]
     protocols = elements.meeting_documents(bundle["detaljer"], meeting, API)
     assert [(d.doc_type, d.url) for d in protocols] == [
-        ("møteprotokoll", API + "Documents/ShowMeetingDocument/b069d4f5-192a-4fee-be37-dc006441e271/1249/MP/5121")]
+        ("møteprotokoll", API + "Documents/ShowMeetingDocument/b069d4f5-192a-4fee-be37-dc006441e271/1249/MP/5121")
+    ]
     items = elements.parse_agenda(bundle["behandlinger"], meeting)
     assert [i.id for i in items] == ["7943", "7944", "7923", "7906", "7902", "7901", "7757", "7662", "7678", "7805"]
     malm = items[2]
@@ -72,11 +72,16 @@ def test_elements_meeting_and_case_chain(captures):
     assert meta["title"] == "Malm legekontor, alternativanalyse og anbefaling"
     # the same case is on the agenda of four other boards
     assert [b for b, _ in elements.other_boards(bundle["behandlinger"][2])] == [
-        "Ungdomsrådet", "Rådet for personer med funksjonsnedsettelse, inkludering og mangfold",
-        "Hovedutvalg helse og omsorg", "Formannskap", "Kommunestyre"]
+        "Ungdomsrådet",
+        "Rådet for personer med funksjonsnedsettelse, inkludering og mangfold",
+        "Hovedutvalg helse og omsorg",
+        "Formannskap",
+        "Kommunestyre",
+    ]
     # «Eventuelt» has no registry entry: no documents, no protocol link invented
     assert elements.handling_documents(bundle["behandlinger"][6], items[6], API) == [] or all(
-        d.doc_type == "saksprotokoll" for d in elements.handling_documents(bundle["behandlinger"][6], items[6], API))
+        d.doc_type == "saksprotokoll" for d in elements.handling_documents(bundle["behandlinger"][6], items[6], API)
+    )
 
 
 def test_acos_classic_year_grid(captures):
@@ -94,17 +99,22 @@ def test_acos_classic_year_grid(captures):
 
 
 def test_acos_classic_board_page(captures):
-    url = ("https://www.baerum.kommune.no/innsyn/politikk/wfinnsyn.ashx?response=moteplan_utvalg"
-           "&fradato=2018-01-01T00:00:00&utvalg=8")
+    url = (
+        "https://www.baerum.kommune.no/innsyn/politikk/wfinnsyn.ashx?response=moteplan_utvalg"
+        "&fradato=2018-01-01T00:00:00&utvalg=8"
+    )
     html = (captures / "acos_classic/moteplan_utvalg_8_formannskapet_baerum_2018.html").read_text(encoding="utf-8")
     meetings = acos_classic.parse_moteplan(html, url)
     assert len(meetings) == 20
-    assert all(m.url.startswith("https://www.baerum.kommune.no/innsyn/politikk/wfinnsyn.ashx?response=mote&moteid=")
-               for m in meetings)
+    assert all(
+        m.url.startswith("https://www.baerum.kommune.no/innsyn/politikk/wfinnsyn.ashx?response=mote&moteid=")
+        for m in meetings
+    )
 
 
-@pytest.mark.parametrize("name", ["politiske_moter_page_shell_sauda_2025.html",
-                                  "politisk_motekalender_page_shell_strand_2025.html"])
+@pytest.mark.parametrize(
+    "name", ["politiske_moter_page_shell_sauda_2025.html", "politisk_motekalender_page_shell_strand_2025.html"]
+)
 def test_acos_nye_innsyn_page_shells_are_recognised(captures, name):
     shell = acos_nye_innsyn.parse_shell((captures / "acos_nye_innsyn" / name).read_text(encoding="utf-8"))
     assert shell is not None and shell["mode"] == "1"
@@ -122,33 +132,45 @@ def test_opengov_chain_boards_meetings_agenda_files(captures):
 
     url = f"{root}/Boards/Details/216162?Year=2018"
     meetings = opengov360.parse_board_meetings(
-        (captures / "opengov360/board_216162_fylkestinget_meetings_tfk_2018.html").read_text(), url)
-    assert [(m.id, m.date) for m in meetings] == [("644324", "2018-03-05"), ("627172", "2018-04-24"),
-                                                  ("627173", "2018-06-05")]
+        (captures / "opengov360/board_216162_fylkestinget_meetings_tfk_2018.html").read_text(), url
+    )
+    assert [(m.id, m.date) for m in meetings] == [
+        ("644324", "2018-03-05"),
+        ("627172", "2018-04-24"),
+        ("627173", "2018-06-05"),
+    ]
     assert meetings[0].utvalg == "Fylkestinget"
 
     items, files = opengov360.parse_meeting(
-        (captures / "opengov360/meeting_644324_fylkestinget_2018-03-05_tfk.html").read_text(), meetings[0])
+        (captures / "opengov360/meeting_644324_fylkestinget_2018-03-05_tfk.html").read_text(), meetings[0]
+    )
     assert len(items) == 9
     item = [i for i in items if i.id == "211236"][0]
     assert item.title == "Ny Skien videregående skole utgreiing om Inventar"
-    assert [(f.doc_type, f.ids["dokument_id"]) for f in files] == [("møteinnkalling", "845680"),
-                                                                   ("møteprotokoll", "849355")]
+    assert [(f.doc_type, f.ids["dokument_id"]) for f in files] == [
+        ("møteinnkalling", "845680"),
+        ("møteprotokoll", "849355"),
+    ]
     assert files[1].url.startswith("http://opengov.cloudapp.net/Meetings/tfk/File/Details/849355.PDF?fileName=")
 
     detail_url = f"{root}/Meetings/LoadAgendaItemDetail/211236"
     docs = opengov360.parse_agenda_item(
-        (captures / "opengov360/agenda_item_detail_211236_tfk_2018.html").read_text(), item, detail_url)
-    assert [(d.doc_type, d.ids["dokument_id"]) for d in docs] == [("vedtak", "851214"), ("saksprotokoll", "851213"),
-                                                                  ("saksframlegg", "842415")]
+        (captures / "opengov360/agenda_item_detail_211236_tfk_2018.html").read_text(), item, detail_url
+    )
+    assert [(d.doc_type, d.ids["dokument_id"]) for d in docs] == [
+        ("vedtak", "851214"),
+        ("saksprotokoll", "851213"),
+        ("saksframlegg", "842415"),
+    ]
     assert item.saksnr == "18/03563" and docs[2].saksbehandler == "Mona Kluck"
     assert docs[2].metadata()["saksnr"] == "18/03563"
 
 
 def test_opengov_members_page_has_one_meeting_link_and_no_files(captures):
     url = "http://opengov.cloudapp.net/Meetings/tfk/Boards/Details/217642"
-    meetings = opengov360.parse_board_meetings((captures / "opengov360/board_217642_members_tfk_2020.html").read_text(),
-                                               url)
+    meetings = opengov360.parse_board_meetings(
+        (captures / "opengov360/board_217642_members_tfk_2020.html").read_text(), url
+    )
     assert [m.id for m in meetings] == ["326234"]
 
 
@@ -163,13 +185,28 @@ def test_einnsyn_parameter_names_exist_in_the_openapi_spec(captures):
 
 
 def test_einnsyn_search_page_with_cursor():
-    page = {"items": [{"entity": "Moetesak", "id": "ms_01abc", "offentligTittel": "Leve hele livet - handlingsplan",
-                       "moetesaksaar": 2020, "moetesakssekvensnummer": 14, "utvalg": "Kommunestyret",
-                       "moetemappe": {"id": "mm_01x", "moetedato": "2020-05-12T00:00:00Z", "utvalg": "Kommunestyret"},
-                       "dokumentbeskrivelse": [{"id": "db_01", "tittel": "Saksframlegg",
-                                                "tilknyttetRegistreringSom": "hoveddokument",
-                                                "dokumentobjekt": [{"id": "do_01", "format": "PDF"}]}]}],
-            "next": "/search?startingAfter=abc"}
+    page = {
+        "items": [
+            {
+                "entity": "Moetesak",
+                "id": "ms_01abc",
+                "offentligTittel": "Leve hele livet - handlingsplan",
+                "moetesaksaar": 2020,
+                "moetesakssekvensnummer": 14,
+                "utvalg": "Kommunestyret",
+                "moetemappe": {"id": "mm_01x", "moetedato": "2020-05-12T00:00:00Z", "utvalg": "Kommunestyret"},
+                "dokumentbeskrivelse": [
+                    {
+                        "id": "db_01",
+                        "tittel": "Saksframlegg",
+                        "tilknyttetRegistreringSom": "hoveddokument",
+                        "dokumentobjekt": [{"id": "do_01", "format": "PDF"}],
+                    }
+                ],
+            }
+        ],
+        "next": "/search?startingAfter=abc",
+    }
     refs, next_url = einnsyn.parse_search_page(page, "https://api.einnsyn.no")
     assert next_url == "https://api.einnsyn.no/search?startingAfter=abc"
     assert refs[0].url == "https://api.einnsyn.no/dokumentobjekt/do_01/download"

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from lhl_mining.scrapers.discover import fingerprint_page, navigation_links
+from lhl_mining.scrapers.http import PoliteClient
+from lhl_mining.scrapers.replay import ReplayServer, Reply
 from scrape_support import FAST
 
 from cli import app
 from lhl_mining import registry
-from lhl_mining.scrapers.discover import fingerprint_page, navigation_links
-from lhl_mining.scrapers.http import PoliteClient
-from lhl_mining.scrapers.replay import Reply, ReplayServer
 from lhl_mining.sources import discover
 from lhl_mining.store import sources as source_sql
 
@@ -60,7 +60,9 @@ def test_discover_stores_findings_with_evidence_and_date(store):
             results = discover(store, client, [kommune])
     assert results[0].error is None and len(results[0].pages) == 2
     rows = {r["platform"]: r for r in source_sql.list_sources(store, ["3446"])}
-    assert rows["elements"]["origin"] == "discovered" and rows["elements"]["checked_date"] == dt.date.today().isoformat()
+    assert (
+        rows["elements"]["origin"] == "discovered" and rows["elements"]["checked_date"] == dt.date.today().isoformat()
+    )
     assert "/politikk/" in rows["elements"]["evidence"]
     assert set(rows) == {"elements", "acos_nye_innsyn", "opengov360", "framsikt"}
 
@@ -76,14 +78,30 @@ def test_discover_reports_an_unreachable_website(store):
 
 def test_sources_list_cli_shows_registry_and_override_rows(runner, db_path, tmp_path):
     sources = tmp_path / "s.yaml"
-    sources.write_text("kommuner:\n  Gran:\n    - platform: website\n      url: https://www.gran.kommune.no/planer/\n",
-                       encoding="utf-8")
-    result = runner.invoke(app, ["--db", str(db_path), "sources", "list", "--county", "Innlandet", "--sources",
-                                 str(sources), "--format", "json"])
+    sources.write_text(
+        "kommuner:\n  Gran:\n    - platform: website\n      url: https://www.gran.kommune.no/planer/\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(
+        app,
+        [
+            "--db",
+            str(db_path),
+            "sources",
+            "list",
+            "--county",
+            "Innlandet",
+            "--sources",
+            str(sources),
+            "--format",
+            "json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     import json
 
     rows = json.loads(result.output)
     assert {"knr": "3446", "platform": "website", "origin": "override"}.items() <= [
-        r for r in rows if r["knr"] == "3446"][0].items()
+        r for r in rows if r["knr"] == "3446"
+    ][0].items()
     assert len([r for r in rows if r["origin"] == "registry"]) == 45  # Gran alone has no registry platform

@@ -33,7 +33,7 @@ from typing import Any
 from . import registry
 from .errors import CorpusNotWritable, HostStopped, HttpError, LhlError, RobotsDisallowed, Unreachable, UsageError
 from .scrapers.base import Adapter, AgendaItem, DocumentRef, Meeting, Source, SourceUnusable, adapter_class
-from .scrapers.http import Politeness, PoliteClient
+from .scrapers.http import PoliteClient, Politeness
 from .sources import Overrides, prepare_sources
 from .store import Store, utcnow
 from .store import sources as source_sql
@@ -42,15 +42,61 @@ DEFAULT_SINCE = 2018
 DEFAULT_UNTIL = 2024
 SEARCH_TERMS = ("Leve hele livet", "Bo trygt hjemme")
 TITLE_TERMS = (
-    "leve hele livet", "leve heile livet", "bo trygt hjemme", "bu trygt heime", "eldre", "aldersvennl", "alders-",
-    "eldrereform", "kvalitetsreform", "omsorg", "helse", "sykehjem", "sjukeheim", "hjemmetjenest", "heimeteneste",
-    "demens", "velferdsteknologi", "dagaktivitet", "dagsenter", "omsorgsbolig", "omsorgsbustad", "heldøgn",
-    "ernæring", "måltid", "matombring", "frivillig", "pårørende", "pårørande", "seniorer", "pensjonist",
-    "planstrategi", "samfunnsdel", "kommuneplan", "økonomiplan", "handlingsprogram", "budsjett", "årsmelding",
-    "årsrapport", "rehabilitering", "folkehelse", "tjenesteutvikling", "tenesteutvikling",
+    "leve hele livet",
+    "leve heile livet",
+    "bo trygt hjemme",
+    "bu trygt heime",
+    "eldre",
+    "aldersvennl",
+    "alders-",
+    "eldrereform",
+    "kvalitetsreform",
+    "omsorg",
+    "helse",
+    "sykehjem",
+    "sjukeheim",
+    "hjemmetjenest",
+    "heimeteneste",
+    "demens",
+    "velferdsteknologi",
+    "dagaktivitet",
+    "dagsenter",
+    "omsorgsbolig",
+    "omsorgsbustad",
+    "heldøgn",
+    "ernæring",
+    "måltid",
+    "matombring",
+    "frivillig",
+    "pårørende",
+    "pårørande",
+    "seniorer",
+    "pensjonist",
+    "planstrategi",
+    "samfunnsdel",
+    "kommuneplan",
+    "økonomiplan",
+    "handlingsprogram",
+    "budsjett",
+    "årsmelding",
+    "årsrapport",
+    "rehabilitering",
+    "folkehelse",
+    "tjenesteutvikling",
+    "tenesteutvikling",
 )
-BOARD_TERMS = ("eldreråd", "eldrerådet", "helse", "omsorg", "kommunestyre", "formannskap", "levekår", "velferd",
-               "oppvekst og omsorg", "helse og omsorg")
+BOARD_TERMS = (
+    "eldreråd",
+    "eldrerådet",
+    "helse",
+    "omsorg",
+    "kommunestyre",
+    "formannskap",
+    "levekår",
+    "velferd",
+    "oppvekst og omsorg",
+    "helse og omsorg",
+)
 HTML_EXPECTED_ROLES = ("plan", "search")
 
 
@@ -110,8 +156,10 @@ class KommuneReport:
     failures: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
-        return {k: getattr(self, k) for k in ("meetings_seen", "documents_found", "downloaded", "unchanged", "failed",
-                                               "confirmed")}
+        return {
+            k: getattr(self, k)
+            for k in ("meetings_seen", "documents_found", "downloaded", "unchanged", "failed", "confirmed")
+        }
 
 
 @dataclass
@@ -172,14 +220,26 @@ def check_corpus_writable(corpus_dir: Path) -> None:
 
 
 def _corpus_message(corpus_dir: Path, exc: OSError) -> str:
-    reason = {errno.ENOSPC: "the disk is full", errno.EROFS: "the file system is read-only",
-              errno.EACCES: "permission denied"}.get(exc.errno or 0, exc.strerror or str(exc))
-    return (f"Cannot write to the corpus folder {corpus_dir} ({reason}). Free space or choose another folder with "
-            "--corpus; everything stored so far is kept and the next run continues from there.")
+    reason = {
+        errno.ENOSPC: "the disk is full",
+        errno.EROFS: "the file system is read-only",
+        errno.EACCES: "permission denied",
+    }.get(exc.errno or 0, exc.strerror or str(exc))
+    return (
+        f"Cannot write to the corpus folder {corpus_dir} ({reason}). Free space or choose another folder with "
+        "--corpus; everything stored so far is kept and the next run continues from there."
+    )
 
 
-def scrape(store: Store, county: str, kommuner: list[str] | None = None, *, options: ScrapeOptions | None = None,
-           overrides: Overrides | None = None, progress: ProgressFn | None = None) -> ScrapeResult:
+def scrape(
+    store: Store,
+    county: str,
+    kommuner: list[str] | None = None,
+    *,
+    options: ScrapeOptions | None = None,
+    overrides: Overrides | None = None,
+    progress: ProgressFn | None = None,
+) -> ScrapeResult:
     """Scrape the kommuner of `county` (or the named ones) for [since, until]."""
     options = options or ScrapeOptions()
     if options.since > options.until:
@@ -191,15 +251,23 @@ def scrape(store: Store, county: str, kommuner: list[str] | None = None, *, opti
     prepare_sources(store, overrides)
     politeness = options.politeness
     if overrides.ignore_robots:
-        politeness = Politeness(**{**asdict(politeness),
-                                   "ignore_robots_hosts": politeness.ignore_robots_hosts | overrides.ignore_robots})
+        politeness = Politeness(
+            **{**asdict(politeness), "ignore_robots_hosts": politeness.ignore_robots_hosts | overrides.ignore_robots}
+        )
     db_lock = threading.RLock()
     cache = source_sql.StoreCache(store, db_lock)
-    parameters = {"county": county, "kommuner": [k.knr for k in targets], "since": options.since,
-                  "until": options.until, "dry_run": options.dry_run, "corpus_dir": str(options.corpus_dir),
-                  "rate": politeness.rate, "robots": politeness.robots,
-                  "ignore_robots": sorted(politeness.ignore_robots_hosts),
-                  "sources_file": str(overrides.path) if overrides.path else None}
+    parameters = {
+        "county": county,
+        "kommuner": [k.knr for k in targets],
+        "since": options.since,
+        "until": options.until,
+        "dry_run": options.dry_run,
+        "corpus_dir": str(options.corpus_dir),
+        "rate": politeness.rate,
+        "robots": politeness.robots,
+        "ignore_robots": sorted(politeness.ignore_robots_hosts),
+        "sources_file": str(overrides.path) if overrides.path else None,
+    }
     stop = threading.Event()
     with store.run("scrape", parameters) as run, PoliteClient(politeness, cache=cache) as client:
         worker = _KommuneScraper(store, client, options, run.id, db_lock, stop, progress, county)
@@ -224,8 +292,17 @@ def scrape(store: Store, county: str, kommuner: list[str] | None = None, *, opti
 
 
 class _KommuneScraper:
-    def __init__(self, store: Store, client: PoliteClient, options: ScrapeOptions, run_id: int,
-                 db_lock: threading.RLock, stop: threading.Event, progress: ProgressFn | None, county: str):
+    def __init__(
+        self,
+        store: Store,
+        client: PoliteClient,
+        options: ScrapeOptions,
+        run_id: int,
+        db_lock: threading.RLock,
+        stop: threading.Event,
+        progress: ProgressFn | None,
+        county: str,
+    ):
         self.store = store
         self.client = client
         self.options = options
@@ -246,7 +323,8 @@ class _KommuneScraper:
             report.status = "gap"
             report.gaps.append(
                 f"no known source (registry platform «{kommune.meetings_platform or 'unknown'}»); run "
-                f"`lhl sources discover --county {self.county} --kommune {kommune.knr}` or add it to lhl-sources.yaml")
+                f"`lhl sources discover --county {self.county} --kommune {kommune.knr}` or add it to lhl-sources.yaml"
+            )
         for row in sources:
             if self.stop.is_set():
                 break
@@ -258,11 +336,18 @@ class _KommuneScraper:
             report.status = "partial"
         status = "planned" if self.options.dry_run else report.status
         with self.lock:
-            source_sql.record_coverage(self.store, run_id=self.run_id, knr=kommune.knr,
-                                       source_id=sources[0].id if sources else None,
-                                       platform=", ".join(report.platforms) or None, status=status,
-                                       since=self.options.since, until=self.options.until, counts=report.counts(),
-                                       gaps=report.gaps)
+            source_sql.record_coverage(
+                self.store,
+                run_id=self.run_id,
+                knr=kommune.knr,
+                source_id=sources[0].id if sources else None,
+                platform=", ".join(report.platforms) or None,
+                status=status,
+                since=self.options.since,
+                until=self.options.until,
+                counts=report.counts(),
+                gaps=report.gaps,
+            )
         self.progress("kommune_done", knr=kommune.knr, report=report)
         return report
 
@@ -274,12 +359,14 @@ class _KommuneScraper:
             report.gaps.append(f"{label}: no adapter for platform «{row.platform}» yet")
             report.status = "gap" if len(report.platforms) == 1 else report.status
             return
-        adapter = cls(self.client, Source(kommune.knr, kommune.label, row.platform, row.base_url, row.platform_key,
-                                          row.id))
+        adapter = cls(
+            self.client, Source(kommune.knr, kommune.label, row.platform, row.base_url, row.platform_key, row.id)
+        )
         try:
             adapter.check()
-            report.gaps.extend(f"{row.platform}: {note}" for note in adapter.coverage_notes(self.options.since,
-                                                                                          self.options.until))
+            report.gaps.extend(
+                f"{row.platform}: {note}" for note in adapter.coverage_notes(self.options.since, self.options.until)
+            )
             try:
                 refs = self._candidates(adapter, report)
             finally:
@@ -303,9 +390,15 @@ class _KommuneScraper:
             if self.stop.is_set():
                 return
             if self.options.dry_run:
-                report.planned.append({"url": ref.url, "title": ref.title, "doc_type": ref.doc_type,
-                                       "utvalg": ref.meeting.utvalg if ref.meeting else None,
-                                       "meeting_date": ref.meeting.date if ref.meeting else None})
+                report.planned.append(
+                    {
+                        "url": ref.url,
+                        "title": ref.title,
+                        "doc_type": ref.doc_type,
+                        "utvalg": ref.meeting.utvalg if ref.meeting else None,
+                        "meeting_date": ref.meeting.date if ref.meeting else None,
+                    }
+                )
             else:
                 try:
                     self._fetch_and_ingest(adapter, kommune, row, ref, report)
@@ -356,8 +449,14 @@ class _KommuneScraper:
             return []
 
     # ------------------------------------------------------------------ one document
-    def _fetch_and_ingest(self, adapter: Adapter, kommune: registry.Kommune, row: source_sql.SourceRow,
-                          ref: DocumentRef, report: KommuneReport) -> None:
+    def _fetch_and_ingest(
+        self,
+        adapter: Adapter,
+        kommune: registry.Kommune,
+        row: source_sql.SourceRow,
+        ref: DocumentRef,
+        report: KommuneReport,
+    ) -> None:
         from .ingest import ingest_download
 
         with self.lock:
@@ -370,8 +469,11 @@ class _KommuneScraper:
             report.unchanged += 1
             self._confirm(stored["id"], report)
             return
-        conditional = ({"etag": stored["etag"], "last_modified": stored["last_modified"]}
-                       if stored and stored["status"] in source_sql.DONE_STATUSES else None)
+        conditional = (
+            {"etag": stored["etag"], "last_modified": stored["last_modified"]}
+            if stored and stored["status"] in source_sql.DONE_STATUSES
+            else None
+        )
         try:
             fetched = adapter.fetch(ref, conditional)
         except (HostStopped, Unreachable):
@@ -394,10 +496,20 @@ class _KommuneScraper:
         try:
             with self.lock:
                 result = ingest_download(
-                    self.store, fetched.content, url=ref.url, platform=adapter.platform, knr=kommune.knr,
-                    source_id=row.id, metadata=ref.metadata(), fetched_at=utcnow(),
-                    etag=fetched.headers.get("etag"), last_modified=fetched.headers.get("last-modified"),
-                    mime_type=fetched.content_type or None, corpus_dir=self.options.corpus_dir, run_id=self.run_id)
+                    self.store,
+                    fetched.content,
+                    url=ref.url,
+                    platform=adapter.platform,
+                    knr=kommune.knr,
+                    source_id=row.id,
+                    metadata=ref.metadata(),
+                    fetched_at=utcnow(),
+                    etag=fetched.headers.get("etag"),
+                    last_modified=fetched.headers.get("last-modified"),
+                    mime_type=fetched.content_type or None,
+                    corpus_dir=self.options.corpus_dir,
+                    run_id=self.run_id,
+                )
         except OSError as exc:
             self.stop.set()
             raise CorpusNotWritable(_corpus_message(self.options.corpus_dir, exc)) from None

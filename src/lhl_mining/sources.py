@@ -91,9 +91,15 @@ def load_overrides(path: Path | None) -> Overrides:
                 raise SourcesFileInvalid(
                     f"{path}: kommune {name}: each source needs `platform` (one of {', '.join(sorted(KNOWN_PLATFORMS))})."
                 )
-            rows.append({"platform": entry["platform"], "url": str(entry.get("url") or ""),
-                         "key": str(entry.get("key") or ""), "role": str(entry.get("role") or "meetings"),
-                         "evidence": str(entry.get("evidence") or f"override file {path}")})
+            rows.append(
+                {
+                    "platform": entry["platform"],
+                    "url": str(entry.get("url") or ""),
+                    "key": str(entry.get("key") or ""),
+                    "role": str(entry.get("role") or "meetings"),
+                    "evidence": str(entry.get("evidence") or f"override file {path}"),
+                }
+            )
         kommuner[kommune.knr] = rows
     return Overrides(kommuner, frozenset(h.lower() for h in ignore or []), path)
 
@@ -105,9 +111,17 @@ def prepare_sources(store: Store, overrides: Overrides) -> None:
     today = dt.date.today().isoformat()
     for knr, rows in overrides.kommuner.items():
         keep = [
-            source_sql.add_source(store, knr=knr, platform=row["platform"], base_url=row["url"],
-                                  platform_key=row["key"], role=row["role"], origin="override",
-                                  evidence=row["evidence"], checked_date=today)
+            source_sql.add_source(
+                store,
+                knr=knr,
+                platform=row["platform"],
+                base_url=row["url"],
+                platform_key=row["key"],
+                role=row["role"],
+                origin="override",
+                evidence=row["evidence"],
+                checked_date=today,
+            )
             for row in rows
         ]
         source_sql.deactivate_overridden(store, knr, keep)
@@ -122,8 +136,13 @@ class DiscoveryResult:
     error: str | None = None
 
 
-def discover(store: Store, client: PoliteClient, kommuner: list[registry.Kommune], *,
-             progress: Callable[[registry.Kommune], None] | None = None) -> list[DiscoveryResult]:
+def discover(
+    store: Store,
+    client: PoliteClient,
+    kommuner: list[registry.Kommune],
+    *,
+    progress: Callable[[registry.Kommune], None] | None = None,
+) -> list[DiscoveryResult]:
     """Fingerprint each kommune's homepage and its politics/innsyn pages; store what is found."""
     results = []
     today = dt.date.today().isoformat()
@@ -138,9 +157,17 @@ def discover(store: Store, client: PoliteClient, kommuner: list[registry.Kommune
             except HttpError as exc:
                 result.error = str(exc)
         for finding in result.findings:
-            source_sql.add_source(store, knr=kommune.knr, platform=finding.platform, base_url=finding.base_url,
-                                  platform_key=finding.key, role=finding.role, origin="discovered",
-                                  evidence=finding.evidence, checked_date=today)
+            source_sql.add_source(
+                store,
+                knr=kommune.knr,
+                platform=finding.platform,
+                base_url=finding.base_url,
+                platform_key=finding.key,
+                role=finding.role,
+                origin="discovered",
+                evidence=finding.evidence,
+                checked_date=today,
+            )
         results.append(result)
         if progress:
             progress(kommune)

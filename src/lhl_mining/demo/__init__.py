@@ -49,38 +49,101 @@ def demo_routes() -> dict:
     routes: dict = {}
     routes.update(elements_routes("Stange", STANGE_TENANT, STANGE_DATABASE, texts.STANGE_MEETINGS, years))
     routes.update(acos_classic_routes("Grue", "/grue", texts.GRUE_MEETINGS, years))
-    routes.update(acos_nye_innsyn_routes("Søndre Land", "/sondre-land", "/sondre-land/moteoversikt/",
-                                         [(texts.SONDRE_LAND_SF, "Saksframlegg"),
-                                          (texts.SONDRE_LAND_PROTOCOL, "Særutskrift")]))
-    routes.update(opengov_routes("Sør-Odal", "sorodal", [
-        texts.DemoMeeting("Kommunestyret", "2019-11-21", [
-            texts.DemoItem("Helse- og omsorgsplan 2019-2030 - sluttbehandling", "19/01234",
-                           [texts.SOR_ODAL_SF, texts.SOR_ODAL_VEDTAK]),
-            texts.DemoItem("Godkjenning av protokoll", "19/01200", []),
-        ]),
-    ], years, unpublished=[("Kommunestyret", "2024-12-12")]))
+    routes.update(
+        acos_nye_innsyn_routes(
+            "Søndre Land",
+            "/sondre-land",
+            "/sondre-land/moteoversikt/",
+            [(texts.SONDRE_LAND_SF, "Saksframlegg"), (texts.SONDRE_LAND_PROTOCOL, "Særutskrift")],
+        )
+    )
+    routes.update(
+        opengov_routes(
+            "Sør-Odal",
+            "sorodal",
+            [
+                texts.DemoMeeting(
+                    "Kommunestyret",
+                    "2019-11-21",
+                    [
+                        texts.DemoItem(
+                            "Helse- og omsorgsplan 2019-2030 - sluttbehandling",
+                            "19/01234",
+                            [texts.SOR_ODAL_SF, texts.SOR_ODAL_VEDTAK],
+                        ),
+                        texts.DemoItem("Godkjenning av protokoll", "19/01200", []),
+                    ],
+                ),
+            ],
+            years,
+            unpublished=[("Kommunestyret", "2024-12-12")],
+        )
+    )
     routes.update(framsikt_routes(FRAMSIKT_PUBLICATION, texts.TRYSIL_FRAMSIKT_SECTIONS, texts.TRYSIL_FRAMSIKT_TEXTS))
-    routes.update(plans_page_routes("Sør-Aurdal", "/sor-aurdal/planer/",
-                                    [texts.SOR_AURDAL_STRATEGY, texts.SOR_AURDAL_HELSE, texts.SOR_AURDAL_OTHER]))
+    routes.update(
+        plans_page_routes(
+            "Sør-Aurdal",
+            "/sor-aurdal/planer/",
+            [texts.SOR_AURDAL_STRATEGY, texts.SOR_AURDAL_HELSE, texts.SOR_AURDAL_OTHER],
+        )
+    )
     return routes
 
 
 def demo_sources(base: str) -> dict[str, Any]:
     """The sources override file for the demo kommuner (Gran is left out on purpose: a gap)."""
-    return {"kommuner": {
-        "3413": [{"platform": "elements", "url": f"{base}/publikum/{STANGE_TENANT}/Dmb", "key": STANGE_TENANT,
-                  "evidence": "lhl demo: local replay of an Elements Publikum portal"}],
-        "3417": [{"platform": "acos_classic", "url": f"{base}/grue/wfinnsyn.ashx?response=moteplan", "key": "grue",
-                  "evidence": "lhl demo: local replay of an ACOS WebSak innsyn"}],
-        "3447": [{"platform": "acos_nye_innsyn", "url": f"{base}/sondre-land/moteoversikt/", "key": "sondre-land",
-                  "evidence": "lhl demo: local replay of ACOS Innsyn Pluss"}],
-        "3415": [{"platform": "opengov360", "url": f"{base}/Meetings/sorodal", "key": "sorodal",
-                  "evidence": "lhl demo: local replay of 360 OpenGov Meetings"}],
-        "3421": [{"platform": "framsikt", "url": f"{base}{FRAMSIKT_PUBLICATION}", "role": "plans",
-                  "evidence": "lhl demo: local replay of a Framsikt publication"}],
-        "3449": [{"platform": "website", "url": f"{base}/sor-aurdal/planer/", "role": "plans",
-                  "evidence": "lhl demo: local replay of a kommune plans page"}],
-    }}
+    return {
+        "kommuner": {
+            "3413": [
+                {
+                    "platform": "elements",
+                    "url": f"{base}/publikum/{STANGE_TENANT}/Dmb",
+                    "key": STANGE_TENANT,
+                    "evidence": "lhl demo: local replay of an Elements Publikum portal",
+                }
+            ],
+            "3417": [
+                {
+                    "platform": "acos_classic",
+                    "url": f"{base}/grue/wfinnsyn.ashx?response=moteplan",
+                    "key": "grue",
+                    "evidence": "lhl demo: local replay of an ACOS WebSak innsyn",
+                }
+            ],
+            "3447": [
+                {
+                    "platform": "acos_nye_innsyn",
+                    "url": f"{base}/sondre-land/moteoversikt/",
+                    "key": "sondre-land",
+                    "evidence": "lhl demo: local replay of ACOS Innsyn Pluss",
+                }
+            ],
+            "3415": [
+                {
+                    "platform": "opengov360",
+                    "url": f"{base}/Meetings/sorodal",
+                    "key": "sorodal",
+                    "evidence": "lhl demo: local replay of 360 OpenGov Meetings",
+                }
+            ],
+            "3421": [
+                {
+                    "platform": "framsikt",
+                    "url": f"{base}{FRAMSIKT_PUBLICATION}",
+                    "role": "plans",
+                    "evidence": "lhl demo: local replay of a Framsikt publication",
+                }
+            ],
+            "3449": [
+                {
+                    "platform": "website",
+                    "url": f"{base}/sor-aurdal/planer/",
+                    "role": "plans",
+                    "evidence": "lhl demo: local replay of a kommune plans page",
+                }
+            ],
+        }
+    }
 
 
 @dataclass
@@ -96,8 +159,14 @@ class DemoResult:
     status: dict[str, Any]
 
 
-def run_demo(directory: Path, db_path: Path | None = None, *, progress: Callable[..., None] | None = None,
-             tag: bool = True, report: bool = True) -> DemoResult:
+def run_demo(
+    directory: Path,
+    db_path: Path | None = None,
+    *,
+    progress: Callable[..., None] | None = None,
+    tag: bool = True,
+    report: bool = True,
+) -> DemoResult:
     """Serve the demo portals, scrape them, tag, and write the report; returns where everything is."""
     directory.mkdir(parents=True, exist_ok=True)
     db_path = db_path or directory / "lhl.db"
@@ -106,17 +175,29 @@ def run_demo(directory: Path, db_path: Path | None = None, *, progress: Callable
     with ReplayServer(demo_routes(), port=DEMO_PORT) as server:
         sources_file.write_text(
             "# Written by `lhl demo`: the demo kommuner point at a local replay server.\n"
-            + yaml.safe_dump(demo_sources(server.base), allow_unicode=True, sort_keys=False), encoding="utf-8")
-        options = ScrapeOptions(since=DEMO_SINCE, until=DEMO_UNTIL, corpus_dir=corpus_dir, workers=4,
-                                politeness=Politeness(rate=0, retries=1, backoff_s=0.1, contact="lhl demo"))
+            + yaml.safe_dump(demo_sources(server.base), allow_unicode=True, sort_keys=False),
+            encoding="utf-8",
+        )
+        options = ScrapeOptions(
+            since=DEMO_SINCE,
+            until=DEMO_UNTIL,
+            corpus_dir=corpus_dir,
+            workers=4,
+            politeness=Politeness(rate=0, retries=1, backoff_s=0.1, contact="lhl demo"),
+        )
         with Store.open(db_path, create=True) as store:
-            result = scrape(store, "Innlandet", list(DEMO_KOMMUNER), options=options,
-                            overrides=load_overrides(sources_file), progress=progress)
+            result = scrape(
+                store,
+                "Innlandet",
+                list(DEMO_KOMMUNER),
+                options=options,
+                overrides=load_overrides(sources_file),
+                progress=progress,
+            )
             tagged, suggestions = _tag(store, progress) if tag else (0, 0)
             report_path = _report(store, directory / "report.html") if report else None
             status = store.status_counts()
-    return DemoResult(directory, db_path, corpus_dir, sources_file, result, tagged, suggestions, report_path,
-                      status)
+    return DemoResult(directory, db_path, corpus_dir, sources_file, result, tagged, suggestions, report_path, status)
 
 
 def _tag(store: Store, progress: Callable[..., None] | None) -> tuple[int, int]:

@@ -17,11 +17,22 @@ def render_pdf(doc: DemoDoc, kommune: str) -> bytes:
     """A text PDF with a header line, the title and the paragraphs (headings for «## » lines)."""
     styles = getSampleStyleSheet()
     buffer = io.BytesIO()
-    template = SimpleDocTemplate(buffer, pagesize=A4, title=doc.title, author=f"{kommune} kommune",
-                                 leftMargin=2.5 * cm, rightMargin=2.5 * cm, topMargin=2 * cm, bottomMargin=2 * cm,
-                                 invariant=1)
-    story = [Paragraph(escape(f"{kommune} kommune"), styles["Normal"]), Spacer(1, 0.4 * cm),
-             Paragraph(escape(doc.title), styles["Title"])]
+    template = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        title=doc.title,
+        author=f"{kommune} kommune",
+        leftMargin=2.5 * cm,
+        rightMargin=2.5 * cm,
+        topMargin=2 * cm,
+        bottomMargin=2 * cm,
+        invariant=1,
+    )
+    story = [
+        Paragraph(escape(f"{kommune} kommune"), styles["Normal"]),
+        Spacer(1, 0.4 * cm),
+        Paragraph(escape(doc.title), styles["Title"]),
+    ]
     for paragraph in doc.paragraphs:
         if paragraph.startswith("## "):
             story.append(Paragraph(escape(paragraph[3:]), styles["Heading2"]))

@@ -43,7 +43,9 @@ class DemoMeeting:
 # ---------------------------------------------------------------------- Stange (Elements)
 
 STANGE_LHL_SF = DemoDoc(
-    "stange-lhl-sf", "Leve hele livet - handlingsplan for et aldersvennlig Stange 2020-2023", "saksframlegg",
+    "stange-lhl-sf",
+    "Leve hele livet - handlingsplan for et aldersvennlig Stange 2020-2023",
+    "saksframlegg",
     "2020-02-04",
     [
         "## Saksframlegg",
@@ -85,7 +87,10 @@ STANGE_LHL_SF = DemoDoc(
 )
 
 STANGE_LHL_VEDLEGG = DemoDoc(
-    "stange-lhl-vedlegg", "Innspill fra eldrerådet til Leve hele livet-planen", "vedlegg", "2020-01-20",
+    "stange-lhl-vedlegg",
+    "Innspill fra eldrerådet til Leve hele livet-planen",
+    "vedlegg",
+    "2020-01-20",
     [
         "## Innspill fra eldrerådet",
         "Eldrerådet støtter at Leve hele livet-planen er laget som en plan for hele kommunen og ikke bare for "
@@ -95,12 +100,17 @@ STANGE_LHL_VEDLEGG = DemoDoc(
 )
 
 STANGE_REG_SF = DemoDoc(
-    "stange-reg-sf", "Detaljregulering for Ottestad næringspark", "saksframlegg", "2020-02-04",
+    "stange-reg-sf",
+    "Detaljregulering for Ottestad næringspark",
+    "saksframlegg",
+    "2020-02-04",
     ["## Saksframlegg", "Planforslaget legger til rette for lager og lett industri på 40 dekar ved Ottestad."],
 )
 
 STANGE_BUDGET_SF = DemoDoc(
-    "stange-budsjett-sf", "Budsjett 2021 og handlings- og økonomiplan 2021-2024 for helse og omsorg", "saksframlegg",
+    "stange-budsjett-sf",
+    "Budsjett 2021 og handlings- og økonomiplan 2021-2024 for helse og omsorg",
+    "saksframlegg",
     "2020-11-10",
     [
         "## Saksframlegg",
@@ -114,7 +124,10 @@ STANGE_BUDGET_SF = DemoDoc(
 )
 
 STANGE_PROTOCOL_ELDRE = DemoDoc(
-    "stange-eldrerad-mp", "Møteprotokoll Eldrerådet 11.02.2020", "moteprotokoll", "2020-02-11",
+    "stange-eldrerad-mp",
+    "Møteprotokoll Eldrerådet 11.02.2020",
+    "moteprotokoll",
+    "2020-02-11",
     [
         "## Møteprotokoll",
         "Utvalg: Eldrerådet. Møtested: Stange rådhus. Dato: 11.02.2020.",
@@ -127,7 +140,10 @@ STANGE_PROTOCOL_ELDRE = DemoDoc(
 )
 
 STANGE_PROTOCOL_KS = DemoDoc(
-    "stange-ks-mp", "Møteprotokoll Kommunestyret 26.02.2020", "moteprotokoll", "2020-02-26",
+    "stange-ks-mp",
+    "Møteprotokoll Kommunestyret 26.02.2020",
+    "moteprotokoll",
+    "2020-02-26",
     [
         "## Møteprotokoll",
         "Utvalg: Kommunestyret. Dato: 26.02.2020.",
@@ -138,27 +154,53 @@ STANGE_PROTOCOL_KS = DemoDoc(
 )
 
 STANGE_MEETINGS = [
-    DemoMeeting("Eldrerådet", "2020-02-11", [
-        DemoItem("Leve hele livet - handlingsplan for et aldersvennlig Stange 2020-2023", "19/02144",
-                 [STANGE_LHL_SF, STANGE_LHL_VEDLEGG]),
-        DemoItem("Detaljregulering for Ottestad næringspark", "19/03310", [STANGE_REG_SF]),
-    ], STANGE_PROTOCOL_ELDRE),
-    DemoMeeting("Kommunestyret", "2020-02-26", [
-        DemoItem("Leve hele livet - handlingsplan for et aldersvennlig Stange 2020-2023", "19/02144",
-                 [STANGE_LHL_SF, STANGE_LHL_VEDLEGG]),
-    ], STANGE_PROTOCOL_KS),
-    DemoMeeting("Kommunestyret", "2020-12-09", [
-        DemoItem("Budsjett 2021 og handlings- og økonomiplan 2021-2024 for helse og omsorg", "20/01877",
-                 [STANGE_BUDGET_SF]),
-        DemoItem("Valg av meddommere til tingretten", "20/02001", []),
-    ]),
+    DemoMeeting(
+        "Eldrerådet",
+        "2020-02-11",
+        [
+            DemoItem(
+                "Leve hele livet - handlingsplan for et aldersvennlig Stange 2020-2023",
+                "19/02144",
+                [STANGE_LHL_SF, STANGE_LHL_VEDLEGG],
+            ),
+            DemoItem("Detaljregulering for Ottestad næringspark", "19/03310", [STANGE_REG_SF]),
+        ],
+        STANGE_PROTOCOL_ELDRE,
+    ),
+    DemoMeeting(
+        "Kommunestyret",
+        "2020-02-26",
+        [
+            DemoItem(
+                "Leve hele livet - handlingsplan for et aldersvennlig Stange 2020-2023",
+                "19/02144",
+                [STANGE_LHL_SF, STANGE_LHL_VEDLEGG],
+            ),
+        ],
+        STANGE_PROTOCOL_KS,
+    ),
+    DemoMeeting(
+        "Kommunestyret",
+        "2020-12-09",
+        [
+            DemoItem(
+                "Budsjett 2021 og handlings- og økonomiplan 2021-2024 for helse og omsorg",
+                "20/01877",
+                [STANGE_BUDGET_SF],
+            ),
+            DemoItem("Valg av meddommere til tingretten", "20/02001", []),
+        ],
+    ),
 ]
 
 
 # ---------------------------------------------------------------------- Grue (ACOS classic)
 
 GRUE_SF = DemoDoc(
-    "grue-lhl-sf", "Leve hele livet - status for arbeidet i Grue kommune", "saksframlegg", "2021-03-02",
+    "grue-lhl-sf",
+    "Leve hele livet - status for arbeidet i Grue kommune",
+    "saksframlegg",
+    "2021-03-02",
     [
         "## Saksframlegg",
         "Saksbehandler: Ola Brenden. Arkivsak: 21/00412.",
@@ -179,7 +221,10 @@ GRUE_SF = DemoDoc(
 )
 
 GRUE_SOLUTIONS = DemoDoc(
-    "grue-eldrerad-sf", "Eldrerådets årsmelding 2020", "saksframlegg", "2021-03-02",
+    "grue-eldrerad-sf",
+    "Eldrerådets årsmelding 2020",
+    "saksframlegg",
+    "2021-03-02",
     [
         "## Saksframlegg",
         "Eldrerådet hadde seks møter i 2020 og behandlet 31 saker, blant annet budsjett, kommuneplanens samfunnsdel "
@@ -188,7 +233,10 @@ GRUE_SOLUTIONS = DemoDoc(
 )
 
 GRUE_PROTOCOL = DemoDoc(
-    "grue-hov-mp", "Møteprotokoll Hovedutvalg for helse og omsorg 02.03.2021", "moteprotokoll", "2021-03-02",
+    "grue-hov-mp",
+    "Møteprotokoll Hovedutvalg for helse og omsorg 02.03.2021",
+    "moteprotokoll",
+    "2021-03-02",
     [
         "## Møteprotokoll",
         "Utvalg: Hovedutvalg for helse og omsorg. Dato: 02.03.2021.",
@@ -201,21 +249,33 @@ GRUE_PROTOCOL = DemoDoc(
 )
 
 GRUE_MEETINGS = [
-    DemoMeeting("Hovedutvalg for helse og omsorg", "2021-03-02", [
-        DemoItem("Leve hele livet - status for arbeidet i Grue kommune", "21/00412", [GRUE_SF]),
-        DemoItem("Eldrerådets årsmelding 2020", "21/00398", [GRUE_SOLUTIONS]),
-        DemoItem("Trafikksikkerhetsplan for Grue 2021-2024", "20/01150", []),
-    ], GRUE_PROTOCOL),
-    DemoMeeting("Formannskapet", "2021-04-13", [
-        DemoItem("Salg av kommunal tomt på Kirkenær", "21/00501", []),
-    ]),
+    DemoMeeting(
+        "Hovedutvalg for helse og omsorg",
+        "2021-03-02",
+        [
+            DemoItem("Leve hele livet - status for arbeidet i Grue kommune", "21/00412", [GRUE_SF]),
+            DemoItem("Eldrerådets årsmelding 2020", "21/00398", [GRUE_SOLUTIONS]),
+            DemoItem("Trafikksikkerhetsplan for Grue 2021-2024", "20/01150", []),
+        ],
+        GRUE_PROTOCOL,
+    ),
+    DemoMeeting(
+        "Formannskapet",
+        "2021-04-13",
+        [
+            DemoItem("Salg av kommunal tomt på Kirkenær", "21/00501", []),
+        ],
+    ),
 ]
 
 
 # ---------------------------------------------------------------------- Søndre Land (ACOS Innsyn Pluss)
 
 SONDRE_LAND_SF = DemoDoc(
-    "sondre-land-lhl-sf", "Leve heile livet - plan for eldre i Søndre Land 2022-2026", "saksframlegg", "2022-05-17",
+    "sondre-land-lhl-sf",
+    "Leve heile livet - plan for eldre i Søndre Land 2022-2026",
+    "saksframlegg",
+    "2022-05-17",
     [
         "## Saksframlegg",
         "Saksbehandlar: Ingrid Hov. Arkivsak: 22/00877.",
@@ -233,7 +293,10 @@ SONDRE_LAND_SF = DemoDoc(
 )
 
 SONDRE_LAND_PROTOCOL = DemoDoc(
-    "sondre-land-ks-sp", "Særutskrift Kommunestyret 02.06.2022 sak 34/22", "saksprotokoll", "2022-06-02",
+    "sondre-land-ks-sp",
+    "Særutskrift Kommunestyret 02.06.2022 sak 34/22",
+    "saksprotokoll",
+    "2022-06-02",
     [
         "## Særutskrift",
         "Kommunestyret 02.06.2022, sak 34/22: Leve heile livet - plan for eldre i Søndre Land 2022-2026.",
@@ -245,7 +308,10 @@ SONDRE_LAND_PROTOCOL = DemoDoc(
 # ---------------------------------------------------------------------- Sør-Odal (OpenGov 360)
 
 SOR_ODAL_SF = DemoDoc(
-    "sor-odal-helse-sf", "Helse- og omsorgsplan 2019-2030 - sluttbehandling", "saksframlegg", "2019-11-05",
+    "sor-odal-helse-sf",
+    "Helse- og omsorgsplan 2019-2030 - sluttbehandling",
+    "saksframlegg",
+    "2019-11-05",
     [
         "## Saksframlegg",
         "Helse- og omsorgsplanen er kommunens plan for tjenesteutvikling fram mot 2030. Planen bygger på "
@@ -259,7 +325,10 @@ SOR_ODAL_SF = DemoDoc(
 )
 
 SOR_ODAL_VEDTAK = DemoDoc(
-    "sor-odal-helse-vedtak", "Saksprotokoll Kommunestyret 21.11.2019 sak 88/19", "saksprotokoll", "2019-11-21",
+    "sor-odal-helse-vedtak",
+    "Saksprotokoll Kommunestyret 21.11.2019 sak 88/19",
+    "saksprotokoll",
+    "2019-11-21",
     [
         "## Saksprotokoll",
         "Vedtak: Helse- og omsorgsplan 2019–2030 vedtas. Rådmannen bes rapportere årlig på oppfølgingen av Leve hele "
@@ -278,20 +347,23 @@ TRYSIL_FRAMSIKT_SECTIONS = [
 ]
 TRYSIL_FRAMSIKT_TEXTS = {
     "framsikt-innledning": "<p>Trysil står foran en krevende periode med færre yrkesaktive og flere eldre. "
-                           "Økonomiplanen prioriterer tjenester som gjør at innbyggerne kan bo hjemme lenger.</p>",
+    "Økonomiplanen prioriterer tjenester som gjør at innbyggerne kan bo hjemme lenger.</p>",
     "framsikt-helse": "<p>Sektoren for helse og omsorg får økt ramme til hjemmetjenesten og til "
-                      "velferdsteknologi. Institusjonsplasser ved Trysil sjukeheim samles på færre avdelinger.</p>",
+    "velferdsteknologi. Institusjonsplasser ved Trysil sjukeheim samles på færre avdelinger.</p>",
     "framsikt-lhl": "<p>Arbeidet med Leve hele livet videreføres. I 2023 prioriteres aldersvennlig samfunn og "
-                    "aktivitet og fellesskap: seniorsentralen holdes åpen fem dager i uka, og frivillige tilbyr "
-                    "skyss til aktiviteter. Planen skal ses i sammenheng med samfunnsdelen, slik at hele "
-                    "kommunen, ikke bare omsorgstjenestene, tar ansvar for et godt liv i alderdommen.</p>",
+    "aktivitet og fellesskap: seniorsentralen holdes åpen fem dager i uka, og frivillige tilbyr "
+    "skyss til aktiviteter. Planen skal ses i sammenheng med samfunnsdelen, slik at hele "
+    "kommunen, ikke bare omsorgstjenestene, tar ansvar for et godt liv i alderdommen.</p>",
 }
 
 
 # ---------------------------------------------------------------------- Sør-Aurdal (plans on the website)
 
 SOR_AURDAL_STRATEGY = DemoDoc(
-    "sor-aurdal-planstrategi", "Kommunal planstrategi 2020-2023", "plan", "2020-09-24",
+    "sor-aurdal-planstrategi",
+    "Kommunal planstrategi 2020-2023",
+    "plan",
+    "2020-09-24",
     [
         "## Kommunal planstrategi 2020–2023 for Sør-Aurdal kommune",
         "Planstrategien drøfter kommunens strategiske valg og planbehov i perioden.",
@@ -303,7 +375,10 @@ SOR_AURDAL_STRATEGY = DemoDoc(
 )
 
 SOR_AURDAL_HELSE = DemoDoc(
-    "sor-aurdal-helseplan", "Helse- og omsorgsplan 2021-2030", "plan", "2021-06-17",
+    "sor-aurdal-helseplan",
+    "Helse- og omsorgsplan 2021-2030",
+    "plan",
+    "2021-06-17",
     [
         "## Helse- og omsorgsplan 2021–2030",
         "Planen beskriver tjenestetilbudet i hjemmetjenesten, ved Sør-Aurdal helsetun og i rus- og psykisk "
@@ -314,6 +389,9 @@ SOR_AURDAL_HELSE = DemoDoc(
 )
 
 SOR_AURDAL_OTHER = DemoDoc(
-    "sor-aurdal-regulering", "Reguleringsplan Bagn sentrum", "plan", "2022-02-01",
+    "sor-aurdal-regulering",
+    "Reguleringsplan Bagn sentrum",
+    "plan",
+    "2022-02-01",
     ["## Reguleringsplan Bagn sentrum", "Planen regulerer gater, parkering og næringsarealer i Bagn sentrum."],
 )

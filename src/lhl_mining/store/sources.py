@@ -66,8 +66,18 @@ def sync_registry_sources(store: Store) -> int:
     return added
 
 
-def add_source(store: Store, *, knr: str, platform: str, base_url: str, platform_key: str = "", role: str = "meetings",
-               origin: str, evidence: str | None = None, checked_date: str | None = None) -> int:
+def add_source(
+    store: Store,
+    *,
+    knr: str,
+    platform: str,
+    base_url: str,
+    platform_key: str = "",
+    role: str = "meetings",
+    origin: str,
+    evidence: str | None = None,
+    checked_date: str | None = None,
+) -> int:
     """Insert or refresh one source; returns its id."""
     with store.db.atomic():
         store.db.execute(
@@ -120,8 +130,18 @@ def list_sources(store: Store, knrs: list[str] | None = None) -> list[dict[str, 
         f"s.found_at, s.evidence FROM sources s JOIN kommuner k ON k.knr = s.knr {where} ORDER BY s.knr, s.id",
         params,
     ).fetchall()
-    keys = ["knr", "name", "platform", "base_url", "platform_key", "origin", "active", "checked_date", "found_at",
-            "evidence"]
+    keys = [
+        "knr",
+        "name",
+        "platform",
+        "base_url",
+        "platform_key",
+        "origin",
+        "active",
+        "checked_date",
+        "found_at",
+        "evidence",
+    ]
     return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
@@ -170,24 +190,56 @@ class StoreCache:
             self.store.db.execute(
                 "INSERT OR REPLACE INTO http_cache (url, status, content_type, etag, last_modified, body, fetched_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [entry.url, entry.status, entry.content_type, entry.etag, entry.last_modified, entry.body,
-                 entry.fetched_at],
+                [
+                    entry.url,
+                    entry.status,
+                    entry.content_type,
+                    entry.etag,
+                    entry.last_modified,
+                    entry.body,
+                    entry.fetched_at,
+                ],
             )
 
 
 # ---------------------------------------------------------------------- coverage
 
 
-def record_coverage(store: Store, *, run_id: int, knr: str, source_id: int | None, platform: str | None, status: str,
-                    since: int, until: int, counts: dict[str, int], gaps: list[str]) -> None:
+def record_coverage(
+    store: Store,
+    *,
+    run_id: int,
+    knr: str,
+    source_id: int | None,
+    platform: str | None,
+    status: str,
+    since: int,
+    until: int,
+    counts: dict[str, int],
+    gaps: list[str],
+) -> None:
     with store.db.atomic():
         store.db.execute(
             "INSERT INTO scrape_coverage (run_id, knr, source_id, platform, status, since, until, meetings_seen, "
             "documents_found, downloaded, unchanged, failed, confirmed, gaps, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [run_id, knr, source_id, platform, status, since, until, counts.get("meetings_seen", 0),
-             counts.get("documents_found", 0), counts.get("downloaded", 0), counts.get("unchanged", 0),
-             counts.get("failed", 0), counts.get("confirmed", 0), json.dumps(gaps, ensure_ascii=False), utcnow()],
+            [
+                run_id,
+                knr,
+                source_id,
+                platform,
+                status,
+                since,
+                until,
+                counts.get("meetings_seen", 0),
+                counts.get("documents_found", 0),
+                counts.get("downloaded", 0),
+                counts.get("unchanged", 0),
+                counts.get("failed", 0),
+                counts.get("confirmed", 0),
+                json.dumps(gaps, ensure_ascii=False),
+                utcnow(),
+            ],
         )
 
 
@@ -198,8 +250,19 @@ def coverage_of_run(store: Store, run_id: int) -> list[dict[str, Any]]:
         "ORDER BY c.knr, c.id",
         [run_id],
     ).fetchall()
-    keys = ["knr", "name", "platform", "status", "meetings_seen", "documents_found", "downloaded", "unchanged",
-            "failed", "confirmed", "gaps"]
+    keys = [
+        "knr",
+        "name",
+        "platform",
+        "status",
+        "meetings_seen",
+        "documents_found",
+        "downloaded",
+        "unchanged",
+        "failed",
+        "confirmed",
+        "gaps",
+    ]
     out = []
     for r in rows:
         item = dict(zip(keys, r, strict=True))
