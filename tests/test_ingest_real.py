@@ -174,3 +174,17 @@ def test_seed_report_has_heading_paths(real_store):
     with_heading = [p for p in passages if p["heading"]]
     assert len(with_heading) > 0.8 * len(passages)
     assert all(p["n_words"] <= 260 for p in passages)
+
+
+def test_real_portal_pages_keep_content_and_drop_menus(tmp_path):
+    captures = SHARED / "real" / "portal_captures"
+    with Store.open(tmp_path / "lhl.db", create=True) as store:
+        (moteplan,) = ingest_path(store, captures / "acos_classic" / "moteplan_baerum_2018.html", corpus_dir=tmp_path / "c")
+        (sak,) = ingest_path(store, captures / "opengov360" / "agenda_item_detail_211236_tfk_2018.html", corpus_dir=tmp_path / "c")
+        plan_text = doc_store.document_text(store, moteplan.document_id)
+        sak_text = " ".join(doc_store.document_text(store, sak.document_id).split())
+    assert moteplan.status == sak.status == "extracted"
+    assert "Hovedutvalg for bistand og omsorg | 17" in plan_text  # the meeting calendar, row by row
+    assert "Politikere" not in plan_text and "Send bestilling" not in plan_text  # menu and cart button
+    assert "Saksprotokoll FYTI, 05032018, Sak 1/18, Nye Skien videregående skole" in sak_text
+    assert "Mona Kluck" in sak_text
