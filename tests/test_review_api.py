@@ -312,6 +312,12 @@ def test_blind_double_coding_and_adjudication_over_http(server, seeded, db_path)
             seen_by_cora.add(state["passage_id"])
             decide(cora, state, action="skip")
         assert not seen_by_cora & set(sample)
+        # the blind coders never see each other's codes, and cannot set the final code of their own sample
+        own = anne.get("/adjudicate?show=all").text
+        assert "0</b> disagree" in own and "2 passages of your own blind sample" in own and "bjorn" not in own
+        refused = anne.post("/api/adjudicate", data={"passage_id": sample[0], "base": 0, "reform": "0", "areas": "",
+                                                       "framing": "sektor"})
+        assert refused.status_code == 403 and refused.json()["error"] == "E408"
         page = cora.get("/adjudicate").text
         assert "1</b> disagree" in page and "1</b> unanimous" in page
         base = 0

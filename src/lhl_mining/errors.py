@@ -317,3 +317,10 @@ class SourcesFileInvalid(LhlError):
 
 class ExtractionTimeout(IngestError):
     code = "E214"
+
+
+class OwnBlindPassage(ReviewError):
+    """A coder of a blind double-coding passage may not see or set its final code."""
+
+    code = "E408"
+    http_status = 403

@@ -29,7 +29,15 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ..errors import ForeignOrigin, LhlError, MalformedDecision, ReviewError, UnknownPassage, WrongToken
+from ..errors import (
+    ForeignOrigin,
+    LhlError,
+    MalformedDecision,
+    OwnBlindPassage,
+    ReviewError,
+    UnknownPassage,
+    WrongToken,
+)
 from ..store import Store
 from ..store import review as sql
 from .queue import QUEUES, QueueFilter, QueueIndex
@@ -334,9 +342,12 @@ def create_app(config: ReviewConfig) -> Starlette:
         return JSONResponse({"remaining": state.index.remaining(coder, flt), "counts": state.index.counts(coder)})
 
     # ------------------------------------------------------------ adjudication
-    def adjudication_items(store: Store) -> list[dict[str, Any]]:
+    def adjudication_items(store: Store, viewer: str | None = None) -> list[dict[str, Any]]:
+        """Passages coded by two or more coders, with their status; a viewer never gets their own blind sample."""
         items = []
         for item in sql.multi_coded(store):
+            if viewer is not None and viewer in item["assigned"]:
+                continue
             decided = {c: r for c, r in item["coders"].items() if r["action"] in sql.DECISIONS}
             codes = {c: sql.codes_of_row(r) for c, r in decided.items()}
             waiting = [c for c in item["assigned"] if c not in decided]
@@ -358,7 +369,8 @@ def create_app(config: ReviewConfig) -> Starlette:
             return redirect
         store = state.store()
         show = request.query_params.get("show") or "disagree"
-        items = adjudication_items(store)
+        items = adjudication_items(store, viewer=coder)
+        own_sample = len(sql.double_sample_of(store, coder))
         tally = {s: sum(1 for i in items if i["status"] == s) for s in ("disagree", "unanimous", "adjudicated", "waiting")}
         listed = [i for i in items if show == "all" or i["status"] == show]
         requested = _int_or_none(request.query_params.get("p"))
@@ -368,7 +380,7 @@ def create_app(config: ReviewConfig) -> Starlette:
         detail = adjudication_detail(store, current, coder) if current else None
         agreement = _agreement_by_code(items)
         return page("adjudicate.html", coder=coder, items=listed, tally=tally, show=show, current=current,
-                    detail=detail, agreement=agreement)
+                    detail=detail, agreement=agreement, own_sample=own_sample)
 
     def adjudication_detail(store: Store, item: dict[str, Any], coder: str) -> dict[str, Any]:
         context = sql.passage_context(store, item["passage_id"])
@@ -399,9 +411,17 @@ def create_app(config: ReviewConfig) -> Starlette:
         base = _required_int(form, "base")
         codes = _codes_from_form(form)
         memo = str(form.get("memo") or "").strip()[:2000]
-        row = await _in_thread(lambda: sql.record_adjudication(
-            state.store(), passage_id=passage_id, adjudicator=coder, codes=codes, memo=memo, base_id=base))
-        return JSONResponse({"saved": _row_json(row)})
+
+        def work() -> dict[str, Any]:
+            store = state.store()
+            if sql.is_blind(store, passage_id, coder):
+                raise OwnBlindPassage(
+                    f"Passage {passage_id} is in {coder}'s own blind double-coding sample: another coder adjudicates it. "
+                    "Nothing was saved.")
+            return sql.record_adjudication(store, passage_id=passage_id, adjudicator=coder, codes=codes, memo=memo,
+                                           base_id=base)
+
+        return JSONResponse({"saved": _row_json(await _in_thread(work))})
 
     async def api_adjudicate_undo(request: Request) -> Response:
         coder = check_write(request)
@@ -417,7 +437,7 @@ def create_app(config: ReviewConfig) -> Starlette:
             store = state.store()
             todo = [
                 (i["passage_id"], next(iter(i["codes"].values())), sql.latest_final_row_id(store, i["passage_id"]))
-                for i in adjudication_items(store) if i["status"] == "unanimous"
+                for i in adjudication_items(store, viewer=coder) if i["status"] == "unanimous"
             ]
             return sql.record_unanimous(store, adjudicator=coder, passages=todo)
 

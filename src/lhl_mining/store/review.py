@@ -482,6 +482,12 @@ WHERE c.action != 'undo' ORDER BY c.passage_id, c.id"""
     return [items[k] for k in sorted(items)]
 
 
+def double_sample_of(store: Store, coder: str) -> list[int]:
+    """Passages of the coder's own double-coding sample (kept out of their adjudication screen)."""
+    return [r[0] for r in store.db.execute(
+        "SELECT passage_id FROM assignments WHERE coder = ? AND kind = 'double' ORDER BY passage_id", [coder])]
+
+
 def record_adjudication(
     store: Store, *, passage_id: int, adjudicator: str, codes: Codes, memo: str | None, base_id: int
 ) -> dict[str, Any]:
