@@ -141,6 +141,8 @@ def build_project(store: Store) -> dict:
     code(store, plan_p[3], "ane", reform=0, areas=["helsehjelp"], framing="sektor", at="2024-04-01T09:02:00+00:00")
     code(store, plan_p[3], "bjørn", "accept", reform=None, areas=None, framing=None, at="2024-04-01T10:10:00+00:00")
     code(store, plan_p[4], "ane", "skip", reform=None, framing=None)
+    code(store, sak_p[0], "bjørn", reform=1, areas=[], framing="ingen")
+    code(store, sak_p[0], "bjørn", "skip", reform=None, framing=None, at="2024-04-01T10:15:00+00:00")
     code(store, sak_p[1], "ane", reform=1, areas=[], framing="ingen")
     code(store, sak_p[1], "bjørn", reform=0, areas=[], framing="ingen", at="2024-04-01T10:20:00+00:00")
     code(store, strategi_p[1], "bjørn", "not_relevant", reform=None, framing=None, at="2024-04-01T11:00:00+00:00")

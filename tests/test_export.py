@@ -216,6 +216,7 @@ def test_passage_csv_final_codes(runner, db_path, project, tmp_path):
     assert rows[project["strategi_p"][1]]["code_status"] == "single"
     assert rows[project["strategi_p"][1]]["reform"] == "0"
     assert rows[project["okonomi_p"][1]]["code_status"] == "uncoded"
+    assert rows[project["sak_p"][0]]["code_status"] == "uncoded"  # bjørn's latest row is a skip
 
 
 def test_passage_xlsx_all_coders_and_jsonl_machine(runner, db_path, project, tmp_path):

@@ -1,8 +1,8 @@
 """What a passage is coded as: machine suggestions, each coder's decision, the final code.
 
 The rules follow the codings contract: every human action is its own row; an
-`undo` row cancels the row it names; the latest remaining decision per coder
-counts; an `adjudicate` row is the final code.  Without adjudication the final
+`undo` row cancels the row it names; the latest remaining row per coder is
+their decision (a `skip` there means none); an `adjudicate` row is the final code.  Without adjudication the final
 code is the coders' shared decision when they agree (or the one coder's), and
 there is none when they disagree.
 """
@@ -17,7 +17,6 @@ from typing import Any
 AREAS = ("aldersvennlig", "aktivitet", "mat", "helsehjelp", "sammenheng")
 FRAMINGS = ("samfunn", "sektor", "begge", "ingen")
 MACHINE = "machine"
-DECISION_ACTIONS = {"code", "accept", "not_relevant", "adjudicate"}
 
 CODING_MODES = ("final", "all", "machine")
 
@@ -154,7 +153,10 @@ def passage_record(row: dict[str, Any]) -> PassageRecord:
     by_coder: dict[str, Decision] = {}
     adjudication: Decision | None = None
     for coding in codings:
-        if coding["id"] in undone or coding["action"] not in DECISION_ACTIONS:
+        if coding["id"] in undone or coding["action"] == "undo":
+            continue
+        if coding["action"] == "skip":  # the coder's latest row is a skip: no standing decision
+            by_coder.pop(coding["coder"], None)
             continue
         decision = _human_decision(coding, machine)
         if coding["action"] == "adjudicate":

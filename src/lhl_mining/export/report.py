@@ -5,7 +5,7 @@ anywhere), so the file opens offline, prints, and can be mailed as it is.
 Sections: documents per kommune and year, reform mentions over time, focus
 areas by county and by document type, samfunn vs sektor per kommune, coverage
 gaps, the Vedlegg-2 table with its evidence, and inter-coder reliability when
-two or more coders have coded.
+two or more coders have coded (coders only; `lhl reliability` adds the machine).
 
 Codes are the final human code where a passage has one, else the machine's
 suggestion; the report says how many passages each basis covers.
@@ -357,7 +357,8 @@ def _reliability_section(store: Store) -> str:
         return _figure("reliability", "Reliabilitet mellom kodere",
                        _empty("Reliabilitet krever koding fra minst to kodere."))
     try:
-        result = rel.reliability(store, None, include_machine=True, samples=200)
+        # Coders only: with the machine added, `reliability` loads every suggestion of the project.
+        result = rel.reliability(store, None, include_machine=False, samples=200)
     except LhlError as exc:
         return _figure("reliability", "Reliabilitet mellom kodere", _empty(exc.message))
     rows = rel.flat_rows(result)
@@ -370,7 +371,8 @@ def _reliability_section(store: Store) -> str:
     )
     units = result["units"]
     note = (f"Krippendorffs α (nominal), kodere {_e(', '.join(result['coders']))}: {units['pairable']} passasjer kodet "
-            f"av minst to, {units['single_coder']} av én. ≥ .800 pålitelig, .667–.800 foreløpig.")
+            f"av minst to, {units['single_coder']} av én. ≥ .800 pålitelig, .667–.800 foreløpig. "
+            "Maskinen mot koderne: <code>lhl reliability</code>.")
     table = f'<table class="reliability"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
     return _figure("reliability", "Reliabilitet mellom kodere", table, note)
 
