@@ -54,8 +54,14 @@ def wrap(text: str, width: float) -> list[str]:
     current = ""
     words: list[str] = []
     for word in text.split():
-        while stringWidth(word, FONT, SIZE) > width:  # a URL wider than the column breaks anywhere
-            cut = max(i for i in range(1, len(word)) if stringWidth(word[:i], FONT, SIZE) <= width)
+        while (
+            stringWidth(word, FONT, SIZE) > width
+        ):  # a URL wider than the column breaks anywhere
+            cut = max(
+                i
+                for i in range(1, len(word))
+                if stringWidth(word[:i], FONT, SIZE) <= width
+            )
             words.append(word[:cut])
             word = word[cut:]
         words.append(word)
@@ -83,7 +89,9 @@ def wrap(text: str, width: float) -> list[str]:
     return lines
 
 
-def build_pdf(path: Path, paragraphs: list[str], *, columns: int, max_pages: int | None = None) -> tuple[int, list[str]]:
+def build_pdf(
+    path: Path, paragraphs: list[str], *, columns: int, max_pages: int | None = None
+) -> tuple[int, list[str]]:
     """Write the paragraphs; returns (pages, paragraphs actually placed)."""
     page = canvas.Canvas(str(path), pagesize=A4)
     gutter = 24
@@ -112,7 +120,9 @@ def build_pdf(path: Path, paragraphs: list[str], *, columns: int, max_pages: int
                 furniture(n_pages)
                 column = 0
         for line in lines:
-            if row >= lines_per_column:  # paragraph longer than a column: go on in the next one
+            if (
+                row >= lines_per_column
+            ):  # paragraph longer than a column: go on in the next one
                 column, row = column + 1, 0
                 if column == columns:
                     page.showPage()
@@ -134,7 +144,13 @@ def edit_distance(a: str, b: str) -> int:
     for i, char_a in enumerate(a, start=1):
         current = [i]
         for j, char_b in enumerate(b, start=1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b)))
+            current.append(
+                min(
+                    previous[j] + 1,
+                    current[j - 1] + 1,
+                    previous[j - 1] + (char_a != char_b),
+                )
+            )
         previous = current
     return previous[-1]
 
@@ -162,8 +178,14 @@ def extract_clean(data: bytes, engine: str) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "seeds")
-    parser.add_argument("--pages", type=int, default=300, help="pages of the long plan used for timing")
+    parser.add_argument(
+        "--seeds",
+        type=Path,
+        default=Path(__file__).resolve().parents[2] / "shared" / "seeds",
+    )
+    parser.add_argument(
+        "--pages", type=int, default=300, help="pages of the long plan used for timing"
+    )
     args = parser.parse_args()
     paragraphs = seed_paragraphs(args.seeds)
     if not paragraphs:
@@ -171,9 +193,15 @@ def main() -> int:
         return 1
     with tempfile.TemporaryDirectory(prefix="lhl-bench-") as folder:
         work = Path(folder)
-        print(f"source: {len(paragraphs)} paragraphs, {sum(len(p) for p in paragraphs):,} characters from {args.seeds}")
-        print("\nCharacter error rate (whitespace-insensitive; headers, footers and page numbers must be removed)")
-        print(f"{'layout':<12}{'engine':<12}{'pages':>6}{'chars':>10}{'errors':>8}{'CER':>9}")
+        print(
+            f"source: {len(paragraphs)} paragraphs, {sum(len(p) for p in paragraphs):,} characters from {args.seeds}"
+        )
+        print(
+            "\nCharacter error rate (whitespace-insensitive; headers, footers and page numbers must be removed)"
+        )
+        print(
+            f"{'layout':<12}{'engine':<12}{'pages':>6}{'chars':>10}{'errors':>8}{'CER':>9}"
+        )
         for columns in (1, 2):
             path = work / f"cer-{columns}col.pdf"
             n_pages, placed = build_pdf(path, paragraphs, columns=columns)
@@ -181,21 +209,29 @@ def main() -> int:
             for engine in ("pypdfium2", "pdfplumber"):
                 hypothesis = " ".join(extract_clean(path.read_bytes(), engine).split())
                 errors = character_errors(reference, hypothesis)
-                print(f"{columns}-column{'':<4}{engine:<12}{n_pages:>6}{len(reference):>10,}{errors:>8}{errors / len(reference):>9.3%}")
+                print(
+                    f"{columns}-column{'':<4}{engine:<12}{n_pages:>6}{len(reference):>10,}{errors:>8}{errors / len(reference):>9.3%}"
+                )
 
         long_plan = work / "plan.pdf"
         repeated = paragraphs * (args.pages // 40 + 2)
         n_pages, _ = build_pdf(long_plan, repeated, columns=2, max_pages=args.pages)
         data = long_plan.read_bytes()
-        print(f"\nSpeed on a {n_pages}-page two-column plan ({len(data) / 1e6:.1f} MB), one process")
+        print(
+            f"\nSpeed on a {n_pages}-page two-column plan ({len(data) / 1e6:.1f} MB), one process"
+        )
         for engine in ("pypdfium2", "pdfplumber"):
             start = time.perf_counter()
             extract_clean(data, engine)
             seconds = time.perf_counter() - start
-            print(f"  extract+clean {engine:<11} {seconds:7.2f} s  {n_pages / seconds:7.1f} pages/s")
+            print(
+                f"  extract+clean {engine:<11} {seconds:7.2f} s  {n_pages / seconds:7.1f} pages/s"
+            )
         with Store.open(work / "lhl.db", create=True) as store:
             start = time.perf_counter()
-            (result,) = ingest_path(store, long_plan, corpus_dir=work / "corpus", limits=IngestLimits())
+            (result,) = ingest_path(
+                store, long_plan, corpus_dir=work / "corpus", limits=IngestLimits()
+            )
             seconds = time.perf_counter() - start
         print(f"  full ingest (pypdfium2, store) {seconds:6.2f} s  {n_pages / seconds:7.1f} pages/s  "
               f"{result.n_passages} passages")  # fmt: skip

@@ -55,10 +55,14 @@ RIGHT_COLUMN_TEXT = (
     "Pårørende får mer støtte, og overgangene mellom sykehus og kommune blir tryggere for både brukere og ansatte."
 )
 PAGE2_PARAGRAPHS = [
-    "Ærlig talt: økonomien er stram, men kommunestyret har vedtatt å prioritere hjemmetjenestene. "
-    "Tiltakene følges opp i handlings- og økonomiplanen hvert år.",
-    "Kommunen vil styrke dagaktivitetstilbudet for personer med demens og bygge flere omsorgsboliger "
-    "nær sentrum, slik at flest mulig kan bo trygt hjemme.",
+    (
+        "Ærlig talt: økonomien er stram, men kommunestyret har vedtatt å prioritere hjemmetjenestene. "
+        "Tiltakene følges opp i handlings- og økonomiplanen hvert år."
+    ),
+    (
+        "Kommunen vil styrke dagaktivitetstilbudet for personer med demens og bygge flere omsorgsboliger "
+        "nær sentrum, slik at flest mulig kan bo trygt hjemme."
+    ),
 ]
 
 
@@ -111,13 +115,19 @@ def two_column_plan(path: Path) -> Path:
         y -= LEADING
     page.drawString(50, y, "Tabell 1 Plasser")
     y -= LEADING * 1.5
-    for row in (("Tjeneste", "2022", "2026"), ("Sykehjemsplasser", "64", "72"), ("Omsorgsboliger", "120", "150")):
+    for row in (
+        ("Tjeneste", "2022", "2026"),
+        ("Sykehjemsplasser", "64", "72"),
+        ("Omsorgsboliger", "120", "150"),
+    ):
         for x, cell in zip((50, 250, 350), row):
             page.drawString(x, y, cell)
         y -= LEADING
     page.showPage()
     _running_furniture(page, 3, total)
-    page.drawImage(ImageReader(scanned_image()), 50, 150, width=WIDTH - 100, height=HEIGHT - 250)
+    page.drawImage(
+        ImageReader(scanned_image()), 50, 150, width=WIDTH - 100, height=HEIGHT - 250
+    )
     page.showPage()
     page.save()
     return path
@@ -128,7 +138,9 @@ def scanned_image() -> io.BytesIO:
     image = Image.new("L", (800, 1000), 235)
     draw = ImageDraw.Draw(image)
     for row in range(40):
-        draw.rectangle((60, 40 + row * 24, 60 + (row * 37) % 600 + 100, 52 + row * 24), fill=30)
+        draw.rectangle(
+            (60, 40 + row * 24, 60 + (row * 37) % 600 + 100, 52 + row * 24), fill=30
+        )
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     buffer.seek(0)
@@ -148,7 +160,9 @@ def scanned_text_pdf(path: Path) -> Path:
     """A page scanned at 200 dpi: an image of printed Norwegian text, no text layer."""
     from PIL import ImageFont
 
-    font = ImageFont.load_default(size=36)  # Pillow's bundled scalable font (its æøå are boxes)
+    font = ImageFont.load_default(
+        size=36
+    )  # Pillow's bundled scalable font (its æøå are boxes)
     image = Image.new("L", (1654, 2339), 255)
     draw = ImageDraw.Draw(image)
     for row, line in enumerate(SCANNED_LINES):
@@ -174,17 +188,17 @@ def scanned_pdf(path: Path, pages: int = 2) -> Path:
 
 SAKER = [
     ("PS", "12/21", "Leve hele livet – handlingsplan 2021–2024",
-     "Kommunedirektøren legger fram handlingsplan for Leve hele livet. Planen bygger på kartlegging av "
+     ("Kommunedirektøren legger fram handlingsplan for Leve hele livet. Planen bygger på kartlegging av "
      "eldres behov og følger de fem innsatsområdene i reformen, med tiltak for mat og måltider, aktivitet "
-     "og fellesskap, helsehjelp og sammenheng i tjenestene."),
+     "og fellesskap, helsehjelp og sammenheng i tjenestene.")),
     ("PS", "13/21", "Budsjettjustering 1. tertial",
-     "Saken gjelder justering av driftsbudsjettet etter første tertial. Merforbruket i hjemmetjenesten "
+     ("Saken gjelder justering av driftsbudsjettet etter første tertial. Merforbruket i hjemmetjenesten "
      "dekkes av disposisjonsfondet, og rammene for skole og barnehage holdes uendret resten av året i tråd "
-     "med økonomiplanen."),
+     "med økonomiplanen.")),
     ("K-sak", "14/21", "Reguleringsplan for Nordbyen skole",
-     "Planforslaget legger til rette for ny skole med idrettshall og trafikksikker skolevei. Innkomne "
+     ("Planforslaget legger til rette for ny skole med idrettshall og trafikksikker skolevei. Innkomne "
      "merknader er vurdert, og kommunedirektøren tilrår at planen vedtas med de endringene som går fram "
-     "av saksutredningen nedenfor."),
+     "av saksutredningen nedenfor.")),
 ]  # fmt: skip
 
 
@@ -202,7 +216,11 @@ def meeting_bundle(path: Path) -> Path:
         page.drawString(150, y, value)
         y -= LEADING
     y -= LEADING
-    page.drawString(50, y, "Eventuelt forfall meldes til servicetorget. Varamedlemmer møter etter nærmere innkalling.")
+    page.drawString(
+        50,
+        y,
+        "Eventuelt forfall meldes til servicetorget. Varamedlemmer møter etter nærmere innkalling.",
+    )
     y -= 2 * LEADING
     page.setFont(BOLD, 12)
     page.drawString(50, y, "SAKSLISTE")
@@ -237,7 +255,9 @@ def encrypted_pdf(path: Path) -> Path:
     return path
 
 
-def simple_pdf(path: Path, text: str = "Ein enkel side med tekst om eldreomsorg i kommunen.") -> Path:
+def simple_pdf(
+    path: Path, text: str = "Ein enkel side med tekst om eldreomsorg i kommunen."
+) -> Path:
     page = canvas.Canvas(str(path), pagesize=A4)
     page.setFont(FONT, SIZE)
     page.drawString(50, 700, text)
@@ -251,10 +271,14 @@ def saksframlegg_docx(path: Path) -> Path:
     document = docx.Document()
     section = document.sections[0]
     section.header.paragraphs[0].text = "Lillevik kommune – brevmal HEADERTEKST"
-    section.footer.paragraphs[0].text = "Postadresse: Postboks 1, 9999 Lillevik FOOTERTEKST"
+    section.footer.paragraphs[
+        0
+    ].text = "Postadresse: Postboks 1, 9999 Lillevik FOOTERTEKST"
     document.add_paragraph("Saksframlegg")
     table = document.add_table(rows=2, cols=3)
-    for cell, text in zip(table.rows[0].cells, ("Saksbehandler:", "Arkiv:", "Arkivsaksnr.:")):
+    for cell, text in zip(
+        table.rows[0].cells, ("Saksbehandler:", "Arkiv:", "Arkivsaksnr.:")
+    ):
         cell.text = text
     for cell, text in zip(table.rows[1].cells, ("Ola Nordmann", "F00", "21/1234")):
         cell.text = text
@@ -262,7 +286,9 @@ def saksframlegg_docx(path: Path) -> Path:
     document.add_paragraph("Arkivsaksnr.: 21/1234")
     document.add_heading("Handlingsplan for et aldersvennlig lokalsamfunn", level=1)
     document.add_heading("Kommunedirektørens innstilling", level=2)
-    document.add_paragraph("Kommunestyret vedtar handlingsplanen for et aldersvennlig lokalsamfunn 2022–2025.")
+    document.add_paragraph(
+        "Kommunestyret vedtar handlingsplanen for et aldersvennlig lokalsamfunn 2022–2025."
+    )
     document.add_heading("Saksopplysninger", level=2)
     document.add_paragraph(
         "Stortinget vedtok i 2018 kvalitetsreformen Leve hele livet. Kommunen har kartlagt behovene "
@@ -276,7 +302,9 @@ def saksframlegg_docx(path: Path) -> Path:
 
 def zip_bomb_docx(path: Path, unpacked_mb: int = 60) -> Path:
     """A .docx whose document part inflates to `unpacked_mb` MB of zeros."""
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+    with zipfile.ZipFile(
+        path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9
+    ) as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
         with archive.open("word/document.xml", "w", force_zip64=True) as part:
             chunk = b"\0" * (1024 * 1024)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import ingest_docs as build
 from lhl.cli import app
+
 from lhl_mining.ingest import IngestLimits, ingest_download, ingest_path
 from lhl_mining.store import Store
 from lhl_mining.store import documents as doc_store
@@ -25,14 +26,18 @@ def test_docx_body_without_letterhead_with_headings_lists_and_type(store, tmp_pa
     assert "kvalitetsreformen Leve hele livet" in text
     assert "helse- og omsorgstjenestene" in text
     assert "• Dagsenter med transport" in text
-    assert "Saksbehandler: | Arkiv: | Arkivsaksnr.:" in doc_store.document_text(store, result.document_id)
+    assert "Saksbehandler: | Arkiv: | Arkivsaksnr.:" in doc_store.document_text(
+        store, result.document_id
+    )
     document = doc_store.document(store, result.document_id)
     assert document["doc_type"] == "saksframlegg"
     assert document["saksbehandler"] == "Ola Nordmann"
     assert document["saksnr"] == "21/1234"
     assert document["mime_type"].endswith("wordprocessingml.document")
     headings = {p["heading"] for p in doc_store.passages_of(store, result.document_id)}
-    assert "Handlingsplan for et aldersvennlig lokalsamfunn > Saksopplysninger" in headings
+    assert (
+        "Handlingsplan for et aldersvennlig lokalsamfunn > Saksopplysninger" in headings
+    )
 
 
 def test_html_main_content_without_menus_footers_scripts(store, tmp_path):
@@ -41,20 +46,35 @@ def test_html_main_content_without_menus_footers_scripts(store, tmp_path):
     (result,) = ingest_path(store, path, corpus_dir=tmp_path / "corpus")
     assert result.status == "extracted"
     text = doc_store.document_text(store, result.document_id)
-    for boilerplate in ("SKRIPTTEKST", "COOKIETEKST", "MENYTEKST", "BRØDSMULETEKST", "SIDEKOLONNETEKST", "FOTTEKST"):
+    for boilerplate in (
+        "SKRIPTTEKST",
+        "COOKIETEKST",
+        "MENYTEKST",
+        "BRØDSMULETEKST",
+        "SIDEKOLONNETEKST",
+        "FOTTEKST",
+    ):
         assert boilerplate not in text
-    assert "Lillevik kommune deltar i kvalitetsreformen Leve hele livet." in " ".join(text.split())
+    assert "Lillevik kommune deltar i kvalitetsreformen Leve hele livet." in " ".join(
+        text.split()
+    )
     assert "• Mat og måltider" in text
     assert "Koordinator | Kari Nordmann" in text
     passages = doc_store.passages_of(store, result.document_id)
-    assert {"Leve hele livet i Lillevik > Innsatsområder", "Leve hele livet i Lillevik > Kontakt"} <= {
-        p["heading"] for p in passages
-    }
-    assert doc_store.document(store, result.document_id)["title"] == "Leve hele livet i Lillevik"
+    assert {
+        "Leve hele livet i Lillevik > Innsatsområder",
+        "Leve hele livet i Lillevik > Kontakt",
+    } <= {p["heading"] for p in passages}
+    assert (
+        doc_store.document(store, result.document_id)["title"]
+        == "Leve hele livet i Lillevik"
+    )
 
 
 def test_plain_text_in_common_encodings(store, tmp_path):
-    sentence = "Søknad om støtte til måltidsvenner for eldre på Ørland, «Leve hele livet»."
+    sentence = (
+        "Søknad om støtte til måltidsvenner for eldre på Ørland, «Leve hele livet»."
+    )
     files = {
         "utf8.txt": sentence.encode("utf-8"),
         "bom.txt": b"\xef\xbb\xbf" + sentence.encode("utf-8"),
@@ -69,24 +89,35 @@ def test_plain_text_in_common_encodings(store, tmp_path):
     assert [r.status for r in results] == ["extracted"] * 5
     for result in results:
         text = doc_store.document_text(store, result.document_id)
-        assert "Søknad om støtte til måltidsvenner for eldre på Ørland" in text, result.path
+        assert "Søknad om støtte til måltidsvenner for eldre på Ørland" in text, (
+            result.path
+        )
 
 
 def test_bad_files_fail_one_by_one_and_the_batch_goes_on(store, tmp_path):
     folder = tmp_path / "inn"
     folder.mkdir()
-    good = build.simple_pdf(folder / "god.pdf")
+    build.simple_pdf(folder / "god.pdf")
     build.encrypted_pdf(folder / "laast.pdf")
     whole = build.simple_pdf(tmp_path / "hel.pdf").read_bytes()
     (folder / "avkortet.pdf").write_bytes(whole[: len(whole) // 2])
     (folder / "tom.pdf").write_bytes(b"")
     (folder / "soppel.pdf").write_bytes(b"%PDF-1.4\n" + bytes(range(256)) * 20)
     (folder / "binaer.txt").write_bytes(bytes(range(256)) * 50)
-    (folder / "gammel.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
+    (folder / "gammel.doc").write_bytes(
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600
+    )
     build.zip_bomb_docx(folder / "bombe.docx", unpacked_mb=40)
-    build.simple_pdf(folder / "feil-navn.txt", "Riktig innhold i en PDF med feil filnavn.")
+    build.simple_pdf(
+        folder / "feil-navn.txt", "Riktig innhold i en PDF med feil filnavn."
+    )
     limits = IngestLimits(max_docx_unpacked=20 * 1024 * 1024)
-    results = {Path(r.path).name: r for r in ingest_path(store, folder, corpus_dir=tmp_path / "corpus", limits=limits)}
+    results = {
+        Path(r.path).name: r
+        for r in ingest_path(
+            store, folder, corpus_dir=tmp_path / "corpus", limits=limits
+        )
+    }
     assert len(results) == 9
     assert results["god.pdf"].status == "extracted"
     assert results["feil-navn.txt"].status == "extracted"
@@ -106,12 +137,20 @@ def test_bad_files_fail_one_by_one_and_the_batch_goes_on(store, tmp_path):
 
 def test_size_and_page_limits(store, tmp_path):
     path = build.two_column_plan(tmp_path / "plan.pdf")
-    (too_big,) = ingest_path(store, path, corpus_dir=tmp_path / "c", limits=IngestLimits(max_bytes=1000))
+    (too_big,) = ingest_path(
+        store, path, corpus_dir=tmp_path / "c", limits=IngestLimits(max_bytes=1000)
+    )
     assert too_big.status == "failed" and too_big.error.startswith("[E204]")
     copy = tmp_path / "plan2.pdf"
     copy.write_bytes(path.read_bytes() + b"\n")
-    (too_long,) = ingest_path(store, copy, corpus_dir=tmp_path / "c", limits=IngestLimits(max_pages=2))
-    assert too_long.status == "failed" and too_long.error.startswith("[E205]") and "3 pages" in too_long.error
+    (too_long,) = ingest_path(
+        store, copy, corpus_dir=tmp_path / "c", limits=IngestLimits(max_pages=2)
+    )
+    assert (
+        too_long.status == "failed"
+        and too_long.error.startswith("[E205]")
+        and "3 pages" in too_long.error
+    )
 
 
 def test_rerun_skips_done_files_and_retry_failed_retries(store, tmp_path):
@@ -125,8 +164,13 @@ def test_rerun_skips_done_files_and_retry_failed_retries(store, tmp_path):
     assert [r.action for r in second] == ["unchanged", "unchanged"]
     (folder / "tom.pdf").unlink()
     build.simple_pdf(folder / "tom.pdf", "Nå har fila fått innhold om hjemmetjenester.")
-    third = {Path(r.path).name: r for r in ingest_path(store, folder, corpus_dir=tmp_path / "corpus")}
-    assert third["tom.pdf"].status == "extracted" and third["tom.pdf"].action == "retried"
+    third = {
+        Path(r.path).name: r
+        for r in ingest_path(store, folder, corpus_dir=tmp_path / "corpus")
+    }
+    assert (
+        third["tom.pdf"].status == "extracted" and third["tom.pdf"].action == "retried"
+    )
     assert third["god.pdf"].action == "unchanged"
     assert store.db.execute("SELECT count(*) FROM documents").fetchone()[0] == 2
 
@@ -136,46 +180,91 @@ def test_retry_failed_flag(store, tmp_path):
     build.encrypted_pdf(path)
     (first,) = ingest_path(store, path, corpus_dir=tmp_path / "corpus")
     (again,) = ingest_path(store, path, corpus_dir=tmp_path / "corpus")
-    (retried,) = ingest_path(store, path, corpus_dir=tmp_path / "corpus", retry_failed=True)
-    assert (first.status, again.action, retried.action, retried.status) == ("failed", "unchanged", "retried", "failed")
+    (retried,) = ingest_path(
+        store, path, corpus_dir=tmp_path / "corpus", retry_failed=True
+    )
+    assert (first.status, again.action, retried.action, retried.status) == (
+        "failed",
+        "unchanged",
+        "retried",
+        "failed",
+    )
 
 
 def test_ingest_download_contract_idempotent_and_deduplicated(store, tmp_path):
     content = build.meeting_bundle(tmp_path / "bundle.pdf").read_bytes()
-    metadata = {"moetemappe_id": "M-77", "title": "Kommunestyret 15.06.2021", "platform_ids": {"meetingId": 77}}
+    metadata = {
+        "moetemappe_id": "M-77",
+        "title": "Kommunestyret 15.06.2021",
+        "platform_ids": {"meetingId": 77},
+    }
     with store.run("scrape", {}) as run:
         first = ingest_download(
             store, content, url="https://example.no/motedokument/77.pdf", platform="acos", knr="3414",
             metadata=metadata, fetched_at="2026-11-24T10:00:00+00:00", etag='"abc"', mime_type="application/pdf",
             corpus_dir=tmp_path / "corpus", run_id=run.id,
         )  # fmt: skip
-    assert first.status == "extracted" and first.n_passages > 0 and first.duplicate_of is None
+    assert (
+        first.status == "extracted"
+        and first.n_passages > 0
+        and first.duplicate_of is None
+    )
     document = doc_store.document(store, first.document_id)
-    assert (document["platform"], document["knr"], document["moetemappe_id"], document["etag"]) == ("acos", "3414", "M-77", '"abc"')
+    assert (
+        document["platform"],
+        document["knr"],
+        document["moetemappe_id"],
+        document["etag"],
+    ) == ("acos", "3414", "M-77", '"abc"')
     assert json.loads(document["platform_ids"]) == {"meetingId": 77}
     assert document["title"] == "Kommunestyret 15.06.2021"
-    assert document["run_id"] == run.id and document["fetched_at"] == "2026-11-24T10:00:00+00:00"
+    assert (
+        document["run_id"] == run.id
+        and document["fetched_at"] == "2026-11-24T10:00:00+00:00"
+    )
     corpus_file = Path(document["corpus_path"])
-    assert corpus_file.parent.parent == tmp_path / "corpus" and corpus_file.name == f"{document['sha256']}.pdf"
+    assert (
+        corpus_file.parent.parent == tmp_path / "corpus"
+        and corpus_file.name == f"{document['sha256']}.pdf"
+    )
 
     again = ingest_download(store, content, url="https://example.no/motedokument/77.pdf", platform="acos", knr="3414",
                             corpus_dir=tmp_path / "corpus")  # fmt: skip
-    assert again.action == "unchanged" and again.document_id == first.document_id and again.n_passages == first.n_passages
+    assert (
+        again.action == "unchanged"
+        and again.document_id == first.document_id
+        and again.n_passages == first.n_passages
+    )
     passages_before = store.db.execute("SELECT count(*) FROM passages").fetchone()[0]
 
     mirror = ingest_download(store, content, url="https://speil.example.no/77.pdf", platform="acos", knr="3414",
                              corpus_dir=tmp_path / "corpus")  # fmt: skip
-    assert mirror.status == "duplicate" and mirror.duplicate_of == first.document_id and mirror.n_passages == 0
-    assert store.db.execute("SELECT count(*) FROM passages").fetchone()[0] == passages_before
+    assert (
+        mirror.status == "duplicate"
+        and mirror.duplicate_of == first.document_id
+        and mirror.n_passages == 0
+    )
+    assert (
+        store.db.execute("SELECT count(*) FROM passages").fetchone()[0]
+        == passages_before
+    )
     assert len(list((tmp_path / "corpus").rglob("*.pdf"))) == 1
 
 
 def test_changed_download_replaces_the_extraction(store, tmp_path):
     url = "https://example.no/dok/1"
-    old = build.simple_pdf(tmp_path / "a.pdf", "Første versjon av saken om dagsenter.").read_bytes()
-    new = build.simple_pdf(tmp_path / "b.pdf", "Andre versjon av saken om omsorgsboliger.").read_bytes()
-    first = ingest_download(store, old, url=url, platform="acos", knr=None, corpus_dir=tmp_path / "c")
-    second = ingest_download(store, new, url=url, platform="acos", knr=None, corpus_dir=tmp_path / "c")
+    old = build.simple_pdf(
+        tmp_path / "a.pdf", "Første versjon av saken om dagsenter."
+    ).read_bytes()
+    new = build.simple_pdf(
+        tmp_path / "b.pdf", "Andre versjon av saken om omsorgsboliger."
+    ).read_bytes()
+    first = ingest_download(
+        store, old, url=url, platform="acos", knr=None, corpus_dir=tmp_path / "c"
+    )
+    second = ingest_download(
+        store, new, url=url, platform="acos", knr=None, corpus_dir=tmp_path / "c"
+    )
     assert second.document_id == first.document_id and second.action == "updated"
     text = _all_passage_text(store, first.document_id)
     assert "omsorgsboliger" in text and "dagsenter" not in text
@@ -187,7 +276,16 @@ def test_cli_ingest_summary_status_and_rerun(tmp_path, runner):
     build.simple_pdf(folder / "god.pdf")
     (folder / "tom.pdf").write_bytes(b"")
     db = tmp_path / "lhl.db"
-    args = ["--db", str(db), "ingest", str(folder), "--kommune", "Nord-Odal", "--corpus", str(tmp_path / "corpus")]
+    args = [
+        "--db",
+        str(db),
+        "ingest",
+        str(folder),
+        "--kommune",
+        "Nord-Odal",
+        "--corpus",
+        str(tmp_path / "corpus"),
+    ]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "extracted" in result.output and "failed" in result.output
@@ -207,15 +305,21 @@ def test_cli_ingest_bad_arguments(tmp_path, runner):
     db = ["--db", str(tmp_path / "lhl.db")]
     missing = runner.invoke(app, [*db, "ingest", str(tmp_path / "finnes-ikke")])
     assert missing.exit_code == 2 and "E211" in missing.output
-    wrong_type = runner.invoke(app, [*db, "ingest", str(tmp_path), "--doc-type", "roman"])
+    wrong_type = runner.invoke(
+        app, [*db, "ingest", str(tmp_path), "--doc-type", "roman"]
+    )
     assert wrong_type.exit_code == 2 and "saksframlegg" in wrong_type.output
 
 
 def test_extraction_past_the_time_limit_fails_only_that_file(store, tmp_path):
     slow = build.two_column_plan(tmp_path / "treg.pdf")
-    (stopped,) = ingest_path(store, slow, corpus_dir=tmp_path / "c", limits=IngestLimits(timeout_s=0.0001))
+    (stopped,) = ingest_path(
+        store, slow, corpus_dir=tmp_path / "c", limits=IngestLimits(timeout_s=0.0001)
+    )
     assert stopped.status == "failed" and stopped.error.startswith("[E214]")
-    (fine,) = ingest_path(store, build.simple_pdf(tmp_path / "rask.pdf"), corpus_dir=tmp_path / "c")
+    (fine,) = ingest_path(
+        store, build.simple_pdf(tmp_path / "rask.pdf"), corpus_dir=tmp_path / "c"
+    )
     assert fine.status == "extracted"
     (retried,) = ingest_path(store, slow, corpus_dir=tmp_path / "c", retry_failed=True)
     assert retried.status == "extracted" and retried.action == "retried"

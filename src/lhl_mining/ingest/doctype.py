@@ -11,6 +11,7 @@ that made it, stored as `documents.doc_type_evidence`.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 
 DOC_TYPES = (
@@ -29,7 +30,9 @@ DOC_TYPES = (
 BUNDLE_TYPES = {"moteinnkalling", "moteprotokoll"}
 
 FIRST_PAGE_CHARS = 3000
-TITLE_ZONE_CHARS = 600  # plan titles and «Saksframlegg» stand at the top; later mentions are topics
+TITLE_ZONE_CHARS = (
+    600  # plan titles and «Saksframlegg» stand at the top; later mentions are topics
+)
 _I = re.IGNORECASE | re.MULTILINE
 
 LHL_PLAN = re.compile(
@@ -37,8 +40,14 @@ LHL_PLAN = re.compile(
     r"|leve\s+hele\s+livet\W{0,3}\s*(?:handlingsplan|plan|\d{4})|\beldreplan|\bseniorplan|\bplan\s+for\s+eldre\b",
     _I,
 )
-INNKALLING = re.compile(r"m\s?ø\s?t\s?e\s?i\s?n?\s?k\s?a\s?l\s?l\s?i\s?n?\s?g|\binnkalling\b|\bsakspapirer\b|\bsakliste\b|\bsaksliste\b", _I)
-INNKALLING_SUPPORT = re.compile(r"forfall|møtested|varamedlem|eventuelt\s+forfall|forfall\s+skal\s+meldast|tidspunkt", _I)
+INNKALLING = re.compile(
+    r"m\s?ø\s?t\s?e\s?i\s?n?\s?k\s?a\s?l\s?l\s?i\s?n?\s?g|\binnkalling\b|\bsakspapirer\b|\bsakliste\b|\bsaksliste\b",
+    _I,
+)
+INNKALLING_SUPPORT = re.compile(
+    r"forfall|møtested|varamedlem|eventuelt\s+forfall|forfall\s+skal\s+meldast|tidspunkt",
+    _I,
+)
 PROTOKOLL = re.compile(
     r"^\W*(?:møteprotokoll|valgprotokoll|protokoll|møtebok)\b|\bprotokoll\s+(?:fra|frå)\s+møte|"
     r"^[\w\s-]{0,40}\bkommune\W*(?:møteprotokoll|protokoll|møtebok)\b",
@@ -49,8 +58,12 @@ PROTOKOLL_SUPPORT = re.compile(
     r"innkalling\s+og\s+saksliste|valgstyret|underskrift",
     _I,
 )
-LETTER = re.compile(r"deres\s+ref.{0,80}?vår\s+ref|vår\s+ref.{0,80}?deres\s+ref", _I | re.DOTALL)
-SAKSPROTOKOLL = re.compile(r"særutskrift|saksutskrift|saksprotokoll|melding\s+om\s+vedtak|rett\s+utskrift", _I)
+LETTER = re.compile(
+    r"deres\s+ref.{0,80}?vår\s+ref|vår\s+ref.{0,80}?deres\s+ref", _I | re.DOTALL
+)
+SAKSPROTOKOLL = re.compile(
+    r"særutskrift|saksutskrift|saksprotokoll|melding\s+om\s+vedtak|rett\s+utskrift", _I
+)
 VEDTAK_CUES = re.compile(
     r"\bvotering\b|\benstemmig\b|\bsamrøystes\b|behandling\s+i\s+\w+|\w+s\s+vedtak\b|^\s*vedtak\s*:|\bvedteke\s+med\b|\bvedtatt\s+med\b",
     _I,
@@ -59,10 +72,20 @@ SAKSFRAMLEGG = re.compile(
     r"saksfr[ae]mlegg|saksframstilling|sakspapir\b|saksutredning|saksutgreiing", _I
 )
 SAKSFRAMLEGG_FIELDS = [
-    re.compile(r"(?:saksbehandler|saksb|sakshandsamar|saksansvarleg|saksansvarlig)\s*:", _I),
-    re.compile(r"(?:arkivsaksnr|arkivsaknr|arkivsak\s*id|\barkiv|saksmappe|klassering)\.?\s*:", _I),
-    re.compile(r"saksgang|behandles\s+av|utvalgssaksnr|planlagt\s+behandling|møtedato", _I),
-    re.compile(r"innstilling|fr[ae]mlegg\s+til\s+vedtak|forslag\s+til\s+vedtak|tilråding|\btilrår\b", _I),
+    re.compile(
+        r"(?:saksbehandler|saksb|sakshandsamar|saksansvarleg|saksansvarlig)\s*:", _I
+    ),
+    re.compile(
+        r"(?:arkivsaksnr|arkivsaknr|arkivsak\s*id|\barkiv|saksmappe|klassering)\.?\s*:",
+        _I,
+    ),
+    re.compile(
+        r"saksgang|behandles\s+av|utvalgssaksnr|planlagt\s+behandling|møtedato", _I
+    ),
+    re.compile(
+        r"innstilling|fr[ae]mlegg\s+til\s+vedtak|forslag\s+til\s+vedtak|tilråding|\btilrår\b",
+        _I,
+    ),
 ]
 PLANSTRATEGI = re.compile(r"\bplanstrategi\b", _I)
 SAMFUNNSDEL = re.compile(r"samfunnsdel", _I)
@@ -73,11 +96,14 @@ HELSE_OMSORG = re.compile(
     _I,
 )
 OKONOMIPLAN = re.compile(
-    r"handlings-\s*og\s+økonomiplan|\bøkonomiplan\b|\bårsbudsjett\b|\bbudsjett\s+20\d\d|\bhandlingsprogram\s+20\d\d", _I
+    r"handlings-\s*og\s+økonomiplan|\bøkonomiplan\b|\bårsbudsjett\b|\bbudsjett\s+20\d\d|\bhandlingsprogram\s+20\d\d",
+    _I,
 )
 
 
-def detect_doc_type(first_page: str, full_text: str, title: str | None = None) -> tuple[str, str]:
+def detect_doc_type(
+    first_page: str, full_text: str, title: str | None = None
+) -> tuple[str, str]:
     """(doc_type, evidence) from the first page, the title and, for vedtak cues, the whole text."""
     head = f"{title or ''}\n{first_page[:FIRST_PAGE_CHARS]}"
     title_zone = f"{title or ''}\n{first_page[:TITLE_ZONE_CHARS]}"
@@ -90,17 +116,29 @@ def detect_doc_type(first_page: str, full_text: str, title: str | None = None) -
     if cue(LETTER) and not cue(SAKSPROTOKOLL):
         return "other", f"letter: «{cue(LETTER)}»"
     if (found := cue(INNKALLING, title_zone)) and cue(INNKALLING_SUPPORT):
-        return "moteinnkalling", f"first page: «{found}» with «{cue(INNKALLING_SUPPORT)}»"
+        return (
+            "moteinnkalling",
+            f"first page: «{found}» with «{cue(INNKALLING_SUPPORT)}»",
+        )
     if found := cue(SAKSPROTOKOLL):
         return "saksprotokoll", f"first page: «{found}»"
     if (found := cue(PROTOKOLL, title_zone)) and len(saksframlegg_fields) < 2:
         support = cue(PROTOKOLL_SUPPORT) or cue(PROTOKOLL_SUPPORT, full_text)
-        return "moteprotokoll", f"title: «{found}»" + (f" with «{support}»" if support else "")
+        return "moteprotokoll", f"title: «{found}»" + (
+            f" with «{support}»" if support else ""
+        )
     explicit = cue(SAKSFRAMLEGG, title_zone)
     if explicit or len(saksframlegg_fields) >= 2:
-        evidence = f"«{explicit}»" if explicit else " + ".join(f"«{c}»" for c in saksframlegg_fields)
+        evidence = (
+            f"«{explicit}»"
+            if explicit
+            else " + ".join(f"«{c}»" for c in saksframlegg_fields)
+        )
         if vedtak := cue(VEDTAK_CUES, full_text):
-            return "saksprotokoll", f"saksframlegg header {evidence} with vedtak cue «{vedtak}»"
+            return (
+                "saksprotokoll",
+                f"saksframlegg header {evidence} with vedtak cue «{vedtak}»",
+            )
         return "saksframlegg", f"first page: {evidence}"
     if found := cue(LHL_PLAN, title_zone):
         return "lhl_plan", f"first page: «{found}»"
@@ -127,13 +165,22 @@ SAKSBEHANDLER = re.compile(
     r"(?i:saksbehandler|saksb\.?|sakshandsamar|saksansvarleg|saksansvarlig)\s*:\s*(?:\|\s*)?"
     r"((?:(?![\w.\-]+\s*:)[A-ZÆØÅ][\w.\-]+[ \t]*){1,4})"
 )
-MOTEDATO = re.compile(r"møtedato\s*:?\s*(?:\|\s*)?(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{2,4})", re.IGNORECASE)
-DATO = re.compile(r"\bdato\s*:?\s*(?:\|\s*)?(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{4})", re.IGNORECASE)
-UTVALG = re.compile(r"^(?:utvalg|utval|styre|råd)\s*:\s*(?:\|\s*)?([^\n|]{3,80})", re.IGNORECASE | re.MULTILINE)
+MOTEDATO = re.compile(
+    r"møtedato\s*:?\s*(?:\|\s*)?(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{2,4})", re.IGNORECASE
+)
+DATO = re.compile(
+    r"\bdato\s*:?\s*(?:\|\s*)?(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{4})", re.IGNORECASE
+)
+UTVALG = re.compile(
+    r"^(?:utvalg|utval|styre|råd)\s*:\s*(?:\|\s*)?([^\n|]{3,80})",
+    re.IGNORECASE | re.MULTILINE,
+)
 
 
 def _iso(day: str, month: str, year: str) -> str | None:
-    full_year = int(year) + (2000 if len(year) == 2 and int(year) < 70 else 1900 if len(year) == 2 else 0)
+    full_year = int(year) + (
+        2000 if len(year) == 2 and int(year) < 70 else 1900 if len(year) == 2 else 0
+    )
     try:
         return dt.date(full_year, int(month), int(day)).isoformat()
     except ValueError:
@@ -150,7 +197,7 @@ def _grid_fields(head: str) -> dict[str, str]:
     """«Deres ref: | Vår ref: | Saksbehandler: | Dato:» over «21/19102 | Trine Hansen | 29.09.2021»: pair from the right."""
     lines = head.split("\n")
     found: dict[str, str] = {}
-    for label_line, value_line in zip(lines, lines[1:]):
+    for label_line, value_line in itertools.pairwise(lines):
         labels = [cell.strip().rstrip(":.").lower() for cell in label_line.split(" | ")]
         if sum(label in GRID_LABELS for label in labels) < 2 or " | " not in value_line:
             continue
@@ -161,9 +208,14 @@ def _grid_fields(head: str) -> dict[str, str]:
                 date = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", value)
                 if date and (iso := _iso(*date.groups())):
                     found.setdefault(key, iso)
-            elif key == "saksnr" and re.fullmatch(r"(?:[A-ZÆØÅ]{2,6}-)?\d{2,4}/\d{1,7}(?:-\d{1,4})?", value):
-                found.setdefault(key, value)
-            elif key == "saksbehandler" and re.fullmatch(r"[A-ZÆØÅ][\w.\-]+(?:\s+[A-ZÆØÅ][\w.\-]+){0,3}", value):
+            elif (
+                key == "saksnr"
+                and re.fullmatch(
+                    r"(?:[A-ZÆØÅ]{2,6}-)?\d{2,4}/\d{1,7}(?:-\d{1,4})?", value
+                )
+                or key == "saksbehandler"
+                and re.fullmatch(r"[A-ZÆØÅ][\w.\-]+(?:\s+[A-ZÆØÅ][\w.\-]+){0,3}", value)
+            ):
                 found.setdefault(key, value)
     return found
 
@@ -176,9 +228,17 @@ def detect_metadata(first_page: str) -> dict[str, str]:
         found["saksnr"] = re.sub(r"\s+", "", match.group(1))
     if "saksbehandler" not in found and (match := SAKSBEHANDLER.search(head)):
         found["saksbehandler"] = match.group(1).strip()
-    if "meeting_date" not in found and (match := MOTEDATO.search(head)) and (iso := _iso(*match.groups())):
+    if (
+        "meeting_date" not in found
+        and (match := MOTEDATO.search(head))
+        and (iso := _iso(*match.groups()))
+    ):
         found["meeting_date"] = iso
-    if "doc_date" not in found and (match := DATO.search(head)) and (iso := _iso(*match.groups())):
+    if (
+        "doc_date" not in found
+        and (match := DATO.search(head))
+        and (iso := _iso(*match.groups()))
+    ):
         found["doc_date"] = iso
     if match := UTVALG.search(head):
         found["utvalg"] = match.group(1).strip()

@@ -70,7 +70,11 @@ def is_bullet_start(text: str) -> bool:
 
 def _is_bullet_glyph(text: str) -> bool:
     text = text.strip()
-    return len(text) == 1 and (text in BULLET_CHARS or "\ue000" <= text <= "\uf8ff") or text in ("o", "-", "–")
+    return (
+        len(text) == 1
+        and (text in BULLET_CHARS or "\ue000" <= text <= "\uf8ff")
+        or text in ("o", "-", "–")
+    )
 
 
 def _group_lines(pieces: list[Piece]) -> list[list[Piece]]:
@@ -82,7 +86,10 @@ def _group_lines(pieces: list[Piece]) -> list[list[Piece]]:
         for index in range(len(lines) - 1, max(len(lines) - 6, -1), -1):
             top, bottom = spans[index]
             line_middle = (top + bottom) / 2
-            if top <= piece.middle <= bottom or piece.top <= line_middle <= piece.bottom:
+            if (
+                top <= piece.middle <= bottom
+                or piece.top <= line_middle <= piece.bottom
+            ):
                 if piece.height > 3 * (bottom - top) and len(piece.text.strip()) > 1:
                     continue
                 lines[index].append(piece)
@@ -98,7 +105,11 @@ def _group_lines(pieces: list[Piece]) -> list[list[Piece]]:
 def _chunks(line: list[Piece]) -> list[Line]:
     """Cut one line into chunks at gaps wider than about a glyph height."""
     line = sorted(line, key=lambda p: p.x0)
-    height = statistics.median(p.height for p in line if p.text.strip()) if any(p.text.strip() for p in line) else 1.0
+    height = (
+        statistics.median(p.height for p in line if p.text.strip())
+        if any(p.text.strip() for p in line)
+        else 1.0
+    )
     chunks: list[Line] = []
     current: list[Piece] = []
     for piece in line:
@@ -114,7 +125,9 @@ def _chunks(line: list[Piece]) -> list[Line]:
 
 
 def _join(pieces: list[Piece]) -> Line:
-    heights = [p.height for p in pieces if p.text.strip() and p.text.strip() not in "-–—"] or [p.height for p in pieces]
+    heights = [
+        p.height for p in pieces if p.text.strip() and p.text.strip() not in "-–—"
+    ] or [p.height for p in pieces]
     line_height = statistics.median(heights)
     text = ""
     previous: Piece | None = None
@@ -233,10 +246,14 @@ def _rows(chunks: list[Line]) -> list[list[Line]]:
     return [sorted(row, key=lambda c: c.x0) for row in rows]
 
 
-MARGIN_SHARE = 0.07  # lines in the top or bottom 7 % of a page may be running headers/footers
+MARGIN_SHARE = (
+    0.07  # lines in the top or bottom 7 % of a page may be running headers/footers
+)
 
 
-def page_blocks(pieces: list[Piece], page_height: float) -> tuple[list[Block], list[str], list[str]]:
+def page_blocks(
+    pieces: list[Piece], page_height: float
+) -> tuple[list[Block], list[str], list[str]]:
     """Blocks of a page in reading order, plus the header and footer lines found in its margins."""
     lines = _group_lines([p for p in pieces if p.text.strip()])
     body: list[Line] = []
@@ -244,7 +261,13 @@ def page_blocks(pieces: list[Piece], page_height: float) -> tuple[list[Block], l
     footer: list[Line] = []
     for line in lines:
         middle = (min(p.top for p in line) + max(p.bottom for p in line)) / 2
-        zone = header if middle < MARGIN_SHARE * page_height else footer if middle > (1 - MARGIN_SHARE) * page_height else body
+        zone = (
+            header
+            if middle < MARGIN_SHARE * page_height
+            else footer
+            if middle > (1 - MARGIN_SHARE) * page_height
+            else body
+        )
         zone.extend(_chunks(line))
     return _blocks(_ordered_lines(_order(body))), _row_texts(header), _row_texts(footer)
 
@@ -256,7 +279,9 @@ def _row_texts(chunks: list[Line]) -> list[str]:
 def _ordered_lines(rows: list[list[Line]]) -> list[Line]:
     lines: list[Line] = []
     for row in rows:
-        if len(row) > 1 and _is_bullet_glyph(row[0].text):  # a bullet set apart from its text by a tab
+        if len(row) > 1 and _is_bullet_glyph(
+            row[0].text
+        ):  # a bullet set apart from its text by a tab
             bullet, first = row[0], row[1]
             row = [Line(bullet.x0, min(bullet.top, first.top), first.x1, max(bullet.bottom, first.bottom),
                         f"{bullet.text} {first.text}", first.height, first.size, first.bold)] + row[2:]  # fmt: skip
@@ -285,7 +310,13 @@ def _blocks(lines: list[Line]) -> list[Block]:
     blocks: list[Block] = []
     previous: Line | None = None
     for line in lines:
-        kind = TABLE_ROW if CELL_SEPARATOR in line.text else LIST_ITEM if is_bullet_start(line.text) else PARAGRAPH
+        kind = (
+            TABLE_ROW
+            if CELL_SEPARATOR in line.text
+            else LIST_ITEM
+            if is_bullet_start(line.text)
+            else PARAGRAPH
+        )
         start_new = True
         if previous is not None and blocks:
             current = blocks[-1]
@@ -297,19 +328,38 @@ def _blocks(lines: list[Line]) -> list[Block]:
             ) and (line.bold == previous.bold or len(line.text) < 4)
             spacing = max(line.size, previous.size) or max(line.height, previous.height)
             close = -0.5 * line.height <= gap <= 0.8 * spacing
-            if kind == TABLE_ROW and current.kind == TABLE_ROW and gap <= 2.5 * line.height:
+            if (
+                kind == TABLE_ROW
+                and current.kind == TABLE_ROW
+                and gap <= 2.5 * line.height
+            ):
                 start_new = False
-            elif kind == PARAGRAPH and current.kind in (PARAGRAPH, LIST_ITEM) and close and same_style:
+            elif (
+                kind == PARAGRAPH
+                and current.kind in (PARAGRAPH, LIST_ITEM)
+                and close
+                and same_style
+            ):
                 # a list item goes on over its indented lines; a paragraph over aligned or ragged ones
-                start_new = current.kind == LIST_ITEM and line.x0 < previous.x0 - 2 and len(current.lines) > 1
+                start_new = (
+                    current.kind == LIST_ITEM
+                    and line.x0 < previous.x0 - 2
+                    and len(current.lines) > 1
+                )
         if start_new:
-            blocks.append(Block(lines=[line.text], kind=kind, size=line.size, bold=line.bold))
+            blocks.append(
+                Block(lines=[line.text], kind=kind, size=line.size, bold=line.bold)
+            )
         else:
             blocks[-1].lines.append(line.text)
             blocks[-1].bold = blocks[-1].bold and line.bold
         previous = line
     for block in blocks:
-        if block.kind != PARAGRAPH or len(block.text) > 160 or block.text.rstrip().endswith((".", ",", ";")):
+        if (
+            block.kind != PARAGRAPH
+            or len(block.text) > 160
+            or block.text.rstrip().endswith((".", ",", ";"))
+        ):
             continue
         if not re.search(r"[^\W\d_]{2}", block.text):
             continue

@@ -32,9 +32,15 @@ class Page:
 
     blocks: list[Block] = field(default_factory=list)
     has_text_layer: bool = True
-    image_regions: int = 0  # images covering a sizeable part of the page with no text on them
-    header: list[str] = field(default_factory=list)  # lines in the top margin (PDF), maybe running headers
-    footer: list[str] = field(default_factory=list)  # lines in the bottom margin (PDF), maybe running footers
+    image_regions: int = (
+        0  # images covering a sizeable part of the page with no text on them
+    )
+    header: list[str] = field(
+        default_factory=list
+    )  # lines in the top margin (PDF), maybe running headers
+    footer: list[str] = field(
+        default_factory=list
+    )  # lines in the bottom margin (PDF), maybe running footers
 
 
 @dataclass
@@ -44,4 +50,6 @@ class Extraction:
     pages: list[Page]
     extractor: str  # e.g. "pypdfium2 5.1", provenance stored in documents.extractor
     mime_type: str
-    title: str | None = None  # document title from metadata (PDF Info, HTML <title>, DOCX core)
+    title: str | None = (
+        None  # document title from metadata (PDF Info, HTML <title>, DOCX core)
+    )

@@ -18,13 +18,21 @@ INSTALL_HINT = (
 
 
 def ocr_available() -> bool:
-    return shutil.which("ocrmypdf") is not None and shutil.which("tesseract") is not None
+    return (
+        shutil.which("ocrmypdf") is not None and shutil.which("tesseract") is not None
+    )
 
 
 def missing_tools_message() -> str | None:
     """None when OCR can run; otherwise what is missing and how to install it."""
     if ocr_available():
-        languages = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, timeout=60).stdout.split()
+        languages = subprocess.run(
+            ["tesseract", "--list-langs"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        ).stdout.split()
         if "nor" not in languages:
             return "Tesseract has no Norwegian model: `sudo apt-get install tesseract-ocr-nor`."
         return None
@@ -32,7 +40,13 @@ def missing_tools_message() -> str | None:
 
 
 def ocr_version() -> str:
-    result = subprocess.run(["ocrmypdf", "--version"], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        ["ocrmypdf", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     return f"ocrmypdf {result.stdout.strip()}"
 
 
@@ -47,10 +61,12 @@ def ocr_pdf(content: bytes) -> bytes:
         try:
             result = subprocess.run(
                 ["ocrmypdf", "-l", OCR_LANGUAGES, "--skip-text", "--quiet", str(source), str(target)],
-                capture_output=True, text=True, timeout=OCR_TIMEOUT_S,
+                capture_output=True, text=True, timeout=OCR_TIMEOUT_S, check=False,
             )  # fmt: skip
         except subprocess.TimeoutExpired:
-            raise OcrFailed(f"OCR took longer than {OCR_TIMEOUT_S // 60} minutes and was stopped.") from None
+            raise OcrFailed(
+                f"OCR took longer than {OCR_TIMEOUT_S // 60} minutes and was stopped."
+            ) from None
         if result.returncode != 0 or not target.exists():
             detail = (result.stderr.strip().splitlines() or ["no message"])[-1]
             raise OcrFailed(f"ocrmypdf failed (exit {result.returncode}): {detail}")
