@@ -94,6 +94,28 @@ class _ContextTest:
         return False
 
 
+def _combine(hits: list[tuple[int, int, str, float]]) -> float:
+    """Score of one code: overlapping hits are one piece of evidence (their best weight), a term counts once,
+    and the distinct pieces combine as a noisy-or, 1 − Π(1 − weight)."""
+    pieces: list[tuple[str, float]] = []
+    cluster_end = -1
+    for start, end, term_id, weight in sorted(hits):
+        if pieces and start < cluster_end:
+            if weight > pieces[-1][1]:
+                pieces[-1] = (term_id, weight)
+            cluster_end = max(cluster_end, end)
+        else:
+            pieces.append((term_id, weight))
+            cluster_end = end
+    per_term: dict[str, float] = {}
+    for term_id, weight in pieces:
+        per_term[term_id] = max(per_term.get(term_id, 0.0), weight)
+    miss = 1.0
+    for weight in per_term.values():
+        miss *= 1.0 - weight
+    return 1.0 - miss
+
+
 class RuleLabeller(Labeller):
     """Labels passages with the codebook rules on a spaCy pipeline (built-in or trained)."""
 
@@ -213,12 +235,11 @@ class RuleLabeller(Labeller):
 
     def decide(self, hits: list[Hit]) -> PassageLabel:
         """Turn accepted hits into scores and labels."""
-        best: dict[str, dict[str, float]] = {code: {} for code in PASSAGE_CODES}
         evidence: list[dict[str, Any]] = []
+        by_code: dict[str, list[tuple[int, int, str, float]]] = {}
         for hit in sorted(hits, key=lambda h: (h.start, h.end, h.term.id)):
             for code, weight in hit.term.weights().items():
-                per_term = best.setdefault(code, {})
-                per_term[hit.term.id] = max(per_term.get(hit.term.id, 0.0), weight)
+                by_code.setdefault(code, []).append((hit.start, hit.end, hit.term.id, weight))
                 item: dict[str, Any] = {
                     "code": code,
                     "term": hit.text,
@@ -230,12 +251,7 @@ class RuleLabeller(Labeller):
                 if hit.term.solution and code == hit.term.code:
                     item["solution"] = hit.term.solution
                 evidence.append(item)
-        scores: dict[str, float] = {}
-        for code in PASSAGE_CODES:
-            miss = 1.0
-            for weight in best.get(code, {}).values():
-                miss *= 1.0 - weight
-            scores[code] = round(1.0 - miss, 4)
+        scores = {code: round(_combine(by_code.get(code, [])), 4) for code in PASSAGE_CODES}
         codebook = self.codebook
         reform = scores["reform"] >= codebook.threshold("reform") or scores["reform.successor"] >= codebook.threshold(
             "reform.successor"
