@@ -393,3 +393,6 @@ def test_lhl_review_command_serves_the_coding_screen(db_path, seeded):
     finally:
         process.terminate()
         process.wait(timeout=10)
+    with Store.open(db_path) as store:
+        (run,) = store.db.query("SELECT * FROM runs WHERE command = 'review'")
+    assert json.loads(run["parameters"])["coder"] == "anne" and run["outcome"] == "ok"

@@ -193,7 +193,8 @@ def create_app(config: ReviewConfig) -> Starlette:
 
     def extras(store: Store, coder: str) -> dict[str, Any]:
         return {
-            "history_html": fragment("_history.html", history=sql.recent_rows(store, coder)),
+            "history_html": fragment("_history.html", history=sql.recent_rows(store, coder),
+                                     undo_target=(sql.latest_undoable(store, coder) or {}).get("id", "")),
             "counts": state.index.counts(coder),
         }
 

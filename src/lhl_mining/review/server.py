@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import signal
 import socket
 import threading
 import time
@@ -42,13 +43,24 @@ def prepare(db_path: Path, *, host: str, port: int, coder: str | None, token: st
 
 
 def serve(config: ReviewConfig, *, host: str, port: int, open_browser: bool) -> None:
-    """Run the app in the foreground until Ctrl-C."""
+    """Run the app in the foreground until Ctrl-C; the session is recorded as a `review` run."""
     server = uvicorn.Server(uvicorn.Config(create_app(config), host=host.strip("[]"), port=port, log_level="warning",
                                            access_log=False))
     if open_browser:
         url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/code"
         threading.Thread(target=_open_when_started, args=(server, url), daemon=True).start()
-    server.run()
+    parameters = {"host": host, "port": port, "coder": config.default_coder, "token": bool(config.token)}
+    signal.signal(signal.SIGTERM, _stop_quietly)
+    with Store.open(config.db_path) as store, store.run("review", parameters, {"uvicorn": uvicorn.__version__}):
+        try:
+            server.run()
+        except KeyboardInterrupt:
+            pass  # Ctrl-C (or SIGTERM) is how a review session ends; every decision is already saved
+
+
+def _stop_quietly(signum: int, frame: object) -> None:
+    """uvicorn re-sends the stop signal after shutting down; end like Ctrl-C instead of dying mid-cleanup."""
+    raise KeyboardInterrupt
 
 
 def _open_when_started(server: uvicorn.Server, url: str) -> None:

@@ -95,9 +95,10 @@
   }
 
   async function undo() {
-    const last = historyBox.querySelector("li[data-row]:not(.undone):not(.a-undo)");
-    if (!last) { say("Nothing to undo.", "error"); return; }
-    const body = await call("/api/undo", { target: last.dataset.row });
+    const list = historyBox.querySelector("ol");
+    const target = list ? list.dataset.undoTarget : "";
+    if (!target) { say("Nothing to undo.", "error"); return; }
+    const body = await call("/api/undo", { target: target });
     if (!body) return;
     say(label(body.saved), "info");
     const idx = trail.lastIndexOf(body.saved.passage_id);
