@@ -323,3 +323,60 @@ def test_extraction_past_the_time_limit_fails_only_that_file(store, tmp_path):
     assert fine.status == "extracted"
     (retried,) = ingest_path(store, slow, corpus_dir=tmp_path / "c", retry_failed=True)
     assert retried.status == "extracted" and retried.action == "retried"
+
+
+PROTOKOLL_TEXT = """MØTEPROTOKOLL
+
+Eldrerådet
+
+Møtedato: 03.02.2022
+Møtested: Rådhuset
+
+Møtende medlemmer: Per Hansen (leder), Kari Olsen, Ola Berg
+
+SAKSLISTE
+Sak 1/22 Godkjenning av innkalling og saksliste
+Sak 2/22 Leve hele livet - status for handlingsplanen
+
+Sak 1/22 Godkjenning av innkalling og saksliste
+Behandling: Innkalling og saksliste ble godkjent uten merknader. Leder orienterte kort om
+møteplanen for våren, og rådet sluttet seg til forslaget om et ekstra møte i april.
+Vedtak: Innkalling og saksliste godkjennes.
+\f
+Sak 2/22 Leve hele livet - status for handlingsplanen
+Behandling: Kommunalsjef for helse og omsorg orienterte om status for handlingsplanen. Rådet
+ba om at måltidsvenner og frivillige sjåfører prioriteres, og at eldrerådet får en ny orientering
+til høsten.
+Vedtak: Eldrerådet tar orienteringen til orientering. Samrøystes.
+"""
+
+
+def test_text_protokoll_split_per_sak_with_pages(store, tmp_path):
+    path = tmp_path / "protokoll.txt"
+    path.write_text(PROTOKOLL_TEXT, encoding="utf-8")
+    (result,) = ingest_path(store, path, corpus_dir=tmp_path / "corpus")
+    document = doc_store.document(store, result.document_id)
+    assert (document["doc_type"], document["meeting_date"], document["n_pages"]) == (
+        "moteprotokoll",
+        "2022-02-03",
+        2,
+    )
+    sections = doc_store.sections_of(store, result.document_id)
+    assert [(s["saksnr"], s["title"]) for s in sections] == [
+        ("1/22", "Godkjenning av innkalling og saksliste"),
+        ("2/22", "Leve hele livet - status for handlingsplanen"),
+    ]
+    text = doc_store.document_text(store, result.document_id)
+    assert text[sections[1]["char_start"] :].startswith("Sak 2/22")
+    assert (
+        "måltidsvenner og frivillige sjåfører"
+        in text[sections[1]["char_start"] : sections[1]["char_end"]]
+    )
+    pages = doc_store.pages_of(store, result.document_id)
+    assert text[pages[1]["char_start"] : pages[1]["char_end"]].startswith("Sak 2/22")
+    second = [
+        p
+        for p in doc_store.passages_of(store, result.document_id)
+        if "måltidsvenner" in p["text"]
+    ]
+    assert second[0]["page_no"] == 2 and second[0]["section_id"] == sections[1]["id"]

@@ -115,7 +115,16 @@ def detect_doc_type(
     saksframlegg_fields = [c for p in SAKSFRAMLEGG_FIELDS if (c := cue(p))]
     if cue(LETTER) and not cue(SAKSPROTOKOLL):
         return "other", f"letter: «{cue(LETTER)}»"
-    if (found := cue(INNKALLING, title_zone)) and cue(INNKALLING_SUPPORT):
+    innkalling_at = INNKALLING.search(title_zone)
+    protokoll_at = PROTOKOLL.search(title_zone)
+    protokoll_first = protokoll_at and (
+        not innkalling_at or protokoll_at.start() < innkalling_at.start()
+    )
+    if (
+        not protokoll_first
+        and (found := cue(INNKALLING, title_zone))
+        and cue(INNKALLING_SUPPORT)
+    ):
         return (
             "moteinnkalling",
             f"first page: «{found}» with «{cue(INNKALLING_SUPPORT)}»",

@@ -16,6 +16,7 @@ from selectolax.lexbor import LexborNode as Node
 from ..errors import CorruptDocument, UndecodableText, UnsupportedFormat, ZipBomb
 from .layout import CELL_SEPARATOR, is_bullet_start
 from .model import HEADING, LIST_ITEM, PARAGRAPH, TABLE_ROW, Block, Extraction, Page
+from .segment import SAK_START
 
 PDF, DOCX, HTML, TEXT = (
     "application/pdf",
@@ -139,15 +140,14 @@ def extract_text(data: bytes) -> Extraction:
 
 
 def _text_blocks(lines: list[str]) -> list[Block]:
-    """Bullets start their own list item inside a blank-line-separated chunk."""
+    """Bullets start their own list item inside a blank-line-separated chunk; a sak line stands alone."""
     blocks: list[Block] = []
     for line in lines:
-        if is_bullet_start(line) or not blocks:
-            blocks.append(
-                Block(
-                    lines=[line], kind=LIST_ITEM if is_bullet_start(line) else PARAGRAPH
-                )
-            )
+        starts_sak = SAK_START.match(line) is not None
+        after_sak = bool(blocks) and SAK_START.match(blocks[-1].lines[0]) is not None
+        if is_bullet_start(line) or starts_sak or after_sak or not blocks:
+            kind = LIST_ITEM if is_bullet_start(line) else PARAGRAPH
+            blocks.append(Block(lines=[line], kind=kind))
         else:
             blocks[-1].lines.append(line)
     return blocks
