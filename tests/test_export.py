@@ -394,3 +394,27 @@ def test_codebook_yaml_builds_parents_and_rejects_broken_files():
         load_codebook("codes: [", origin="t.yaml")
     with pytest.raises(CodebookUnreadable, match="no codes"):
         load_codebook("version: 1\n", origin="t.yaml")
+
+
+def test_qdpx_of_ingested_real_texts_slices_exactly(store, db_path, runner, shared, tmp_path, project_schema):
+    """Seed texts through the real ingest, every 7th passage coded: each selection is its passage, in UTF-16."""
+    from lhl_mining.ingest import ingest_path
+
+    ingest_path(store, shared / "seeds")
+    passages = store.db.execute("SELECT id, text FROM passages ORDER BY id").fetchall()
+    assert len(passages) > 100
+    coded = passages[::7]
+    for passage_id, _ in coded:
+        store.db["codings"].insert({"passage_id": passage_id, "coder": "ane", "coded_at": "2024-05-01T10:00:00+00:00",
+                                    "action": "code", "reform": 1, "areas": "[]", "framing": "ingen"})
+    store.db.conn.commit()
+    out = tmp_path / "seeds.qdpx"
+    assert _cli(runner, db_path, "export", "-f", "qdpx", "--out", str(out)).exit_code == 0
+    archive, root = _qde(out)
+    assert project_schema.validate(root), project_schema.error_log
+    assert root.find("q:Cases", NS) is None  # documents without a kommune make no cases
+    texts = sorted(s["text"] for s in _selections(archive, root))
+    assert texts == sorted(t.replace("\r\n", "\n").replace("\n", "\r\n") for _, t in coded)
+    # no kommune: the Vedlegg-2 table says why it cannot be made
+    result = _cli(runner, db_path, "export", "-f", "summary", "--out", str(tmp_path / "s.csv"))
+    assert result.exit_code == 1 and "--kommune" in result.output

@@ -84,3 +84,15 @@ def test_report_refuses_empty_database_and_existing_file(runner, db_path, store,
     assert out.read_text(encoding="utf-8") == "old"
     assert runner.invoke(app, ["--db", str(db_path), "report", "--out", str(out), "--force"]).exit_code == 0
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_report_of_documents_without_kommune(runner, db_path, store, shared, tmp_path):
+    from lhl_mining.ingest import ingest_path
+
+    ingest_path(store, shared / "seeds")
+    out = tmp_path / "report.html"
+    result = runner.invoke(app, ["--db", str(db_path), "report", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    assert "Ingen dokumenter er knyttet til en kommune" in page
+    assert "(uten kommune)" in page  # the documents still count in the per-year chart

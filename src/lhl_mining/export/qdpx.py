@@ -196,7 +196,7 @@ def _user_name(coder: str) -> str:
 def _write_qdpx(store: Store | None, path: Path, options: ExportOptions) -> dict[str, Any]:
     codebook = options.codebook or load_codebook()
     mode = options.codings
-    summaries = {s.knr: s for s in build_summary(store, "machine" if mode == "machine" else "final")}
+    summaries = {s.knr: s for s in build_summary(store, "machine" if mode == "machine" else "final", required=False)}
     users = [MACHINE_USER] if mode == "machine" else [_user_name(c) for c in sql.coders(store)]
     counts = {"sources": 0, "selections": 0, "codings": 0, "cases": 0, "users": len(users)}
     now = utcnow()

@@ -332,6 +332,9 @@ def _coverage_section(store: Store, summaries: list[KommuneSummary]) -> str:
 
 
 def _summary_section(summaries: list[KommuneSummary]) -> str:
+    if not summaries:
+        return _figure("vedlegg2", "Kommunetabell (Vedlegg 2)",
+                       _empty("Ingen dokumenter er knyttet til en kommune (lhl ingest --kommune)."))
     head = "".join(f"<th>{_e(HEADINGS[c])}</th>" for c in ("knr", "kommune", "fylke", *CELL_COLUMNS))
     body = []
     for s in summaries:
@@ -407,7 +410,7 @@ def render(store: Store, *, codebook: Codebook | None = None, advance: Callable[
             "Run `lhl scrape` or `lhl ingest`, then `lhl tag`."
         )
     data = collect(store, advance)
-    summaries = build_summary(store, "final")
+    summaries = build_summary(store, "final", required=False)
     advance(counts["passages"])
     coders = sql.coders(store)
     facts = [

@@ -168,14 +168,26 @@ def _document_facts(store: Store, mode: str, options: ExportOptions | None = Non
         yield facts
 
 
-def build_summary(store: Store, mode: str = "final", options: ExportOptions | None = None) -> list[KommuneSummary]:
-    """The Vedlegg-2 table for every kommune in scope (with a source or a document)."""
+def build_summary(store: Store, mode: str = "final", options: ExportOptions | None = None, *,
+                  required: bool = True) -> list[KommuneSummary]:
+    """The Vedlegg-2 table for every kommune in scope (with a source or a document).
+
+    With `required`, no kommune in scope is an error (the table would be empty); else it is an empty list.
+    """
     if mode == "all":
         raise ExportOptionError(
             "The kommune summary needs one code per passage: use --codings final (default) or machine."
         )
     scope = sql.kommuner_in_scope(store)
     if not scope:
+        if not required:
+            return []
+        documents = sql.content_counts(store)["documents"]
+        if documents:
+            raise NothingToExport(
+                f"None of the {documents} documents belongs to a kommune, so there is no kommune table; "
+                "ingest with `lhl ingest --kommune NAME` or scrape by kommune."
+            )
         raise NothingToExport(
             "The database has no kommuner with sources or documents yet; run `lhl scrape` or `lhl ingest` first."
         )
