@@ -37,8 +37,7 @@ def run_scrape(
         until=YEARS.stop - 1,
         corpus_dir=tmp_path / "corpus",
         politeness=politeness,
-        workers=2,
-        **options,
+        **{"workers": 2, **options},
     )
     return scrape(store, "Innlandet", kommuner, options=opts, overrides=load_overrides(sources))
 

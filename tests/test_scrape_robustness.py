@@ -223,3 +223,24 @@ def test_killed_scrape_resumes_without_fetching_stored_documents_again(tmp_path)
             assert report.unchanged == len(stored_before) and report.downloaded == 5 - len(stored_before)
             assert len([d for d in documents(store) if d["status"] == "extracted"]) == 5
             assert FAST.rate == 0
+
+
+def test_corpus_failure_mid_run_is_a_clear_error_and_keeps_what_was_stored(store, tmp_path):
+    import hashlib
+
+    import pytest
+
+    from lhl_mining.errors import CorpusNotWritable
+
+    budget = render_pdf(texts.STANGE_BUDGET_SF, "Stange")
+    shard = hashlib.sha256(budget).hexdigest()[:2]
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / shard).write_text("not a folder: writing the budget PDF fails like a full disk")
+    with elements(**{BUDGET_SF: Reply.pdf(budget)}) as server:
+        sources = write_sources(tmp_path, stange(tmp_path, server))
+        with pytest.raises(CorpusNotWritable, match="Cannot write to the corpus folder"):
+            run_scrape(store, tmp_path, sources, ["Stange"], workers=1)
+    stored = [d for d in documents(store) if d["status"] == "extracted"]
+    assert len(stored) == 4 and not [d for d in documents(store) if d["url"].endswith(BUDGET_SF)]
+    outcome = store.db.execute("SELECT outcome FROM runs WHERE command = 'scrape'").fetchone()[0]
+    assert outcome == "failed"
