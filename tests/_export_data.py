@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 from lhl_mining.store import Store, utcnow
 
@@ -67,6 +68,27 @@ def _document(store: Store, *, knr: str, url: str, title: str, doc_type: str, da
         )
         start = end + len(sep)
     return doc_id, passage_ids
+
+
+def add_text_document(store: Store, url: str, text: str, *, knr: str | None = None) -> list[tuple[int, str]]:
+    """A document whose passages are its paragraphs (blank-line separated): [(passage id, text)]."""
+    now = utcnow()
+    doc_id = store.db["documents"].insert(
+        {"knr": knr, "platform": "local", "url": url, "status": "extracted", "created_at": now, "updated_at": now}
+    ).last_pk
+    store.db["document_texts"].insert(
+        {"document_id": doc_id, "text": text, "text_sha256": hashlib.sha256(text.encode()).hexdigest()}
+    )
+    out, seq = [], 0
+    for match in re.finditer(r"\S(?:.*?\S)?(?=\s*\n\s*\n|\s*$)", text, re.S):
+        passage = match.group()
+        out.append((store.db["passages"].insert(
+            {"document_id": doc_id, "seq": seq, "char_start": match.start(), "char_end": match.end(), "text": passage,
+             "text_sha1": hashlib.sha1(passage.encode()).hexdigest(), "n_words": len(passage.split()),
+             "created_at": now}
+        ).last_pk, passage))
+        seq += 1
+    return out
 
 
 ALL_CODES = ["reform", "reform.successor", "area.aldersvennlig", "area.aktivitet", "area.mat", "area.helsehjelp",

@@ -183,6 +183,28 @@ def test_reexport_keeps_every_guid(runner, db_path, project, tmp_path):
     assert first == second and len(set(first)) == len(first)
 
 
+def test_final_selection_keeps_its_guid_when_a_second_coder_agrees(runner, db_path, store, tmp_path):
+    from _export_data import code
+
+    ids = build_project(store)
+    out = tmp_path / "p.qdpx"
+
+    def okonomi_selection() -> str:
+        _cli(runner, db_path, "export", "-f", "qdpx", "--out", str(out), "--force")
+        root = _qde(out)[1]
+        source = next(s for s in root.iterfind(".//q:TextSource", NS)
+                      if s.get("guid") == guid("source", "https://bodo.example/okonomiplan-2022.pdf"))
+        (selection,) = source.findall("q:PlainTextSelection", NS)
+        return selection.get("guid")
+
+    code(store, ids["okonomi_p"][1], "ane", areas=["helsehjelp"], framing="sektor")
+    store.db.conn.commit()
+    single = okonomi_selection()
+    code(store, ids["okonomi_p"][1], "bjørn", areas=["helsehjelp"], framing="sektor", at="2024-04-03T10:00:00+00:00")
+    store.db.conn.commit()
+    assert okonomi_selection() == single
+
+
 def test_qdc_is_a_valid_codebook(runner, db_path, tmp_path):
     out = tmp_path / "lhl.qdc"
     result = runner.invoke(app, ["export", "--format", "qdc", "--out", str(out)])
@@ -396,12 +418,13 @@ def test_codebook_yaml_builds_parents_and_rejects_broken_files():
         load_codebook("version: 1\n", origin="t.yaml")
 
 
-def test_qdpx_of_ingested_real_texts_slices_exactly(store, db_path, runner, shared, tmp_path, project_schema):
-    """Seed texts through the real ingest, every 7th passage coded: each selection is its passage, in UTF-16."""
-    from lhl_mining.ingest import ingest_path
+def test_qdpx_of_real_seed_texts_slices_exactly(store, db_path, runner, shared, tmp_path, project_schema):
+    """Real seed texts (read in place), every 7th paragraph coded: each selection is its passage, in UTF-16."""
+    from _export_data import add_text_document
 
-    ingest_path(store, shared / "seeds")
-    passages = store.db.execute("SELECT id, text FROM passages ORDER BY id").fetchall()
+    passages = []
+    for path in sorted((shared / "seeds").glob("*.txt")):
+        passages += add_text_document(store, path.resolve().as_uri(), path.read_text(encoding="utf-8"))
     assert len(passages) > 100
     coded = passages[::7]
     for passage_id, _ in coded:

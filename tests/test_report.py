@@ -87,9 +87,10 @@ def test_report_refuses_empty_database_and_existing_file(runner, db_path, store,
 
 
 def test_report_of_documents_without_kommune(runner, db_path, store, shared, tmp_path):
-    from lhl_mining.ingest import ingest_path
+    from _export_data import add_text_document
 
-    ingest_path(store, shared / "seeds")
+    for path in sorted((shared / "seeds").glob("*.txt")):
+        add_text_document(store, path.resolve().as_uri(), path.read_text(encoding="utf-8"))
     out = tmp_path / "report.html"
     result = runner.invoke(app, ["--db", str(db_path), "report", "--out", str(out)])
     assert result.exit_code == 0, result.output

@@ -264,7 +264,7 @@ def _write_qdpx(store: Store | None, path: Path, options: ExportOptions) -> dict
             if not opened_sources:
                 xml.start("Sources")
                 opened_sources = True
-            _write_source(xml, doc, source_guid, text, records, mode, codebook, counts)
+            _write_source(xml, doc, source_guid, text, records, mode, counts)
             options.advance(len(records))
             counts["sources"] += 1
         if opened_sources:
@@ -289,7 +289,7 @@ def _source_name(doc: dict[str, Any]) -> str:
 
 
 def _write_source(xml: _Xml, doc: dict[str, Any], source_guid: str, text: str, records: list, mode: str,
-                  codebook: Codebook, counts: dict[str, int]) -> None:
+                  counts: dict[str, int]) -> None:
     xml.start("TextSource", guid=source_guid, name=_source_name(doc), plainTextPath=f"internal://{source_guid}.txt",
               creationDateTime=_datetime(doc["fetched_at"]))
     details = [doc["url"], f"platform {doc['platform']}", f"type {doc['doc_type'] or 'unknown'}"]
@@ -301,7 +301,7 @@ def _write_source(xml: _Xml, doc: dict[str, Any], source_guid: str, text: str, r
             codes = decision.codes()
             if not codes:
                 continue
-            _write_selection(xml, record, decision, codes, offsets, codebook)
+            _write_selection(xml, record, decision, codes, offsets, final=mode == "final")
             counts["selections"] += 1
             counts["codings"] += len(codes)
     _variable_value(xml, "Dokumenttype", "Text", doc["doc_type"])
@@ -311,11 +311,19 @@ def _write_source(xml: _Xml, doc: dict[str, Any], source_guid: str, text: str, r
 
 
 def _write_selection(xml: _Xml, record, decision: Decision, codes: list[str], offsets: dict[int, int],
-                     codebook: Codebook) -> None:
+                     final: bool) -> None:
     row = record.row
     user = _cached_guid("user", _user_name(decision.coder))
     when = _datetime(decision.coded_at)
-    key = f"{row['url']}|{row['char_start']}|{row['char_end']}|{decision.coder}|{decision.status}"
+    # One identity per passage and view: the final code keeps its GUID when a second coder agrees or an
+    # adjudication replaces a disagreement; each coder (and the machine) has their own.
+    if decision.status in ("adjudicated", "agreed", "single") and final:
+        view = "final"
+    elif decision.status == "adjudicated":
+        view = f"adjudication:{decision.coder}"
+    else:
+        view = decision.coder
+    key = f"{row['url']}|{row['char_start']}|{row['char_end']}|{view}"
     selection = guid("selection", key)
     xml.start("PlainTextSelection", guid=selection, name=f"passage {row['passage_id']}",
               startPosition=offsets[row["char_start"]], endPosition=offsets[row["char_end"]],
