@@ -18,7 +18,7 @@ import simplemma
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from ..nlp.labeller import PASSAGE_CODES, PassageLabel
+from ..nlp.labeller import AREAS, FRAMINGS, PASSAGE_CODES, PassageLabel
 
 WORD_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
 LEMMA_LANGS = ("nb", "nn")
@@ -37,11 +37,17 @@ def lemma_text(text: str) -> str:
 
 
 def rule_feature_names() -> list[str]:
-    return [f"rule.score.{code}" for code in PASSAGE_CODES] + [f"rule.hits.{code}" for code in PASSAGE_CODES]
+    return (
+        [f"rule.score.{code}" for code in PASSAGE_CODES]
+        + [f"rule.hits.{code}" for code in PASSAGE_CODES]
+        + ["rule.decision.reform"]
+        + [f"rule.decision.area.{a}" for a in AREAS]
+        + [f"rule.decision.framing.{f}" for f in FRAMINGS]
+    )
 
 
 def rule_features(labels: Sequence[PassageLabel]) -> np.ndarray:
-    """Per passage: the rules' score for every code and log(1 + number of hits) per code."""
+    """Per passage: the rules' score per code, log(1 + hits) per code, and their decisions (reform, areas, framing)."""
     rows = []
     for label in labels:
         hits = {code: 0 for code in PASSAGE_CODES}
@@ -51,8 +57,11 @@ def rule_features(labels: Sequence[PassageLabel]) -> np.ndarray:
         rows.append(
             [float(label.scores.get(code, 0.0)) for code in PASSAGE_CODES]
             + [float(np.log1p(hits[code])) for code in PASSAGE_CODES]
+            + [float(label.reform)]
+            + [float(a in label.areas) for a in AREAS]
+            + [float(label.framing == f) for f in FRAMINGS]
         )
-    return np.asarray(rows, dtype=np.float64).reshape(len(labels), 2 * len(PASSAGE_CODES)) * RULE_FEATURE_WEIGHT
+    return np.asarray(rows, dtype=np.float64).reshape(len(labels), len(rule_feature_names())) * RULE_FEATURE_WEIGHT
 
 
 class PassageFeaturizer:
@@ -90,5 +99,5 @@ class PassageFeaturizer:
 
     @property
     def n_features(self) -> int:
-        extra = 2 * len(PASSAGE_CODES) if self.use_rules else 0
+        extra = len(rule_feature_names()) if self.use_rules else 0
         return len(self.words.vocabulary_) + len(self.chars.vocabulary_) + extra

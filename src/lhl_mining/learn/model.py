@@ -35,6 +35,7 @@ MIN_PASSAGES = 20
 """Fewer coded passages than this cannot support cross-validated calibration at all."""
 
 REGULARISATION_C = 8.0
+CALIBRATION_FOLDS = 5
 BLEND_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
 THRESHOLDS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
 
@@ -76,9 +77,13 @@ def trainable_framings(passages: Sequence[CodedPassage], min_per_class: int = MI
     return [f for f in FRAMINGS if counts[f] >= min_per_class]
 
 
-def _calibrated(n_minority: int, *, random_state: int) -> CalibratedClassifierCV:
-    base = LogisticRegression(C=REGULARISATION_C, class_weight="balanced", max_iter=3000, random_state=random_state)
-    return CalibratedClassifierCV(base, method="sigmoid", cv=min(5, n_minority), ensemble=False)
+def _calibrated(n_minority: int, *, random_state: int, multiclass: bool = False) -> CalibratedClassifierCV:
+    """Balanced logistic regression (newton-cg: a few iterations on these sparse features) with sigmoid calibration."""
+    base = LogisticRegression(
+        C=REGULARISATION_C, class_weight="balanced", max_iter=3000, random_state=random_state,
+        solver="newton-cg",
+    )
+    return CalibratedClassifierCV(base, method="sigmoid", cv=min(CALIBRATION_FOLDS, n_minority), ensemble=False)
 
 
 @dataclass
@@ -109,7 +114,7 @@ class PassageModel:
             keep = [i for i, p in enumerate(passages) if p.framing in classes]
             y = np.array([classes.index(passages[i].framing) for i in keep])
             n_minority = int(np.bincount(y).min())
-            framing = _calibrated(n_minority, random_state=random_state).fit(x[keep], y)
+            framing = _calibrated(n_minority, random_state=random_state, multiclass=True).fit(x[keep], y)
         return cls(featurizer, binary, framing, classes if framing is not None else [])
 
     def probabilities(self, prepared: Prepared) -> dict[str, np.ndarray]:

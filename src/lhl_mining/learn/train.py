@@ -124,6 +124,23 @@ def train_model(
     check_name(name)
     if (models_dir / f"{name}.joblib").exists() or (models_dir / f"{name}.json").exists():
         raise ModelExists(f"A model named {name!r} already exists in {models_dir}; choose another --name.")
+    trained = build_model(passages, name=name, rules=rules, source=source, cv_folds=cv_folds,
+                          random_state=random_state, progress=progress)
+    save_model(trained, models_dir)
+    return trained
+
+
+def build_model(
+    passages: Sequence[CodedPassage],
+    *,
+    name: str,
+    rules: Labeller | None,
+    source: str,
+    cv_folds: int = 5,
+    random_state: int = 0,
+    progress: Callable[[str], None] | None = None,
+) -> TrainedModel:
+    """Check the data, cross-validate (metrics and rules blend) and fit on everything; writes nothing."""
     passages = list(passages)
     plan = plan_training(passages)
     say = progress or (lambda message: None)
@@ -169,9 +186,7 @@ def train_model(
         "cross_validation": cv,
         "train_seconds": round(seconds, 2),
     }
-    trained = TrainedModel(name, model, blend, meta)
-    save_model(trained, models_dir)
-    return trained
+    return TrainedModel(name, model, blend, meta)
 
 
 def _compact(result: dict[str, Any]) -> dict[str, Any]:
