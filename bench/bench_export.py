@@ -144,6 +144,7 @@ def main() -> None:
         build(db, args.passages)
         print(f"built {db} with {args.passages:,} passages in {time.perf_counter() - started:.1f} s "
               f"({db.stat().st_size / 2**20:.0f} MiB)")
+    Store.open(db, create=True).close()  # bring the schema up to date; the exports open it read-only
     print(f"{'format':<12} {'options':<22} {'seconds':>8} {'peak RSS MiB':>13} {'output MiB':>11}")
     for fmt, name, extra in RUNS:
         out = workdir / name
