@@ -426,6 +426,7 @@ class CodebookExtraMatcher:
                 self.word_anchors += [(piece, index) for piece in pieces]
         self._by_hash: dict[int, tuple[str, ...]] = {}
         self._triggers: dict[int, frozenset[int]] = {}
+        self._tokens: dict[tuple[int, int], tuple[frozenset[int], tuple[tuple[int, int], ...]]] = {}
 
     def _triggered(self, strings: Any, lower: int) -> frozenset[int]:
         """Regexes one of whose anchor words occurs inside this (lowercase) word."""
@@ -445,25 +446,30 @@ class CodebookExtraMatcher:
                 self._by_hash[key] = ids
         return ids
 
+    def _token_entry(self, strings: Any, norm: int, lower: int) -> tuple[frozenset[int], tuple[tuple[int, int], ...]]:
+        """(regexes this word triggers, (label hash, term-id hash) of the globs it matches), cached per word."""
+        ids = self._glob_ids(strings, norm) if self.globs.has_globs else ()
+        if lower != norm and self.globs.has_globs:
+            more = self._glob_ids(strings, lower)
+            if more:
+                ids = tuple(dict.fromkeys(ids + more))
+        entry = (self._triggered(strings, lower),
+                 tuple((strings.add(self.term_codes[i]), strings.add(i)) for i in ids))
+        if len(self._tokens) < 500_000:
+            self._tokens[(norm, lower)] = entry
+        return entry
+
     def __call__(self, doc: Doc) -> Doc:
         spans = list(doc.spans[SPANS_KEY]) if SPANS_KEY in doc.spans else []
         strings = doc.vocab.strings
-        term_codes = self.term_codes
-        has_globs = self.globs.has_globs
+        tokens = self._tokens
         triggered: set[int] = set(self.always)
-        for i, (norm, lower) in enumerate(doc.to_array([NORM, LOWER]).tolist()):
-            regexes = self._triggered(strings, lower)
-            if regexes:
-                triggered.update(regexes)
-            if not has_globs:
-                continue
-            ids = self._glob_ids(strings, norm)
-            if lower != norm:
-                more = self._glob_ids(strings, lower)
-                if more:
-                    ids = tuple(dict.fromkeys(ids + more))
-            for ident in ids:
-                spans.append(Span(doc, i, i + 1, label=term_codes[ident], span_id=ident))
+        for i, pair in enumerate(map(tuple, doc.to_array([NORM, LOWER]).tolist())):
+            entry = tokens.get(pair) or self._token_entry(strings, pair[0], pair[1])
+            if entry[0]:
+                triggered.update(entry[0])
+            for label, ident in entry[1]:
+                spans.append(Span(doc, i, i + 1, label=label, span_id=ident))
         if not triggered:
             doc.spans[SPANS_KEY] = spans
             return doc

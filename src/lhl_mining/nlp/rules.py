@@ -15,6 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from spacy.attrs import LOWER, NORM
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -67,28 +68,40 @@ class _ContextTest:
         exact = [w for w in context.words if "*" not in w and "?" not in w]
         self.exact = frozenset(exact)
         self.globs = GlobIndex((w, w) for w in context.words if w not in self.exact)
+        self._word_hits: dict[int, bool] = {}
 
-    def window(self, doc: Doc, span: Span) -> Span:
+    def window(self, doc: Doc, span: Span) -> tuple[int, int]:
+        """Token range of the window around `span`."""
         if self.context.window == "passage":
-            return doc[:]
-        return doc[span.start].sent
+            return 0, len(doc)
+        sentence = doc[span.start].sent
+        return sentence.start, sentence.end
 
-    def __call__(self, doc: Doc, span: Span, codes_at: list[tuple[int, int, set[str]]]) -> bool:
-        window = self.window(doc, span)
+    def _word(self, strings: Any, key: int) -> bool:
+        found = self._word_hits.get(key)
+        if found is None:
+            word = strings[key]
+            found = word in self.exact or bool(self.globs.find(word))
+            if len(self._word_hits) < 500_000:
+                self._word_hits[key] = found
+        return found
+
+    def __call__(self, doc: Doc, span: Span, keys: list[list[int]], codes_at: list[tuple[int, int, set[str]]]) -> bool:
+        start, end = self.window(doc, span)
         context = self.context
         if context.words:
-            for token in window:
-                norm, lower = token.norm_, token.lower_
-                if norm in self.exact or lower in self.exact or self.globs.find(norm) or self.globs.find(lower):
+            strings = doc.vocab.strings
+            for norm, lower in keys[start:end]:
+                if self._word(strings, norm) or (lower != norm and self._word(strings, lower)):
                     return True
         if context.regexes:
-            text = window.text
+            text = doc[start:end].text
             if any(regex.search(text) for regex in context.regexes):
                 return True
         if context.codes:
-            lo, hi = window.start_char, window.end_char
-            for start, end, codes in codes_at:
-                if start >= lo and end <= hi and not (start == span.start_char and end == span.end_char):
+            lo, hi = doc[start].idx if start < len(doc) else 0, doc[end - 1].idx + len(doc[end - 1]) if end else 0
+            for hit_start, hit_end, codes in codes_at:
+                if hit_start >= lo and hit_end <= hi and not (hit_start == span.start_char and hit_end == span.end_char):
                     if codes.intersection(context.codes):
                         return True
         return False
@@ -130,7 +143,7 @@ class RuleLabeller(Labeller):
         self.nlp.max_length = max(self.nlp.max_length, MAX_CHUNK_CHARS * 2)
         self.codebook_version = self.codebook.version_id
         self.pipeline = pipeline_id(self.nlp)
-        self._context_tests: dict[int, _ContextTest] = {}
+        self._context_tests: dict[Context, _ContextTest] = {}
 
     # ------------------------------------------------------------------ interface
     def label(self, texts: Sequence[str]) -> list[PassageLabel]:
@@ -217,20 +230,34 @@ class RuleLabeller(Labeller):
         ]
         has_pos = doc.has_annotation("POS")
         accepted: list[Hit] = []
+        memo: dict[tuple, bool] = {}
+        keys: list[list[int]] = []
+
+        def holds(context: Context, span: Span) -> bool:
+            if not keys:
+                keys.extend(doc.to_array([NORM, LOWER]).tolist())
+            test = self._test(context)
+            if context.codes:
+                return test(doc, span, keys, plain)
+            key = (context, test.window(doc, span))
+            if key not in memo:
+                memo[key] = test(doc, span, keys, plain)
+            return memo[key]
+
         for span, term in kept:
             if term.pos and has_pos and span[0].pos_ not in term.pos:
                 continue
-            if term.context and not self._test(term.context)(doc, span, plain):
+            if term.context and not holds(term.context, span):
                 continue
-            if term.unless and self._test(term.unless)(doc, span, plain):
+            if term.unless and holds(term.unless, span):
                 continue
             accepted.append(Hit(term, span.start_char + offset, span.end_char + offset, span.text))
         return accepted
 
     def _test(self, context: Context) -> _ContextTest:
-        test = self._context_tests.get(id(context))
+        test = self._context_tests.get(context)
         if test is None:
-            test = self._context_tests[id(context)] = _ContextTest(context)
+            test = self._context_tests[context] = _ContextTest(context)
         return test
 
     def decide(self, hits: list[Hit]) -> PassageLabel:
