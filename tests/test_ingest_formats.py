@@ -76,11 +76,11 @@ def test_plain_text_in_common_encodings(store, tmp_path):
         "Søknad om støtte til måltidsvenner for eldre på Ørland, «Leve hele livet»."
     )
     files = {
-        "utf8.txt": sentence.encode("utf-8"),
-        "bom.txt": b"\xef\xbb\xbf" + sentence.encode("utf-8"),
-        "cp1252.txt": sentence.encode("cp1252"),
+        "utf8.txt": f"{sentence} (1)".encode(),
+        "bom.txt": b"\xef\xbb\xbf" + f"{sentence} (2)".encode(),
+        "cp1252.txt": f"{sentence} (3)".encode("cp1252"),
         "latin9.txt": sentence.replace("«", "").replace("»", "").encode("iso8859_15"),
-        "utf16.txt": sentence.encode("utf-16"),
+        "utf16.txt": f"{sentence} (5)".encode("utf-16"),
     }
     for name, data in files.items():
         (tmp_path / "in").mkdir(exist_ok=True)
@@ -380,3 +380,20 @@ def test_text_protokoll_split_per_sak_with_pages(store, tmp_path):
         if "måltidsvenner" in p["text"]
     ]
     assert second[0]["page_no"] == 2 and second[0]["section_id"] == sections[1]["id"]
+
+
+def test_same_text_in_another_rendering_is_a_duplicate(store, tmp_path):
+    sentence = (
+        "Eldrerådet ber om at måltidsvenner prioriteres i Leve hele livet-arbeidet."
+    )
+    (tmp_path / "a.txt").write_bytes(sentence.encode("utf-8"))
+    (tmp_path / "b.txt").write_bytes(sentence.encode("cp1252"))
+    (first,) = ingest_path(store, tmp_path / "a.txt", corpus_dir=tmp_path / "c")
+    (second,) = ingest_path(store, tmp_path / "b.txt", corpus_dir=tmp_path / "c")
+    assert first.status == "extracted" and first.n_passages == 1
+    assert (
+        second.status == "duplicate"
+        and second.duplicate_of == first.document_id
+        and second.n_passages == 0
+    )
+    assert store.db.execute("SELECT count(*) FROM passages").fetchone()[0] == 1

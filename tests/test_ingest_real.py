@@ -100,6 +100,11 @@ def test_passage_offsets_point_into_the_stored_text(real_store):
                 text[passage["char_start"] : passage["char_end"]] == passage["text"]
             ), name
         pages = doc_store.pages_of(store, result.document_id)
+        if not name.endswith(
+            ".pdf"
+        ):  # Word files and unpaged texts have no printed pages
+            assert pages == [] and result.n_pages is None, name
+            continue
         assert pages[0]["char_start"] == 0 and pages[-1]["char_end"] == len(text)
         for before, after in itertools.pairwise(pages):
             assert before["char_end"] == after["char_start"]

@@ -252,3 +252,14 @@ CREATE INDEX IF NOT EXISTS idx_codings_action ON codings(action, passage_id);
 CREATE INDEX IF NOT EXISTS idx_assignments_coder ON assignments(coder, kind)
 """,
     )
+
+
+@migrations(name="0005_ingest_text_index")
+def ingest_text_index(db: Database) -> None:
+    """Finding a document with the same cleaned text (a re-rendered copy) must not scan every text."""
+    _run(
+        db,
+        """
+CREATE INDEX IF NOT EXISTS idx_document_texts_sha256 ON document_texts(text_sha256)
+""",
+    )

@@ -136,7 +136,9 @@ def extract_text(data: bytes) -> Extraction:
             if lines:
                 blocks.extend(_text_blocks(lines))
         pages.append(Page(blocks=blocks))
-    return Extraction(pages=pages, extractor="text", mime_type=TEXT)
+    return Extraction(
+        pages=pages, extractor="text", mime_type=TEXT, paginated=len(pages) > 1
+    )
 
 
 def _text_blocks(lines: list[str]) -> list[Block]:
@@ -224,7 +226,11 @@ def extract_html(data: bytes) -> Extraction:
     if root is not None:
         _html_blocks(root, blocks)
     return Extraction(
-        pages=[Page(blocks=blocks)], extractor="selectolax", mime_type=HTML, title=title
+        pages=[Page(blocks=blocks)],
+        extractor="selectolax",
+        mime_type=HTML,
+        title=title,
+        paginated=False,
     )
 
 
@@ -357,6 +363,7 @@ def extract_docx(data: bytes, *, max_uncompressed: int) -> Extraction:
         extractor=f"python-docx {docx.__version__}",
         mime_type=DOCX,
         title=title,
+        paginated=False,
     )
 
 

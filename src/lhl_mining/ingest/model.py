@@ -50,6 +50,7 @@ class Extraction:
     pages: list[Page]
     extractor: str  # e.g. "pypdfium2 5.1", provenance stored in documents.extractor
     mime_type: str
-    title: str | None = (
-        None  # document title from metadata (PDF Info, HTML <title>, DOCX core)
-    )
+    # document title from metadata (PDF Info, HTML <title>, DOCX core)
+    title: str | None = None
+    # False for Word and HTML: their one «page» is the whole text, not a printed page
+    paginated: bool = True

@@ -468,8 +468,9 @@ def _store_extraction(
     warnings: list[str],
 ) -> IngestResult:
     pages = extraction.pages
+    n_pages = len(pages) if extraction.paginated else None
     fields.update(
-        n_pages=len(pages), extractor=extraction.extractor, extracted_at=utcnow()
+        n_pages=n_pages, extractor=extraction.extractor, extracted_at=utcnow()
     )
     scanned = [
         no
@@ -482,6 +483,7 @@ def _store_extraction(
         for no, (page, (start, end)) in enumerate(
             zip(pages, cleaned.page_ranges), start=1
         )
+        if extraction.paginated
     ]
     if not cleaned.text.strip():
         if scanned:
@@ -497,13 +499,26 @@ def _store_extraction(
                 "needs_ocr",
                 fields["error"],
                 url=url,
-                n_pages=len(pages),
+                n_pages=n_pages,
                 action=action,
             )
         raise EmptyDocument("No text found in the document.")
     if scanned:
         warnings.append(ocr_tools.partial_ocr_message(scanned))
         fields["error"] = warnings[-1]
+    same_text = doc_store.original_with_text(
+        store, doc_store.text_sha256(cleaned.text), other_than_url=url
+    )
+    if (
+        same_text is not None
+    ):  # another rendering of a document already stored: count its passages once
+        fields.update(status="duplicate", duplicate_of=same_text["id"])
+        fields["doc_type"] = fields.get("doc_type") or same_text["doc_type"]
+        document_id = doc_store.save_document(store, url, fields, drop_extraction=True)
+        return IngestResult(
+            document_id, "duplicate", fields.get("error"), duplicate_of=same_text["id"], url=url,
+            doc_type=fields["doc_type"], n_pages=n_pages, action=action, warnings=warnings,
+        )  # fmt: skip
     first_start, first_end = (
         cleaned.page_ranges[0] if cleaned.page_ranges else (0, len(cleaned.text))
     )
@@ -532,7 +547,12 @@ def _store_extraction(
         )
         passage_rows.append(
             doc_store.PassageRow(
-                seq, span.start, span.end, span.page_no, span.heading, section_seq
+                seq,
+                span.start,
+                span.end,
+                span.page_no if extraction.paginated else None,
+                span.heading,
+                section_seq,
             )
         )
     section_rows = [
@@ -551,7 +571,7 @@ def _store_extraction(
     )
     return IngestResult(
         document_id, "extracted", fields.get("error"), n_passages=n_passages, url=url, doc_type=fields["doc_type"],
-        n_pages=len(pages), action=action, warnings=warnings,
+        n_pages=n_pages, action=action, warnings=warnings,
     )  # fmt: skip
 
 

@@ -24,8 +24,8 @@ NUMBERED_HEADING = re.compile(
     r"^(?:kapittel\s+)?(\d{1,2}(?:\.\d{1,2}){0,4})\.?\s+\S.*$", re.IGNORECASE
 )
 SAK_START = re.compile(
-    r"^(?:(?P<prefix>PS|RS|FO|DS|OS|MS|[A-ZÆØÅ]{1,4}-sak|[A-ZÆØÅ]{1,4}-|Sak(?:\s*nr\.?)?)\s*[:.]?\s*)"
-    r"(?P<nr>\d{1,4})\s*/\s*(?P<year>\d{2}|\d{4})\b[\s:.–—-]*(?P<title>.*)$",
+    r"^(?:(?P<prefix>PS|RS|FO|DS|OS|MS|[A-ZÆØÅ]{1,4}-sak|[A-ZÆØÅ]{1,4}-|Sak(?:\s*nr\.?)?)\s*[:.|]?\s*)"
+    r"(?P<nr>\d{1,4})\s*/\s*(?P<year>\d{2}|\d{4})\b[\s:.|–—-]*(?P<title>.*)$",
     re.IGNORECASE,
 )
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[«\"(]?[A-ZÆØÅ0-9])")
@@ -172,7 +172,7 @@ def sections(units: list[Unit], text: str, *, bundle: bool) -> list[SectionSpan]
     candidates: list[tuple[int, Unit, re.Match]] = []
     for index, unit in enumerate(units):
         first_line = unit.text.split("\n", 1)[0].strip()
-        match = SAK_START.match(first_line.replace(" | ", " "))
+        match = SAK_START.match(first_line)
         if match and len(first_line) <= 200:
             candidates.append((index, unit, match))
     starts: list[tuple[Unit, re.Match]] = []

@@ -75,6 +75,24 @@ def original_with_sha256(
     return rows[0] if rows else None
 
 
+def original_with_text(
+    store: Store, digest: str, *, other_than_url: str
+) -> dict[str, Any] | None:
+    """The first extracted document whose cleaned text is identical (another rendering of the same file)."""
+    rows = list(
+        store.db.query(
+            "SELECT d.* FROM document_texts t JOIN documents d ON d.id = t.document_id "
+            "WHERE t.text_sha256 = ? AND d.url != ? AND d.status = 'extracted' ORDER BY d.id LIMIT 1",
+            [digest, other_than_url],
+        )
+    )
+    return rows[0] if rows else None
+
+
+def text_sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def has_codings(store: Store, document_id: int) -> bool:
     """True when coders have worked on passages of this document (their work must not be deleted)."""
     row = store.db.execute(
@@ -151,7 +169,7 @@ def save_extraction(
             {
                 "document_id": document_id,
                 "text": text,
-                "text_sha256": hashlib.sha256(text.encode()).hexdigest(),
+                "text_sha256": text_sha256(text),
             }
         )
         store.db["pages"].insert_all(
