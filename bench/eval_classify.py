@@ -60,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
         for error in result["errors"]:
             print(f"  {error['id']}: gold {error['gold']} predicted {error['predicted']}")
 
-    floors = json.loads(args.baseline.read_text(encoding="utf-8"))["floors"]
+    baseline = json.loads(args.baseline.read_text(encoding="utf-8"))
+    floors = baseline["floors_train"] if args.gold.name == "gold_train.jsonl" else baseline["floors"]
     failed = [f"{name} {result[name]:.3f} < floor {floor:.3f}" for name, floor in floors.items() if result[name] < floor]
     print()
     if failed:
