@@ -173,12 +173,19 @@ def ingest(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from lhl_mining.errors import UsageError
-    from lhl_mining.ingest import DOC_TYPES, IngestLimits, discover_files, ingest_file, ocr_missing_tools_message
+    from lhl_mining.ingest import (
+        DOC_TYPES,
+        PDF_ENGINES,
+        IngestLimits,
+        discover_files,
+        ingest_file,
+        ocr_missing_tools_message,
+    )
 
     if doc_type is not None and doc_type not in DOC_TYPES:
         raise UsageError(f"Unknown document type «{doc_type}»; choose one of {', '.join(DOC_TYPES)}.")
-    if pdf_engine not in ("pypdfium2", "pdfplumber"):
-        raise UsageError(f"Unknown PDF engine «{pdf_engine}»; choose pypdfium2 or pdfplumber.")
+    if pdf_engine not in PDF_ENGINES:
+        raise UsageError(f"Unknown PDF engine «{pdf_engine}»; choose {' or '.join(PDF_ENGINES)}.")
     knr = registry.resolve_kommune(kommune).knr if kommune else None
     files = discover_files(paths)
     if ocr and (problem := ocr_missing_tools_message()):

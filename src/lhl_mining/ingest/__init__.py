@@ -9,6 +9,7 @@ passages whose offsets point into the stored text.
 
 from .doctype import DOC_TYPES
 from .ocr import missing_tools_message as ocr_missing_tools_message
+from .pdf import PDF_ENGINES
 from .pipeline import (
     DEFAULT_CORPUS,
     IngestLimits,
@@ -22,6 +23,7 @@ from .pipeline import (
 __all__ = [
     "DEFAULT_CORPUS",
     "DOC_TYPES",
+    "PDF_ENGINES",
     "IngestLimits",
     "IngestResult",
     "discover_files",

@@ -321,15 +321,3 @@ def page_of(offset: int, page_ranges: list[tuple[int, int]]) -> int | None:
         if start <= offset < end:
             return page_no
     return None
-
-
-__all__ = [
-    "HEADING",
-    "PARAGRAPH",
-    "CleanText",
-    "Unit",
-    "clean_pages",
-    "join_hyphenated",
-    "normalize_line",
-    "page_of",
-]

@@ -59,6 +59,10 @@ def sniff_format(data: bytes) -> str:
         raise UnsupportedFormat(
             "Image file; convert it to PDF and run `lhl ingest --ocr` on the PDF."
         )
+    if head.startswith(b"{\\rtf"):
+        raise UnsupportedFormat(
+            "RTF file; convert it first, e.g. `libreoffice --headless --convert-to docx FILE`."
+        )
     text_head = head.decode("latin-1").lower()
     if re.search(r"<!doctype\s+html|<html[\s>]|<body[\s>]|<head[\s>]", text_head):
         return HTML

@@ -1,7 +1,7 @@
 """PDF text with positions, ordered by `layout`, and image-only regions flagged.
 
 Two engines feed the same layout code: pypdfium2 (text rectangles, the
-default: about 100× faster, see bench/bench_extract.py) and pdfplumber (word
+default: about 8× faster, see bench/bench_extract.py) and pdfplumber (word
 boxes via pdfminer).  Pages with almost no text but a large image are image
 pages: a whole document of them needs OCR.
 """
@@ -20,7 +20,7 @@ from ..errors import CorruptDocument, EmptyDocument, EncryptedDocument, TooManyP
 from .layout import MARGIN_SHARE, Piece, page_blocks
 from .model import Extraction, Page
 
-ENGINES = ("pypdfium2", "pdfplumber")
+PDF_ENGINES = ("pypdfium2", "pdfplumber")  # the first is the default
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 MIN_TEXT_CHARS = (
     10  # fewer visible characters than this: the page has no usable text layer
