@@ -54,14 +54,8 @@ def wrap(text: str, width: float) -> list[str]:
     current = ""
     words: list[str] = []
     for word in text.split():
-        while (
-            stringWidth(word, FONT, SIZE) > width
-        ):  # a URL wider than the column breaks anywhere
-            cut = max(
-                i
-                for i in range(1, len(word))
-                if stringWidth(word[:i], FONT, SIZE) <= width
-            )
+        while stringWidth(word, FONT, SIZE) > width:  # a URL wider than the column breaks anywhere
+            cut = max(i for i in range(1, len(word)) if stringWidth(word[:i], FONT, SIZE) <= width)
             words.append(word[:cut])
             word = word[cut:]
         words.append(word)
@@ -120,9 +114,7 @@ def build_pdf(
                 furniture(n_pages)
                 column = 0
         for line in lines:
-            if (
-                row >= lines_per_column
-            ):  # paragraph longer than a column: go on in the next one
+            if row >= lines_per_column:  # paragraph longer than a column: go on in the next one
                 column, row = column + 1, 0
                 if column == columns:
                     page.showPage()
@@ -183,9 +175,7 @@ def main() -> int:
         type=Path,
         default=Path(__file__).resolve().parents[2] / "shared" / "seeds",
     )
-    parser.add_argument(
-        "--pages", type=int, default=300, help="pages of the long plan used for timing"
-    )
+    parser.add_argument("--pages", type=int, default=300, help="pages of the long plan used for timing")
     args = parser.parse_args()
     paragraphs = seed_paragraphs(args.seeds)
     if not paragraphs:
@@ -193,15 +183,9 @@ def main() -> int:
         return 1
     with tempfile.TemporaryDirectory(prefix="lhl-bench-") as folder:
         work = Path(folder)
-        print(
-            f"source: {len(paragraphs)} paragraphs, {sum(len(p) for p in paragraphs):,} characters from {args.seeds}"
-        )
-        print(
-            "\nCharacter error rate (whitespace-insensitive; headers, footers and page numbers must be removed)"
-        )
-        print(
-            f"{'layout':<12}{'engine':<12}{'pages':>6}{'chars':>10}{'errors':>8}{'CER':>9}"
-        )
+        print(f"source: {len(paragraphs)} paragraphs, {sum(len(p) for p in paragraphs):,} characters from {args.seeds}")
+        print("\nCharacter error rate (whitespace-insensitive; headers, footers and page numbers must be removed)")
+        print(f"{'layout':<12}{'engine':<12}{'pages':>6}{'chars':>10}{'errors':>8}{'CER':>9}")
         for columns in (1, 2):
             path = work / f"cer-{columns}col.pdf"
             n_pages, placed = build_pdf(path, paragraphs, columns=columns)
@@ -217,21 +201,15 @@ def main() -> int:
         repeated = paragraphs * (args.pages // 40 + 2)
         n_pages, _ = build_pdf(long_plan, repeated, columns=2, max_pages=args.pages)
         data = long_plan.read_bytes()
-        print(
-            f"\nSpeed on a {n_pages}-page two-column plan ({len(data) / 1e6:.1f} MB), one process"
-        )
+        print(f"\nSpeed on a {n_pages}-page two-column plan ({len(data) / 1e6:.1f} MB), one process")
         for engine in ("pypdfium2", "pdfplumber"):
             start = time.perf_counter()
             extract_clean(data, engine)
             seconds = time.perf_counter() - start
-            print(
-                f"  extract+clean {engine:<11} {seconds:7.2f} s  {n_pages / seconds:7.1f} pages/s"
-            )
+            print(f"  extract+clean {engine:<11} {seconds:7.2f} s  {n_pages / seconds:7.1f} pages/s")
         with Store.open(work / "lhl.db", create=True) as store:
             start = time.perf_counter()
-            (result,) = ingest_path(
-                store, long_plan, corpus_dir=work / "corpus", limits=IngestLimits()
-            )
+            (result,) = ingest_path(store, long_plan, corpus_dir=work / "corpus", limits=IngestLimits())
             seconds = time.perf_counter() - start
         print(f"  full ingest (pypdfium2, store) {seconds:6.2f} s  {n_pages / seconds:7.1f} pages/s  "
               f"{result.n_passages} passages")  # fmt: skip

@@ -125,9 +125,7 @@ def two_column_plan(path: Path) -> Path:
         y -= LEADING
     page.showPage()
     _running_furniture(page, 3, total)
-    page.drawImage(
-        ImageReader(scanned_image()), 50, 150, width=WIDTH - 100, height=HEIGHT - 250
-    )
+    page.drawImage(ImageReader(scanned_image()), 50, 150, width=WIDTH - 100, height=HEIGHT - 250)
     page.showPage()
     page.save()
     return path
@@ -138,9 +136,7 @@ def scanned_image() -> io.BytesIO:
     image = Image.new("L", (800, 1000), 235)
     draw = ImageDraw.Draw(image)
     for row in range(40):
-        draw.rectangle(
-            (60, 40 + row * 24, 60 + (row * 37) % 600 + 100, 52 + row * 24), fill=30
-        )
+        draw.rectangle((60, 40 + row * 24, 60 + (row * 37) % 600 + 100, 52 + row * 24), fill=30)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     buffer.seek(0)
@@ -160,9 +156,7 @@ def scanned_text_pdf(path: Path) -> Path:
     """A page scanned at 200 dpi: an image of printed Norwegian text, no text layer."""
     from PIL import ImageFont
 
-    font = ImageFont.load_default(
-        size=36
-    )  # Pillow's bundled scalable font (its æøå are boxes)
+    font = ImageFont.load_default(size=36)  # Pillow's bundled scalable font (its æøå are boxes)
     image = Image.new("L", (1654, 2339), 255)
     draw = ImageDraw.Draw(image)
     for row, line in enumerate(SCANNED_LINES):
@@ -255,9 +249,7 @@ def encrypted_pdf(path: Path) -> Path:
     return path
 
 
-def simple_pdf(
-    path: Path, text: str = "Ein enkel side med tekst om eldreomsorg i kommunen."
-) -> Path:
+def simple_pdf(path: Path, text: str = "Ein enkel side med tekst om eldreomsorg i kommunen.") -> Path:
     page = canvas.Canvas(str(path), pagesize=A4)
     page.setFont(FONT, SIZE)
     page.drawString(50, 700, text)
@@ -271,14 +263,10 @@ def saksframlegg_docx(path: Path) -> Path:
     document = docx.Document()
     section = document.sections[0]
     section.header.paragraphs[0].text = "Lillevik kommune – brevmal HEADERTEKST"
-    section.footer.paragraphs[
-        0
-    ].text = "Postadresse: Postboks 1, 9999 Lillevik FOOTERTEKST"
+    section.footer.paragraphs[0].text = "Postadresse: Postboks 1, 9999 Lillevik FOOTERTEKST"
     document.add_paragraph("Saksframlegg")
     table = document.add_table(rows=2, cols=3)
-    for cell, text in zip(
-        table.rows[0].cells, ("Saksbehandler:", "Arkiv:", "Arkivsaksnr.:")
-    ):
+    for cell, text in zip(table.rows[0].cells, ("Saksbehandler:", "Arkiv:", "Arkivsaksnr.:")):
         cell.text = text
     for cell, text in zip(table.rows[1].cells, ("Ola Nordmann", "F00", "21/1234")):
         cell.text = text
@@ -286,9 +274,7 @@ def saksframlegg_docx(path: Path) -> Path:
     document.add_paragraph("Arkivsaksnr.: 21/1234")
     document.add_heading("Handlingsplan for et aldersvennlig lokalsamfunn", level=1)
     document.add_heading("Kommunedirektørens innstilling", level=2)
-    document.add_paragraph(
-        "Kommunestyret vedtar handlingsplanen for et aldersvennlig lokalsamfunn 2022–2025."
-    )
+    document.add_paragraph("Kommunestyret vedtar handlingsplanen for et aldersvennlig lokalsamfunn 2022–2025.")
     document.add_heading("Saksopplysninger", level=2)
     document.add_paragraph(
         "Stortinget vedtok i 2018 kvalitetsreformen Leve hele livet. Kommunen har kartlagt behovene "
@@ -302,9 +288,7 @@ def saksframlegg_docx(path: Path) -> Path:
 
 def zip_bomb_docx(path: Path, unpacked_mb: int = 60) -> Path:
     """A .docx whose document part inflates to `unpacked_mb` MB of zeros."""
-    with zipfile.ZipFile(
-        path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9
-    ) as archive:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
         with archive.open("word/document.xml", "w", force_zip64=True) as part:
             chunk = b"\0" * (1024 * 1024)
@@ -335,3 +319,25 @@ mestre livet lenger og ha trygghet for nødvendig hjelp.</p>
 <footer>Lillevik kommune, Postboks 1 FOTTEKST</footer>
 </body></html>
 """
+
+
+TILTAK_ROWS = [
+    ("Tiltak", "Ansvar og frist"),
+    ("Måltidsvenner for hjemmeboende eldre som ofte spiser alene", "Frivilligsentralen sammen med hjemmetjenesten, innen 2023"),
+    ("Dagaktivitetstilbud for personer med demens i sentrum", "Enhet for helse og omsorg, oppstart høsten 2022"),
+    ("Seniorsenter med kafé og trim to dager i uka", "Kultur og frivillighet, vurderes i budsjettet for 2024"),
+]  # fmt: skip
+
+
+def tiltak_table_pdf(path: Path) -> Path:
+    """A handlingsplan page with a ruled two-column table of long cells (read row by row, not as columns)."""
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
+
+    style = getSampleStyleSheet()["BodyText"]
+    rows = [[Paragraph(cell, style) for cell in row] for row in TILTAK_ROWS]
+    table = Table(rows, colWidths=[230, 230])
+    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, "black"), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    intro = Paragraph("Tabellen viser tiltakene i handlingsplanen for Leve hele livet.", style)
+    SimpleDocTemplate(str(path), pagesize=A4).build([intro, table])
+    return path

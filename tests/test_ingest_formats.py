@@ -26,18 +26,14 @@ def test_docx_body_without_letterhead_with_headings_lists_and_type(store, tmp_pa
     assert "kvalitetsreformen Leve hele livet" in text
     assert "helse- og omsorgstjenestene" in text
     assert "• Dagsenter med transport" in text
-    assert "Saksbehandler: | Arkiv: | Arkivsaksnr.:" in doc_store.document_text(
-        store, result.document_id
-    )
+    assert "Saksbehandler: | Arkiv: | Arkivsaksnr.:" in doc_store.document_text(store, result.document_id)
     document = doc_store.document(store, result.document_id)
     assert document["doc_type"] == "saksframlegg"
     assert document["saksbehandler"] == "Ola Nordmann"
     assert document["saksnr"] == "21/1234"
     assert document["mime_type"].endswith("wordprocessingml.document")
     headings = {p["heading"] for p in doc_store.passages_of(store, result.document_id)}
-    assert (
-        "Handlingsplan for et aldersvennlig lokalsamfunn > Saksopplysninger" in headings
-    )
+    assert "Handlingsplan for et aldersvennlig lokalsamfunn > Saksopplysninger" in headings
 
 
 def test_html_main_content_without_menus_footers_scripts(store, tmp_path):
@@ -55,9 +51,7 @@ def test_html_main_content_without_menus_footers_scripts(store, tmp_path):
         "FOTTEKST",
     ):
         assert boilerplate not in text
-    assert "Lillevik kommune deltar i kvalitetsreformen Leve hele livet." in " ".join(
-        text.split()
-    )
+    assert "Lillevik kommune deltar i kvalitetsreformen Leve hele livet." in " ".join(text.split())
     assert "• Mat og måltider" in text
     assert "Koordinator | Kari Nordmann" in text
     passages = doc_store.passages_of(store, result.document_id)
@@ -65,16 +59,11 @@ def test_html_main_content_without_menus_footers_scripts(store, tmp_path):
         "Leve hele livet i Lillevik > Innsatsområder",
         "Leve hele livet i Lillevik > Kontakt",
     } <= {p["heading"] for p in passages}
-    assert (
-        doc_store.document(store, result.document_id)["title"]
-        == "Leve hele livet i Lillevik"
-    )
+    assert doc_store.document(store, result.document_id)["title"] == "Leve hele livet i Lillevik"
 
 
 def test_plain_text_in_common_encodings(store, tmp_path):
-    sentence = (
-        "Søknad om støtte til måltidsvenner for eldre på Ørland, «Leve hele livet»."
-    )
+    sentence = "Søknad om støtte til måltidsvenner for eldre på Ørland, «Leve hele livet»."
     files = {
         "utf8.txt": f"{sentence} (1)".encode(),
         "bom.txt": b"\xef\xbb\xbf" + f"{sentence} (2)".encode(),
@@ -89,9 +78,7 @@ def test_plain_text_in_common_encodings(store, tmp_path):
     assert [r.status for r in results] == ["extracted"] * 5
     for result in results:
         text = doc_store.document_text(store, result.document_id)
-        assert "Søknad om støtte til måltidsvenner for eldre på Ørland" in text, (
-            result.path
-        )
+        assert "Søknad om støtte til måltidsvenner for eldre på Ørland" in text, result.path
 
 
 def test_bad_files_fail_one_by_one_and_the_batch_goes_on(store, tmp_path):
@@ -104,20 +91,11 @@ def test_bad_files_fail_one_by_one_and_the_batch_goes_on(store, tmp_path):
     (folder / "tom.pdf").write_bytes(b"")
     (folder / "soppel.pdf").write_bytes(b"%PDF-1.4\n" + bytes(range(256)) * 20)
     (folder / "binaer.txt").write_bytes(bytes(range(256)) * 50)
-    (folder / "gammel.doc").write_bytes(
-        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600
-    )
+    (folder / "gammel.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
     build.zip_bomb_docx(folder / "bombe.docx", unpacked_mb=40)
-    build.simple_pdf(
-        folder / "feil-navn.txt", "Riktig innhold i en PDF med feil filnavn."
-    )
+    build.simple_pdf(folder / "feil-navn.txt", "Riktig innhold i en PDF med feil filnavn.")
     limits = IngestLimits(max_docx_unpacked=20 * 1024 * 1024)
-    results = {
-        Path(r.path).name: r
-        for r in ingest_path(
-            store, folder, corpus_dir=tmp_path / "corpus", limits=limits
-        )
-    }
+    results = {Path(r.path).name: r for r in ingest_path(store, folder, corpus_dir=tmp_path / "corpus", limits=limits)}
     assert len(results) == 9
     assert results["god.pdf"].status == "extracted"
     assert results["feil-navn.txt"].status == "extracted"
@@ -137,20 +115,12 @@ def test_bad_files_fail_one_by_one_and_the_batch_goes_on(store, tmp_path):
 
 def test_size_and_page_limits(store, tmp_path):
     path = build.two_column_plan(tmp_path / "plan.pdf")
-    (too_big,) = ingest_path(
-        store, path, corpus_dir=tmp_path / "c", limits=IngestLimits(max_bytes=1000)
-    )
+    (too_big,) = ingest_path(store, path, corpus_dir=tmp_path / "c", limits=IngestLimits(max_bytes=1000))
     assert too_big.status == "failed" and too_big.error.startswith("[E204]")
     copy = tmp_path / "plan2.pdf"
     copy.write_bytes(path.read_bytes() + b"\n")
-    (too_long,) = ingest_path(
-        store, copy, corpus_dir=tmp_path / "c", limits=IngestLimits(max_pages=2)
-    )
-    assert (
-        too_long.status == "failed"
-        and too_long.error.startswith("[E205]")
-        and "3 pages" in too_long.error
-    )
+    (too_long,) = ingest_path(store, copy, corpus_dir=tmp_path / "c", limits=IngestLimits(max_pages=2))
+    assert too_long.status == "failed" and too_long.error.startswith("[E205]") and "3 pages" in too_long.error
 
 
 def test_rerun_skips_done_files_and_retry_failed_retries(store, tmp_path):
@@ -164,13 +134,8 @@ def test_rerun_skips_done_files_and_retry_failed_retries(store, tmp_path):
     assert [r.action for r in second] == ["unchanged", "unchanged"]
     (folder / "tom.pdf").unlink()
     build.simple_pdf(folder / "tom.pdf", "Nå har fila fått innhold om hjemmetjenester.")
-    third = {
-        Path(r.path).name: r
-        for r in ingest_path(store, folder, corpus_dir=tmp_path / "corpus")
-    }
-    assert (
-        third["tom.pdf"].status == "extracted" and third["tom.pdf"].action == "retried"
-    )
+    third = {Path(r.path).name: r for r in ingest_path(store, folder, corpus_dir=tmp_path / "corpus")}
+    assert third["tom.pdf"].status == "extracted" and third["tom.pdf"].action == "retried"
     assert third["god.pdf"].action == "unchanged"
     assert store.db.execute("SELECT count(*) FROM documents").fetchone()[0] == 2
 
@@ -180,9 +145,7 @@ def test_retry_failed_flag(store, tmp_path):
     build.encrypted_pdf(path)
     (first,) = ingest_path(store, path, corpus_dir=tmp_path / "corpus")
     (again,) = ingest_path(store, path, corpus_dir=tmp_path / "corpus")
-    (retried,) = ingest_path(
-        store, path, corpus_dir=tmp_path / "corpus", retry_failed=True
-    )
+    (retried,) = ingest_path(store, path, corpus_dir=tmp_path / "corpus", retry_failed=True)
     assert (first.status, again.action, retried.action, retried.status) == (
         "failed",
         "unchanged",
@@ -204,11 +167,7 @@ def test_ingest_download_contract_idempotent_and_deduplicated(store, tmp_path):
             metadata=metadata, fetched_at="2026-11-24T10:00:00+00:00", etag='"abc"', mime_type="application/pdf",
             corpus_dir=tmp_path / "corpus", run_id=run.id,
         )  # fmt: skip
-    assert (
-        first.status == "extracted"
-        and first.n_passages > 0
-        and first.duplicate_of is None
-    )
+    assert first.status == "extracted" and first.n_passages > 0 and first.duplicate_of is None
     document = doc_store.document(store, first.document_id)
     assert (
         document["platform"],
@@ -218,53 +177,30 @@ def test_ingest_download_contract_idempotent_and_deduplicated(store, tmp_path):
     ) == ("acos", "3414", "M-77", '"abc"')
     assert json.loads(document["platform_ids"]) == {"meetingId": 77}
     assert document["title"] == "Kommunestyret 15.06.2021"
-    assert (
-        document["run_id"] == run.id
-        and document["fetched_at"] == "2026-11-24T10:00:00+00:00"
-    )
+    assert document["run_id"] == run.id and document["fetched_at"] == "2026-11-24T10:00:00+00:00"
     corpus_file = Path(document["corpus_path"])
-    assert (
-        corpus_file.parent.parent == tmp_path / "corpus"
-        and corpus_file.name == f"{document['sha256']}.pdf"
-    )
+    assert corpus_file.parent.parent == tmp_path / "corpus" and corpus_file.name == f"{document['sha256']}.pdf"
 
     again = ingest_download(store, content, url="https://example.no/motedokument/77.pdf", platform="acos", knr="3414",
                             corpus_dir=tmp_path / "corpus")  # fmt: skip
     assert (
-        again.action == "unchanged"
-        and again.document_id == first.document_id
-        and again.n_passages == first.n_passages
+        again.action == "unchanged" and again.document_id == first.document_id and again.n_passages == first.n_passages
     )
     passages_before = store.db.execute("SELECT count(*) FROM passages").fetchone()[0]
 
     mirror = ingest_download(store, content, url="https://speil.example.no/77.pdf", platform="acos", knr="3414",
                              corpus_dir=tmp_path / "corpus")  # fmt: skip
-    assert (
-        mirror.status == "duplicate"
-        and mirror.duplicate_of == first.document_id
-        and mirror.n_passages == 0
-    )
-    assert (
-        store.db.execute("SELECT count(*) FROM passages").fetchone()[0]
-        == passages_before
-    )
+    assert mirror.status == "duplicate" and mirror.duplicate_of == first.document_id and mirror.n_passages == 0
+    assert store.db.execute("SELECT count(*) FROM passages").fetchone()[0] == passages_before
     assert len(list((tmp_path / "corpus").rglob("*.pdf"))) == 1
 
 
 def test_changed_download_replaces_the_extraction(store, tmp_path):
     url = "https://example.no/dok/1"
-    old = build.simple_pdf(
-        tmp_path / "a.pdf", "Første versjon av saken om dagsenter."
-    ).read_bytes()
-    new = build.simple_pdf(
-        tmp_path / "b.pdf", "Andre versjon av saken om omsorgsboliger."
-    ).read_bytes()
-    first = ingest_download(
-        store, old, url=url, platform="acos", knr=None, corpus_dir=tmp_path / "c"
-    )
-    second = ingest_download(
-        store, new, url=url, platform="acos", knr=None, corpus_dir=tmp_path / "c"
-    )
+    old = build.simple_pdf(tmp_path / "a.pdf", "Første versjon av saken om dagsenter.").read_bytes()
+    new = build.simple_pdf(tmp_path / "b.pdf", "Andre versjon av saken om omsorgsboliger.").read_bytes()
+    first = ingest_download(store, old, url=url, platform="acos", knr=None, corpus_dir=tmp_path / "c")
+    second = ingest_download(store, new, url=url, platform="acos", knr=None, corpus_dir=tmp_path / "c")
     assert second.document_id == first.document_id and second.action == "updated"
     text = _all_passage_text(store, first.document_id)
     assert "omsorgsboliger" in text and "dagsenter" not in text
@@ -305,21 +241,15 @@ def test_cli_ingest_bad_arguments(tmp_path, runner):
     db = ["--db", str(tmp_path / "lhl.db")]
     missing = runner.invoke(app, [*db, "ingest", str(tmp_path / "finnes-ikke")])
     assert missing.exit_code == 2 and "E211" in missing.output
-    wrong_type = runner.invoke(
-        app, [*db, "ingest", str(tmp_path), "--doc-type", "roman"]
-    )
+    wrong_type = runner.invoke(app, [*db, "ingest", str(tmp_path), "--doc-type", "roman"])
     assert wrong_type.exit_code == 2 and "saksframlegg" in wrong_type.output
 
 
 def test_extraction_past_the_time_limit_fails_only_that_file(store, tmp_path):
     slow = build.two_column_plan(tmp_path / "treg.pdf")
-    (stopped,) = ingest_path(
-        store, slow, corpus_dir=tmp_path / "c", limits=IngestLimits(timeout_s=0.0001)
-    )
+    (stopped,) = ingest_path(store, slow, corpus_dir=tmp_path / "c", limits=IngestLimits(timeout_s=0.0001))
     assert stopped.status == "failed" and stopped.error.startswith("[E214]")
-    (fine,) = ingest_path(
-        store, build.simple_pdf(tmp_path / "rask.pdf"), corpus_dir=tmp_path / "c"
-    )
+    (fine,) = ingest_path(store, build.simple_pdf(tmp_path / "rask.pdf"), corpus_dir=tmp_path / "c")
     assert fine.status == "extracted"
     (retried,) = ingest_path(store, slow, corpus_dir=tmp_path / "c", retry_failed=True)
     assert retried.status == "extracted" and retried.action == "retried"
@@ -368,32 +298,19 @@ def test_text_protokoll_split_per_sak_with_pages(store, tmp_path):
     ]
     text = doc_store.document_text(store, result.document_id)
     assert text[sections[1]["char_start"] :].startswith("Sak 2/22")
-    assert (
-        "måltidsvenner og frivillige sjåfører"
-        in text[sections[1]["char_start"] : sections[1]["char_end"]]
-    )
+    assert "måltidsvenner og frivillige sjåfører" in text[sections[1]["char_start"] : sections[1]["char_end"]]
     pages = doc_store.pages_of(store, result.document_id)
     assert text[pages[1]["char_start"] : pages[1]["char_end"]].startswith("Sak 2/22")
-    second = [
-        p
-        for p in doc_store.passages_of(store, result.document_id)
-        if "måltidsvenner" in p["text"]
-    ]
+    second = [p for p in doc_store.passages_of(store, result.document_id) if "måltidsvenner" in p["text"]]
     assert second[0]["page_no"] == 2 and second[0]["section_id"] == sections[1]["id"]
 
 
 def test_same_text_in_another_rendering_is_a_duplicate(store, tmp_path):
-    sentence = (
-        "Eldrerådet ber om at måltidsvenner prioriteres i Leve hele livet-arbeidet."
-    )
+    sentence = "Eldrerådet ber om at måltidsvenner prioriteres i Leve hele livet-arbeidet."
     (tmp_path / "a.txt").write_bytes(sentence.encode("utf-8"))
     (tmp_path / "b.txt").write_bytes(sentence.encode("cp1252"))
     (first,) = ingest_path(store, tmp_path / "a.txt", corpus_dir=tmp_path / "c")
     (second,) = ingest_path(store, tmp_path / "b.txt", corpus_dir=tmp_path / "c")
     assert first.status == "extracted" and first.n_passages == 1
-    assert (
-        second.status == "duplicate"
-        and second.duplicate_of == first.document_id
-        and second.n_passages == 0
-    )
+    assert second.status == "duplicate" and second.duplicate_of == first.document_id and second.n_passages == 0
     assert store.db.execute("SELECT count(*) FROM passages").fetchone()[0] == 1

@@ -45,15 +45,10 @@ def test_line_end_hyphens_joined_but_real_hyphens_kept(plan):
 def test_running_headers_footers_and_page_numbers_are_gone(plan):
     store, result = plan
     text = doc_store.document_text(store, result.document_id)
-    assert (
-        build.HEADER not in text.replace("\n", " ") or text.count(build.HEADER) <= 1
-    )  # the title may say it once
+    assert build.HEADER not in text.replace("\n", " ") or text.count(build.HEADER) <= 1  # the title may say it once
     assert not re.search(r"Side \d+ av 3", text)
     for passage in doc_store.passages_of(store, result.document_id):
-        assert (
-            "Side 1 av" not in passage["text"]
-            and "Lillevik kommune" not in passage["text"]
-        )
+        assert "Side 1 av" not in passage["text"] and "Lillevik kommune" not in passage["text"]
 
 
 def test_norwegian_letters_survive_and_text_is_nfc(plan):
@@ -80,10 +75,7 @@ def test_scanned_page_is_flagged_and_pages_have_char_ranges(plan):
     assert [p["page_no"] for p in pages] == [1, 2, 3]
     assert pages[2]["has_text_layer"] == 0 and pages[2]["image_regions"] == 1
     assert pages[0]["image_regions"] == 0 and pages[0]["has_text_layer"] == 1
-    assert (
-        "1 Helse og omsorg i Lillevik"
-        in text[pages[0]["char_start"] : pages[0]["char_end"]]
-    )
+    assert "1 Helse og omsorg i Lillevik" in text[pages[0]["char_start"] : pages[0]["char_end"]]
     assert "2 Økonomi og tiltak" in text[pages[1]["char_start"] : pages[1]["char_end"]]
     assert pages[2]["char_start"] == pages[2]["char_end"]
     document = doc_store.document(store, result.document_id)
@@ -121,9 +113,7 @@ def test_pdfplumber_engine_gives_the_same_clean_text(store, tmp_path):
     limits = IngestLimits(pdf_engine="pdfplumber")
     (result,) = ingest_path(store, path, corpus_dir=tmp_path / "corpus", limits=limits)
     text = _squash(doc_store.document_text(store, result.document_id))
-    assert doc_store.document(store, result.document_id)["extractor"].startswith(
-        "pdfplumber"
-    )
+    assert doc_store.document(store, result.document_id)["extractor"].startswith("pdfplumber")
     assert build.LEFT_COLUMN_TEXT in text and build.RIGHT_COLUMN_TEXT in text
     assert not re.search(r"Side \d+ av 3", text)
 
@@ -139,9 +129,7 @@ def test_scanned_pdf_needs_ocr_and_says_how(store, tmp_path):
     assert all(p["image_regions"] == 1 for p in pages)
 
 
-def test_ocr_without_tools_keeps_needs_ocr_with_install_hint(
-    store, tmp_path, monkeypatch
-):
+def test_ocr_without_tools_keeps_needs_ocr_with_install_hint(store, tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
     path = build.scanned_pdf(tmp_path / "skannet.pdf", pages=1)
     (result,) = ingest_path(store, path, corpus_dir=tmp_path / "corpus", ocr=True)
@@ -164,23 +152,13 @@ def test_meeting_bundle_split_into_one_section_per_sak(store, tmp_path):
     ]
     text = doc_store.document_text(store, result.document_id)
     for section, (_, _, _, body) in zip(sections, build.SAKER):
-        assert _squash(body) in _squash(
-            text[section["char_start"] : section["char_end"]]
-        )
+        assert _squash(body) in _squash(text[section["char_start"] : section["char_end"]])
     passages = doc_store.passages_of(store, result.document_id)
     section_of = {s["id"]: s["saksnr"] for s in sections}
     lhl = [p for p in passages if "handlingsplan for Leve hele livet" in p["text"]]
     assert lhl and section_of[lhl[0]["section_id"]] == "12/21"
-    saksliste = [
-        p
-        for p in passages
-        if "SAKSLISTE" in (p["heading"] or "") or "Budsjettjustering" in p["text"][:40]
-    ]
-    assert all(
-        p["section_id"] is None
-        for p in passages
-        if p["char_start"] < sections[0]["char_start"]
-    )
+    saksliste = [p for p in passages if "SAKSLISTE" in (p["heading"] or "") or "Budsjettjustering" in p["text"][:40]]
+    assert all(p["section_id"] is None for p in passages if p["char_start"] < sections[0]["char_start"])
     assert saksliste
 
 
@@ -196,12 +174,19 @@ def test_ocr_reads_a_scan_when_installed_or_explains_how_to_install(store, tmp_p
     if problem is None:
         assert after.status == "extracted", after.error
         text = " ".join(doc_store.document_text(store, after.document_id).split())
-        assert (
-            "handlingsplanen for Leve hele livet" in text and "omsorgssenteret" in text
-        )
-        assert doc_store.document(store, after.document_id)["extractor"].startswith(
-            "ocrmypdf"
-        )
+        assert "handlingsplanen for Leve hele livet" in text and "omsorgssenteret" in text
+        assert doc_store.document(store, after.document_id)["extractor"].startswith("ocrmypdf")
     else:
         assert after.status == "needs_ocr"
         assert "tesseract-ocr-nor" in after.error
+
+
+def test_ruled_table_with_long_cells_reads_row_by_row(store, tmp_path):
+    path = build.tiltak_table_pdf(tmp_path / "tiltak.pdf")
+    (result,) = ingest_path(store, path, corpus_dir=tmp_path / "corpus")
+    text = _squash(doc_store.document_text(store, result.document_id))
+    assert text.index("Frivilligsentralen") < text.index("Dagaktivitetstilbud")  # row 1 whole before row 2
+    assert text.index("Måltidsvenner") < text.index("Frivilligsentralen")
+    assert "Måltidsvenner for hjemmeboende eldre" in text and "oppstart høsten 2022" in text
+    table = [p for p in doc_store.passages_of(store, result.document_id) if "Seniorsenter" in p["text"]]
+    assert "Dagaktivitetstilbud" in table[0]["text"] and "budsjettet for\n2024" in table[0]["text"]

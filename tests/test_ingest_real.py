@@ -57,11 +57,7 @@ def real_store(tmp_path_factory):
 
 
 def _manifest() -> list[dict]:
-    return [
-        json.loads(line)
-        for line in (REAL / "MANIFEST.jsonl").read_text(encoding="utf-8").splitlines()
-        if line
-    ]
+    return [json.loads(line) for line in (REAL / "MANIFEST.jsonl").read_text(encoding="utf-8").splitlines() if line]
 
 
 def _text(real_store, name: str) -> str:
@@ -84,9 +80,7 @@ def test_every_real_document_ingests_without_error(real_store):
 @pytest.mark.parametrize("name", sorted(KNOWN_PHRASES))
 def test_known_phrases_are_whole_in_passages(real_store, name):
     store, results = real_store
-    passages = [
-        p["text"] for p in doc_store.passages_of(store, results[name].document_id)
-    ]
+    passages = [p["text"] for p in doc_store.passages_of(store, results[name].document_id)]
     for phrase in KNOWN_PHRASES[name]:
         assert any(phrase in " ".join(text.split()) for text in passages), phrase
 
@@ -96,13 +90,9 @@ def test_passage_offsets_point_into_the_stored_text(real_store):
     for name, result in results.items():
         text = doc_store.document_text(store, result.document_id)
         for passage in doc_store.passages_of(store, result.document_id):
-            assert (
-                text[passage["char_start"] : passage["char_end"]] == passage["text"]
-            ), name
+            assert text[passage["char_start"] : passage["char_end"]] == passage["text"], name
         pages = doc_store.pages_of(store, result.document_id)
-        if not name.endswith(
-            ".pdf"
-        ):  # Word files and unpaged texts have no printed pages
+        if not name.endswith(".pdf"):  # Word files and unpaged texts have no printed pages
             assert pages == [] and result.n_pages is None, name
             continue
         assert pages[0]["char_start"] == 0 and pages[-1]["char_end"] == len(text)
@@ -111,13 +101,9 @@ def test_passage_offsets_point_into_the_stored_text(real_store):
 
 
 def test_running_headers_and_footers_are_gone(real_store):
-    kristiansand = _text(
-        real_store, "kristiansand_2025_reguleringsbestemmelser_gyldenloves_gate_70.pdf"
-    )
+    kristiansand = _text(real_store, "kristiansand_2025_reguleringsbestemmelser_gyldenloves_gate_70.pdf")
     assert not re.search(r"Side \d av 3", kristiansand)
-    assert (
-        kristiansand.count("PlanID 1626") == 1
-    )  # printed once on page 1; the footer copies are gone
+    assert kristiansand.count("PlanID 1626") == 1  # printed once on page 1; the footer copies are gone
     for name in (
         "nord-odal_2021_valgprotokoll_stortingsvalget.pdf",
         "nord-odal_2023_valgprotokoll_kommunestyrevalget.pdf",
@@ -125,16 +111,9 @@ def test_running_headers_and_footers_are_gone(real_store):
         text = _text(real_store, name)
         assert not re.search(r"\d{2}:\d{2}:\d{2}", text), name  # footer timestamps
         assert not re.search(r"valgstyret\s+Side\s+\d", text), name
-    assert (
-        _text(real_store, "nord-odal_2021_valgprotokoll_stortingsvalget.pdf").count(
-            "Stortingsvalget 2021"
-        )
-        <= 3
-    )
+    assert _text(real_store, "nord-odal_2021_valgprotokoll_stortingsvalget.pdf").count("Stortingsvalget 2021") <= 3
     tromso = _text(real_store, "tromso_2020_kommuneplanens_samfunnsdel_2020-2032.pdf")
-    assert (
-        tromso.count("Kommuneplanens samfunnsdel med arealstrategi 2020 – 2032") == 1
-    )  # the cover title only
+    assert tromso.count("Kommuneplanens samfunnsdel med arealstrategi 2020 – 2032") == 1  # the cover title only
     bo = _text(real_store, "bo_2012_reguleringsbestemmelser_breisas_syd.pdf")
     assert not re.search(r"^Breisås syd\s*\d*$", bo, re.MULTILINE | re.IGNORECASE)
 
@@ -148,18 +127,10 @@ def test_image_only_regions_are_flagged(real_store):
     store, results = real_store
 
     def flagged(name: str) -> set[int]:
-        return {
-            p["page_no"]
-            for p in doc_store.pages_of(store, results[name].document_id)
-            if p["image_regions"]
-        }
+        return {p["page_no"] for p in doc_store.pages_of(store, results[name].document_id) if p["image_regions"]}
 
-    assert 1 in flagged(
-        "stavanger_2025_journalfort_epost_plan2889_varsling.pdf"
-    )  # recipient table as JPEG
-    assert 19 in flagged(
-        "tromso_2020_kommuneplanens_samfunnsdel_2020-2032.pdf"
-    )  # the map page
+    assert 1 in flagged("stavanger_2025_journalfort_epost_plan2889_varsling.pdf")  # recipient table as JPEG
+    assert 19 in flagged("tromso_2020_kommuneplanens_samfunnsdel_2020-2032.pdf")  # the map page
     assert not flagged("kristiansand_kdp1264_bestemmelser_kvadraturen.pdf")
     assert not flagged("nord-odal_2023_valgprotokoll_kommunestyrevalget.pdf")
 
@@ -173,14 +144,8 @@ def test_document_types_and_printed_metadata(real_store):
     motebok = row("bo_2012_motebok_ptn139-12_k112-12_breisas_syd.pdf")
     assert motebok["doc_type"] == "saksprotokoll" and motebok["saksnr"] == "12/2960"
     assert motebok["saksbehandler"] == "Kari Verpe Hynne"
-    assert (
-        row("tromso_2020_kommuneplanens_samfunnsdel_2020-2032.pdf")["doc_type"]
-        == "samfunnsdel"
-    )
-    assert (
-        row("nord-odal_2021_valgprotokoll_stortingsvalget.pdf")["doc_type"]
-        == "moteprotokoll"
-    )
+    assert row("tromso_2020_kommuneplanens_samfunnsdel_2020-2032.pdf")["doc_type"] == "samfunnsdel"
+    assert row("nord-odal_2021_valgprotokoll_stortingsvalget.pdf")["doc_type"] == "moteprotokoll"
     letter = row("nord-odal_2023_brev_svar_innsyn_valggjennomforing.pdf")
     assert letter["doc_type"] == "other"
     assert (letter["saksnr"], letter["saksbehandler"], letter["doc_date"]) == (
@@ -188,52 +153,35 @@ def test_document_types_and_printed_metadata(real_store):
         "Lene Jeanette Østby",
         "2023-08-15",
     )
-    assert (
-        row("kristiansand_2025_reguleringsbestemmelser_gyldenloves_gate_70.pdf")[
-            "saksnr"
-        ]
-        == "PLAN-22/02295"
-    )
+    assert row("kristiansand_2025_reguleringsbestemmelser_gyldenloves_gate_70.pdf")["saksnr"] == "PLAN-22/02295"
     for name in results:
         assert row(name)["doc_type_evidence"], name
 
 
 def test_near_duplicate_letters_keep_their_own_text(real_store):
     first = _text(real_store, "nord-odal_2021_brev_oversendelse_valgprotokoll.pdf")
-    second = _text(
-        real_store, "nord-odal_2023_brev_oversendelse_valgstyrets_motebok.pdf"
-    )
+    second = _text(real_store, "nord-odal_2023_brev_oversendelse_valgstyrets_motebok.pdf")
     assert "21/19102" in first and "23/14317" in second
 
 
 def test_seed_texts_keep_every_reform_mention_and_suspended_compounds(real_store):
     store, results = real_store
     reform = re.compile(r"\bleve\s+hele\s+livet", re.IGNORECASE)
-    split_name = re.compile(
-        r"leve\s*\n\s*\n\s*hele|hele\s*\n\s*\n\s*livet", re.IGNORECASE
-    )
+    split_name = re.compile(r"leve\s*\n\s*\n\s*hele|hele\s*\n\s*\n\s*livet", re.IGNORECASE)
     for seed in sorted(SEEDS.glob("*.txt")):
         source = seed.read_text(encoding="utf-8")
         result = results[seed.name]
         text = doc_store.document_text(store, result.document_id)
         assert result.status == "extracted" and result.n_passages > 0
         assert len(reform.findall(text)) == len(reform.findall(source)), seed.name
-        assert not split_name.search(text), (
-            seed.name
-        )  # «Leve \n\nhele livet» is joined again
-        assert text.count("helse- og") == len(re.findall(r"helse-\s+og", source)), (
-            seed.name
-        )
-        assert not re.search(r"[a-zæøå]-\n\s*[a-zæøå]", text), (
-            seed.name
-        )  # no word left broken at a line end
+        assert not split_name.search(text), seed.name  # «Leve \n\nhele livet» is joined again
+        assert text.count("helse- og") == len(re.findall(r"helse-\s+og", source)), seed.name
+        assert not re.search(r"[a-zæøå]-\n\s*[a-zæøå]", text), seed.name  # no word left broken at a line end
 
 
 def test_seed_report_has_heading_paths(real_store):
     store, results = real_store
-    passages = doc_store.passages_of(
-        store, results["002_59d48e755bf8ea9d.txt"].document_id
-    )
+    passages = doc_store.passages_of(store, results["002_59d48e755bf8ea9d.txt"].document_id)
     with_heading = [p for p in passages if p["heading"]]
     assert len(with_heading) > 0.8 * len(passages)
     assert all(p["n_words"] <= 260 for p in passages)
@@ -255,14 +203,7 @@ def test_real_portal_pages_keep_content_and_drop_menus(tmp_path):
         plan_text = doc_store.document_text(store, moteplan.document_id)
         sak_text = " ".join(doc_store.document_text(store, sak.document_id).split())
     assert moteplan.status == sak.status == "extracted"
-    assert (
-        "Hovedutvalg for bistand og omsorg | 17" in plan_text
-    )  # the meeting calendar, row by row
-    assert (
-        "Politikere" not in plan_text and "Send bestilling" not in plan_text
-    )  # menu and cart button
-    assert (
-        "Saksprotokoll FYTI, 05032018, Sak 1/18, Nye Skien videregående skole"
-        in sak_text
-    )
+    assert "Hovedutvalg for bistand og omsorg | 17" in plan_text  # the meeting calendar, row by row
+    assert "Politikere" not in plan_text and "Send bestilling" not in plan_text  # menu and cart button
+    assert "Saksprotokoll FYTI, 05032018, Sak 1/18, Nye Skien videregående skole" in sak_text
     assert "Mona Kluck" in sak_text

@@ -30,7 +30,7 @@ LIGATURES = {
 INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u200e\u200f"), None)
 SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 PAGE_NUMBER = re.compile(
-    r"^(?:(?:side|s\.|page|sida)\s*)?[-–—(]?\s*\d{1,4}\s*[-–—)]?(?:\s*(?:av|of|/|\bav\b)\s*\d{1,4})?$",
+    r"^(?:(?:side|s\.|page|sida)\s*)?[-–—(]?\s*\d{1,3}\s*[-–—)]?(?:\s*(?:av|of|\/)\s*\d{1,4})?$",
     re.IGNORECASE,
 )
 SUSPENDED_NEXT = {"og", "eller", "and", "or", "samt", "enn", "til", "à"}
@@ -63,24 +63,15 @@ def normalize_line(line: str) -> str:
     for ligature, letters in LIGATURES.items():
         line = line.replace(ligature, letters)
     line = unicodedata.normalize("NFC", line.translate(INVISIBLE))
-    if line.endswith(
-        "\u00ad"
-    ):  # kept at the line end so the join below drops it with the break
+    if line.endswith("\u00ad"):  # kept at the line end so the join below drops it with the break
         line = line[:-1].replace("\u00ad", "") + "\u00ad"
     else:
         line = line.replace("\u00ad", "")
     line = SPACES.sub(" ", line).strip()
-    if (
-        line
-        and "\ue000" <= line[0] <= "\uf8ff"
-        or is_bullet_start(line)
-        and line[0] not in "-–"
-    ):
+    if line and "\ue000" <= line[0] <= "\uf8ff" or is_bullet_start(line) and line[0] not in "-–":
         line = "• " + line[1:].lstrip()
     line = re.sub(r"[\ue000-\uf8ff]", "", line)
-    line = REPEATED_PHRASE.sub(
-        r"\1", line
-    )  # «Møtebok Møtebok Møtebok» printed over itself
+    line = REPEATED_PHRASE.sub(r"\1", line)  # «Møtebok Møtebok Møtebok» printed over itself
     return line
 
 
@@ -109,9 +100,7 @@ def clean_pages(pages: list[Page]) -> CleanText:
                     )
                 )
     text, units, ranges = builder.finish()
-    return CleanText(
-        text=text, units=units, page_ranges=ranges, furniture_removed=removed
-    )
+    return CleanText(text=text, units=units, page_ranges=ranges, furniture_removed=removed)
 
 
 def _strip_furniture(pages: list[Page]) -> int:
@@ -124,11 +113,7 @@ def _strip_furniture(pages: list[Page]) -> int:
     n_pages = len(pages)
     counts: Counter[str] = Counter()
     for page in pages:
-        keys = {
-            _furniture_key(cell)
-            for line in page.header + page.footer
-            for cell in _cells(line)
-        }
+        keys = {_furniture_key(cell) for line in page.header + page.footer for cell in _cells(line)}
         keys |= {_furniture_key(line) for line in _edge_lines(page)}
         counts.update(k for k in keys if k)
     threshold = max(2, round(0.4 * n_pages))
@@ -161,11 +146,7 @@ def _strip_furniture(pages: list[Page]) -> int:
                 removed += 1
                 if not block.lines:
                     page.blocks.pop(edge)
-        page.blocks = (
-            [Block(lines=[line]) for line in header]
-            + page.blocks
-            + [Block(lines=[line]) for line in footer]
-        )
+        page.blocks = [Block(lines=[line]) for line in header] + page.blocks + [Block(lines=[line]) for line in footer]
         page.header, page.footer = [], []
     return removed
 
@@ -207,14 +188,8 @@ def join_hyphenated(left: str, right: str, vocabulary: set[str]) -> str:
     next_word = first_word.group(0) if first_word else ""
     prefix = re.search(r"(\w+)-$", left).group(1)
     joined = (prefix + next_word).lower()
-    if (
-        next_word.lower() in SUSPENDED_NEXT
-        and joined not in vocabulary
-        or not right[0].isalpha()
-    ):
-        return (
-            left + ("" if right[0].isdigit() else " ") + right
-        )  # «helse- og», «2019-2023»
+    if next_word.lower() in SUSPENDED_NEXT and joined not in vocabulary or not right[0].isalpha():
+        return left + ("" if right[0].isdigit() else " ") + right  # «helse- og», «2019-2023»
     if right[0].isupper():
         return left + right
     if len(prefix) == 1 or prefix.isupper() or prefix.isdigit():
@@ -258,9 +233,7 @@ class _TextBuilder:
                 tail = merged[len(previous.text) - 1 :]
             else:
                 tail = merged[len(previous.text) :]
-            self.page_starts.setdefault(
-                self.page_no, self.length + len(tail) - len(body)
-            )
+            self.page_starts.setdefault(self.page_no, self.length + len(tail) - len(body))
             self._append(tail)
             previous.text = merged
             previous.end = self.length
@@ -306,9 +279,7 @@ class _TextBuilder:
                 position = ranges[-1][1] if ranges else 0
                 ranges.append((position, position))
                 continue
-            following = next(
-                (s for s in starts[index + 1 :] if s is not None), len(text)
-            )
+            following = next((s for s in starts[index + 1 :] if s is not None), len(text))
             ranges.append((start, following))
         for unit in self.units:
             unit.text = text[unit.start : unit.end]

@@ -30,9 +30,7 @@ DOC_TYPES = (
 BUNDLE_TYPES = {"moteinnkalling", "moteprotokoll"}
 
 FIRST_PAGE_CHARS = 3000
-TITLE_ZONE_CHARS = (
-    600  # plan titles and «Saksframlegg» stand at the top; later mentions are topics
-)
+TITLE_ZONE_CHARS = 600  # plan titles and «Saksframlegg» stand at the top; later mentions are topics
 _I = re.IGNORECASE | re.MULTILINE
 
 LHL_PLAN = re.compile(
@@ -58,30 +56,20 @@ PROTOKOLL_SUPPORT = re.compile(
     r"innkalling\s+og\s+saksliste|valgstyret|underskrift",
     _I,
 )
-LETTER = re.compile(
-    r"deres\s+ref.{0,80}?vår\s+ref|vår\s+ref.{0,80}?deres\s+ref", _I | re.DOTALL
-)
-SAKSPROTOKOLL = re.compile(
-    r"særutskrift|saksutskrift|saksprotokoll|melding\s+om\s+vedtak|rett\s+utskrift", _I
-)
+LETTER = re.compile(r"deres\s+ref.{0,80}?vår\s+ref|vår\s+ref.{0,80}?deres\s+ref", _I | re.DOTALL)
+SAKSPROTOKOLL = re.compile(r"særutskrift|saksutskrift|saksprotokoll|melding\s+om\s+vedtak|rett\s+utskrift", _I)
 VEDTAK_CUES = re.compile(
     r"\bvotering\b|\benstemmig\b|\bsamrøystes\b|behandling\s+i\s+\w+|\w+s\s+vedtak\b|^\s*vedtak\s*:|\bvedteke\s+med\b|\bvedtatt\s+med\b",
     _I,
 )
-SAKSFRAMLEGG = re.compile(
-    r"saksfr[ae]mlegg|saksframstilling|sakspapir\b|saksutredning|saksutgreiing", _I
-)
+SAKSFRAMLEGG = re.compile(r"saksfr[ae]mlegg|saksframstilling|sakspapir\b|saksutredning|saksutgreiing", _I)
 SAKSFRAMLEGG_FIELDS = [
-    re.compile(
-        r"(?:saksbehandler|saksb|sakshandsamar|saksansvarleg|saksansvarlig)\s*:", _I
-    ),
+    re.compile(r"(?:saksbehandler|saksb|sakshandsamar|saksansvarleg|saksansvarlig)\s*:", _I),
     re.compile(
         r"(?:arkivsaksnr|arkivsaknr|arkivsak\s*id|\barkiv|saksmappe|klassering)\.?\s*:",
         _I,
     ),
-    re.compile(
-        r"saksgang|behandles\s+av|utvalgssaksnr|planlagt\s+behandling|møtedato", _I
-    ),
+    re.compile(r"saksgang|behandles\s+av|utvalgssaksnr|planlagt\s+behandling|møtedato", _I),
     re.compile(
         r"innstilling|fr[ae]mlegg\s+til\s+vedtak|forslag\s+til\s+vedtak|tilråding|\btilrår\b",
         _I,
@@ -101,9 +89,7 @@ OKONOMIPLAN = re.compile(
 )
 
 
-def detect_doc_type(
-    first_page: str, full_text: str, title: str | None = None
-) -> tuple[str, str]:
+def detect_doc_type(first_page: str, full_text: str, title: str | None = None) -> tuple[str, str]:
     """(doc_type, evidence) from the first page, the title and, for vedtak cues, the whole text."""
     head = f"{title or ''}\n{first_page[:FIRST_PAGE_CHARS]}"
     title_zone = f"{title or ''}\n{first_page[:TITLE_ZONE_CHARS]}"
@@ -117,14 +103,8 @@ def detect_doc_type(
         return "other", f"letter: «{cue(LETTER)}»"
     innkalling_at = INNKALLING.search(title_zone)
     protokoll_at = PROTOKOLL.search(title_zone)
-    protokoll_first = protokoll_at and (
-        not innkalling_at or protokoll_at.start() < innkalling_at.start()
-    )
-    if (
-        not protokoll_first
-        and (found := cue(INNKALLING, title_zone))
-        and cue(INNKALLING_SUPPORT)
-    ):
+    protokoll_first = protokoll_at and (not innkalling_at or protokoll_at.start() < innkalling_at.start())
+    if not protokoll_first and (found := cue(INNKALLING, title_zone)) and cue(INNKALLING_SUPPORT):
         return (
             "moteinnkalling",
             f"first page: «{found}» with «{cue(INNKALLING_SUPPORT)}»",
@@ -133,16 +113,10 @@ def detect_doc_type(
         return "saksprotokoll", f"first page: «{found}»"
     if (found := cue(PROTOKOLL, title_zone)) and len(saksframlegg_fields) < 2:
         support = cue(PROTOKOLL_SUPPORT) or cue(PROTOKOLL_SUPPORT, full_text)
-        return "moteprotokoll", f"title: «{found}»" + (
-            f" with «{support}»" if support else ""
-        )
+        return "moteprotokoll", f"title: «{found}»" + (f" with «{support}»" if support else "")
     explicit = cue(SAKSFRAMLEGG, title_zone)
     if explicit or len(saksframlegg_fields) >= 2:
-        evidence = (
-            f"«{explicit}»"
-            if explicit
-            else " + ".join(f"«{c}»" for c in saksframlegg_fields)
-        )
+        evidence = f"«{explicit}»" if explicit else " + ".join(f"«{c}»" for c in saksframlegg_fields)
         if vedtak := cue(VEDTAK_CUES, full_text):
             return (
                 "saksprotokoll",
@@ -174,12 +148,8 @@ SAKSBEHANDLER = re.compile(
     r"(?i:saksbehandler|saksb\.?|sakshandsamar|saksansvarleg|saksansvarlig)\s*:\s*(?:\|\s*)?"
     r"((?:(?![\w.\-]+\s*:)[A-ZÆØÅ][\w.\-]+[ \t]*){1,4})"
 )
-MOTEDATO = re.compile(
-    r"møtedato\s*:?\s*(?:\|\s*)?(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{2,4})", re.IGNORECASE
-)
-DATO = re.compile(
-    r"\bdato\s*:?\s*(?:\|\s*)?(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{4})", re.IGNORECASE
-)
+MOTEDATO = re.compile(r"møtedato\s*:?\s*(?:\|\s*)?(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{2,4})", re.IGNORECASE)
+DATO = re.compile(r"\bdato\s*:?\s*(?:\|\s*)?(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{4})", re.IGNORECASE)
 UTVALG = re.compile(
     r"^(?:utvalg|utval|styre|råd)\s*:\s*(?:\|\s*)?([^\n|]{3,80})",
     re.IGNORECASE | re.MULTILINE,
@@ -187,9 +157,7 @@ UTVALG = re.compile(
 
 
 def _iso(day: str, month: str, year: str) -> str | None:
-    full_year = int(year) + (
-        2000 if len(year) == 2 and int(year) < 70 else 1900 if len(year) == 2 else 0
-    )
+    full_year = int(year) + (2000 if len(year) == 2 and int(year) < 70 else 1900 if len(year) == 2 else 0)
     try:
         return dt.date(full_year, int(month), int(day)).isoformat()
     except ValueError:
@@ -219,9 +187,7 @@ def _grid_fields(head: str) -> dict[str, str]:
                     found.setdefault(key, iso)
             elif (
                 key == "saksnr"
-                and re.fullmatch(
-                    r"(?:[A-ZÆØÅ]{2,6}-)?\d{2,4}/\d{1,7}(?:-\d{1,4})?", value
-                )
+                and re.fullmatch(r"(?:[A-ZÆØÅ]{2,6}-)?\d{2,4}/\d{1,7}(?:-\d{1,4})?", value)
                 or key == "saksbehandler"
                 and re.fullmatch(r"[A-ZÆØÅ][\w.\-]+(?:\s+[A-ZÆØÅ][\w.\-]+){0,3}", value)
             ):
@@ -237,17 +203,9 @@ def detect_metadata(first_page: str) -> dict[str, str]:
         found["saksnr"] = re.sub(r"\s+", "", match.group(1))
     if "saksbehandler" not in found and (match := SAKSBEHANDLER.search(head)):
         found["saksbehandler"] = match.group(1).strip()
-    if (
-        "meeting_date" not in found
-        and (match := MOTEDATO.search(head))
-        and (iso := _iso(*match.groups()))
-    ):
+    if "meeting_date" not in found and (match := MOTEDATO.search(head)) and (iso := _iso(*match.groups())):
         found["meeting_date"] = iso
-    if (
-        "doc_date" not in found
-        and (match := DATO.search(head))
-        and (iso := _iso(*match.groups()))
-    ):
+    if "doc_date" not in found and (match := DATO.search(head)) and (iso := _iso(*match.groups())):
         found["doc_date"] = iso
     if match := UTVALG.search(head):
         found["utvalg"] = match.group(1).strip()

@@ -29,10 +29,7 @@ PDF, DOCX, HTML, TEXT = (
 def sniff_format(data: bytes) -> str:
     """MIME type from the first bytes; a wrongly named file is read as what it is."""
     head = data[:2048]
-    if (
-        head.lstrip(b"\x00\t\r\n \xef\xbb\xbf")[:5] == b"%PDF-"
-        or b"%PDF-" in data[:1024]
-    ):
+    if head.lstrip(b"\x00\t\r\n \xef\xbb\xbf")[:5] == b"%PDF-" or b"%PDF-" in data[:1024]:
         return PDF
     if head[:4] == b"PK\x03\x04":
         try:
@@ -51,18 +48,10 @@ def sniff_format(data: bytes) -> str:
         raise UnsupportedFormat(
             "Old binary Word/Excel file (.doc/.xls); convert it first, e.g. `libreoffice --headless --convert-to docx FILE`."
         )
-    if (
-        head[:4] in (b"\x89PNG", b"GIF8")
-        or head[:3] == b"\xff\xd8\xff"
-        or head[:4] in (b"II*\x00", b"MM\x00*")
-    ):
-        raise UnsupportedFormat(
-            "Image file; convert it to PDF and run `lhl ingest --ocr` on the PDF."
-        )
+    if head[:4] in (b"\x89PNG", b"GIF8") or head[:3] == b"\xff\xd8\xff" or head[:4] in (b"II*\x00", b"MM\x00*"):
+        raise UnsupportedFormat("Image file; convert it to PDF and run `lhl ingest --ocr` on the PDF.")
     if head.startswith(b"{\\rtf"):
-        raise UnsupportedFormat(
-            "RTF file; convert it first, e.g. `libreoffice --headless --convert-to docx FILE`."
-        )
+        raise UnsupportedFormat("RTF file; convert it first, e.g. `libreoffice --headless --convert-to docx FILE`.")
     text_head = head.decode("latin-1").lower()
     if re.search(r"<!doctype\s+html|<html[\s>]|<body[\s>]|<head[\s>]", text_head):
         return HTML
@@ -99,9 +88,7 @@ def decode_text(data: bytes) -> str:
             raise UndecodableText("The file holds NUL bytes: it is binary, not text.")
         return text
     if data.count(b"\x00") > len(data) // 100:
-        raise UndecodableText(
-            "The file holds binary data (NUL bytes), not text in a known encoding."
-        )
+        raise UndecodableText("The file holds binary data (NUL bytes), not text in a known encoding.")
     best: tuple[float, str] | None = None
     for codec in TEXT_ENCODINGS:
         try:
@@ -109,15 +96,9 @@ def decode_text(data: bytes) -> str:
         except UnicodeDecodeError:
             continue
         non_ascii = [c for c in candidate if ord(c) > 127]
-        odd = sum(
-            1
-            for c in candidate
-            if (ord(c) < 32 and c not in "\r\n\t\f") or "\x7f" <= c <= "\x9f"
-        )
+        odd = sum(1 for c in candidate if (ord(c) < 32 and c not in "\r\n\t\f") or "\x7f" <= c <= "\x9f")
         score = (
-            sum(1 for c in non_ascii if c in PLAUSIBLE)
-            - 3 * sum(1 for c in non_ascii if c not in PLAUSIBLE)
-            - 5 * odd
+            sum(1 for c in non_ascii if c in PLAUSIBLE) - 3 * sum(1 for c in non_ascii if c not in PLAUSIBLE) - 5 * odd
         )
         if best is None or score > best[0]:
             best = (score, candidate)
@@ -140,9 +121,7 @@ def extract_text(data: bytes) -> Extraction:
             if lines:
                 blocks.extend(_text_blocks(lines))
         pages.append(Page(blocks=blocks))
-    return Extraction(
-        pages=pages, extractor="text", mime_type=TEXT, paginated=len(pages) > 1
-    )
+    return Extraction(pages=pages, extractor="text", mime_type=TEXT, paginated=len(pages) > 1)
 
 
 def _text_blocks(lines: list[str]) -> list[Block]:
@@ -209,20 +188,14 @@ def extract_html(data: bytes) -> Extraction:
         node.decompose()
     for node in tree.css("br"):
         node.replace_with(" ")
-    for node in tree.css(
-        "[role=navigation], [role=banner], [role=contentinfo], [aria-hidden=true], [hidden]"
-    ):
+    for node in tree.css("[role=navigation], [role=banner], [role=contentinfo], [aria-hidden=true], [hidden]"):
         node.decompose()
     for node in tree.css("div, section, ul, span, p"):
         hint = f"{node.attributes.get('class') or ''} {node.attributes.get('id') or ''}"
         if BOILERPLATE_HINT.search(hint.replace("-", " ").replace("_", " ")):
             node.decompose()
     root = next(
-        (
-            node
-            for selector in MAIN_SELECTORS
-            if (node := tree.css_first(selector)) is not None
-        ),
+        (node for selector in MAIN_SELECTORS if (node := tree.css_first(selector)) is not None),
         None,
     )
     root = root or tree.body or tree.root
@@ -239,9 +212,7 @@ def extract_html(data: bytes) -> Extraction:
 
 
 def decode_html(data: bytes) -> str:
-    match = re.search(
-        rb"""<meta[^>]+charset=["']?([\w-]+)""", data[:4096], re.IGNORECASE
-    )
+    match = re.search(rb"""<meta[^>]+charset=["']?([\w-]+)""", data[:4096], re.IGNORECASE)
     if match:
         try:
             return data.decode(match.group(1).decode("ascii"), errors="strict")
@@ -253,11 +224,7 @@ def decode_html(data: bytes) -> str:
 def _has_block_child(node: Node) -> bool:
     child = node.child
     while child is not None:
-        if (
-            child.tag in BLOCK_TAGS
-            or child.tag in ("ul", "ol", "table", "tbody", "thead")
-            or _has_block_child(child)
-        ):
+        if child.tag in BLOCK_TAGS or child.tag in ("ul", "ol", "table", "tbody", "thead") or _has_block_child(child):
             return True
         child = child.next
     return False
@@ -268,23 +235,14 @@ def _html_blocks(node: Node, blocks: list[Block]) -> None:
     while child is not None:
         tag = child.tag
         if tag == "tr":
-            cells = [
-                " ".join(cell.text(separator="").split())
-                for cell in child.css("td, th")
-            ]
+            cells = [" ".join(cell.text(separator="").split()) for cell in child.css("td, th")]
             cells = [cell for cell in cells if cell]
             if cells:
                 if blocks and blocks[-1].kind == TABLE_ROW:
                     blocks[-1].lines.append(CELL_SEPARATOR.join(cells))
                 else:
-                    blocks.append(
-                        Block(lines=[CELL_SEPARATOR.join(cells)], kind=TABLE_ROW)
-                    )
-        elif (
-            tag in BLOCK_TAGS
-            and tag not in ("div", "section", "td", "th")
-            and not _has_block_child(child)
-        ):
+                    blocks.append(Block(lines=[CELL_SEPARATOR.join(cells)], kind=TABLE_ROW))
+        elif tag in BLOCK_TAGS and tag not in ("div", "section", "td", "th") and not _has_block_child(child):
             text = " ".join(child.text(separator="").split())
             if text:
                 if tag.startswith("h") and tag[1:].isdigit():
@@ -292,17 +250,11 @@ def _html_blocks(node: Node, blocks: list[Block]) -> None:
                 elif tag == "li":
                     blocks.append(Block(lines=[f"• {text}"], kind=LIST_ITEM))
                 elif tag == "pre":
-                    blocks.extend(
-                        Block(lines=[line]) for line in text.split("\n") if line.strip()
-                    )
+                    blocks.extend(Block(lines=[line]) for line in text.split("\n") if line.strip())
                 else:
                     blocks.append(Block(lines=[text]))
-        elif tag not in ("-text", "-comment") and (
-            _has_block_child(child) or tag in BLOCK_TAGS
-        ):
-            if tag in ("div", "section", "td", "th", "li") and not _has_block_child(
-                child
-            ):
+        elif tag not in ("-text", "-comment") and (_has_block_child(child) or tag in BLOCK_TAGS):
+            if tag in ("div", "section", "td", "th", "li") and not _has_block_child(child):
                 text = " ".join(child.text(separator="").split())
                 if text:
                     blocks.append(Block(lines=[text]))
@@ -326,20 +278,14 @@ def check_zip(data: bytes, *, max_uncompressed: int) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             entries = archive.infolist()
     except zipfile.BadZipFile as exc:
-        raise CorruptDocument(
-            f"The Word file is damaged or truncated ({exc})."
-        ) from None
+        raise CorruptDocument(f"The Word file is damaged or truncated ({exc}).") from None
     if len(entries) > MAX_DOCX_ENTRIES:
         raise ZipBomb(
             f"The Word file holds {len(entries)} parts (limit {MAX_DOCX_ENTRIES}); refused as a likely zip bomb."
         )
     total = sum(entry.file_size for entry in entries)
     compressed = sum(entry.compress_size for entry in entries) or 1
-    if (
-        total > max_uncompressed
-        or total / compressed > MAX_DOCX_RATIO
-        and total > 10_000_000
-    ):
+    if total > max_uncompressed or total / compressed > MAX_DOCX_RATIO and total > 10_000_000:
         raise ZipBomb(
             f"The Word file would unpack to {total / 1e6:.0f} MB from {len(data) / 1e6:.1f} MB "
             f"(limit {max_uncompressed / 1e6:.0f} MB); refused as a likely zip bomb."
@@ -352,9 +298,7 @@ def extract_docx(data: bytes, *, max_uncompressed: int) -> Extraction:
     try:
         document: DocxDocument = docx.Document(io.BytesIO(data))
     except Exception as exc:  # noqa: BLE001 - python-docx raises KeyError, ValueError, lxml errors … on damaged parts
-        raise CorruptDocument(
-            f"The Word file cannot be read ({type(exc).__name__}: {exc})."
-        ) from None
+        raise CorruptDocument(f"The Word file cannot be read ({type(exc).__name__}: {exc}).") from None
     blocks: list[Block] = []
     for item in document.iter_inner_content():
         if isinstance(item, Paragraph):
@@ -386,11 +330,7 @@ def _docx_paragraph(paragraph: Paragraph, blocks: list[Block]) -> None:
                 level=int(heading.group(1)) if heading else 1,
             )
         )
-    elif (
-        paragraph._p.pPr is not None
-        and paragraph._p.pPr.numPr is not None
-        or "list" in style.lower()
-    ):
+    elif paragraph._p.pPr is not None and paragraph._p.pPr.numPr is not None or "list" in style.lower():
         blocks.append(Block(lines=[f"• {' '.join(lines)}"], kind=LIST_ITEM))
     else:
         blocks.append(Block(lines=[" ".join(lines)]))
@@ -402,9 +342,7 @@ def _docx_table(table: Table, blocks: list[Block]) -> None:
         cells: list[str] = []
         for cell in row.cells:
             text = " ".join(cell.text.split())
-            if text and (
-                not cells or cells[-1] != text
-            ):  # merged cells repeat their text
+            if text and (not cells or cells[-1] != text):  # merged cells repeat their text
                 cells.append(text)
         if cells:
             rows.append(CELL_SEPARATOR.join(cells))

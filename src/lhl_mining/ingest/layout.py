@@ -42,6 +42,16 @@ class Piece:
 
 
 @dataclass
+class Rule:
+    """A thin drawn line (a table border or rule) in top-down page coordinates."""
+
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+
+@dataclass
 class Line:
     """Text on one baseline within one column, with the box it covers."""
 
@@ -70,11 +80,7 @@ def is_bullet_start(text: str) -> bool:
 
 def _is_bullet_glyph(text: str) -> bool:
     text = text.strip()
-    return (
-        len(text) == 1
-        and (text in BULLET_CHARS or "\ue000" <= text <= "\uf8ff")
-        or text in ("o", "-", "–")
-    )
+    return len(text) == 1 and (text in BULLET_CHARS or "\ue000" <= text <= "\uf8ff") or text in ("o", "-", "–")
 
 
 def _group_lines(pieces: list[Piece]) -> list[list[Piece]]:
@@ -86,10 +92,7 @@ def _group_lines(pieces: list[Piece]) -> list[list[Piece]]:
         for index in range(len(lines) - 1, max(len(lines) - 6, -1), -1):
             top, bottom = spans[index]
             line_middle = (top + bottom) / 2
-            if (
-                top <= piece.middle <= bottom
-                or piece.top <= line_middle <= piece.bottom
-            ):
+            if top <= piece.middle <= bottom or piece.top <= line_middle <= piece.bottom:
                 if piece.height > 3 * (bottom - top) and len(piece.text.strip()) > 1:
                     continue
                 lines[index].append(piece)
@@ -105,11 +108,7 @@ def _group_lines(pieces: list[Piece]) -> list[list[Piece]]:
 def _chunks(line: list[Piece]) -> list[Line]:
     """Cut one line into chunks at gaps wider than about a glyph height."""
     line = sorted(line, key=lambda p: p.x0)
-    height = (
-        statistics.median(p.height for p in line if p.text.strip())
-        if any(p.text.strip() for p in line)
-        else 1.0
-    )
+    height = statistics.median(p.height for p in line if p.text.strip()) if any(p.text.strip() for p in line) else 1.0
     chunks: list[Line] = []
     current: list[Piece] = []
     for piece in line:
@@ -125,9 +124,7 @@ def _chunks(line: list[Piece]) -> list[Line]:
 
 
 def _join(pieces: list[Piece]) -> Line:
-    heights = [
-        p.height for p in pieces if p.text.strip() and p.text.strip() not in "-–—"
-    ] or [p.height for p in pieces]
+    heights = [p.height for p in pieces if p.text.strip() and p.text.strip() not in "-–—"] or [p.height for p in pieces]
     line_height = statistics.median(heights)
     text = ""
     previous: Piece | None = None
@@ -160,8 +157,22 @@ def _font_size(items: list) -> float:
     return max(weights, key=weights.get) if weights else 0.0
 
 
-def _find_gutter(chunks: list[Line], x0: float, x1: float) -> float | None:
-    """x of a column gutter with prose on both sides, or None."""
+def _ruled(gap_start: float, gap_end: float, top: float, bottom: float, rules: list[Rule]) -> bool:
+    """True when table borders run through the gap: a vertical rule inside it, or row rules across it."""
+    middle = (gap_start + gap_end) / 2
+    across = 0
+    for rule in rules:
+        if rule.bottom < top or rule.top > bottom:
+            continue
+        if rule.x1 - rule.x0 <= 3 and gap_start - 1 <= rule.x0 <= gap_end + 1 and rule.bottom - rule.top >= 8:
+            return True
+        if rule.bottom - rule.top <= 3 and rule.x0 < middle < rule.x1:
+            across += 1
+    return across >= 2
+
+
+def _find_gutter(chunks: list[Line], x0: float, x1: float, rules: list[Rule]) -> float | None:
+    """x of a column gutter with prose on both sides and no table borders in it, or None."""
     width = x1 - x0
     if width <= 0 or len(chunks) < 4:
         return None
@@ -194,6 +205,9 @@ def _find_gutter(chunks: list[Line], x0: float, x1: float) -> float | None:
             continue
         if min(_mean_len(left_side), _mean_len(right_side)) < 18:
             continue
+        top, bottom = min(c.top for c in chunks), max(c.bottom for c in chunks)
+        if _ruled(gap_start, gap_end, top, bottom, rules):
+            continue
         score = min(len(left_side), len(right_side))
         if best is None or score > best[1]:
             best = (middle, score)
@@ -204,13 +218,13 @@ def _mean_len(chunks: list[Line]) -> float:
     return sum(len(c.text) for c in chunks) / len(chunks)
 
 
-def _order(chunks: list[Line], depth: int = 0) -> list[list[Line]]:
+def _order(chunks: list[Line], rules: list[Rule], depth: int = 0) -> list[list[Line]]:
     """Ordered rows; each row is the chunks read as one line (table cells side by side)."""
     if not chunks:
         return []
     x0 = min(c.x0 for c in chunks)
     x1 = max(c.x1 for c in chunks)
-    gutter = _find_gutter(chunks, x0, x1) if depth < 3 else None
+    gutter = _find_gutter(chunks, x0, x1, rules) if depth < 3 else None
     if gutter is None:
         return _rows(chunks)
     result: list[list[Line]] = []
@@ -218,8 +232,8 @@ def _order(chunks: list[Line], depth: int = 0) -> list[list[Line]]:
 
     def flush() -> None:
         if band:
-            result.extend(_order([c for c in band if c.x1 <= gutter], depth + 1))
-            result.extend(_order([c for c in band if c.x1 > gutter], depth + 1))
+            result.extend(_order([c for c in band if c.x1 <= gutter], rules, depth + 1))
+            result.extend(_order([c for c in band if c.x1 > gutter], rules, depth + 1))
             band.clear()
 
     for chunk in sorted(chunks, key=lambda c: (c.top, c.x0)):
@@ -246,15 +260,17 @@ def _rows(chunks: list[Line]) -> list[list[Line]]:
     return [sorted(row, key=lambda c: c.x0) for row in rows]
 
 
-MARGIN_SHARE = (
-    0.07  # lines in the top or bottom 7 % of a page may be running headers/footers
-)
+MARGIN_SHARE = 0.07  # lines in the top or bottom 7 % of a page may be running headers/footers
 
 
 def page_blocks(
-    pieces: list[Piece], page_height: float
+    pieces: list[Piece], page_height: float, rules: list[Rule] | None = None
 ) -> tuple[list[Block], list[str], list[str]]:
-    """Blocks of a page in reading order, plus the header and footer lines found in its margins."""
+    """Blocks of a page in reading order, plus the header and footer lines found in its margins.
+
+    `rules` are thin drawn lines (table borders) in the same coordinates; a gap they run
+    through is a table column, read row by row, not a text column.
+    """
     lines = _group_lines([p for p in pieces if p.text.strip()])
     body: list[Line] = []
     header: list[Line] = []
@@ -269,7 +285,8 @@ def page_blocks(
             else body
         )
         zone.extend(_chunks(line))
-    return _blocks(_ordered_lines(_order(body))), _row_texts(header), _row_texts(footer)
+    ordered = _order(body, rules or [])
+    return _blocks(_ordered_lines(ordered)), _row_texts(header), _row_texts(footer)
 
 
 def _row_texts(chunks: list[Line]) -> list[str]:
@@ -279,9 +296,7 @@ def _row_texts(chunks: list[Line]) -> list[str]:
 def _ordered_lines(rows: list[list[Line]]) -> list[Line]:
     lines: list[Line] = []
     for row in rows:
-        if len(row) > 1 and _is_bullet_glyph(
-            row[0].text
-        ):  # a bullet set apart from its text by a tab
+        if len(row) > 1 and _is_bullet_glyph(row[0].text):  # a bullet set apart from its text by a tab
             bullet, first = row[0], row[1]
             row = [Line(bullet.x0, min(bullet.top, first.top), first.x1, max(bullet.bottom, first.bottom),
                         f"{bullet.text} {first.text}", first.height, first.size, first.bold)] + row[2:]  # fmt: skip
@@ -310,13 +325,7 @@ def _blocks(lines: list[Line]) -> list[Block]:
     blocks: list[Block] = []
     previous: Line | None = None
     for line in lines:
-        kind = (
-            TABLE_ROW
-            if CELL_SEPARATOR in line.text
-            else LIST_ITEM
-            if is_bullet_start(line.text)
-            else PARAGRAPH
-        )
+        kind = TABLE_ROW if CELL_SEPARATOR in line.text else LIST_ITEM if is_bullet_start(line.text) else PARAGRAPH
         start_new = True
         if previous is not None and blocks:
             current = blocks[-1]
@@ -328,38 +337,21 @@ def _blocks(lines: list[Line]) -> list[Block]:
             ) and (line.bold == previous.bold or len(line.text) < 4)
             spacing = max(line.size, previous.size) or max(line.height, previous.height)
             close = -0.5 * line.height <= gap <= 0.8 * spacing
-            if (
-                kind == TABLE_ROW
-                and current.kind == TABLE_ROW
-                and gap <= 2.5 * line.height
-            ):
+            if kind == TABLE_ROW and current.kind == TABLE_ROW and gap <= 2.5 * line.height:
                 start_new = False
-            elif (
-                kind == PARAGRAPH
-                and current.kind in (PARAGRAPH, LIST_ITEM)
-                and close
-                and same_style
-            ):
+            elif kind == PARAGRAPH and current.kind == TABLE_ROW and close and same_style:
+                start_new = False  # the wrapped end of one cell, alone on its line
+            elif kind == PARAGRAPH and current.kind in (PARAGRAPH, LIST_ITEM) and close and same_style:
                 # a list item goes on over its indented lines; a paragraph over aligned or ragged ones
-                start_new = (
-                    current.kind == LIST_ITEM
-                    and line.x0 < previous.x0 - 2
-                    and len(current.lines) > 1
-                )
+                start_new = current.kind == LIST_ITEM and line.x0 < previous.x0 - 2 and len(current.lines) > 1
         if start_new:
-            blocks.append(
-                Block(lines=[line.text], kind=kind, size=line.size, bold=line.bold)
-            )
+            blocks.append(Block(lines=[line.text], kind=kind, size=line.size, bold=line.bold))
         else:
             blocks[-1].lines.append(line.text)
             blocks[-1].bold = blocks[-1].bold and line.bold
         previous = line
     for block in blocks:
-        if (
-            block.kind != PARAGRAPH
-            or len(block.text) > 160
-            or block.text.rstrip().endswith((".", ",", ";"))
-        ):
+        if block.kind != PARAGRAPH or len(block.text) > 160 or block.text.rstrip().endswith((".", ",", ";")):
             continue
         if not re.search(r"[^\W\d_]{2}", block.text):
             continue

@@ -32,15 +32,9 @@ class Page:
 
     blocks: list[Block] = field(default_factory=list)
     has_text_layer: bool = True
-    image_regions: int = (
-        0  # images covering a sizeable part of the page with no text on them
-    )
-    header: list[str] = field(
-        default_factory=list
-    )  # lines in the top margin (PDF), maybe running headers
-    footer: list[str] = field(
-        default_factory=list
-    )  # lines in the bottom margin (PDF), maybe running footers
+    image_regions: int = 0  # images covering a sizeable part of the page with no text on them
+    header: list[str] = field(default_factory=list)  # lines in the top margin (PDF), maybe running headers
+    footer: list[str] = field(default_factory=list)  # lines in the bottom margin (PDF), maybe running footers
 
 
 @dataclass

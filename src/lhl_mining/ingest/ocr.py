@@ -18,9 +18,7 @@ INSTALL_HINT = (
 
 
 def ocr_available() -> bool:
-    return (
-        shutil.which("ocrmypdf") is not None and shutil.which("tesseract") is not None
-    )
+    return shutil.which("ocrmypdf") is not None and shutil.which("tesseract") is not None
 
 
 def missing_tools_message() -> str | None:
@@ -64,9 +62,7 @@ def ocr_pdf(content: bytes) -> bytes:
                 capture_output=True, text=True, timeout=OCR_TIMEOUT_S, check=False,
             )  # fmt: skip
         except subprocess.TimeoutExpired:
-            raise OcrFailed(
-                f"OCR took longer than {OCR_TIMEOUT_S // 60} minutes and was stopped."
-            ) from None
+            raise OcrFailed(f"OCR took longer than {OCR_TIMEOUT_S // 60} minutes and was stopped.") from None
         if result.returncode != 0 or not target.exists():
             detail = (result.stderr.strip().splitlines() or ["no message"])[-1]
             raise OcrFailed(f"ocrmypdf failed (exit {result.returncode}): {detail}")

@@ -70,9 +70,7 @@ class IngestLimits:
     max_pages: int = 3000
     max_docx_unpacked: int = 300 * 1024 * 1024
     pdf_engine: str = "pypdfium2"
-    timeout_s: float | None = (
-        600.0  # per file; extraction runs in a worker process when set
-    )
+    timeout_s: float | None = 600.0  # per file; extraction runs in a worker process when set
     max_memory_mb: int | None = 4096  # address-space cap of that worker
 
 
@@ -97,9 +95,7 @@ def sha256_of(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
-def store_in_corpus(
-    content: bytes, sha256: str, extension: str, corpus_dir: Path
-) -> Path:
+def store_in_corpus(content: bytes, sha256: str, extension: str, corpus_dir: Path) -> Path:
     """Write the bytes once under corpus/<2 hex>/<sha256><ext>; same content, same file."""
     target = corpus_dir / sha256[:2] / f"{sha256}{extension}"
     if not target.exists():
@@ -132,9 +128,7 @@ def ingest_download(
     """Store one downloaded file and everything extracted from it; idempotent per (url, content)."""
     unknown = set(metadata or {}) - METADATA_KEYS
     if unknown:
-        raise UsageError(
-            f"Unknown document metadata keys: {', '.join(sorted(unknown))}."
-        )
+        raise UsageError(f"Unknown document metadata keys: {', '.join(sorted(unknown))}.")
     provenance: dict[str, Any] = {
         "platform": platform,
         "knr": knr,
@@ -145,9 +139,7 @@ def ingest_download(
         "run_id": run_id,
         **(metadata or {}),
     }
-    provenance = {
-        k: v for k, v in provenance.items() if v is not None
-    }  # never wipe what a scraper stored before
+    provenance = {k: v for k, v in provenance.items() if v is not None}  # never wipe what a scraper stored before
     return _ingest_bytes(
         store,
         content,
@@ -171,11 +163,7 @@ def discover_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
         elif path.is_dir():
             for root, dirs, files in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                found.extend(
-                    Path(root) / name
-                    for name in sorted(files)
-                    if not name.startswith(".")
-                )
+                found.extend(Path(root) / name for name in sorted(files) if not name.startswith("."))
         else:
             raise IngestPathMissing(f"No file or folder at {path}.")
     return found
@@ -198,9 +186,7 @@ def ingest_path(
     if knr is not None:
         knr = registry.resolve_kommune(knr).knr
     if doc_type is not None and doc_type not in DOC_TYPES:
-        raise UsageError(
-            f"Unknown document type «{doc_type}»; choose one of {', '.join(DOC_TYPES)}."
-        )
+        raise UsageError(f"Unknown document type «{doc_type}»; choose one of {', '.join(DOC_TYPES)}.")
     results = []
     for file in discover_files([path]):
         result = ingest_file(
@@ -230,13 +216,7 @@ def ingest_file(
     file = file.resolve()
     url = file.as_uri()
     provenance: dict[str, Any] = {"platform": "local", "fetched_at": utcnow()}
-    provenance.update(
-        {
-            k: v
-            for k, v in {"knr": knr, "run_id": run_id, "doc_type": doc_type}.items()
-            if v is not None
-        }
-    )
+    provenance.update({k: v for k, v in {"knr": knr, "run_id": run_id, "doc_type": doc_type}.items() if v is not None})
     try:
         size = file.stat().st_size
         if size > limits.max_bytes:
@@ -271,12 +251,8 @@ def _failed(
     path: Path | None = None,
 ) -> IngestResult:
     message = str(error)
-    document_id = doc_store.save_document(
-        store, url, {**fields, "status": "failed", "error": message}
-    )
-    return IngestResult(
-        document_id, "failed", message, url=url, path=str(path) if path else None
-    )
+    document_id = doc_store.save_document(store, url, {**fields, "status": "failed", "error": message})
+    return IngestResult(document_id, "failed", message, url=url, path=str(path) if path else None)
 
 
 def _ingest_bytes(
@@ -297,11 +273,7 @@ def _ingest_bytes(
     if existing is not None:
         same = existing["sha256"] == sha256
         waiting_for_ocr = existing["status"] == "needs_ocr" and ocr
-        if (
-            same
-            and not waiting_for_ocr
-            and (existing["status"] != "failed" or not retry_failed)
-        ):
+        if same and not waiting_for_ocr and (existing["status"] != "failed" or not retry_failed):
             return IngestResult(
                 existing["id"], existing["status"], existing["error"],
                 n_passages=doc_store.passage_count(store, existing["id"]), duplicate_of=existing["duplicate_of"],
@@ -340,15 +312,11 @@ def _ingest_bytes(
         result.action = action
         return result
     fields["mime_type"] = mime
-    fields["corpus_path"] = str(
-        store_in_corpus(content, sha256, EXTENSIONS[mime], corpus_dir)
-    )
+    fields["corpus_path"] = str(store_in_corpus(content, sha256, EXTENSIONS[mime], corpus_dir))
 
     original = doc_store.original_with_sha256(store, sha256, other_than_url=url)
     if original is not None:
-        fields.update(
-            status="duplicate", duplicate_of=original["id"], n_pages=original["n_pages"]
-        )
+        fields.update(status="duplicate", duplicate_of=original["id"], n_pages=original["n_pages"])
         fields.setdefault("doc_type", original["doc_type"])
         document_id = doc_store.save_document(store, url, fields, drop_extraction=True)
         return IngestResult(
@@ -360,18 +328,11 @@ def _ingest_bytes(
     warnings: list[str] = []
     try:
         extraction = _extract_isolated(content, mime, limits)
-        if (
-            mime == PDF
-            and ocr
-            and ocr_tools.ocr_available()
-            and any(not p.has_text_layer for p in extraction.pages)
-        ):
+        if mime == PDF and ocr and ocr_tools.ocr_available() and any(not p.has_text_layer for p in extraction.pages):
             ocr_content = ocr_tools.ocr_pdf(content)
             extraction = _extract_isolated(ocr_content, mime, limits)
             extraction.extractor = f"{ocr_tools.ocr_version()} + {extraction.extractor}"
-        return _store_extraction(
-            store, url, fields, extraction, action=action, warnings=warnings
-        )
+        return _store_extraction(store, url, fields, extraction, action=action, warnings=warnings)
     except IngestError as exc:
         result = _failed(store, url, fields, exc)
     except Exception as exc:  # noqa: BLE001 - a damaged file can trip any library; the batch goes on
@@ -390,9 +351,7 @@ def _extract_isolated(content: bytes, mime: str, limits: IngestLimits) -> Extrac
         return _extract(content, mime, limits)
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
-    worker = context.Process(
-        target=_extract_worker, args=(sender, content, mime, limits), daemon=True
-    )
+    worker = context.Process(target=_extract_worker, args=(sender, content, mime, limits), daemon=True)
     worker.start()
     sender.close()
     try:
@@ -428,18 +387,14 @@ def _extract_worker(sender, content: bytes, mime: str, limits: IngestLimits) -> 
         sender.send(
             (
                 "error",
-                DocumentTooLarge(
-                    f"Extraction needed more than {limits.max_memory_mb} MB of memory."
-                ),
+                DocumentTooLarge(f"Extraction needed more than {limits.max_memory_mb} MB of memory."),
             )
         )
     except Exception as exc:  # noqa: BLE001 - a damaged file can trip any library
         sender.send(
             (
                 "error",
-                CorruptDocument(
-                    f"Unexpected {type(exc).__name__} while reading the file ({exc})."
-                ),
+                CorruptDocument(f"Unexpected {type(exc).__name__} while reading the file ({exc})."),
             )
         )
     finally:
@@ -448,9 +403,7 @@ def _extract_worker(sender, content: bytes, mime: str, limits: IngestLimits) -> 
 
 def _extract(content: bytes, mime: str, limits: IngestLimits) -> Extraction:
     if mime == PDF:
-        return extract_pdf(
-            content, max_pages=limits.max_pages, engine=limits.pdf_engine
-        )
+        return extract_pdf(content, max_pages=limits.max_pages, engine=limits.pdf_engine)
     if mime == DOCX:
         return extract_docx(content, max_uncompressed=limits.max_docx_unpacked)
     if mime == HTML:
@@ -469,20 +422,12 @@ def _store_extraction(
 ) -> IngestResult:
     pages = extraction.pages
     n_pages = len(pages) if extraction.paginated else None
-    fields.update(
-        n_pages=n_pages, extractor=extraction.extractor, extracted_at=utcnow()
-    )
-    scanned = [
-        no
-        for no, page in enumerate(pages, start=1)
-        if not page.has_text_layer and page.image_regions
-    ]
+    fields.update(n_pages=n_pages, extractor=extraction.extractor, extracted_at=utcnow())
+    scanned = [no for no, page in enumerate(pages, start=1) if not page.has_text_layer and page.image_regions]
     cleaned = clean_pages(pages)
     page_rows = [
         doc_store.PageRow(no, start, end, page.has_text_layer, page.image_regions)
-        for no, (page, (start, end)) in enumerate(
-            zip(pages, cleaned.page_ranges), start=1
-        )
+        for no, (page, (start, end)) in enumerate(zip(pages, cleaned.page_ranges), start=1)
         if extraction.paginated
     ]
     if not cleaned.text.strip():
@@ -506,12 +451,8 @@ def _store_extraction(
     if scanned:
         warnings.append(ocr_tools.partial_ocr_message(scanned))
         fields["error"] = warnings[-1]
-    same_text = doc_store.original_with_text(
-        store, doc_store.text_sha256(cleaned.text), other_than_url=url
-    )
-    if (
-        same_text is not None
-    ):  # another rendering of a document already stored: count its passages once
+    same_text = doc_store.original_with_text(store, doc_store.text_sha256(cleaned.text), other_than_url=url)
+    if same_text is not None:  # another rendering of a document already stored: count its passages once
         fields.update(status="duplicate", duplicate_of=same_text["id"])
         fields["doc_type"] = fields.get("doc_type") or same_text["doc_type"]
         document_id = doc_store.save_document(store, url, fields, drop_extraction=True)
@@ -519,16 +460,12 @@ def _store_extraction(
             document_id, "duplicate", fields.get("error"), duplicate_of=same_text["id"], url=url,
             doc_type=fields["doc_type"], n_pages=n_pages, action=action, warnings=warnings,
         )  # fmt: skip
-    first_start, first_end = (
-        cleaned.page_ranges[0] if cleaned.page_ranges else (0, len(cleaned.text))
-    )
+    first_start, first_end = cleaned.page_ranges[0] if cleaned.page_ranges else (0, len(cleaned.text))
     first_page = cleaned.text[first_start:first_end]
     if len(first_page) < 300:
         first_page = cleaned.text[:3000]
     if not fields.get("doc_type"):
-        fields["doc_type"], fields["doc_type_evidence"] = detect_doc_type(
-            first_page, cleaned.text, extraction.title
-        )
+        fields["doc_type"], fields["doc_type_evidence"] = detect_doc_type(first_page, cleaned.text, extraction.title)
     else:
         fields["doc_type_evidence"] = "given by the caller"
     for key, value in detect_metadata(first_page).items():
@@ -536,15 +473,11 @@ def _store_extraction(
             fields[key] = value
     if not fields.get("title"):
         fields["title"] = _meaningful_title(extraction.title) or _first_heading(cleaned)
-    section_spans = cut_sections(
-        cleaned.units, cleaned.text, bundle=fields["doc_type"] in BUNDLE_TYPES
-    )
+    section_spans = cut_sections(cleaned.units, cleaned.text, bundle=fields["doc_type"] in BUNDLE_TYPES)
     passage_spans = cut_passages(cleaned.units, cleaned.text, cleaned.page_ranges)
     passage_rows = []
     for seq, span in enumerate(passage_spans, start=1):
-        section_seq = next(
-            (s.seq for s in section_spans if s.start <= span.start < s.end), None
-        )
+        section_seq = next((s.seq for s in section_spans if s.start <= span.start < s.end), None)
         passage_rows.append(
             doc_store.PassageRow(
                 seq,
@@ -555,10 +488,7 @@ def _store_extraction(
                 section_seq,
             )
         )
-    section_rows = [
-        doc_store.SectionRow(s.seq, s.kind, s.saksnr, s.title, s.start, s.end)
-        for s in section_spans
-    ]
+    section_rows = [doc_store.SectionRow(s.seq, s.kind, s.saksnr, s.title, s.start, s.end) for s in section_spans]
     fields["status"] = "extracted"
     document_id, n_passages = doc_store.save_extraction(
         store,
@@ -585,10 +515,7 @@ def _meaningful_title(title: str | None) -> str | None:
         re.IGNORECASE,
     ):
         return None
-    if (
-        re.search(r"\.(?:docx?|pdf|rtf|odt|html?)$", title, re.IGNORECASE)
-        or len(title) < 4
-    ):
+    if re.search(r"\.(?:docx?|pdf|rtf|odt|html?)$", title, re.IGNORECASE) or len(title) < 4:
         return None
     return title
 

@@ -20,9 +20,7 @@ MAX_PASSAGE_WORDS = 250
 MIN_PASSAGE_WORDS = 6
 HEADING_SEPARATOR = " > "
 
-NUMBERED_HEADING = re.compile(
-    r"^(?:kapittel\s+)?(\d{1,2}(?:\.\d{1,2}){0,4})\.?\s+\S.*$", re.IGNORECASE
-)
+NUMBERED_HEADING = re.compile(r"^(?:kapittel\s+)?(\d{1,2}(?:\.\d{1,2}){0,4})\.?\s+\S.*$", re.IGNORECASE)
 SAK_START = re.compile(
     r"^(?:(?P<prefix>PS|RS|FO|DS|OS|MS|[A-ZÆØÅ]{1,4}-sak|[A-ZÆØÅ]{1,4}-|Sak(?:\s*nr\.?)?)\s*[:.|]?\s*)"
     r"(?P<nr>\d{1,4})\s*/\s*(?P<year>\d{2}|\d{4})\b[\s:.|–—-]*(?P<title>.*)$",
@@ -52,12 +50,7 @@ class SectionSpan:
 def _is_text_heading(unit: Unit, following: Unit | None) -> bool:
     """Headings in text without font information: numbered or capitalised short lines before a paragraph."""
     text = unit.text
-    if (
-        unit.kind != PARAGRAPH
-        or "\n" in text
-        or len(text) > 90
-        or text.endswith((".", ",", ";", ":"))
-    ):
+    if unit.kind != PARAGRAPH or "\n" in text or len(text) > 90 or text.endswith((".", ",", ";", ":")):
         return False
     if following is None or following.kind == HEADING:
         return False
@@ -89,9 +82,7 @@ def mark_headings(units: list[Unit]) -> None:
             unit.level = heading_level(unit)
 
 
-def passages(
-    units: list[Unit], text: str, page_ranges: list[tuple[int, int]]
-) -> list[PassageSpan]:
+def passages(units: list[Unit], text: str, page_ranges: list[tuple[int, int]]) -> list[PassageSpan]:
     """Paragraph-level passages in text order."""
     mark_headings(units)
     path: list[tuple[int, str]] = []
@@ -110,20 +101,11 @@ def passages(
             words = sum(len(u.text.split()) for u in last_units)
             list_goes_on = unit.kind == LIST_ITEM and last.kind == LIST_ITEM
             table_goes_on = unit.kind == TABLE_ROW and last.kind == TABLE_ROW
-            lead_in = (
-                len(last.text.split()) < MIN_PASSAGE_WORDS
-                and last.kind == PARAGRAPH
-                and len(last_units) == 1
-            )
+            lead_in = len(last.text.split()) < MIN_PASSAGE_WORDS and last.kind == PARAGRAPH and len(last_units) == 1
             if (
                 same_context
                 and words + len(unit.text.split()) <= MAX_PASSAGE_WORDS
-                and (
-                    list_goes_on
-                    or table_goes_on
-                    or lead_in
-                    or (unit.kind == LIST_ITEM and last.text.endswith(":"))
-                )
+                and (list_goes_on or table_goes_on or lead_in or (unit.kind == LIST_ITEM and last.text.endswith(":")))
             ):
                 last_units.append(unit)
                 continue
@@ -132,11 +114,7 @@ def passages(
     for group, heading in groups:
         start, end = group[0].start, group[-1].end
         for piece_start, piece_end in _split_long(text, start, end):
-            spans.append(
-                PassageSpan(
-                    piece_start, piece_end, heading, page_of(piece_start, page_ranges)
-                )
-            )
+            spans.append(PassageSpan(piece_start, piece_end, heading, page_of(piece_start, page_ranges)))
     return spans
 
 
@@ -144,11 +122,7 @@ def _split_long(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Cut a long stretch at sentence ends into pieces of at most MAX_PASSAGE_WORDS words."""
     if len(text[start:end].split()) <= MAX_PASSAGE_WORDS:
         return [(start, end)]
-    boundaries = (
-        [start]
-        + [start + m.end() for m in SENTENCE_END.finditer(text[start:end])]
-        + [end]
-    )
+    boundaries = [start] + [start + m.end() for m in SENTENCE_END.finditer(text[start:end])] + [end]
     pieces: list[tuple[int, int]] = []
     piece_start = start
     words = 0
@@ -177,11 +151,7 @@ def sections(units: list[Unit], text: str, *, bundle: bool) -> list[SectionSpan]
             candidates.append((index, unit, match))
     starts: list[tuple[Unit, re.Match]] = []
     for position, (index, unit, match) in enumerate(candidates):
-        next_index = (
-            candidates[position + 1][0]
-            if position + 1 < len(candidates)
-            else len(units)
-        )
+        next_index = candidates[position + 1][0] if position + 1 < len(candidates) else len(units)
         body_words = sum(len(u.text.split()) for u in units[index + 1 : next_index])
         if body_words >= 25:
             starts.append((unit, match))
@@ -195,7 +165,5 @@ def sections(units: list[Unit], text: str, *, bundle: bool) -> list[SectionSpan]
         year = match.group("year")
         saksnr = f"{int(match.group('nr'))}/{year}"
         title = re.sub(r"\s*\|.*$", "", match.group("title")).strip(" .:–-") or None
-        result.append(
-            SectionSpan(seq=seq, saksnr=saksnr, title=title, start=unit.start, end=end)
-        )
+        result.append(SectionSpan(seq=seq, saksnr=saksnr, title=title, start=unit.start, end=end))
     return result

@@ -61,9 +61,7 @@ def document(store: Store, document_id: int) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
-def original_with_sha256(
-    store: Store, sha256: str, *, other_than_url: str
-) -> dict[str, Any] | None:
+def original_with_sha256(store: Store, sha256: str, *, other_than_url: str) -> dict[str, Any] | None:
     """The first stored document with this content (extracted or waiting for OCR), if any."""
     rows = list(
         store.db.query(
@@ -75,9 +73,7 @@ def original_with_sha256(
     return rows[0] if rows else None
 
 
-def original_with_text(
-    store: Store, digest: str, *, other_than_url: str
-) -> dict[str, Any] | None:
+def original_with_text(store: Store, digest: str, *, other_than_url: str) -> dict[str, Any] | None:
     """The first extracted document whose cleaned text is identical (another rendering of the same file)."""
     rows = list(
         store.db.query(
@@ -108,27 +104,19 @@ def _clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
         raise ValueError(f"not documents columns: {', '.join(sorted(unknown))}")
     clean = dict(fields)
     if isinstance(clean.get("platform_ids"), dict):
-        clean["platform_ids"] = json.dumps(
-            clean["platform_ids"], ensure_ascii=False, sort_keys=True
-        )
+        clean["platform_ids"] = json.dumps(clean["platform_ids"], ensure_ascii=False, sort_keys=True)
     return clean
 
 
 def _upsert(store: Store, url: str, fields: dict[str, Any]) -> int:
     now = utcnow()
     fields = _clean_fields({**fields, "url": url})
-    existing = store.db.execute(
-        "SELECT id FROM documents WHERE url = ?", [url]
-    ).fetchone()
+    existing = store.db.execute("SELECT id FROM documents WHERE url = ?", [url]).fetchone()
     if existing:
         store.db["documents"].update(existing[0], {**fields, "updated_at": now})
         return existing[0]
     fields.setdefault("platform", "local")
-    return (
-        store.db["documents"]
-        .insert({**fields, "created_at": now, "updated_at": now})
-        .last_pk
-    )
+    return store.db["documents"].insert({**fields, "created_at": now, "updated_at": now}).last_pk
 
 
 def _delete_extraction(store: Store, document_id: int) -> None:
@@ -136,9 +124,7 @@ def _delete_extraction(store: Store, document_id: int) -> None:
         store.db.execute(f"DELETE FROM {table} WHERE document_id = ?", [document_id])
 
 
-def save_document(
-    store: Store, url: str, fields: dict[str, Any], *, drop_extraction: bool = False
-) -> int:
+def save_document(store: Store, url: str, fields: dict[str, Any], *, drop_extraction: bool = False) -> int:
     """Create or update the row for `url` (failed, duplicate, skipped …); optionally drop an old extraction."""
     with store.db.atomic():
         document_id = _upsert(store, url, fields)
@@ -206,9 +192,7 @@ def save_extraction(
             rows.append(
                 {
                     "document_id": document_id,
-                    "section_id": section_ids.get(passage.section_seq)
-                    if passage.section_seq
-                    else None,
+                    "section_id": section_ids.get(passage.section_seq) if passage.section_seq else None,
                     "seq": passage.seq,
                     "char_start": passage.char_start,
                     "char_end": passage.char_end,
@@ -225,37 +209,21 @@ def save_extraction(
 
 
 def passage_count(store: Store, document_id: int) -> int:
-    return store.db.execute(
-        "SELECT count(*) FROM passages WHERE document_id = ?", [document_id]
-    ).fetchone()[0]
+    return store.db.execute("SELECT count(*) FROM passages WHERE document_id = ?", [document_id]).fetchone()[0]
 
 
 def document_text(store: Store, document_id: int) -> str | None:
-    row = store.db.execute(
-        "SELECT text FROM document_texts WHERE document_id = ?", [document_id]
-    ).fetchone()
+    row = store.db.execute("SELECT text FROM document_texts WHERE document_id = ?", [document_id]).fetchone()
     return row[0] if row else None
 
 
 def passages_of(store: Store, document_id: int) -> list[dict[str, Any]]:
-    return list(
-        store.db.query(
-            "SELECT * FROM passages WHERE document_id = ? ORDER BY seq", [document_id]
-        )
-    )
+    return list(store.db.query("SELECT * FROM passages WHERE document_id = ? ORDER BY seq", [document_id]))
 
 
 def pages_of(store: Store, document_id: int) -> list[dict[str, Any]]:
-    return list(
-        store.db.query(
-            "SELECT * FROM pages WHERE document_id = ? ORDER BY page_no", [document_id]
-        )
-    )
+    return list(store.db.query("SELECT * FROM pages WHERE document_id = ? ORDER BY page_no", [document_id]))
 
 
 def sections_of(store: Store, document_id: int) -> list[dict[str, Any]]:
-    return list(
-        store.db.query(
-            "SELECT * FROM sections WHERE document_id = ? ORDER BY seq", [document_id]
-        )
-    )
+    return list(store.db.query("SELECT * FROM sections WHERE document_id = ? ORDER BY seq", [document_id]))
