@@ -144,7 +144,7 @@ class KommuneReport:
     knr: str
     name: str
     platforms: list[str] = field(default_factory=list)
-    status: str = "ok"
+    status: str = "gap"
     meetings_seen: int = 0
     documents_found: int = 0
     downloaded: int = 0
@@ -170,15 +170,6 @@ class ScrapeResult:
     requests: int
     not_modified: int
 
-    def as_rows(self) -> list[dict[str, Any]]:
-        rows = []
-        for r in self.reports:
-            row = asdict(r)
-            row.pop("planned")
-            row["platforms"] = ", ".join(r.platforms)
-            rows.append(row)
-        return rows
-
 
 @dataclass
 class ScrapeOptions:
@@ -191,7 +182,6 @@ class ScrapeOptions:
     """Kommuner scraped at once; requests to one host still queue behind its rate limit."""
     refresh: bool = False
     """Revalidate stored documents with conditional requests instead of skipping them."""
-    county_label: str = ""
 
 
 ProgressFn = Callable[..., None]
@@ -320,20 +310,18 @@ class _KommuneScraper:
         with self.lock:
             sources = source_sql.sources_for(self.store, kommune.knr)
         if not sources:
-            report.status = "gap"
             report.gaps.append(
                 f"no known source (registry platform «{kommune.meetings_platform or 'unknown'}»); run "
                 f"`lhl sources discover --county {self.county} --kommune {kommune.knr}` or add it to lhl-sources.yaml"
             )
+        outcomes = []
         for row in sources:
             if self.stop.is_set():
                 break
-            self._scrape_source(kommune, row, report)
-        if report.status == "ok" and report.gaps:
-            report.status = "partial"
-        if report.status == "ok" and not report.documents_found and not self.options.dry_run:
+            outcomes.append(self._scrape_source(kommune, row, report))
+        if "ok" in outcomes and not report.documents_found and not self.options.dry_run:
             report.gaps.append("the portal yielded no relevant documents for the period")
-            report.status = "partial"
+        report.status = _kommune_status(outcomes, report)
         status = "planned" if self.options.dry_run else report.status
         with self.lock:
             source_sql.record_coverage(
@@ -351,22 +339,20 @@ class _KommuneScraper:
         self.progress("kommune_done", knr=kommune.knr, report=report)
         return report
 
-    def _scrape_source(self, kommune: registry.Kommune, row: source_sql.SourceRow, report: KommuneReport) -> None:
+    def _scrape_source(self, kommune: registry.Kommune, row: source_sql.SourceRow, report: KommuneReport) -> str:
+        """Scrape one source; returns its outcome: 'ok', 'gap' (unusable source) or 'failed' (host trouble)."""
         report.platforms.append(row.platform)
         label = f"{row.platform} {row.base_url or row.platform_key}".strip()
         cls = adapter_class(row.platform)
         if cls is None:
             report.gaps.append(f"{label}: no adapter for platform «{row.platform}» yet")
-            report.status = "gap" if len(report.platforms) == 1 else report.status
-            return
-        adapter = cls(
-            self.client, Source(kommune.knr, kommune.label, row.platform, row.base_url, row.platform_key, row.id)
-        )
+            return "gap"
+        source = Source(kommune.knr, kommune.label, row.platform, row.base_url, row.platform_key, row.id)
+        adapter = cls(self.client, source)
         try:
             adapter.check()
-            report.gaps.extend(
-                f"{row.platform}: {note}" for note in adapter.coverage_notes(self.options.since, self.options.until)
-            )
+            notes = adapter.coverage_notes(self.options.since, self.options.until)
+            report.gaps.extend(f"{row.platform}: {note}" for note in notes)
             try:
                 refs = self._candidates(adapter, report)
             finally:
@@ -374,21 +360,15 @@ class _KommuneScraper:
                 report.failures.extend(adapter.problems)
         except SourceUnusable as exc:
             report.gaps.append(f"{label}: {exc}")
-            report.status = "gap"
-            return
-        except (HostStopped, Unreachable, RobotsDisallowed) as exc:
+            return "gap"
+        except HttpError as exc:  # host stopped, robots, unreachable, or a listing that kept failing
             report.gaps.append(f"{label}: {exc}")
-            report.status = "failed"
-            return
-        except HttpError as exc:
-            report.gaps.append(f"{label}: {exc}")
-            report.status = "failed"
-            return
+            return "failed"
         report.documents_found += len(refs)
         self.progress("kommune_total", knr=kommune.knr, total=len(refs))
         for ref in refs:
             if self.stop.is_set():
-                return
+                return "ok"
             if self.options.dry_run:
                 report.planned.append(
                     {
@@ -404,9 +384,9 @@ class _KommuneScraper:
                     self._fetch_and_ingest(adapter, kommune, row, ref, report)
                 except (HostStopped, Unreachable) as exc:
                     report.gaps.append(f"{label}: {exc}")
-                    report.status = "failed"
-                    return
+                    return "failed"
             self.progress("advance", knr=kommune.knr)
+        return "ok"
 
     # ------------------------------------------------------------------ finding documents
     def _candidates(self, adapter: Adapter, report: KommuneReport) -> list[DocumentRef]:
@@ -531,6 +511,17 @@ class _KommuneScraper:
             text = source_sql.document_text(self.store, document_id)
         if text and reform_pattern().search(text):
             report.confirmed += 1
+
+
+def _kommune_status(outcomes: list[str], report: KommuneReport) -> str:
+    """ok: everything reachable and no gaps; partial: something stored or listed but with gaps or failures;
+    failed: host trouble and nothing stored; gap: no usable source at all."""
+    stored = report.downloaded + report.unchanged
+    if "ok" in outcomes:
+        return "partial" if report.gaps or report.failed else "ok"
+    if "failed" in outcomes:
+        return "partial" if stored else "failed"
+    return "gap"
 
 
 def _year_ranges(years: list[int]) -> str:
