@@ -39,6 +39,10 @@ def _render(path: Path, screenshot: Path) -> tuple[dict[str, int], list[str]]:
 
 def test_report_draws_every_chart_offline(runner, db_path, store, tmp_path):
     build_project(store)
+    run_id = store.db["runs"].insert({"command": "scrape", "started_at": "2024-03-01T10:00:00+00:00"}).last_pk
+    store.db["scrape_coverage"].insert({"run_id": run_id, "knr": "1804", "platform": "einnsyn", "status": "gap",
+                                        "since": 2018, "until": 2024, "created_at": "2024-03-01T10:00:00+00:00",
+                                        "gaps": '["portalen viser bare de siste 365 dagene"]'})
     out = tmp_path / "report.html"
     result = runner.invoke(app, ["--db", str(db_path), "report", "--out", str(out)])
     assert result.exit_code == 0, result.output
@@ -58,6 +62,7 @@ def test_report_draws_every_chart_offline(runner, db_path, store, tmp_path):
     # the Vedlegg-2 table links its evidence, and the gaps name the kommuner without documents
     assert 'href="https://hamar.example/lhl-plan.pdf"' in page
     assert "Herøy (Nordland)" in page and "Risør" in page
+    assert "portalen viser bare de siste 365 dagene" in page  # the scrape's coverage gap
     # two coders decided the same passages: the reliability table is there
     assert "Krippendorff" in page and "area.mat" in page
 

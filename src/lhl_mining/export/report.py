@@ -325,10 +325,22 @@ def _coverage_section(store: Store, summaries: list[KommuneSummary]) -> str:
                      + stacked_bars([(k, names[k]) for k in shown], segments, statuses))
         if hidden:
             parts.append(f'<p class="note">{hidden} kommuner til er ikke vist.</p>')
+    scrape = sql.scrape_gaps(store)
+    if scrape:
+        rows = "".join(
+            f"<tr><td>{_e(kommune_label(g['knr'], g['kommune']))}</td><td>{_e(g['platform'] or '')}</td>"
+            f"<td>{_e(g['status'])}</td><td>{_e(g['since'] or '')}–{_e(g['until'] or '')}</td>"
+            f"<td>{_e('; '.join(str(x) for x in g['gaps']))}</td></tr>"
+            for g in scrape
+        )
+        parts.append(f"<h3>Hull fra siste skraping ({len(scrape)})</h3><table class=\"gaps-table\"><thead><tr>"
+                     "<th>Kommune</th><th>Plattform</th><th>Status</th><th>Periode</th><th>Hull</th></tr></thead>"
+                     f"<tbody>{rows}</tbody></table>")
     if not parts:
         parts.append(_empty("Ingen dekningshull: alle kommuner har lesbare dokumenter."))
     return _figure("coverage", "Dekningshull", "".join(parts),
-                   "Kommuner i prosjektet (med kilde eller dokument) der dokumenter mangler, feilet eller trenger OCR.")
+                   "Kommuner i prosjektet (med kilde eller dokument) der dokumenter mangler, feilet eller trenger OCR, "
+                   "og portaler som ikke viste hele perioden ved siste skraping.")
 
 
 def _summary_section(summaries: list[KommuneSummary]) -> str:

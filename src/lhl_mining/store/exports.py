@@ -9,6 +9,7 @@ at a time.  Suggestions and codings ride along with their passage as JSON arrays
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -153,3 +154,25 @@ def documents_per_kommune_year(store: Store) -> list[dict[str, Any]]:
             "GROUP BY d.knr, year ORDER BY d.knr, year",
         )
     )
+
+
+def scrape_gaps(store: Store) -> list[dict[str, Any]]:
+    """The latest scrape coverage per kommune and source when it was not complete (partial, gap, failed)."""
+    if "scrape_coverage" not in store.db.table_names():
+        return []
+    rows = list(
+        _rows(
+            store,
+            "SELECT c.knr, k.name AS kommune, c.platform, c.status, c.since, c.until, c.gaps, c.created_at "
+            "FROM scrape_coverage c JOIN kommuner k ON k.knr = c.knr "
+            "WHERE c.id IN (SELECT max(id) FROM scrape_coverage "
+            "               GROUP BY knr, coalesce(source_id, -1), coalesce(platform, '')) "
+            "AND c.status IN ('partial', 'gap', 'failed') ORDER BY c.knr, c.platform",
+        )
+    )
+    for row in rows:
+        try:
+            row["gaps"] = json.loads(row["gaps"] or "[]")
+        except ValueError:
+            row["gaps"] = [row["gaps"]]
+    return rows
