@@ -213,16 +213,16 @@ def test_einnsyn_cursor_pagination(store, tmp_path):
         server.add(first, page(1, "/search?startingAfter=cursor1"))
         server.add("/search?startingAfter=cursor1", page(2, None))
         server.add(search_url("", "Bo trygt hjemme", "enh_demo", 2019, 2022), Reply.json({"items": []}))
-        for n in (1, 2):
-            server.add(
-                f"/dokumentobjekt/do_{n}/download",
-                Reply.pdf(render_pdf(lhl_doc(f"e{n}", f"Leve hele livet {n}"), "Hamar")),
-            )
+        server.add("/dokumentobjekt/do_1/download", Reply.pdf(render_pdf(lhl_doc("e1", "Leve hele livet 1"), "Hamar")))
+        # the second file lives at the publisher: eInnsyn redirects to it
+        server.add("/dokumentobjekt/do_2/download", Reply.redirect("/files/leve-hele-livet-2.pdf"))
+        server.add("/files/leve-hele-livet-2.pdf", Reply.pdf(render_pdf(lhl_doc("e2", "Leve hele livet 2"), "Hamar")))
         sources = write_sources(tmp_path, {"3403": [{"platform": "einnsyn", "url": server.base, "key": "enh_demo"}]})
         result = run_scrape(store, tmp_path, sources, ["Hamar"])
     report = report_of(result, "3403")
     assert (report.documents_found, report.downloaded, report.confirmed) == (2, 2, 2)
     assert {d["moetesak_id"] for d in documents(store)} == {"ms_1", "ms_2"}
+    assert {d["url"].rsplit("/", 2)[-2] for d in documents(store)} == {"do_1", "do_2"}  # stored under the API URL
 
 
 def test_einnsyn_without_enhet_id_is_a_gap_not_a_national_search(store, tmp_path):
