@@ -433,6 +433,8 @@ def export_command(
                 result = exports.export(store, fmt, out, level=level, codings=codings, force=force, progress=advance)
     counts = ", ".join(f"{n} {what}" for what, n in result.counts.items())
     console.print(f"Wrote {result.path} ({counts}).")
+    for warning in result.warnings:
+        err_console.print(f"[yellow]Note[/] {warning}", highlight=False)
 
 
 @app.command()

@@ -99,4 +99,8 @@ def export(store: Store | None, fmt_name: str, out: str | os.PathLike, *, level:
         check_codes(store, options.codebook)
     with atomic_output(out, force=force) as tmp:
         counts = fmt.write(store, tmp, options)
-    return ExportResult(path=Path(out), format=fmt.name, counts=counts)
+    result = ExportResult(path=Path(out), format=fmt.name, counts=counts)
+    if store is not None and codings == "final" and fmt.name == "qdpx" and counts.get("selections") == 0:
+        result.warnings.append("No passage has a final human code yet, so the project has no codings; "
+                               "export the machine's suggestions with --codings machine.")
+    return result
