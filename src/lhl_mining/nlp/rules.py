@@ -27,6 +27,9 @@ from .pipeline import load_pipeline, pipeline_id
 MAX_CHUNK_CHARS = 100_000
 """Longer texts are labelled in chunks cut at blank lines (spaCy's limit is 1M characters per doc)."""
 
+MAX_EVIDENCE_PER_TERM = 20
+"""Evidence lists the first hits of each term per code; scores use every hit (a 10 MB text stays readable)."""
+
 
 _worker_labeller: RuleLabeller | None = None
 
@@ -264,9 +267,14 @@ class RuleLabeller(Labeller):
         """Turn accepted hits into scores and labels."""
         evidence: list[dict[str, Any]] = []
         by_code: dict[str, list[tuple[int, int, str, float]]] = {}
+        shown: dict[tuple[str, str], int] = {}
         for hit in sorted(hits, key=lambda h: (h.start, h.end, h.term.id)):
             for code, weight in hit.term.weights().items():
                 by_code.setdefault(code, []).append((hit.start, hit.end, hit.term.id, weight))
+                key = (code, hit.term.id)
+                shown[key] = shown.get(key, 0) + 1
+                if shown[key] > MAX_EVIDENCE_PER_TERM:
+                    continue
                 item: dict[str, Any] = {
                     "code": code,
                     "term": hit.text,
