@@ -441,3 +441,13 @@ def test_qdpx_of_real_seed_texts_slices_exactly(store, db_path, runner, shared, 
     # no kommune: the Vedlegg-2 table says why it cannot be made
     result = _cli(runner, db_path, "export", "-f", "summary", "--out", str(tmp_path / "s.csv"))
     assert result.exit_code == 1 and "--kommune" in result.output
+
+
+def test_final_qdpx_without_human_codes_points_to_machine(runner, db_path, store, tmp_path):
+    build_project(store)
+    store.db.execute("DELETE FROM codings")
+    store.db.conn.commit()
+    out = tmp_path / "p.qdpx"
+    result = _cli(runner, db_path, "export", "-f", "qdpx", "--out", str(out))
+    assert result.exit_code == 0 and "--codings machine" in result.output
+    assert _qde(out)[1].find(".//q:PlainTextSelection", NS) is None
