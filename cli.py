@@ -321,16 +321,14 @@ def evaluate(
 
     if fmt not in ("table", "json"):
         raise UsageError(f"Unknown format {fmt!r}; use table or json.")
+    trained = files.load_model(files.find_model(model, models_dir))
     if gold is not None:
         passages = dataset.read_gold(gold)
     else:
         with Store.open(_db_path(ctx), readonly=True) as store:
-            passages = coded.coded_passages(store).passages
-    trained = files.load_model(files.find_model(model, models_dir))
+            passages = coded.held_out_passages(store, trained)
+        err_console.print(f"Scoring on {len(passages)} coded passages that model {trained.name} did not learn from.")
     rule_labeller = labellers.default_rule_labeller()
-    if gold is None:
-        console.print(f"Scoring on {len(passages)} coded passages from the database; passages model "
-                      f"{trained.name} was trained on score too high (train on older codings to hold some out).")
     results = evaluate_labellers(passages, {
         "rules": rule_labeller,
         "model": labellers.ModelLabeller(trained, rule_labeller),

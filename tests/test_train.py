@@ -102,6 +102,16 @@ def test_train_from_database_uses_standing_and_adjudicated_decisions_and_rescore
     run = db["runs"].get(current[0]["run_id"])
     assert run["command"] == "train" and json.loads(run["counts"]) == {"rescored": 2}
     assert "Re-scored 2 undecided passages" in result.output
+    # `lhl evaluate` on the database scores only passages the model did not learn from.
+    evaluate = ["--db", str(db_path), "evaluate", "--models-dir", str(models), "--model-version", "fromdb"]
+    nothing_new = runner.invoke(app, evaluate)
+    assert nothing_new.exit_code == 1 and "E502" in nothing_new.output and "learned from all 69" in nothing_new.output
+    decide(db, undecided[0], "ana", {"reform": False, "areas": ["helsehjelp"], "framing": "sektor"})
+    decide(db, undecided[1], "ana", {"reform": False, "areas": [], "framing": "ingen"}, action="not_relevant")
+    scored = runner.invoke(app, evaluate + ["--format", "json"])
+    assert scored.exit_code == 0, scored.output
+    report = json.loads(scored.stdout)
+    assert report["n"] == 2 and report["results"]["combined"]["codes"]["area.helsehjelp"]["support"] == 1
 
 
 def test_too_few_coded_passages(runner, shared, tmp_path):

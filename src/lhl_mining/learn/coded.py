@@ -52,3 +52,18 @@ def coded_passages(store: Store) -> CodedSet:
         if pid in texts
     ]
     return result
+
+
+def held_out_passages(store: Store, trained) -> list[CodedPassage]:
+    """Coded passages the model did not learn from (coded after it was trained, or by another project)."""
+    from ..errors import TooFewCoded
+
+    seen = {f"passage:{pid}" for pid in trained.meta.get("trained_on_passages", [])}
+    coded = coded_passages(store).passages
+    held_out = [p for p in coded if p.key not in seen]
+    if not held_out:
+        raise TooFewCoded(
+            f"No coded passage is held out from model {trained.name!r}: it learned from all {len(coded)} of them. "
+            "Code more passages and evaluate before retraining, or evaluate on a gold file with --gold."
+        )
+    return held_out

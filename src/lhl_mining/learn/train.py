@@ -185,6 +185,10 @@ def build_model(
         "blend": blend.as_dict(),
         "cross_validation": cv,
         "train_seconds": round(seconds, 2),
+        # Which database passages it learned from, so `lhl evaluate` can score on the held-out ones.
+        "trained_on_passages": sorted(
+            int(p.key.removeprefix("passage:")) for p in passages if p.key.startswith("passage:")
+        ),
     }
     return TrainedModel(name, model, blend, meta)
 
