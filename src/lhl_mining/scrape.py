@@ -489,6 +489,7 @@ class _KommuneScraper:
                     mime_type=fetched.content_type or None,
                     corpus_dir=self.options.corpus_dir,
                     run_id=self.run_id,
+                    retry_failed=bool(stored and stored["status"] == "failed"),
                 )
         except OSError as exc:
             self.stop.set()
