@@ -89,8 +89,8 @@ def test_persistent_500_gives_a_clear_error():
 
 
 def test_timeouts_are_retried_then_reported_as_unreachable():
-    routes = {"/slow": [Reply.json({}, delay_s=1.0), Reply.json({"late": True})]}
-    with ReplayServer(routes) as server, PoliteClient(Politeness(rate=0, backoff_s=0.01, timeout=0.3)) as client:
+    routes = {"/slow": [Reply.json({}, delay_s=2.5), Reply.json({"late": True})]}
+    with ReplayServer(routes) as server, PoliteClient(Politeness(rate=0, backoff_s=0.01, timeout=1.0)) as client:
         assert client.get(server.url("/slow")).json() == {"late": True}
     routes = {"/never": Reply.json({}, delay_s=1.0)}
     with (

@@ -157,14 +157,14 @@ def test_slow_document_times_out_and_is_retried(store, tmp_path):
     pdf = render_pdf(lhl_doc("slow", "Leve hele livet - treg fil"), "Sør-Aurdal")
     routes = plans_page_routes("Sør-Aurdal", "/sor-aurdal/planer/", [texts.SOR_AURDAL_STRATEGY])
     href = [k for k in routes if k.endswith(".pdf")][0]
-    routes[href] = [Reply.pdf(pdf, delay_s=1.5), Reply.pdf(pdf)]
+    routes[href] = [Reply.pdf(pdf, delay_s=3.0), Reply.pdf(pdf)]
     with ReplayServer(routes) as server:
         result = run_scrape(
             store,
             tmp_path,
             write_sources(tmp_path, plans(tmp_path, server)),
             ["Sør-Aurdal"],
-            politeness=Politeness(rate=0, retries=2, backoff_s=0.01, timeout=0.5),
+            politeness=Politeness(rate=0, retries=2, backoff_s=0.01, timeout=1.0),
         )
         assert server.hits[href] == 2
     assert report_of(result, "3449").downloaded == 1
