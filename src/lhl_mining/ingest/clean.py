@@ -35,6 +35,7 @@ PAGE_NUMBER = re.compile(
 )
 SUSPENDED_NEXT = {"og", "eller", "and", "or", "samt", "enn", "til", "à"}
 END_OF_SENTENCE = tuple('.!?:;»"”)')
+URL_TAIL = re.compile(r"(?:https?://|www\.)[^\s]*[\w/#%?=&~-]$")
 REPEATED_PHRASE = re.compile(r"(?<!\w)(\w.{4,59}?)(?:\s*\1)+(?!\w)")
 
 
@@ -182,6 +183,8 @@ def join_hyphenated(left: str, right: str, vocabulary: set[str]) -> str:
     """
     if left.endswith("\u00ad"):
         return left[:-1] + right
+    if URL_TAIL.search(left) and _continues_url(left, right):
+        return left + right  # a web address broken at the line end
     if not re.search(r"\w-$", left) or not right:
         return left + ("" if left.endswith(" ") else " ") + right
     first_word = re.match(r"[\w]+", right)
@@ -198,6 +201,14 @@ def join_hyphenated(left: str, right: str, vocabulary: set[str]) -> str:
     if hyphenated in vocabulary and joined not in vocabulary:
         return left + right
     return left[:-1] + right
+
+
+def _continues_url(left: str, right: str) -> bool:
+    """The next line goes on with the address: it starts with address characters, not a plain word."""
+    token = right.split(maxsplit=1)[0] if right.strip() else ""
+    if not token or not re.match(r"[\w/#%?=&.~-]", token):
+        return False
+    return left.endswith(tuple("/-.=&?#_")) or bool(re.search(r"[/\-.=#&?_%~\d]", token.rstrip(".,;:)")))
 
 
 class _TextBuilder:

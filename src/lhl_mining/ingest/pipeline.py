@@ -19,7 +19,7 @@ from typing import Any
 
 try:
     import resource
-except ImportError:  # not on Windows; the worker then runs without a memory cap
+except ImportError:  # Windows has no `resource`: the worker then runs without a memory cap
     resource = None
 
 from .. import registry
