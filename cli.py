@@ -253,6 +253,10 @@ def train(
         typer.Option("--rescore/--no-rescore", help="After training from the database, re-score undecided passages "
                      "so the review queue's least-confident order follows the new model."),
     ] = True,
+    quick: Annotated[
+        bool,
+        typer.Option("--quick", help="Retrain between sittings: no cross-validation, keep the newest model's rules blend."),
+    ] = False,
 ) -> None:
     """Train a classifier on coded passages (or a gold JSONL file) and save it under models/."""
     import datetime as dt
@@ -263,23 +267,24 @@ def train(
     folder = models_dir or files.default_models_dir()
     name = name or f"lhl-{dt.datetime.now(dt.timezone.utc):%Y%m%d-%H%M%S}"
     rule_labeller = labellers.default_rule_labeller() if rules else None
-    store = None
-    if gold is not None:
-        passages = dataset.read_gold(gold)
-        source = f"gold:{gold.name}"
-    else:
-        store = Store.open(_db_path(ctx))
-        coded_set = coded.coded_passages(store)
-        passages, source = coded_set.passages, f"db:{store.path.name}"
-        console.print(
-            f"{len(passages)} coded passages ({coded_set.adjudicated} adjudicated, {coded_set.agreed} decided); "
-            f"{len(coded_set.disagreed)} with disagreeing coders left out until adjudicated."
-        )
+    store = Store.open(_db_path(ctx)) if gold is None else None
     try:
+        if store is None:
+            passages = dataset.read_gold(gold)
+            source = f"gold:{gold.name}"
+        else:
+            coded_set = coded.coded_passages(store)
+            passages, source = coded_set.passages, f"db:{store.path.name}"
+            console.print(
+                f"{len(passages)} coded passages ({coded_set.adjudicated} adjudicated, {coded_set.agreed} decided); "
+                f"{len(coded_set.disagreed)} with disagreeing coders left out until adjudicated."
+            )
+        previous = files.load_model(files.find_model(None, folder)) if quick else None
         with console.status("Training") as spinner:
             trained = train_model(
-                passages, name=name, models_dir=folder, rules=rule_labeller, source=source, cv_folds=cv_folds,
-                progress=lambda message: spinner.update(message),
+                passages, name=name, models_dir=folder, rules=rule_labeller, source=source,
+                cv_folds=0 if quick else cv_folds, progress=lambda message: spinner.update(message),
+                reuse_blend_of=previous,
             )
         meta = trained.meta
         console.print(f"Saved model [bold]{name}[/] to {folder} ({meta['file_bytes'] / 1e6:.1f} MB, "
@@ -287,6 +292,8 @@ def train(
         for code, why in meta["fallback_to_rules"].items():
             console.print(f"  {code}: left to the rules ({why})")
         cv = meta["cross_validation"]
+        if "blend_from" in cv:
+            console.print(f"  quick retrain: no cross-validation; rules blend kept from model {cv['blend_from']}.")
         for who in ("rules", "model", "combined"):
             if who in cv:
                 s = cv[who]["summary"]

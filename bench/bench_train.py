@@ -65,14 +65,18 @@ def main() -> None:
             store, rows = build_db(Path(tmp) / f"bench{n}.db", n + args.sitting)
             first, sitting = rows[:n], rows[n:]
             code(store, first)
-            for label, batch in (("train", None), (f"retrain after +{args.sitting}", sitting)):
+            previous = None
+            phases = (("train (5-fold CV)", None), (f"quick retrain after +{args.sitting}", sitting))
+            for label, batch in phases:
                 if batch:
                     code(store, batch)
                 started = time.perf_counter()
                 passages = coded_passages(store).passages
                 read = time.perf_counter() - started
                 trained = train_model(passages, name=f"bench-{n}-{len(passages)}", models_dir=Path(tmp) / "models",
-                                      rules=rules, source="bench")
+                                      rules=rules, source="bench", cv_folds=0 if previous else 5,
+                                      reuse_blend_of=previous)
+                previous = trained
                 total = time.perf_counter() - started
                 print(f"{len(passages):>9} {label:<26} {total:>8.1f}  (reading codings {read:.2f} s, "
                       f"model {trained.meta['file_bytes'] / 1e6:.2f} MB)", flush=True)

@@ -164,3 +164,19 @@ def test_bad_gold_lines_name_their_line(runner, tmp_path, line, message):
     result = runner.invoke(app, ["train", "--gold", str(gold), "--models-dir", str(tmp_path / "m")])
     assert result.exit_code == 1
     assert "E501" in result.output and message in result.output
+
+
+def test_quick_retrain_keeps_the_newest_models_blend(runner, shared, tmp_path):
+    gold = gold_subset(shared, tmp_path, 60)
+    models = tmp_path / "models"
+    full = runner.invoke(app, ["train", "--gold", str(gold), "--name", "full", "--models-dir", str(models),
+                               "--cv-folds", "3"])
+    assert full.exit_code == 0, full.output
+    more = gold_subset(shared, tmp_path, 80, name="more.jsonl")
+    quick = runner.invoke(app, ["train", "--gold", str(more), "--name", "quick", "--models-dir", str(models), "--quick"])
+    assert quick.exit_code == 0, quick.output
+    assert "quick retrain: no cross-validation; rules blend kept from model full" in quick.output
+    full_meta = json.loads((models / "full.json").read_text())
+    quick_meta = json.loads((models / "quick.json").read_text())
+    assert quick_meta["blend"] == full_meta["blend"] and quick_meta["n_passages"] == 80
+    assert quick_meta["cross_validation"] == {"folds": 0, "blend_from": "full"}

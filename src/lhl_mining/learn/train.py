@@ -8,6 +8,7 @@ choose how much to trust the rules per code, then fits on everything.
 
 from __future__ import annotations
 
+import os
 import platform
 import time
 from collections.abc import Callable, Sequence
@@ -15,9 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import joblib
 import numpy as np
 import sklearn
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import KFold, StratifiedKFold
 
 from .. import __version__
 from ..errors import ModelExists, SingleClass, TooFewCoded
@@ -96,13 +98,19 @@ def cross_validated_probabilities(
     probs["framing"] = np.full((n, len(FRAMINGS)), np.nan)
     strata = [p.framing for p in passages]
     smallest = min(strata.count(f) for f in set(strata))
-    splitter = StratifiedKFold(n_splits=max(2, min(folds, smallest)), shuffle=True, random_state=random_state)
-    for train_index, test_index in splitter.split(np.zeros(n), strata):
-        fold_passages = [passages[i] for i in train_index]
-        model = PassageModel.fit(
-            prepared.subset(train_index), fold_passages, random_state=random_state, min_per_class=CV_MIN_PER_CLASS
-        )
-        fold_probs = model.probabilities(prepared.subset(test_index))
+    if smallest >= 2:
+        splits = StratifiedKFold(n_splits=min(folds, smallest), shuffle=True, random_state=random_state).split(
+            np.zeros(n), strata)
+    else:
+        splits = KFold(n_splits=folds, shuffle=True, random_state=random_state).split(np.zeros(n))
+
+    def fold(train_index: np.ndarray, test_index: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        model = PassageModel.fit(prepared.subset(train_index), [passages[i] for i in train_index],
+                                 random_state=random_state, min_per_class=CV_MIN_PER_CLASS)
+        return test_index, model.probabilities(prepared.subset(test_index))
+
+    workers = max(1, min(folds, os.cpu_count() or 1))
+    for test_index, fold_probs in joblib.Parallel(n_jobs=workers)(joblib.delayed(fold)(a, b) for a, b in splits):
         for code, values in fold_probs.items():
             probs[code][test_index] = values
     # A fold too small to fit a code leaves NaN: those codes count as not learned in the CV metrics.
@@ -119,13 +127,14 @@ def train_model(
     cv_folds: int = 5,
     random_state: int = 0,
     progress: Callable[[str], None] | None = None,
+    reuse_blend_of: TrainedModel | None = None,
 ) -> TrainedModel:
     """Train, cross-validate and save a model; returns it with its metadata (nothing is written on error)."""
     check_name(name)
     if (models_dir / f"{name}.joblib").exists() or (models_dir / f"{name}.json").exists():
         raise ModelExists(f"A model named {name!r} already exists in {models_dir}; choose another --name.")
     trained = build_model(passages, name=name, rules=rules, source=source, cv_folds=cv_folds,
-                          random_state=random_state, progress=progress)
+                          random_state=random_state, progress=progress, reuse_blend_of=reuse_blend_of)
     save_model(trained, models_dir)
     return trained
 
@@ -139,8 +148,13 @@ def build_model(
     cv_folds: int = 5,
     random_state: int = 0,
     progress: Callable[[str], None] | None = None,
+    reuse_blend_of: TrainedModel | None = None,
 ) -> TrainedModel:
-    """Check the data, cross-validate (metrics and rules blend) and fit on everything; writes nothing."""
+    """Check the data, cross-validate (metrics and rules blend) and fit on everything; writes nothing.
+
+    `reuse_blend_of` with `cv_folds=0` is the quick retrain between review sittings: no
+    cross-validation, the rules blend of the earlier model is kept.
+    """
     passages = list(passages)
     plan = plan_training(passages)
     say = progress or (lambda message: None)
@@ -149,6 +163,9 @@ def build_model(
     prepared = Prepared.from_texts([p.text for p in passages], rules)
     cv: dict[str, Any] = {"folds": 0}
     blend = Blend.model_only()
+    if reuse_blend_of is not None and rules is not None and cv_folds < 2:
+        blend = reuse_blend_of.blend
+        cv["blend_from"] = reuse_blend_of.name
     if cv_folds >= 2:
         say(f"Cross-validating ({cv_folds} folds)")
         oof = cross_validated_probabilities(prepared, passages, cv_folds, random_state)
