@@ -141,7 +141,7 @@ def meeting_documents(
         refs.append(
             DocumentRef(
                 url=f"{api}Documents/ShowMeetingDocument/{database}/{meeting.id}/{kind}/{doc['Id']}",
-                title=(doc.get("Title") or types[kind]).strip(),
+                title=" ".join(filter(None, [(doc.get("Title") or types[kind]).strip(), meeting.utvalg, meeting.date])),
                 doc_type=types[kind],
                 meeting=meeting,
                 ids={

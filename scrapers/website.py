@@ -46,6 +46,8 @@ PLAN_TERMS = (
 FILE_SUFFIXES = (".pdf", ".docx", ".doc", ".odt")
 FILE_PATH_MARKERS = ("getfile.php", "/_f/", "aimfiles", "/download", "wfdocument.ashx")
 SUMMARY_PATH = "content/html/summary/11111111-1111-1111-1111-111111111111/content.html"
+FILE_NOTE = re.compile(r"\s*\((?:pdf|docx?|odt)[^)]*\)\s*$", re.IGNORECASE)
+HEADING = re.compile(r"""<div[^>]*class=["'][^"']*\bh1\b[^"']*["'][^>]*>(.*?)</div>""", re.IGNORECASE | re.DOTALL)
 DATA_ID = re.compile(r"""dataId=["']([^"']+)["']""", re.IGNORECASE)
 
 
@@ -84,7 +86,7 @@ def parse_plan_links(html: str, page_url: str) -> list[DocumentRef]:
             url,
             DocumentRef(
                 url=url,
-                title=text or url.rsplit("/", 1)[-1],
+                title=FILE_NOTE.sub("", text) or url.rsplit("/", 1)[-1],
                 doc_type="plan",
                 ids={"page": page_url, "matched": term},
                 role="plan",
@@ -151,4 +153,7 @@ class FramsiktAdapter(Adapter):
             except (ValueError, AttributeError):
                 texts[data_id] = ""
         html = assemble_framsikt(summary.text, texts)
+        heading = HEADING.search(summary.text)
+        if heading:  # the publication's own title beats its slug
+            ref.title = " ".join(HTMLParser(heading.group(1)).text().split()) or ref.title
         return Fetched(ref.url, 200, html.encode("utf-8"), {"content-type": "text/html; charset=utf-8"})

@@ -58,7 +58,7 @@ def test_elements_scrape_stores_documents_with_provenance(store, tmp_path):
     # the same document in two meetings is fetched once; the pre-filter skips the zoning case
     assert hits[f"{API}Documents/ShowDocument/{DATABASE}/455700/768700"] == 1
     assert not [k for k in hits if "/455701/" in k]  # Detaljregulering for Ottestad næringspark
-    assert docs["Møteprotokoll"]["doc_type"] == "moteprotokoll"
+    assert docs["Møteprotokoll Eldrerådet 2020-02-11"]["doc_type"] == "moteprotokoll"
     coverage = source_sql.coverage_of_run(store, result.run_id)
     assert coverage[0]["downloaded"] == 5 and "365 days" in " ".join(coverage[0]["gaps"])
 
@@ -181,6 +181,11 @@ def test_framsikt_and_plans_page(store, tmp_path):
     framsikt = [d for d in documents(store) if d["platform"] == "framsikt"][0]
     text = store.db.execute("SELECT text FROM document_texts WHERE document_id = ?", [framsikt["id"]]).fetchone()[0]
     assert "Leve hele livet" in text and "Helse og omsorg" in text
+    assert framsikt["title"] == "Handlings- og økonomiplan 2023-2026"  # the publication's heading, not its slug
+    assert {d["title"] for d in documents(store) if d["platform"] == "website"} == {
+        "Kommunal planstrategi 2020-2023",
+        "Helse- og omsorgsplan 2021-2030",
+    }
 
 
 def test_einnsyn_cursor_pagination(store, tmp_path):
