@@ -237,8 +237,23 @@ def meeting_bundle(path: Path) -> Path:
             page.drawString(50, y, line)
             y -= LEADING
         page.showPage()
+        if nr == "12/21":  # this sak goes on over a page that repeats its heading
+            page.setFont(BOLD, 13)
+            page.drawString(50, HEIGHT - 60, f"{prefix} {nr} {title}")
+            page.setFont(FONT, SIZE)
+            y = HEIGHT - 90
+            for line in _wrap(SAK_CONTINUATION, WIDTH - 100):
+                page.drawString(50, y, line)
+                y -= LEADING
+            page.showPage()
     page.save()
     return path
+
+
+SAK_CONTINUATION = (
+    "Kommunedirektørens innstilling: Kommunestyret vedtar handlingsplanen for Leve hele livet 2021–2024. "
+    "Tiltakene innarbeides i handlings- og økonomiplanen, og eldrerådet får status hvert halvår."
+)
 
 
 def encrypted_pdf(path: Path) -> Path:

@@ -155,6 +155,8 @@ def test_meeting_bundle_split_into_one_section_per_sak(store, tmp_path):
         assert _squash(body) in _squash(text[section["char_start"] : section["char_end"]])
     passages = doc_store.passages_of(store, result.document_id)
     section_of = {s["id"]: s["saksnr"] for s in sections}
+    continuation = text.index("Kommunedirektørens innstilling")
+    assert sections[0]["char_start"] < continuation < sections[0]["char_end"]  # repeated heading, same sak
     lhl = [p for p in passages if "handlingsplan for Leve hele livet" in p["text"]]
     assert lhl and section_of[lhl[0]["section_id"]] == "12/21"
     saksliste = [p for p in passages if "SAKSLISTE" in (p["heading"] or "") or "Budsjettjustering" in p["text"][:40]]

@@ -153,8 +153,11 @@ def sections(units: list[Unit], text: str, *, bundle: bool) -> list[SectionSpan]
     for position, (index, unit, match) in enumerate(candidates):
         next_index = candidates[position + 1][0] if position + 1 < len(candidates) else len(units)
         body_words = sum(len(u.text.split()) for u in units[index + 1 : next_index])
-        if body_words >= 25:
-            starts.append((unit, match))
+        if body_words < 25:
+            continue
+        if starts and _saksnr(starts[-1][1]) == _saksnr(match):
+            continue  # the sak heading repeated on each of its pages: still the same sak
+        starts.append((unit, match))
     if len(starts) < (1 if bundle else 2):
         return []
     result: list[SectionSpan] = []
@@ -162,8 +165,11 @@ def sections(units: list[Unit], text: str, *, bundle: bool) -> list[SectionSpan]
         end = starts[seq][0].start if seq < len(starts) else len(text)
         while end > unit.end and text[end - 1].isspace():
             end -= 1
-        year = match.group("year")
-        saksnr = f"{int(match.group('nr'))}/{year}"
+        saksnr = _saksnr(match)
         title = re.sub(r"\s*\|.*$", "", match.group("title")).strip(" .:–-") or None
         result.append(SectionSpan(seq=seq, saksnr=saksnr, title=title, start=unit.start, end=end))
     return result
+
+
+def _saksnr(match: re.Match) -> str:
+    return f"{int(match.group('nr'))}/{match.group('year')}"
