@@ -33,7 +33,17 @@ from ..store import exports as sql
 from .base import ExportFormat, ExportOptions, register
 from .codebook import Codebook, CodeDef, load_codebook
 from .model import MACHINE, Decision, passage_records
-from .summary import CELL_COLUMNS, HEADINGS, PLAN_LABELS, VEDTAK_LABELS, build_summary, kommune_label
+from .summary import (
+    CELL_COLUMNS,
+    HEADINGS,
+    PLAN_LABELS,
+    VEDTAK_LABELS,
+    KommuneSummary,
+    SummaryBuilder,
+    counts_for_summary,
+    document_facts,
+    kommune_label,
+)
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 GUID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/lhl-mining/lhl-mining#refi-qda")
@@ -110,10 +120,11 @@ class _Xml:
 
     _NEEDS_WORK = re.compile('[&<>"\x00-\x1f\ufffe\uffff]')
 
-    def __init__(self, fh: Any) -> None:
+    def __init__(self, fh: Any, *, declaration: bool = True) -> None:
         self.fh = io.TextIOWrapper(fh, encoding="utf-8", newline="", write_through=False) \
             if not isinstance(fh, io.TextIOBase) else fh
-        self.fh.write('<?xml version="1.0" encoding="utf-8"?>\n')
+        if declaration:
+            self.fh.write('<?xml version="1.0" encoding="utf-8"?>\n')
 
     def _open(self, element: str, attrs: dict[str, Any]) -> str:
         parts = [f' {k}="{self._attribute(v)}"' for k, v in attrs.items() if v is not None]
@@ -194,63 +205,21 @@ def _user_name(coder: str) -> str:
 
 
 def _write_qdpx(store: Store | None, path: Path, options: ExportOptions) -> dict[str, Any]:
+    """One pass over documents and passages; the kommune cases (which the schema puts before the sources)
+    are written last into the head part, then the parts are joined inside the zip."""
     codebook = options.codebook or load_codebook()
     mode = options.codings
-    summaries = {s.knr: s for s in build_summary(store, "machine" if mode == "machine" else "final", required=False)}
+    summary_mode = "machine" if mode == "machine" else "final"
+    builder = SummaryBuilder(store, summary_mode, required=False)
     users = [MACHINE_USER] if mode == "machine" else [_user_name(c) for c in sql.coders(store)]
     counts = {"sources": 0, "selections": 0, "codings": 0, "cases": 0, "users": len(users)}
     now = utcnow()
 
-    with tempfile.TemporaryFile(dir=path.parent) as xml_file, zipfile.ZipFile(
-        path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6
-    ) as archive:
-        xml = _Xml(xml_file)
-        xml.start("Project", xmlns=PROJECT_NS, name="Leve hele livet (lhl-mining)",
-                  origin=f"lhl-mining {__version__}", creationDateTime=now, modifiedDateTime=now)
-        if users:
-            xml.start("Users")
-            for name in users:
-                xml.leaf("User", guid=guid("user", name), name=name)
-            xml.end("Users")
-        xml.start("CodeBook")
-        write_codebook_codes(xml, codebook)
-        xml.end("CodeBook")
-
-        xml.start("Variables")
-        for name, kind in CASE_VARIABLES + SOURCE_VARIABLES:
-            xml.start("Variable", guid=guid("variable", name), name=name, typeOfVariable=kind)
-            xml.leaf("Description", "Kommune attribute (case)" if (name, kind) in CASE_VARIABLES else
-                     "Document attribute (source)")
-            xml.end("Variable")
-        xml.end("Variables")
-
-        cases = groupby(sql.documents_by_kommune(store), key=lambda r: r["knr"])
-        opened_cases = False
-        for knr, docs in cases:
-            summary = summaries.get(knr)
-            if not opened_cases:
-                xml.start("Cases")
-                opened_cases = True
-            label = summary.label if summary else kommune_label(knr, None)
-            xml.start("Case", guid=guid("kommune", knr), name=label)
-            xml.leaf("Description", f"Kommune {knr} {label}" + (f", {summary.county}" if summary else ""))
-            if summary:
-                _variable_value(xml, "Kommunenummer", "Text", knr)
-                _variable_value(xml, "Fylke", "Text", summary.county)
-                for column in CELL_COLUMNS:
-                    _variable_value(xml, HEADINGS[column], "Text", cell_label(column, summary.cells[column]))
-                _variable_value(xml, "Dokumenter", "Integer", summary.n_documents)
-                _variable_value(xml, "Passasjer om reformen", "Integer", summary.n_reform_passages)
-            for doc in docs:
-                xml.leaf("SourceRef", targetGUID=guid("source", doc["url"]))
-            xml.end("Case")
-            counts["cases"] += 1
-        if opened_cases:
-            xml.end("Cases")
-
+    with tempfile.TemporaryFile(dir=path.parent) as head_file, tempfile.TemporaryFile(dir=path.parent) as body_file, \
+            zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+        body = _Xml(body_file, declaration=False)
         passages = groupby(passage_records(sql.iter_passage_rows(store)), key=lambda r: r.row["document_id"])
         current = next(passages, None)
-        opened_sources = False
         for doc in sql.iter_document_texts(store):
             while current is not None and current[0] < doc["document_id"]:
                 current = next(passages, None)
@@ -258,28 +227,79 @@ def _write_qdpx(store: Store | None, path: Path, options: ExportOptions) -> dict
             if current is not None and current[0] == doc["document_id"]:
                 records = list(current[1])
                 current = next(passages, None)
+            facts = document_facts(doc, records, summary_mode)
+            if counts_for_summary(doc, facts):
+                builder.add(facts)
             text = doc.pop("text")
             source_guid = guid("source", doc["url"])
             archive.writestr(f"{SOURCES_FOLDER}/{source_guid}.txt", "\ufeff" + nvivo_text(text))
-            if not opened_sources:
-                xml.start("Sources")
-                opened_sources = True
-            _write_source(xml, doc, source_guid, text, records, mode, counts)
+            if not counts["sources"]:
+                body.start("Sources")
+            _write_source(body, doc, source_guid, text, records, mode, counts)
             options.advance(len(records))
             counts["sources"] += 1
-        if opened_sources:
-            xml.end("Sources")
-        xml.leaf("Description", f"Exported by lhl-mining {__version__} on {now}: codebook {codebook.version} "
-                 f"({codebook.origin}), codings: {mode}.")
-        xml.end("Project")
-        xml.close()
-        xml_file.seek(0)
+        if counts["sources"]:
+            body.end("Sources")
+        body.leaf("Description", f"Exported by lhl-mining {__version__} on {now}: codebook {codebook.version} "
+                  f"({codebook.origin}), codings: {mode}.")
+        body.end("Project")
+        body.close()
+
+        head = _Xml(head_file)
+        head.start("Project", xmlns=PROJECT_NS, name="Leve hele livet (lhl-mining)",
+                   origin=f"lhl-mining {__version__}", creationDateTime=now, modifiedDateTime=now)
+        if users:
+            head.start("Users")
+            for name in users:
+                head.leaf("User", guid=guid("user", name), name=name)
+            head.end("Users")
+        head.start("CodeBook")
+        write_codebook_codes(head, codebook)
+        head.end("CodeBook")
+        head.start("Variables")
+        for name, kind in CASE_VARIABLES + SOURCE_VARIABLES:
+            head.start("Variable", guid=guid("variable", name), name=name, typeOfVariable=kind)
+            head.leaf("Description", "Kommune attribute (case)" if (name, kind) in CASE_VARIABLES else
+                      "Document attribute (source)")
+            head.end("Variable")
+        head.end("Variables")
+        counts["cases"] = _write_cases(head, store, {s.knr: s for s in builder.finish()})
+        head.close()
+
         entry_info = zipfile.ZipInfo("project.qde", date_time=dt.datetime.now().timetuple()[:6])
         entry_info.compress_type = zipfile.ZIP_DEFLATED
         with archive.open(entry_info, "w") as entry:
-            while chunk := xml_file.read(1 << 20):
-                entry.write(chunk)
+            for part in (head_file, body_file):
+                part.seek(0)
+                while chunk := part.read(1 << 20):
+                    entry.write(chunk)
     return counts
+
+
+def _write_cases(xml: _Xml, store: Store, summaries: dict[str, KommuneSummary]) -> int:
+    """One case per kommune with documents, carrying its Vedlegg-2 values and links to its sources."""
+    n = 0
+    for knr, docs in groupby(sql.documents_by_kommune(store), key=lambda r: r["knr"]):
+        summary = summaries.get(knr)
+        if not n:
+            xml.start("Cases")
+        label = summary.label if summary else kommune_label(knr, None)
+        xml.start("Case", guid=guid("kommune", knr), name=label)
+        xml.leaf("Description", f"Kommune {knr} {label}" + (f", {summary.county}" if summary else ""))
+        if summary:
+            _variable_value(xml, "Kommunenummer", "Text", knr)
+            _variable_value(xml, "Fylke", "Text", summary.county)
+            for column in CELL_COLUMNS:
+                _variable_value(xml, HEADINGS[column], "Text", cell_label(column, summary.cells[column]))
+            _variable_value(xml, "Dokumenter", "Integer", summary.n_documents)
+            _variable_value(xml, "Passasjer om reformen", "Integer", summary.n_reform_passages)
+        for doc in docs:
+            xml.leaf("SourceRef", targetGUID=guid("source", doc["url"]))
+        xml.end("Case")
+        n += 1
+    if n:
+        xml.end("Cases")
+    return n
 
 
 def _source_name(doc: dict[str, Any]) -> str:

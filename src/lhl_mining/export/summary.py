@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import groupby
@@ -144,28 +144,98 @@ def _reform_decision(record: PassageRecord, mode: str) -> tuple[bool, bool]:
     return bool(record.machine and record.machine.reform), False
 
 
+def document_facts(doc: dict[str, Any], records: Iterable[PassageRecord], mode: str,
+                   options: ExportOptions | None = None) -> _DocumentFacts:
+    """Reform facts of one document from its passages (`records`, consumed)."""
+    facts = _DocumentFacts(doc["document_id"], doc["knr"], doc["url"], doc["title"] or "", doc["doc_type"] or "")
+    for record in records:
+        mentions, human = _reform_decision(record, mode)
+        facts.n_passages += 1
+        facts.n_reform += mentions
+        facts.n_human += human
+        if options:
+            options.advance()
+    facts.mentions = facts.n_reform > 0
+    return facts
+
+
+def counts_for_summary(doc: dict[str, Any], facts: _DocumentFacts) -> bool:
+    """Whether a document was read: it has passages, or its text was extracted (and is empty)."""
+    return facts.n_passages > 0 or doc["status"] == "extracted"
+
+
 def _document_facts(store: Store, mode: str, options: ExportOptions | None = None) -> Iterator[_DocumentFacts]:
-    """One pass over the passages; yields per-document reform facts for documents with text."""
-    records = passage_records(sql.iter_passage_rows(store))
-    groups = groupby(records, key=lambda r: r.row["document_id"])
+    """One pass over the passages; yields the facts of every document that was read."""
+    groups = groupby(passage_records(sql.iter_passage_rows(store)), key=lambda r: r.row["document_id"])
     current = next(groups, None)
     for doc in sql.iter_documents(store):
-        facts = _DocumentFacts(doc["document_id"], doc["knr"], doc["url"], doc["title"] or "", doc["doc_type"] or "")
         while current is not None and current[0] < doc["document_id"]:
             current = next(groups, None)
-        if current is not None and current[0] == doc["document_id"]:
-            for record in current[1]:
-                mentions, human = _reform_decision(record, mode)
-                facts.n_passages += 1
-                facts.n_reform += mentions
-                facts.n_human += human
-                if options:
-                    options.advance()
-            facts.mentions = facts.n_reform > 0
+        matched = current is not None and current[0] == doc["document_id"]
+        facts = document_facts(doc, current[1] if matched else (), mode, options)
+        if matched:
             current = next(groups, None)
-        elif doc["status"] not in ("extracted",):
-            continue
-        yield facts
+        if counts_for_summary(doc, facts):
+            yield facts
+
+
+class SummaryBuilder:
+    """Collects document facts into the Vedlegg-2 rows of the kommuner in scope."""
+
+    def __init__(self, store: Store, mode: str = "final", *, required: bool = True) -> None:
+        if mode == "all":
+            raise ExportOptionError(
+                "The kommune summary needs one code per passage: use --codings final (default) or machine."
+            )
+        self.mode = mode
+        scope = sql.kommuner_in_scope(store)
+        if not scope and required:
+            documents = sql.content_counts(store)["documents"]
+            if documents:
+                raise NothingToExport(
+                    f"None of the {documents} documents belongs to a kommune, so there is no kommune table; "
+                    "ingest with `lhl ingest --kommune NAME` or scrape by kommune."
+                )
+            raise NothingToExport(
+                "The database has no kommuner with sources or documents yet; run `lhl scrape` or `lhl ingest` first."
+            )
+        self.summaries = {k["knr"]: KommuneSummary(k["knr"], k["name"], k["county"]) for k in scope}
+        self.by_category: dict[str, dict[str, list[Evidence]]] = {knr: {} for knr in self.summaries}
+
+    def add(self, facts: _DocumentFacts) -> None:
+        summary = self.summaries.get(facts.knr or "")
+        if summary is None:
+            return
+        summary.n_documents += 1
+        summary.n_passages += facts.n_passages
+        summary.n_reform_passages += facts.n_reform
+        summary.n_human_coded += facts.n_human
+        category = doc_category(facts.doc_type)
+        if category:
+            self.by_category[summary.knr].setdefault(category, []).append(
+                Evidence(facts.document_id, facts.url, facts.title, facts.doc_type, facts.mentions)
+            )
+
+    def finish(self) -> list[KommuneSummary]:
+        for knr, summary in self.summaries.items():
+            found = self.by_category[knr]
+            for column, _ in PLAN_COLUMNS:
+                docs = found.get(column, [])
+                mentioning = [e for e in docs if e.mentions]
+                summary.cells[column] = "." if not docs else "1" if mentioning else "0"
+                summary.evidence[column] = mentioning or docs
+            plans = [e for e in found.get("lhl_plan", []) if e.mentions]
+            political = found.get("political", [])
+            political_mentions = [e for e in political if e.mentions]
+            if plans:
+                summary.cells["vedtak_lhl"], summary.evidence["vedtak_lhl"] = "2", plans
+            elif political_mentions:
+                summary.cells["vedtak_lhl"], summary.evidence["vedtak_lhl"] = "1", political_mentions
+            elif political or found.get("lhl_plan"):
+                summary.cells["vedtak_lhl"], summary.evidence["vedtak_lhl"] = "0", political + found.get("lhl_plan", [])
+            else:
+                summary.cells["vedtak_lhl"], summary.evidence["vedtak_lhl"] = ".", []
+        return list(self.summaries.values())
 
 
 def build_summary(store: Store, mode: str = "final", options: ExportOptions | None = None, *,
@@ -174,57 +244,12 @@ def build_summary(store: Store, mode: str = "final", options: ExportOptions | No
 
     With `required`, no kommune in scope is an error (the table would be empty); else it is an empty list.
     """
-    if mode == "all":
-        raise ExportOptionError(
-            "The kommune summary needs one code per passage: use --codings final (default) or machine."
-        )
-    scope = sql.kommuner_in_scope(store)
-    if not scope:
-        if not required:
-            return []
-        documents = sql.content_counts(store)["documents"]
-        if documents:
-            raise NothingToExport(
-                f"None of the {documents} documents belongs to a kommune, so there is no kommune table; "
-                "ingest with `lhl ingest --kommune NAME` or scrape by kommune."
-            )
-        raise NothingToExport(
-            "The database has no kommuner with sources or documents yet; run `lhl scrape` or `lhl ingest` first."
-        )
-    summaries = {k["knr"]: KommuneSummary(k["knr"], k["name"], k["county"]) for k in scope}
-    by_category: dict[str, dict[str, list[Evidence]]] = {knr: {} for knr in summaries}
+    builder = SummaryBuilder(store, mode, required=required)
+    if not builder.summaries:
+        return []
     for facts in _document_facts(store, mode, options):
-        summary = summaries.get(facts.knr or "")
-        if summary is None:
-            continue
-        summary.n_documents += 1
-        summary.n_passages += facts.n_passages
-        summary.n_reform_passages += facts.n_reform
-        summary.n_human_coded += facts.n_human
-        category = doc_category(facts.doc_type)
-        if category:
-            by_category[facts.knr].setdefault(category, []).append(
-                Evidence(facts.document_id, facts.url, facts.title, facts.doc_type, facts.mentions)
-            )
-    for knr, summary in summaries.items():
-        found = by_category[knr]
-        for column, _ in PLAN_COLUMNS:
-            docs = found.get(column, [])
-            mentioning = [e for e in docs if e.mentions]
-            summary.cells[column] = "." if not docs else "1" if mentioning else "0"
-            summary.evidence[column] = mentioning or docs
-        plans = [e for e in found.get("lhl_plan", []) if e.mentions]
-        political = found.get("political", [])
-        political_mentions = [e for e in political if e.mentions]
-        if plans:
-            summary.cells["vedtak_lhl"], summary.evidence["vedtak_lhl"] = "2", plans
-        elif political_mentions:
-            summary.cells["vedtak_lhl"], summary.evidence["vedtak_lhl"] = "1", political_mentions
-        elif political or found.get("lhl_plan"):
-            summary.cells["vedtak_lhl"], summary.evidence["vedtak_lhl"] = "0", political + found.get("lhl_plan", [])
-        else:
-            summary.cells["vedtak_lhl"], summary.evidence["vedtak_lhl"] = ".", []
-    return list(summaries.values())
+        builder.add(facts)
+    return builder.finish()
 
 
 SUMMARY_COLUMNS = ["knr", "kommune", "fylke", "vedtak_lhl", *[c for c, _ in PLAN_COLUMNS]]
