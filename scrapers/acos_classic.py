@@ -194,14 +194,15 @@ class AcosClassicAdapter(Adapter):
 
     def _mote(self, meeting: Meeting) -> tuple[list[AgendaItem], list[DocumentRef]]:
         if meeting.id not in self._pages:
-            self._pages[meeting.id] = parse_mote(self.client.get(meeting.url, use_cache=True).text, meeting)
+            # only the meeting at hand is kept: agenda() and meeting_documents() ask for the same page
+            self._pages = {meeting.id: parse_mote(self.client.get(meeting.url, use_cache=True).text, meeting)}
         return self._pages[meeting.id]
 
     def agenda(self, meeting: Meeting) -> list[AgendaItem]:
         return self._mote(meeting)[0]
 
     def meeting_documents(self, meeting: Meeting) -> list[DocumentRef]:
-        return self._pages.pop(meeting.id, ([], []))[1] if meeting.id in self._pages else self._mote(meeting)[1]
+        return self._mote(meeting)[1]
 
     def item_documents(self, item: AgendaItem) -> list[DocumentRef]:
         documents = item.raw.get("documents") or []

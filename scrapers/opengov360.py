@@ -213,16 +213,14 @@ class OpenGovAdapter(Adapter):
 
     def _meeting(self, meeting: Meeting) -> tuple[list[AgendaItem], list[DocumentRef]]:
         if meeting.id not in self._meeting_pages:
-            self._meeting_pages[meeting.id] = self._html(meeting.url)
+            self._meeting_pages = {meeting.id: self._html(meeting.url)}  # only the meeting at hand is kept
         return parse_meeting(self._meeting_pages[meeting.id], meeting)
 
     def agenda(self, meeting: Meeting) -> list[AgendaItem]:
         return self._meeting(meeting)[0]
 
     def meeting_documents(self, meeting: Meeting) -> list[DocumentRef]:
-        files = self._meeting(meeting)[1]
-        self._meeting_pages.pop(meeting.id, None)
-        return [f for f in files if f.doc_type == "møteprotokoll"]
+        return [f for f in self._meeting(meeting)[1] if f.doc_type == "møteprotokoll"]
 
     def item_documents(self, item: AgendaItem) -> list[DocumentRef]:
         url = f"{self.root}/Meetings/LoadAgendaItemDetail/{item.id}"

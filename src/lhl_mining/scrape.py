@@ -417,9 +417,8 @@ class _KommuneScraper:
             for item in items:
                 if title_matches(item.title):
                     refs.extend(adapter.item_documents(item))
-            protocols = adapter.meeting_documents(meeting)
             if board_matches(meeting.utvalg) or refs:
-                refs.extend(protocols)
+                refs.extend(adapter.meeting_documents(meeting))
             return refs
         except (HostStopped, Unreachable, RobotsDisallowed):
             raise
