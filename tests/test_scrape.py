@@ -340,3 +340,14 @@ def test_cli_dry_run_prints_the_plan_and_the_summary(runner, db_path, tmp_path):
     assert "Plan (dry run)" in result.output and "ShowDocument" in result.output
     assert "365 days" in result.output  # the coverage gap is printed
     assert not (tmp_path / "corpus").exists()
+
+
+def test_refresh_revalidates_stored_documents_with_conditional_requests(store, tmp_path):
+    with stange_server() as server:
+        sources = stange_sources(tmp_path, server)
+        run_scrape(store, tmp_path, sources, ["Stange"])
+        result = run_scrape(store, tmp_path, sources, ["Stange"], refresh=True)
+        document_requests = [h for m, p, h, b in server.requests if "Documents/" in p]
+    report = report_of(result, "3413")
+    assert (report.downloaded, report.unchanged, report.failed) == (0, 5, 0)
+    assert len(document_requests) == 10 and all(h.get("If-None-Match") for h in document_requests[5:])
