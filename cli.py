@@ -822,7 +822,8 @@ def sources_list(
     from lhl_mining.sources import load_overrides, overrides_path, prepare_sources, source_rows
 
     with Store.open(_db_path(ctx), create=True) as store:
-        prepare_sources(store, load_overrides(overrides_path(sources_file)))
+        knrs = [k.knr for k in registry.kommuner_in(county)] if county else None
+        prepare_sources(store, load_overrides(overrides_path(sources_file)), knrs)
         rows = source_rows(store, county)
     _emit_rows(rows, ["knr", "name", "platform", "base_url", "origin", "active", "checked_date"], fmt,
                title=f"{len(rows)} sources" + (f" in {county}" if county else ""))

@@ -238,7 +238,7 @@ def scrape(
     overrides = overrides or Overrides({}, frozenset(), None)
     if not options.dry_run:
         check_corpus_writable(options.corpus_dir)
-    prepare_sources(store, overrides)
+    prepare_sources(store, overrides, [k.knr for k in targets])
     politeness = options.politeness
     if overrides.ignore_robots:
         politeness = Politeness(

@@ -104,9 +104,9 @@ def load_overrides(path: Path | None) -> Overrides:
     return Overrides(kommuner, frozenset(h.lower() for h in ignore or []), path)
 
 
-def prepare_sources(store: Store, overrides: Overrides) -> None:
-    """Bring `sources` up to date: registry hints, then the override file on top."""
-    source_sql.sync_registry_sources(store)
+def prepare_sources(store: Store, overrides: Overrides, knrs: list[str] | None = None) -> None:
+    """Bring `sources` up to date for `knrs` (or every kommune): registry hints, then the override file on top."""
+    source_sql.sync_registry_sources(store, knrs)
     source_sql.reset_overrides(store, list(overrides.kommuner))
     today = dt.date.today().isoformat()
     for knr, rows in overrides.kommuner.items():

@@ -46,10 +46,15 @@ def _row(values: tuple) -> SourceRow:
 _COLUMNS = "id, knr, platform, role, base_url, platform_key, origin, evidence, checked_date, found_at, active"
 
 
-def sync_registry_sources(store: Store) -> int:
-    """Mirror the bundled registry's platform hints into `sources` (origin 'registry')."""
+def sync_registry_sources(store: Store, knrs: list[str] | None = None) -> int:
+    """Mirror the bundled registry's platform hints into `sources` (origin 'registry') for `knrs` (or all)."""
+    where, params = "", []
+    if knrs is not None:
+        where = f" WHERE knr IN ({','.join('?' * len(knrs)) or 'NULL'})"
+        params = list(knrs)
     rows = store.db.execute(
-        "SELECT knr, meetings_platform, meetings_url, platform_key, evidence, checked_date FROM kommuner"
+        "SELECT knr, meetings_platform, meetings_url, platform_key, evidence, checked_date FROM kommuner" + where,
+        params,
     ).fetchall()
     added = 0
     with store.db.atomic():
