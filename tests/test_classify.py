@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from lhl.cli import app
+
 from lhl_mining.errors import ClassifyInputInvalid
 from lhl_mining.nlp import AREAS, FRAMINGS, PASSAGE_CODES, RuleLabeller
 from lhl_mining.nlp.classify import classify_jsonl

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from lhl.cli import app
+
 from lhl_mining.nlp.evaluate import read_jsonl, score
 
 BASELINE = Path(__file__).resolve().parents[1] / "bench" / "eval_baseline.json"

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from lhl.cli import app
+
 from lhl_mining.errors import CodebookInvalid
 from lhl_mining.nlp import PASSAGE_CODES, RuleLabeller, load_codebook
 from lhl_mining.nlp.codebook import GlobIndex, default_codebook_path, regex_anchors
 
+TERMS = "name: x\nversion: '1.0.0'\ncodes:\n  - code: reform\n    label: R\n    terms:\n"
 MINIMAL_CODES = "\n".join(
     f"  - code: {code}\n    label: {code}\n" + ("    frame: sektor\n" if code.startswith("area.") else "")
     for code in PASSAGE_CODES
@@ -77,14 +78,10 @@ def test_show_lists_terms_and_patterns(runner):
         ("name: x\nversion: '1.0.0'\ncodes:\n  - code: reform\n    label: R\n    colour: red\n",
          "line 4: codes/0: Additional properties are not allowed ('colour' was unexpected)"),
         ("name: x\nversion: '1'\ncodes: []\n", "version"),
-        ("name: x\nversion: '1.0.0'\ncodes:\n  - code: reform\n    label: R\n    terms:\n"
-         "      - {id: t1, lemma: 'eldre* omsorg'}\n", "line 7: term 't1': globs (* ?) are allowed in one-word terms"),
-        ("name: x\nversion: '1.0.0'\ncodes:\n  - code: reform\n    label: R\n    terms:\n"
-         "      - {id: t1, regex: 'leve(hele'}\n", "line 7: term 't1': bad regex"),
-        ("name: x\nversion: '1.0.0'\ncodes:\n  - code: reform\n    label: R\n    terms:\n"
-         "      - {id: t1, lemma: reform}\n      - {id: t1, lemma: eldre}\n", "line 8: term id 't1' is already used on line 7"),
-        ("name: x\nversion: '1.0.0'\ncodes:\n  - code: reform\n    label: R\n    terms:\n"
-         "      - {id: t1, lemma: reform, regex: x}\n", "line 7"),
+        (TERMS + "      - {id: t1, lemma: 'eldre* omsorg'}\n", "line 7: term 't1': globs (* ?) are allowed in one-word terms"),
+        (TERMS + "      - {id: t1, regex: 'leve(hele'}\n", "line 7: term 't1': bad regex"),
+        (TERMS + "      - {id: t1, lemma: reform}\n      - {id: t1, lemma: eldre}\n", "line 8: term id 't1' is already used on line 7"),
+        (TERMS + "      - {id: t1, lemma: reform, regex: x}\n", "line 7"),
         ("name: x\nversion: '1.0.0'\ncodes:\n  - code: reform\n    label: R\n", "lacks the code(s) reform.successor"),
     ],
 )

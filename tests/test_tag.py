@@ -11,8 +11,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from lhl.cli import app
+
 from lhl_mining.nlp import PASSAGE_CODES, Labeller, PassageLabel, RuleLabeller
 from lhl_mining.nlp.classify import tag_store
 from lhl_mining.nlp.codebook import default_codebook_path

@@ -35,7 +35,9 @@ def make_labeller(
     rules = RuleLabeller(codebook, model=model)
     if rules_only:
         return rules
-    from .. import learn  # the trained tier is optional: no model file means rules alone
+    from .. import (
+        learn,  # the trained tier is optional: no model file means rules alone
+    )
     from ..errors import ModelNotFound
 
     try:

@@ -208,7 +208,7 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
     except UnicodeDecodeError as exc:
         raise CodebookInvalid(f"{path}: not UTF-8 text (byte {exc.start}).") from None
     try:
-        annotated = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+        annotated = yaml.load(text, Loader=_LineLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""

@@ -20,7 +20,16 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from .. import __version__
-from .codebook import SPANS_KEY, TEXT_KEY, Codebook, Context, GlobIndex, Term, attach_codebook, load_codebook
+from .codebook import (
+    SPANS_KEY,
+    TEXT_KEY,
+    Codebook,
+    Context,
+    GlobIndex,
+    Term,
+    attach_codebook,
+    load_codebook,
+)
 from .labeller import AREAS, PASSAGE_CODES, Labeller, PassageLabel, framing_from_flags
 from .pipeline import load_pipeline, pipeline_id
 
@@ -104,9 +113,10 @@ class _ContextTest:
         if context.codes:
             lo, hi = doc[start].idx if start < len(doc) else 0, doc[end - 1].idx + len(doc[end - 1]) if end else 0
             for hit_start, hit_end, codes in codes_at:
-                if hit_start >= lo and hit_end <= hi and not (hit_start == span.start_char and hit_end == span.end_char):
-                    if codes.intersection(context.codes):
-                        return True
+                inside = hit_start >= lo and hit_end <= hi
+                itself = hit_start == span.start_char and hit_end == span.end_char
+                if inside and not itself and codes.intersection(context.codes):
+                    return True
         return False
 
 
