@@ -35,9 +35,8 @@ def make_labeller(
     rules = RuleLabeller(codebook, model=model)
     if rules_only:
         return rules
-    from .. import (
-        learn,  # the trained tier is optional: no model file means rules alone
-    )
+    # the trained tier is optional: no model file means rules alone
+    from .. import learn
     from ..errors import ModelNotFound
 
     try:
