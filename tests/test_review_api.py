@@ -364,9 +364,23 @@ def test_prepare_refuses_a_busy_port_and_gives_a_non_local_bind_a_token(db_path,
         with pytest.raises(PortInUse):
             review_server.prepare(db_path, host="127.0.0.1", port=busy.getsockname()[1], coder=None, token=None)
     with pytest.raises(ReviewUsageError):
-        review_server.prepare(db_path, host="127.0.0.1", port=0, coder="<script>", token=None)
-    config = review_server.prepare(db_path, host="0.0.0.0", port=0, coder="anne", token=None)
+        review_server.prepare(db_path, host="127.0.0.1", port=8765, coder="<script>", token=None)
+    with pytest.raises(ReviewUsageError):
+        review_server.prepare(db_path, host="127.0.0.1", port=0, coder="anne", token=None)
+    with socket.socket() as probe:
+        probe.bind(("0.0.0.0", 0))
+        free = probe.getsockname()[1]
+    config = review_server.prepare(db_path, host="0.0.0.0", port=free, coder="anne", token=None)
     assert config.token and len(config.token) >= 12 and not config.local_only and config.default_coder is None
+
+
+def test_an_empty_database_says_there_is_nothing_to_code(db_path):
+    Store.open(db_path, create=True).close()
+    with BackgroundServer(ReviewConfig(db_path, default_coder="anne")) as running:
+        page = httpx.get(running.url + "/code")
+        assert page.status_code == 200 and "Nothing left in this queue" in page.text
+        assert httpx.get(running.url + "/adjudicate").status_code == 200
+        assert httpx.get(running.url + "/progress").status_code == 200
 
 
 def test_lhl_review_command_serves_the_coding_screen(db_path, seeded):

@@ -26,19 +26,21 @@ def prepare(db_path: Path, *, host: str, port: int, coder: str | None, token: st
     """Validate the options and the database before anything listens; a non-local bind gets a token."""
     if coder is not None and not CODER_NAME.match(coder):
         raise ReviewUsageError(f"Coder name {coder!r} is not usable: letters, digits, space, . @ - ; at most 40 characters.")
-    if not 0 <= port <= 65535:
+    if not 1 <= port <= 65535:
         raise ReviewUsageError(f"Port {port} is out of range (1–65535).")
     with Store.open(db_path) as store:  # upgrades the schema and sets WAL, so coders never wait on it later
         store.db.execute("PRAGMA journal_mode=WAL")
     local = is_local(host)
     if not local and not token:
         token = secrets.token_urlsafe(12)
-    if port:
-        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
-            try:
-                probe.bind((host.strip("[]"), port))
-            except OSError as exc:
-                raise PortInUse(f"Cannot listen on {host}:{port} ({exc.strerror}); choose another with --port.") from None
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: only a listener blocks
+        try:
+            probe.bind((host.strip("[]"), port))
+        except OSError as exc:
+            raise PortInUse(
+                f"Cannot listen on {host}:{port} ({exc.strerror or exc}); choose another --port or --host."
+            ) from None
     return ReviewConfig(db_path=Path(db_path), default_coder=coder if local else None, token=token, local_only=local)
 
 
