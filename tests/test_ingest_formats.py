@@ -94,14 +94,16 @@ def test_bad_files_fail_one_by_one_and_the_batch_goes_on(store, tmp_path):
     (folder / "gammel.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
     build.zip_bomb_docx(folder / "bombe.docx", unpacked_mb=40)
     build.simple_pdf(folder / "feil-navn.txt", "Riktig innhold i en PDF med feil filnavn.")
+    build.zero_page_pdf(folder / "uten-sider.pdf")
     limits = IngestLimits(max_docx_unpacked=20 * 1024 * 1024)
     results = {Path(r.path).name: r for r in ingest_path(store, folder, corpus_dir=tmp_path / "corpus", limits=limits)}
-    assert len(results) == 9
+    assert len(results) == 10
     assert results["god.pdf"].status == "extracted"
     assert results["feil-navn.txt"].status == "extracted"
     expected_codes = {
         "laast.pdf": "E202", "avkortet.pdf": "E203", "tom.pdf": "E208", "soppel.pdf": "E203",
         "binaer.txt": "E207", "gammel.doc": "E201", "bombe.docx": "E206",
+        "uten-sider.pdf": "E208",
     }  # fmt: skip
     for name, code in expected_codes.items():
         assert results[name].status == "failed", name

@@ -38,6 +38,8 @@ def extract_pdf(data: bytes, *, max_pages: int, engine: str = "pypdfium2") -> Ex
                 "The PDF is password-protected; ask the kommune for an open copy or remove the password "
                 "(e.g. `qpdf --decrypt --password=… in.pdf out.pdf`)."
             ) from None
+        if re.search(rb"/Type\s*/Pages\b[^>]*?/Count\s+0\b", data):
+            raise EmptyDocument("The PDF has no pages.") from None
         raise CorruptDocument(f"The PDF cannot be read ({exc}); the file is damaged or truncated.") from None
     try:
         n_pages = len(document)
