@@ -5,10 +5,11 @@
 Builds a temporary database whose passages are gold_train texts (read in place
 from ../shared/data; beyond 259 passages the texts repeat with a numbered
 suffix, so sizes above that measure speed, not quality), codes them as one
-coder would, and times `train_model` from the coders' decisions with 5-fold
-cross-validation: first training, then a retrain after a sitting of `--sitting`
-more decisions (what a team runs between review sittings).  Prints seconds
-per phase.
+coder would, and times `train_model` from the coders' decisions: the first
+training with 5-fold cross-validation, then the quick retrain (`lhl train
+--quick`: no cross-validation, rules blend kept) after a sitting of
+`--sitting` more decisions, which is what a team runs between sittings.
+Prints seconds per phase.
 """
 
 from __future__ import annotations

@@ -131,3 +131,13 @@ def test_evaluate_with_an_incompatible_model_says_so(runner, starter_copy, tmp_p
     result = runner.invoke(app, ["evaluate", "--gold", str(gold), "--models-dir", str(starter_copy),
                                  "--model-version", "starter"])
     assert result.exit_code == 1 and "E505" in result.output and "Retrain it with `lhl train`" in result.output
+
+
+def test_newest_readable_model_is_chosen_over_a_newer_incompatible_one(starter_copy, rules):
+    meta = json.loads((starter_copy / "starter.json").read_text())
+    meta.update(name="future", created_at="2999-01-01T00:00:00+00:00", sklearn_version="0.24.2")
+    shutil.copy(starter_copy / "starter.joblib", starter_copy / "future.joblib")
+    (starter_copy / "future.json").write_text(json.dumps(meta))
+    assert latest_model_labeller(models_dir=starter_copy, rules=rules).trained.name == "starter"
+    with pytest.raises(ModelIncompatible, match="--rules-only"):
+        latest_model_labeller("future", models_dir=starter_copy, rules=rules)

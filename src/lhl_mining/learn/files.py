@@ -92,14 +92,15 @@ def check_compatible(meta: dict[str, Any], meta_path: Path) -> None:
     if meta.get("format") != MODEL_FORMAT:
         raise ModelIncompatible(
             f"Model {meta.get('name')!r} ({meta_path}) has model format {meta.get('format')!r}; this lhl-mining reads "
-            f"format {MODEL_FORMAT}. Retrain it with `lhl train` (the old file was left as it is)."
+            f"format {MODEL_FORMAT}. Retrain it with `lhl train`, or tag with the rules alone (--rules-only); "
+            "the old file was left as it is."
         )
     trained_with = str(meta.get("sklearn_version", "?"))
     if _sklearn_series(trained_with) != _sklearn_series(sklearn.__version__):
         raise ModelIncompatible(
             f"Model {meta.get('name')!r} ({meta_path}) was trained with scikit-learn {trained_with}, but "
             f"{sklearn.__version__} is installed. Retrain it with `lhl train`, or install scikit-learn "
-            f"{_sklearn_series(trained_with)}.x (the old file was left as it is)."
+            f"{_sklearn_series(trained_with)}.x, or tag with the rules alone (--rules-only); the old file was left as it is."
         )
 
 
@@ -123,7 +124,7 @@ def list_models(models_dir: Path | None = None) -> list[dict[str, Any]]:
 
 
 def find_model(name: str | None = None, models_dir: Path | None = None) -> Path:
-    """The joblib path of the named model, or of the newest one."""
+    """The joblib path of the named model, or of the newest one this installation can read."""
     models = list_models(models_dir)
     if name is not None:
         for meta in models:
@@ -133,7 +134,15 @@ def find_model(name: str | None = None, models_dir: Path | None = None) -> Path:
         raise ModelNotFound(f"No model named {name!r} (known: {known}). Train one with `lhl train --name {name}`.")
     if not models:
         raise ModelNotFound("No trained model found. Train one with `lhl train`, or reinstall lhl-mining for the starter model.")
-    return Path(max(models, key=lambda m: m.get("created_at", ""))["path"])
+    newest_first = sorted(models, key=lambda m: m.get("created_at", ""), reverse=True)
+    for meta in newest_first:
+        try:
+            check_compatible(meta, Path(meta["path"]).with_suffix(".json"))
+        except ModelIncompatible:
+            continue
+        return Path(meta["path"])
+    # Every model is from another version: say so for the newest (load_model raises the message).
+    return Path(newest_first[0]["path"])
 
 
 def load_model(path: Path) -> TrainedModel:

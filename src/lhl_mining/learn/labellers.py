@@ -58,9 +58,17 @@ class CombinedLabeller(ModelLabeller):
         self.rules = rules
         self.version = f"{rules.version}+{trained.name}"
         self.codebook_version = rules.codebook_version
-        if trained.meta.get("codebook_version") and trained.meta["codebook_version"] != rules.codebook_version:
-            # The blend weights were chosen for the older codebook's hits; the scores still work but may be off.
-            self.version += f"(trained-on-codebook-{trained.meta['codebook_version']})"
+
+    @property
+    def codebook_changed(self) -> bool:
+        """True when the rules' codebook differs from the one the model learned its rule features from.
+
+        The model still works (rule hits are features, not the vocabulary), but
+        retraining (`lhl train`, or `bench/build_starter_model.py` for the starter)
+        lets it learn how far to trust the new rules.
+        """
+        trained_on = self.trained.meta.get("codebook_version")
+        return bool(trained_on) and trained_on != self.codebook_version
 
     def _blend(self) -> Blend:
         return self.trained.blend
