@@ -217,6 +217,8 @@ def test_writes_from_a_foreign_site_are_refused(server, seeded, db_path):
             "/api/decide", headers={"origin": "https://evil.example"},
             data={"passage_id": state["passage_id"], "action": "skip", "shown": state["shown"], "base": 0})
         assert response.status_code == 403 and response.json()["error"] == "E407"
+        sandboxed = http.post("/api/undo", headers={"origin": "null"}, data={"target": 1})
+        assert sandboxed.status_code == 403 and sandboxed.json()["error"] == "E407"
         wrong_host = http.get("/code", headers={"host": "attacker.example"})
         assert wrong_host.status_code == 400
     assert rows(db_path) == []

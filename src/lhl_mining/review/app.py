@@ -130,7 +130,7 @@ def create_app(config: ReviewConfig) -> Starlette:
         if not token_ok(request):
             raise WrongToken("This review server needs its access token; enter it on the sign-in page. Nothing was saved.")
         origin = request.headers.get("origin")
-        if origin and origin != "null" and urlsplit(origin).netloc != request.headers.get("host"):
+        if origin and urlsplit(origin).netloc != request.headers.get("host"):  # "null" (sandboxed pages) too
             raise ForeignOrigin(f"Refused a write from {origin}: only pages of this review server may save codes.")
         coder = coder_of(request)
         if coder is None:
@@ -172,7 +172,6 @@ def create_app(config: ReviewConfig) -> Starlette:
             "codes": shown.as_dict(),
             "suggested": suggested.as_dict() if suggested else None,
             "mine": standing["action"] if standing else None,
-            "memo": (standing or {}).get("memo") or "",
         }
         html = fragment(
             "_passage.html", p=context, text_html=highlight(context["text"], evidence), scores=scores,

@@ -30,7 +30,11 @@
       b.classList.toggle("on", on);
       b.classList.toggle("changed", !!sug && on !== sug.areas.includes(b.dataset.area));
     });
-    form.querySelectorAll("[data-framing]").forEach((b) => b.classList.toggle("on", codes.framing === b.dataset.framing));
+    form.querySelectorAll("[data-framing]").forEach((b) => {
+      const on = codes.framing === b.dataset.framing;
+      b.classList.toggle("on", on);
+      b.classList.toggle("changed", !!sug && on && sug.framing !== codes.framing);
+    });
     form.querySelector("[data-field=reform]").classList.toggle("changed", !!sug && codes.reform !== sug.reform);
   }
 
