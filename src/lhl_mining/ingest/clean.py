@@ -56,7 +56,6 @@ class CleanText:
     text: str
     units: list[Unit]
     page_ranges: list[tuple[int, int]]  # (char_start, char_end) per page, in page order
-    furniture_removed: int  # header/footer/page-number lines dropped
 
 
 def normalize_line(line: str) -> str:
@@ -82,7 +81,7 @@ def _furniture_key(line: str) -> str:
 
 def clean_pages(pages: list[Page]) -> CleanText:
     """Drop repeated margins and page numbers, normalise, and build the stored text."""
-    removed = _strip_furniture(pages)
+    _strip_furniture(pages)
     vocabulary = _vocabulary(pages)
     builder = _TextBuilder(vocabulary)
     for page_no, page in enumerate(pages, start=1):
@@ -101,10 +100,10 @@ def clean_pages(pages: list[Page]) -> CleanText:
                     )
                 )
     text, units, ranges = builder.finish()
-    return CleanText(text=text, units=units, page_ranges=ranges, furniture_removed=removed)
+    return CleanText(text=text, units=units, page_ranges=ranges)
 
 
-def _strip_furniture(pages: list[Page]) -> int:
+def _strip_furniture(pages: list[Page]) -> None:
     """Remove running headers/footers (margin lines repeated on many pages) and page numbers.
 
     Margin lines that do not repeat are put back as ordinary text at the top or
@@ -127,13 +126,8 @@ def _strip_furniture(pages: list[Page]) -> int:
 
     def keep_cells(line: str) -> str:
         """A margin line without its furniture cells («Side 2 | Plan … | Foto: X» keeps «Foto: X»)."""
-        nonlocal removed
-        cells = _cells(line)
-        kept = [cell for cell in cells if not is_furniture(cell)]
-        removed += len(kept) < len(cells)
-        return CELL_SEPARATOR.join(kept)
+        return CELL_SEPARATOR.join(cell for cell in _cells(line) if not is_furniture(cell))
 
-    removed = 0
     for page in pages:
         header = [kept for line in page.header if (kept := keep_cells(line))]
         footer = [kept for line in page.footer if (kept := keep_cells(line))]
@@ -144,12 +138,10 @@ def _strip_furniture(pages: list[Page]) -> int:
                 if not is_furniture(line):
                     break
                 block.lines.pop(edge)
-                removed += 1
                 if not block.lines:
                     page.blocks.pop(edge)
         page.blocks = [Block(lines=[line]) for line in header] + page.blocks + [Block(lines=[line]) for line in footer]
         page.header, page.footer = [], []
-    return removed
 
 
 def _cells(line: str) -> list[str]:
