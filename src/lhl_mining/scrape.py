@@ -501,7 +501,10 @@ class _KommuneScraper:
             report.failed += 1
             report.failures.append(f"{ref.url}: {result.error}")
             return
-        report.downloaded += 1
+        if result.action == "unchanged":  # fetched again (--refresh without validators) but the same bytes
+            report.unchanged += 1
+        else:
+            report.downloaded += 1
         self._confirm(result.duplicate_of or result.document_id, report)
 
     def _confirm(self, document_id: int | None, report: KommuneReport) -> None:
