@@ -305,6 +305,7 @@ def test_text_protokoll_split_per_sak_with_pages(store, tmp_path):
     assert text[pages[1]["char_start"] : pages[1]["char_end"]].startswith("Sak 2/22")
     second = [p for p in doc_store.passages_of(store, result.document_id) if "måltidsvenner" in p["text"]]
     assert second[0]["page_no"] == 2 and second[0]["section_id"] == sections[1]["id"]
+    assert second[0]["heading"] == "Sak 2/22 Leve hele livet - status for handlingsplanen"
 
 
 def test_same_text_in_another_rendering_is_a_duplicate(store, tmp_path):

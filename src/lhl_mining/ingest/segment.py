@@ -75,7 +75,9 @@ def heading_level(unit: Unit) -> int:
 def mark_headings(units: list[Unit]) -> None:
     for index, unit in enumerate(units):
         following = units[index + 1] if index + 1 < len(units) else None
-        if unit.kind == PARAGRAPH and _is_text_heading(unit, following):
+        if unit.kind in (PARAGRAPH, HEADING) and "\n" not in unit.text and SAK_START.match(unit.text):
+            unit.kind, unit.level = HEADING, 1  # «Sak 12/21 Tittel» heads everything up to the next sak
+        elif unit.kind == PARAGRAPH and _is_text_heading(unit, following):
             unit.kind = HEADING
             unit.level = heading_level(unit)
         elif unit.kind == HEADING:
