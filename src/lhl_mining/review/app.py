@@ -378,9 +378,10 @@ def create_app(config: ReviewConfig) -> Starlette:
         if requested is not None and current is None:
             current = next((i for i in items if i["passage_id"] == requested), None)
         detail = adjudication_detail(store, current, coder) if current else None
-        agreement = _agreement_by_code(items)
-        return page("adjudicate.html", coder=coder, items=listed, tally=tally, show=show, current=current,
-                    detail=detail, agreement=agreement, own_sample=own_sample)
+        at = listed.index(current) if current in listed else 0
+        window = listed[max(0, at - 100): at + 200]  # the sidebar around the current passage, not thousands of rows
+        return page("adjudicate.html", coder=coder, items=listed, window=window, tally=tally, show=show,
+                    current=current, detail=detail, own_sample=own_sample)
 
     def adjudication_detail(store: Store, item: dict[str, Any], coder: str) -> dict[str, Any]:
         context = sql.passage_context(store, item["passage_id"])
