@@ -78,4 +78,5 @@ def needs_ocr_message(n_scanned: int, n_pages: int) -> str:
 
 def partial_ocr_message(pages: list[int]) -> str:
     listed = ", ".join(str(p) for p in pages[:10]) + (" …" if len(pages) > 10 else "")
-    return f"Page(s) {listed} are images without a text layer; their text is missing (run `lhl ingest --ocr`)."
+    which = f"Page {listed} is an image" if len(pages) == 1 else f"Pages {listed} are images"
+    return f"{which} without a text layer; that text is missing (run `lhl ingest --ocr`)."
