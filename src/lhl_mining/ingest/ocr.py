@@ -72,7 +72,7 @@ def ocr_pdf(content: bytes) -> bytes:
 def needs_ocr_message(n_scanned: int, n_pages: int) -> str:
     return (
         f"Scanned document: {n_scanned} of {n_pages} pages are images without a text layer. "
-        f"Run `lhl ingest --ocr` on it. {INSTALL_HINT if not ocr_available() else ''}"
+        f"Run `lhl ingest --ocr` on it. {missing_tools_message() or ''}"
     ).strip()
 
 

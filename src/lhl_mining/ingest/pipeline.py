@@ -328,7 +328,8 @@ def _ingest_bytes(
     warnings: list[str] = []
     try:
         extraction = _extract_isolated(content, mime, limits)
-        if mime == PDF and ocr and ocr_tools.ocr_available() and any(not p.has_text_layer for p in extraction.pages):
+        wants_ocr = mime == PDF and ocr and any(not p.has_text_layer for p in extraction.pages)
+        if wants_ocr and ocr_tools.missing_tools_message() is None:  # else it stays needs_ocr, with the hint
             ocr_content = ocr_tools.ocr_pdf(content)
             extraction = _extract_isolated(ocr_content, mime, limits)
             extraction.extractor = f"{ocr_tools.ocr_version()} + {extraction.extractor}"
