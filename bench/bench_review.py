@@ -124,10 +124,12 @@ def main() -> int:
         build(db_path, args.passages)
         print(f"built {args.passages:,} passages in {time.perf_counter() - started:.1f} s ({db_path})")
     timings: dict[str, list[tuple[float, float]]] = {"next": [], "decide": []}
+    started = time.perf_counter()
     with BackgroundServer(ReviewConfig(db_path)) as running:
+        print(f"server start-up, queues of all passages built: {(time.perf_counter() - started) * 1000:.0f} ms")
         started = time.perf_counter()
         httpx.get(running.url + "/api/passage", headers={"x-lhl-coder": "warmup"}, timeout=120).raise_for_status()
-        print(f"first request (queue index of all passages): {(time.perf_counter() - started) * 1000:.0f} ms")
+        print(f"first passage: {(time.perf_counter() - started) * 1000:.0f} ms")
         per_coder = max(1, args.requests // args.coders)
         threads = [threading.Thread(target=work, args=(running.url, f"coder{i}", per_coder, timings))
                    for i in range(args.coders)]

@@ -113,6 +113,8 @@ class QueueIndex:
         self.by_document = entries
         self.by_uncertainty = sorted(entries, key=lambda e: (e.margin is None, e.margin or 0.0))
         self.views = {}
+        for unfiltered in (QueueFilter(), QueueFilter(queue="document")):
+            self._view(unfiltered)  # the views most coders use, ready before they ask
         self.marks = marks
         self.built_at = time.monotonic()
 
