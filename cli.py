@@ -301,8 +301,12 @@ def train(
                               f"{s['areas_micro_f1']:.3f}  framing macro-F1 {s['framing_macro_f1']:.3f}")
         if store is not None and rescore and rule_labeller is not None:
             labeller = labellers.CombinedLabeller(trained, rule_labeller)
-            with store.run("train", {"name": name, "source": source}, {"model": name}) as run:
-                counts = active.rescore_undecided(store, labeller, run_id=run.id)
+            with store.run("train", {"name": name, "source": source}, {"model": name}) as run, \
+                    console.status("Re-scoring undecided passages") as spinner:
+                counts = active.rescore_undecided(
+                    store, labeller, run_id=run.id,
+                    progress=lambda done, total: spinner.update(f"Re-scoring undecided passages: {done}/{total}"),
+                )
                 run.count("rescored", int(counts["passages"]))
             console.print(f"Re-scored {counts['passages']} undecided passages with {labeller.provenance} "
                           f"({counts['unsure']} unsure: some code within 0.1 of 0.5).")

@@ -3,42 +3,26 @@
 The review queue orders «least confident first» by the smallest distance of a
 passage's current suggestion scores from 0.5.  `rescore_undecided` writes the
 combined labeller's calibrated scores as the current suggestions of every
-undecided passage (older suggestions stay, marked not current), so right after
-`lhl train` that order follows the new model's uncertainty.
+undecided passage, in the same rows `lhl tag` writes (older suggestions stay,
+marked not current), so right after `lhl train` that order follows the new
+model's uncertainty.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
+from ..nlp.classify import suggestion_rows
 from ..nlp.labeller import PASSAGE_CODES, Labeller, PassageLabel
 from ..store import Store
 from ..store import learning as sql
+from ..store.suggestions import store_suggestions
 
 
 def uncertainty(label: PassageLabel) -> float:
     """1 for a passage with some code at exactly 0.5, 0 when every code is certain (0 or 1)."""
     margin = min(abs(label.scores.get(code, 0.0) - 0.5) for code in PASSAGE_CODES)
     return 1.0 - 2.0 * margin
-
-
-def suggestion_rows(label: PassageLabel, labeller: Labeller, run_id: int | None) -> list[dict]:
-    """One suggestions row per code, with the rule evidence of that code."""
-    selected = label.selected_codes()
-    return [
-        {
-            "code": code,
-            "score": round(float(label.scores.get(code, 0.0)), 6),
-            "selected": int(code in selected),
-            "evidence": json.dumps([item for item in label.evidence if item.get("code") == code], ensure_ascii=False),
-            "source": labeller.provenance,
-            "codebook_version": labeller.codebook_version or "",
-            "pipeline": labeller.pipeline or None,
-            "run_id": run_id,
-        }
-        for code in PASSAGE_CODES
-    ]
 
 
 def rescore_undecided(
@@ -52,7 +36,7 @@ def rescore_undecided(
         batch = todo[start:start + batch_size]
         labels = labeller.label([text for _, text in batch])
         rows = {pid: suggestion_rows(label, labeller, run_id) for (pid, _), label in zip(batch, labels)}
-        sql.replace_suggestions(store, rows)
+        store_suggestions(store, rows)
         most_unsure += sum(uncertainty(label) >= 0.8 for label in labels)
         done += len(batch)
         if progress:

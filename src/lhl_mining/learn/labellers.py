@@ -42,7 +42,7 @@ class ModelLabeller(Labeller):
         blend = self._blend()
         scores, framing = blended_scores(probs, prepared.rule_labels if self._uses_rule_decisions() else None,
                                          blend, len(prepared.texts))
-        return labels_from_scores(scores, framing, blend, prepared.rule_labels, self.trained.name)
+        return labels_from_scores(scores, framing, blend, prepared.rule_labels)
 
     def _uses_rule_decisions(self) -> bool:
         return False

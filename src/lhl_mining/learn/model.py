@@ -199,7 +199,6 @@ def blended_scores(
 
 def labels_from_scores(
     scores: dict[str, np.ndarray], framing: np.ndarray, blend: Blend, rule_labels: Sequence[PassageLabel] | None,
-    model_name: str,
 ) -> list[PassageLabel]:
     """Turn blended scores into `PassageLabel`s; the rules' evidence is kept, and their successor flag."""
     labels = []

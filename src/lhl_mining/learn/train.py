@@ -173,11 +173,11 @@ def build_model(
         model_only = Blend.model_only()
         scores, framing = blended_scores(oof, None, model_only, len(passages))
         cv["folds"] = cv_folds
-        cv["model"] = _compact(score_labels(passages, labels_from_scores(scores, framing, model_only, None, name)))
+        cv["model"] = _compact(score_labels(passages, labels_from_scores(scores, framing, model_only, None)))
         if rules is not None:
             scores, framing = blended_scores(oof, prepared.rule_labels, blend, len(passages))
             cv["combined"] = _compact(
-                score_labels(passages, labels_from_scores(scores, framing, blend, prepared.rule_labels, name))
+                score_labels(passages, labels_from_scores(scores, framing, blend, prepared.rule_labels))
             )
             cv["rules"] = _compact(score_labels(passages, prepared.rule_labels))
     say("Fitting the final model")

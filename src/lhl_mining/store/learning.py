@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from . import Store, utcnow
+from . import Store
 
 DECISION_ACTIONS = ("code", "accept", "not_relevant")
 
@@ -129,17 +129,3 @@ ORDER BY p.id"""
         sql += " LIMIT ?"
         params.append(limit)
     return store.db.execute(sql, params).fetchall()
-
-
-def replace_suggestions(store: Store, rows_by_passage: dict[int, list[dict[str, Any]]]) -> int:
-    """Make `rows` the current suggestions of each passage; earlier ones stay, marked not current."""
-    now = utcnow()
-    written = 0
-    with store.db.atomic():
-        for passage_id, rows in rows_by_passage.items():
-            store.db.execute("UPDATE suggestions SET current = 0 WHERE passage_id = ? AND current = 1", [passage_id])
-            store.db["suggestions"].insert_all(
-                ({**row, "passage_id": passage_id, "current": 1, "created_at": now} for row in rows)
-            )
-            written += len(rows)
-    return written
