@@ -405,17 +405,20 @@ def test_an_interrupted_export_leaves_no_file(store, project, tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
 
 
-def test_codebook_yaml_builds_parents_and_rejects_broken_files():
-    from lhl_mining.errors import CodebookUnreadable
+def test_codebook_comes_from_the_project_yaml_with_its_version(tmp_path):
+    from lhl_mining.errors import CodebookInvalid
+    from lhl_mining.nlp.codebook import load_codebook as load_project_codebook
 
-    codebook = load_codebook("version: '9'\ncodes:\n  - code: area.mat\n    label: Mat\n  - code: reform\n", origin="t.yaml")
-    assert codebook.version == "9"
-    assert [c.id for c in codebook.codes] == ["area", "area.mat", "reform"]
-    assert codebook.get("area").codable is False and codebook.ids == {"area.mat", "reform"}
-    with pytest.raises(CodebookUnreadable, match="E605"):
-        load_codebook("codes: [", origin="t.yaml")
-    with pytest.raises(CodebookUnreadable, match="no codes"):
-        load_codebook("version: 1\n", origin="t.yaml")
+    project = load_project_codebook()
+    codebook = load_codebook()
+    assert codebook.version == project.version_id  # what suggestions record as codebook_version
+    assert codebook.ids == set(project.codes)
+    assert codebook.get("area").codable is False and codebook.get("area.mat").parent == "area"
+    assert codebook.get("area.mat").name == project.codes["area.mat"].label
+    broken = tmp_path / "lhl.yaml"
+    broken.write_text("codes: [\n", encoding="utf-8")
+    with pytest.raises(CodebookInvalid):
+        load_codebook(broken)
 
 
 def test_qdpx_of_real_seed_texts_slices_exactly(store, db_path, runner, shared, tmp_path, project_schema):

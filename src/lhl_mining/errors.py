@@ -243,10 +243,6 @@ class ExportOptionError(UsageError):
     code = "E604"
 
 
-class CodebookUnreadable(LhlError):
-    code = "E605"
-
-
 # ---------------------------------------------------------------- nlp and codebook (E100–E199)
 class PipelineNotFound(LhlError):
     """A named spaCy pipeline is not installed (or a folder is not a pipeline)."""

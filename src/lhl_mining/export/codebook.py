@@ -1,21 +1,16 @@
 """The code tree that exports carry: names, hierarchy, colours, descriptions, version.
 
-Codes come from the project codebook `codebooks/lhl.yaml` (its `version` is kept
-in every export).  Until that file exists the tree is the project's fixed code
-list, marked with the version `codes-1`.  Dotted ids make the hierarchy
+Codes come from the project codebook `codebooks/lhl.yaml`, read by the NLP
+package's loader; every export keeps its version id (`lhl@1.0.0+digest`, as
+suggestions record it).  Without that file the tree is the project's fixed
+code list, marked with the version `codes-1`.  Dotted ids make the hierarchy
 (`area.mat` sits under `area`); a missing parent becomes a non-codable grouping.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from importlib import resources
-from typing import Any
-
-import yaml
-
-from ..errors import CodebookUnreadable
+from pathlib import Path
 
 FIXED_VERSION = "codes-1"
 
@@ -100,54 +95,20 @@ def _fixed_codebook() -> Codebook:
     return Codebook(FIXED_VERSION, tuple(codes), "fixed code list")
 
 
-def _yaml_codes(data: Any) -> list[dict[str, Any]]:
-    """Code entries from the YAML: a list of mappings, or a mapping of id → mapping, nested under `children`."""
-    raw = data.get("codes") if isinstance(data, dict) else None
-    entries: list[dict[str, Any]] = []
+def load_codebook(path: str | Path | None = None) -> Codebook:
+    """The project codebook (`path`, else the installed `codebooks/lhl.yaml`) as read and validated by
+    `lhl_mining.nlp`, so its version is the one suggestions record; the fixed list when no file exists."""
+    from ..nlp.codebook import default_codebook_path
+    from ..nlp.codebook import load_codebook as load_project_codebook
 
-    def walk(items: Any, parent: str | None) -> None:
-        if isinstance(items, dict):
-            items = [{"id": k, **(v if isinstance(v, dict) else {})} for k, v in items.items()]
-        for item in items or []:
-            if not isinstance(item, dict) or not (item.get("id") or item.get("code")):
-                continue
-            cid = str(item.get("id") or item.get("code"))
-            if parent and not cid.startswith(parent + "."):
-                cid = f"{parent}.{cid}"
-            entries.append({**item, "id": cid})
-            walk(item.get("children") or item.get("subcodes") or item.get("codes"), cid)
-
-    walk(raw, None)
-    return entries
-
-
-def load_codebook(text: str | None = None, *, origin: str = "codebooks/lhl.yaml") -> Codebook:
-    """The project codebook (from `text`, else the installed `codebooks/lhl.yaml`), else the fixed list."""
-    if text is None:
-        resource = resources.files("lhl_mining.codebooks").joinpath("lhl.yaml")
-        if not resource.is_file():
-            return _fixed_codebook()
-        text = resource.read_text(encoding="utf-8")
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise CodebookUnreadable(f"{origin} is not valid YAML ({exc}); fix it (`lhl codebook check`).") from None
-    entries = _yaml_codes(data)
-    if not entries:
-        raise CodebookUnreadable(f"{origin} defines no codes; exports need its `codes`.")
+    source = Path(path) if path is not None else default_codebook_path()
+    if path is None and not source.is_file():
+        return _fixed_codebook()
+    project = load_project_codebook(source)  # CodebookInvalid (E101) names the line
     fixed = {c[0]: c for c in _FIXED_CODES}
     codes = []
-    for entry in entries:
-        cid = entry["id"]
-        default = fixed.get(cid, (cid, cid, "#7F7F7F", ""))
-        color = str(entry.get("color") or entry.get("colour") or default[2])
-        codes.append(
-            CodeDef(
-                cid,
-                str(entry.get("name") or entry.get("label") or entry.get("title") or default[1]),
-                color if re.fullmatch(r"#([0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})", color) else default[2],
-                " ".join(str(entry.get("description") or default[3]).split()),
-                codable=bool(entry.get("codable", cid not in _GROUPING_IDS)),
-            )
-        )
-    return Codebook(str(data.get("version", "unversioned")), _with_parents(codes), origin)
+    for code in project.codes.values():
+        default = fixed.get(code.code, (code.code, code.code, "#7F7F7F", ""))
+        codes.append(CodeDef(code.code, code.label or default[1], default[2],
+                             " ".join((code.description or default[3]).split())))
+    return Codebook(project.version_id, _with_parents(codes), str(source))
