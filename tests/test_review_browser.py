@@ -134,10 +134,15 @@ def test_refusals_show_a_message_and_write_nothing(browser, server, seeded, db_p
         store.db.conn.commit()
         review_data.add_suggestions(store, passage, {"area.mat": 0.7}, run_id=None, text="")
     page.keyboard.press("Enter")
-    page.wait_for_selector("#flash.error")
+    page.wait_for_function("document.querySelector('#flash').textContent.includes('reloaded')")
     assert "re-tagged" in page.locator("#flash").inner_text()
-    assert shown_passage(page) == passage
     assert rows(db_path) == []
+    # the screen now shows the new suggestion (area mat, no reform), and Enter accepts that one
+    assert shown_passage(page) == passage
+    assert page.locator("[data-area=mat].on").count() == 1 and page.locator("[data-field=reform].on").count() == 0
+    press_and_wait_for_new_passage(page, "Enter")
+    (row,) = rows(db_path)
+    assert row["passage_id"] == passage and row["action"] == "accept" and json.loads(row["areas"]) == ["mat"]
     page.close()
 
 

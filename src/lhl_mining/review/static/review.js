@@ -10,6 +10,7 @@
   let state = null;       // what the current passage's keys start from (server-provided)
   let codes = null;       // the coder's codes as currently shown
   let busy = false;
+  let lastError = null;   // the error code of the last refused request (E403 …)
   const trail = [];       // passages shown in this session, for ← / →
   let at = -1;
 
@@ -67,6 +68,7 @@
       const init = form ? { method: "POST", body: new URLSearchParams(form), headers: { "X-Requested-With": "lhl-review" } } : {};
       const response = await fetch(url, init);
       const body = await response.json().catch(() => ({ message: "The server answered " + response.status }));
+      lastError = body.error || null;
       if (!response.ok) { say(body.message || ("Error " + response.status), "error"); return null; }
       return body;
     } catch (err) {
@@ -88,7 +90,14 @@
     const form = { ...filter, passage_id: state.passage_id, action: action, shown: state.shown, base: state.base,
       reform: codes.reform ? "1" : "0", areas: codes.areas.join(","), framing: codes.framing, memo: memo(), then: then };
     const body = await call("/api/decide", form);
-    if (!body) return;
+    if (!body) {
+      if (lastError === "E403" || lastError === "E404") {  // re-tagged, or changed elsewhere: show what is true now
+        const message = flash.textContent;
+        await go({ p: state.passage_id }, false);
+        say(message + " It has been reloaded.", "error");
+      }
+      return;
+    }
     if (body.saved) say(label(body.saved), "info");
     if (then !== "queue") { at += 1; show(body, false); } else { show(body, true); }
   }
