@@ -298,6 +298,8 @@ def test_blind_double_coding_and_adjudication_over_http(server, seeded, db_path)
         # the sample comes first for both coders; others never see it
         first_anne, first_bjorn = screen(anne), screen(bjorn)
         assert first_anne["passage_id"] in sample and first_bjorn["passage_id"] in sample
+        waiting = cora.get("/adjudicate", params={"show": "waiting"})
+        assert waiting.status_code == 200 and "Still waiting for: anne, bjorn." in waiting.text
         html = anne.get("/api/passage", params={"p": sample[0]}).json()["passage"]["html"]
         assert "blind double coding" in html
         for _ in range(2):
