@@ -129,3 +129,15 @@ def test_output_values_are_in_the_contract(rules, shared: Path):
 def test_strict_library_call_raises(rules):
     with pytest.raises(ClassifyInputInvalid, match="line 1"):
         classify_jsonl(["[]"], lambda _: None, rules, strict=True)
+
+
+def test_uninstalled_model_is_a_clear_error(runner):
+    result = runner.invoke(app, ["classify", "--model", "nb_core_news_lg"], input="")
+    assert result.exit_code == 1
+    assert "E100" in result.output and "python -m spacy download nb_core_news_lg" in result.output
+
+
+def test_trained_pipeline_folder_without_config(runner, tmp_path):
+    result = runner.invoke(app, ["classify", "--model", str(tmp_path)], input="")
+    assert result.exit_code == 1
+    assert "no config.cfg" in result.output
