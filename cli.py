@@ -168,6 +168,7 @@ def ingest(
         str, typer.Option("--pdf-engine", help="PDF text engine: pypdfium2 (fast) or pdfplumber.")
     ] = "pypdfium2",
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds one file may take before it is failed.")] = 600,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Files extracted at once (one core each).")] = 2,
 ) -> None:
     """Add local PDF, Word, HTML and text files: extract, clean, type and split them into passages."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -177,8 +178,9 @@ def ingest(
         DOC_TYPES,
         PDF_ENGINES,
         IngestLimits,
+        IngestResult,
         discover_files,
-        ingest_file,
+        ingest_files,
         ocr_missing_tools_message,
     )
 
@@ -196,7 +198,7 @@ def ingest(
     parameters = {
         "paths": [str(p) for p in paths], "kommune": knr, "doc_type": doc_type, "ocr": ocr,
         "retry_failed": retry_failed, "corpus": str(corpus) if corpus else None, "max_mb": max_mb,
-        "max_pages": max_pages, "pdf_engine": pdf_engine, "timeout": timeout,
+        "max_pages": max_pages, "pdf_engine": pdf_engine, "timeout": timeout, "jobs": jobs,
     }  # fmt: skip
     outcomes: dict[str, int] = {}
     problems: list[tuple[str, str]] = []
@@ -206,19 +208,20 @@ def ingest(
             TextColumn("{task.description}"), console=err_console, transient=True,
         ) as progress:  # fmt: skip
             task = progress.add_task("", total=len(files))
-            for file in files:
-                progress.update(task, description=file.name[-50:])
-                result = ingest_file(
-                    store, file, knr=knr, doc_type=doc_type, ocr=ocr, corpus_dir=corpus,
-                    retry_failed=retry_failed, run_id=run.id, limits=limits,
-                )  # fmt: skip
+
+            def advance(file: Path, result: IngestResult) -> None:
                 key = "unchanged" if result.action == "unchanged" else result.status
                 outcomes[key] = outcomes.get(key, 0) + 1
                 run.count(key)
                 run.count("passages", result.n_passages if result.action != "unchanged" else 0)
                 if result.status in ("failed", "needs_ocr") and result.action != "unchanged" or result.warnings:
                     problems.append((str(file), result.error or ""))
-                progress.advance(task)
+                progress.update(task, advance=1, description=file.name[-50:])
+
+            ingest_files(
+                store, files, knr=knr, doc_type=doc_type, ocr=ocr, corpus_dir=corpus,
+                retry_failed=retry_failed, run_id=run.id, limits=limits, jobs=jobs, on_file=advance,
+            )  # fmt: skip
     table = Table(title=f"Ingested {len(files)} file(s)", title_justify="left", show_header=False)
     table.add_column("outcome")
     table.add_column("files", justify="right")
@@ -261,58 +264,48 @@ def train(
     """Train a classifier on coded passages (or a gold JSONL file) and save it under models/."""
     import datetime as dt
 
-    from lhl_mining.learn import active, coded, dataset, files, labellers
-    from lhl_mining.learn.train import train_model
+    from lhl_mining.learn import dataset, files, labellers
+    from lhl_mining.learn.train import train_from_store, train_model
 
     folder = models_dir or files.default_models_dir()
     name = name or f"lhl-{dt.datetime.now(dt.timezone.utc):%Y%m%d-%H%M%S}"
     rule_labeller = labellers.default_rule_labeller() if rules else None
-    store = Store.open(_db_path(ctx)) if gold is None else None
-    try:
-        if store is None:
-            passages = dataset.read_gold(gold)
-            source = f"gold:{gold.name}"
-        else:
-            coded_set = coded.coded_passages(store)
-            passages, source = coded_set.passages, f"db:{store.path.name}"
-            console.print(
-                f"{len(passages)} coded passages ({coded_set.adjudicated} adjudicated, {coded_set.agreed} decided); "
-                f"{len(coded_set.disagreed)} with disagreeing coders left out until adjudicated."
-            )
-        previous = files.load_model(files.find_model(None, folder)) if quick else None
-        with console.status("Training") as spinner:
+    outcome = None
+    with console.status("Training") as spinner:
+        if gold is not None:
+            previous = files.load_model(files.find_model(None, folder)) if quick else None
             trained = train_model(
-                passages, name=name, models_dir=folder, rules=rule_labeller, source=source,
-                cv_folds=0 if quick else cv_folds, progress=lambda message: spinner.update(message),
-                reuse_blend_of=previous,
+                dataset.read_gold(gold), name=name, models_dir=folder, rules=rule_labeller, source=f"gold:{gold.name}",
+                cv_folds=0 if quick else cv_folds, progress=spinner.update, reuse_blend_of=previous,
             )
-        meta = trained.meta
-        console.print(f"Saved model [bold]{name}[/] to {folder} ({meta['file_bytes'] / 1e6:.1f} MB, "
-                      f"{meta['n_passages']} passages, {meta['train_seconds']:.1f} s).")
-        for code, why in meta["fallback_to_rules"].items():
-            console.print(f"  {code}: left to the rules ({why})")
-        cv = meta["cross_validation"]
-        if "blend_from" in cv:
-            console.print(f"  quick retrain: no cross-validation; rules blend kept from model {cv['blend_from']}.")
-        for who in ("rules", "model", "combined"):
-            if who in cv:
-                s = cv[who]["summary"]
-                console.print(f"  cross-validated {who:<8} reform F1 {s['reform_f1']:.3f}  areas micro-F1 "
-                              f"{s['areas_micro_f1']:.3f}  framing macro-F1 {s['framing_macro_f1']:.3f}")
-        if store is not None and rescore and rule_labeller is not None:
-            labeller = labellers.CombinedLabeller(trained, rule_labeller)
-            with store.run("train", {"name": name, "source": source}, {"model": name}) as run, \
-                    console.status("Re-scoring undecided passages") as spinner:
-                counts = active.rescore_undecided(
-                    store, labeller, run_id=run.id,
-                    progress=lambda done, total: spinner.update(f"Re-scoring undecided passages: {done}/{total}"),
-                )
-                run.count("rescored", int(counts["passages"]))
-            console.print(f"Re-scored {counts['passages']} undecided passages with {labeller.provenance} "
-                          f"({counts['unsure']} unsure: some code within 0.1 of 0.5).")
-    finally:
-        if store is not None:
-            store.close()
+        else:
+            with Store.open(_db_path(ctx)) as store:
+                outcome = train_from_store(store, name=name, models_dir=folder, rules=rule_labeller, cv_folds=cv_folds,
+                                           quick=quick, rescore=rescore, progress=spinner.update)
+            trained = outcome.trained
+    if outcome is not None:
+        coded_set = outcome.coded
+        console.print(
+            f"{len(coded_set.passages)} coded passages ({coded_set.adjudicated} adjudicated, {coded_set.agreed} decided); "
+            f"{len(coded_set.disagreed)} with disagreeing coders left out until adjudicated."
+        )
+    meta = trained.meta
+    console.print(f"Saved model [bold]{name}[/] to {folder} ({meta['file_bytes'] / 1e6:.1f} MB, "
+                  f"{meta['n_passages']} passages, {meta['train_seconds']:.1f} s).")
+    for code, why in meta["fallback_to_rules"].items():
+        console.print(f"  {code}: left to the rules ({why})")
+    cv = meta["cross_validation"]
+    if "blend_from" in cv:
+        console.print(f"  quick retrain: no cross-validation; rules blend kept from model {cv['blend_from']}.")
+    for who in ("rules", "model", "combined"):
+        if who in cv:
+            s = cv[who]["summary"]
+            console.print(f"  cross-validated {who:<8} reform F1 {s['reform_f1']:.3f}  areas micro-F1 "
+                          f"{s['areas_micro_f1']:.3f}  framing macro-F1 {s['framing_macro_f1']:.3f}")
+    if outcome is not None and outcome.rescored is not None:
+        counts = outcome.rescored
+        console.print(f"Re-scored {counts['passages']} undecided passages with {counts['labeller']} "
+                      f"({counts['unsure']} unsure: some code within 0.1 of 0.5).")
 
 
 @app.command()

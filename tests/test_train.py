@@ -100,7 +100,8 @@ def test_train_from_database_uses_standing_and_adjudicated_decisions_and_rescore
     assert {r["passage_id"] for r in current} == set(undecided)
     assert len(current) == 2 * 9 and all(r["source"].endswith("+fromdb") for r in current)
     run = db["runs"].get(current[0]["run_id"])
-    assert run["command"] == "train" and json.loads(run["counts"]) == {"rescored": 2}
+    assert run["command"] == "train" and json.loads(run["counts"]) == {"coded": 69, "disagreed": 1, "rescored": 2}
+    assert run["outcome"] == "ok" and json.loads(run["parameters"])["name"] == "fromdb"
     assert "Re-scored 2 undecided passages" in result.output
     # `lhl evaluate` on the database scores only passages the model did not learn from.
     evaluate = ["--db", str(db_path), "evaluate", "--models-dir", str(models), "--model-version", "fromdb"]
@@ -180,3 +181,15 @@ def test_quick_retrain_keeps_the_newest_models_blend(runner, shared, tmp_path):
     quick_meta = json.loads((models / "quick.json").read_text())
     assert quick_meta["blend"] == full_meta["blend"] and quick_meta["n_passages"] == 80
     assert quick_meta["cross_validation"] == {"folds": 0, "blend_from": "full"}
+
+
+def test_too_few_codings_in_the_database_records_a_failed_run(runner, tmp_path, db_path):
+    Store.open(db_path, create=True).close()
+    db = sqlite_utils.Database(db_path)
+    ids = add_document(db, ["Leve hele livet-reformen handler om eldre.", "Vannverket skal oppgraderes."])
+    decide(db, ids[0], "ana", {"reform": True, "areas": [], "framing": "ingen"})
+    result = runner.invoke(app, ["--db", str(db_path), "train", "--models-dir", str(tmp_path / "models")])
+    assert result.exit_code == 1 and "Only 1 coded passage(s)" in result.output
+    run = list(db.query("SELECT outcome, error FROM runs WHERE command = 'train'"))
+    assert run and run[0]["outcome"] == "failed" and "E502" in run[0]["error"]
+    assert not (tmp_path / "models").exists()

@@ -224,3 +224,58 @@ def _compact(result: dict[str, Any]) -> dict[str, Any]:
         "framing": framing,
         "framing_confusion": result["framing"]["confusion"],
     }
+
+
+@dataclass
+class StoreTraining:
+    """What `train_from_store` did: the model, the coded set it learned from, and the re-scoring counts."""
+
+    trained: TrainedModel
+    coded: Any
+    rescored: dict[str, Any] | None
+    run_id: int
+
+
+def train_from_store(
+    store,
+    *,
+    name: str,
+    models_dir: Path,
+    rules: Labeller | None,
+    cv_folds: int = 5,
+    quick: bool = False,
+    rescore: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> StoreTraining:
+    """Train from the coders' decisions (recorded as a `train` run), then re-score the undecided passages.
+
+    `quick` skips cross-validation and keeps the newest model's rules blend: the
+    retrain to run between review sittings.  Re-scoring stores the new
+    rules+model suggestions for passages nobody has decided, so the review
+    queue's least-confident order follows the new model.
+    """
+    from .active import rescore_undecided
+    from .coded import coded_passages
+    from .files import find_model, load_model
+    from .labellers import CombinedLabeller, default_rule_labeller
+
+    say = progress or (lambda message: None)
+    coded = coded_passages(store)
+    previous = load_model(find_model(None, models_dir)) if quick else None
+    parameters = {"name": name, "models_dir": str(models_dir), "cv_folds": 0 if quick else cv_folds,
+                  "quick": quick, "rules": rules is not None, "rescore": rescore}
+    with store.run("train", parameters, {"sklearn": sklearn.__version__}) as run:
+        run.count("coded", len(coded.passages))
+        run.count("disagreed", len(coded.disagreed))
+        trained = train_model(coded.passages, name=name, models_dir=models_dir, rules=rules,
+                              source=f"db:{store.path.name}", cv_folds=0 if quick else cv_folds,
+                              progress=say, reuse_blend_of=previous)
+        rescored = None
+        if rescore:
+            labeller = CombinedLabeller(trained, rules if rules is not None else default_rule_labeller())
+            rescored = rescore_undecided(
+                store, labeller, run_id=run.id, progress=lambda done, total: say(f"Re-scoring undecided passages {done}/{total}")
+            )
+            rescored["labeller"] = labeller.provenance
+            run.count("rescored", int(rescored["passages"]))
+    return StoreTraining(trained, coded, rescored, run.id)
