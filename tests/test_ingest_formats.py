@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import ingest_docs as build
+import pytest
 from lhl.cli import app
 
 from lhl_mining.ingest import IngestLimits, ingest_download, ingest_path
@@ -81,7 +82,8 @@ def test_plain_text_in_common_encodings(store, tmp_path):
         assert "Søknad om støtte til måltidsvenner for eldre på Ørland" in text, result.path
 
 
-def test_bad_files_fail_one_by_one_and_the_batch_goes_on(store, tmp_path):
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_bad_files_fail_one_by_one_and_the_batch_goes_on(store, tmp_path, jobs):
     folder = tmp_path / "inn"
     folder.mkdir()
     build.simple_pdf(folder / "god.pdf")
@@ -96,7 +98,10 @@ def test_bad_files_fail_one_by_one_and_the_batch_goes_on(store, tmp_path):
     build.simple_pdf(folder / "feil-navn.txt", "Riktig innhold i en PDF med feil filnavn.")
     build.zero_page_pdf(folder / "uten-sider.pdf")
     limits = IngestLimits(max_docx_unpacked=20 * 1024 * 1024)
-    results = {Path(r.path).name: r for r in ingest_path(store, folder, corpus_dir=tmp_path / "corpus", limits=limits)}
+    results = {
+        Path(r.path).name: r
+        for r in ingest_path(store, folder, corpus_dir=tmp_path / "corpus", limits=limits, jobs=jobs)
+    }
     assert len(results) == 10
     assert results["god.pdf"].status == "extracted"
     assert results["feil-navn.txt"].status == "extracted"

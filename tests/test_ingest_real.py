@@ -207,3 +207,21 @@ def test_real_portal_pages_keep_content_and_drop_menus(tmp_path):
     assert "Politikere" not in plan_text and "Send bestilling" not in plan_text  # menu and cart button
     assert "Saksprotokoll FYTI, 05032018, Sak 1/18, Nye Skien videregående skole" in sak_text
     assert "Mona Kluck" in sak_text
+
+
+def test_two_extraction_jobs_store_the_same_as_one(real_store, tmp_path):
+    store, results = real_store
+    with Store.open(tmp_path / "lhl.db", create=True) as parallel:
+        again = ingest_path(parallel, REAL, corpus_dir=tmp_path / "c", jobs=2)
+        names = [Path(r.path).name for r in again]
+        assert names == sorted(names) and {entry["file"] for entry in _manifest()} <= set(names)
+        for result in again:
+            first = results[Path(result.path).name]
+            assert (result.status, result.n_passages, result.doc_type) == (
+                first.status,
+                first.n_passages,
+                first.doc_type,
+            )
+            assert doc_store.document_text(parallel, result.document_id) == doc_store.document_text(
+                store, first.document_id
+            )

@@ -17,6 +17,7 @@ from .pipeline import (
     discover_files,
     ingest_download,
     ingest_file,
+    ingest_files,
     ingest_path,
 )
 
@@ -29,6 +30,7 @@ __all__ = [
     "discover_files",
     "ingest_download",
     "ingest_file",
+    "ingest_files",
     "ingest_path",
     "ocr_missing_tools_message",
 ]

@@ -12,7 +12,9 @@ import multiprocessing
 import os
 import re
 import traceback
+from collections import deque
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -180,22 +182,65 @@ def ingest_path(
     retry_failed: bool = False,
     run_id: int | None = None,
     limits: IngestLimits | None = None,
+    jobs: int = 1,
     on_file: Callable[[Path, IngestResult], None] | None = None,
 ) -> list[IngestResult]:
     """Ingest a local file, or every file in a folder; returns one result per file."""
+    return ingest_files(
+        store, discover_files([path]), knr=knr, doc_type=doc_type, ocr=ocr, corpus_dir=corpus_dir,
+        retry_failed=retry_failed, run_id=run_id, limits=limits, jobs=jobs, on_file=on_file,
+    )  # fmt: skip
+
+
+def ingest_files(
+    store: Store,
+    files: Iterable[Path],
+    *,
+    knr: str | None = None,
+    doc_type: str | None = None,
+    ocr: bool = False,
+    corpus_dir: str | os.PathLike | None = None,
+    retry_failed: bool = False,
+    run_id: int | None = None,
+    limits: IngestLimits | None = None,
+    jobs: int = 1,
+    on_file: Callable[[Path, IngestResult], None] | None = None,
+) -> list[IngestResult]:
+    """Ingest local files in order, extracting up to `jobs` of them at once.
+
+    Extraction (the slow part) runs in worker processes; everything that reads
+    or writes the store stays in this thread, one document per transaction.
+    """
     if knr is not None:
         knr = registry.resolve_kommune(knr).knr
     if doc_type is not None and doc_type not in DOC_TYPES:
         raise UsageError(f"Unknown document type «{doc_type}»; choose one of {', '.join(DOC_TYPES)}.")
-    results = []
-    for file in discover_files([path]):
-        result = ingest_file(
-            store, file, knr=knr, doc_type=doc_type, ocr=ocr, corpus_dir=corpus_dir,
-            retry_failed=retry_failed, run_id=run_id, limits=limits,
-        )  # fmt: skip
-        results.append(result)
+    limits = limits or IngestLimits()
+    corpus = Path(corpus_dir) if corpus_dir else DEFAULT_CORPUS
+    options = {"knr": knr, "doc_type": doc_type, "run_id": run_id, "corpus_dir": corpus, "retry_failed": retry_failed}
+    results: list[IngestResult] = []
+
+    def finish(file: Path, planned: IngestResult | _Job, extract: Callable[[], Extraction] | None) -> None:
+        if isinstance(planned, _Job):
+            planned = _finish(store, planned, extract or planned.extract_here, ocr=ocr, limits=limits)
+        planned.path = str(file)
+        results.append(planned)
         if on_file:
-            on_file(file, result)
+            on_file(file, planned)
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        window: deque[tuple[Path, IngestResult | _Job, Future | None]] = deque()
+        for file in files:
+            planned = _plan_file(store, file, ocr=ocr, limits=limits, **options)
+            future = None
+            if isinstance(planned, _Job) and jobs > 1:
+                future = pool.submit(_extract_isolated, planned.content, planned.mime, limits)
+            window.append((file, planned, future))
+            while len(window) > max(0, jobs - 1):
+                done_file, done, done_future = window.popleft()
+                finish(done_file, done, done_future.result if done_future else None)
+        for done_file, done, done_future in window:
+            finish(done_file, done, done_future.result if done_future else None)
     return results
 
 
@@ -212,7 +257,25 @@ def ingest_file(
     limits: IngestLimits | None = None,
 ) -> IngestResult:
     """Ingest one local file; its URL is the file:// URI of its absolute path."""
-    limits = limits or IngestLimits()
+    (result,) = ingest_files(
+        store, [file], knr=knr, doc_type=doc_type, ocr=ocr, corpus_dir=corpus_dir,
+        retry_failed=retry_failed, run_id=run_id, limits=limits,
+    )  # fmt: skip
+    return result
+
+
+def _plan_file(
+    store: Store,
+    file: Path,
+    *,
+    knr: str | None,
+    doc_type: str | None,
+    run_id: int | None,
+    corpus_dir: Path,
+    retry_failed: bool,
+    ocr: bool,
+    limits: IngestLimits,
+) -> IngestResult | _Job:
     file = file.resolve()
     url = file.as_uri()
     provenance: dict[str, Any] = {"platform": "local", "fetched_at": utcnow()}
@@ -225,34 +288,34 @@ def ingest_file(
             )
         content = file.read_bytes()
     except IngestError as exc:
-        return _failed(store, url, provenance, exc, path=file)
+        return _failed(store, url, provenance, exc)
     except OSError as exc:
-        return _failed(
-            store,
-            url,
-            provenance,
-            UnreadableFile(f"Cannot read {file}: {exc.strerror or exc}."),
-            path=file,
-        )
-    result = _ingest_bytes(
-        store, content, url=url, provenance=provenance, declared_mime=None,
-        corpus_dir=Path(corpus_dir) if corpus_dir else DEFAULT_CORPUS, ocr=ocr, retry_failed=retry_failed, limits=limits,
+        return _failed(store, url, provenance, UnreadableFile(f"Cannot read {file}: {exc.strerror or exc}."))
+    return _plan(
+        store, content, url=url, provenance=provenance, declared_mime=None, corpus_dir=corpus_dir, ocr=ocr,
+        retry_failed=retry_failed, limits=limits,
     )  # fmt: skip
-    result.path = str(file)
-    return result
 
 
-def _failed(
-    store: Store,
-    url: str,
-    fields: dict[str, Any],
-    error: Exception,
-    *,
-    path: Path | None = None,
-) -> IngestResult:
+def _failed(store: Store, url: str, fields: dict[str, Any], error: Exception) -> IngestResult:
     message = str(error)
     document_id = doc_store.save_document(store, url, {**fields, "status": "failed", "error": message})
-    return IngestResult(document_id, "failed", message, url=url, path=str(path) if path else None)
+    return IngestResult(document_id, "failed", message, url=url)
+
+
+@dataclass
+class _Job:
+    """A file that needs extracting, with everything decided before extraction."""
+
+    url: str
+    content: bytes
+    mime: str
+    fields: dict[str, Any]
+    action: str
+    limits: IngestLimits
+
+    def extract_here(self) -> Extraction:
+        return _extract_isolated(self.content, self.mime, self.limits)
 
 
 def _ingest_bytes(
@@ -267,6 +330,28 @@ def _ingest_bytes(
     retry_failed: bool,
     limits: IngestLimits,
 ) -> IngestResult:
+    planned = _plan(
+        store, content, url=url, provenance=provenance, declared_mime=declared_mime, corpus_dir=corpus_dir, ocr=ocr,
+        retry_failed=retry_failed, limits=limits,
+    )  # fmt: skip
+    if isinstance(planned, IngestResult):
+        return planned
+    return _finish(store, planned, planned.extract_here, ocr=ocr, limits=limits)
+
+
+def _plan(
+    store: Store,
+    content: bytes,
+    *,
+    url: str,
+    provenance: dict[str, Any],
+    declared_mime: str | None,
+    corpus_dir: Path,
+    ocr: bool,
+    retry_failed: bool,
+    limits: IngestLimits,
+) -> IngestResult | _Job:
+    """Everything before extraction: skip what is done, refuse what cannot be read, keep the file, find copies."""
     sha256 = sha256_of(content)
     existing = doc_store.document_by_url(store, url)
     action = "added"
@@ -324,10 +409,17 @@ def _ingest_bytes(
             doc_type=fields.get("doc_type"), n_pages=original["n_pages"], action=action,
         )  # fmt: skip
     fields["duplicate_of"] = None
+    return _Job(url=url, content=content, mime=mime, fields=fields, action=action, limits=limits)
 
+
+def _finish(
+    store: Store, job: _Job, extract: Callable[[], Extraction], *, ocr: bool, limits: IngestLimits
+) -> IngestResult:
+    """Extraction (with OCR when asked and needed), then cleaning, typing, segmentation and the store."""
+    url, content, mime, fields, action = job.url, job.content, job.mime, job.fields, job.action
     warnings: list[str] = []
     try:
-        extraction = _extract_isolated(content, mime, limits)
+        extraction = extract()
         wants_ocr = mime == PDF and ocr and any(not p.has_text_layer for p in extraction.pages)
         if wants_ocr and ocr_tools.missing_tools_message() is None:  # else it stays needs_ocr, with the hint
             ocr_content = ocr_tools.ocr_pdf(content)
