@@ -73,7 +73,7 @@ def test_least_confident_first_and_accept_records_the_suggestion_it_answered(ser
     (row,) = rows(db_path)
     assert row["coder"] == "anne" and row["action"] == "accept" and row["reform"] == 1
     assert json.loads(row["areas"]) == [] and row["framing"] == "sektor"
-    assert row["answered_run_id"] is not None and row["answered_source"] == "rules@lhl-2024.1"
+    assert row["answered_run_id"] is not None and row["answered_source"] == "rules; codebook lhl-2024.1"
     assert row["blind"] == 0 and row["coded_at"].endswith("+00:00")
 
 

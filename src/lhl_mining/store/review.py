@@ -307,7 +307,7 @@ def record_decision(
             "SELECT 1 FROM assignments WHERE passage_id = ? AND coder = ? AND kind = 'double'", [passage_id, coder]
         ).fetchone() is not None
         run_ids = sorted({s[1] for s in suggestions if s[1] is not None})
-        sources = sorted({f"{s[2]}@{s[3]}" for s in suggestions})
+        sources = sorted({f"{s[2]}; codebook {s[3]}" for s in suggestions})
         row = {
             "passage_id": passage_id,
             "coder": coder,
