@@ -183,3 +183,16 @@ def test_blind_double_coding_then_adjudication_by_keyboard(browser, server, seed
     page.goto(server.url + "/adjudicate?show=adjudicated")
     assert "recorded by cora" in page.locator("#adjudication").inner_text()
     context.close()
+
+
+def test_a_clicked_chip_toggles_once_and_keys_keep_working(browser, server, seeded, db_path):
+    page = browser.new_page()
+    sign_in(page, server.url, "anne")
+    passage = shown_passage(page)
+    page.click("[data-area=helsehjelp]")
+    page.click("[data-framing=samfunn]")
+    press_and_wait_for_new_passage(page, "Enter")
+    (row,) = rows(db_path)
+    assert row["passage_id"] == passage and row["action"] == "code"
+    assert json.loads(row["areas"]) == ["helsehjelp"] and row["framing"] == "samfunn"
+    page.close()

@@ -185,6 +185,7 @@
   passageBox.addEventListener("click", (ev) => {
     const chip = ev.target.closest(".chip");
     if (!chip || !codes) return;
+    chip.blur();  // keys stay with the review, not with the clicked button
     if (chip.dataset.area) toggleArea(chip.dataset.area);
     else if (chip.dataset.framing) { codes.framing = chip.dataset.framing; paint(); }
     else if (chip.dataset.field === "reform") { codes.reform = !codes.reform; paint(); }
