@@ -49,6 +49,8 @@ from .labeller import AREAS, PASSAGE_CODES
 
 SPANS_KEY = "codebook"
 TEXT_KEY = "lhl_text"
+KEYS_KEY = "lhl_norm_lower"
+"""`doc.user_data` key of the per-token [NORM, LOWER] hashes, shared with the labeller's context tests."""
 """`doc.user_data` key where the labeller leaves the text (rebuilding `doc.text` costs a Token per token)."""
 RULER_NAME = "lhl_codebook"
 EXTRA_NAME = "lhl_codebook_extra"
@@ -464,7 +466,9 @@ class CodebookExtraMatcher:
         strings = doc.vocab.strings
         tokens = self._tokens
         triggered: set[int] = set(self.always)
-        for i, pair in enumerate(map(tuple, doc.to_array([NORM, LOWER]).tolist())):
+        keys = doc.to_array([NORM, LOWER]).tolist()
+        doc.user_data[KEYS_KEY] = keys
+        for i, pair in enumerate(map(tuple, keys)):
             entry = tokens.get(pair) or self._token_entry(strings, pair[0], pair[1])
             if entry[0]:
                 triggered.update(entry[0])

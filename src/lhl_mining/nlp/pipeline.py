@@ -16,13 +16,13 @@ import functools
 import importlib.metadata
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy
 import simplemma
 import spacy
 from spacy.attrs import IS_SPACE, LEMMA, LOWER, NORM, ORTH, SENT_START
 from spacy.language import Language
-from spacy.strings import hash_string
 from spacy.tokens import Doc
 
 from .. import __version__
@@ -95,35 +95,43 @@ class SentenceSplitter:
 
     def __init__(self, punctuation: bool = True):
         self.punctuation = punctuation
-        self.ends = frozenset(hash_string(t) for t in SENTENCE_END)
-        self.closing = frozenset(hash_string(t) for t in CLOSING)
+        self._kinds: dict[int, tuple[bool, bool, bool, bool, bool]] = {}
+
+    def _kind(self, strings: Any, orth: int) -> tuple[bool, bool, bool, bool, bool]:
+        """(blank line, sentence end, closing quote/bracket, ordinal-like «2018.», starts uppercase) of a form."""
+        text = strings[orth]
+        kind = (bool(_BLANK_LINE.search(text)), text in SENTENCE_END, text in CLOSING,
+                text[-1:] == "." and text[:-1].isdigit(), text[:1].isupper())
+        if len(self._kinds) < 500_000:
+            self._kinds[orth] = kind
+        return kind
 
     def __call__(self, doc: Doc) -> Doc:
         if not len(doc):
             return doc
         strings = doc.vocab.strings
-        orths = doc.to_array([ORTH, IS_SPACE]).tolist()
-        starts = [0] * len(orths)
+        kinds = self._kinds
+        rows = doc.to_array([ORTH, IS_SPACE]).tolist()
+        starts = [0] * len(rows)
         after_end = after_number = False
         after_break = True
         not_start = -1 if self.punctuation else 0
-        for i, (orth, is_space) in enumerate(orths):
+        for i, (orth, is_space) in enumerate(rows):
+            blank, end, closing, ordinal, upper = kinds.get(orth) or self._kind(strings, orth)
             if is_space:
-                if _BLANK_LINE.search(strings[orth]):
+                if blank:
                     after_break = True
                 starts[i] = 1 if i == 0 else not_start
                 continue
-            text = strings[orth]
             if after_break:
                 starts[i] = 1
             elif self.punctuation:
-                starts[i] = 1 if (after_end and orth not in self.closing) or (
-                    after_number and text[:1].isupper()) else -1
+                starts[i] = 1 if (after_end and not closing) or (after_number and upper) else -1
             after_break = False
-            after_number = text[-1:] == "." and text[:-1].isdigit()  # «i 2018. Se …» (also «4. mai»)
-            if orth in self.ends:
+            after_number = ordinal  # «i 2018. Se …» (also «4. mai»)
+            if end:
                 after_end = True
-            elif orth not in self.closing:
+            elif not closing:
                 after_end = False
         doc.from_array([SENT_START], numpy.asarray(starts, dtype="int64").astype("uint64").reshape(-1, 1))
         return doc

@@ -21,6 +21,7 @@ from spacy.tokens import Doc, Span
 
 from .. import __version__
 from .codebook import (
+    KEYS_KEY,
     SPANS_KEY,
     TEXT_KEY,
     Codebook,
@@ -248,7 +249,7 @@ class RuleLabeller(Labeller):
 
         def holds(context: Context, span: Span) -> bool:
             if not keys:
-                keys.extend(doc.to_array([NORM, LOWER]).tolist())
+                keys.extend(doc.user_data.get(KEYS_KEY) or doc.to_array([NORM, LOWER]).tolist())
             test = self._test(context)
             if context.codes:
                 return test(doc, span, keys, plain)
