@@ -10,6 +10,9 @@ both PDF engines, and once through the whole `ingest_path` (store included).
 Targets: CER ≤ 1 % on text PDFs, ≥ 20 pages/s on 2 cores.
 
     python bench/bench_extract.py [--pages 300] [--seeds ../shared/seeds]
+
+A last run puts a folder of 20 PDFs through `ingest_path` with one and with two
+extraction jobs.
 """
 
 from __future__ import annotations
@@ -213,6 +216,26 @@ def main() -> int:
             seconds = time.perf_counter() - start
         print(f"  full ingest (pypdfium2, store) {seconds:6.2f} s  {n_pages / seconds:7.1f} pages/s  "
               f"{result.n_passages} passages")  # fmt: skip
+
+        folder = work / "folder"
+        folder.mkdir()
+        chunk = max(1, len(repeated) // 20)
+        folder_pages = 0
+        for index in range(20):
+            pages, _ = build_pdf(
+                folder / f"plan-{index:02d}.pdf",
+                repeated[index * chunk : (index + 1) * chunk] + [f"Dokument {index}."],
+                columns=2,
+                max_pages=15,
+            )
+            folder_pages += pages
+        print(f"\nA folder of 20 PDFs ({folder_pages} pages) through `ingest_path`")
+        for jobs in (1, 2):
+            with Store.open(work / f"folder-{jobs}.db", create=True) as store:
+                start = time.perf_counter()
+                ingest_path(store, folder, corpus_dir=work / "corpus", jobs=jobs)
+                seconds = time.perf_counter() - start
+            print(f"  --jobs {jobs}  {seconds:6.2f} s  {folder_pages / seconds:7.1f} pages/s")
     return 0
 
 
