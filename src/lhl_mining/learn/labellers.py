@@ -21,6 +21,7 @@ class ModelLabeller(Labeller):
     """Labels from the trained model's probabilities alone (rules feed it features, not decisions)."""
 
     name = "model"
+    blends_with_rules = False
 
     def __init__(self, trained: TrainedModel, rules: Labeller | None = None):
         if trained.model.featurizer.use_rules and rules is None:
@@ -31,27 +32,24 @@ class ModelLabeller(Labeller):
         self.codebook_version = trained.meta.get("codebook_version") or (rules.codebook_version if rules else "")
         self.pipeline = rules.pipeline if rules is not None else ""
 
-    def _blend(self) -> Blend:
-        return Blend.model_only()
-
     def label(self, texts: Sequence[str]) -> list[PassageLabel]:
         if not texts:
             return []
         prepared = Prepared.from_texts(texts, self.rules)
         probs = self.trained.model.probabilities(prepared)
-        blend = self._blend()
-        scores, framing = blended_scores(probs, prepared.rule_labels if self._uses_rule_decisions() else None,
-                                         blend, len(prepared.texts))
+        if self.blends_with_rules:
+            blend, rule_decisions = self.trained.blend, prepared.rule_labels
+        else:
+            blend, rule_decisions = Blend.model_only(), None
+        scores, framing = blended_scores(probs, rule_decisions, blend, len(prepared.texts))
         return labels_from_scores(scores, framing, blend, prepared.rule_labels)
-
-    def _uses_rule_decisions(self) -> bool:
-        return False
 
 
 class CombinedLabeller(ModelLabeller):
     """The rules and the model together: blended scores per code, rule evidence kept."""
 
     name = "rules+model"
+    blends_with_rules = True
 
     def __init__(self, trained: TrainedModel, rules: Labeller):
         super().__init__(trained, rules)
@@ -69,12 +67,6 @@ class CombinedLabeller(ModelLabeller):
         """
         trained_on = self.trained.meta.get("codebook_version")
         return bool(trained_on) and trained_on != self.codebook_version
-
-    def _blend(self) -> Blend:
-        return self.trained.blend
-
-    def _uses_rule_decisions(self) -> bool:
-        return True
 
 
 def default_rule_labeller() -> Labeller:
