@@ -141,3 +141,13 @@ def test_trained_pipeline_folder_without_config(runner, tmp_path):
     result = runner.invoke(app, ["classify", "--model", str(tmp_path)], input="")
     assert result.exit_code == 1
     assert "no config.cfg" in result.output
+
+
+def test_text_without_spaces_and_huge_tokens(rules):
+    import time
+
+    blob = "eldreomsorg" * 30_000 + " " + "x" * 250_000 + "\n\nLeve hele livet og hverdagsrehabilitering."
+    start = time.perf_counter()
+    [label] = rules.label([blob])
+    assert time.perf_counter() - start < 60
+    assert label.reform and label.areas == ["helsehjelp"]

@@ -55,6 +55,8 @@ KEYS_KEY = "lhl_norm_lower"
 RULER_NAME = "lhl_codebook"
 EXTRA_NAME = "lhl_codebook_extra"
 GLOB_CHARS = frozenset("*?")
+MAX_WORD_CHARS = 80
+"""Longer tokens (URLs, table debris, text without spaces) are not words: no glob or lemma look-up."""
 
 
 def default_codebook_path() -> Path:
@@ -374,6 +376,8 @@ class GlobIndex:
         cached = self._cache.get(word)
         if cached is not None:
             return cached
+        if len(word) > MAX_WORD_CHARS:
+            return ()
         found: list[str] = []
         n = len(word)
         for i in range(1, n + 1):
@@ -436,6 +440,8 @@ class CodebookExtraMatcher:
         if found is None:
             word = strings[lower]
             found = frozenset(index for piece, index in self.word_anchors if piece in word)
+            if len(word) > MAX_WORD_CHARS:
+                return found
             if len(self._triggers) < 500_000:
                 self._triggers[lower] = found
         return found

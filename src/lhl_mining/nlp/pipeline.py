@@ -64,6 +64,9 @@ LEMMA_OVERRIDES: dict[str, str] = {
 }
 """Forms whose lemma is fixed, on both pipeline tiers."""
 
+MAX_LEMMA_CHARS = 80
+"""Longer tokens (URLs, debris, text without spaces) keep their lowercase form as lemma."""
+
 SENTENCE_END = frozenset({".", "!", "?", "…"})
 CLOSING = frozenset({"»", "\"", "”", "’", "'", ")", "]"})
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v\u00a0]*\n")
@@ -72,7 +75,7 @@ _BLANK_LINE = re.compile(r"\n[ \t\r\f\v\u00a0]*\n")
 def _simplemma_lemma(lower: str) -> str:
     if lower in LEMMA_OVERRIDES:
         return LEMMA_OVERRIDES[lower]
-    if not any(ch.isalpha() for ch in lower):
+    if len(lower) > MAX_LEMMA_CHARS or not any(ch.isalpha() for ch in lower):
         return lower
     if simplemma.is_known(lower, lang="nb"):
         return simplemma.lemmatize(lower, lang="nb")
