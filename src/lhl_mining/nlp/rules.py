@@ -311,8 +311,8 @@ class RuleLabeller(Labeller):
     def _framing(self, scores: dict[str, float], areas: list[str]) -> str:
         codebook = self.codebook
         decision = codebook.decision
-        if len(areas) >= int(decision.get("enumeration_min_areas", 4)):
-            return "begge"
+        if len(areas) >= int(decision.get("enumeration_min_areas", 4)) and "aldersvennlig" in areas:
+            return "begge"  # the innsatsområder listed, the society area among them
         samfunn_score, sektor_score = scores["framing.samfunn"], scores["framing.sektor"]
         samfunn = samfunn_score >= codebook.threshold("framing.samfunn")
         sektor = sektor_score >= codebook.threshold("framing.sektor")
