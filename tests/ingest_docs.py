@@ -11,12 +11,14 @@ import zipfile
 from pathlib import Path
 
 import docx
+from docx.oxml import parse_xml
 from PIL import Image, ImageDraw
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas
 
+WORD_XMLNS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 FONT, BOLD, SIZE, LEADING = "Helvetica", "Helvetica-Bold", 10, 13
 WIDTH, HEIGHT = A4
 
@@ -285,8 +287,17 @@ def saksframlegg_docx(path: Path) -> Path:
         cell.text = text
     for cell, text in zip(table.rows[1].cells, ("Ola Nordmann", "F00", "21/1234")):
         cell.text = text
-    document.add_paragraph("Saksbehandler: Ola Nordmann")
-    document.add_paragraph("Arkivsaksnr.: 21/1234")
+    body = document.element.body
+    # archive templates fill header fields into content controls; a deleted word must not come back
+    body.append(parse_xml(
+        f'<w:p {WORD_XMLNS}><w:r><w:t xml:space="preserve">Saksbehandler: </w:t></w:r><w:sdt><w:sdtContent>'
+        '<w:r><w:t>Ola Nordmann</w:t></w:r></w:sdtContent></w:sdt><w:del><w:r><w:delText> SLETTET</w:delText>'
+        "</w:r></w:del></w:p>"
+    ))  # fmt: skip
+    body.append(parse_xml(
+        f"<w:sdt {WORD_XMLNS}><w:sdtContent><w:p><w:r><w:t>Arkivsaksnr.: 21/1234</w:t></w:r></w:p>"
+        "</w:sdtContent></w:sdt>"
+    ))  # fmt: skip
     document.add_heading("Handlingsplan for et aldersvennlig lokalsamfunn", level=1)
     document.add_heading("Kommunedirektørens innstilling", level=2)
     document.add_paragraph("Kommunestyret vedtar handlingsplanen for et aldersvennlig lokalsamfunn 2022–2025.")

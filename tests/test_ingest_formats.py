@@ -24,6 +24,7 @@ def test_docx_body_without_letterhead_with_headings_lists_and_type(store, tmp_pa
     assert result.status == "extracted"
     text = _all_passage_text(store, result.document_id)
     assert "HEADERTEKST" not in text and "FOOTERTEKST" not in text
+    assert "Saksbehandler: Ola Nordmann" in text and "SLETTET" not in text  # content control read, deletion not
     assert "kvalitetsreformen Leve hele livet" in text
     assert "helse- og omsorgstjenestene" in text
     assert "• Dagsenter med transport" in text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Iterator
 
 import docx
 from docx.document import Document as DocxDocument
@@ -292,20 +293,28 @@ def check_zip(data: bytes, *, max_uncompressed: int) -> None:
         )
 
 
+WORD_NS = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+TEXT_TAGS = {f"{WORD_NS}{tag}": tag for tag in ("t", "tab", "br", "cr", "noBreakHyphen", "softHyphen")}
+
+
 def extract_docx(data: bytes, *, max_uncompressed: int) -> Extraction:
-    """Body paragraphs and tables in order; page headers and footers (letterheads) are left out."""
+    """Body paragraphs and tables in order; page headers and footers (letterheads) are left out.
+
+    Content controls (the fields sak/arkiv templates fill in), tracked insertions
+    and fields are read too; deleted text is not.
+    """
     check_zip(data, max_uncompressed=max_uncompressed)
     try:
         document: DocxDocument = docx.Document(io.BytesIO(data))
+        blocks: list[Block] = []
+        for item in _body_items(document.element.body, document._body):
+            if isinstance(item, Paragraph):
+                _docx_paragraph(item, blocks)
+            else:
+                _docx_table(item, blocks)
+        title = (document.core_properties.title or "").strip() or None
     except Exception as exc:  # noqa: BLE001 - python-docx raises KeyError, ValueError, lxml errors … on damaged parts
         raise CorruptDocument(f"The Word file cannot be read ({type(exc).__name__}: {exc}).") from None
-    blocks: list[Block] = []
-    for item in document.iter_inner_content():
-        if isinstance(item, Paragraph):
-            _docx_paragraph(item, blocks)
-        elif isinstance(item, Table):
-            _docx_table(item, blocks)
-    title = (document.core_properties.title or "").strip() or None
     return Extraction(
         pages=[Page(blocks=blocks)],
         extractor=f"python-docx {docx.__version__}",
@@ -315,21 +324,44 @@ def extract_docx(data: bytes, *, max_uncompressed: int) -> Extraction:
     )
 
 
+def _body_items(element, parent) -> Iterator[Paragraph | Table]:
+    """Paragraphs and tables in document order, also inside block-level content controls."""
+    for child in element.iterchildren():
+        if child.tag == f"{WORD_NS}p":
+            yield Paragraph(child, parent)
+        elif child.tag == f"{WORD_NS}tbl":
+            yield Table(child, parent)
+        elif child.tag in (f"{WORD_NS}sdt", f"{WORD_NS}customXml"):
+            content = child.find(f"{WORD_NS}sdtContent") if child.tag == f"{WORD_NS}sdt" else child
+            if content is not None:
+                yield from _body_items(content, parent)
+
+
+def _run_text(element) -> str:
+    """All text of a paragraph (or cell), content controls and insertions included, deletions left out."""
+    parts: list[str] = []
+    for node in element.iter(*TEXT_TAGS):
+        tag = TEXT_TAGS[node.tag]
+        if tag == "t":
+            parts.append(node.text or "")
+        elif tag == "tab":
+            parts.append(" ")
+        elif tag in ("br", "cr"):
+            parts.append("\n")
+        else:
+            parts.append("-" if tag == "noBreakHyphen" else "\u00ad")
+    return "".join(parts)
+
+
 def _docx_paragraph(paragraph: Paragraph, blocks: list[Block]) -> None:
-    text = paragraph.text.replace("\t", " ").strip()
+    text = _run_text(paragraph._p).strip()
     if not text:
         return
     lines = [line.strip() for line in text.split("\n") if line.strip()]
     style = (paragraph.style.name if paragraph.style is not None else "") or ""
     heading = re.match(r"(?:heading|overskrift)\s*(\d)", style, re.IGNORECASE)
-    if heading or style.lower() == "title" or style.lower() == "tittel":
-        blocks.append(
-            Block(
-                lines=[" ".join(lines)],
-                kind=HEADING,
-                level=int(heading.group(1)) if heading else 1,
-            )
-        )
+    if heading or style.lower() in ("title", "tittel"):
+        blocks.append(Block(lines=[" ".join(lines)], kind=HEADING, level=int(heading.group(1)) if heading else 1))
     elif paragraph._p.pPr is not None and paragraph._p.pPr.numPr is not None or "list" in style.lower():
         blocks.append(Block(lines=[f"• {' '.join(lines)}"], kind=LIST_ITEM))
     else:
@@ -338,10 +370,10 @@ def _docx_paragraph(paragraph: Paragraph, blocks: list[Block]) -> None:
 
 def _docx_table(table: Table, blocks: list[Block]) -> None:
     rows: list[str] = []
-    for row in table.rows:
+    for row in table._tbl.iterchildren(f"{WORD_NS}tr"):
         cells: list[str] = []
-        for cell in row.cells:
-            text = " ".join(cell.text.split())
+        for cell in row.iterchildren(f"{WORD_NS}tc"):
+            text = " ".join(_run_text(cell).split())
             if text and (not cells or cells[-1] != text):  # merged cells repeat their text
                 cells.append(text)
         if cells:
