@@ -306,6 +306,8 @@ def saksframlegg_docx(path: Path) -> Path:
         "Stortinget vedtok i 2018 kvalitetsreformen Leve hele livet. Kommunen har kartlagt behovene "
         "sammen med eldrerådet, frivilligsentralen og helse- og omsorgstjenestene."
     )
+    document.add_paragraph().add_run("Vurdering").bold = True
+    document.add_paragraph("Tiltakene gir eldre flere møteplasser og bedre måltider.")
     document.add_paragraph("Dagsenter med transport", style="List Bullet")
     document.add_paragraph("Felles måltider på omsorgssenteret", style="List Bullet")
     document.save(str(path))

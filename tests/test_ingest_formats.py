@@ -36,6 +36,7 @@ def test_docx_body_without_letterhead_with_headings_lists_and_type(store, tmp_pa
     assert document["mime_type"].endswith("wordprocessingml.document")
     headings = {p["heading"] for p in doc_store.passages_of(store, result.document_id)}
     assert "Handlingsplan for et aldersvennlig lokalsamfunn > Saksopplysninger" in headings
+    assert "Handlingsplan for et aldersvennlig lokalsamfunn > Saksopplysninger > Vurdering" in headings
 
 
 def test_html_main_content_without_menus_footers_scripts(store, tmp_path):

@@ -362,10 +362,26 @@ def _docx_paragraph(paragraph: Paragraph, blocks: list[Block]) -> None:
     heading = re.match(r"(?:heading|overskrift)\s*(\d)", style, re.IGNORECASE)
     if heading or style.lower() in ("title", "tittel"):
         blocks.append(Block(lines=[" ".join(lines)], kind=HEADING, level=int(heading.group(1)) if heading else 1))
+    elif len(lines) == 1 and len(text) <= 100 and not text.endswith((".", ",", ";")) and _all_bold(paragraph._p):
+        blocks.append(Block(lines=lines, kind=HEADING, level=3))  # a bold line standing alone titles what follows
     elif paragraph._p.pPr is not None and paragraph._p.pPr.numPr is not None or "list" in style.lower():
         blocks.append(Block(lines=[f"• {' '.join(lines)}"], kind=LIST_ITEM))
     else:
         blocks.append(Block(lines=[" ".join(lines)]))
+
+
+def _all_bold(paragraph) -> bool:
+    """Every run with text is bold (direct formatting, the way templates write headings)."""
+    runs = [
+        run for run in paragraph.iter(f"{WORD_NS}r") if "".join(t.text or "" for t in run.iter(f"{WORD_NS}t")).strip()
+    ]
+    if not runs:
+        return False
+    for run in runs:
+        bold = run.find(f"{WORD_NS}rPr/{WORD_NS}b")
+        if bold is None or bold.get(f"{WORD_NS}val") in ("0", "false", "off"):
+            return False
+    return True
 
 
 def _docx_table(table: Table, blocks: list[Block]) -> None:
