@@ -430,6 +430,9 @@ class CodebookExtraMatcher:
                 self.always.append(index)
             else:
                 self.word_anchors += [(piece, index) for piece in pieces]
+        self.anchors_by_trigram: dict[str, list[tuple[str, int]]] = {}
+        for piece, index in self.word_anchors:
+            self.anchors_by_trigram.setdefault(piece[:3], []).append((piece, index))
         self._by_hash: dict[int, tuple[str, ...]] = {}
         self._triggers: dict[int, frozenset[int]] = {}
         self._tokens: dict[tuple[int, int], tuple[frozenset[int], tuple[tuple[int, int], ...]]] = {}
@@ -439,9 +442,15 @@ class CodebookExtraMatcher:
         found = self._triggers.get(lower)
         if found is None:
             word = strings[lower]
-            found = frozenset(index for piece, index in self.word_anchors if piece in word)
             if len(word) > MAX_WORD_CHARS:
-                return found
+                return frozenset(index for piece, index in self.word_anchors if piece in word)
+            by_trigram = self.anchors_by_trigram
+            found = frozenset(
+                index
+                for i in range(len(word) - 2)
+                for piece, index in by_trigram.get(word[i:i + 3], ())
+                if word.startswith(piece, i)
+            )
             if len(self._triggers) < 500_000:
                 self._triggers[lower] = found
         return found
