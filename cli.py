@@ -351,6 +351,9 @@ def reliability(
     coders: Annotated[str | None, typer.Option("--coders", help="Comma-separated coders \\[default: all].")] = None,
     machine: Annotated[bool, typer.Option("--machine/--no-machine", help="Add the machine's current suggestions as a coder.")] = True,
     samples: Annotated[int, typer.Option("--bootstrap", help="Bootstrap samples for the 95 % intervals (0: none).")] = 1000,
+    blind_only: Annotated[
+        bool, typer.Option("--blind-only", help="Only blind decisions (double-coding assignments).")
+    ] = False,
     fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.table,
 ) -> None:
     """Inter-coder reliability: Krippendorff's α per code with 95 % CIs, Cohen's κ per pair, machine vs coders."""
@@ -358,7 +361,7 @@ def reliability(
 
     chosen = [c.strip() for c in coders.split(",") if c.strip()] if coders else None
     with Store.open(_db_path(ctx), readonly=True) as store:
-        result = rel.reliability(store, chosen, include_machine=machine, samples=samples)
+        result = rel.reliability(store, chosen, include_machine=machine, samples=samples, blind_only=blind_only)
     if fmt is OutputFormat.json:
         typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
         return
@@ -368,7 +371,8 @@ def reliability(
         return
     units = result["units"]
     console.print(
-        f"Krippendorff's α (nominal), coders {', '.join(result['coders'])}: {units['pairable']} passages decided "
+        f"Krippendorff's α (nominal), coders {', '.join(result['coders'])}"
+        f"{' (blind decisions only)' if blind_only else ''}: {units['pairable']} passages decided "
         f"by 2+ coders, {units['single_coder']} by one only (missing data). α ≥ .800 reliable, .667–.800 tentative.",
         highlight=False,
     )
@@ -386,6 +390,11 @@ def reliability(
                 "–" if row["agreement"] is None else f"{row['agreement']:.3f}", str(row["units"]), str(row["prevalence"]),
             )
         console.print(table)
+    macro = [("coders", result["macro_alpha"])]
+    if result["machine"]:
+        macro.append(("coders+machine", result["machine"]["macro_alpha"]))
+    console.print("Mean α over the codes: " + ", ".join(
+        f"{who} {'–' if value is None else f'{value:.3f}'}" for who, value in macro), highlight=False)
     pairs = Table(title="Cohen's κ per pair", title_justify="left")
     for column in ("coder a", "coder b", "code", "κ", "agree", "n"):
         pairs.add_column(column)

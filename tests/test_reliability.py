@@ -183,3 +183,20 @@ def test_cli_no_overlap_exit_code(runner, db_path, store):
     result = runner.invoke(app, ["--db", str(db_path), "reliability"])
     assert result.exit_code == 1
     assert "E507" in result.output and "lhl review assign --double" in result.output
+
+
+def test_blind_only_keeps_the_independent_decisions(store, db_path, two_coders):
+    db = sqlite_utils.Database(db_path)
+    # Only the first four passages were double-coded blind (where ana and bo agree on everything).
+    db.execute("UPDATE codings SET blind = 1 WHERE passage_id IN (?, ?, ?, ?)", two_coders[:4])
+    db.conn.commit()
+    result = reliability(store, samples=0, blind_only=True)
+    assert result["blind_only"] and result["units"]["pairable"] == 4
+    assert _code(result, "reform")["percent_agreement"] == 1.0
+    assert _code(result, "reform")["alpha"] == pytest.approx(1.0)
+
+
+def test_table_shows_the_mean_alpha(runner, db_path, two_coders):
+    result = runner.invoke(app, ["--db", str(db_path), "reliability", "--bootstrap", "0"])
+    assert result.exit_code == 0
+    assert "Mean α over the codes: coders 0.604" in result.output

@@ -147,7 +147,7 @@ def _pairs(decisions: dict[str, dict[int, dict]], coders: Sequence[str]) -> list
 
 def reliability(
     store: Store, coders: Sequence[str] | None = None, *, include_machine: bool = True, samples: int = 1000,
-    seed: int = 0,
+    seed: int = 0, blind_only: bool = False,
 ) -> dict[str, Any]:
     """Reliability of the coders' standing decisions (and of the machine against them); see the module docstring."""
     known = sql.coders(store)
@@ -166,7 +166,7 @@ def reliability(
             f"({', '.join(chosen) or 'none'}). Put passages in front of two coders with `lhl review assign --double 0.15`."
         )
     decisions: dict[str, dict[int, dict]] = {c: {} for c in chosen}
-    for row in sql.coder_decisions(store, chosen):
+    for row in sql.coder_decisions(store, chosen, blind_only):
         decisions[row["coder"]][row["passage_id"]] = row
     decided = sorted(set().union(*(set(d) for d in decisions.values())))
     times_decided = {u: sum(u in decisions[c] for c in chosen) for u in decided}
@@ -174,13 +174,15 @@ def reliability(
     if not pairable:
         counts = ", ".join(f"{c}: {len(decisions[c])}" for c in chosen)
         raise NoOverlap(
-            f"The coders {', '.join(chosen)} have no passage in common ({counts} passages decided), so agreement "
-            "cannot be measured. Assign double coding with `lhl review assign --double 0.15` and code those passages."
+            f"The coders {', '.join(chosen)} have no passage in common ({counts} {'blind ' if blind_only else ''}"
+            "passages decided), so agreement cannot be measured. Assign double coding with "
+            "`lhl review assign --double 0.15` and code those passages."
         )
     rng = np.random.default_rng(seed)
     codes = [_variable(decisions, chosen, decided, code, samples, rng) for code in CODES]
     result: dict[str, Any] = {
         "coders": chosen,
+        "blind_only": blind_only,
         "units": {
             "decided": len(decided),
             "pairable": len(pairable),

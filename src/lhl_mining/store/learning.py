@@ -33,9 +33,13 @@ def _codes(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _standing(store: Store, actions: Sequence[str], coders: Sequence[str] | None = None) -> list[dict[str, Any]]:
+def _standing(
+    store: Store, actions: Sequence[str], coders: Sequence[str] | None = None, blind_only: bool = False
+) -> list[dict[str, Any]]:
     marks = ",".join("?" * len(actions))
     coder_filter = f"AND c.coder IN ({','.join('?' * len(coders))})" if coders else ""
+    if blind_only:
+        coder_filter += " AND c.blind = 1"
     rows = _dicts(
         store.db.execute(
             f"""
@@ -53,9 +57,13 @@ FROM live WHERE newest = 1 ORDER BY passage_id, coder""",
     return [{**row, **_codes(row)} for row in rows]
 
 
-def coder_decisions(store: Store, coders: Sequence[str] | None = None) -> list[dict[str, Any]]:
-    """Every coder's standing decision per passage (adjudications excluded): one dict per (passage, coder)."""
-    return _standing(store, DECISION_ACTIONS, coders)
+def coder_decisions(store: Store, coders: Sequence[str] | None = None, blind_only: bool = False) -> list[dict[str, Any]]:
+    """Every coder's standing decision per passage (adjudications excluded): one dict per (passage, coder).
+
+    `blind_only` keeps decisions made blind (double-coding assignments, where coders
+    do not see each other's codes): the independent judgements reliability is about.
+    """
+    return _standing(store, DECISION_ACTIONS, coders, blind_only)
 
 
 def adjudications(store: Store) -> dict[int, dict[str, Any]]:
