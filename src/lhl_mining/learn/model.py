@@ -38,6 +38,9 @@ REGULARISATION_C = 8.0
 CALIBRATION_FOLDS = 5
 BLEND_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
 THRESHOLDS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
+MIN_GAIN = 0.01
+"""The model takes a code over from the rules only when that gains at least this much cross-validated F1:
+with a few hundred coded passages, smaller gains are noise, and the rules' decisions can be explained."""
 
 
 @dataclass
@@ -226,7 +229,10 @@ def labels_from_scores(
 def choose_blend(
     passages: Sequence[CodedPassage], probs: dict[str, np.ndarray], rule_labels: Sequence[PassageLabel] | None
 ) -> Blend:
-    """Pick rule weights and thresholds that maximise F1 (macro-F1 for framing) on out-of-fold predictions."""
+    """Pick rule weights and thresholds that maximise F1 (macro-F1 for framing) on out-of-fold predictions.
+
+    The rules' own decision (weight 1, threshold 0.5) stays unless a blend beats it by `MIN_GAIN`.
+    """
     from sklearn.metrics import f1_score
 
     if rule_labels is None:
@@ -247,6 +253,11 @@ def choose_blend(
                 # Prefer the rules (interpretable) and 0.5 on ties: the first best wins, so scan in that order.
                 if f1 > best[0] + 1e-9:
                     best = (f1, w, t)
+        if rule_labels is not None and code in probs:
+            rules_alone = f1_score(y, blended_scores({}, rule_labels, Blend.model_only(), len(y))[0][code] >= 0.5,
+                                   zero_division=0.0)
+            if best[0] < rules_alone + MIN_GAIN:
+                best = (rules_alone, 1.0, 0.5)
         weights[code], thresholds[code] = best[1], best[2]
     truth = [p.framing for p in passages]
     best_framing = (-1.0, 1.0)
@@ -256,6 +267,10 @@ def choose_blend(
                                  Blend({}, {}, w), len(passages))
         predicted = [FRAMINGS[int(i)] for i in dist.argmax(axis=1)]
         f1 = f1_score(truth, predicted, labels=list(FRAMINGS), average="macro", zero_division=0.0)
+        if w == 1.0:
+            rules_alone = f1
         if f1 > best_framing[0] + 1e-9:
             best_framing = (f1, w)
+    if rule_labels is not None and "framing" in probs and best_framing[0] < rules_alone + MIN_GAIN:
+        best_framing = (rules_alone, 1.0)
     return Blend(weights, thresholds, best_framing[1])
