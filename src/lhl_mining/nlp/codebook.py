@@ -20,6 +20,7 @@ id as `id_`.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import hashlib
 import json
@@ -33,7 +34,7 @@ from typing import Any
 
 import jsonschema
 import yaml
-from spacy.attrs import LOWER, NORM
+from spacy.attrs import IDX, LENGTH, LOWER, NORM
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -49,8 +50,6 @@ from .labeller import AREAS, PASSAGE_CODES
 
 SPANS_KEY = "codebook"
 TEXT_KEY = "lhl_text"
-KEYS_KEY = "lhl_norm_lower"
-"""`doc.user_data` key of the per-token [NORM, LOWER] hashes, shared with the labeller's context tests."""
 """`doc.user_data` key where the labeller leaves the text (rebuilding `doc.text` costs a Token per token)."""
 RULER_NAME = "lhl_codebook"
 EXTRA_NAME = "lhl_codebook_extra"
@@ -476,33 +475,61 @@ class CodebookExtraMatcher:
             self._tokens[(norm, lower)] = entry
         return entry
 
-    def __call__(self, doc: Doc) -> Doc:
-        spans = list(doc.spans[SPANS_KEY]) if SPANS_KEY in doc.spans else []
+    def matters(self, strings: Any, norm: int, lower: int) -> bool:
+        """Can a token with these keys give a glob hit or trigger a regex?"""
+        entry = self._tokens.get((norm, lower)) or self._token_entry(strings, norm, lower)
+        return bool(entry[0] or entry[1])
+
+    def add_spans(self, doc: Doc, tokens: Iterable[tuple[int, int, int]], spans: list[Span]) -> list[Span]:
+        """Append the glob and regex hits of `doc` to `spans`.
+
+        `tokens` are (position, NORM, LOWER) of the tokens to look at; a caller
+        may leave out tokens for which `matters` is False (they add nothing).
+        """
         strings = doc.vocab.strings
-        tokens = self._tokens
+        known = self._tokens
         triggered: set[int] = set(self.always)
-        keys = doc.to_array([NORM, LOWER]).tolist()
-        doc.user_data[KEYS_KEY] = keys
-        for i, pair in enumerate(map(tuple, keys)):
-            entry = tokens.get(pair) or self._token_entry(strings, pair[0], pair[1])
+        for i, norm, lower in tokens:
+            entry = known.get((norm, lower)) or self._token_entry(strings, norm, lower)
             if entry[0]:
                 triggered.update(entry[0])
             for label, ident in entry[1]:
                 spans.append(Span(doc, i, i + 1, label=label, span_id=ident))
         if not triggered:
-            doc.spans[SPANS_KEY] = spans
-            return doc
+            return spans
         text = doc.user_data.get(TEXT_KEY) or doc.text
+        bounds: list[list[int]] = []
         for index in sorted(triggered):
             regex, term = self.regexes[index]
             for match in regex.finditer(text):
                 if match.end() == match.start():
                     continue
-                span = doc.char_span(match.start(), match.end(), alignment_mode="expand")
-                if span is not None:
-                    spans.append(Span(doc, span.start, span.end, label=term.code, span_id=term.id))
-        doc.spans[SPANS_KEY] = spans
+                if not bounds:
+                    bounds = doc.to_array([IDX, LENGTH]).T.tolist()
+                start, end = _expand_to_tokens(bounds[0], bounds[1], match.start(), match.end())
+                spans.append(Span(doc, start, end, label=term.code, span_id=term.id))
+        return spans
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans = list(doc.spans[SPANS_KEY]) if SPANS_KEY in doc.spans else []
+        rows = doc.to_array([NORM, LOWER]).tolist()
+        doc.spans[SPANS_KEY] = self.add_spans(doc, ((i, norm, lower) for i, (norm, lower) in enumerate(rows)), spans)
         return doc
+
+
+def _expand_to_tokens(starts: list[int], lengths: list[int], start_char: int, end_char: int) -> tuple[int, int]:
+    """Token range of the characters [start_char, end_char), as `Doc.char_span(..., alignment_mode="expand")`.
+
+    spaCy's tokens (with their trailing whitespace) cover the text without
+    gaps, so the token holding a character is found by bisecting the token
+    starts; a range that starts on a token's trailing space begins at the next
+    token.
+    """
+    start = bisect.bisect_right(starts, start_char) - 1
+    if start_char == starts[start] + lengths[start]:
+        start += 1
+    end = bisect.bisect_right(starts, end_char - 1)
+    return start, end
 
 
 def _word_pieces(anchors: frozenset[str] | None, min_length: int = 3) -> list[str] | None:

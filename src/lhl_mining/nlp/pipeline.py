@@ -175,6 +175,10 @@ class NorwegianLemmatizer:
             self._cache[orth] = entry
         return entry
 
+    def matching_key(self, orth: int) -> int:
+        """The `norm_` hash that mode "simplemma" gives every token with this form."""
+        return (self._cache.get(orth) or self._entry(orth))[2]
+
     def __call__(self, doc: Doc) -> Doc:
         if not len(doc):
             return doc

@@ -10,21 +10,24 @@ from __future__ import annotations
 
 import multiprocessing
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from spacy.attrs import LOWER, NORM
+import numpy
+from spacy.attrs import LOWER, NORM, ORTH
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from .. import __version__
 from .codebook import (
-    KEYS_KEY,
+    EXTRA_NAME,
+    RULER_NAME,
     SPANS_KEY,
     TEXT_KEY,
     Codebook,
+    CodebookExtraMatcher,
     Context,
     GlobIndex,
     Term,
@@ -32,7 +35,7 @@ from .codebook import (
     load_codebook,
 )
 from .labeller import AREAS, PASSAGE_CODES, Labeller, PassageLabel, framing_from_flags
-from .pipeline import load_pipeline, pipeline_id
+from .pipeline import NorwegianLemmatizer, SentenceSplitter, load_pipeline, pipeline_id
 
 MAX_CHUNK_CHARS = 100_000
 """Longer texts are labelled in chunks cut at blank lines (spaCy's limit is 1M characters per doc)."""
@@ -40,6 +43,8 @@ MAX_CHUNK_CHARS = 100_000
 MAX_EVIDENCE_PER_TERM = 20
 """Evidence lists the first hits of each term per code; scores use every hit (a 10 MB text stays readable)."""
 
+
+T = TypeVar("T")
 
 _worker_labeller: RuleLabeller | None = None
 
@@ -54,10 +59,10 @@ def _label_batch(texts: list[str]) -> list[PassageLabel]:
     return list(_worker_labeller.label_stream(texts, batch_size=len(texts) or 1))
 
 
-def _batches(texts: Iterable[str], size: int) -> Iterator[list[str]]:
-    batch: list[str] = []
-    for text in texts:
-        batch.append(text)
+def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
         if len(batch) >= size:
             yield batch
             batch = []
@@ -83,13 +88,6 @@ class _ContextTest:
         self.globs = GlobIndex((w, w) for w in context.words if w not in self.exact)
         self._word_hits: dict[int, bool] = {}
 
-    def window(self, doc: Doc, span: Span) -> tuple[int, int]:
-        """Token range of the window around `span`."""
-        if self.context.window == "passage":
-            return 0, len(doc)
-        sentence = doc[span.start].sent
-        return sentence.start, sentence.end
-
     def _word(self, strings: Any, key: int) -> bool:
         found = self._word_hits.get(key)
         if found is None:
@@ -99,8 +97,9 @@ class _ContextTest:
                 self._word_hits[key] = found
         return found
 
-    def __call__(self, doc: Doc, span: Span, keys: list[list[int]], codes_at: list[tuple[int, int, set[str]]]) -> bool:
-        start, end = self.window(doc, span)
+    def __call__(self, doc: Doc, start: int, end: int, span: Span, keys: list[list[int]],
+                 codes_at: list[tuple[int, int, set[str]]]) -> bool:
+        """Does the token window [start, end) around `span` hold the context?"""
         context = self.context
         if context.words:
             strings = doc.vocab.strings
@@ -143,13 +142,97 @@ def _combine(hits: list[tuple[int, int, str, float]]) -> float:
     return 1.0 - miss
 
 
+PHRASE_START, GLOB_OR_REGEX = 1, 2
+"""Prefilter flags of a word form: it is the first word of a lemma phrase; it matches a glob or triggers a regex."""
+
+
+class _Prefilter:
+    """The built-in pipeline's components run as the labeller needs them, batch by batch.
+
+    Whether a token can take part in a codebook hit depends on its form alone:
+    its matching key (the lemmatizer's lowercase lemma) starts a lemma phrase,
+    or its key or lowercase form matches a glob or contains a regex anchor.
+    That is worked out once per distinct form (ORTH) of a batch, so a piece
+    without any such token skips the SpanRuler, the glob/regex matcher and the
+    checks: none of them could find anything in it.  The lemmas (`lemma_`) and
+    sentence boundaries the labeller does not read are not set; sentences are
+    split on demand.  The spans are exactly those the full pipeline would put
+    in ``doc.spans["codebook"]`` (checked by tests/test_classify_prefilter.py).
+    """
+
+    def __init__(self, nlp: Language, splitter: SentenceSplitter, lemmatizer: NorwegianLemmatizer,
+                 ruler: Any, extra: CodebookExtraMatcher):
+        self.splitter, self.lemmatizer, self.ruler, self.extra = splitter, lemmatizer, ruler, extra
+        self.vocab = nlp.vocab
+        self.phrase_starts: frozenset[int] = frozenset()
+        if ruler is not None:
+            patterns = [p["pattern"] for p in ruler.patterns if isinstance(p["pattern"], str)]
+            with nlp.select_pipes(disable=[RULER_NAME, EXTRA_NAME]):
+                self.phrase_starts = frozenset(doc[0].norm for doc in nlp.pipe(patterns) if len(doc))
+        self.every_piece = bool(extra.always)
+        self._forms: dict[int, tuple[int, int, int]] = {}
+
+    @classmethod
+    def for_pipeline(cls, nlp: Language) -> _Prefilter | None:
+        """The prefilter for the built-in pipeline's components, or None for any other pipeline."""
+        names = [name for name in nlp.pipe_names if name != RULER_NAME]
+        if names != ["lhl_sentences", "lhl_lemmatizer", EXTRA_NAME]:
+            return None
+        splitter, lemmatizer, extra = (nlp.get_pipe(name) for name in names)
+        if not splitter.punctuation or lemmatizer.mode != "simplemma":
+            return None
+        ruler = nlp.get_pipe(RULER_NAME) if RULER_NAME in nlp.pipe_names else None
+        if ruler is not None and (ruler.key != SPANS_KEY or ruler.spans_filter or ruler.annotate_ents):
+            return None
+        return cls(nlp, splitter, lemmatizer, ruler, extra)
+
+    def _form(self, orth: int) -> tuple[int, int, int]:
+        """(NORM, LOWER, flags) of a word form."""
+        norm = self.lemmatizer.matching_key(orth)
+        lower = self.vocab[orth].lower
+        flags = (PHRASE_START if norm in self.phrase_starts else 0) | (
+            GLOB_OR_REGEX if self.extra.matters(self.vocab.strings, norm, lower) else 0)
+        entry = (norm, lower, flags)
+        if len(self._forms) < 500_000:
+            self._forms[orth] = entry
+        return entry
+
+    def spans(self, docs: list[Doc]) -> list[list[Span]]:
+        """The codebook spans of each doc; NORM is set on the docs that have any."""
+        sizes = [len(doc) for doc in docs]
+        if not any(sizes):
+            return [[] for _ in docs]
+        orths = numpy.concatenate([doc.to_array(ORTH) for doc in docs])
+        forms, inverse = numpy.unique(orths, return_inverse=True)
+        known = self._forms
+        entries = [known.get(orth) or self._form(orth) for orth in forms.tolist()]
+        table = numpy.asarray(entries, dtype="uint64")
+        norms, lowers, flags = (table[:, column][inverse] for column in range(3))
+        ends = numpy.cumsum(sizes).tolist()
+        result: list[list[Span]] = []
+        for doc, size, end in zip(docs, sizes, ends, strict=True):
+            start = end - size
+            doc_flags = numpy.bitwise_or.reduce(flags[start:end]) if size else 0
+            if not doc_flags and not (self.every_piece and size):
+                result.append([])
+                continue
+            doc.from_array([NORM], norms[start:end].reshape(-1, 1))
+            spans: list[Span] = self.ruler.match(doc) if doc_flags & PHRASE_START else []
+            positions = numpy.flatnonzero(flags[start:end] & GLOB_OR_REGEX)
+            tokens = zip(positions.tolist(), norms[start + positions].tolist(), lowers[start + positions].tolist())
+            result.append(self.extra.add_spans(doc, tokens, spans))
+        return result
+
+
 class RuleLabeller(Labeller):
     """Labels passages with the codebook rules on a spaCy pipeline (built-in or trained)."""
 
     name = "rules"
     version = __version__
 
-    def __init__(self, codebook: Codebook | str | None = None, model: str = "auto", nlp: Language | None = None):
+    def __init__(self, codebook: Codebook | str | None = None, model: str = "auto", nlp: Language | None = None,
+                 *, prefilter: bool = True):
+        """`prefilter=False` runs every pipeline component on every passage (same labels, slower)."""
         self.codebook = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
         self.model = None if nlp is not None else model
         self.nlp = nlp if nlp is not None else load_pipeline(model)
@@ -158,29 +241,62 @@ class RuleLabeller(Labeller):
         self.codebook_version = self.codebook.version_id
         self.pipeline = pipeline_id(self.nlp)
         self._context_tests: dict[Context, _ContextTest] = {}
+        self._prefilter = _Prefilter.for_pipeline(self.nlp) if prefilter else None
+        self._no_hits = self.decide([])
+
+    @property
+    def prefiltered(self) -> bool:
+        """True when passages without a possible codebook hit skip the matching (built-in pipeline)."""
+        return self._prefilter is not None
 
     # ------------------------------------------------------------------ interface
     def label(self, texts: Sequence[str]) -> list[PassageLabel]:
         return list(self.label_stream(texts))
 
     def label_stream(self, texts: Iterable[str], batch_size: int = 256, n_process: int = 1) -> Iterator[PassageLabel]:
-        """Label texts in order with `nlp.pipe` batches; `n_process` > 1 spreads batches over worker processes."""
+        """Label texts in order, in batches; `n_process` > 1 spreads batches over worker processes."""
         if n_process > 1 and self.model is not None:
             yield from self._label_parallel(texts, batch_size, n_process)
             return
-        pieces = self._pieces(texts)
         current: list[Hit] | None = None
         current_index = -1
-        docs = self.nlp.pipe(((self._make_doc(chunk), (index, offset)) for index, offset, chunk in pieces),
-                             as_tuples=True, batch_size=batch_size)
-        for doc, (index, offset) in docs:
+        for index, hits in self._piece_hits(self._pieces(texts), batch_size):
             if index != current_index:
                 if current is not None:
-                    yield self.decide(current)
+                    yield self._decide(current)
                 current, current_index = [], index
-            current.extend(self.hits(doc, offset))
+            current.extend(hits)
         if current is not None:
-            yield self.decide(current)
+            yield self._decide(current)
+
+    def _piece_hits(self, pieces: Iterable[tuple[int, int, str]], batch_size: int) -> Iterator[tuple[int, list[Hit]]]:
+        """(text index, accepted hits) of every piece.
+
+        On the built-in pipeline the prefilter sends only pieces with a token
+        that can take part in a hit through the SpanRuler, the glob/regex
+        matcher and the checks (the others have no hits on any component), and
+        sentences are split only where a sentence-window condition is tested.
+        A trained pipeline runs every component on every piece (`nlp.pipe`).
+        """
+        prefilter = self._prefilter
+        if prefilter is None:
+            docs = self.nlp.pipe(((self._make_doc(chunk), (index, offset)) for index, offset, chunk in pieces),
+                                 as_tuples=True, batch_size=batch_size)
+            for doc, (index, offset) in docs:
+                spans = list(doc.spans[SPANS_KEY]) if SPANS_KEY in doc.spans else []
+                yield index, self.hits(doc, spans, offset)
+            return
+        for batch in _batches(pieces, batch_size):
+            docs = [self._make_doc(chunk) for _, _, chunk in batch]
+            for (index, offset, _), doc, spans in zip(batch, docs, prefilter.spans(docs), strict=True):
+                yield index, self.hits(doc, spans, offset, split_sentences=prefilter.splitter) if spans else []
+
+    def _decide(self, hits: list[Hit]) -> PassageLabel:
+        if hits:
+            return self.decide(hits)
+        empty = self._no_hits
+        return PassageLabel(reform=empty.reform, areas=list(empty.areas), framing=empty.framing,
+                            scores=dict(empty.scores), evidence=[])
 
     def _label_parallel(self, texts: Iterable[str], batch_size: int, n_process: int) -> Iterator[PassageLabel]:
         """Worker processes each build this labeller once and label whole batches (texts in, labels out)."""
@@ -218,9 +334,13 @@ class RuleLabeller(Labeller):
                 yield index, start, text[start:end]
                 start = end
 
-    def hits(self, doc: Doc, offset: int = 0) -> list[Hit]:
-        """The accepted codebook hits of one doc, with offsets shifted by `offset`."""
-        spans = list(doc.spans[SPANS_KEY]) if SPANS_KEY in doc.spans else []
+    def hits(self, doc: Doc, spans: list[Span], offset: int = 0,
+             split_sentences: Callable[[Doc], Doc] | None = None) -> list[Hit]:
+        """The accepted hits among a doc's codebook `spans`, with offsets shifted by `offset`.
+
+        `split_sentences` marks sentence boundaries the first time a
+        sentence-window condition needs them (None: the doc has them).
+        """
         terms = self.codebook.terms
         candidates: list[tuple[Span, Term]] = []
         excluded: dict[str, list[tuple[int, int]]] = {}
@@ -247,15 +367,26 @@ class RuleLabeller(Labeller):
         memo: dict[tuple, bool] = {}
         keys: list[list[int]] = []
 
+        def window(context: Context, span: Span) -> tuple[int, int]:
+            nonlocal split_sentences
+            if context.window == "passage":
+                return 0, len(doc)
+            if split_sentences is not None:
+                split_sentences(doc)
+                split_sentences = None
+            sentence = doc[span.start].sent
+            return sentence.start, sentence.end
+
         def holds(context: Context, span: Span) -> bool:
             if not keys:
-                keys.extend(doc.user_data.get(KEYS_KEY) or doc.to_array([NORM, LOWER]).tolist())
+                keys.extend(doc.to_array([NORM, LOWER]).tolist())
             test = self._test(context)
+            start, end = window(context, span)
             if context.codes:
-                return test(doc, span, keys, plain)
-            key = (context, test.window(doc, span))
+                return test(doc, start, end, span, keys, plain)
+            key = (context, start, end)
             if key not in memo:
-                memo[key] = test(doc, span, keys, plain)
+                memo[key] = test(doc, start, end, span, keys, plain)
             return memo[key]
 
         for span, term in kept:
