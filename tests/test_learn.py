@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from lhl.cli import app
@@ -141,3 +142,18 @@ def test_newest_readable_model_is_chosen_over_a_newer_incompatible_one(starter_c
     assert latest_model_labeller(models_dir=starter_copy, rules=rules).trained.name == "starter"
     with pytest.raises(ModelIncompatible, match="--rules-only"):
         latest_model_labeller("future", models_dir=starter_copy, rules=rules)
+
+
+def test_where_the_rules_decide_the_model_shades_the_score(rules):
+    from lhl_mining.learn.model import BINARY_CODES, Blend, blended_scores
+
+    label_yes = PassageLabel(True, ["mat"], "sektor", scores={"reform": 0.9, "area.mat": 0.8})
+    label_no = PassageLabel(False, [], "ingen", scores={})
+    rules_only = Blend({code: 1.0 for code in BINARY_CODES}, {code: 0.5 for code in BINARY_CODES}, 1.0)
+    model = {"area.mat": [0.1, 0.9], "reform": [0.95, 0.05]}
+    scores, _ = blended_scores({k: np.array(v) for k, v in model.items()}, [label_yes, label_no], rules_only, 2)
+    # The rules' decisions stand (score on their side of 0.5) ...
+    assert scores["area.mat"][0] >= 0.5 > scores["area.mat"][1]
+    # ... and where the model disagrees the score sits near 0.5: the review queue shows it early.
+    assert scores["area.mat"][0] == pytest.approx(0.55) and scores["area.mat"][1] == pytest.approx(0.45)
+    assert scores["reform"][0] == pytest.approx(0.975) and scores["reform"][1] == pytest.approx(0.025)
