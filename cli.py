@@ -28,8 +28,20 @@ console = Console()
 err_console = Console(stderr=True)
 
 
+# `lhl --help` lists commands in the order of the workflow, not of the source.
+COMMAND_ORDER = [
+    "demo", "init", "status", "kommuner", "sources", "scrape", "ingest", "codebook", "classify", "tag",
+    "review", "train", "evaluate", "reliability", "export", "report",
+]
+
+
 class _LhlGroup(TyperGroup):
     """Turns `LhlError` into a one-line message and its exit code."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        names = super().list_commands(ctx)
+        rank = {name: i for i, name in enumerate(COMMAND_ORDER)}
+        return sorted(names, key=lambda name: (rank.get(name, len(rank)), names.index(name)))
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
