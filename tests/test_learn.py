@@ -157,3 +157,9 @@ def test_where_the_rules_decide_the_model_shades_the_score(rules):
     # ... and where the model disagrees the score sits near 0.5: the review queue shows it early.
     assert scores["area.mat"][0] == pytest.approx(0.55) and scores["area.mat"][1] == pytest.approx(0.45)
     assert scores["reform"][0] == pytest.approx(0.975) and scores["reform"][1] == pytest.approx(0.025)
+
+
+def test_evaluate_on_a_database_without_codings_says_what_to_do(runner, db_path, store):
+    result = runner.invoke(app, ["--db", str(db_path), "evaluate", "--model-version", "starter"])
+    assert result.exit_code == 1
+    assert "E502" in result.output and "no coded passages" in result.output and "--gold" in result.output

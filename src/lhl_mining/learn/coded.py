@@ -61,6 +61,11 @@ def held_out_passages(store: Store, trained) -> list[CodedPassage]:
     seen = {f"passage:{pid}" for pid in trained.meta.get("trained_on_passages", [])}
     coded = coded_passages(store).passages
     held_out = [p for p in coded if p.key not in seen]
+    if not coded:
+        raise TooFewCoded(
+            "The database holds no coded passages to evaluate on. Code some with `lhl review`, "
+            "or evaluate on a gold file with --gold."
+        )
     if not held_out:
         raise TooFewCoded(
             f"No coded passage is held out from model {trained.name!r}: it learned from all {len(coded)} of them. "
