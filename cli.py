@@ -922,3 +922,31 @@ def demo(
         f"Next: `lhl --db {result.db_path} status`, `lhl --db {result.db_path} review`, "
         f"`lhl --db {result.db_path} export --format csv --out passages.csv`.",
         highlight=False, soft_wrap=True)
+
+
+@app.command("models")
+def models_list(
+    models_dir: ModelsDirOption = None,
+    fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.table,
+) -> None:
+    """List trained models (yours and the shipped starter), newest first, and whether this installation can read them."""
+    from lhl_mining.learn import files
+
+    rows = []
+    for meta in sorted(files.list_models(models_dir), key=lambda m: m.get("created_at", ""), reverse=True):
+        summary = meta.get("cross_validation", {}).get("combined", {}).get("summary", {})
+        rows.append({
+            "name": meta["name"],
+            "created_at": meta.get("created_at", ""),
+            "passages": meta.get("n_passages"),
+            "source": meta.get("source", ""),
+            "codebook": meta.get("codebook_version") or "",
+            "sklearn": meta.get("sklearn_version", ""),
+            "readable": files.is_readable(meta),
+            "cv_reform_f1": summary.get("reform_f1"),
+            "cv_areas_micro_f1": summary.get("areas_micro_f1"),
+            "cv_framing_macro_f1": summary.get("framing_macro_f1"),
+            "path": meta["path"],
+        })
+    _emit_rows(rows, ["name", "created_at", "passages", "source", "codebook", "readable"], fmt,
+               title=f"{len(rows)} model(s)")

@@ -163,3 +163,15 @@ def test_evaluate_on_a_database_without_codings_says_what_to_do(runner, db_path,
     result = runner.invoke(app, ["--db", str(db_path), "evaluate", "--model-version", "starter"])
     assert result.exit_code == 1
     assert "E502" in result.output and "no coded passages" in result.output and "--gold" in result.output
+
+
+def test_models_command_lists_models_and_readability(runner, starter_copy):
+    meta = json.loads((starter_copy / "starter.json").read_text())
+    meta.update(name="old", created_at="2020-01-01T00:00:00+00:00", sklearn_version="0.24.2")
+    shutil.copy(starter_copy / "starter.joblib", starter_copy / "old.joblib")
+    (starter_copy / "old.json").write_text(json.dumps(meta))
+    result = runner.invoke(app, ["models", "--models-dir", str(starter_copy), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = {row["name"]: row for row in json.loads(result.output)}
+    assert rows["starter"]["readable"] is True and rows["starter"]["passages"] == 259
+    assert rows["old"]["readable"] is False

@@ -104,6 +104,15 @@ def check_compatible(meta: dict[str, Any], meta_path: Path) -> None:
         )
 
 
+def is_readable(meta: dict[str, Any]) -> bool:
+    """Whether this installation can load the model described by `meta`."""
+    try:
+        check_compatible(meta, Path(str(meta.get("path", meta.get("name", "?")))))
+    except ModelIncompatible:
+        return False
+    return True
+
+
 def list_models(models_dir: Path | None = None) -> list[dict[str, Any]]:
     """Metadata of every model found (user folder first, then the shipped ones), with its path."""
     seen: set[Path] = set()
