@@ -8,8 +8,9 @@ queue and the rules blend rely on.
 
 The model is combined with the rules per code: ``p = (1 - w) * model + w * rules``
 with the weight `w` and the decision threshold chosen on cross-validated
-predictions at training time, so the rules keep the codes where they are
-precise and the model fills in where the coders taught it more.
+predictions at training time (`choose_blend`), so the rules keep the codes
+where they are precise and the model takes over where the coders taught it
+clearly more (`min_gain`).
 """
 
 from __future__ import annotations
