@@ -175,3 +175,10 @@ def test_models_command_lists_models_and_readability(runner, starter_copy):
     rows = {row["name"]: row for row in json.loads(result.output)}
     assert rows["starter"]["readable"] is True and rows["starter"]["passages"] == 259
     assert rows["old"]["readable"] is False
+
+
+def test_lemma_features_keep_domain_words_and_handle_both_written_norwegians():
+    from lhl_mining.learn.features import lemma_text
+
+    assert lemma_text("Helse- og omsorgstjenestene til eldre") == "helse og omsorgstjeneste til eldre"
+    assert lemma_text("Tenestene for eldre, pårørande og tilsette") == "teneste for eldre pårørande og tilsett"

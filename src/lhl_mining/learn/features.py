@@ -1,7 +1,8 @@
 """Passage features for the classifier: TF-IDF over lemmas and character n-grams, plus codebook hits.
 
-Lemmas (simplemma, Bokmål and nynorsk) let «tjenestene» and «tjenester» share
-weight; character n-grams inside word boundaries catch Norwegian compounds
+Lemmas (simplemma, Bokmål then nynorsk, with the pipeline's domain overrides,
+so «eldre» stays «eldre» and does not become «gammel») let «tjenestene» and
+«tjenester» share weight; character n-grams inside word boundaries catch Norwegian compounds
 («hverdagsrehabiliteringen», «eldrereforma»); the codebook rules' scores and
 hit counts give the model what the researchers wrote down as domain knowledge,
 so a few hundred coded passages are enough to beat the rules alone.
@@ -19,6 +20,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from ..nlp.labeller import AREAS, FRAMINGS, PASSAGE_CODES, PassageLabel
+from ..nlp.pipeline import LEMMA_OVERRIDES
 
 WORD_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
 LEMMA_LANGS = ("nb", "nn")
@@ -28,7 +30,13 @@ RULE_FEATURE_WEIGHT = 2.0
 
 @functools.lru_cache(maxsize=200_000)
 def lemma(word: str) -> str:
-    return simplemma.lemmatize(word, lang=LEMMA_LANGS).lower()
+    """The lemma of a lowercase word, as the built-in pipeline makes it: domain overrides, Bokmål, then nynorsk."""
+    if word in LEMMA_OVERRIDES:
+        return LEMMA_OVERRIDES[word]
+    for lang in LEMMA_LANGS:
+        if simplemma.is_known(word, lang=lang):
+            return simplemma.lemmatize(word, lang=lang).lower()
+    return simplemma.lemmatize(word, lang=LEMMA_LANGS[0]).lower()
 
 
 def lemma_text(text: str) -> str:
