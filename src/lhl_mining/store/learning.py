@@ -90,16 +90,20 @@ def passage_texts(store: Store, passage_ids: Iterable[int]) -> dict[int, str]:
 
 
 def machine_suggestions(store: Store) -> dict[int, dict[str, Any]]:
-    """The machine's current codes per passage (from `current` suggestions), as a coder's decision would read.
+    """The machine's current codes per coded passage (from `current` suggestions), as a coder's decision would read.
 
-    When current rows come from several sources for one passage, the newest run's rows are used.
+    Only passages some coder has decided are read (that is all reliability compares).  When
+    current rows come from several sources for one passage, the newest run's rows are used.
     """
+    marks = ",".join("?" * len(DECISION_ACTIONS))
     rows = store.db.execute(
-        """
+        f"""
 SELECT s.passage_id, s.code, s.selected, s.source, coalesce(s.run_id, 0) AS run
 FROM suggestions s
 WHERE s.current = 1
-ORDER BY s.passage_id, run"""
+  AND s.passage_id IN (SELECT passage_id FROM codings WHERE action IN ({marks}))
+ORDER BY s.passage_id, run""",
+        DECISION_ACTIONS,
     ).fetchall()
     by_passage: dict[int, dict[str, Any]] = {}
     for passage_id, code, selected, source, run in rows:
