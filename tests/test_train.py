@@ -193,3 +193,23 @@ def test_too_few_codings_in_the_database_records_a_failed_run(runner, tmp_path, 
     run = list(db.query("SELECT outcome, error FROM runs WHERE command = 'train'"))
     assert run and run[0]["outcome"] == "failed" and "E502" in run[0]["error"]
     assert not (tmp_path / "models").exists()
+
+
+def test_text_only_model_without_rule_features(runner, shared, tmp_path):
+    from lhl_mining.learn import CombinedLabeller, ModelLabeller, load_model
+    from lhl_mining.learn.labellers import default_rule_labeller
+
+    gold = gold_subset(shared, tmp_path, 60)
+    models = tmp_path / "models"
+    result = runner.invoke(app, ["train", "--gold", str(gold), "--name", "textonly", "--models-dir", str(models),
+                                 "--no-rules", "--cv-folds", "3"])
+    assert result.exit_code == 0, result.output
+    trained = load_model(models / "textonly.joblib")
+    assert trained.meta["rules"] is None and trained.meta["codebook_version"] is None
+    assert not trained.model.featurizer.use_rules
+    text = "Leve hele livet: hverdagsrehabilitering og gode måltider for eldre."
+    (alone,) = ModelLabeller(trained).label([text])
+    assert set(alone.scores) >= {"reform", "area.mat", "framing.samfunn"} and alone.evidence == []
+    # Combined with the rules it keeps their evidence even though it learned no weights for them.
+    (combined,) = CombinedLabeller(trained, default_rule_labeller()).label([text])
+    assert any(e["code"] == "reform" for e in combined.evidence)
