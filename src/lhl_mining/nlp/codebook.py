@@ -368,6 +368,7 @@ class GlobIndex:
             else:
                 self.other.append((re.compile(glob_to_regex(glob)), ident))
         self.lengths = sorted({len(k) for k in self.infix})
+        self.affix_lengths = sorted({len(k) for k in self.prefix} | {len(k) for k in self.suffix})
         self.has_globs = bool(self.prefix or self.suffix or self.infix or self.other)
         self._cache: dict[str, tuple[str, ...]] = {}
 
@@ -379,7 +380,9 @@ class GlobIndex:
             return ()
         found: list[str] = []
         n = len(word)
-        for i in range(1, n + 1):
+        for i in self.affix_lengths:
+            if i > n:
+                break
             hits = self.prefix.get(word[:i])
             if hits:
                 found.extend(hits)

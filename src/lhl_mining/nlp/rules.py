@@ -86,28 +86,35 @@ class _ContextTest:
         exact = [w for w in context.words if "*" not in w and "?" not in w]
         self.exact = frozenset(exact)
         self.globs = GlobIndex((w, w) for w in context.words if w not in self.exact)
-        self._word_hits: dict[int, bool] = {}
+        self._decided: set[int] = set()
+        self._words_found: set[int] = set()
 
-    def _word(self, strings: Any, key: int) -> bool:
-        found = self._word_hits.get(key)
-        if found is None:
+    def _has_word(self, strings: Any, keys: set[int]) -> bool:
+        """Is one of these (NORM or LOWER) hashes a context word?  Decided once per hash."""
+        for key in keys - self._decided:
             word = strings[key]
             found = word in self.exact or bool(self.globs.find(word))
-            if len(self._word_hits) < 500_000:
-                self._word_hits[key] = found
-        return found
+            if len(self._decided) < 500_000:
+                self._decided.add(key)
+                if found:
+                    self._words_found.add(key)
+            if found:
+                return True
+        return not self._words_found.isdisjoint(keys)
 
-    def __call__(self, doc: Doc, start: int, end: int, span: Span, keys: list[list[int]],
+    def __call__(self, doc: Doc, start: int, end: int, span: Span, keys: list[int],
                  codes_at: list[tuple[int, int, set[str]]]) -> bool:
-        """Does the token window [start, end) around `span` hold the context?"""
+        """Does the token window [start, end) around `span` hold the context?
+
+        `keys` holds each token's NORM and LOWER hashes, one after the other.
+        """
         context = self.context
-        if context.words:
-            strings = doc.vocab.strings
-            for norm, lower in keys[start:end]:
-                if self._word(strings, norm) or (lower != norm and self._word(strings, lower)):
-                    return True
+        if context.words and self._has_word(doc.vocab.strings, set(keys[2 * start:2 * end])):
+            return True
         if context.regexes:
-            text = doc[start:end].text
+            text = ""  # the window's text, as doc[start:end].text
+            if start < end:
+                text = (doc.user_data.get(TEXT_KEY) or doc.text)[doc[start].idx:doc[end - 1].idx + len(doc[end - 1])]
             if any(regex.search(text) for regex in context.regexes):
                 return True
         if context.codes:
@@ -205,21 +212,29 @@ class _Prefilter:
         orths = numpy.concatenate([doc.to_array(ORTH) for doc in docs])
         forms, inverse = numpy.unique(orths, return_inverse=True)
         known = self._forms
-        entries = [known.get(orth) or self._form(orth) for orth in forms.tolist()]
-        table = numpy.asarray(entries, dtype="uint64")
-        norms, lowers, flags = (table[:, column][inverse] for column in range(3))
-        ends = numpy.cumsum(sizes).tolist()
+        table = numpy.asarray([known.get(orth) or self._form(orth) for orth in forms.tolist()], dtype="uint64")
+        norms, flags = table[inverse, 0], table[inverse, 2]
+        ends = numpy.cumsum(sizes)
+        starts = ends - sizes
+        filled = numpy.flatnonzero(sizes)
+        doc_flags = numpy.zeros(len(docs), dtype="uint64")
+        doc_flags[filled] = numpy.bitwise_or.reduceat(flags, starts[filled])
+        if self.every_piece:
+            doc_flags[filled] |= GLOB_OR_REGEX
+        marked = numpy.flatnonzero(flags & GLOB_OR_REGEX)  # tokens that can give a glob hit or trigger a regex
+        cuts = numpy.searchsorted(marked, starts).tolist() + [len(marked)]
+        marked_norms, marked_lowers = table[inverse[marked], 0].tolist(), table[inverse[marked], 1].tolist()
+        marked = (marked - numpy.repeat(starts, numpy.diff(cuts))).tolist()  # positions within their doc
         result: list[list[Span]] = []
-        for doc, size, end in zip(docs, sizes, ends, strict=True):
-            start = end - size
-            doc_flags = numpy.bitwise_or.reduce(flags[start:end]) if size else 0
-            if not doc_flags and not (self.every_piece and size):
+        for index, (doc, doc_flag, start, end) in enumerate(zip(docs, doc_flags.tolist(), starts.tolist(),
+                                                                 ends.tolist(), strict=True)):
+            if not doc_flag:
                 result.append([])
                 continue
             doc.from_array([NORM], norms[start:end].reshape(-1, 1))
-            spans: list[Span] = self.ruler.match(doc) if doc_flags & PHRASE_START else []
-            positions = numpy.flatnonzero(flags[start:end] & GLOB_OR_REGEX)
-            tokens = zip(positions.tolist(), norms[start + positions].tolist(), lowers[start + positions].tolist())
+            spans: list[Span] = self.ruler.match(doc) if doc_flag & PHRASE_START else []
+            lo, hi = cuts[index], cuts[index + 1]
+            tokens = zip(marked[lo:hi], marked_norms[lo:hi], marked_lowers[lo:hi])
             result.append(self.extra.add_spans(doc, tokens, spans))
         return result
 
@@ -365,7 +380,7 @@ class RuleLabeller(Labeller):
         has_pos = doc.has_annotation("POS")
         accepted: list[Hit] = []
         memo: dict[tuple, bool] = {}
-        keys: list[list[int]] = []
+        keys: list[int] = []
 
         def window(context: Context, span: Span) -> tuple[int, int]:
             nonlocal split_sentences
@@ -379,7 +394,7 @@ class RuleLabeller(Labeller):
 
         def holds(context: Context, span: Span) -> bool:
             if not keys:
-                keys.extend(doc.to_array([NORM, LOWER]).tolist())
+                keys.extend(doc.to_array([NORM, LOWER]).ravel().tolist())
             test = self._test(context)
             start, end = window(context, span)
             if context.codes:
@@ -428,7 +443,7 @@ class RuleLabeller(Labeller):
                 if hit.term.solution and code == hit.term.code:
                     item["solution"] = hit.term.solution
                 evidence.append(item)
-        scores = {code: round(_combine(by_code.get(code, [])), 4) for code in PASSAGE_CODES}
+        scores = {code: round(_combine(by_code[code]), 4) if code in by_code else 0.0 for code in PASSAGE_CODES}
         codebook = self.codebook
         reform = scores["reform"] >= codebook.threshold("reform") or scores["reform.successor"] >= codebook.threshold(
             "reform.successor"
