@@ -11,7 +11,7 @@ from lhl.cli import app
 
 from lhl_mining.errors import CodebookInvalid
 from lhl_mining.nlp import PASSAGE_CODES, RuleLabeller, load_codebook
-from lhl_mining.nlp.codebook import GlobIndex, default_codebook_path, regex_anchors
+from lhl_mining.nlp.codebook import GlobIndex, default_codebook_path, regex_triggers
 
 TERMS = "name: x\nversion: '1.0.0'\ncodes:\n  - code: reform\n    label: R\n    terms:\n"
 MINIMAL_CODES = "\n".join(
@@ -189,10 +189,14 @@ def test_glob_index_finds_prefix_suffix_and_infix_terms():
     assert index.find("skole") == ()
 
 
-def test_regex_anchors_are_necessary_literals():
-    assert regex_anchors(r"\bkultur(?:tilbud|liv)") == frozenset({"kultur"})
-    assert regex_anchors(r"\bmusikk\w*|\bdans\w*") == frozenset({"musikk", "dans"})
-    assert regex_anchors(r"\w+") is None
+def test_regex_triggers_are_necessary_word_pieces():
+    assert regex_triggers(r"\bkultur(?:tilbud|liv)") == [frozenset({"kultur", "liv"}), frozenset({"kultur", "tilbud"})]
+    assert regex_triggers(r"\bmusikk\w*|\bdans\w*") == [frozenset({"dans"}), frozenset({"musikk"})]
+    assert regex_triggers(r"\bhele\s+kommunen\b") == [frozenset({"hele", "kommunen"})]
+    assert regex_triggers(r"Meld\.\s*St\.?\s*15") == [frozenset({"meld"})]
+    assert regex_triggers(r"(?:ab|cd)\s+helse") == [frozenset({"helse"})]
+    assert regex_triggers(r"\w+") is None
+    assert regex_triggers(r"\bab\b|\bomsorg") is None  # the first branch needs no piece of three letters
 
 
 def test_bundled_codebook_file_is_plain_yaml():

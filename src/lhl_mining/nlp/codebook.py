@@ -413,9 +413,9 @@ def make_codebook_extra(nlp: Language, name: str, path: str) -> CodebookExtraMat
 class CodebookExtraMatcher:
     """Adds glob and regex hits to ``doc.spans["codebook"]`` (after the SpanRuler's lemma phrases).
 
-    Globs are looked up once per distinct word (by hash); a regex runs only on
-    docs with a token that contains one of its literal anchors (`regex_anchors`),
-    also decided once per distinct word.
+    Globs are looked up once per distinct word (by hash).  A regex runs only on
+    docs whose tokens contain all the word pieces of one of its triggers
+    (`regex_triggers`); which pieces a word contains is decided once per word.
     """
 
     def __init__(self, codebook: Codebook):
@@ -424,37 +424,43 @@ class CodebookExtraMatcher:
         self.term_codes = {t.id: t.code for t in codebook.terms.values()}
         self.regexes: list[tuple[re.Pattern, Term]] = []
         self.always: list[int] = []
-        self.word_anchors: list[tuple[str, int]] = []
+        self.pieces: list[str] = []
+        piece_ids: dict[str, int] = {}
+        self.triggers_by_piece: dict[int, list[tuple[int, frozenset[int]]]] = {}
         for index, term in enumerate(codebook.regex_terms()):
             self.regexes.append((re.compile(term.pattern, 0 if term.case_sensitive else re.IGNORECASE), term))
-            pieces = _word_pieces(regex_anchors(term.pattern))
-            if pieces is None:
+            triggers = regex_triggers(term.pattern)
+            if triggers is None:
                 self.always.append(index)
-            else:
-                self.word_anchors += [(piece, index) for piece in pieces]
-        self.anchors_by_trigram: dict[str, list[tuple[str, int]]] = {}
-        for piece, index in self.word_anchors:
-            self.anchors_by_trigram.setdefault(piece[:3], []).append((piece, index))
+                continue
+            for trigger in triggers:
+                ids = frozenset(piece_ids.setdefault(piece, len(piece_ids)) for piece in trigger)
+                for piece_id in ids:
+                    self.triggers_by_piece.setdefault(piece_id, []).append((index, ids))
+        self.pieces = list(piece_ids)
+        self.pieces_by_trigram: dict[str, list[tuple[str, int]]] = {}
+        for piece, piece_id in piece_ids.items():
+            self.pieces_by_trigram.setdefault(piece[:3], []).append((piece, piece_id))
         self._by_hash: dict[int, tuple[str, ...]] = {}
-        self._triggers: dict[int, frozenset[int]] = {}
+        self._pieces_of: dict[int, frozenset[int]] = {}
         self._tokens: dict[tuple[int, int], tuple[frozenset[int], tuple[tuple[int, int], ...]]] = {}
 
-    def _triggered(self, strings: Any, lower: int) -> frozenset[int]:
-        """Regexes one of whose anchor words occurs inside this (lowercase) word."""
-        found = self._triggers.get(lower)
+    def _pieces_in(self, strings: Any, lower: int) -> frozenset[int]:
+        """Ids of the trigger pieces that occur inside this (lowercase) word."""
+        found = self._pieces_of.get(lower)
         if found is None:
             word = strings[lower]
             if len(word) > MAX_WORD_CHARS:
-                return frozenset(index for piece, index in self.word_anchors if piece in word)
-            by_trigram = self.anchors_by_trigram
+                return frozenset(piece_id for piece_id, piece in enumerate(self.pieces) if piece in word)
+            by_trigram = self.pieces_by_trigram
             found = frozenset(
-                index
+                piece_id
                 for i in range(len(word) - 2)
-                for piece, index in by_trigram.get(word[i:i + 3], ())
+                for piece, piece_id in by_trigram.get(word[i:i + 3], ())
                 if word.startswith(piece, i)
             )
-            if len(self._triggers) < 500_000:
-                self._triggers[lower] = found
+            if len(self._pieces_of) < 500_000:
+                self._pieces_of[lower] = found
         return found
 
     def _glob_ids(self, strings: Any, key: int) -> tuple[str, ...]:
@@ -466,13 +472,13 @@ class CodebookExtraMatcher:
         return ids
 
     def _token_entry(self, strings: Any, norm: int, lower: int) -> tuple[frozenset[int], tuple[tuple[int, int], ...]]:
-        """(regexes this word triggers, (label hash, term-id hash) of the globs it matches), cached per word."""
+        """(trigger pieces in this word, (label hash, term-id hash) of the globs it matches), cached per word."""
         ids = self._glob_ids(strings, norm) if self.globs.has_globs else ()
         if lower != norm and self.globs.has_globs:
             more = self._glob_ids(strings, lower)
             if more:
                 ids = tuple(dict.fromkeys(ids + more))
-        entry = (self._triggered(strings, lower),
+        entry = (self._pieces_in(strings, lower),
                  tuple((strings.add(self.term_codes[i]), strings.add(i)) for i in ids))
         if len(self._tokens) < 500_000:
             self._tokens[(norm, lower)] = entry
@@ -491,13 +497,18 @@ class CodebookExtraMatcher:
         """
         strings = doc.vocab.strings
         known = self._tokens
-        triggered: set[int] = set(self.always)
+        present: set[int] = set()
         for i, norm, lower in tokens:
             entry = known.get((norm, lower)) or self._token_entry(strings, norm, lower)
             if entry[0]:
-                triggered.update(entry[0])
+                present.update(entry[0])
             for label, ident in entry[1]:
                 spans.append(Span(doc, i, i + 1, label=label, span_id=ident))
+        triggered: set[int] = set(self.always)
+        for piece_id in present:
+            for index, trigger in self.triggers_by_piece[piece_id]:
+                if index not in triggered and trigger <= present:
+                    triggered.add(index)
         if not triggered:
             return spans
         text = doc.user_data.get(TEXT_KEY) or doc.text
@@ -535,41 +546,36 @@ def _expand_to_tokens(starts: list[int], lengths: list[int], start_char: int, en
     return start, end
 
 
-def _word_pieces(anchors: frozenset[str] | None, min_length: int = 3) -> list[str] | None:
-    """The longest word-character run of each anchor (tokens contain it); None when one has none."""
-    if not anchors:
-        return None
-    pieces = []
-    for anchor in anchors:
-        runs = re.findall(r"\w+", anchor)
-        longest = max(runs, key=len) if runs else ""
-        if len(longest) < min_length:
-            return None
-        pieces.append(longest)
-    return pieces
+def regex_triggers(pattern: str, min_length: int = 3) -> list[frozenset[str]] | None:
+    """Sets of lowercase word pieces such that every match of `pattern` contains all pieces of one set.
 
-
-def regex_anchors(pattern: str, min_length: int = 3) -> frozenset[str] | None:
-    """Lowercase literals of which every match of `pattern` contains at least one (None: no such set).
-
-    Lets the matcher skip a regex with a few substring tests on texts that
-    cannot match it.
+    A piece is a run of at least `min_length` word characters of a literal in
+    the pattern, so a token of the text contains it.  None when some match
+    needs no such piece (the regex then runs on every doc).  Lets the matcher
+    skip a regex with a few substring tests per distinct word.
     """
     try:
         parsed = _sre_parser.parse(pattern)
     except re.error:
         return None
-    anchors = _sequence_anchors(list(parsed), min_length)
-    return frozenset(anchors) if anchors else None
+    triggers = _sequence_triggers(list(parsed), min_length)
+    if any(not trigger for trigger in triggers):
+        return None
+    return sorted(set(triggers), key=sorted)
 
 
-def _sequence_anchors(items: list, min_length: int) -> set[str] | None:
-    candidates: list[set[str]] = []
+MAX_TRIGGERS = 64
+"""A sequence whose trigger sets would multiply beyond this leaves out the factor (still a necessary condition)."""
+
+
+def _sequence_triggers(items: list, min_length: int) -> list[frozenset[str]]:
+    """Trigger sets of a parsed sequence: the pieces of its literals, times those of its groups and branches."""
+    required: set[str] = set()
+    factors: list[list[frozenset[str]]] = []
     run: list[str] = []
 
     def flush() -> None:
-        if len(run) >= min_length:
-            candidates.append({"".join(run).lower()})
+        required.update(piece for piece in re.findall(r"\w+", "".join(run).lower()) if len(piece) >= min_length)
         run.clear()
 
     for op, value in items:
@@ -577,21 +583,22 @@ def _sequence_anchors(items: list, min_length: int) -> set[str] | None:
             run.append(chr(value))
             continue
         flush()
-        found: set[str] | None = None
+        found: list[frozenset[str]] | None = None
         if op is _c.SUBPATTERN:
-            found = _sequence_anchors(list(value[-1]), min_length)
+            found = _sequence_triggers(list(value[-1]), min_length)
         elif op is _c.BRANCH:
-            branches = [_sequence_anchors(list(branch), min_length) for branch in value[1]]
-            if all(branches):
-                found = set().union(*branches)
+            found = [trigger for branch in value[1] for trigger in _sequence_triggers(list(branch), min_length)]
         elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT) and value[0] >= 1:
-            found = _sequence_anchors(list(value[2]), min_length)
-        if found:
-            candidates.append(found)
+            found = _sequence_triggers(list(value[2]), min_length)
+        if found and all(found):
+            factors.append(found)
     flush()
-    if not candidates:
-        return None
-    return max(candidates, key=lambda anchors: (min(len(a) for a in anchors), -len(anchors)))
+    triggers = [frozenset(required)]
+    for factor in factors:
+        product = [trigger | other for trigger in triggers for other in factor]
+        if len(product) <= MAX_TRIGGERS:
+            triggers = product
+    return triggers
 
 
 def attach_codebook(nlp: Language, codebook: Codebook) -> Language:
