@@ -367,7 +367,6 @@ class GlobIndex:
                 self.suffix.setdefault(core, []).append(ident)
             else:
                 self.other.append((re.compile(glob_to_regex(glob)), ident))
-        self.lengths = sorted({len(k) for k in self.infix})
         self.affix_lengths = sorted({len(k) for k in self.prefix} | {len(k) for k in self.suffix})
         self.has_globs = bool(self.prefix or self.suffix or self.infix or self.other)
         self._cache: dict[str, tuple[str, ...]] = {}
@@ -389,13 +388,9 @@ class GlobIndex:
             hits = self.suffix.get(word[n - i:])
             if hits:
                 found.extend(hits)
-        for length in self.lengths:
-            if length > n:
-                break
-            for i in range(n - length + 1):
-                hits = self.infix.get(word[i:i + length])
-                if hits:
-                    found.extend(hits)
+        inside = [(len(core), word.find(core), ids) for core, ids in self.infix.items() if core in word]
+        for _, _, ids in sorted(inside, key=lambda item: item[:2]):  # in the order of a scan by length, then position
+            found.extend(ids)
         for regex, ident in self.other:
             if regex.match(word):
                 found.append(ident)
