@@ -31,7 +31,7 @@ err_console = Console(stderr=True)
 # `lhl --help` lists commands in the order of the workflow, not of the source.
 COMMAND_ORDER = [
     "demo", "init", "status", "kommuner", "sources", "scrape", "ingest", "codebook", "classify", "tag",
-    "review", "train", "evaluate", "reliability", "export", "report",
+    "review", "train", "models", "evaluate", "reliability", "export", "report",
 ]
 
 
@@ -633,15 +633,19 @@ def tag(
                               progress=lambda done, total: bar.update(task, completed=done, total=total))
         run.count("passages", stats.tagged)
         run.count("suggestions", stats.rows)
+        run.count("segmented_documents", stats.segmented_documents)
         for code, n in stats.selected.items():
             run.count(f"selected.{code}", n)
     console.print(f"Tagged {stats.tagged} passage(s) ({stats.rows} suggestion rows) with {labeller.provenance}, "
                   f"codebook {labeller.codebook_version}, pipeline {labeller.pipeline}.", highlight=False)
     for code in sorted(stats.selected):
         console.print(f"  {code}: {stats.selected[code]}", highlight=False)
+    if stats.segmented_documents:
+        console.print(f"Segmented {stats.segmented_documents} stored document(s) without passages into "
+                      f"{stats.segmented_passages} passage(s) first.", highlight=False)
     if stats.documents_without_passages:
-        console.print(f"{stats.documents_without_passages} document(s) have text but no passages yet; "
-                      "`lhl ingest` segments them.", highlight=False)
+        console.print(f"{stats.documents_without_passages} document(s) have only blank text and no passages.",
+                      highlight=False)
 
 
 @codebook_app.command("check")
