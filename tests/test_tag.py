@@ -148,18 +148,94 @@ def test_a_failing_batch_leaves_no_half_written_passage(filled):
     assert counts == [len(PASSAGE_CODES)] * 2  # the first batch (2 passages) complete, nothing of the second
 
 
-def test_tag_reports_documents_without_passages(runner, db_path):
+def test_tag_segments_a_stored_text_without_passages(runner, db_path):
     with Store.open(db_path, create=True) as store:
         now = utcnow()
         doc_id = store.db["documents"].insert({"platform": "test", "url": "https://x.no/a", "status": "extracted",
                                                "created_at": now, "updated_at": now}).last_pk
         store.db["document_texts"].insert({"document_id": doc_id, "text": "Leve hele livet", "text_sha256": "x"})
+        blank_id = store.db["documents"].insert({"platform": "test", "url": "https://x.no/b", "status": "extracted",
+                                                 "created_at": now, "updated_at": now}).last_pk
+        store.db["document_texts"].insert({"document_id": blank_id, "text": " \n\n ", "text_sha256": "y"})
     result = runner.invoke(app, ["--db", str(db_path), "tag", "--rules-only"])
-    assert result.exit_code == 0
-    assert "1 document(s) have text but no passages" in result.output
+    assert result.exit_code == 0, result.output
+    assert "Segmented 1 stored document(s) without passages into 1 passage(s)" in result.output
+    assert "Tagged 1 passage(s)" in result.output
+    assert "1 document(s) have only blank text and no passages" in result.output
+    [passage] = rows(db_path, "SELECT * FROM passages")
+    assert (passage["document_id"], passage["text"], passage["char_start"], passage["char_end"]) == (1, "Leve hele livet", 0, 15)
+    selected = rows(db_path, "SELECT code FROM suggestions WHERE selected = 1")
+    assert {"code": "reform"} in selected
+
+
+DOCUMENT = """HANDLINGSPLAN FOR ELDRE
+
+1. Innledning
+
+Kommunestyret vedtok handlingsplanen for Leve hele livet i juni. Planen gjelder
+alle innbyggere over 65 år og deres pårørende.
+
+Tiltakene er:
+
+• hverdagsrehabilitering i hjemmet
+• måltidsvenner og felles middag på dagsenteret
+• seniorsentre og møteplasser i nærmiljøet
+
+2. Oppfølging
+
+Eldrerådet følger arbeidet og skal involveres i kommuneplanens samfunnsdel. Helse-
+og omsorgstjenestene rapporterer hvert år.
+"""
+
+
+def test_ingested_document_whose_passages_were_deleted_gets_them_back_and_is_tagged(runner, db_path, tmp_path):
+    from lhl_mining.ingest import ingest_path, segment_stored
+
+    source = tmp_path / "plan.txt"
+    source.write_text(DOCUMENT, encoding="utf-8")
+    columns = "seq, char_start, char_end, page_no, heading, text, text_sha1, n_words"
+    with Store.open(db_path, create=True) as store:
+        [result] = ingest_path(store, source, corpus_dir=tmp_path / "corpus")
+        assert result.status == "extracted" and result.n_passages >= 4
+        ingested = [dict(r) for r in store.db.query(f"SELECT {columns} FROM passages ORDER BY seq")]
+        assert segment_stored(store, result.document_id) == 0  # it has passages: nothing to do
+        store.db.execute("DELETE FROM passages WHERE document_id = ?", [result.document_id])
+        store.db.conn.commit()
+    outcome = runner.invoke(app, ["--db", str(db_path), "tag", "--rules-only"])
+    assert outcome.exit_code == 0, outcome.output
+    assert f"Segmented 1 stored document(s) without passages into {len(ingested)} passage(s)" in outcome.output
+    assert f"Tagged {len(ingested)} passage(s)" in outcome.output
+    assert rows(db_path, f"SELECT {columns} FROM passages ORDER BY seq") == ingested  # as ingest cut them
+    tagged = rows(db_path, "SELECT count(DISTINCT passage_id) AS n FROM suggestions WHERE current = 1")
+    assert tagged[0]["n"] == len(ingested)
+    selected = {r["code"] for r in rows(db_path, "SELECT code FROM suggestions WHERE selected = 1")}
+    assert {"reform", "area.helsehjelp", "area.mat", "area.aldersvennlig"} <= selected
+    [run] = rows(db_path, "SELECT counts FROM runs WHERE command = 'tag'")
+    assert json.loads(run["counts"])["segmented_documents"] == 1
+    again = runner.invoke(app, ["--db", str(db_path), "tag", "--rules-only"])
+    assert "Segmented" not in again.output and "Tagged 0 passage(s)" in again.output
 
 
 def test_tag_without_database_fails_cleanly(runner, tmp_path):
     result = runner.invoke(app, ["--db", str(tmp_path / "none.db"), "tag", "--rules-only"])
     assert result.exit_code == 1
     assert "E010" in result.output
+
+
+def test_segment_stored_cuts_a_meeting_bundle_as_ingest_did(tmp_path, db_path):
+    """Pages and saker come back too: passages keep their page numbers and their sak sections."""
+    from ingest_docs import meeting_bundle
+
+    from lhl_mining.ingest import ingest_path, segment_stored
+
+    query = ("SELECT p.seq, p.char_start, p.char_end, p.page_no, p.heading, p.text, s.saksnr, s.title "
+             "FROM passages p LEFT JOIN sections s ON s.id = p.section_id ORDER BY p.seq")
+    with Store.open(db_path, create=True) as store:
+        [result] = ingest_path(store, meeting_bundle(tmp_path / "bundle.pdf"), corpus_dir=tmp_path / "corpus")
+        ingested = [dict(r) for r in store.db.query(query)]
+        assert result.doc_type == "moteinnkalling" and {r["saksnr"] for r in ingested} >= {"13/21", "14/21"}
+        assert max(r["page_no"] for r in ingested) > 1
+        store.db.execute("DELETE FROM passages WHERE document_id = ?", [result.document_id])
+        assert segment_stored(store, result.document_id) == len(ingested)
+        assert [dict(r) for r in store.db.query(query)] == ingested
+        assert store.db.execute("SELECT count(*) FROM sections").fetchone()[0] == len({r["saksnr"] for r in ingested} - {None})

@@ -20,6 +20,7 @@ from .pipeline import (
     ingest_files,
     ingest_path,
 )
+from .stored import segment_stored
 
 __all__ = [
     "DEFAULT_CORPUS",
@@ -33,4 +34,5 @@ __all__ = [
     "ingest_files",
     "ingest_path",
     "ocr_missing_tools_message",
+    "segment_stored",
 ]

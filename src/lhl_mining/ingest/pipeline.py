@@ -39,7 +39,7 @@ from ..errors import (
 from ..store import Store, utcnow
 from ..store import documents as doc_store
 from . import ocr as ocr_tools
-from .clean import clean_pages
+from .clean import Unit, clean_pages
 from .doctype import BUNDLE_TYPES, DOC_TYPES, detect_doc_type, detect_metadata
 from .formats import (
     DOCX,
@@ -566,22 +566,10 @@ def _store_extraction(
             fields[key] = value
     if not fields.get("title"):
         fields["title"] = _meaningful_title(extraction.title) or _first_heading(cleaned)
-    section_spans = cut_sections(cleaned.units, cleaned.text, bundle=fields["doc_type"] in BUNDLE_TYPES)
-    passage_spans = cut_passages(cleaned.units, cleaned.text, cleaned.page_ranges)
-    passage_rows = []
-    for seq, span in enumerate(passage_spans, start=1):
-        section_seq = next((s.seq for s in section_spans if s.start <= span.start < s.end), None)
-        passage_rows.append(
-            doc_store.PassageRow(
-                seq,
-                span.start,
-                span.end,
-                span.page_no if extraction.paginated else None,
-                span.heading,
-                section_seq,
-            )
-        )
-    section_rows = [doc_store.SectionRow(s.seq, s.kind, s.saksnr, s.title, s.start, s.end) for s in section_spans]
+    section_rows, passage_rows = segment_rows(
+        cleaned.units, cleaned.text, cleaned.page_ranges,
+        bundle=fields["doc_type"] in BUNDLE_TYPES, paginated=extraction.paginated,
+    )  # fmt: skip
     fields["status"] = "extracted"
     document_id, n_passages = doc_store.save_extraction(
         store,
@@ -596,6 +584,29 @@ def _store_extraction(
         document_id, "extracted", fields.get("error"), n_passages=n_passages, url=url, doc_type=fields["doc_type"],
         n_pages=n_pages, action=action, warnings=warnings,
     )  # fmt: skip
+
+
+def segment_rows(
+    units: list[Unit], text: str, page_ranges: list[tuple[int, int]], *, bundle: bool, paginated: bool
+) -> tuple[list[doc_store.SectionRow], list[doc_store.PassageRow]]:
+    """The sections (one per sak) and passages of a document's text, as store rows."""
+    section_spans = cut_sections(units, text, bundle=bundle)
+    passage_spans = cut_passages(units, text, page_ranges)
+    passage_rows = []
+    for seq, span in enumerate(passage_spans, start=1):
+        section_seq = next((s.seq for s in section_spans if s.start <= span.start < s.end), None)
+        passage_rows.append(
+            doc_store.PassageRow(
+                seq,
+                span.start,
+                span.end,
+                span.page_no if paginated else None,
+                span.heading,
+                section_seq,
+            )
+        )
+    section_rows = [doc_store.SectionRow(s.seq, s.kind, s.saksnr, s.title, s.start, s.end) for s in section_spans]
+    return section_rows, passage_rows
 
 
 def _meaningful_title(title: str | None) -> str | None:

@@ -146,6 +146,8 @@ class TagStats:
     to_tag: int = 0
     tagged: int = 0
     rows: int = 0
+    segmented_documents: int = 0
+    segmented_passages: int = 0
     documents_without_passages: int = 0
     selected: dict[str, int] = field(default_factory=dict)
 
@@ -160,8 +162,18 @@ def tag_store(
     limit: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> TagStats:
-    """Tag the passages that need it; each batch is stored in one transaction (Ctrl-C loses at most one batch)."""
-    stats = TagStats(documents_without_passages=len(sql.documents_without_passages(store)))
+    """Tag the passages that need it; each batch is stored in one transaction (Ctrl-C loses at most one batch).
+
+    Documents with stored text but no passages are segmented first (`segment_stored`).
+    """
+    from ..ingest.stored import segment_stored
+
+    stats = TagStats()
+    for document_id in sql.documents_without_passages(store):
+        written = segment_stored(store, document_id)
+        stats.segmented_documents += bool(written)
+        stats.segmented_passages += written
+        stats.documents_without_passages += not written
     key = {"source": labeller.provenance, "codebook_version": labeller.codebook_version,
            "pipeline": labeller.pipeline or ""}
     stats.to_tag = sql.count_passages_to_tag(store, **key)

@@ -169,43 +169,66 @@ def save_extraction(
             }
             for page in pages
         )
-        section_ids: dict[int, int] = {}
-        for section in sections:
-            section_ids[section.seq] = (
-                store.db["sections"]
-                .insert(
-                    {
-                        "document_id": document_id,
-                        "seq": section.seq,
-                        "kind": section.kind,
-                        "saksnr": section.saksnr,
-                        "title": section.title,
-                        "char_start": section.char_start,
-                        "char_end": section.char_end,
-                    }
-                )
-                .last_pk
-            )
-        rows = []
-        for passage in passages:
-            passage_text = text[passage.char_start : passage.char_end]
-            rows.append(
+        n_passages = _insert_segments(store, document_id, text, sections, passages, now)
+    return document_id, n_passages
+
+
+def _insert_segments(
+    store: Store, document_id: int, text: str, sections: Iterable[SectionRow], passages: Iterable[PassageRow], now: str
+) -> int:
+    """Insert sections and the passages cut from `text` (inside the caller's transaction); returns the passage count."""
+    section_ids: dict[int, int] = {}
+    for section in sections:
+        section_ids[section.seq] = (
+            store.db["sections"]
+            .insert(
                 {
                     "document_id": document_id,
-                    "section_id": section_ids.get(passage.section_seq) if passage.section_seq else None,
-                    "seq": passage.seq,
-                    "char_start": passage.char_start,
-                    "char_end": passage.char_end,
-                    "page_no": passage.page_no,
-                    "heading": passage.heading,
-                    "text": passage_text,
-                    "text_sha1": hashlib.sha1(passage_text.encode()).hexdigest(),
-                    "n_words": len(passage_text.split()),
-                    "created_at": now,
+                    "seq": section.seq,
+                    "kind": section.kind,
+                    "saksnr": section.saksnr,
+                    "title": section.title,
+                    "char_start": section.char_start,
+                    "char_end": section.char_end,
                 }
             )
-        store.db["passages"].insert_all(rows)
-    return document_id, len(rows)
+            .last_pk
+        )
+    rows = []
+    for passage in passages:
+        passage_text = text[passage.char_start : passage.char_end]
+        rows.append(
+            {
+                "document_id": document_id,
+                "section_id": section_ids.get(passage.section_seq) if passage.section_seq else None,
+                "seq": passage.seq,
+                "char_start": passage.char_start,
+                "char_end": passage.char_end,
+                "page_no": passage.page_no,
+                "heading": passage.heading,
+                "text": passage_text,
+                "text_sha1": hashlib.sha1(passage_text.encode()).hexdigest(),
+                "n_words": len(passage_text.split()),
+                "created_at": now,
+            }
+        )
+    store.db["passages"].insert_all(rows)
+    return len(rows)
+
+
+def save_segmentation(
+    store: Store, document_id: int, text: str, sections: Iterable[SectionRow], passages: Iterable[PassageRow]
+) -> int:
+    """Write sections and passages for a document that has its text but no passages, in one transaction.
+
+    Returns the number of passages written; 0 (and nothing written) when the
+    document has passages by now.  Sections left without passages are replaced.
+    """
+    with store.db.atomic():
+        if passage_count(store, document_id):
+            return 0
+        store.db.execute("DELETE FROM sections WHERE document_id = ?", [document_id])
+        return _insert_segments(store, document_id, text, sections, passages, utcnow())
 
 
 def passage_count(store: Store, document_id: int) -> int:
