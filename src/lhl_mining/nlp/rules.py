@@ -357,7 +357,7 @@ class RuleLabeller(Labeller):
         sentence-window condition needs them (None: the doc has them).
         """
         terms = self.codebook.terms
-        candidates: list[tuple[Span, Term]] = []
+        candidates: list[tuple[Span, Term, int, int]] = []
         excluded: dict[str, list[tuple[int, int]]] = {}
         for span in spans:
             term = terms.get(span.id_)
@@ -366,17 +366,13 @@ class RuleLabeller(Labeller):
             if term.exclude:
                 excluded.setdefault(term.code, []).append((span.start_char, span.end_char))
             else:
-                candidates.append((span, term))
+                candidates.append((span, term, span.start_char, span.end_char))
         kept = [
-            (span, term)
-            for span, term in candidates
-            if not any(s < span.end_char and span.start_char < e for s, e in excluded.get(term.code, ()))
+            (span, term, start, end)
+            for span, term, start, end in candidates
+            if not excluded or not any(s < end and start < e for s, e in excluded.get(term.code, ()))
         ]
-        plain = [
-            (span.start_char, span.end_char, set(term.weights()))
-            for span, term in kept
-            if not term.context
-        ]
+        plain = [(start, end, set(term.weights())) for _, term, start, end in kept if not term.context]
         has_pos = doc.has_annotation("POS")
         accepted: list[Hit] = []
         memo: dict[tuple, bool] = {}
@@ -404,14 +400,15 @@ class RuleLabeller(Labeller):
                 memo[key] = test(doc, start, end, span, keys, plain)
             return memo[key]
 
-        for span, term in kept:
+        text = doc.user_data.get(TEXT_KEY) or doc.text
+        for span, term, start, end in kept:
             if term.pos and has_pos and span[0].pos_ not in term.pos:
                 continue
             if term.context and not holds(term.context, span):
                 continue
             if term.unless and holds(term.unless, span):
                 continue
-            accepted.append(Hit(term, span.start_char + offset, span.end_char + offset, span.text))
+            accepted.append(Hit(term, start + offset, end + offset, text[start:end]))
         return accepted
 
     def _test(self, context: Context) -> _ContextTest:
