@@ -367,7 +367,8 @@ class GlobIndex:
                 self.suffix.setdefault(core, []).append(ident)
             else:
                 self.other.append((re.compile(glob_to_regex(glob)), ident))
-        self.affix_lengths = sorted({len(k) for k in self.prefix} | {len(k) for k in self.suffix})
+        self.prefix_starts = {core[:i] for core in self.prefix for i in range(1, len(core) + 1)}
+        self.suffix_ends = {core[-i:] for core in self.suffix for i in range(1, len(core) + 1)}
         self.has_globs = bool(self.prefix or self.suffix or self.infix or self.other)
         self._cache: dict[str, tuple[str, ...]] = {}
 
@@ -379,15 +380,21 @@ class GlobIndex:
             return ()
         found: list[str] = []
         n = len(word)
-        for i in self.affix_lengths:
-            if i > n:
+        affixes: list[tuple[int, int, list[str]]] = []  # (length, prefix 0 / suffix 1, ids)
+        for i in range(1, n + 1):  # stops at the first beginning that no prefix glob starts with
+            start = word[:i]
+            if start not in self.prefix_starts:
                 break
-            hits = self.prefix.get(word[:i])
-            if hits:
-                found.extend(hits)
-            hits = self.suffix.get(word[n - i:])
-            if hits:
-                found.extend(hits)
+            if start in self.prefix:
+                affixes.append((i, 0, self.prefix[start]))
+        for i in range(1, n + 1):
+            end = word[n - i:]
+            if end not in self.suffix_ends:
+                break
+            if end in self.suffix:
+                affixes.append((i, 1, self.suffix[end]))
+        for _, _, ids in sorted(affixes, key=lambda item: item[:2]):  # by length, prefix before suffix
+            found.extend(ids)
         inside = [(len(core), word.find(core), ids) for core, ids in self.infix.items() if core in word]
         for _, _, ids in sorted(inside, key=lambda item: item[:2]):  # in the order of a scan by length, then position
             found.extend(ids)
