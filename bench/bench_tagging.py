@@ -169,7 +169,8 @@ def main() -> None:
     if args.workers > 1:
         result = in_fresh_process(args, "tagging", whole=True, workers=args.workers)
         show(f"full tagging, {args.workers} worker processes (read wall-clock)", words, result["wall"], result["cpu"])
-        print("  (wall-clock includes starting the workers, each loading the pipeline; CPU counts only the parent)")
+        print("  (workers are forked copies of the labeller; their labels come back pickled to this process, "
+              "whose CPU time is the one shown)")
 
 
 if __name__ == "__main__":

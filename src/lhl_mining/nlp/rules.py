@@ -49,9 +49,14 @@ T = TypeVar("T")
 _worker_labeller: RuleLabeller | None = None
 
 
-def _init_worker(codebook_path: str, model: str) -> None:
+def _init_worker(inherited: RuleLabeller | None, codebook_path: str, model: str | None) -> None:
+    """A forked worker takes over the parent's labeller (no start-up, warm caches); a spawned one builds its own."""
     global _worker_labeller
-    _worker_labeller = RuleLabeller(codebook_path, model=model)
+    _worker_labeller = inherited if inherited is not None else RuleLabeller(codebook_path, model=model)
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
 
 
 def _label_batch(texts: list[str]) -> list[PassageLabel]:
@@ -270,7 +275,7 @@ class RuleLabeller(Labeller):
 
     def label_stream(self, texts: Iterable[str], batch_size: int = 256, n_process: int = 1) -> Iterator[PassageLabel]:
         """Label texts in order, in batches; `n_process` > 1 spreads batches over worker processes."""
-        if n_process > 1 and self.model is not None:
+        if n_process > 1 and (_can_fork() or self.model is not None):
             yield from self._label_parallel(texts, batch_size, n_process)
             return
         current: list[Hit] | None = None
@@ -314,10 +319,11 @@ class RuleLabeller(Labeller):
                             scores=dict(empty.scores), evidence=[])
 
     def _label_parallel(self, texts: Iterable[str], batch_size: int, n_process: int) -> Iterator[PassageLabel]:
-        """Worker processes each build this labeller once and label whole batches (texts in, labels out)."""
-        context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+        """Worker processes label whole batches (texts in, labels out) with a copy of this labeller."""
+        forking = _can_fork()
+        context = multiprocessing.get_context("fork" if forking else None)
         with ProcessPoolExecutor(n_process, mp_context=context, initializer=_init_worker,
-                                 initargs=(str(self.codebook.path), self.model)) as pool:
+                                 initargs=(self if forking else None, str(self.codebook.path), self.model)) as pool:
             pending: deque = deque()
             for batch in _batches(texts, batch_size):
                 pending.append(pool.submit(_label_batch, batch))
