@@ -122,6 +122,19 @@ def test_bad_files_fail_one_by_one_and_the_batch_goes_on(store, tmp_path, jobs):
     assert "zip bomb" in results["bombe.docx"].error
 
 
+def test_folder_walk_skips_manifests_and_notes_but_named_files_are_read(store, tmp_path):
+    folder = tmp_path / "nedlastet"
+    folder.mkdir()
+    build.simple_pdf(folder / "saksframlegg.pdf")
+    build.simple_pdf(folder / "ShowDocument", "Nedlastet uten filending fra portalen.")
+    (folder / "MANIFEST.jsonl").write_text('{"file": "saksframlegg.pdf"}\n', encoding="utf-8")
+    (folder / "README.md").write_text("# Notater om nedlastingen\n", encoding="utf-8")
+    names = sorted(Path(r.path).name for r in ingest_path(store, folder, corpus_dir=tmp_path / "c"))
+    assert names == ["ShowDocument", "saksframlegg.pdf"]
+    (named,) = ingest_path(store, folder / "README.md", corpus_dir=tmp_path / "c")
+    assert named.status == "extracted"
+
+
 def test_size_and_page_limits(store, tmp_path):
     path = build.two_column_plan(tmp_path / "plan.pdf")
     (too_big,) = ingest_path(store, path, corpus_dir=tmp_path / "c", limits=IngestLimits(max_bytes=1000))

@@ -155,8 +155,15 @@ def ingest_download(
     )
 
 
+# Data and project files that sit beside documents in a download folder (manifests, notes,
+# spreadsheets of metadata) are not documents; files named on the command line are always read.
+NOT_DOCUMENTS_IN_FOLDERS = frozenset(
+    {".json", ".jsonl", ".csv", ".tsv", ".md", ".yaml", ".yml", ".db", ".sqlite", ".log", ".py", ".sh"}
+)
+
+
 def discover_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
-    """Regular files named or inside the folders named (hidden files and folders skipped), sorted."""
+    """Files named, and documents inside the folders named (hidden and data files skipped), sorted."""
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
@@ -165,7 +172,11 @@ def discover_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
         elif path.is_dir():
             for root, dirs, files in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                found.extend(Path(root) / name for name in sorted(files) if not name.startswith("."))
+                found.extend(
+                    Path(root) / name
+                    for name in sorted(files)
+                    if not name.startswith(".") and Path(name).suffix.lower() not in NOT_DOCUMENTS_IN_FOLDERS
+                )
         else:
             raise IngestPathMissing(f"No file or folder at {path}.")
     return found
