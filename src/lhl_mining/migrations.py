@@ -202,7 +202,7 @@ CREATE INDEX idx_codings_coder ON codings(coder, coded_at)
     )
 
 
-@migrations(name="0006_scrape")
+@migrations(name="0002_scrape")
 def scrape_bookkeeping(db: Database) -> None:
     """Cached portal listings (validators + body) and the per-kommune coverage of every scrape run."""
     _run(
@@ -240,7 +240,7 @@ CREATE INDEX idx_scrape_coverage_knr ON scrape_coverage(knr, run_id)
     )
 
 
-@migrations(name="0007_review_indexes")
+@migrations(name="0003_review_indexes")
 def review_indexes(db: Database) -> None:
     """Indexes the review app needs to stay fast with 100k passages: undo lookups, a coder's latest rows, assignments per coder."""
     _run(
@@ -254,7 +254,7 @@ CREATE INDEX IF NOT EXISTS idx_assignments_coder ON assignments(coder, kind)
     )
 
 
-@migrations(name="0005_ingest_text_index")
+@migrations(name="0004_ingest_text_index")
 def ingest_text_index(db: Database) -> None:
     """Finding a document with the same cleaned text (a re-rendered copy) must not scan every text."""
     _run(
