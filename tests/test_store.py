@@ -21,7 +21,7 @@ from lhl_mining.store import Store
 
 EXPECTED_TABLES = {
     "kommuner", "sources", "documents", "document_texts", "pages", "sections", "passages",
-    "suggestions", "assignments", "codings", "runs", "meta",
+    "suggestions", "assignments", "codings", "runs", "meta", "http_cache", "scrape_coverage",
 }
 
 
@@ -57,19 +57,19 @@ def test_foreign_keys_reject_orphans(store):
 def test_upgrade_from_previous_schema_keeps_data_and_backs_up(db_path):
     """A database from an older release (all but the newest migration) is upgraded in place."""
     names = [m.name for m in migrations._migrations]
+    assert len(names) > 1
     db = sqlite_utils.Database(db_path)
-    if len(names) > 1:
-        migrations.apply(db, stop_before=names[-1])
-    else:  # the oldest release had no schema yet: a bare file the user created with `lhl init`
-        migrations.ensure_migrations_table(db)
-    if "runs" in db.table_names():
-        db["runs"].insert({"command": "scrape", "started_at": "2024-01-01T00:00:00+00:00", "outcome": "ok"})
+    migrations.apply(db, stop_before=names[-1])
+    db["runs"].insert({"command": "scrape", "started_at": "2024-01-01T00:00:00+00:00", "outcome": "ok"})
     db.close()
     with Store.open(db_path) as store:
         assert [m.name for m in migrations.applied(store.db)] == names
-        if len(names) > 1:
-            assert store.db["runs"].count == 1
-            assert (db_path.parent / f"{db_path.name}.bak-{names[-2]}").exists()
+        assert store.db["runs"].count == 1
+        assert store.db["kommuner"].count == 357
+    backup = db_path.parent / f"{db_path.name}.bak-{names[-2]}"
+    with sqlite_utils.Database(backup) as old:
+        assert names[-1] not in {row["name"] for row in old["_sqlite_migrations"].rows}
+        assert old["runs"].count == 1
 
 
 def test_missing_database_is_not_created_by_read_commands(db_path):
