@@ -3,7 +3,9 @@
 Each hit in ``doc.spans["codebook"]`` is checked against the codebook's
 exclusions and the term's `context`/`unless` conditions; the surviving hits
 give each code a score (noisy-or of the distinct terms' weights) and the
-decision settings turn scores into `reform`, `areas` and `framing`.
+decision settings turn scores into `reform`, `areas` and `framing`.  On the
+built-in pipeline `_Prefilter` produces the same spans with less work (only
+passages that can have a hit are matched; see docs/nlp.md, Speed).
 """
 
 from __future__ import annotations
@@ -163,7 +165,7 @@ class _Prefilter:
 
     Whether a token can take part in a codebook hit depends on its form alone:
     its matching key (the lemmatizer's lowercase lemma) starts a lemma phrase,
-    or its key or lowercase form matches a glob or contains a regex anchor.
+    or its key or lowercase form matches a glob or contains a regex trigger piece.
     That is worked out once per distinct form (ORTH) of a batch, so a piece
     without any such token skips the SpanRuler, the glob/regex matcher and the
     checks: none of them could find anything in it.  The lemmas (`lemma_`) and
@@ -181,7 +183,7 @@ class _Prefilter:
             patterns = [p["pattern"] for p in ruler.patterns if isinstance(p["pattern"], str)]
             with nlp.select_pipes(disable=[RULER_NAME, EXTRA_NAME]):
                 self.phrase_starts = frozenset(doc[0].norm for doc in nlp.pipe(patterns) if len(doc))
-        self.every_piece = bool(extra.always)
+        self.every_piece = bool(extra.always)  # a regex without trigger pieces runs on every non-empty piece
         self._forms: dict[int, tuple[int, int, int]] = {}
 
     @classmethod
