@@ -26,7 +26,7 @@ from lhl_mining.learn.train import build_model
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"
 TARGETS = {"reform_f1": 0.97, "areas_micro_f1": 0.85, "framing_macro_f1": 0.80}
-FLOORS = {"reform_f1": 0.97, "areas_micro_f1": 0.91, "framing_macro_f1": 0.75}
+FLOORS = {"reform_f1": 0.97, "areas_micro_f1": 0.94, "framing_macro_f1": 0.78}
 CURVE_SIZES = (25, 50, 100, 150, 200, 259)
 
 

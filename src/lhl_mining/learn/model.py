@@ -4,7 +4,9 @@ One binary classifier per code for `reform` and the five areas (one-vs-rest),
 one multinomial classifier for framing (samfunn / sektor / begge / ingen).
 Probabilities are calibrated (sigmoid, cross-validated), so a score of 0.8
 means about 80 % of such passages carry the code, which is what the review
-queue and the rules blend rely on.
+queue and the rules blend rely on.  Framing probabilities are calibrated and
+then balanced over the four classes (`balanced`), as framing is scored by
+macro-F1.
 
 The model is combined with the rules per code: ``p = (1 - w) * model + w * rules``
 with the weight `w` and the decision threshold chosen on cross-validated
@@ -106,6 +108,8 @@ class PassageModel:
     binary: dict[str, CalibratedClassifierCV]
     framing: CalibratedClassifierCV | None
     framing_classes: list[str] = field(default_factory=list)
+    framing_priors: list[float] | None = None
+    """Share of each learned framing class in the training data; `probabilities` divides it out."""
 
     @classmethod
     def fit(
@@ -125,9 +129,11 @@ class PassageModel:
         if len(classes) >= 2:
             keep = [i for i, p in enumerate(passages) if p.framing in classes]
             y = np.array([classes.index(passages[i].framing) for i in keep])
-            n_minority = int(np.bincount(y).min())
-            framing = _calibrated(n_minority, random_state=random_state, multiclass=True).fit(x[keep], y)
-        return cls(featurizer, binary, framing, classes if framing is not None else [])
+            counts = np.bincount(y, minlength=len(classes))
+            framing = _calibrated(int(counts.min()), random_state=random_state, multiclass=True).fit(x[keep], y)
+            priors = (counts / counts.sum()).tolist()
+        return cls(featurizer, binary, framing, classes if framing is not None else [],
+                   priors if framing is not None else None)
 
     def probabilities(self, prepared: Prepared) -> dict[str, np.ndarray]:
         """`{code: P(code)}` for learned binary codes and `"framing"`: an (n, 4) array in `FRAMINGS` order."""
@@ -135,9 +141,26 @@ class PassageModel:
         result = {code: clf.predict_proba(x)[:, 1] for code, clf in self.binary.items()}
         if self.framing is not None:
             probs = np.zeros((x.shape[0], len(FRAMINGS)))
-            probs[:, [FRAMINGS.index(f) for f in self.framing_classes]] = self.framing.predict_proba(x)
+            probs[:, [FRAMINGS.index(f) for f in self.framing_classes]] = balanced(
+                self.framing.predict_proba(x), getattr(self, "framing_priors", None))
             result["framing"] = probs
         return result
+
+
+def balanced(probabilities: np.ndarray, priors: Sequence[float] | None) -> np.ndarray:
+    """Calibrated class probabilities as if every class were equally common (rows renormalised).
+
+    The calibration learns the training set's class shares (framing: `begge` is
+    the rarest), so its argmax under-predicts rare classes; framing is scored
+    by macro-F1, where every class counts the same, and the classifier itself is
+    trained with balanced class weights.  Dividing the shares out gives the
+    decision that fits both (cross-validated on gold_train: model-alone framing
+    macro-F1 0.755 → 0.778, mean of 3 repeats; bench/framing_cv.py).
+    """
+    if priors is None:
+        return probabilities
+    weighted = probabilities / np.asarray(priors, dtype=float)
+    return weighted / weighted.sum(axis=1, keepdims=True)
 
 
 # ---------------------------------------------------------------- blending with the rules
