@@ -8,12 +8,14 @@ model or the codebook gets better, never lower them to make a change pass.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from lhl_mining.learn.dataset import read_gold, training_set_hash
 from lhl_mining.learn.evaluate import score_labels
 from lhl_mining.learn.files import bundled_models_dir, find_model, load_model
 from lhl_mining.learn.labellers import CombinedLabeller, default_rule_labeller
+from lhl_mining.learn.model import balanced
 
 FLOORS = {"reform_f1": 0.97, "areas_micro_f1": 0.94, "framing_macro_f1": 0.78}
 
@@ -39,3 +41,15 @@ def test_rules_plus_starter_model_on_gold_dev_meet_the_floors(starter, shared):
     summary = score_labels(dev, labeller.label([p.text for p in dev]))["summary"]
     below = {k: round(summary[k], 3) for k, floor in FLOORS.items() if summary[k] < floor}
     assert not below, f"below the pinned floors {FLOORS}: {below}"
+
+
+def test_framing_probabilities_are_balanced_over_the_training_shares(starter, shared):
+    """The rarest framing (begge) is not under-predicted: the training shares are divided out of the probabilities."""
+    train = read_gold(shared / "data" / "gold_train.jsonl")
+    shares = [sum(p.framing == f for p in train) / len(train) for f in starter.model.framing_classes]
+    assert starter.model.framing_priors == pytest.approx(shares)
+    calibrated = np.array([[0.40, 0.30, 0.20, 0.10]])
+    result = balanced(calibrated, [0.4, 0.3, 0.1, 0.2])
+    assert result.sum() == pytest.approx(1.0)
+    assert int(result.argmax()) == 2  # a 20 % probability of a class seen in 10 % of training passages wins
+    assert balanced(calibrated, None) is calibrated
