@@ -304,7 +304,7 @@ def train(
     meta = trained.meta
     console.print(f"Saved model [bold]{name}[/] to {folder} ({meta['file_bytes'] / 1e6:.1f} MB, "
                   f"{meta['n_passages']} passages, {meta['train_seconds']:.1f} s).")
-    for code, why in meta["fallback_to_rules"].items():
+    for code, why in meta["left_to_rules"].items():
         console.print(f"  {code}: left to the rules ({why})")
     cv = meta["cross_validation"]
     if "blend_from" in cv:

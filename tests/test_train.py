@@ -140,11 +140,11 @@ def test_codes_without_enough_examples_fall_back_to_the_rules(shared, tmp_path):
 
     plan = plan_training(read_gold(gold_subset(shared, tmp_path, 20)))
     # The first 20 gold passages hold one reform mention and two about meals: too few to learn from.
-    assert plan.fallback["reform"] == "1 with / 19 without (needs 5 of each)"
-    assert plan.fallback["area.mat"] == "2 with / 18 without (needs 5 of each)"
+    assert plan.left_to_rules["reform"] == "1 with / 19 without (needs 5 of each)"
+    assert plan.left_to_rules["area.mat"] == "2 with / 18 without (needs 5 of each)"
     assert "reform" not in plan.learned and "area.aldersvennlig" in plan.learned
     # Framing is learned for the frequent classes; the rare ones are named.
-    assert "framing" in plan.learned and plan.fallback["framing"].startswith("classes left to the rules: begge 2")
+    assert "framing" in plan.learned and plan.left_to_rules["framing"].startswith("classes left to the rules: begge 2")
 
 
 @pytest.mark.parametrize(

@@ -50,7 +50,7 @@ class TrainingPlan:
     """Which codes the data can teach, and why the others fall back to the rules."""
 
     learned: list[str]
-    fallback: dict[str, str]
+    left_to_rules: dict[str, str]
     framing_classes: list[str]
 
 
@@ -63,30 +63,30 @@ def plan_training(passages: Sequence[CodedPassage]) -> TrainingPlan:
             f"{MIN_PER_CLASS} passages with and {MIN_PER_CLASS} without it (framing: {MIN_PER_CLASS} per class). "
             "Code more passages with `lhl review`."
         )
-    learned, fallback = [], {}
+    learned, left_to_rules = [], {}
     for code in BINARY_CODES:
         positive, negative = counts[code]["positive"], counts[code]["negative"]
         if min(positive, negative) >= MIN_PER_CLASS:
             learned.append(code)
         else:
-            fallback[code] = f"{positive} with / {negative} without (needs {MIN_PER_CLASS} of each)"
+            left_to_rules[code] = f"{positive} with / {negative} without (needs {MIN_PER_CLASS} of each)"
     framing_classes = trainable_framings(passages)
     if len(framing_classes) >= 2:
         learned.append("framing")
         short = [f"{f} {counts['framing'][f]}" for f in FRAMINGS if f not in framing_classes]
         if short:
-            fallback["framing"] = f"classes left to the rules: {', '.join(short)} (needs {MIN_PER_CLASS} each)"
+            left_to_rules["framing"] = f"classes left to the rules: {', '.join(short)} (needs {MIN_PER_CLASS} each)"
     else:
-        fallback["framing"] = (
+        left_to_rules["framing"] = (
             ", ".join(f"{f} {counts['framing'][f]}" for f in FRAMINGS) + f" (needs 2+ classes with {MIN_PER_CLASS} each)"
         )
     if not learned:
         raise SingleClass(
             "Nothing to learn: every code has (almost) only one class among the coded passages ("
-            + "; ".join(f"{code}: {why}" for code, why in fallback.items())
+            + "; ".join(f"{code}: {why}" for code, why in left_to_rules.items())
             + "). Code passages with and without each code."
         )
-    return TrainingPlan(learned, fallback, framing_classes)
+    return TrainingPlan(learned, left_to_rules, framing_classes)
 
 
 def cross_validated_probabilities(
@@ -197,7 +197,7 @@ def build_model(
         "codebook_version": rules.codebook_version if rules is not None else None,
         "rules": rules.provenance if rules is not None else None,
         "learned_codes": plan.learned,
-        "fallback_to_rules": plan.fallback,
+        "left_to_rules": plan.left_to_rules,
         "n_features": model.featurizer.n_features,
         "blend": blend.as_dict(),
         "cross_validation": cv,
