@@ -178,12 +178,13 @@ ADAPTERS: dict[str, str] = {
     "opengov360": "opengov360:OpenGovAdapter",
     "website": "website:WebsiteAdapter",
     "framsikt": "website:FramsiktAdapter",
+    "digdem": "digdem:DigdemAdapter",
 }
 """Platform name → ``module:Class`` inside `lhl_mining.scrapers`."""
 
 
 def adapter_class(platform: str) -> type[Adapter] | None:
-    """The adapter for `platform`, or None where the toolkit has none (e.g. digdem)."""
+    """The adapter for `platform`, or None where the toolkit has none."""
     target = ADAPTERS.get(platform)
     if not target:
         return None

@@ -245,12 +245,6 @@ def test_kommune_without_source_is_a_gap_with_the_discover_command(store, tmp_pa
     assert documents(store) == []
 
 
-def test_platform_without_adapter_is_reported(store, tmp_path):
-    sources = write_sources(tmp_path, {"3419": [{"platform": "digdem", "url": "https://valer.digdem.no/motekalender"}]})
-    result = run_scrape(store, tmp_path, sources, ["Våler (Innlandet)"])
-    assert "no adapter for platform «digdem»" in report_of(result, "3419").gaps[0] and result.requests == 0
-
-
 def test_unknown_county_and_kommune_name_the_closest_match():
     with pytest.raises(UsageError, match="Innlandet"):
         resolve_targets("Innlandt", None)
