@@ -227,8 +227,8 @@ class DigdemAdapter(Adapter):
         parts = urlsplit(url)
         if not parts.scheme or not parts.netloc:
             raise SourceUnusable(
-                f"no Digdem tenant known (expected {self.expects}); add it with `lhl sources discover` "
-                "or the sources file"
+                f"no Digdem tenant known (expected {self.expects}); run `lhl sources discover` "
+                "or add it to lhl-sources.yaml"
             )
         host = parts.hostname or ""
         self.tenant = self.source.key or (host.split(".")[0] if host.endswith(".digdem.no") else host)
