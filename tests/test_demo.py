@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from cli import app
+from lhl.cli import app
 from lhl_mining.store import Store
 
 

@@ -293,7 +293,7 @@ def test_sources_override_replaces_registry_sources_of_that_kommune(store, tmp_p
 
 
 def test_cli_unknown_county_and_kommune_exit_2(runner, db_path):
-    from cli import app
+    from lhl.cli import app
 
     result = runner.invoke(app, ["--db", str(db_path), "scrape", "--county", "Innlandt"])
     assert result.exit_code == 2 and "Innlandet" in result.output
@@ -302,7 +302,7 @@ def test_cli_unknown_county_and_kommune_exit_2(runner, db_path):
 
 
 def test_cli_dry_run_prints_the_plan_and_the_summary(runner, db_path, tmp_path):
-    from cli import app
+    from lhl.cli import app
 
     with stange_server() as server:
         sources = stange_sources(tmp_path, server)

@@ -9,7 +9,7 @@ from lhl_mining.scrapers.http import PoliteClient
 from lhl_mining.scrapers.replay import ReplayServer, Reply
 from scrape_support import FAST
 
-from cli import app
+from lhl.cli import app
 from lhl_mining import registry
 from lhl_mining.sources import discover
 from lhl_mining.store import sources as source_sql

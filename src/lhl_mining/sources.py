@@ -40,7 +40,7 @@ from .store import Store
 from .store import sources as source_sql
 
 DEFAULT_SOURCES_FILE = "lhl-sources.yaml"
-KNOWN_PLATFORMS = set(ADAPTERS) | {"digdem"}
+KNOWN_PLATFORMS = set(ADAPTERS)
 
 
 @dataclass
