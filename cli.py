@@ -568,6 +568,7 @@ def classify(
     from lhl_mining.nlp.classify import classify_jsonl, make_labeller
 
     labeller = make_labeller(model, codebook=codebook, trained=trained, rules_only=rules_only)
+    _warn_if_model_is_stale(labeller)
     try:
         source = sys.stdin.buffer if input_path == "-" else open(input_path, "rb")  # noqa: SIM115
     except OSError as exc:
@@ -605,6 +606,17 @@ def classify(
     )
 
 
+def _warn_if_model_is_stale(labeller: Any) -> None:
+    """A model learned its rule features on an older codebook: it still works, but should be retrained."""
+    if getattr(labeller, "codebook_changed", False):
+        err_console.print(
+            f"[yellow]Note[/] the trained model {labeller.trained.name} learned from codebook "
+            f"{labeller.trained.meta.get('codebook_version')}, not {labeller.codebook_version}; retrain it "
+            "(`lhl train`, or `python bench/build_starter_model.py` for the starter) to weigh the new rules.",
+            highlight=False, soft_wrap=True,
+        )
+
+
 @app.command()
 def tag(
     ctx: typer.Context,
@@ -622,6 +634,7 @@ def tag(
     from lhl_mining.nlp.classify import make_labeller, tag_store
 
     labeller = make_labeller(model, codebook=codebook, trained=trained, rules_only=rules_only)
+    _warn_if_model_is_stale(labeller)
     parameters = {"model": model, "codebook": codebook, "trained": trained, "rules_only": rules_only,
                   "workers": workers, "batch_size": batch_size, "limit": limit}
     versions = {"labeller": labeller.provenance, "codebook": labeller.codebook_version, "pipeline": labeller.pipeline}

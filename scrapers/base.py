@@ -16,7 +16,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
-from urllib.parse import urljoin
 
 from .http import Fetched, PoliteClient
 
@@ -161,9 +160,6 @@ class Adapter(abc.ABC):
         """Extra headers for document downloads (e.g. the Elements tenant)."""
         return {}
 
-    # helpers -----------------------------------------------------------------
-    def absolute(self, href: str, base: str | None = None) -> str:
-        return urljoin(base or self.source.base_url, href)
 
 
 class SourceUnusable(Exception):

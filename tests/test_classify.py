@@ -151,3 +151,19 @@ def test_text_without_spaces_and_huge_tokens(rules):
     [label] = rules.label([blob])
     assert time.perf_counter() - start < 60
     assert label.reform and label.areas == ["helsehjelp"]
+
+
+def test_model_trained_on_another_codebook_is_flagged(runner, tmp_path):
+    """Editing the codebook changes its version; the shipped model then says it should be retrained."""
+    from importlib import resources
+
+    bundled = resources.files("lhl_mining.codebooks").joinpath("lhl.yaml").read_text(encoding="utf-8")
+    edited = tmp_path / "lhl.yaml"
+    edited.write_text(bundled + "\n# local edit by the project team\n", encoding="utf-8")
+    data = lines_of({"id": "a", "text": "Måltidsvenn og matombringing for heimebuande eldre."})
+    current = runner.invoke(app, ["classify"], input=data)
+    assert current.exit_code == 0, current.output
+    assert "retrain" not in current.stderr
+    stale = runner.invoke(app, ["classify", "--codebook", str(edited)], input=data)
+    assert stale.exit_code == 0, stale.output
+    assert "learned from codebook" in stale.stderr and "retrain" in stale.stderr

@@ -223,7 +223,6 @@ ACOS_HEAD = (
     '<!DOCTYPE html><html lang="no"><head><meta charset="utf-8"><meta name="robots" '
     'content="noindex,nofollow,noarchive,nosnippet"><title>{title}</title></head><body><div class="sec">'
 )
-MONTHS = ["Jan", "Feb", "Mar", "Apr", "Mai", "Jun", "Jul", "Aug", "Sep", "Okt", "Nov", "Des"]
 
 
 def acos_classic_routes(

@@ -91,7 +91,7 @@ def trainable_framings(passages: Sequence[CodedPassage], min_per_class: int = MI
     return [f for f in FRAMINGS if counts[f] >= min_per_class]
 
 
-def _calibrated(n_minority: int, *, random_state: int, multiclass: bool = False) -> CalibratedClassifierCV:
+def _calibrated(n_minority: int, *, random_state: int) -> CalibratedClassifierCV:
     """Balanced logistic regression (newton-cg: a few iterations on these sparse features) with sigmoid calibration."""
     base = LogisticRegression(
         C=REGULARISATION_C, class_weight="balanced", max_iter=3000, random_state=random_state,
@@ -130,7 +130,7 @@ class PassageModel:
             keep = [i for i, p in enumerate(passages) if p.framing in classes]
             y = np.array([classes.index(passages[i].framing) for i in keep])
             counts = np.bincount(y, minlength=len(classes))
-            framing = _calibrated(int(counts.min()), random_state=random_state, multiclass=True).fit(x[keep], y)
+            framing = _calibrated(int(counts.min()), random_state=random_state).fit(x[keep], y)
             priors = (counts / counts.sum()).tolist()
         return cls(featurizer, binary, framing, classes if framing is not None else [],
                    priors if framing is not None else None)
