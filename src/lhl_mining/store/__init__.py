@@ -143,6 +143,10 @@ class Store:
             dest.close()
         return target
 
+    def first(self, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> dict[str, Any] | None:
+        """The first row of a query as a dict, or None: the lookups every area needs."""
+        return next(self.db.query(sql, params), None)
+
     # ------------------------------------------------------------------ meta
     def meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()

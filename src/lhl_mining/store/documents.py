@@ -52,37 +52,29 @@ class PassageRow:
 
 
 def document_by_url(store: Store, url: str) -> dict[str, Any] | None:
-    rows = list(store.db.query("SELECT * FROM documents WHERE url = ?", [url]))
-    return rows[0] if rows else None
+    return store.first("SELECT * FROM documents WHERE url = ?", [url])
 
 
 def document(store: Store, document_id: int) -> dict[str, Any] | None:
-    rows = list(store.db.query("SELECT * FROM documents WHERE id = ?", [document_id]))
-    return rows[0] if rows else None
+    return store.first("SELECT * FROM documents WHERE id = ?", [document_id])
 
 
 def original_with_sha256(store: Store, sha256: str, *, other_than_url: str) -> dict[str, Any] | None:
     """The first stored document with this content (extracted or waiting for OCR), if any."""
-    rows = list(
-        store.db.query(
-            "SELECT * FROM documents WHERE sha256 = ? AND url != ? AND status IN ('extracted', 'needs_ocr') "
-            "ORDER BY id LIMIT 1",
-            [sha256, other_than_url],
-        )
+    return store.first(
+        "SELECT * FROM documents WHERE sha256 = ? AND url != ? AND status IN ('extracted', 'needs_ocr') "
+        "ORDER BY id LIMIT 1",
+        [sha256, other_than_url],
     )
-    return rows[0] if rows else None
 
 
 def original_with_text(store: Store, digest: str, *, other_than_url: str) -> dict[str, Any] | None:
     """The first extracted document whose cleaned text is identical (another rendering of the same file)."""
-    rows = list(
-        store.db.query(
-            "SELECT d.* FROM document_texts t JOIN documents d ON d.id = t.document_id "
-            "WHERE t.text_sha256 = ? AND d.url != ? AND d.status = 'extracted' ORDER BY d.id LIMIT 1",
-            [digest, other_than_url],
-        )
+    return store.first(
+        "SELECT d.* FROM document_texts t JOIN documents d ON d.id = t.document_id "
+        "WHERE t.text_sha256 = ? AND d.url != ? AND d.status = 'extracted' ORDER BY d.id LIMIT 1",
+        [digest, other_than_url],
     )
-    return rows[0] if rows else None
 
 
 def text_sha256(text: str) -> str:

@@ -100,7 +100,7 @@ def kommuner_in_scope(store: Store) -> list[dict[str, Any]]:
 
 
 def kommune(store: Store, knr: str) -> dict[str, Any] | None:
-    return next(_rows(store, "SELECT * FROM kommuner WHERE knr = ?", [knr]), None)
+    return store.first("SELECT * FROM kommuner WHERE knr = ?", [knr])
 
 
 def content_counts(store: Store) -> dict[str, int]:

@@ -88,9 +88,8 @@ def _dicts(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------- reading passages
 def passage_context(store: Store, passage_id: int) -> dict[str, Any] | None:
     """A passage with its document and kommune (None when there is no such passage)."""
-    rows = _dicts(
-        store.db.execute(
-            """
+    return store.first(
+        """
 SELECT p.id, p.document_id, p.seq, p.text, p.page_no, p.heading, p.char_start, p.char_end, p.n_words,
        d.title, d.doc_type, d.url, d.knr, d.platform, d.utvalg, d.saksnr, d.meeting_date, d.doc_date,
        d.n_pages, k.name AS kommune, k.county,
@@ -101,10 +100,8 @@ JOIN documents d ON d.id = p.document_id
 LEFT JOIN kommuner k ON k.knr = d.knr
 LEFT JOIN sections s ON s.id = p.section_id
 WHERE p.id = ?""",
-            [passage_id],
-        )
+        [passage_id],
     )
-    return rows[0] if rows else None
 
 
 def current_suggestions(store: Store, passage_id: int) -> list[dict[str, Any]]:
@@ -203,44 +200,35 @@ FROM passages p JOIN documents d ON d.id = p.document_id GROUP BY 1 ORDER BY 1""
 # ---------------------------------------------------------------- a coder's rows
 def latest_row(store: Store, passage_id: int, coder: str) -> dict[str, Any] | None:
     """The coder's newest row of any action for a passage (what the next write must be based on)."""
-    rows = _dicts(
-        store.db.execute(
-            "SELECT * FROM codings WHERE passage_id = ? AND coder = ? AND action != 'adjudicate' "
-            "ORDER BY id DESC LIMIT 1",
-            [passage_id, coder],
-        )
+    return store.first(
+        "SELECT * FROM codings WHERE passage_id = ? AND coder = ? AND action != 'adjudicate' "
+        "ORDER BY id DESC LIMIT 1",
+        [passage_id, coder],
     )
-    return rows[0] if rows else None
 
 
 def standing_row(store: Store, passage_id: int, coder: str, actions: Sequence[str] = CODER_ACTIONS) -> dict[str, Any] | None:
     """The coder's newest row with one of `actions` that no undo row points at."""
     marks = ",".join("?" * len(actions))
-    rows = _dicts(
-        store.db.execute(
-            f"""
+    return store.first(
+        f"""
 SELECT * FROM codings c WHERE c.passage_id = ? AND c.coder = ? AND c.action IN ({marks})
 AND NOT EXISTS (SELECT 1 FROM codings u WHERE u.undoes_id = c.id)
 ORDER BY c.id DESC LIMIT 1""",
-            [passage_id, coder, *actions],
-        )
+        [passage_id, coder, *actions],
     )
-    return rows[0] if rows else None
 
 
 def latest_undoable(store: Store, coder: str, actions: Sequence[str] = CODER_ACTIONS) -> dict[str, Any] | None:
     """The coder's newest row with one of `actions` that is not undone yet (what `u` takes back)."""
     marks = ",".join("?" * len(actions))
-    rows = _dicts(
-        store.db.execute(
-            f"""
+    return store.first(
+        f"""
 SELECT * FROM codings c WHERE c.coder = ? AND c.action IN ({marks})
 AND NOT EXISTS (SELECT 1 FROM codings u WHERE u.undoes_id = c.id)
 ORDER BY c.id DESC LIMIT 1""",
-            [coder, *actions],
-        )
+        [coder, *actions],
     )
-    return rows[0] if rows else None
 
 
 def recent_rows(store: Store, coder: str, limit: int = 12) -> list[dict[str, Any]]:
