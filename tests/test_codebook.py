@@ -167,6 +167,21 @@ def test_not_reform_mentions(rules, text):
     assert not label.reform, label.evidence
 
 
+@pytest.mark.parametrize(
+    ("text", "areas", "framing"),
+    [
+        ("Planen har tre innsatsområder: Aktivitet og fellesskap, Helsehjelp og Sammenheng i tjenestene.",
+         ["aktivitet", "helsehjelp", "sammenheng"], "sektor"),
+        ("Planen har to innsatsområder: Aktivitet og fellesskap og Helsehjelp.", ["aktivitet", "helsehjelp"], "begge"),
+    ],
+)
+def test_without_frame_terms_the_areas_vote_for_the_frame(rules, text, areas, framing):
+    """Service areas outnumbering the society ones read as «sektor»; an even split is «begge»."""
+    [label] = rules.label([text])
+    assert label.scores["framing.samfunn"] == label.scores["framing.sektor"] == 0.0
+    assert (label.areas, label.framing) == (areas, framing)
+
+
 def test_successor_is_tagged_with_reform(rules):
     [label] = rules.label(["Det gode arbeidet skal videreføres i «Bo trygt hjemme»."])
     assert label.reform and label.successor

@@ -472,6 +472,16 @@ class RuleLabeller(Labeller):
             samfunn, sektor = samfunn_score > sektor_score, sektor_score > samfunn_score
         framing = framing_from_flags(samfunn, sektor)
         if framing == "ingen" and areas:
-            frames = {codebook.codes[f"area.{a}"].frame for a in areas}
-            framing = framing_from_flags("samfunn" in frames, "sektor" in frames)
+            framing = self._framing_of_areas(areas)
         return framing
+
+    def _framing_of_areas(self, areas: list[str]) -> str:
+        """No frame term decided: the areas found vote with their default frame, a tie is «begge».
+
+        Three service areas next to aktivitet («aktivitet, helsehjelp og sammenheng i
+        tjenestene») read as a sector text, not as both frames (LABELING.md: only full
+        enumerations, aldersvennlig among them, are «begge»).
+        """
+        votes = [self.codebook.codes[f"area.{area}"].frame for area in areas]
+        samfunn, sektor = votes.count("samfunn"), votes.count("sektor")
+        return framing_from_flags(samfunn >= sektor, sektor >= samfunn)
