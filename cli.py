@@ -87,7 +87,21 @@ def main(
     ctx.obj = {"db": db or default_db_path()}
 
 
-def _db_path(ctx: typer.Context) -> Path:
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", show_default=False, help="SQLite database file (the same as `lhl --db PATH`; this one wins)."),
+]
+
+
+def _db_path(ctx: typer.Context, db: Path | None) -> Path:
+    """The database named nearest the command: `lhl review assign --db`, `lhl review --db`, `lhl --db`, LHL_DB, lhl.db."""
+    if db is not None:
+        return db
+    parent = ctx.parent
+    while parent is not None and parent.parent is not None:
+        if parent.params.get("db") is not None:
+            return parent.params["db"]
+        parent = parent.parent
     return ctx.find_root().obj["db"]
 
 
@@ -109,16 +123,16 @@ def _emit_rows(rows: list[dict[str, Any]], columns: list[str], fmt: OutputFormat
 
 
 @app.command()
-def init(ctx: typer.Context) -> None:
+def init(ctx: typer.Context, db: DbOption = None) -> None:
     """Create the database, or upgrade it to the current schema."""
-    with Store.open(_db_path(ctx), create=True) as store:
+    with Store.open(_db_path(ctx, db), create=True) as store:
         console.print(f"Database {store.path} is ready (schema {store.schema_version()}).")
 
 
 @app.command()
-def status(ctx: typer.Context) -> None:
+def status(ctx: typer.Context, db: DbOption = None) -> None:
     """Show what the database holds: kommuner, documents by status, passages, suggestions, codings."""
-    with Store.open(_db_path(ctx), readonly=True) as store:
+    with Store.open(_db_path(ctx, db), readonly=True) as store:
         counts = store.status_counts()
     table = Table(title=f"{counts['database']} (schema {counts['schema']})", title_justify="left", show_header=False)
     table.add_column("what")
@@ -181,6 +195,7 @@ def ingest(
     ] = "pypdfium2",
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds one file may take before it is failed.")] = 600,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Files extracted at once (one core each).")] = 2,
+    db: DbOption = None,
 ) -> None:
     """Add local PDF, Word, HTML and text files: extract, clean, type and split them into passages."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -214,7 +229,7 @@ def ingest(
     }  # fmt: skip
     outcomes: dict[str, int] = {}
     problems: list[tuple[str, str]] = []
-    with Store.open(_db_path(ctx), create=True) as store, store.run("ingest", parameters) as run:
+    with Store.open(_db_path(ctx, db), create=True) as store, store.run("ingest", parameters) as run:
         with Progress(
             TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
             TextColumn("{task.description}"), console=err_console, transient=True,
@@ -272,6 +287,7 @@ def train(
         bool,
         typer.Option("--quick", help="Retrain between sittings: no cross-validation, keep the newest model's rules blend."),
     ] = False,
+    db: DbOption = None,
 ) -> None:
     """Train a classifier on coded passages (or a gold JSONL file) and save it under models/."""
     import datetime as dt
@@ -291,7 +307,7 @@ def train(
                 cv_folds=0 if quick else cv_folds, progress=spinner.update, reuse_blend_of=previous,
             )
         else:
-            with Store.open(_db_path(ctx)) as store:
+            with Store.open(_db_path(ctx, db)) as store:
                 outcome = train_from_store(store, name=name, models_dir=folder, rules=rule_labeller, cv_folds=cv_folds,
                                            quick=quick, rescore=rescore, progress=spinner.update)
             trained = outcome.trained
@@ -329,6 +345,7 @@ def evaluate(
     model: Annotated[str | None, typer.Option("--model-version", help="Model name \\[default: the newest].")] = None,
     models_dir: ModelsDirOption = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    db: DbOption = None,
 ) -> None:
     """Score the rules, the model and both combined: per-code precision/recall/F1 and confusion matrices."""
     from lhl_mining.errors import UsageError
@@ -341,7 +358,7 @@ def evaluate(
     if gold is not None:
         passages = dataset.read_gold(gold)
     else:
-        with Store.open(_db_path(ctx), readonly=True) as store:
+        with Store.open(_db_path(ctx, db), readonly=True) as store:
             passages = coded.held_out_passages(store, trained)
         err_console.print(f"Scoring on {len(passages)} coded passages that model {trained.name} did not learn from.")
     rule_labeller = labellers.default_rule_labeller()
@@ -367,12 +384,13 @@ def reliability(
         bool, typer.Option("--blind-only", help="Only blind decisions (double-coding assignments).")
     ] = False,
     fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.table,
+    db: DbOption = None,
 ) -> None:
     """Inter-coder reliability: Krippendorff's α per code with 95 % CIs, Cohen's κ per pair, machine vs coders."""
     from lhl_mining.learn import reliability as rel
 
     chosen = [c.strip() for c in coders.split(",") if c.strip()] if coders else None
-    with Store.open(_db_path(ctx), readonly=True) as store:
+    with Store.open(_db_path(ctx, db), readonly=True) as store:
         result = rel.reliability(store, chosen, include_machine=machine, samples=samples, blind_only=blind_only)
     if fmt is OutputFormat.json:
         typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
@@ -442,6 +460,7 @@ def export_command(
         typer.Option("--codings", help="final (adjudicated or agreed human codes) | all (every coder) | machine (suggestions)."),
     ] = "final",
     force: Annotated[bool, typer.Option("--force", help="Replace --out if it exists.")] = False,
+    db: DbOption = None,
 ) -> None:
     """Export codes and documents for NVivo/ATLAS.ti/MAXQDA (REFI-QDA), spreadsheets or the Vedlegg-2 kommune table."""
     from lhl_mining import export as exports
@@ -450,7 +469,7 @@ def export_command(
     if not chosen.needs_database:
         result = exports.export(None, fmt, out, level=level, codings=codings, force=force)
     else:
-        with Store.open(_db_path(ctx), readonly=True) as store:
+        with Store.open(_db_path(ctx, db), readonly=True) as store:
             progress, advance = _export_progress(exports.total_work(store, chosen), f"export {fmt}")
             with progress:
                 result = exports.export(store, fmt, out, level=level, codings=codings, force=force, progress=advance)
@@ -465,12 +484,13 @@ def report(
     ctx: typer.Context,
     out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write.")] = Path("report.html"),
     force: Annotated[bool, typer.Option("--force", help="Replace --out if it exists.")] = False,
+    db: DbOption = None,
 ) -> None:
     """Write one self-contained HTML report with charts: coverage, reform mentions, focus areas, framing, reliability."""
     from lhl_mining.export import report as reporting
 
     reporting.check_report_output(out, force=force)
-    with Store.open(_db_path(ctx), readonly=True) as store:
+    with Store.open(_db_path(ctx, db), readonly=True) as store:
         progress, advance = _export_progress(reporting.total_work(store), "report")
         with progress:
             result = reporting.write_report(store, out, force=force, progress=advance)
@@ -502,13 +522,14 @@ def review(
         typer.Option("--token", envvar="LHL_REVIEW_TOKEN",
                      help="Access token coders enter once \\[default: a random one when --host is not local]."),
     ] = None,
+    db: DbOption = None,
 ) -> None:
     """Start the coding review in the browser (Enter accepts, 1–5 areas, s/t/b/n framing, u undoes)."""
     if ctx.invoked_subcommand is not None:
         return
     from lhl_mining.review import server
 
-    config = server.prepare(_db_path(ctx), host=host, port=port, coder=coder, token=token)
+    config = server.prepare(_db_path(ctx, db), host=host, port=port, coder=coder, token=token)
     shown_host = f"[{host}]" if ":" in host and not host.startswith("[") else host
     console.print(f"Review server for {config.db_path} on http://{shown_host}:{port}/code  (Ctrl-C stops it)")
     if config.token:
@@ -525,12 +546,13 @@ def review_assign(
     kommune: Annotated[str | None, typer.Option("--kommune", help="Only passages of this kommune (name or number).")] = None,
     doc_type: Annotated[str | None, typer.Option("--doc-type", help="Only passages of this document type.")] = None,
     code: Annotated[str | None, typer.Option("--code", help="Only passages the machine coded with this code, e.g. reform.")] = None,
+    db: DbOption = None,
 ) -> None:
     """Put a share of passages in front of two coders each, blind to each other's codes (for reliability)."""
     from lhl_mining.review.assign import assign_double
 
     knr = registry.resolve_kommune(kommune).knr if kommune else None
-    with Store.open(_db_path(ctx)) as store:
+    with Store.open(_db_path(ctx, db)) as store:
         result = assign_double(store, coders, share=double, seed=seed, knr=knr, doc_type=doc_type, code=code)
     console.print(
         f"Double coding: {result['added']} passages newly assigned to two coders each "
@@ -627,6 +649,7 @@ def tag(
     workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Processes for nlp.pipe (rules).")] = 1,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Passages per stored batch.")] = 1000,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="Tag at most this many passages.")] = None,
+    db: DbOption = None,
 ) -> None:
     """Store machine suggestions for passages not yet tagged by this labeller, codebook and pipeline version."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -638,7 +661,7 @@ def tag(
     parameters = {"model": model, "codebook": codebook, "trained": trained, "rules_only": rules_only,
                   "workers": workers, "batch_size": batch_size, "limit": limit}
     versions = {"labeller": labeller.provenance, "codebook": labeller.codebook_version, "pipeline": labeller.pipeline}
-    with Store.open(_db_path(ctx)) as store, store.run("tag", parameters, versions) as run:
+    with Store.open(_db_path(ctx, db)) as store, store.run("tag", parameters, versions) as run:
         with Progress(TextColumn("tagging"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                       console=err_console, transient=True) as bar:
             task = bar.add_task("tag", total=None)
@@ -795,6 +818,7 @@ def scrape(
     refresh: Annotated[
         bool, typer.Option("--refresh", help="Revalidate stored documents (conditional requests) instead of skipping.")
     ] = False,
+    db: DbOption = None,
 ) -> None:
     """Download and ingest a county's LHL-relevant case documents and plans, politely and resumably."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -809,7 +833,7 @@ def scrape(
                           "owners can reach you.", highlight=False)
     options = ScrapeOptions(since=since, until=until, dry_run=dry_run, corpus_dir=corpus, workers=workers,
                             refresh=refresh, politeness=_politeness(rate, ignore_robots, contact))
-    with Store.open(_db_path(ctx), create=True) as store, Progress(
+    with Store.open(_db_path(ctx, db), create=True) as store, Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=err_console, transient=True,
     ) as progress:
@@ -852,11 +876,12 @@ def sources_list(
     county: Annotated[str | None, typer.Option("--county", "-c", help="Only this county.")] = None,
     sources_file: SourcesFileOption = None,
     fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.table,
+    db: DbOption = None,
 ) -> None:
     """List the portal sources per kommune (registry, discovered, override) with origin and date."""
     from lhl_mining.sources import load_overrides, overrides_path, prepare_sources, source_rows
 
-    with Store.open(_db_path(ctx), create=True) as store:
+    with Store.open(_db_path(ctx, db), create=True) as store:
         knrs = [k.knr for k in registry.kommuner_in(county)] if county else None
         prepare_sources(store, load_overrides(overrides_path(sources_file)), knrs)
         rows = source_rows(store, county)
@@ -875,6 +900,7 @@ def sources_discover(
     rate: Annotated[float, typer.Option("--rate", help="Requests per second per host.")] = 1.0,
     contact: Annotated[str | None, typer.Option("--contact", envvar="LHL_CONTACT", help="Contact for the User-Agent.")] = None,
     ignore_robots: Annotated[list[str] | None, typer.Option("--ignore-robots", help="Host whose robots.txt you override.")] = None,
+    db: DbOption = None,
 ) -> None:
     """Fingerprint kommune websites for portal links and store what is found, with evidence and date."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -886,7 +912,7 @@ def sources_discover(
     targets = resolve_targets(county, kommune)
     if not all_kommuner and not kommune:
         targets = [k for k in targets if k.meetings_platform in ("", "unknown", "other") or not k.meetings_url]
-    with Store.open(_db_path(ctx), create=True) as store, PoliteClient(
+    with Store.open(_db_path(ctx, db), create=True) as store, PoliteClient(
         _politeness(rate, ignore_robots, contact)
     ) as client, Progress(TextColumn("discover"), BarColumn(), MofNCompleteColumn(), console=err_console,
                           transient=True) as progress:
@@ -908,6 +934,7 @@ def demo(
     directory: Annotated[
         Path, typer.Option("--dir", help="Folder for the demo database, corpus, sources file and report.")
     ] = Path("lhl-demo"),
+    db: DbOption = None,
 ) -> None:
     """Run the whole pipeline offline on replayed portals of seven Innlandet kommuner: scrape, tag, report."""
     import time
@@ -916,7 +943,7 @@ def demo(
 
     from lhl_mining.demo import DEMO_KOMMUNER, run_demo
 
-    explicit_db = ctx.find_root().params.get("db")
+    explicit_db = db or ctx.find_root().params.get("db")
     started = time.monotonic()
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err_console,
                   transient=True) as progress:

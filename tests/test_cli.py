@@ -107,3 +107,31 @@ def test_installed_command_works_in_any_directory(tmp_path):
                          capture_output=True, text=True, env=env, timeout=120)
     assert bad.returncode == 2
     assert "Did you mean" in bad.stderr
+
+
+def test_db_after_the_command_name_wins_over_global_and_environment(runner, tmp_path):
+    mine, global_db, env_db = tmp_path / "mine.db", tmp_path / "global.db", tmp_path / "env.db"
+    result = runner.invoke(app, ["--db", str(global_db), "init", "--db", str(mine)], env={"LHL_DB": str(env_db)})
+    assert result.exit_code == 0, result.output
+    assert mine.exists() and not global_db.exists() and not env_db.exists()
+    result = runner.invoke(app, ["status", "--db", str(mine)])
+    assert result.exit_code == 0 and "357" in result.output
+
+
+def test_db_given_to_review_reaches_its_assign_subcommand(runner, tmp_path):
+    missing = tmp_path / "elsewhere.db"
+    for args in (["review", "--db", str(missing), "assign"], ["review", "assign", "--db", str(missing)]):
+        result = runner.invoke(app, [*args, "--coder", "a", "--coder", "b", "--double", "0.2"])
+        assert result.exit_code != 0
+        assert "No database at" in result.output and "elsewhere.db" in result.output
+        assert not missing.exists()
+
+
+def test_every_command_that_uses_the_database_takes_db_after_its_name(runner, tmp_path):
+    missing = tmp_path / "missing.db"
+    for command in (["status"], ["train"], ["evaluate"], ["reliability"], ["report", "--out", str(tmp_path / "r.html")],
+                    ["export", "--format", "csv", "--out", str(tmp_path / "p.csv")], ["tag"]):
+        result = runner.invoke(app, [*command, "--db", str(missing)])
+        assert result.exit_code != 0, command
+        assert "No database at" in result.output and "missing.db" in result.output, (command, result.output)
+        assert not missing.exists()
