@@ -7,7 +7,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from lhl_mining.review.app import ReviewConfig
+from lhl_mining.review.server import BackgroundServer
 from lhl_mining.store import Store
+
+import review_data
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -34,3 +38,17 @@ def store(db_path: Path):
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+@pytest.fixture
+def seeded(db_path: Path) -> list[int]:
+    """The review tests' standard corpus (review_data.seed) in a fresh database file."""
+    with Store.open(db_path, create=True) as store:
+        return review_data.seed(store)
+
+
+@pytest.fixture
+def server(db_path: Path, seeded: list[int]):
+    """A review server on the seeded database, in a background thread on a free local port."""
+    with BackgroundServer(ReviewConfig(db_path)) as running:
+        yield running

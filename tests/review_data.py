@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 from typing import Any
 
 from lhl_mining.store import Store, utcnow
@@ -105,3 +106,9 @@ def seed(store: Store) -> list[int]:
 
 def codings(store: Store) -> list[dict[str, Any]]:
     return list(store.db.query("SELECT * FROM codings ORDER BY id"))
+
+
+def codings_in(db_path: Path) -> list[dict[str, Any]]:
+    """The coding rows as another process sees them: the database opened afresh."""
+    with Store.open(db_path) as store:
+        return codings(store)

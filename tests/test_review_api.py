@@ -21,28 +21,11 @@ from lhl_mining.review.server import BackgroundServer
 from lhl_mining.store import Store
 
 
-@pytest.fixture
-def seeded(db_path: Path) -> list[int]:
-    with Store.open(db_path, create=True) as store:
-        return review_data.seed(store)
-
-
-@pytest.fixture
-def server(db_path: Path, seeded: list[int]):
-    with BackgroundServer(ReviewConfig(db_path)) as running:
-        yield running
-
-
 def client(url: str, coder: str, token: str | None = None) -> httpx.Client:
     headers = {"x-lhl-coder": coder}
     if token:
         headers["x-lhl-token"] = token
     return httpx.Client(base_url=url, headers=headers, timeout=20)
-
-
-def rows(db_path: Path) -> list[dict]:
-    with Store.open(db_path) as store:
-        return review_data.codings(store)
 
 
 def screen(http: httpx.Client, **params) -> dict:
@@ -70,7 +53,7 @@ def test_least_confident_first_and_accept_records_the_suggestion_it_answered(ser
         body = response.json()
         assert body["saved"]["action"] == "accept"
         assert body["passage"]["state"]["passage_id"] == seeded[6]  # next least sure: 0.52
-    (row,) = rows(db_path)
+    (row,) = review_data.codings_in(db_path)
     assert row["coder"] == "anne" and row["action"] == "accept" and row["reform"] == 1
     assert json.loads(row["areas"]) == [] and row["framing"] == "sektor"
     assert row["answered_run_id"] is not None and row["answered_source"] == "rules; codebook lhl-2024.1"
@@ -83,7 +66,7 @@ def test_changed_codes_are_a_code_row_and_not_relevant_stores_empty_codes(server
         assert decide(http, state, areas="mat,aktivitet", framing="begge", memo="nynorsk: «reforma»").status_code == 200
         state = screen(http)
         assert decide(http, state, action="not_relevant").status_code == 200
-    first, second = rows(db_path)
+    first, second = review_data.codings_in(db_path)
     assert first["action"] == "code" and json.loads(first["areas"]) == ["aktivitet", "mat"]
     assert first["framing"] == "begge" and first["memo"] == "nynorsk: «reforma»"
     assert second["action"] == "not_relevant" and second["reform"] == 0 and second["areas"] == "[]"
@@ -103,7 +86,7 @@ def test_undo_takes_back_the_latest_decision_and_the_passage_returns_to_the_queu
         # pressing u twice must not undo a second decision that was never shown as the latest
         again = http.post("/api/undo", data={"target": saved["id"]})
         assert again.status_code == 409 and again.json()["error"] == "E405"
-    assert [r["action"] for r in rows(db_path)] == ["accept", "undo"]
+    assert [r["action"] for r in review_data.codings_in(db_path)] == ["accept", "undo"]
 
 
 def test_skip_moves_on_and_skipped_passages_wait_in_their_own_queue(server, seeded, db_path):
@@ -144,7 +127,7 @@ def test_unknown_passage_is_404_and_writes_nothing(server, db_path):
         assert response.json()["error"] == "E402" and "999999" in response.json()["message"]
         assert http.get("/api/passage", params={"p": 999999}).status_code == 404
         assert http.get("/api/context", params={"p": 999999}).status_code == 404
-    assert rows(db_path) == []
+    assert review_data.codings_in(db_path) == []
 
 
 def test_stale_suggestion_is_refused_after_retagging(server, seeded, db_path):
@@ -158,7 +141,7 @@ def test_stale_suggestion_is_refused_after_retagging(server, seeded, db_path):
         assert response.status_code == 409
         assert response.json()["error"] == "E403" and "re-tagged" in response.json()["message"]
         assert decide(http, screen(http, p=state["passage_id"])).status_code == 200
-    assert len(rows(db_path)) == 1
+    assert len(review_data.codings_in(db_path)) == 1
 
 
 @pytest.mark.parametrize(
@@ -180,7 +163,7 @@ def test_malformed_form_is_400_with_the_field_named_and_writes_nothing(server, s
         assert response.status_code == 400
         body = response.json()
         assert body["error"] == "E401" and fragment in body["message"]
-    assert rows(db_path) == []
+    assert review_data.codings_in(db_path) == []
 
 
 def test_double_submission_is_refused_not_doubled(server, seeded, db_path):
@@ -189,7 +172,7 @@ def test_double_submission_is_refused_not_doubled(server, seeded, db_path):
         assert decide(http, state).status_code == 200
         again = decide(http, state, framing="samfunn")
         assert again.status_code == 409 and again.json()["error"] == "E404"
-    assert len(rows(db_path)) == 1
+    assert len(review_data.codings_in(db_path)) == 1
 
 
 def test_token_is_required_when_set_and_a_wrong_one_is_refused(db_path, seeded):
@@ -207,7 +190,7 @@ def test_token_is_required_when_set_and_a_wrong_one_is_refused(db_path, seeded):
             assert ok.status_code == 200 and "lhl review" in ok.text and "anne" in ok.text
             state = browser.get("/api/passage").json()["passage"]["state"]
             assert decide(browser, state).status_code == 200
-    assert [r["coder"] for r in rows(db_path)] == ["anne"]
+    assert [r["coder"] for r in review_data.codings_in(db_path)] == ["anne"]
 
 
 def test_writes_from_a_foreign_site_are_refused(server, seeded, db_path):
@@ -221,7 +204,7 @@ def test_writes_from_a_foreign_site_are_refused(server, seeded, db_path):
         assert sandboxed.status_code == 403 and sandboxed.json()["error"] == "E407"
         wrong_host = http.get("/code", headers={"host": "attacker.example"})
         assert wrong_host.status_code == 400
-    assert rows(db_path) == []
+    assert review_data.codings_in(db_path) == []
 
 
 def test_parallel_coders_lose_and_double_nothing(db_path):
@@ -258,7 +241,7 @@ def test_parallel_coders_lose_and_double_nothing(db_path):
         for thread in threads:
             thread.join()
     assert errors == []
-    written = rows(db_path)
+    written = review_data.codings_in(db_path)
     assert len(written) == 6 * 15
     assert len({(r["passage_id"], r["coder"]) for r in written}) == 90
     assert len({r["passage_id"] for r in written}) == 90  # leases kept the coders on different passages
@@ -285,7 +268,7 @@ def test_the_same_decision_sent_from_many_threads_is_written_once(server, seeded
     # before the write, is refused as based on an outdated screen (409)
     assert sum(saved for _, saved in answers) == 1
     assert all(status == 200 or (status == 409 and not saved) for status, saved in answers)
-    assert len(rows(db_path)) == 1
+    assert len(review_data.codings_in(db_path)) == 1
 
 
 def test_blind_double_coding_and_adjudication_over_http(server, seeded, db_path):
@@ -335,7 +318,7 @@ def test_blind_double_coding_and_adjudication_over_http(server, seeded, db_path)
         assert "2</b> adjudicated" in cora.get("/adjudicate").text
         progress = cora.get("/progress").text
         assert "anne" in progress and "bjorn" in progress
-    written = rows(db_path)
+    written = review_data.codings_in(db_path)
     blind = [r for r in written if r["blind"]]
     assert len(blind) == 4 and {r["coder"] for r in blind} == {"anne", "bjorn"}
     finals = [r for r in written if r["action"] == "adjudicate"]

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 import pytest
 import review_data
-from lhl_mining.review.app import ReviewConfig
 from lhl_mining.review.assign import assign_double
-from lhl_mining.review.server import BackgroundServer
 from lhl_mining.store import Store
 from playwright.sync_api import Page, sync_playwright
 
@@ -26,23 +23,6 @@ def browser():
         launched = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
-
-
-@pytest.fixture
-def seeded(db_path: Path) -> list[int]:
-    with Store.open(db_path, create=True) as store:
-        return review_data.seed(store)
-
-
-@pytest.fixture
-def server(db_path: Path, seeded: list[int]):
-    with BackgroundServer(ReviewConfig(db_path)) as running:
-        yield running
-
-
-def rows(db_path: Path) -> list[dict]:
-    with Store.open(db_path) as store:
-        return review_data.codings(store)
 
 
 def shown_passage(page: Page) -> int | None:
@@ -95,14 +75,14 @@ def test_coding_by_keyboard_only_with_undo_and_going_back(browser, server, seede
     fifth = press_and_wait_for_new_passage(page, " ")
     assert len({first, second, third, fourth, fifth}) == 5
 
-    written = rows(db_path)
+    written = review_data.codings_in(db_path)
     assert [(r["passage_id"], r["action"]) for r in written] == [
         (first, "code"), (second, "accept"), (third, "not_relevant"), (fourth, "skip")]
     assert json.loads(written[0]["areas"]) == ["mat"] and written[0]["framing"] == "begge" and written[0]["reform"] == 0
 
     # u takes back the skip and shows that passage again
     assert press_and_wait_for_new_passage(page, "u") == fourth
-    assert rows(db_path)[-1]["action"] == "undo" and rows(db_path)[-1]["undoes_id"] == written[-1]["id"]
+    assert review_data.codings_in(db_path)[-1]["action"] == "undo" and review_data.codings_in(db_path)[-1]["undoes_id"] == written[-1]["id"]
     assert page.locator("#history li.undone").count() == 1
 
     # ← goes back to the not-relevant passage: it shows anne's decision; a memo and a new code replace it
@@ -113,7 +93,7 @@ def test_coding_by_keyboard_only_with_undo_and_going_back(browser, server, seede
     page.keyboard.press("Escape")
     page.keyboard.press("1")
     assert press_and_wait_for_new_passage(page, "Enter") == fourth  # back to where the coder was
-    latest = rows(db_path)[-1]
+    latest = review_data.codings_in(db_path)[-1]
     assert latest["passage_id"] == third and latest["action"] == "code"
     assert latest["memo"] == "Nynorsk omtale av reforma i tenestene" and json.loads(latest["areas"]) == ["aldersvennlig"]
 
@@ -136,12 +116,12 @@ def test_refusals_show_a_message_and_write_nothing(browser, server, seeded, db_p
     page.keyboard.press("Enter")
     page.wait_for_function("document.querySelector('#flash').textContent.includes('reloaded')")
     assert "re-tagged" in page.locator("#flash").inner_text()
-    assert rows(db_path) == []
+    assert review_data.codings_in(db_path) == []
     # the screen now shows the new suggestion (area mat, no reform), and Enter accepts that one
     assert shown_passage(page) == passage
     assert page.locator("[data-area=mat].on").count() == 1 and page.locator("[data-field=reform].on").count() == 0
     press_and_wait_for_new_passage(page, "Enter")
-    (row,) = rows(db_path)
+    (row,) = review_data.codings_in(db_path)
     assert row["passage_id"] == passage and row["action"] == "accept" and json.loads(row["areas"]) == ["mat"]
     page.close()
 
@@ -161,7 +141,7 @@ def test_blind_double_coding_then_adjudication_by_keyboard(browser, server, seed
             page.keyboard.press(key)
         press_and_wait_for_new_passage(page, "Enter")
         context.close()
-    blind = rows(db_path)
+    blind = review_data.codings_in(db_path)
     assert {(r["coder"], r["framing"], r["blind"]) for r in blind} == {("anne", "samfunn", 1), ("bjorn", "sektor", 1)}
 
     context = browser.new_context()
@@ -176,7 +156,7 @@ def test_blind_double_coding_then_adjudication_by_keyboard(browser, server, seed
     page.keyboard.press("Escape")
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    final = rows(db_path)[-1]
+    final = review_data.codings_in(db_path)[-1]
     assert final["action"] == "adjudicate" and final["coder"] == "cora" and final["passage_id"] == sample
     assert final["framing"] == "sektor" and final["memo"] == "Hjemmetjenesten: sektor"
     assert final["reform"] == blind[1]["reform"] and final["areas"] == blind[1]["areas"]
@@ -192,7 +172,7 @@ def test_a_clicked_chip_toggles_once_and_keys_keep_working(browser, server, seed
     page.click("[data-area=helsehjelp]")
     page.click("[data-framing=samfunn]")
     press_and_wait_for_new_passage(page, "Enter")
-    (row,) = rows(db_path)
+    (row,) = review_data.codings_in(db_path)
     assert row["passage_id"] == passage and row["action"] == "code"
     assert json.loads(row["areas"]) == ["helsehjelp"] and row["framing"] == "samfunn"
     page.close()

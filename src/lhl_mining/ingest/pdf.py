@@ -82,7 +82,7 @@ def _pdfium_page(document: pdfium.PdfDocument, index: int) -> Page:
             # pdfium marks a line-end hyphen as \x02; \uf020 is the Symbol font's space
             clean = text.replace("\x02", "-").replace("\r", "").replace("\n", " ").replace("\uf020", " ")
             clean = CONTROL_CHARS.sub("", clean)
-            # text printed several times over itself (fake bold) is read once
+            # text overprinted several times to look bold is read once
             if any(abs(left - x) < 3 and abs(top - y) < 3 for x, y in seen.get(clean, ())):
                 continue
             seen.setdefault(clean, []).append((left, top))

@@ -182,25 +182,9 @@ def discover_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
     return found
 
 
-def ingest_path(
-    store: Store,
-    path: str | os.PathLike,
-    *,
-    knr: str | None = None,
-    doc_type: str | None = None,
-    ocr: bool = False,
-    corpus_dir: str | os.PathLike | None = None,
-    retry_failed: bool = False,
-    run_id: int | None = None,
-    limits: IngestLimits | None = None,
-    jobs: int = 1,
-    on_file: Callable[[Path, IngestResult], None] | None = None,
-) -> list[IngestResult]:
-    """Ingest a local file, or every file in a folder; returns one result per file."""
-    return ingest_files(
-        store, discover_files([path]), knr=knr, doc_type=doc_type, ocr=ocr, corpus_dir=corpus_dir,
-        retry_failed=retry_failed, run_id=run_id, limits=limits, jobs=jobs, on_file=on_file,
-    )  # fmt: skip
+def ingest_path(store: Store, path: str | os.PathLike, **options: Any) -> list[IngestResult]:
+    """Ingest a local file, or every file in a folder; one result per file (`options` as for `ingest_files`)."""
+    return ingest_files(store, discover_files([path]), **options)
 
 
 def ingest_files(

@@ -30,15 +30,15 @@ def rescore_undecided(
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, float | int]:
     """Label every undecided passage with `labeller` and store the result as current suggestions."""
-    todo = sql.undecided_passages(store)
+    undecided = sql.undecided_passages(store)
     done, most_unsure = 0, 0
-    for start in range(0, len(todo), batch_size):
-        batch = todo[start:start + batch_size]
+    for start in range(0, len(undecided), batch_size):
+        batch = undecided[start:start + batch_size]
         labels = labeller.label([text for _, text in batch])
         rows = {pid: suggestion_rows(label, labeller, run_id) for (pid, _), label in zip(batch, labels)}
         store_suggestions(store, rows)
         most_unsure += sum(uncertainty(label) >= 0.8 for label in labels)
         done += len(batch)
         if progress:
-            progress(done, len(todo))
+            progress(done, len(undecided))
     return {"passages": done, "unsure": most_unsure}

@@ -117,24 +117,12 @@ def cross_validated_probabilities(
     return {code: values for code, values in probs.items() if not np.isnan(values).any()}
 
 
-def train_model(
-    passages: Sequence[CodedPassage],
-    *,
-    name: str,
-    models_dir: Path,
-    rules: Labeller | None,
-    source: str,
-    cv_folds: int = 5,
-    random_state: int = 0,
-    progress: Callable[[str], None] | None = None,
-    reuse_blend_of: TrainedModel | None = None,
-) -> TrainedModel:
-    """Train, cross-validate and save a model; returns it with its metadata (nothing is written on error)."""
+def train_model(passages: Sequence[CodedPassage], *, name: str, models_dir: Path, **options: Any) -> TrainedModel:
+    """Train, cross-validate and save a model (`options` as for `build_model`); nothing is written on error."""
     check_name(name)
     if (models_dir / f"{name}.joblib").exists() or (models_dir / f"{name}.json").exists():
         raise ModelExists(f"A model named {name!r} already exists in {models_dir}; choose another --name.")
-    trained = build_model(passages, name=name, rules=rules, source=source, cv_folds=cv_folds,
-                          random_state=random_state, progress=progress, reuse_blend_of=reuse_blend_of)
+    trained = build_model(passages, name=name, **options)
     save_model(trained, models_dir)
     return trained
 

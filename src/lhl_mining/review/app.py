@@ -436,11 +436,11 @@ def create_app(config: ReviewConfig) -> Starlette:
 
         def work() -> int:
             store = state.store()
-            todo = [
+            agreed = [
                 (i["passage_id"], next(iter(i["codes"].values())), sql.latest_final_row_id(store, i["passage_id"]))
                 for i in adjudication_items(store, viewer=coder) if i["status"] == "unanimous"
             ]
-            return sql.record_unanimous(store, adjudicator=coder, passages=todo)
+            return sql.record_unanimous(store, adjudicator=coder, passages=agreed)
 
         return JSONResponse({"written": await _in_thread(work)})
 
