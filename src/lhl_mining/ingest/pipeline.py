@@ -313,25 +313,12 @@ class _Job:
         return _extract_isolated(self.content, self.mime, self.limits)
 
 
-def _ingest_bytes(
-    store: Store,
-    content: bytes,
-    *,
-    url: str,
-    provenance: dict[str, Any],
-    declared_mime: str | None,
-    corpus_dir: Path,
-    ocr: bool,
-    retry_failed: bool,
-    limits: IngestLimits,
-) -> IngestResult:
-    planned = _plan(
-        store, content, url=url, provenance=provenance, declared_mime=declared_mime, corpus_dir=corpus_dir, ocr=ocr,
-        retry_failed=retry_failed, limits=limits,
-    )  # fmt: skip
+def _ingest_bytes(store: Store, content: bytes, **plan_options: Any) -> IngestResult:
+    """Plan, then extract in this process (`plan_options` as for `_plan`)."""
+    planned = _plan(store, content, **plan_options)
     if isinstance(planned, IngestResult):
         return planned
-    return _finish(store, planned, planned.extract_here, ocr=ocr, limits=limits)
+    return _finish(store, planned, planned.extract_here, ocr=plan_options["ocr"], limits=planned.limits)
 
 
 def _plan(
