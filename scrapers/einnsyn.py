@@ -39,8 +39,11 @@ def search_url(api: str, term: str, enhet: str, since: int, until: int) -> str:
 
 def parse_search_page(data: dict[str, Any], api: str) -> tuple[list[DocumentRef], str | None]:
     """One ``/search`` page of Moetesak items → documents (one per dokumentobjekt) and the next-page URL."""
+    if not isinstance(data, dict) or not isinstance(data.get("items"), list):
+        shape = sorted(data)[:8] if isinstance(data, dict) else type(data).__name__
+        raise SourceUnusable(f"eInnsyn /search answered without an items list (got {shape})")
     refs: list[DocumentRef] = []
-    for item in data.get("items") or []:
+    for item in data["items"]:
         if not isinstance(item, dict) or item.get("entity", "Moetesak") != "Moetesak":
             continue
         mappe = item.get("moetemappe") if isinstance(item.get("moetemappe"), dict) else {}

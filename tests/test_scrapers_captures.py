@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 from lhl_mining.scrapers import acos_classic, acos_nye_innsyn, einnsyn, elements, opengov360
-from lhl_mining.scrapers.base import Meeting
+from lhl_mining.scrapers.base import Meeting, SourceUnusable, iso_date
 
 API = "https://prod01.elementscloud.no/publikum/api/"
 
@@ -33,6 +33,10 @@ def test_every_capture_in_the_manifest_is_covered_by_a_test(captures):
         "opengov360/agenda_item_detail_211236_tfk_2018.html",
         "opengov360/board_217642_members_tfk_2020.html",
         "einnsyn/einnsyn_openapi_spec_2026.yml",
+        "elements/meeting_bundle_steinkjer_kommunestyre_2026-02-04_mo1240.json",
+        "elements/meeting_bundle_steinkjer_klagenemnda_2026-02-12_mo1336_screened.json",
+        "elements/meeting_bundle_steinkjer_kommunestyre_2026-12-16_mo1311_not_yet_held.json",
+        "einnsyn/legacy_api_result_snapshot_datatilsynet_2026-08-11_derived.json",
     }
     assert set(files) == covered
 
@@ -82,6 +86,75 @@ def test_elements_meeting_and_case_chain(captures):
     assert elements.handling_documents(bundle["behandlinger"][6], items[6], API) == [] or all(
         d.doc_type == "saksprotokoll" for d in elements.handling_documents(bundle["behandlinger"][6], items[6], API)
     )
+
+
+def _bundle(captures: Path, name: str) -> tuple[dict, Meeting]:
+    bundle = json.loads((captures / "elements" / name).read_text())
+    return bundle, elements.parse_meetings([bundle["mote"]], API)[0]
+
+
+def test_elements_kommunestyre_bundle_keeps_fo_and_ps_apart(captures):
+    bundle, meeting = _bundle(captures, "meeting_bundle_steinkjer_kommunestyre_2026-02-04_mo1240.json")
+    database = "b069d4f5-192a-4fee-be37-dc006441e271"
+    assert (meeting.id, meeting.utvalg, meeting.date) == ("1240", "Kommunestyre", "2026-02-04")
+    # MeetingDocuments titles carry a trailing space; the stored title does not
+    [protocol] = elements.meeting_documents(bundle["detaljer"], meeting, API)
+    assert protocol.url == f"{API}Documents/ShowMeetingDocument/{database}/1240/MP/5033"
+    assert protocol.title == "Møteprotokoll Kommunestyre 2026-02-04"
+    items = elements.parse_agenda(bundle["behandlinger"], meeting)
+    # array order is the saksliste order (SortOrder 1, 11, 2, 2, 3 is not); FO 1 and PS 1 are two items
+    assert [i.id for i in items] == ["7826", "7688", "7741", "7701", "7693"]
+    assert [i.raw["sequence"] for i in items] == ["FO 1/2026", "PS 1/2026", "PS 2/2026", "PS 3/2026", "PS 4/2026"]
+    # the FO item's registry entry is an incoming letter: its document is no saksframlegg
+    fo_docs = elements.handling_documents(bundle["behandlinger"][0], items[0], API)
+    assert [(d.doc_type, d.url) for d in fo_docs] == [
+        ("hoveddokument", f"{API}Documents/ShowDocument/{database}/449797/759003"),
+        ("saksprotokoll", f"{API}Documents/ShowDmbHandlingDocument/{database}/7826/Protokoll"),
+    ]
+    docs = elements.handling_documents(bundle["behandlinger"][2], items[2], API)
+    assert [d.doc_type for d in docs] == ["saksframlegg", "vedlegg", "vedlegg", "vedlegg", "vedlegg", "saksprotokoll"]
+    # other boards' handlings have RegistryEntry null and Meeting.DMB null, but their board is named
+    assert elements.other_boards(bundle["behandlinger"][1]) == [
+        ("Hovedutvalg helse og omsorg", "1131"),
+        ("Hovedutvalg oppvekst og kultur", "1130"),
+        ("Hovedutvalg plan næring og miljø", "1132"),
+        ("Formannskap", "1129"),
+        ("Kommunestyre", "1128"),
+    ]
+
+
+def test_elements_screened_cases_give_no_document_urls(captures):
+    bundle, meeting = _bundle(captures, "meeting_bundle_steinkjer_klagenemnda_2026-02-12_mo1336_screened.json")
+    items = elements.parse_agenda(bundle["behandlinger"], meeting)
+    assert [i.id for i in items] == ["7650", "7651"]
+    # every document is a placeholder (DocumentDescription.Id 0, unpublished) and the protocol is restricted
+    for detail, item in zip(bundle["behandlinger"], items):
+        assert elements.handling_documents(detail, item, API) == []
+    # the meeting's own protocol is still public
+    assert [d.ids["dokument_id"] for d in elements.meeting_documents(bundle["detaljer"], meeting, API)] == ["5049"]
+
+
+def test_elements_meeting_without_saksliste_yet_is_empty_not_an_error(captures):
+    bundle, meeting = _bundle(captures, "meeting_bundle_steinkjer_kommunestyre_2026-12-16_mo1311_not_yet_held.json")
+    assert (meeting.utvalg, meeting.date) == ("Kommunestyre", "2026-12-16")
+    assert elements.parse_agenda(bundle["behandlinger"], meeting) == []
+    assert elements.meeting_documents(bundle["detaljer"], meeting, API) == []
+
+
+def test_einnsyn_legacy_value_formats(captures):
+    snapshot = json.loads(
+        (captures / "einnsyn/legacy_api_result_snapshot_datatilsynet_2026-08-11_derived.json").read_text()
+    )
+    posts = snapshot["posts"]
+    assert len(posts) == 50
+    # ISO dates with offsets and fractions, and plain dates, all read as calendar dates
+    for post in posts:
+        for key in ("publisertDato", "oppdatertDato", "journaldato"):
+            if post.get(key):
+                assert iso_date(post[key]) == post[key][:10]
+    # a derived snapshot is not a /search page: refused, never read as «no hits»
+    with pytest.raises(SourceUnusable, match="items"):
+        einnsyn.parse_search_page(snapshot, "https://api.einnsyn.no")
 
 
 def test_acos_classic_year_grid(captures):
