@@ -140,7 +140,7 @@ def test_migration_indexes_an_existing_database(db_path, corpus, store):
     conn = sqlite3.connect(db_path)  # turn the file back into a pre-0010 database
     for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'search_%'").fetchall():
         conn.execute(f"DROP TRIGGER {name}")
-    conn.executescript("DROP TABLE search_fts; DROP TABLE search_lemmas; DROP TABLE search_queue; "
+    conn.executescript("DROP TABLE search_fts; DROP TABLE search_gone; DROP TABLE search_queue; "
                        "DELETE FROM _sqlite_migrations WHERE name = '0010_search';")
     conn.close()
     with Store.open(db_path, create=True) as upgraded:

@@ -1,13 +1,18 @@
-"""Keeping the search index current: lemmatize what the triggers queued, or rebuild everything.
+"""Keeping the search index current: lemmatize what the triggers queued, take out what they marked gone.
 
 Why triggers plus an explicit refresh: a trigger runs for every writer (ingest,
 tag, the review app, a researcher's own sqlite3 session), but lemmas need
 Python, which a trigger cannot call without breaking writers that do not load
-lhl-mining.  So the triggers of migration 0010 only queue changed rows and take
-deleted ones out of the index (plain SQL, a few microseconds per passage, ingest
-stays fast), and `refresh` indexes the queue: ingest and tag call it when they
-finish, and every search calls it first.  A search on a read-only database says
-how many passages are not indexed yet instead of missing them quietly.
+lhl-mining.  So the triggers of migration 0010 only note changed rows (plain
+SQL, microseconds per passage: ingest stays fast), and `refresh` does the
+indexing: ingest and tag call it when they finish, and every search calls it
+first.  A search on a read-only database says how many rows are not indexed
+yet instead of missing them quietly.
+
+The index is contentless, so taking a row out needs the words it was indexed
+with: the text from `search_gone`, lemmatized again.  That is only right with
+the lemmatizer that built the index, so a different one stops `refresh` until
+`reindex` rebuilds everything.
 """
 
 from __future__ import annotations
@@ -22,8 +27,8 @@ BATCH = 2000
 
 
 def pending(store: Store) -> int:
-    """Passages and titles changed since the last refresh (not yet searchable)."""
-    return store.db.execute("SELECT count(*) FROM search_queue").fetchone()[0]
+    """Passages and titles changed since the last refresh (not yet searchable as they are now)."""
+    return store.db.execute("SELECT count(*) FROM (SELECT id FROM search_queue UNION SELECT id FROM search_gone)").fetchone()[0]
 
 
 def stale_lemmatizer(store: Store) -> str | None:
@@ -33,29 +38,33 @@ def stale_lemmatizer(store: Store) -> str | None:
 
 
 def refresh(store: Store, progress: Callable[[int, int], None] | None = None) -> int:
-    """Index every queued passage and title, one transaction per batch; returns how many rows were indexed."""
+    """Take out what is gone, index what is queued, one transaction per batch; returns the rows indexed.
+
+    Does nothing while the index needs `reindex` (another lemmatizer built it).
+    """
     total = pending(store)
-    done = 0
-    if not total:
+    if not total or stale_lemmatizer(store):
         return 0
     conn = store.db.conn
     if store.meta(META_LEMMATIZER) is None:
         with conn:
             store.set_meta(META_LEMMATIZER, lemmatizer_version())
-    while True:
-        ids = [r[0] for r in conn.execute("SELECT id FROM search_queue ORDER BY id LIMIT ?", [BATCH])]
-        if not ids:
-            break
+    done = 0
+    while gone := conn.execute("SELECT seq, id, text FROM search_gone ORDER BY seq LIMIT ?", [BATCH]).fetchall():
+        with conn:
+            conn.executemany("INSERT INTO search_fts(search_fts, rowid, text, lemmas) VALUES ('delete', ?, ?, ?)",
+                             [(rowid, text, lemma_line(text)) for _, rowid, text in gone])
+            conn.execute("DELETE FROM search_gone WHERE seq <= ?", [gone[-1][0]])
+    while ids := [r[0] for r in conn.execute("SELECT id FROM search_queue ORDER BY id LIMIT ?", [BATCH])]:
         marks = ",".join("?" * len(ids))
         rows = conn.execute(
             f"SELECT id, text FROM passages WHERE id IN ({marks}) "
             f"UNION ALL SELECT -id, title FROM documents WHERE id IN ({marks}) AND title IS NOT NULL",
             ids + [-i for i in ids],
         ).fetchall()
-        indexed = [(rowid, text, lemma_line(text)) for rowid, text in rows]
         with conn:
-            conn.executemany("INSERT INTO search_fts(rowid, text, lemmas) VALUES (?, ?, ?)", indexed)
-            conn.executemany("INSERT INTO search_lemmas(id, lemmas) VALUES (?, ?)", [(r, lem) for r, _, lem in indexed])
+            conn.executemany("INSERT INTO search_fts(rowid, text, lemmas) VALUES (?, ?, ?)",
+                             [(rowid, text, lemma_line(text)) for rowid, text in rows])
             conn.execute(f"DELETE FROM search_queue WHERE id IN ({marks})", ids)
         done += len(ids)
         if progress:
@@ -68,7 +77,7 @@ def reindex(store: Store, progress: Callable[[int, int], None] | None = None) ->
     conn = store.db.conn
     with conn:
         conn.execute("INSERT INTO search_fts(search_fts) VALUES ('delete-all')")
-        conn.execute("DELETE FROM search_lemmas")
+        conn.execute("DELETE FROM search_gone")
         conn.execute("INSERT OR IGNORE INTO search_queue(id) SELECT id FROM passages")
         conn.execute("INSERT OR IGNORE INTO search_queue(id) SELECT -id FROM documents WHERE title IS NOT NULL")
         store.set_meta(META_LEMMATIZER, lemmatizer_version())

@@ -17,6 +17,7 @@ from ..errors import UnknownPassage
 from ..store import Store
 from .find import Filters, Hit, _hit, prepare
 from .query import Node, Op, Phrase, Term
+from .text import lemma_line
 from .words import _counted, stop_words
 
 QUERY_TERMS = 12
@@ -37,7 +38,7 @@ class _Idf:
     def __init__(self, store: Store):
         self.db = store.db
         self.db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_vocab USING fts5vocab(main, search_fts, 'col')")
-        self.n = self.db.execute("SELECT count(*) FROM search_lemmas").fetchone()[0] or 1
+        self.n = self.db.execute("SELECT count(*) FROM passages").fetchone()[0] or 1
         self.cache: dict[str, float] = {}
 
     def __call__(self, lemma: str) -> float:
@@ -60,11 +61,10 @@ def like(store: Store, passage_id: int, limit: int = 10, filters: Filters | None
          context: int = 8) -> list[Similar]:
     """The `limit` passages of other documents most similar to `passage_id`, best first."""
     prepare(store)
-    row = store.db.execute("SELECT p.document_id, l.lemmas FROM passages p JOIN search_lemmas l ON l.id = p.id "
-                           "WHERE p.id = ?", [passage_id]).fetchone()
+    row = store.db.execute("SELECT document_id, text FROM passages WHERE id = ?", [passage_id]).fetchone()
     if row is None:
-        raise UnknownPassage(f"There is no indexed passage {passage_id}; check the id with `lhl search`.")
-    document_id, lemmas = row
+        raise UnknownPassage(f"There is no passage {passage_id}; check the id with `lhl search`.")
+    document_id, lemmas = row[0], lemma_line(row[1])
     idf = _Idf(store)
     target = _vector(lemmas, idf)
     terms = sorted(target, key=lambda w: (-target[w], w))[:QUERY_TERMS]
@@ -75,12 +75,12 @@ def like(store: Store, passage_id: int, limit: int = 10, filters: Filters | None
     where = " AND ".join(["search_fts MATCH ?", "f.rowid > 0", "p.id = f.rowid", "d.id = p.document_id",
                           "p.document_id != ?", *clauses])
     candidates = store.db.execute(
-        f"SELECT f.rowid, l.lemmas FROM search_fts f, passages p, documents d LEFT JOIN kommuner k ON k.knr = d.knr "
-        f"JOIN search_lemmas l ON l.id = f.rowid WHERE {where} ORDER BY f.rank LIMIT ?",
+        f"SELECT f.rowid, p.text FROM search_fts f, passages p, documents d LEFT JOIN kommuner k ON k.knr = d.knr "
+        f"WHERE {where} ORDER BY f.rank LIMIT ?",
         [match, document_id, *params, CANDIDATES]).fetchall()
     scored = []
     for pid, other in candidates:
-        vector = _vector(other, idf)
+        vector = _vector(lemma_line(other), idf)
         shared = [w for w in target if w in vector]
         score = sum(target[w] * vector[w] for w in shared)
         scored.append((score, pid, sorted(shared, key=lambda w: -target[w] * vector[w])[:5]))

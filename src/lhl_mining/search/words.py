@@ -2,8 +2,8 @@
 
 Keyness follows quanteda's `textstat_keyness` (chi² with Yates' correction on
 the 2×2 table: the lemma in the group, in the rest): positive for lemmas a group
-uses more than the rest, with the p value.  Counts come from the lemmas the
-search index stores, so a word counts under its lemma (heimetenesta → heimeteneste).
+uses more than the rest, with the p value.  A word counts under the lemma the
+search index gives it (heimetenesta → heimeteneste).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import Any
 
 from ..errors import UsageError
 from ..store import Store
-from .find import COUNT_BY, Filters, prepare
-from .text import lemma_of
+from .find import COUNT_BY, Filters
+from .text import lemma_line, lemma_of
 
 HERE = Path(__file__).parent
 GROUPS = ("kommune", "county", "doc-type", "year")
@@ -50,22 +50,21 @@ def count(store: Store, by: str | None = None, filters: Filters | None = None) -
     """Lemma counts of the passages (narrowed by `filters`), per group when `by` is given."""
     if by is not None and by not in GROUPS:
         raise UsageError(f"--by {by!r}: use one of {', '.join(GROUPS)}.")
-    prepare(store)
     clauses, params = (filters or Filters()).where()
     key, label = COUNT_BY[by] if by else ("''", "''")
-    where = " AND ".join(["l.id > 0", *clauses])
+    where = " AND ".join(clauses) or "1"
     stops = stop_words()
     groups: dict[str, Counter] = {}
     names: dict[str, str] = {}
     n = 0
     rows = store.db.execute(
-        f"SELECT {key}, {label}, l.lemmas FROM search_lemmas l JOIN passages p ON p.id = l.id "
+        f"SELECT {key}, {label}, p.text FROM passages p "
         f"JOIN documents d ON d.id = p.document_id LEFT JOIN kommuner k ON k.knr = d.knr WHERE {where}", params)
-    for value, name, lemmas in rows:
+    for value, name, text in rows:
         value = value if value is not None else "(unknown)"
         names.setdefault(value, name if name is not None else "(unknown)")
         counter = groups.setdefault(value, Counter())
-        counter.update(w for w in lemmas.split() if _counted(w, stops))
+        counter.update(w for w in lemma_line(text).split() if _counted(w, stops))
         n += 1
     return Frequencies(by, groups, names, n)
 
