@@ -174,7 +174,11 @@ def search(store: Store, text: str, filters: Filters | None = None, *, titles: b
     ).fetchall()
     total = len(rows) + offset
     if count and (len(rows) == limit or offset):
-        total = store.db.execute(f"SELECT count(*) FROM {_from(titles)} WHERE {where}", args).fetchone()[0]
+        if clauses:
+            total = store.db.execute(f"SELECT count(*) FROM {_from(titles)} WHERE {where}", args).fetchone()[0]
+        else:  # every indexed row is a passage or document (triggers and refresh keep it so): count in the index alone
+            total = store.db.execute(f"SELECT count(*) FROM search_fts WHERE search_fts MATCH ? AND rowid {'<' if titles else '>'} 0",
+                                     args[:1]).fetchone()[0]
     hits = [_hit(store, rowid, node, context) for (rowid,) in rows]
     return Result(text, total, hits, unindexed)
 
