@@ -217,3 +217,24 @@ def test_cli_words(runner, db_path, corpus, store):
     out = runner.invoke(app, ["words", "--db", str(db_path), "--by", "county", "--group", "Vestland", "-f", "jsonl"])
     lemmas = [json.loads(line)["lemma"] for line in out.output.splitlines()]
     assert "bystyre" in lemmas or "eldreomsorg" in lemmas
+
+
+def test_index_size_and_speed_floor(tmp_path):
+    """The 1M-passage targets of bench/bench_search.py, pinned on 20,000 passages generated the same way."""
+    import importlib.util
+
+    from conftest import REPO
+
+    spec = importlib.util.spec_from_file_location("bench_search", REPO / "bench" / "bench_search.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    with Store.open(tmp_path / "bench.db", create=True) as store:
+        bench.generate(store, 20_000)
+        assert index.refresh(store) == 20_000 + 400
+        store.db.execute("INSERT INTO search_fts(search_fts) VALUES ('optimize')")
+        store.db.conn.commit()
+        size = bench.sizes(store)
+        assert size["index"] <= 0.5 * (size["index"] + size["data"])
+        times = bench.timed(lambda: find.search(store, "kommune", limit=20), 5)
+        assert find.search(store, "kommune").total > 1000
+        assert bench.p95(times) < 0.2
