@@ -9,7 +9,9 @@
 
 AND, OR, NOT and NEAR are operators only in capitals; in lowercase they are words.
 A word is matched on its lemma (the lemma column holds every word's lemma, so it
-finds every form of that lemma); `=` and `*` use the surface column too.
+finds every form of that lemma), and also as written on the lemma column, for
+dictionary forms the lemmatizer takes further (røyst → røyse); `=` and `*` use
+the surface column too.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ class Term:
             return w.lower == self.word
         if self.kind == "prefix":
             return w.lower.startswith(self.word) or w.lemma.startswith(self.word)
-        return w.lemma == self.lemma or w.lower == self.word
+        return w.lemma == self.lemma or w.lower == self.word or w.lemma == self.word
 
 
 @dataclass(frozen=True)
@@ -212,11 +214,11 @@ def _quote(word: str) -> str:
     return '"' + word.replace('"', '""') + '"'
 
 
-def _phrase_fts(phrase: Phrase, column: str) -> str:
-    """The phrase in one column: lemmas for inflected words, surface forms for exact ones."""
+def _phrase_fts(phrase: Phrase, column: str, as_typed: bool = False) -> str:
+    """The phrase in one column: lemmas (or, `as_typed`, the words as written) or surface forms."""
     parts = []
     for term in phrase.terms:
-        word = term.lemma if column == "lemmas" else term.word
+        word = term.lemma if column == "lemmas" and not as_typed else term.word
         parts.append(_quote(word) + ("*" if term.kind == "prefix" else ""))
     return " + ".join(parts)
 
@@ -224,7 +226,11 @@ def _phrase_fts(phrase: Phrase, column: str) -> str:
 def _leaf_fts(phrase: Phrase) -> str:
     kinds = {t.kind for t in phrase.terms}
     if kinds == {"word"}:
-        return f"lemmas : ({_phrase_fts(phrase, 'lemmas')})"
+        lemmas = f"lemmas : ({_phrase_fts(phrase, 'lemmas')})"
+        if all(t.lemma == t.word for t in phrase.terms):
+            return lemmas
+        # a word typed in its dictionary form may lemmatize further (røyst → røyse): match it as a lemma too
+        return f"({lemmas} OR lemmas : ({_phrase_fts(phrase, 'lemmas', as_typed=True)}))"
     if "exact" in kinds and "prefix" not in kinds and kinds != {"exact"}:
         kinds = {"exact"}
     if kinds == {"exact"} or "exact" in kinds:
@@ -239,8 +245,9 @@ def to_fts(node: Node) -> str:
         return _leaf_fts(node)
     if isinstance(node, Near):
         column = "lemmas" if all(t.kind != "exact" for p in node.items for t in p.terms) else "text"
-        inner = " ".join(_phrase_fts(p, column) for p in node.items)
-        return f"{column} : NEAR({inner}, {node.distance})"
+        near = f"{column} : NEAR({' '.join(_phrase_fts(p, column) for p in node.items)}, {node.distance})"
+        typed = f"{column} : NEAR({' '.join(_phrase_fts(p, column, as_typed=True) for p in node.items)}, {node.distance})"
+        return near if typed == near else f"({near} OR {typed})"
     return f"({to_fts(node.left)} {node.op} {to_fts(node.right)})"
 
 
