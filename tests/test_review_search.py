@@ -83,3 +83,23 @@ def test_coding_every_hit_of_a_query_in_a_row_by_keyboard(search_server, corpus,
         rows = store.db.execute("SELECT passage_id, action, areas FROM codings WHERE coder = 'anne' ORDER BY id").fetchall()
     assert [(p, a) for p, a, _ in rows] == [(hits[0], "code"), (hits[1], "not_relevant"), (hits[2], "code")]
     assert rows[0][2] == '["mat"]'
+
+
+def test_the_l_key_of_the_coding_screen_opens_similar_passages(search_server, corpus):
+    executable = shutil.which("chromium")
+    assert executable, "chromium is missing: scripts/bootstrap installs it"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.context.add_cookies([{"name": "lhl_coder", "value": "anne", "url": search_server.url}])
+            page.goto(f"{search_server.url}/code?p={corpus['3447'][1]}")
+            page.wait_for_selector("#passage article")
+            with page.expect_popup() as popup:
+                page.keyboard.press("l")
+            similar = popup.value
+            similar.wait_for_selector("ol.kwic li")
+            assert f"Passages like #{corpus['3447'][1]}" in similar.content()
+            assert "Stange" in similar.locator("ol.kwic li").first.inner_text()
+        finally:
+            browser.close()

@@ -125,10 +125,13 @@ class Hit:
 
 @dataclass
 class Result:
+    """Hits (search) or counts per group (count_by); `unindexed`: rows changed but not searchable yet."""
+
     query: str
     total: int
-    hits: list[Hit]
+    hits: list[Hit] = field(default_factory=list)
     unindexed: int = 0
+    counts: list[dict[str, Any]] = field(default_factory=list)
 
 
 def prepare(store: Store) -> int:
@@ -183,11 +186,6 @@ def search(store: Store, text: str, filters: Filters | None = None, *, titles: b
     return Result(text, total, hits, unindexed)
 
 
-def passage_ids(store: Store, text: str, filters: Filters | None = None, limit: int = 1000) -> list[int]:
-    """Passage ids matching a query, in document order (a review queue)."""
-    return [h.passage_id for h in search(store, text, filters, limit=limit, context=0, count=False).hits]
-
-
 def count_by(store: Store, text: str, by: str, filters: Filters | None = None, *, titles: bool = False) -> Result:
     """How many passages (or documents, with `titles`) match, per kommune, county, document type or year."""
     if by not in COUNT_BY:
@@ -206,9 +204,7 @@ def count_by(store: Store, text: str, by: str, filters: Filters | None = None, *
     ).fetchall()
     counted = [{by: value if value is not None else "(unknown)", "name": name if name is not None else "(unknown)",
                 unit: n, "documents": docs} for value, name, n, docs in rows]
-    result = Result(text, sum(r[unit] for r in counted), [], unindexed)
-    result.counts = counted  # type: ignore[attr-defined]
-    return result
+    return Result(text, sum(r[unit] for r in counted), unindexed=unindexed, counts=counted)
 
 
 def _hit(store: Store, rowid: int, node: Node, context: int) -> Hit:
