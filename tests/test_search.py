@@ -253,3 +253,20 @@ def test_a_real_nynorsk_document_is_searchable_right_after_ingest(store, tmp_pat
     phrase = find.search(store, '"vedta med 14 mot 10"', context=2).hits  # «vedteke» is a form of vedta
     assert phrase and phrase[0].hit.startswith("vedteke med 14 mot 10")
     assert find.search(store, "=einebustadtomter").total >= 1
+
+
+def test_two_processes_refreshing_at_once_index_each_passage_once(db_path, corpus, store):
+    """Ingest in one process and a search in another both refresh: the write lock keeps them from doubling rows."""
+    import subprocess
+    import sys
+
+    script = ("import sys; from lhl_mining.store import Store; from lhl_mining.search import index; "
+              "s = Store.open(sys.argv[1]); print(index.refresh(s))")
+    store.close()
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(db_path)], stdout=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    outputs = [int(p.communicate(timeout=120)[0].strip()) for p in procs]
+    assert all(p.returncode == 0 for p in procs) and sum(outputs) == 9 + 4
+    with Store.open(db_path) as again:
+        assert again.db.execute("SELECT count(*) FROM search_fts WHERE search_fts MATCH 'lemmas : eldre' AND rowid > 0").fetchone()[0] == 5
+        assert find.search(again, "trygghetsalarm").total == 3

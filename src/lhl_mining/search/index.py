@@ -17,13 +17,15 @@ the lemmatizer that built the index, so a different one stops `refresh` until
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import sqlite3
+from collections.abc import Callable, Iterator
 
 from ..store import Store
 from .text import lemma_line, lemmatizer_version
 
 META_LEMMATIZER = "search_lemmatizer"
-BATCH = 2000
+BATCH = 500
 
 
 def pending(store: Store) -> int:
@@ -37,32 +39,54 @@ def stale_lemmatizer(store: Store) -> str | None:
     return built if built and built != lemmatizer_version() else None
 
 
+@contextlib.contextmanager
+def _locked(conn: sqlite3.Connection) -> Iterator[None]:
+    """A write transaction that takes the lock first: two refreshes (ingest and a search) never index a row twice."""
+    if conn.in_transaction:
+        conn.commit()
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        conn.rollback()
+        raise
+    else:
+        conn.commit()
+
+
 def refresh(store: Store, progress: Callable[[int, int], None] | None = None) -> int:
-    """Take out what is gone, index what is queued, one transaction per batch; returns the rows indexed.
+    """Take out what is gone, index what is queued, one locked transaction per batch; returns the rows indexed.
 
     Does nothing while the index needs `reindex` (another lemmatizer built it).
     """
     total = pending(store)
     if not total or stale_lemmatizer(store):
         return 0
+    lemma_line("og")  # load the lemmatizer before holding the write lock
     conn = store.db.conn
     if store.meta(META_LEMMATIZER) is None:
         with conn:
             store.set_meta(META_LEMMATIZER, lemmatizer_version())
     done = 0
-    while gone := conn.execute("SELECT seq, id, text FROM search_gone ORDER BY seq LIMIT ?", [BATCH]).fetchall():
-        with conn:
+    while True:
+        with _locked(conn):
+            gone = conn.execute("SELECT seq, id, text FROM search_gone ORDER BY seq LIMIT ?", [BATCH]).fetchall()
+            if not gone:
+                break
             conn.executemany("INSERT INTO search_fts(search_fts, rowid, text, lemmas) VALUES ('delete', ?, ?, ?)",
                              [(rowid, text, lemma_line(text)) for _, rowid, text in gone])
             conn.execute("DELETE FROM search_gone WHERE seq <= ?", [gone[-1][0]])
-    while ids := [r[0] for r in conn.execute("SELECT id FROM search_queue ORDER BY id LIMIT ?", [BATCH])]:
-        marks = ",".join("?" * len(ids))
-        rows = conn.execute(
-            f"SELECT id, text FROM passages WHERE id IN ({marks}) "
-            f"UNION ALL SELECT -id, title FROM documents WHERE id IN ({marks}) AND title IS NOT NULL",
-            ids + [-i for i in ids],
-        ).fetchall()
-        with conn:
+    while True:
+        with _locked(conn):
+            ids = [r[0] for r in conn.execute("SELECT id FROM search_queue ORDER BY id LIMIT ?", [BATCH])]
+            if not ids:
+                break
+            marks = ",".join("?" * len(ids))
+            rows = conn.execute(
+                f"SELECT id, text FROM passages WHERE id IN ({marks}) "
+                f"UNION ALL SELECT -id, title FROM documents WHERE id IN ({marks}) AND title IS NOT NULL",
+                ids + [-i for i in ids],
+            ).fetchall()
             conn.executemany("INSERT INTO search_fts(rowid, text, lemmas) VALUES (?, ?, ?)",
                              [(rowid, text, lemma_line(text)) for rowid, text in rows])
             conn.execute(f"DELETE FROM search_queue WHERE id IN ({marks})", ids)
