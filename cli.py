@@ -1057,7 +1057,7 @@ def search(
     db: DbOption = None,
 ) -> None:
     """Search passages (or titles) with keyword-in-context lines; count hits by group; find passages like one."""
-    from lhl_mining.errors import UsageError
+    from lhl_mining.errors import DatabaseReadOnly, UsageError
     from lhl_mining.search import find, index, similar
 
     if reindex:
@@ -1068,7 +1068,11 @@ def search(
             return
     filters = find.Filters(county=county, kommune=kommune, doc_type=doc_type, since=since, until=until, code=code,
                            coded_by=coded_by)
-    with Store.open(_db_path(ctx, db)) as store:
+    try:
+        opened = Store.open(_db_path(ctx, db))
+    except DatabaseReadOnly:  # searching needs no writes; unindexed changes are reported below
+        opened = Store.open(_db_path(ctx, db), readonly=True)
+    with opened as store:
         if like is not None:
             found = similar.like(store, like, limit=limit, filters=filters, context=context)
             rows = [{"score": s.score, **s.hit.row(), "shared": " ".join(s.shared)} for s in found]
