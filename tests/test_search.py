@@ -11,9 +11,8 @@ import pytest
 import review_data
 import search_data
 from lhl.cli import app
-from lhl_mining.errors import UsageError
+from lhl_mining.errors import QuerySyntaxError, SearchIndexStale, UsageError
 from lhl_mining.search import find, index, similar, words
-from lhl_mining.search.query import QuerySyntaxError
 from lhl_mining.store import Store, utcnow
 
 
@@ -161,7 +160,7 @@ def test_read_only_search_says_what_is_not_indexed(db_path, corpus, store):
 def test_reindex_after_a_lemmatizer_change(store, corpus):
     find.search(store, "eldre")
     store.set_meta(index.META_LEMMATIZER, "lhl_nb_builtin@0.0.1")
-    with pytest.raises(find.SearchIndexStale):
+    with pytest.raises(SearchIndexStale):
         find.search(store, "eldre")
     assert index.reindex(store) == 9 + 4
     assert len(ids(store, "eldre")) == 5

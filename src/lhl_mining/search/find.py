@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import registry
-from ..errors import UsageError
+from ..errors import SearchIndexStale, UsageError
 from ..store import Store
 from . import index
 from .query import Node, hit_spans, parse, positive_phrases, to_fts
@@ -29,10 +29,6 @@ AND NOT EXISTS (SELECT 1 FROM codings u WHERE u.undoes_id = c.id)
 AND c.id = (SELECT max(c2.id) FROM codings c2 WHERE c2.passage_id = c.passage_id AND c2.coder = c.coder
             AND c2.action != 'undo' AND NOT EXISTS (SELECT 1 FROM codings u2 WHERE u2.undoes_id = c2.id))
 {code}"""
-
-
-class SearchIndexStale(UsageError):
-    code = "E701"
 
 
 @dataclass
@@ -179,8 +175,9 @@ def search(store: Store, text: str, filters: Filters | None = None, *, titles: b
     if count and (len(rows) == limit or offset):
         if clauses:
             total = store.db.execute(f"SELECT count(*) FROM {_from(titles)} WHERE {where}", args).fetchone()[0]
-        else:  # every indexed row is a passage or document (triggers and refresh keep it so): count in the index alone
-            total = store.db.execute(f"SELECT count(*) FROM search_fts WHERE search_fts MATCH ? AND rowid {'<' if titles else '>'} 0",
+        else:  # every indexed row is a passage or title (the triggers and refresh keep it so): count in the index
+            scope = "rowid < 0" if titles else "rowid > 0"
+            total = store.db.execute(f"SELECT count(*) FROM search_fts WHERE search_fts MATCH ? AND {scope}",
                                      args[:1]).fetchone()[0]
     hits = [_hit(store, rowid, node, context) for (rowid,) in rows]
     return Result(text, total, hits, unindexed)

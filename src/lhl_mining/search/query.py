@@ -19,15 +19,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..errors import UsageError
+from ..errors import QuerySyntaxError
 from .text import WORD, Word, lemma_of
 
 DEFAULT_NEAR = 10
 _TOKEN = re.compile(r'\s*(?:(?P<op>\(|\)|,)|(?P<quote>"[^"]*"|«[^»]*»)|(?P<word>[^\s()",«»]+))')
-
-
-class QuerySyntaxError(UsageError):
-    code = "E700"
 
 
 @dataclass(frozen=True)
