@@ -35,6 +35,8 @@ def test_search_page_lists_hits_marked_and_reports_bad_queries(search_server, co
         assert "/search/code?q=trygghetsalarm&amp;county=Innlandet" in page.text
         bad = http.get("/search", params={"q": '"mat til'})
         assert bad.status_code == 200 and "E700" in bad.text and 'value="&#34;mat til"' in bad.text
+        bad_queue = http.get("/search/code", params={"q": "eldre AND"})
+        assert bad_queue.status_code == 200 and "E700" in bad_queue.text
         similar = http.get("/api/similar", params={"p": corpus["3447"][1]}).json()["passages"]
         assert similar and similar[0]["kommune"] == "Stange"
         assert http.get("/api/similar", params={"p": "x"}).status_code == 404

@@ -86,7 +86,11 @@ def routes(store_of: Callable[[], Store], gate: Callable, page: Callable) -> lis
         query = (request.query_params.get("q") or "").strip()
         flt, given = _filters(request.query_params)
         store = store_of()
-        result = find.search(store, query, flt, limit=QUEUE_LIMIT, context=0, count=False)
+        try:
+            result = find.search(store, query, flt, limit=QUEUE_LIMIT, context=0, count=False)
+        except LhlError as exc:
+            return page("search.html", coder=coder, q=query, given=given, codes_filter=PASSAGE_CODES, hits=[],
+                        total=None, error=str(exc), like=None)
         ids = [h.passage_id for h in result.hits]
         decided = _decided_by(store, coder, ids)
         start = next((i for i, pid in enumerate(ids) if pid not in decided), 0)
