@@ -31,7 +31,7 @@ err_console = Console(stderr=True)
 # `lhl --help` lists commands in the order of the workflow, not of the source.
 COMMAND_ORDER = [
     "demo", "init", "status", "kommuner", "sources", "scrape", "ingest", "codebook", "classify", "tag",
-    "review", "train", "models", "evaluate", "reliability", "export", "report",
+    "search", "words", "review", "train", "models", "evaluate", "reliability", "export", "report",
 ]
 
 
@@ -994,3 +994,136 @@ def models_list(
         })
     _emit_rows(rows, ["name", "created_at", "passages", "source", "codebook", "readable"], fmt,
                title=f"{len(rows)} model(s)")
+
+
+# ---------------------------------------------------------------- search and word frequencies
+
+
+class SearchFormat(str, enum.Enum):
+    table = "table"
+    csv = "csv"
+    jsonl = "jsonl"
+
+
+CountyOption = Annotated[str | None, typer.Option("--county", "-c", help="Only kommuner of this county (name or number).")]
+KommuneOption = Annotated[str | None, typer.Option("--kommune", "-k", help="Only this kommune (name or number; several with commas).")]
+DocTypeOption = Annotated[str | None, typer.Option("--doc-type", help="Only this document type (e.g. saksframlegg, plan).")]
+SearchCodeOption = Annotated[str | None, typer.Option("--code", help="Only passages with this code, selected by the tagger or in a coder's decision (reform, area.mat, framing.samfunn …).")]
+
+
+def _search_rows(rows: list[dict[str, Any]], columns: list[str], fmt: SearchFormat, title: str) -> None:
+    """Rows as a table, CSV or JSON lines (CSV and JSON lines carry every column); hits as keyword-in-context lines."""
+    from rich.markup import escape
+
+    if fmt is SearchFormat.jsonl:
+        for row in rows:
+            typer.echo(json.dumps(row, ensure_ascii=False))
+    elif fmt is SearchFormat.csv:
+        _emit_rows(rows, columns, OutputFormat.csv)
+    elif "hit" in columns:
+        console.print(f"[bold]{escape(title)}[/]", highlight=False)
+        width = max(20, (console.width - 12) // 2)
+        for row in rows:
+            where = " · ".join(str(row[c]) for c in ("kommune", "date", "document") if row.get(c))
+            ident = f"#{row['passage_id']}" if row.get("passage_id") else f"document {row['document_id']}"
+            score = f"{row['score']:.3f} · " if "score" in row else ""
+            left = row["left"] if len(row["left"]) <= width else "…" + row["left"][-width + 1:]
+            console.print(f"[dim]{escape(score + where)} · {ident}[/]", highlight=False, soft_wrap=True)
+            console.print(f"  {escape(left):>{width}} [bold yellow]{escape(row['hit'])}[/] {escape(row['right'])}",
+                          highlight=False, soft_wrap=True)
+    else:
+        _emit_rows(rows, columns, OutputFormat.table, title=title)
+
+
+@app.command()
+def search(
+    ctx: typer.Context,
+    query: Annotated[str | None, typer.Argument(help="Words, \"a phrase\", prefix eldre*, exact =eldres, AND / OR / NOT, NEAR(a b, 10), ( ). Every word also finds its other forms (lemmas).")] = None,
+    county: CountyOption = None,
+    kommune: KommuneOption = None,
+    doc_type: DocTypeOption = None,
+    since: Annotated[str | None, typer.Option("--since", help="Documents dated on or after (YYYY, YYYY-MM or YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Documents dated on or before (YYYY, YYYY-MM or YYYY-MM-DD).")] = None,
+    code: SearchCodeOption = None,
+    coded_by: Annotated[str | None, typer.Option("--coded-by", help="Only passages this coder has decided (with --code: decided with that code).")] = None,
+    titles: Annotated[bool, typer.Option("--titles", help="Search document titles instead of passages.")] = False,
+    count_by: Annotated[str | None, typer.Option("--count-by", help="Count the hits per kommune, county, doc-type or year instead of listing them.")] = None,
+    like: Annotated[int | None, typer.Option("--like", help="List the passages most like this passage id (TF-IDF over lemmas), from other documents.")] = None,
+    reindex: Annotated[bool, typer.Option("--reindex", help="Rebuild the search index from every passage and title.")] = False,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most this many hits.")] = 20,
+    context: Annotated[int, typer.Option("--context", min=0, help="Words shown either side of the hit.")] = 8,
+    order: Annotated[str, typer.Option("--order", help="document (the order they were stored), relevance (bm25) or newest.")] = "document",
+    fmt: Annotated[SearchFormat, typer.Option("--format", "-f", help="Output format.")] = SearchFormat.table,
+    db: DbOption = None,
+) -> None:
+    """Search passages (or titles) with keyword-in-context lines; count hits by group; find passages like one."""
+    from lhl_mining.errors import DatabaseReadOnly, UsageError
+    from lhl_mining.search import find, index, similar
+
+    if reindex:
+        with Store.open(_db_path(ctx, db)) as store:
+            n = index.reindex(store, progress=lambda done, total: err_console.print(f"indexed {done}/{total}", end="\r"))
+        console.print(f"Search index rebuilt: {n} passages and titles.", highlight=False)
+        if query is None and like is None:
+            return
+    filters = find.Filters(county=county, kommune=kommune, doc_type=doc_type, since=since, until=until, code=code,
+                           coded_by=coded_by)
+    try:
+        opened = Store.open(_db_path(ctx, db))
+    except DatabaseReadOnly:  # searching needs no writes; unindexed changes are reported below
+        opened = Store.open(_db_path(ctx, db), readonly=True)
+    with opened as store:
+        if like is not None:
+            found = similar.like(store, like, limit=limit, filters=filters, context=context)
+            rows = [{"score": s.score, **s.hit.row(), "shared": " ".join(s.shared)} for s in found]
+            _search_rows(rows, ["score", "kommune", "document", "date", "left", "hit", "right", "passage_id"], fmt,
+                         f"{len(rows)} passage(s) like #{like}")
+            return
+        if query is None:
+            raise UsageError("Give a query, --like PASSAGE_ID or --reindex. See `lhl search --help`.")
+        if count_by:
+            result = find.count_by(store, query, count_by, filters, titles=titles)
+            unit = "documents" if titles else "passages"
+            _search_rows(result.counts, [count_by, "name", unit, "documents"] if not titles else [count_by, "name", unit],
+                         fmt, f"{result.total} {unit} match «{query}», by {count_by}")
+        else:
+            result = find.search(store, query, filters, titles=titles, limit=limit, context=context, order=order)
+            rows = [h.row() for h in result.hits]
+            columns = ["kommune", "document", "date", "left", "hit", "right", "passage_id" if not titles else "document_id"]
+            shown = f"{len(rows)} of {result.total}" if result.total > len(rows) else str(result.total)
+            _search_rows(rows, columns, fmt, f"{shown} {'document' if titles else 'passage'}(s) match «{query}»")
+    if result.unindexed:
+        err_console.print(f"[yellow]Note[/] {result.unindexed} passage(s) or title(s) are not indexed yet (read-only "
+                          "or busy database); run `lhl search --reindex` or any search with write access.",
+                          highlight=False)
+
+
+@app.command()
+def words(
+    ctx: typer.Context,
+    by: Annotated[str | None, typer.Option("--by", help="Count per kommune, county, doc-type or year, with keyness of each group against the rest.")] = None,
+    group: Annotated[str | None, typer.Option("--group", help="With --by: only this group (a kommune number, county name, document type or year) against the rest.")] = None,
+    top: Annotated[int, typer.Option("--top", "-n", min=1, help="Lemmas per group.")] = 20,
+    code: SearchCodeOption = None,
+    county: CountyOption = None,
+    kommune: KommuneOption = None,
+    doc_type: DocTypeOption = None,
+    fmt: Annotated[SearchFormat, typer.Option("--format", "-f", help="Output format.")] = SearchFormat.table,
+    db: DbOption = None,
+) -> None:
+    """Lemma frequencies without bokmål and nynorsk stop words; with --by, the keyness (chi²) of each group against the rest."""
+    from lhl_mining.search import find
+    from lhl_mining.search import words as wordfreq
+
+    filters = find.Filters(county=county, kommune=kommune, doc_type=doc_type, code=code)
+    with Store.open(_db_path(ctx, db)) as store:
+        freq = wordfreq.count(store, by, filters)
+    if by:
+        rows = wordfreq.keyness(freq, group, top)
+        columns = [by, "name", "rank", "lemma", "n_target", "n_reference", "chi2", "p"]
+        title = f"Keyness by {by} ({freq.passages} passages; chi² with Yates' correction, group against the rest)"
+    else:
+        rows = wordfreq.top_words(freq, top)
+        columns = ["rank", "lemma", "count", "per_1000"]
+        title = f"Top {top} lemmas of {freq.passages} passages (stop words removed)"
+    _search_rows(rows, columns, fmt, title)

@@ -320,3 +320,16 @@ class OwnBlindPassage(ReviewError):
 
     code = "E408"
     http_status = 403
+
+
+# ---------------------------------------------------------------- search (E700–E799)
+class QuerySyntaxError(UsageError):
+    """A search query the parser cannot read (an open quote, a dangling AND …)."""
+
+    code = "E700"
+
+
+class SearchIndexStale(UsageError):
+    """The search index was built by another lemmatizer: `lhl search --reindex`."""
+
+    code = "E701"

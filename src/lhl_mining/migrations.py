@@ -263,3 +263,48 @@ def ingest_text_index(db: Database) -> None:
 CREATE INDEX IF NOT EXISTS idx_document_texts_sha256 ON document_texts(text_sha256)
 """,
     )
+
+
+@migrations(name="0010_search")
+def search_index(db: Database) -> None:
+    """Full-text search: an FTS5 index of passage texts and document titles, surface words and lemmas.
+
+    Rows are passages (rowid = passage id) and document titles (rowid = minus the
+    document id).  The index is contentless (the text stays in `passages` and
+    `documents` only).  Lemmas need Python, so the triggers only note what changed,
+    for every writer: new or edited rows go to `search_queue`, and the text of an
+    indexed row that is edited or deleted goes to `search_gone` (a contentless
+    index needs it to take the row out).  `lhl_mining.search.index.refresh` works
+    both off (ingest, tag and every search run it).  This migration queues every
+    existing passage and title, so an upgraded database is indexed on its first refresh.
+    """
+    for statement in _SEARCH_SCHEMA:
+        db.execute(statement)
+
+
+def _gone(rowid: str, text: str) -> str:
+    """Trigger step: remember the indexed text of a row that changes (a queued row is not indexed yet)."""
+    return (f"INSERT INTO search_gone(id, text) SELECT {rowid}, {text} WHERE {text} IS NOT NULL "
+            f"AND NOT EXISTS (SELECT 1 FROM search_queue WHERE id = {rowid});")
+
+
+_SEARCH_SCHEMA = (
+    "CREATE VIRTUAL TABLE search_fts USING fts5(text, lemmas, content='', "
+    "tokenize=\"unicode61 remove_diacritics 0\")",
+    "CREATE TABLE search_queue (id INTEGER PRIMARY KEY)",
+    "CREATE TABLE search_gone (seq INTEGER PRIMARY KEY, id INTEGER NOT NULL, text TEXT NOT NULL)",
+    "CREATE TRIGGER search_passage_insert AFTER INSERT ON passages BEGIN "
+    "INSERT OR IGNORE INTO search_queue(id) VALUES (new.id); END",
+    f"CREATE TRIGGER search_passage_delete AFTER DELETE ON passages BEGIN {_gone('old.id', 'old.text')} "
+    "DELETE FROM search_queue WHERE id = old.id; END",
+    f"CREATE TRIGGER search_passage_update AFTER UPDATE OF text ON passages BEGIN {_gone('old.id', 'old.text')} "
+    "INSERT OR IGNORE INTO search_queue(id) VALUES (new.id); END",
+    "CREATE TRIGGER search_title_insert AFTER INSERT ON documents WHEN new.title IS NOT NULL BEGIN "
+    "INSERT OR IGNORE INTO search_queue(id) VALUES (-new.id); END",
+    f"CREATE TRIGGER search_title_delete AFTER DELETE ON documents BEGIN {_gone('-old.id', 'old.title')} "
+    "DELETE FROM search_queue WHERE id = -old.id; END",
+    f"CREATE TRIGGER search_title_update AFTER UPDATE OF title ON documents BEGIN {_gone('-old.id', 'old.title')} "
+    "INSERT OR IGNORE INTO search_queue(id) SELECT -new.id WHERE new.title IS NOT NULL; END",
+    "INSERT INTO search_queue(id) SELECT id FROM passages",
+    "INSERT OR IGNORE INTO search_queue(id) SELECT -id FROM documents WHERE title IS NOT NULL",
+)

@@ -38,6 +38,7 @@ from ..errors import (
 )
 from ..store import Store, utcnow
 from ..store import documents as doc_store
+from ..search import index as search_index
 from . import ocr as ocr_tools
 from .clean import Unit, clean_pages
 from .doctype import BUNDLE_TYPES, DOC_TYPES, detect_doc_type, detect_metadata
@@ -236,6 +237,7 @@ def ingest_files(
                 finish(done_file, done, done_future.result if done_future else None)
         for done_file, done, done_future in window:
             finish(done_file, done, done_future.result if done_future else None)
+    search_index.refresh(store)  # the new passages become searchable (docs/search.md)
     return results
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from ..errors import ClassifyInputInvalid
 from ..store import Store
 from ..store import suggestions as sql
+from ..search import index as search_index
 from .labeller import PASSAGE_CODES, Labeller, PassageLabel
 from .rules import RuleLabeller
 
@@ -195,5 +196,6 @@ def tag_store(
                 stats.selected[code] = stats.selected.get(code, 0) + 1
         if progress:
             progress(stats.tagged, stats.to_tag)
+    search_index.refresh(store)  # passages segmented here become searchable (docs/search.md)
     return stats
 

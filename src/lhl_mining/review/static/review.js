@@ -177,6 +177,7 @@
     else if (key === "ArrowLeft") back();
     else if (key === "ArrowRight") forward();
     else if (key === "c") toggleContext();
+    else if (key === "l" && state) window.open("/search?like=" + state.passage_id, "lhl-similar");  // review/search.py
     else if (key === "m") { const box = passageBox.querySelector("textarea[name=memo]"); if (box) box.focus(); }
     else handled = false;
     if (handled) ev.preventDefault();
