@@ -30,7 +30,7 @@ err_console = Console(stderr=True)
 
 # `lhl --help` lists commands in the order of the workflow, not of the source.
 COMMAND_ORDER = [
-    "demo", "init", "status", "kommuner", "sources", "scrape", "ingest", "codebook", "classify", "tag",
+    "demo", "init", "status", "kommuner", "sources", "scrape", "prefilter", "ingest", "codebook", "classify", "tag",
     "review", "train", "models", "evaluate", "reliability", "export", "report",
 ]
 
@@ -786,6 +786,9 @@ def _print_scrape_summary(result) -> None:
                       str(r.documents_found), str(r.downloaded), str(r.unchanged), str(r.failed), str(r.confirmed),
                       str(len(r.gaps)))
     console.print(table)
+    for r in result.reports:
+        for method in r.methods:
+            console.print(f"  {r.name} ({r.knr}) covered by {method}", highlight=False, soft_wrap=True)
     gaps = [(r, gap) for r in result.reports for gap in r.gaps]
     if gaps:
         console.print("meet = meetings listed, found = relevant documents, new = downloaded now, had = stored "
@@ -868,6 +871,35 @@ def scrape(
     if len(failures) > 20:
         err_console.print(f"… and {len(failures) - 20} more failures (see the documents table, status failed).")
     console.print(f"Database: {store.path}   corpus: {corpus}", highlight=False)
+
+
+class PrefilterFormat(str, enum.Enum):
+    jsonl = "jsonl"
+    table = "table"
+
+
+@app.command()
+def prefilter(
+    input_path: Annotated[str, typer.Option("--input", "-i", help="Text file with one agenda title per line, or - for stdin.")] = "-",
+    fmt: Annotated[PrefilterFormat, typer.Option("--format", "-f", help="jsonl (one object per title) or table.")] = PrefilterFormat.jsonl,
+    codebook: Annotated[str | None, typer.Option("--codebook", help="Codebook whose `prefilter:` section decides \\[default: the installed one].")] = None,
+) -> None:
+    """Show which agenda titles `lhl scrape` would fetch, and the codebook entry that decided each."""
+    from lhl_mining.prefilter import Prefilter, default_prefilter, read_titles
+
+    rules = Prefilter.load(codebook) if codebook else default_prefilter()
+    verdicts = [rules.title(title) for title in read_titles(input_path, sys.stdin)]
+    if fmt is PrefilterFormat.jsonl:
+        for verdict in verdicts:
+            typer.echo(json.dumps(verdict.as_json(), ensure_ascii=False))
+        return
+    table = Table(title=f"{sum(v.relevant for v in verdicts)} of {len(verdicts)} titles would be fetched",
+                  title_justify="left")
+    for column in ("title", "fetch", "because"):
+        table.add_column(column, overflow="fold")
+    for verdict in verdicts:
+        table.add_row(verdict.text, "yes" if verdict.relevant else "no", "; ".join(verdict.because))
+    console.print(table)
 
 
 @sources_app.command("list")

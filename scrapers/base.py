@@ -115,6 +115,8 @@ class Adapter(abc.ABC):
     platform: ClassVar[str]
     supports_search: ClassVar[bool] = False
     """True when `search` asks the portal (server-side full-text search)."""
+    reads_listing: ClassVar[bool] = False
+    """True when `search` reads a page of plans or publications instead of querying (terms are not sent)."""
     expects: ClassVar[str] = ""
     """What `base_url` must look like, for the error message when it doesn't."""
 

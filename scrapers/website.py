@@ -111,6 +111,7 @@ def assemble_framsikt(summary_html: str, texts: dict[str, str]) -> str:
 class WebsiteAdapter(Adapter):
     platform = "website"
     supports_search = True
+    reads_listing = True
     expects = "the URL of a kommune web page that links its plans"
 
     def check(self) -> list[str]:
@@ -126,6 +127,7 @@ class WebsiteAdapter(Adapter):
 class FramsiktAdapter(Adapter):
     platform = "framsikt"
     supports_search = True
+    reads_listing = True
     expects = "https://pub.framsikt.net/<år>/<kunde>/<slug>"
 
     def check(self) -> list[str]:

@@ -16,6 +16,7 @@ from lhl_mining.demo.portals import (
     plans_page_routes,
 )
 from lhl_mining.errors import CorpusNotWritable, SourcesFileInvalid, UsageError
+from lhl_mining.prefilter import default_prefilter
 from lhl_mining.scrape import resolve_targets, title_matches
 from lhl_mining.sources import load_overrides
 from lhl_mining.store import sources as source_sql
@@ -217,7 +218,8 @@ def test_einnsyn_cursor_pagination(store, tmp_path):
         first = search_url("", "Leve hele livet", "enh_demo", 2019, 2022)
         server.add(first, page(1, "/search?startingAfter=cursor1"))
         server.add("/search?startingAfter=cursor1", page(2, None))
-        server.add(search_url("", "Bo trygt hjemme", "enh_demo", 2019, 2022), Reply.json({"items": []}))
+        for term in default_prefilter().queries[1:]:  # every codebook query is asked; only the first has hits
+            server.add(search_url("", term, "enh_demo", 2019, 2022), Reply.json({"items": []}))
         server.add("/dokumentobjekt/do_1/download", Reply.pdf(render_pdf(lhl_doc("e1", "Leve hele livet 1"), "Hamar")))
         # the second file lives at the publisher: eInnsyn redirects to it
         server.add("/dokumentobjekt/do_2/download", Reply.redirect("/files/leve-hele-livet-2.pdf"))

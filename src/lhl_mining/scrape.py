@@ -32,6 +32,7 @@ from typing import Any
 
 from . import registry
 from .errors import CorpusNotWritable, HostStopped, HttpError, LhlError, RobotsDisallowed, Unreachable, UsageError
+from .prefilter import default_prefilter
 from .scrapers.base import Adapter, AgendaItem, DocumentRef, Meeting, Source, SourceUnusable, adapter_class
 from .scrapers.http import PoliteClient, Politeness
 from .sources import Overrides, prepare_sources
@@ -40,82 +41,20 @@ from .store import sources as source_sql
 
 DEFAULT_SINCE = 2018
 DEFAULT_UNTIL = 2024
-SEARCH_TERMS = ("Leve hele livet", "Bo trygt hjemme")
-TITLE_TERMS = (
-    "leve hele livet",
-    "leve heile livet",
-    "bo trygt hjemme",
-    "bu trygt heime",
-    "eldre",
-    "aldersvennl",
-    "alders-",
-    "eldrereform",
-    "kvalitetsreform",
-    "omsorg",
-    "helse",
-    "sykehjem",
-    "sjukeheim",
-    "hjemmetjenest",
-    "heimeteneste",
-    "demens",
-    "velferdsteknologi",
-    "dagaktivitet",
-    "dagsenter",
-    "omsorgsbolig",
-    "omsorgsbustad",
-    "heldøgn",
-    "ernæring",
-    "måltid",
-    "matombring",
-    "frivillig",
-    "pårørende",
-    "pårørande",
-    "seniorer",
-    "pensjonist",
-    "planstrategi",
-    "samfunnsdel",
-    "kommuneplan",
-    "økonomiplan",
-    "handlingsprogram",
-    "budsjett",
-    "årsmelding",
-    "årsrapport",
-    "rehabilitering",
-    "folkehelse",
-    "tjenesteutvikling",
-    "tenesteutvikling",
-)
-BOARD_TERMS = (
-    "eldreråd",
-    "eldrerådet",
-    "helse",
-    "omsorg",
-    "kommunestyre",
-    "formannskap",
-    "levekår",
-    "velferd",
-    "oppvekst og omsorg",
-    "helse og omsorg",
-)
 HTML_EXPECTED_ROLES = ("plan", "search")
 
 
 # ---------------------------------------------------------------------- relevance
 
 
-def _fold(text: str) -> str:
-    return " ".join(text.lower().split())
-
-
 def title_matches(title: str) -> bool:
-    """The agenda-title pre-filter: broad elder-care, plan and budget terms, Bokmål and Nynorsk."""
-    folded = _fold(title)
-    return any(term in folded for term in TITLE_TERMS) or bool(reform_pattern().search(title))
+    """The agenda-title pre-filter: the codebook's `prefilter:` titles and plan types (see `lhl prefilter`)."""
+    return default_prefilter().title(title).relevant
 
 
 def board_matches(board: str) -> bool:
-    folded = _fold(board)
-    return any(term in folded for term in BOARD_TERMS)
+    """Boards whose meeting protocols are fetched whatever their agenda (codebook `prefilter: boards`)."""
+    return default_prefilter().board(board).relevant
 
 
 _REFORM: re.Pattern | None = None
@@ -152,6 +91,8 @@ class KommuneReport:
     failed: int = 0
     confirmed: int = 0
     gaps: list[str] = field(default_factory=list)
+    methods: list[str] = field(default_factory=list)
+    """How each source was covered (search with the codebook queries, or every meeting enumerated)."""
     planned: list[dict[str, Any]] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
 
@@ -391,7 +332,14 @@ class _KommuneScraper:
     # ------------------------------------------------------------------ finding documents
     def _candidates(self, adapter: Adapter, report: KommuneReport) -> list[DocumentRef]:
         if adapter.supports_search:
-            return _unique(adapter.search(SEARCH_TERMS, self.options.since, self.options.until))
+            rules = default_prefilter()
+            if adapter.reads_listing:
+                report.methods.append(f"{adapter.platform}: the plan/publication listing")
+                return _unique(adapter.search(rules.queries, self.options.since, self.options.until))
+            report.methods.append(f"{adapter.platform}: server-side search, {len(rules.queries)} codebook queries")
+            hits = adapter.search(rules.queries, self.options.since, self.options.until)
+            return _unique([ref for ref in hits if _search_hit_relevant(ref, rules)])
+        report.methods.append(f"{adapter.platform}: every meeting {self.options.since}–{self.options.until}, titles pre-filtered")
         refs: list[DocumentRef] = []
         empty_years = []
         for year in range(self.options.since, self.options.until + 1):
@@ -514,6 +462,14 @@ class _KommuneScraper:
             text = source_sql.document_text(self.store, document_id)
         if text and reform_pattern().search(text):
             report.confirmed += 1
+
+
+def _search_hit_relevant(ref: DocumentRef, rules) -> bool:
+    """A search hit is kept when its query names the reform or its title passes the title pre-filter,
+    so search portals get the same filter as the meeting portals."""
+    if ref.ids.get("search_term") in rules.reform_queries:
+        return True
+    return any(rules.title(t).relevant for t in (ref.title, ref.ids.get("hit_title", "")) if t)
 
 
 def _kommune_status(outcomes: list[str], report: KommuneReport) -> str:
