@@ -17,6 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from lhl_mining.errors import FormatChanged
+
 from .http import Fetched, PoliteClient
 
 
@@ -189,6 +191,21 @@ def adapter_class(platform: str) -> type[Adapter] | None:
     module_name, class_name = target.split(":")
     module = importlib.import_module(f"{__package__}.{module_name}")
     return getattr(module, class_name)
+
+
+def shape_of(value: Any) -> str:
+    """A short description of a JSON value for format errors: its type, or a dict's first keys."""
+    if isinstance(value, dict):
+        return "an object with keys " + (", ".join(sorted(map(str, value))[:8]) or "none")
+    if isinstance(value, list):
+        return f"a list of {len(value)}" + (f" ({shape_of(value[0])})" if value else "")
+    return type(value).__name__
+
+
+def require(ok: bool, url: str, expected: str, got: Any = None) -> None:
+    """Raise the numbered format error (E305) when a response lacks the shape an adapter depends on."""
+    if not ok:
+        raise FormatChanged(url, expected, shape_of(got) if got is not None else "")
 
 
 def iso_date(text: str | None) -> str | None:

@@ -31,7 +31,16 @@ from pathlib import Path
 from typing import Any
 
 from . import registry
-from .errors import CorpusNotWritable, HostStopped, HttpError, LhlError, RobotsDisallowed, Unreachable, UsageError
+from .errors import (
+    CorpusNotWritable,
+    FormatChanged,
+    HostStopped,
+    HttpError,
+    LhlError,
+    RobotsDisallowed,
+    Unreachable,
+    UsageError,
+)
 from .prefilter import default_prefilter
 from .scrapers.base import Adapter, AgendaItem, DocumentRef, Meeting, Source, SourceUnusable, adapter_class
 from .scrapers.http import PoliteClient, Politeness
@@ -42,6 +51,8 @@ from .store import sources as source_sql
 DEFAULT_SINCE = 2018
 DEFAULT_UNTIL = 2024
 HTML_EXPECTED_ROLES = ("plan", "search")
+MIN_MEETINGS_FOR_ITEMS = 3
+"""Meetings held (listed, dated before today) without one agenda item among them means the agenda format changed."""
 
 
 # ---------------------------------------------------------------------- relevance
@@ -276,6 +287,7 @@ class _KommuneScraper:
                 until=self.options.until,
                 counts=report.counts(),
                 gaps=report.gaps,
+                methods=report.methods,
             )
         self.progress("kommune_done", knr=kommune.knr, report=report)
         return report
@@ -302,6 +314,9 @@ class _KommuneScraper:
         except SourceUnusable as exc:
             report.gaps.append(f"{label}: {exc}")
             return "gap"
+        except FormatChanged as exc:  # the portal changed: an error, never «nothing relevant»
+            report.gaps.append(f"{label}: {exc}")
+            return "error"
         except HttpError as exc:  # host stopped, robots, unreachable, or a listing that kept failing
             report.gaps.append(f"{label}: {exc}")
             return "failed"
@@ -342,6 +357,7 @@ class _KommuneScraper:
         report.methods.append(f"{adapter.platform}: every meeting {self.options.since}–{self.options.until}, titles pre-filtered")
         refs: list[DocumentRef] = []
         empty_years = []
+        held, items_parsed = [], 0
         for year in range(self.options.since, self.options.until + 1):
             if self.stop.is_set():
                 break
@@ -353,27 +369,38 @@ class _KommuneScraper:
                     break
                 report.meetings_seen += 1
                 self.progress("meeting", knr=adapter.source.knr, meeting=meeting)
-                refs.extend(self._meeting_candidates(adapter, meeting, report))
+                found, parsed = self._meeting_candidates(adapter, meeting, report)
+                refs.extend(found)
+                items_parsed += parsed
+                if meeting.date and meeting.date < utcnow()[:10]:
+                    held.append(meeting)
+        if len(held) >= MIN_MEETINGS_FOR_ITEMS and not items_parsed and not report.failed:
+            raise FormatChanged(held[0].url, f"agenda items for some of the {len(held)} meetings held",
+                                "no agenda item in any of them")
         if empty_years:
             report.gaps.append(f"{adapter.platform}: no meetings listed for {_year_ranges(empty_years)}")
         return _unique(refs)
 
-    def _meeting_candidates(self, adapter: Adapter, meeting: Meeting, report: KommuneReport) -> list[DocumentRef]:
+    def _meeting_candidates(
+        self, adapter: Adapter, meeting: Meeting, report: KommuneReport
+    ) -> tuple[list[DocumentRef], int]:
+        """(documents to fetch, agenda items parsed) of one meeting."""
+        items: list[AgendaItem] = []
         try:
-            items: list[AgendaItem] = adapter.agenda(meeting)
+            items = adapter.agenda(meeting)
             refs = []
             for item in items:
                 if title_matches(item.title):
                     refs.extend(adapter.item_documents(item))
             if board_matches(meeting.utvalg) or refs:
                 refs.extend(adapter.meeting_documents(meeting))
-            return refs
-        except (HostStopped, Unreachable, RobotsDisallowed):
+            return refs, len(items)
+        except (HostStopped, Unreachable, RobotsDisallowed, FormatChanged):
             raise
         except HttpError as exc:
             report.failed += 1
             report.failures.append(f"meeting {meeting.id} ({meeting.utvalg} {meeting.date}): {exc}")
-            return []
+            return [], len(items)
 
     # ------------------------------------------------------------------ one document
     def _fetch_and_ingest(
@@ -473,9 +500,11 @@ def _search_hit_relevant(ref: DocumentRef, rules) -> bool:
 
 
 def _kommune_status(outcomes: list[str], report: KommuneReport) -> str:
-    """ok: everything reachable and no gaps; partial: something stored or listed but with gaps or failures;
+    """error: a portal answered in an unknown format (E305); ok: everything reachable and no gaps; partial: something stored or listed but with gaps or failures;
     failed: host trouble and nothing stored; gap: no usable source at all."""
     stored = report.downloaded + report.unchanged
+    if "error" in outcomes:
+        return "error"
     if "ok" in outcomes:
         return "partial" if report.gaps or report.failed else "ok"
     if "failed" in outcomes:

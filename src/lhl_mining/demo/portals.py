@@ -75,12 +75,8 @@ def elements_routes(
             detail = {
                 "AccessCode": None,
                 "AdditionalDmbHandlings": [],
-                "Case": {"CaseNumber": item.saksnr},
-                "CaseWorker": {
-                    "AdministrativeUnit": None,
-                    "Id": 0,
-                    "Name": item.docs[0].saksbehandler or None if item.docs else None,
-                },
+                "Case": None,  # real Elements handlings give no case number and no caseworker name
+                "CaseWorker": {"AdministrativeUnit": None, "Id": 0, "Name": None},
                 "Database": database,
                 "Dmb": {"Description": None, "Id": 10 + n, "Name": meeting.board, "ShortCode": ""},
                 "Id": handling_id,
