@@ -766,11 +766,19 @@ SourcesFileOption = Annotated[
 ]
 
 
-def _politeness(rate: float, ignore_robots: list[str] | None, contact: str | None, no_robots: bool = False):
-    from lhl_mining.scrapers.http import Politeness
+def _politeness(rate: float, ignore_robots: list[str] | None, contact: str | None, no_robots: bool = False,
+                i_know: bool = False, max_retry_after: float | None = None):
+    from lhl_mining.scrapers.http import MAX_RETRY_AFTER_S, Politeness, check_rate
 
+    check_rate(rate, i_know)
     return Politeness(rate=rate, robots=not no_robots, contact=contact,
-                      ignore_robots_hosts=frozenset(h.lower() for h in ignore_robots or []))
+                      ignore_robots_hosts=frozenset(h.lower() for h in ignore_robots or []),
+                      max_retry_after_s=max_retry_after or MAX_RETRY_AFTER_S)
+
+
+IKnowOption = Annotated[
+    bool, typer.Option("--i-know", help="Accept a --rate above 2 requests/s or 0 (no pause); only with the owner's consent."),
+]
 
 
 def _print_scrape_summary(result) -> None:
@@ -821,6 +829,10 @@ def scrape(
     refresh: Annotated[
         bool, typer.Option("--refresh", help="Revalidate stored documents (conditional requests) instead of skipping.")
     ] = False,
+    i_know: IKnowOption = False,
+    max_retry_after: Annotated[
+        float, typer.Option("--max-retry-after", min=1, help="Longest Retry-After (s) honoured; a host asking more is left.")
+    ] = 600,
     db: DbOption = None,
 ) -> None:
     """Download and ingest a county's LHL-relevant case documents and plans, politely and resumably."""
@@ -835,7 +847,8 @@ def scrape(
         err_console.print("[yellow]Note[/] no contact in the User-Agent; set LHL_CONTACT or --contact so portal "
                           "owners can reach you.", highlight=False)
     options = ScrapeOptions(since=since, until=until, dry_run=dry_run, corpus_dir=corpus, workers=workers,
-                            refresh=refresh, politeness=_politeness(rate, ignore_robots, contact))
+                            refresh=refresh, politeness=_politeness(rate, ignore_robots, contact, i_know=i_know,
+                                                                    max_retry_after=max_retry_after))
     with Store.open(_db_path(ctx, db), create=True) as store, Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=err_console, transient=True,
@@ -932,6 +945,7 @@ def sources_discover(
     rate: Annotated[float, typer.Option("--rate", help="Requests per second per host.")] = 1.0,
     contact: Annotated[str | None, typer.Option("--contact", envvar="LHL_CONTACT", help="Contact for the User-Agent.")] = None,
     ignore_robots: Annotated[list[str] | None, typer.Option("--ignore-robots", help="Host whose robots.txt you override.")] = None,
+    i_know: IKnowOption = False,
     db: DbOption = None,
 ) -> None:
     """Fingerprint kommune websites for portal links and store what is found, with evidence and date."""
@@ -945,7 +959,7 @@ def sources_discover(
     if not all_kommuner and not kommune:
         targets = [k for k in targets if k.meetings_platform in ("", "unknown", "other") or not k.meetings_url]
     with Store.open(_db_path(ctx, db), create=True) as store, PoliteClient(
-        _politeness(rate, ignore_robots, contact)
+        _politeness(rate, ignore_robots, contact, i_know=i_know)
     ) as client, Progress(TextColumn("discover"), BarColumn(), MofNCompleteColumn(), console=err_console,
                           transient=True) as progress:
         task = progress.add_task("", total=len(targets))

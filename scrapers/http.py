@@ -26,13 +26,19 @@ from urllib.parse import urlsplit
 import httpx
 
 from lhl_mining import __version__
-from lhl_mining.errors import HostStopped, HttpError, NotJson, RobotsDisallowed, Unreachable
+from lhl_mining.errors import HostStopped, HttpError, NotJson, RetryAfterTooLong, RobotsDisallowed, Unreachable, UsageError
 
-__all__ = ["HostStopped", "HttpError", "NotJson", "PoliteClient", "Politeness", "RobotsDisallowed", "Unreachable"]
+__all__ = [
+    "HostStopped", "HttpError", "NotJson", "PoliteClient", "Politeness", "RetryAfterTooLong", "RobotsDisallowed",
+    "Unreachable", "check_rate",
+]
 
 DEFAULT_RATE = 1.0  # requests per second per host
+MAX_RATE = 2.0
+"""The fastest `--rate` accepted without `--i-know` (at least half a second between requests to a host)."""
 DEFAULT_RETRIES = 4
-MAX_RETRY_AFTER_S = 120.0
+MAX_RETRY_AFTER_S = 600.0
+MAX_BACKOFF_S = 120.0
 PASSWORD_FIELD = re.compile(r"""<input[^>]+type=["']?password""", re.IGNORECASE)
 LOGIN_WORDS = re.compile(r"logg inn|innlogging|log in|login|sign in|brukernavn eller e-post", re.IGNORECASE)
 CAPTCHA_MARKERS = re.compile(
@@ -116,15 +122,46 @@ class Politeness:
     contact: str | None = None
     timeout: float = 30.0
     """Seconds to wait for an answer (connecting gets at most 10 s)."""
+    max_retry_after_s: float = MAX_RETRY_AFTER_S
+    """The longest Retry-After honoured; a host asking for more is given up for the run (E306), not cut short."""
+
+
+def check_rate(rate: float, i_know: bool = False) -> None:
+    """`--rate` must leave a pause between requests to a host: 0 < rate ≤ MAX_RATE unless the user says `--i-know`."""
+    if i_know:
+        return
+    if rate <= 0 or rate > MAX_RATE:
+        raise UsageError(
+            f"--rate {rate:g} is not polite: use a rate above 0 and at most {MAX_RATE:g} requests per second per "
+            "host (0 means no pause at all). Add --i-know if you have the portal owner's consent."
+        )
 
 
 @dataclass
 class _HostState:
     lock: threading.Lock = field(default_factory=threading.Lock)
     next_allowed: float = 0.0
+    """Monotonic time of the next request slot; shared by every worker, pushed back by Retry-After and backoff."""
     stopped: str | None = None
+    robots_lock: threading.Lock = field(default_factory=threading.Lock)
     robots: urllib.robotparser.RobotFileParser | None = None
     robots_loaded: bool = False
+    robots_refusal: str | None = None
+    """Why robots.txt could not be read (5xx): the host is treated as disallowed, as RFC 9309 says."""
+    crawl_delay: float = 0.0
+
+
+class _Counters:
+    """Request counts shared by a client and its per-kommune sessions."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.requests_sent = 0
+        self.not_modified = 0
+
+    def add(self, name: str) -> None:
+        with self.lock:
+            setattr(self, name, getattr(self, name) + 1)
 
 
 class PoliteClient:
@@ -147,14 +184,33 @@ class PoliteClient:
         self._sleep = sleep
         self._hosts: dict[str, _HostState] = {}
         self._hosts_lock = threading.Lock()
-        self.requests_sent = 0
-        self.not_modified = 0
-        self._client = httpx.Client(
+        self._counters = _Counters()
+        self._transport = transport
+        self._client = self._new_client()
+
+    def _new_client(self) -> httpx.Client:
+        return httpx.Client(
             headers={"User-Agent": user_agent(self.politeness.contact), "Accept-Language": "nb,nn;q=0.9,en;q=0.5"},
             timeout=httpx.Timeout(self.politeness.timeout, connect=min(10.0, self.politeness.timeout)),
             follow_redirects=True,
-            transport=transport,
+            transport=self._transport,
         )
+
+    def session(self) -> PoliteClient:
+        """A client with its own cookie jar (one per kommune: kommuner on a shared host get separate portal
+        sessions) that shares this one's host pacing, stop rules, robots, cache and counts.  Close it after use."""
+        child = object.__new__(PoliteClient)
+        child.__dict__.update(self.__dict__)
+        child._client = self._new_client()
+        return child
+
+    @property
+    def requests_sent(self) -> int:
+        return self._counters.requests_sent
+
+    @property
+    def not_modified(self) -> int:
+        return self._counters.not_modified
 
     # ------------------------------------------------------------------ lifecycle
     def close(self) -> None:
@@ -221,12 +277,14 @@ class PoliteClient:
 
         attempt = 0
         while True:
+            if state.stopped:  # another worker gave up on this host while we waited
+                raise HostStopped(f"{host} was stopped earlier in this run: {state.stopped}")
             self._pace(state)
             try:
                 response = self._client.request(method, url, headers=send_headers, content=content)
-                self.requests_sent += 1
+                self._counters.add("requests_sent")
             except (httpx.TimeoutException, httpx.TransportError) as exc:
-                self.requests_sent += 1
+                self._counters.add("requests_sent")
                 if attempt >= self.politeness.retries:
                     if isinstance(exc, (httpx.TimeoutException, httpx.ConnectError)):
                         raise Unreachable(
@@ -235,19 +293,19 @@ class PoliteClient:
                     raise HttpError(
                         f"{url} broke off mid-transfer after {attempt + 1} tries ({_describe(exc)})."
                     ) from None
-                self._sleep(self._backoff(attempt, None))
+                self._hold_host(state, self._backoff(attempt, None))
                 attempt += 1
                 continue
             if response.status_code == 429 or response.status_code >= 500:
                 if attempt >= self.politeness.retries:
                     raise HttpError(f"{url} kept answering {response.status_code} after {attempt + 1} tries.")
-                self._sleep(self._backoff(attempt, response.headers.get("retry-after")))
+                self._hold_host(state, self._retry_pause(url, state, attempt, response))
                 attempt += 1
                 continue
             break
 
         if response.status_code == 304:
-            self.not_modified += 1
+            self._counters.add("not_modified")
             if cached and cached.body is not None:
                 return Fetched(url, cached.status, cached.body, {"content-type": cached.content_type}, from_cache=True)
             return Fetched(url, 304, b"", response.headers, from_cache=True)
@@ -282,9 +340,8 @@ class PoliteClient:
             return self._hosts.setdefault(host, _HostState())
 
     def _pace(self, state: _HostState) -> None:
-        if self.politeness.rate <= 0:
-            return
-        interval = 1.0 / self.politeness.rate
+        """Take the host's next request slot (shared by all workers): 1/rate apart, or the Crawl-delay if longer."""
+        interval = max(1.0 / self.politeness.rate if self.politeness.rate > 0 else 0.0, state.crawl_delay)
         with state.lock:
             now = time.monotonic()
             wait = state.next_allowed - now
@@ -292,39 +349,71 @@ class PoliteClient:
         if wait > 0:
             self._sleep(wait)
 
+    @staticmethod
+    def _hold_host(state: _HostState, pause: float) -> None:
+        """Push the host's next slot back by `pause`: every worker on the host waits, not only the one that was told."""
+        with state.lock:
+            state.next_allowed = max(state.next_allowed, time.monotonic() + pause)
+
+    def _retry_pause(self, url: str, state: _HostState, attempt: int, response: httpx.Response) -> float:
+        retry_after = _parse_retry_after(response.headers.get("retry-after"))
+        if retry_after is None:
+            return self._backoff(attempt, None)
+        if retry_after > self.politeness.max_retry_after_s:
+            state.stopped = f"Retry-After {retry_after:.0f} s on {url}"
+            raise RetryAfterTooLong(
+                f"{_host(url)} asked to wait {retry_after:.0f} s (Retry-After on {url}), more than the maximum of "
+                f"{self.politeness.max_retry_after_s:.0f} s; no more requests to it in this run "
+                "(raise --max-retry-after to wait longer)."
+            )
+        return retry_after
+
     def _backoff(self, attempt: int, retry_after: str | None) -> float:
         parsed = _parse_retry_after(retry_after)
         if parsed is not None:
-            return min(parsed, MAX_RETRY_AFTER_S)
-        return min(self.politeness.backoff_s * (2**attempt), MAX_RETRY_AFTER_S)
+            return min(parsed, self.politeness.max_retry_after_s)
+        return min(self.politeness.backoff_s * (2**attempt), MAX_BACKOFF_S)
 
     def _check_robots(self, url: str, state: _HostState) -> None:
         host = _host(url)
         if not self.politeness.robots or host in self.politeness.ignore_robots_hosts:
             return
-        with state.lock:
+        with state.robots_lock:
             if not state.robots_loaded:
-                state.robots = self._load_robots(url)
+                self._load_robots(url, state)
                 state.robots_loaded = True
+        if state.robots_refusal:
+            raise RobotsDisallowed(
+                f"{state.robots_refusal}, so {host} is treated as disallowing everything (RFC 9309). If you have "
+                f"a mandate to fetch it, rerun with `--ignore-robots {host}` (see docs/scraping.md)."
+            )
         if state.robots is not None and not state.robots.can_fetch(self._client.headers["User-Agent"], url):
             raise RobotsDisallowed(
                 f"robots.txt of {host} disallows {urlsplit(url).path}. If you have a mandate to fetch it, "
                 f"rerun with `--ignore-robots {host}` (see docs/scraping.md)."
             )
 
-    def _load_robots(self, url: str) -> urllib.robotparser.RobotFileParser | None:
+    def _load_robots(self, url: str, state: _HostState) -> None:
+        """Fetch robots.txt in the host's pace: 4xx (none) allows all, 5xx disallows all, Crawl-delay is kept."""
         parts = urlsplit(url)
         robots_url = f"{parts.scheme}://{parts.netloc}/robots.txt"
+        self._pace(state)
         try:
             response = self._client.get(robots_url)
-            self.requests_sent += 1
+            self._counters.add("requests_sent")
         except httpx.HTTPError:
-            return None
+            return  # unreachable: the request itself will fail and say so
+        if response.status_code >= 500:
+            state.robots_refusal = f"robots.txt of {parts.hostname} answered {response.status_code}"
+            return
         if response.status_code >= 400 or "html" in response.headers.get("content-type", ""):
-            return None  # no robots.txt (or an app page in its place): nothing is disallowed
+            return  # no robots.txt (or an app page in its place): nothing is disallowed
         parser = urllib.robotparser.RobotFileParser(robots_url)
         parser.parse(response.text.splitlines())
-        return parser
+        state.robots = parser
+        delay = parser.crawl_delay(self._client.headers["User-Agent"])
+        if delay:
+            state.crawl_delay = float(delay)
 
 
 def _host(url: str) -> str:

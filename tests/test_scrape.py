@@ -326,6 +326,7 @@ def test_cli_dry_run_prints_the_plan_and_the_summary(runner, db_path, tmp_path):
                 "--dry-run",
                 "--rate",
                 "0",
+                "--i-know",
                 "--sources",
                 str(sources),
                 "--corpus",

@@ -293,7 +293,7 @@ class _KommuneScraper:
         return report
 
     def _scrape_source(self, kommune: registry.Kommune, row: source_sql.SourceRow, report: KommuneReport) -> str:
-        """Scrape one source; returns its outcome: 'ok', 'gap' (unusable source) or 'failed' (host trouble)."""
+        """Scrape one source; returns its outcome: 'ok', 'gap' (unusable source), 'error' (unknown format) or 'failed' (host trouble)."""
         report.platforms.append(row.platform)
         label = f"{row.platform} {row.base_url or row.platform_key}".strip()
         cls = adapter_class(row.platform)
@@ -301,7 +301,15 @@ class _KommuneScraper:
             report.gaps.append(f"{label}: no adapter for platform «{row.platform}» yet")
             return "gap"
         source = Source(kommune.knr, kommune.label, row.platform, row.base_url, row.platform_key, row.id)
-        adapter = cls(self.client, source)
+        session = self.client.session()  # cookies per kommune, even where kommuner share a host
+        try:
+            return self._scrape_with(cls(session, source), kommune, row, report, label)
+        finally:
+            session.close()
+
+    def _scrape_with(
+        self, adapter: Adapter, kommune: registry.Kommune, row: source_sql.SourceRow, report: KommuneReport, label: str
+    ) -> str:
         try:
             adapter.check()
             notes = adapter.coverage_notes(self.options.since, self.options.until)
