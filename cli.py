@@ -827,7 +827,7 @@ def scrape(
     ] = None,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Kommuner scraped in parallel.")] = 4,
     refresh: Annotated[
-        bool, typer.Option("--refresh", help="Revalidate stored documents (conditional requests) instead of skipping.")
+        bool, typer.Option("--refresh", help="Revalidate stored documents and the listings of settled periods instead of reusing them.")
     ] = False,
     i_know: IKnowOption = False,
     max_retry_after: Annotated[

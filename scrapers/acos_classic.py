@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from selectolax.lexbor import LexborNode as Node
 
-from .base import Adapter, AgendaItem, DocumentRef, Meeting, SourceUnusable, iso_date
+from .base import Adapter, AgendaItem, DocumentRef, Meeting, SourceUnusable, iso_date, settled_since
 
 MEETING_TITLE = re.compile(r"^(?P<board>.+?) har et møte den (?P<date>\d{1,2}\.\d{1,2}\.\d{4})")
 ITEM_NUMBER = re.compile(r"^(?:[A-ZÆØÅ]{1,3}\s+)?\d+/\d+\s*-?\s*")
@@ -189,13 +189,14 @@ class AcosClassicAdapter(Adapter):
 
     def meetings(self, year: int) -> list[Meeting]:
         url = f"{self.endpoint}?response=moteplan&fradato={year}-01-01T00:00:00&visalle=true"
-        page = self.client.get(url, use_cache=True).text
+        page = self.client.get(url, use_cache=True, fresh_since=settled_since(f"{year}-12-31")).text
         return [m for m in parse_moteplan(page, url) if m.date.startswith(str(year))]
 
     def _mote(self, meeting: Meeting) -> tuple[list[AgendaItem], list[DocumentRef]]:
         if meeting.id not in self._pages:
             # only the meeting at hand is kept: agenda() and meeting_documents() ask for the same page
-            self._pages = {meeting.id: parse_mote(self.client.get(meeting.url, use_cache=True).text, meeting)}
+            page = self.client.get(meeting.url, use_cache=True, fresh_since=settled_since(meeting.date)).text
+            self._pages = {meeting.id: parse_mote(page, meeting)}
         return self._pages[meeting.id]
 
     def agenda(self, meeting: Meeting) -> list[AgendaItem]:
@@ -209,4 +210,5 @@ class AcosClassicAdapter(Adapter):
         if documents or not item.raw.get("case_url"):
             return documents
         url = item.raw["case_url"]
-        return parse_arkivsak(self.client.get(url, use_cache=True).text, item, url)
+        page = self.client.get(url, use_cache=True, fresh_since=settled_since(item.meeting.date)).text
+        return parse_arkivsak(page, item, url)

@@ -21,7 +21,7 @@ from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from lhl_mining.errors import FormatChanged, HostStopped, HttpError, Unreachable
 
-from .base import Adapter, DocumentRef, SourceUnusable, iso_date, require
+from .base import Adapter, DocumentRef, SourceUnusable, iso_date, require, settled_since
 
 API = "/api/presentation/v2/nye-innsyn"
 PUBLIC = frozenset({"", "public", "offentlig", "offentleg", "true", "1", "synlig", "synleg"})
@@ -138,10 +138,20 @@ class AcosNyeInnsynAdapter(Adapter):
         self.api = root + API
         return []
 
-    def search(self, terms: Iterable[str], since: int, until: int) -> list[DocumentRef]:
-        page = self.client.get(self.source.base_url)  # sets the session cookie
+    def _open_session(self) -> None:
+        """GET the page shell once (it sets the session cookie the API wants), only when the API is asked."""
+        if self._session_open:
+            return
+        page = self.client.get(self.source.base_url)
         if parse_shell(page.text) is None:
             raise SourceUnusable(f"{self.source.base_url} has no innsyn-overview element; not an ACOS nye-innsyn page")
+        self._session_open = True
+
+    def search(self, terms: Iterable[str], since: int, until: int) -> list[DocumentRef]:
+        """Every term, page by page; once the period is settled a re-run reuses the cached answers."""
+        self._session_open = False
+        fresh = settled_since(f"{until}-12-31")
+        overview = f"{self.api}/overview"
         headers = {"Referer": self.source.base_url, "Origin": self.origin}
         hits: dict[str, dict[str, Any]] = {}
         for term in terms:
@@ -154,8 +164,10 @@ class AcosNyeInnsynAdapter(Adapter):
                         {"key": "pageSize", "value": str(PAGE_SIZE)},
                     ],
                 }
-                found = parse_overview(self.client.post_json(f"{self.api}/overview", body, headers=headers).json(),
-                                       f"{self.api}/overview (searchTerm «{term}»)")
+                if not self.client.reusable(overview, fresh, payload=body):
+                    self._open_session()
+                answer = self.client.post_json(overview, body, headers=headers, fresh_since=fresh)
+                found = parse_overview(answer.json(), f"{overview} (searchTerm «{term}»)")
                 new = [h for h in found if h["identifier"] not in hits]
                 for hit in new:
                     hit["term"] = term
@@ -169,7 +181,9 @@ class AcosNyeInnsynAdapter(Adapter):
                 continue
             url = f"{self.api}/dokument/{hit['identifier']}?fromMeeting=false"
             try:
-                detail = self.client.get(url, headers={"Accept": "application/json", **headers}, use_cache=True).json()
+                detail = self.client.get(
+                    url, headers={"Accept": "application/json", **headers}, use_cache=True, fresh_since=fresh
+                ).json()
             except (HostStopped, Unreachable, FormatChanged):
                 raise
             except HttpError as exc:

@@ -11,6 +11,7 @@ means one new module that subclasses `Adapter` and is listed in `ADAPTERS`.
 from __future__ import annotations
 
 import abc
+import datetime as dt
 import importlib
 import re
 from collections.abc import Iterable
@@ -206,6 +207,25 @@ def require(ok: bool, url: str, expected: str, got: Any = None) -> None:
     """Raise the numbered format error (E305) when a response lacks the shape an adapter depends on."""
     if not ok:
         raise FormatChanged(url, expected, shape_of(got) if got is not None else "")
+
+
+SETTLE_DAYS = 90
+"""A listing about a day is final this many days later (protocols are approved and published by then)."""
+CONFIG_FRESH_DAYS = 7
+"""Portal configuration and board lists are re-read at most once a week."""
+
+
+def settled_since(day: str | None) -> str | None:
+    """The date from which a cached listing about `day` (ISO date) is reused without asking; None if unknown."""
+    try:
+        return (dt.date.fromisoformat((day or "")[:10]) + dt.timedelta(days=SETTLE_DAYS)).isoformat()
+    except ValueError:
+        return None
+
+
+def week_ago() -> str:
+    """`fresh_since` for configuration-like pages: a copy fetched in the last week is reused."""
+    return (dt.date.today() - dt.timedelta(days=CONFIG_FRESH_DAYS)).isoformat()
 
 
 def iso_date(text: str | None) -> str | None:

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
-from .base import Adapter, DocumentRef, Meeting, SourceUnusable, iso_date, require
+from .base import Adapter, DocumentRef, Meeting, SourceUnusable, iso_date, require, settled_since
 
 DEFAULT_API = "https://api.einnsyn.no"
 PAGE_LIMIT = 100
@@ -105,11 +105,12 @@ class EinnsynAdapter(Adapter):
 
     def search(self, terms: Iterable[str], since: int, until: int) -> list[DocumentRef]:
         found: dict[str, DocumentRef] = {}
+        fresh = settled_since(f"{until}-12-31")
         for term in terms:
             url: str | None = search_url(self.api, term, self.source.key, since, until)
             pages = 0
             while url and pages < MAX_PAGES:
-                data = self.client.get(url, headers={"Accept": "application/json"}, use_cache=True).json()
+                data = self.client.get(url, headers={"Accept": "application/json"}, use_cache=True, fresh_since=fresh).json()
                 refs, url = parse_search_page(data, self.api, url)
                 pages += 1
                 for ref in refs:

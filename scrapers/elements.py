@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from lhl_mining.errors import HostStopped, HttpError, RobotsDisallowed, Unreachable
 
-from .base import Adapter, AgendaItem, DocumentRef, Meeting, SourceUnusable, iso_date, require
+from .base import Adapter, AgendaItem, DocumentRef, Meeting, SourceUnusable, iso_date, require, settled_since, week_ago
 
 # DocumentLinkTypeId of a registry entry's documents
 LINK_TYPES = {"H": "hoveddokument", "SF": "saksframlegg", "V": "vedlegg"}
@@ -232,13 +232,14 @@ class ElementsAdapter(Adapter):
         self.api = f"{parts.scheme}://{parts.netloc}/publikum/api/"
         return []
 
-    def _json(self, path: str) -> Any:
+    def _json(self, path: str, fresh_since: str | None = None) -> Any:
+        """GET a JSON listing; `fresh_since` lets a settled period's cached answer stand without a request."""
         headers = {"Tenant": self.tenant, "Accept": "application/json"}
-        return self.client.get(self.api + path, headers=headers, use_cache=True).json()
+        return self.client.get(self.api + path, headers=headers, use_cache=True, fresh_since=fresh_since).json()
 
     def coverage_notes(self, since: int, until: int) -> list[str]:
         try:
-            configs = self._json("ConfigProvider/GetConfigs")
+            configs = self._json("ConfigProvider/GetConfigs", week_ago())
         except (HostStopped, Unreachable, RobotsDisallowed):
             raise
         except HttpError as exc:
@@ -260,20 +261,20 @@ class ElementsAdapter(Adapter):
 
     def meetings(self, year: int) -> list[Meeting]:
         path = f"PredefinedQuery/DmbMeetings?year={year}"
-        rows = self._json(path)
+        rows = self._json(path, settled_since(f"{year}-12-31"))
         return [m for m in parse_meetings(rows, self.api, self.api + path) if m.date.startswith(str(year))]
 
     def agenda(self, meeting: Meeting) -> list[AgendaItem]:
         path = f"DmbHandlings/GetByMeetingId/{meeting.id}"
-        return parse_agenda(self._json(path), meeting, self.api + path)
+        return parse_agenda(self._json(path, settled_since(meeting.date)), meeting, self.api + path)
 
     def item_documents(self, item: AgendaItem) -> list[DocumentRef]:
         path = f"DmbHandlings/{item.id}"
-        return handling_documents(self._json(path), item, self.api, self.api + path)
+        return handling_documents(self._json(path, settled_since(item.meeting.date)), item, self.api, self.api + path)
 
     def meeting_documents(self, meeting: Meeting) -> list[DocumentRef]:
         path = f"Meetings/{meeting.id}"
-        return meeting_documents(self._json(path), meeting, self.api, url=self.api + path)
+        return meeting_documents(self._json(path, settled_since(meeting.date)), meeting, self.api, url=self.api + path)
 
     def download_headers(self) -> dict[str, str]:
         return {"Tenant": self.tenant}

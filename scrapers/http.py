@@ -11,7 +11,9 @@ sends conditional requests and downloads nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import email.utils
+import hashlib
 import json
 import os
 import re
@@ -39,6 +41,10 @@ MAX_RATE = 2.0
 DEFAULT_RETRIES = 4
 MAX_RETRY_AFTER_S = 600.0
 MAX_BACKOFF_S = 120.0
+PAGE_CHARSET = re.compile(
+    rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)|<\?xml[^>]+encoding\s*=\s*["']([\w-]+)""", re.IGNORECASE
+)
+"""The charset a page declares itself, used when the Content-Type header names none."""
 PASSWORD_FIELD = re.compile(r"""<input[^>]+type=["']?password""", re.IGNORECASE)
 LOGIN_WORDS = re.compile(r"logg inn|innlogging|log in|login|sign in|brukernavn eller e-post", re.IGNORECASE)
 CAPTCHA_MARKERS = re.compile(
@@ -63,6 +69,8 @@ class CachedResponse:
     last_modified: str | None
     body: bytes | None
     fetched_at: str
+    final: bool = False
+    """Keep the body even without validators: a listing of a settled period, reused without asking."""
 
 
 class ResponseCache(Protocol):
@@ -87,8 +95,15 @@ class Fetched:
 
     @property
     def text(self) -> str:
-        charset = re.search(r"charset=([\w-]+)", self.headers.get("content-type", ""))
-        encoding = charset.group(1) if charset else "utf-8"
+        """The body decoded by the header's charset, else the page's own (``<meta charset>``, XML declaration), else UTF-8."""
+        header = re.search(r"charset=([\w-]+)", self.headers.get("content-type", ""))
+        declared = PAGE_CHARSET.search(self.content[:4096])
+        if header:
+            encoding = header.group(1)
+        elif declared:
+            encoding = (declared.group(1) or declared.group(2)).decode("ascii")
+        else:
+            encoding = "utf-8"
         try:
             return self.content.decode(encoding, errors="replace")
         except LookupError:
@@ -158,6 +173,7 @@ class _Counters:
         self.lock = threading.Lock()
         self.requests_sent = 0
         self.not_modified = 0
+        self.reused = 0
 
     def add(self, name: str) -> None:
         with self.lock:
@@ -178,9 +194,12 @@ class PoliteClient:
         cache: ResponseCache | None = None,
         sleep: Callable[[float], None] = time.sleep,
         transport: httpx.BaseTransport | None = None,
+        reuse_settled: bool = True,
     ):
         self.politeness = politeness or Politeness()
         self.cache = cache
+        self.reuse_settled = reuse_settled
+        """Answer `fresh_since` requests from the cache without asking (off for `lhl scrape --refresh`)."""
         self._sleep = sleep
         self._hosts: dict[str, _HostState] = {}
         self._hosts_lock = threading.Lock()
@@ -212,6 +231,11 @@ class PoliteClient:
     def not_modified(self) -> int:
         return self._counters.not_modified
 
+    @property
+    def reused(self) -> int:
+        """Answers taken from the cache without a request (listings of settled periods)."""
+        return self._counters.reused
+
     # ------------------------------------------------------------------ lifecycle
     def close(self) -> None:
         self._client.close()
@@ -237,18 +261,39 @@ class PoliteClient:
         headers: Mapping[str, str] | None = None,
         use_cache: bool = False,
         conditional: Mapping[str, str | None] | None = None,
+        fresh_since: str | None = None,
     ) -> Fetched:
         """GET with politeness. `use_cache` stores the body and revalidates it next time.
 
         `conditional` passes known validators (``etag``, ``last_modified``) of a
         document stored elsewhere; a 304 then comes back as a `Fetched` with
-        status 304 and no content.
+        status 304 and no content.  `fresh_since` (ISO date) marks a listing
+        whose content is final once fetched on or after that date: such a
+        cached answer is reused without any request.
         """
-        return self.request("GET", url, headers=headers, use_cache=use_cache, conditional=conditional)
+        return self.request("GET", url, headers=headers, use_cache=use_cache, conditional=conditional,
+                            fresh_since=fresh_since)
 
-    def post_json(self, url: str, payload: Any, *, headers: Mapping[str, str] | None = None) -> Fetched:
+    def post_json(
+        self, url: str, payload: Any, *, headers: Mapping[str, str] | None = None, fresh_since: str | None = None
+    ) -> Fetched:
+        """POST JSON; with `fresh_since` the answer is cached under the URL and body and reused like a settled GET."""
         merged = {"Content-Type": "application/json", "Accept": "application/json", **(headers or {})}
-        return self.request("POST", url, headers=merged, content=json.dumps(payload).encode())
+        key = _post_key(url, payload) if fresh_since else None
+        return self.request("POST", url, headers=merged, content=json.dumps(payload).encode(), use_cache=bool(key),
+                            cache_key=key, fresh_since=fresh_since)
+
+    def reusable(self, url: str, fresh_since: str | None, *, payload: Any = None) -> bool:
+        """Would a request for this listing be answered from the cache without asking the host?"""
+        return self._settled(url if payload is None else _post_key(url, payload), fresh_since) is not None
+
+    def _settled(self, key: str, fresh_since: str | None) -> CachedResponse | None:
+        if not (fresh_since and self.cache and self.reuse_settled):
+            return None
+        cached = self.cache.get(key)
+        if cached and cached.body is not None and cached.status == 200 and cached.fetched_at[:10] >= fresh_since:
+            return cached
+        return None
 
     def request(
         self,
@@ -259,14 +304,23 @@ class PoliteClient:
         content: bytes | None = None,
         use_cache: bool = False,
         conditional: Mapping[str, str | None] | None = None,
+        fresh_since: str | None = None,
+        cache_key: str | None = None,
     ) -> Fetched:
+        key = cache_key or url
+        if use_cache:
+            settled = self._settled(key, fresh_since)
+            if settled is not None:
+                self._counters.add("reused")
+                return Fetched(url, settled.status, settled.body or b"", {"content-type": settled.content_type},
+                               from_cache=True)
         host = _host(url)
         state = self._state(host)
         if state.stopped:
             raise HostStopped(f"{host} was stopped earlier in this run: {state.stopped}")
         self._check_robots(url, state)
         send_headers = dict(headers or {})
-        cached = self.cache.get(url) if (use_cache and self.cache and method == "GET") else None
+        cached = self.cache.get(key) if (use_cache and self.cache and method == "GET") else None
         validators = dict(conditional or {})
         if cached and cached.body is not None:
             validators = {"etag": cached.etag, "last_modified": cached.last_modified}
@@ -307,6 +361,8 @@ class PoliteClient:
         if response.status_code == 304:
             self._counters.add("not_modified")
             if cached and cached.body is not None:
+                if self.cache:  # revalidated now: the date a settled period is judged by
+                    self.cache.put(dataclasses.replace(cached, fetched_at=_now(), final=bool(fresh_since)))
                 return Fetched(url, cached.status, cached.body, {"content-type": cached.content_type}, from_cache=True)
             return Fetched(url, 304, b"", response.headers, from_cache=True)
         if response.status_code in (401, 403, 407):
@@ -320,16 +376,17 @@ class PoliteClient:
                 f"{host} answered a login or captcha page ({response.url}); no more requests to it in this run."
             )
         fetched = Fetched(str(response.url), response.status_code, response.content, response.headers)
-        if use_cache and self.cache and method == "GET":
+        if use_cache and self.cache and (method == "GET" or cache_key):
             self.cache.put(
                 CachedResponse(
-                    url=url,
+                    url=key,
                     status=response.status_code,
                     content_type=response.headers.get("content-type", ""),
-                    etag=response.headers.get("etag"),
-                    last_modified=response.headers.get("last-modified"),
+                    etag=response.headers.get("etag") if method == "GET" else None,
+                    last_modified=response.headers.get("last-modified") if method == "GET" else None,
                     body=response.content,
                     fetched_at=_now(),
+                    final=bool(fresh_since),
                 )
             )
         return fetched
@@ -414,6 +471,12 @@ class PoliteClient:
         delay = parser.crawl_delay(self._client.headers["User-Agent"])
         if delay:
             state.crawl_delay = float(delay)
+
+
+def _post_key(url: str, payload: Any) -> str:
+    """The cache key of a POST: method, URL and a digest of the JSON body."""
+    digest = hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:32]
+    return f"POST {url} {digest}"
 
 
 def _host(url: str) -> str:

@@ -291,3 +291,14 @@ def test_cookies_are_kept_per_kommune_session():
         two.close()
     sent = [h.get("Cookie") for m, p, h, b in server.requests if p == "/api"]
     assert sent == ["ASP.NET_SessionId=s1", "ASP.NET_SessionId=s2"]
+
+
+@pytest.mark.parametrize(
+    "declaration",
+    [b'<meta charset="windows-1252">', b'<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1">'],
+)
+def test_page_charset_is_used_when_the_header_has_none(declaration):
+    body = b"<html><head>" + declaration + b"</head><body>" + "Eldrerådet på Ås".encode("cp1252") + b"</body></html>"
+    routes = {"/side": Reply(body, content_type="text/html")}
+    with ReplayServer(routes) as server, PoliteClient(FAST) as client:
+        assert "Eldrerådet på Ås" in client.get(server.url("/side")).text

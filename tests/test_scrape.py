@@ -72,10 +72,12 @@ def test_unchanged_rerun_downloads_nothing(store, tmp_path):
         pdf_hits = {k: v for k, v in server.hits.items() if "Documents/" in k}
         second = run_scrape(store, tmp_path, sources, ["Stange"])
         assert {k: v for k, v in server.hits.items() if "Documents/" in k} == pdf_hits
+        refreshed = run_scrape(store, tmp_path, sources, ["Stange"], refresh=True)
         listing_requests = [h for m, p, h, b in server.requests if "PredefinedQuery" in p]
     report = report_of(second, "3413")
     assert (report.downloaded, report.unchanged, report.confirmed) == (0, 5, 4)
-    assert second.not_modified >= 10  # every listing answered 304
+    assert second.requests == 0 and second.reused >= 10  # 2019–2022 are settled: every listing from the cache
+    assert refreshed.not_modified >= 10  # --refresh revalidates every listing: 304
     assert listing_requests[-1].get("If-None-Match")
     assert len(documents(store)) == 5
 

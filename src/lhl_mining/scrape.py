@@ -121,6 +121,8 @@ class ScrapeResult:
     dry_run: bool
     requests: int
     not_modified: int
+    reused: int = 0
+    """Listings of settled periods answered from the cache, without a request."""
 
 
 @dataclass
@@ -211,7 +213,9 @@ def scrape(
         "sources_file": str(overrides.path) if overrides.path else None,
     }
     stop = threading.Event()
-    with store.run("scrape", parameters) as run, PoliteClient(politeness, cache=cache) as client:
+    with store.run("scrape", parameters) as run, PoliteClient(
+        politeness, cache=cache, reuse_settled=not options.refresh
+    ) as client:
         worker = _KommuneScraper(store, client, options, run.id, db_lock, stop, progress, county)
         reports: list[KommuneReport] = []
         with ThreadPoolExecutor(max_workers=max(1, options.workers)) as pool:
@@ -230,7 +234,10 @@ def scrape(
             run.count("failed", report.failed)
             run.count("gaps", len(report.gaps))
         run.count("requests", client.requests_sent)
-        return ScrapeResult(run.id, reports, options.dry_run, client.requests_sent, client.not_modified)
+        run.count("reused", client.reused)
+        return ScrapeResult(
+            run.id, reports, options.dry_run, client.requests_sent, client.not_modified, client.reused
+        )
 
 
 class _KommuneScraper:

@@ -189,8 +189,8 @@ class StoreCache:
         return CachedResponse(*row) if row else None
 
     def put(self, entry) -> None:
-        if not (entry.etag or entry.last_modified):
-            return  # nothing to revalidate with: caching the body would only go stale
+        if not (entry.etag or entry.last_modified or entry.final):
+            return  # nothing to revalidate with and not final: caching the body would only go stale
         with self.lock, self.store.db.atomic():
             self.store.db.execute(
                 "INSERT OR REPLACE INTO http_cache (url, status, content_type, etag, last_modified, body, fetched_at) "
