@@ -13,7 +13,7 @@ from urllib.parse import urljoin, urlsplit
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from selectolax.lexbor import LexborNode as Node
 
-from .base import Adapter, AgendaItem, DocumentRef, Meeting, SourceUnusable, iso_date, settled_since, week_ago
+from .base import Adapter, AgendaItem, DocumentRef, Meeting, SourceUnusable, iso_date, require, settled_since, week_ago
 
 CLIENT_IN_PATH = re.compile(r"^/Meetings/([^/]+)", re.IGNORECASE)
 
@@ -24,8 +24,10 @@ def _text(node: Node | None) -> str:
 
 def parse_boards(html: str, page_url: str) -> list[dict[str, str]]:
     """``/Boards`` → [{id, name, period, url}]."""
+    links = HTMLParser(html).css("li.boardLink a[href]")
+    require(bool(links), page_url, "a list of boards (li.boardLink links)")
     boards = []
-    for link in HTMLParser(html).css("li.boardLink a[href]"):
+    for link in links:
         match = re.search(r"/Boards/Details/(\d+)", link.attributes.get("href") or "")
         if not match:
             continue
@@ -51,6 +53,8 @@ def board_active_in(period: str, year: int) -> bool:
 def parse_board_meetings(html: str, page_url: str) -> list[Meeting]:
     """``/Boards/Details/{id}?Year=`` → published meetings of the board."""
     tree = HTMLParser(html)
+    require(tree.css_first("div.meetingTitleHeader") is not None and tree.css_first("div.meetingList") is not None,
+            page_url, "a board page (div.meetingTitleHeader, div.meetingList)")
     board = _text(tree.css_first("div.meetingTitleHeader h2"))
     meetings = []
     for link in tree.css("div.meetingList li a[href]"):
@@ -73,6 +77,7 @@ def parse_board_meetings(html: str, page_url: str) -> list[Meeting]:
 def parse_meeting(html: str, meeting: Meeting) -> tuple[list[AgendaItem], list[DocumentRef]]:
     """``/Meetings/Details/{id}`` → agenda items and the meeting's own files."""
     tree = HTMLParser(html)
+    require(tree.css_first("div.meetingAgendaList") is not None, meeting.url, "a meeting page (div.meetingAgendaList)")
     details = _details(tree)
     if details.get("Utvalg") and not meeting.utvalg:
         meeting.utvalg = details["Utvalg"]

@@ -108,3 +108,46 @@ def test_einnsyn_changed_shapes():
         einnsyn.parse_search_page({"results": []}, "https://api.einnsyn.no", "https://api.einnsyn.no/search?q")
     with pytest.raises(FormatChanged, match="hits with an id"):
         einnsyn.parse_search_page({"items": [{"tittel": "x"}]}, "https://api.einnsyn.no")
+
+
+def test_opengov_changed_pages():
+    from lhl_mining.scrapers import opengov360
+
+    page = "<html><body><ul><li class='board'><a href='/Meetings/x/Boards/Details/1'>Eldrerådet</a></li></ul></body></html>"
+    with pytest.raises(FormatChanged, match=r"E305.*/Boards.*li.boardLink"):
+        opengov360.parse_boards(page, "https://og/Meetings/x/Boards")
+    with pytest.raises(FormatChanged, match="a board page"):
+        opengov360.parse_board_meetings("<html><body><ul></ul></body></html>", "https://og/Meetings/x/Boards/Details/1")
+    with pytest.raises(FormatChanged, match=r"Meetings/Details/5.*meetingAgendaList"):
+        opengov360.parse_meeting("<html><body><div class='agenda'></div></body></html>",
+                                 Meeting("5", "Eldrerådet", "2021-01-01", "https://og/Meetings/x/Meetings/Details/5"))
+
+
+def test_acos_classic_changed_pages():
+    from lhl_mining.scrapers import acos_classic
+
+    with pytest.raises(FormatChanged, match="Møteplan"):
+        acos_classic.parse_moteplan("<html><body><h1>Kalender</h1></body></html>", "https://k/wfinnsyn.ashx?response=moteplan")
+    with pytest.raises(FormatChanged, match="div_sok_resultstable"):
+        acos_classic.parse_mote("<html><body><ol><li>Sak 1/21</li></ol></body></html>",
+                                Meeting("9", "Eldrerådet", "2021-01-01", "https://k/wfinnsyn.ashx?response=mote&moteid=9"))
+
+
+def test_digdem_changed_shapes():
+    from lhl_mining.scrapers import digdem
+
+    with pytest.raises(FormatChanged, match="id, date and published"):
+        digdem.parse_meetings([{"meetingId": 1, "when": "2021-01-01"}], "https://k.digdem.no/motekalender")
+    with pytest.raises(FormatChanged, match="proceedings with id and title"):
+        digdem.parse_agenda({"proceedings": [{"name": "Sak"}]}, MEETING)
+
+
+def test_website_plan_links_come_from_the_codebook_prefilter():
+    from lhl_mining.scrapers import website
+
+    html = ("<a href='/planer/planstrategi.pdf'>Kommunal planstrategi 2024-2027 (pdf)</a>"
+            "<a href='/planer/regulering.pdf'>Reguleringsplan Sentrum</a>"
+            "<a href='/planer/hop.pdf'>Helse- og omsorgsplan</a>")
+    refs = website.parse_plan_links(html, "https://k.kommune.no/planer/")
+    assert [r.title for r in refs] == ["Kommunal planstrategi 2024-2027", "Helse- og omsorgsplan"]
+    assert refs[0].ids["matched"].startswith("plans.planstrategi")
