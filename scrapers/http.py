@@ -1,12 +1,16 @@
 """One polite HTTP client shared by every portal adapter.
 
-Politeness is the default, not an option: at most one request per second per
-host (requests to different hosts run in parallel), a User-Agent that says who
+Politeness is the default, not an option, and it is per host: one clock of
+request slots per host shared by every worker (at most `rate` requests per
+second, or the robots.txt Crawl-delay if longer), a User-Agent that says who
 is asking and how to reach them, robots.txt honoured unless the user overrides
-it per host, growing pauses on 429/5xx/timeouts (``Retry-After`` wins), and a
-host is left alone for the rest of the run after a 403, a login or a captcha
-page.  Responses can be cached with their validators so an unchanged re-run
-sends conditional requests and downloads nothing.
+it per host (5xx means disallow, 4xx allow; its fetch takes a slot too),
+growing pauses on 429/5xx/timeouts that hold the whole host (``Retry-After``
+wins up to a maximum, beyond which the host is given up), and a host is left
+alone for the rest of the run after a 403, a login or a captcha page.
+`session()` gives each kommune its own cookie jar on the shared hosts.
+Responses can be cached with their validators; a listing of a settled period
+is reused without a request.
 """
 
 from __future__ import annotations

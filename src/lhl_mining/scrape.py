@@ -1,21 +1,24 @@
 """`lhl scrape`: find, download and ingest the LHL-relevant documents of a county's kommuner.
 
 Per kommune and source: where the platform searches server-side (ACOS nye
-innsyn, eInnsyn) it is asked for «Leve hele livet» and «Bo trygt hjemme»;
-plan pages and Framsikt publications are read as listings; the meeting
-portals (Elements, ACOS classic, OpenGov) are enumerated meeting by meeting for
-every year of the period, agenda titles are pre-filtered with elder-care terms
-(a title alone misses most mentions, so the filter is broad), and the
-saksframlegg, vedlegg and protokoll of the matching items, plus the protocols
-of meetings of relevant boards, are downloaded.  Every download goes through
-`lhl_mining.ingest.ingest_download` with its provenance; the full text then
-confirms whether the codebook's reform terms occur.
+innsyn, eInnsyn) it is asked every query of the codebook's `prefilter:`
+section and the hits pass the same title filter as agenda items; plan pages
+and Framsikt publications are read as listings; the meeting portals
+(Elements, ACOS classic, OpenGov, Digdem) are enumerated meeting by meeting
+for every year of the period, agenda titles are pre-filtered with the
+codebook vocabulary (`lhl_mining.prefilter`, broad on purpose: a title alone
+misses most mentions), and the saksframlegg, vedlegg and protokoll of the
+matching items, plus the protocols of meetings of relevant boards, are
+downloaded.  Every download goes through `lhl_mining.ingest.ingest_download`
+with its provenance; the full text then confirms whether the codebook's
+reform terms occur.
 
 Resumable and idempotent: each document is committed on its own, a URL that is
-already stored is not fetched again, and listing pages are revalidated with
-their ETag / Last-Modified (304 → nothing downloaded).  Portals that yield
-nothing, sources that cannot be used and hosts that fail are reported as
-coverage gaps, never papered over.
+already stored is not fetched again, listings of settled periods are reused
+from the cache without a request and recent ones revalidated (ETag /
+Last-Modified).  Portals that yield nothing, sources that cannot be used and
+hosts that fail are reported as coverage gaps; a portal answering in an
+unknown shape is an error (E305), never «nothing found».
 """
 
 from __future__ import annotations
