@@ -129,3 +129,17 @@ def test_cli_prefilter_jsonl_and_table(tmp_path):
     assert table.exit_code == 0 and "1 of 1 titles would be fetched" in table.output
     missing = runner.invoke(app, ["prefilter", "--input", str(tmp_path / "none.txt")])
     assert missing.exit_code == 2 and "E002" in missing.output
+
+
+def test_editing_the_prefilter_does_not_change_the_tagging_codebook_version(tmp_path):
+    from lhl_mining.nlp.codebook import load_codebook
+
+    text = default_codebook_path().read_text(encoding="utf-8")
+    scrape_edit = tmp_path / "scrape.yaml"
+    scrape_edit.write_text(text.replace("words: [planstrategi*,", "words: [planstrategi*, strategi*,", 1),
+                           encoding="utf-8")
+    tag_edit = tmp_path / "tag.yaml"
+    tag_edit.write_text(text.replace("version: \"1.0.0\"", "version: \"1.0.0\"\n# a comment", 1), encoding="utf-8")
+    original = load_codebook().version_id
+    assert load_codebook(scrape_edit).version_id == original  # models and tags stay current
+    assert load_codebook(tag_edit).version_id != original
