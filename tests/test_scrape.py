@@ -51,7 +51,8 @@ def test_elements_scrape_stores_documents_with_provenance(store, tmp_path):
     assert lhl["doc_type"] == "saksframlegg" and lhl["saksnr"] == "PS 1/2020" and lhl["utvalg"] == "Eldrerådet"
     assert lhl["meeting_date"] == "2020-02-11" and lhl["moetemappe_id"] == "1240" and lhl["journalpost_id"]
     assert lhl["platform_ids"]["database"] == DATABASE and lhl["run_id"] == result.run_id
-    assert lhl["platform_ids"]["boards"].startswith("Eldrerådet 2020-02-11 PS 1/2020")
+    # every board that treated the case, from AdditionalDmbHandlings
+    assert lhl["platform_ids"]["boards"] == "Eldrerådet 2020-02-11 PS 1/2020; Kommunestyret 2020-02-26 PS 1/2020"
     assert lhl["source_id"] and lhl["fetched_at"] and lhl["etag"]
     assert lhl["url"].endswith(f"{API}Documents/ShowDocument/{DATABASE}/455700/768700")
     text = store.db.execute("SELECT text FROM document_texts WHERE document_id = ?", [lhl["id"]]).fetchone()[0]
