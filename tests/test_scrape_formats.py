@@ -151,3 +151,16 @@ def test_website_plan_links_come_from_the_codebook_prefilter():
     refs = website.parse_plan_links(html, "https://k.kommune.no/planer/")
     assert [r.title for r in refs] == ["Kommunal planstrategi 2024-2027", "Helse- og omsorgsplan"]
     assert refs[0].ids["matched"].startswith("plans.planstrategi")
+
+
+def test_framsikt_summary_without_placeholders_is_an_error_for_the_kommune(store, tmp_path):
+    from lhl_mining.demo.portals import framsikt_routes
+    from lhl_mining.scrapers.website import SUMMARY_PATH
+
+    routes = framsikt_routes("/2023/trysil/bm-2023-hop", texts.TRYSIL_FRAMSIKT_SECTIONS, texts.TRYSIL_FRAMSIKT_TEXTS)
+    routes[f"/2023/trysil/bm-2023-hop/{SUMMARY_PATH}"] = Reply.html("<html><body><section id='app'></section></body></html>")
+    with ReplayServer(routes) as server:
+        sources = write_sources(tmp_path, {"3421": [{"platform": "framsikt", "url": server.url("/2023/trysil/bm-2023-hop")}]})
+        report = report_of(run_scrape(store, tmp_path, sources, ["Trysil"]), "3421")
+    assert report.status == "error" and "E305" in report.gaps[-1] and "dataId" in report.gaps[-1]
+    assert coverage(store, "3421")[0] == "error"

@@ -356,6 +356,9 @@ class _KommuneScraper:
             else:
                 try:
                     self._fetch_and_ingest(adapter, kommune, row, ref, report)
+                except FormatChanged as exc:
+                    report.gaps.append(f"{label}: {exc}")
+                    return "error"
                 except (HostStopped, Unreachable) as exc:
                     report.gaps.append(f"{label}: {exc}")
                     return "failed"
@@ -448,7 +451,7 @@ class _KommuneScraper:
         )
         try:
             fetched = adapter.fetch(ref, conditional)
-        except (HostStopped, Unreachable):
+        except (HostStopped, Unreachable, FormatChanged):
             raise
         except (HttpError, SourceUnusable) as exc:
             report.failed += 1
