@@ -472,9 +472,32 @@ class PoliteClient:
         parser = urllib.robotparser.RobotFileParser(robots_url)
         parser.parse(response.text.splitlines())
         state.robots = parser
-        delay = parser.crawl_delay(self._client.headers["User-Agent"])
-        if delay:
-            state.crawl_delay = float(delay)
+        state.crawl_delay = _crawl_delay(response.text)
+
+
+def _crawl_delay(robots: str) -> float:
+    """The Crawl-delay (seconds, decimals allowed) of the group for our agent, else of ``*``; 0 if none."""
+    delays: dict[str, float] = {}
+    agents: list[str] = []
+    in_rules = False
+    for raw in robots.splitlines():
+        line = raw.split("#", 1)[0].strip()
+        field_name, _, value = line.partition(":")
+        field_name, value = field_name.strip().lower(), value.strip()
+        if field_name == "user-agent":
+            if in_rules:
+                agents, in_rules = [], False
+            agents.append(value.lower())
+        elif field_name:
+            in_rules = True
+            if field_name == "crawl-delay":
+                try:
+                    for agent in agents:
+                        delays[agent] = float(value)
+                except ValueError:
+                    continue
+    own = [delay for agent, delay in delays.items() if agent and agent != "*" and agent in "lhl-mining"]
+    return max(own) if own else delays.get("*", 0.0)
 
 
 def _post_key(url: str, payload: Any) -> str:

@@ -225,12 +225,13 @@ def test_retry_after_above_the_maximum_gives_up_on_the_host_and_says_so():
 
 def test_crawl_delay_spaces_the_requests():
     log: list = []
-    routes = {"/robots.txt": Reply(b"User-agent: *\nCrawl-delay: 1\n", content_type="text/plain"),
-              "/p": _timed(log, Reply.json({}))}
+    robots = b"User-agent: googlebot\nCrawl-delay: 30\n\nUser-agent: *\nDisallow: /private\nCrawl-delay: 0.4\n"
+    routes = {"/robots.txt": Reply(robots, content_type="text/plain"), "/p": _timed(log, Reply.json({}))}
     with ReplayServer(routes) as server, PoliteClient(Politeness(rate=0)) as client:
-        for _ in range(2):
+        for _ in range(3):
             client.get(server.url("/p"))
-    assert log[1][1] - log[0][1] >= 0.95
+    gaps = [b[1] - a[1] for a, b in zip(log, log[1:], strict=False)]
+    assert len(gaps) == 2 and min(gaps) >= 0.38 and max(gaps) < 5  # the * group's 0.4 s, not googlebot's 30 s
 
 
 @pytest.mark.parametrize("status", [500, 503])
