@@ -181,6 +181,8 @@ class AcosNyeInnsynAdapter(Adapter):
                 continue
             url = f"{self.api}/dokument/{hit['identifier']}?fromMeeting=false"
             try:
+                if not self.client.reusable(url, fresh):
+                    self._open_session()
                 detail = self.client.get(
                     url, headers={"Accept": "application/json", **headers}, use_cache=True, fresh_since=fresh
                 ).json()
