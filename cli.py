@@ -30,7 +30,7 @@ err_console = Console(stderr=True)
 
 # `lhl --help` lists commands in the order of the workflow, not of the source.
 COMMAND_ORDER = [
-    "demo", "init", "status", "kommuner", "sources", "scrape", "ingest", "codebook", "classify", "tag",
+    "demo", "init", "status", "kommuner", "sources", "scrape", "prefilter", "ingest", "codebook", "classify", "tag",
     "search", "words", "review", "train", "models", "evaluate", "reliability", "export", "report",
 ]
 
@@ -766,11 +766,19 @@ SourcesFileOption = Annotated[
 ]
 
 
-def _politeness(rate: float, ignore_robots: list[str] | None, contact: str | None, no_robots: bool = False):
-    from lhl_mining.scrapers.http import Politeness
+def _politeness(rate: float, ignore_robots: list[str] | None, contact: str | None, no_robots: bool = False,
+                i_know: bool = False, max_retry_after: float | None = None):
+    from lhl_mining.scrapers.http import MAX_RETRY_AFTER_S, Politeness, check_rate
 
+    check_rate(rate, i_know)
     return Politeness(rate=rate, robots=not no_robots, contact=contact,
-                      ignore_robots_hosts=frozenset(h.lower() for h in ignore_robots or []))
+                      ignore_robots_hosts=frozenset(h.lower() for h in ignore_robots or []),
+                      max_retry_after_s=max_retry_after or MAX_RETRY_AFTER_S)
+
+
+IKnowOption = Annotated[
+    bool, typer.Option("--i-know", help="Accept a --rate above 2 requests/s or 0 (no pause); only with the owner's consent."),
+]
 
 
 def _print_scrape_summary(result) -> None:
@@ -786,6 +794,9 @@ def _print_scrape_summary(result) -> None:
                       str(r.documents_found), str(r.downloaded), str(r.unchanged), str(r.failed), str(r.confirmed),
                       str(len(r.gaps)))
     console.print(table)
+    for r in result.reports:
+        for method in r.methods:
+            console.print(f"  {r.name} ({r.knr}) covered by {method}", highlight=False, soft_wrap=True)
     gaps = [(r, gap) for r in result.reports for gap in r.gaps]
     if gaps:
         console.print("meet = meetings listed, found = relevant documents, new = downloaded now, had = stored "
@@ -816,8 +827,12 @@ def scrape(
     ] = None,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Kommuner scraped in parallel.")] = 4,
     refresh: Annotated[
-        bool, typer.Option("--refresh", help="Revalidate stored documents (conditional requests) instead of skipping.")
+        bool, typer.Option("--refresh", help="Revalidate stored documents and the listings of settled periods instead of reusing them.")
     ] = False,
+    i_know: IKnowOption = False,
+    max_retry_after: Annotated[
+        float, typer.Option("--max-retry-after", min=1, help="Longest Retry-After (s) honoured; a host asking more is left.")
+    ] = 600,
     db: DbOption = None,
 ) -> None:
     """Download and ingest a county's LHL-relevant case documents and plans, politely and resumably."""
@@ -832,7 +847,8 @@ def scrape(
         err_console.print("[yellow]Note[/] no contact in the User-Agent; set LHL_CONTACT or --contact so portal "
                           "owners can reach you.", highlight=False)
     options = ScrapeOptions(since=since, until=until, dry_run=dry_run, corpus_dir=corpus, workers=workers,
-                            refresh=refresh, politeness=_politeness(rate, ignore_robots, contact))
+                            refresh=refresh, politeness=_politeness(rate, ignore_robots, contact, i_know=i_know,
+                                                                    max_retry_after=max_retry_after))
     with Store.open(_db_path(ctx, db), create=True) as store, Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=err_console, transient=True,
@@ -870,6 +886,35 @@ def scrape(
     console.print(f"Database: {store.path}   corpus: {corpus}", highlight=False)
 
 
+class PrefilterFormat(str, enum.Enum):
+    jsonl = "jsonl"
+    table = "table"
+
+
+@app.command()
+def prefilter(
+    input_path: Annotated[str, typer.Option("--input", "-i", help="Text file with one agenda title per line, or - for stdin.")] = "-",
+    fmt: Annotated[PrefilterFormat, typer.Option("--format", "-f", help="jsonl (one object per title) or table.")] = PrefilterFormat.jsonl,
+    codebook: Annotated[str | None, typer.Option("--codebook", help="Codebook whose `prefilter:` section decides \\[default: the installed one].")] = None,
+) -> None:
+    """Show which agenda titles `lhl scrape` would fetch, and the codebook entry that decided each."""
+    from lhl_mining.prefilter import Prefilter, default_prefilter, read_titles
+
+    rules = Prefilter.load(codebook) if codebook else default_prefilter()
+    verdicts = [rules.title(title) for title in read_titles(input_path, sys.stdin)]
+    if fmt is PrefilterFormat.jsonl:
+        for verdict in verdicts:
+            typer.echo(json.dumps(verdict.as_json(), ensure_ascii=False))
+        return
+    table = Table(title=f"{sum(v.relevant for v in verdicts)} of {len(verdicts)} titles would be fetched",
+                  title_justify="left")
+    for column in ("title", "fetch", "because"):
+        table.add_column(column, overflow="fold")
+    for verdict in verdicts:
+        table.add_row(verdict.text, "yes" if verdict.relevant else "no", "; ".join(verdict.because))
+    console.print(table)
+
+
 @sources_app.command("list")
 def sources_list(
     ctx: typer.Context,
@@ -900,6 +945,7 @@ def sources_discover(
     rate: Annotated[float, typer.Option("--rate", help="Requests per second per host.")] = 1.0,
     contact: Annotated[str | None, typer.Option("--contact", envvar="LHL_CONTACT", help="Contact for the User-Agent.")] = None,
     ignore_robots: Annotated[list[str] | None, typer.Option("--ignore-robots", help="Host whose robots.txt you override.")] = None,
+    i_know: IKnowOption = False,
     db: DbOption = None,
 ) -> None:
     """Fingerprint kommune websites for portal links and store what is found, with evidence and date."""
@@ -913,7 +959,7 @@ def sources_discover(
     if not all_kommuner and not kommune:
         targets = [k for k in targets if k.meetings_platform in ("", "unknown", "other") or not k.meetings_url]
     with Store.open(_db_path(ctx, db), create=True) as store, PoliteClient(
-        _politeness(rate, ignore_robots, contact)
+        _politeness(rate, ignore_robots, contact, i_know=i_know)
     ) as client, Progress(TextColumn("discover"), BarColumn(), MofNCompleteColumn(), console=err_console,
                           transient=True) as progress:
         task = progress.add_task("", total=len(targets))

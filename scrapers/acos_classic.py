@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from selectolax.lexbor import LexborNode as Node
 
-from .base import Adapter, AgendaItem, DocumentRef, Meeting, SourceUnusable, iso_date
+from .base import Adapter, AgendaItem, DocumentRef, Meeting, SourceUnusable, iso_date, require, settled_since
 
 MEETING_TITLE = re.compile(r"^(?P<board>.+?) har et møte den (?P<date>\d{1,2}\.\d{1,2}\.\d{4})")
 ITEM_NUMBER = re.compile(r"^(?:[A-ZÆØÅ]{1,3}\s+)?\d+/\d+\s*-?\s*")
@@ -37,6 +37,8 @@ def _query(href: str) -> dict[str, str]:
 def parse_moteplan(html: str, page_url: str) -> list[Meeting]:
     """``response=moteplan`` year grid (or a ``moteplan_utvalg`` board page) → meetings."""
     tree = HTMLParser(html)
+    heading = tree.css_first("h1")
+    require(heading is not None and "møteplan" in heading.text().lower(), page_url, "a «Møteplan» page (h1)")
     meetings: dict[str, Meeting] = {}
     for link in tree.css("a[href*='moteid=']"):
         href = link.attributes.get("href") or ""
@@ -112,7 +114,8 @@ def parse_mote(html: str, meeting: Meeting) -> tuple[list[AgendaItem], list[Docu
     tree = HTMLParser(html)
     items: list[AgendaItem] = []
     results = tree.css_first("#div_sok_resultstable")
-    for li in results.css("ul > li") if results is not None else []:
+    require(results is not None, meeting.url, "a meeting page with its saksliste (#div_sok_resultstable)")
+    for li in results.css("ul > li"):
         anchor = li.css_first("div.det h3 a[id]")
         title_node = li.css_first("a.content-link") or li.css_first("div.det h3")
         title = _text(title_node)
@@ -138,7 +141,7 @@ def parse_mote(html: str, meeting: Meeting) -> tuple[list[AgendaItem], list[Docu
         a
         for a in tree.css("a[href*='wfdocument.ashx']")
         if "protokoll" in (_text(a) + " " + (a.attributes.get("title") or "")).lower()
-        and (results is None or not _inside(a, results))
+        and not _inside(a, results)
     ]
     return items, _document_refs(protocol_links, meeting.url, meeting, None, "meeting")
 
@@ -189,13 +192,14 @@ class AcosClassicAdapter(Adapter):
 
     def meetings(self, year: int) -> list[Meeting]:
         url = f"{self.endpoint}?response=moteplan&fradato={year}-01-01T00:00:00&visalle=true"
-        page = self.client.get(url, use_cache=True).text
+        page = self.client.get(url, use_cache=True, fresh_since=settled_since(f"{year}-12-31")).text
         return [m for m in parse_moteplan(page, url) if m.date.startswith(str(year))]
 
     def _mote(self, meeting: Meeting) -> tuple[list[AgendaItem], list[DocumentRef]]:
         if meeting.id not in self._pages:
             # only the meeting at hand is kept: agenda() and meeting_documents() ask for the same page
-            self._pages = {meeting.id: parse_mote(self.client.get(meeting.url, use_cache=True).text, meeting)}
+            page = self.client.get(meeting.url, use_cache=True, fresh_since=settled_since(meeting.date)).text
+            self._pages = {meeting.id: parse_mote(page, meeting)}
         return self._pages[meeting.id]
 
     def agenda(self, meeting: Meeting) -> list[AgendaItem]:
@@ -209,4 +213,5 @@ class AcosClassicAdapter(Adapter):
         if documents or not item.raw.get("case_url"):
             return documents
         url = item.raw["case_url"]
-        return parse_arkivsak(self.client.get(url, use_cache=True).text, item, url)
+        page = self.client.get(url, use_cache=True, fresh_since=settled_since(item.meeting.date)).text
+        return parse_arkivsak(page, item, url)

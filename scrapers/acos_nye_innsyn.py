@@ -19,11 +19,15 @@ from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
-from lhl_mining.errors import HostStopped, HttpError, Unreachable
+from lhl_mining.errors import FormatChanged, HostStopped, HttpError, Unreachable
 
-from .base import Adapter, DocumentRef, SourceUnusable, iso_date
+from .base import Adapter, DocumentRef, SourceUnusable, iso_date, require, settled_since
 
 API = "/api/presentation/v2/nye-innsyn"
+PUBLIC = frozenset({"", "public", "offentlig", "offentleg", "true", "1", "synlig", "synleg"})
+RESTRICTED = frozenset({"private", "restricted", "hidden", "false", "0", "ikke offentlig", "ikkje offentleg",
+                        "unntatt offentlighet", "unnateke offentlegheit", "skjermet", "skjerma", "usynlig", "usynleg"})
+"""File visibility values; anything else is a format error, so a new wording is not read as «no files»."""
 PAGE_SIZE = 100
 MIN_FULL_PAGE = 10
 
@@ -38,14 +42,19 @@ def parse_shell(html: str) -> dict[str, str] | None:
     return {"mode": node.attributes.get("data-mode") or "", "title": title.text(strip=True) if title else ""}
 
 
-def parse_overview(data: dict[str, Any]) -> list[dict[str, Any]]:
-    """An ``overview`` answer → hits [{identifier, title, type, date, dokumentID, saksID}]."""
-    content = data.get("content") or {}
-    items = ((content.get("searchItems") or {}).get("items")) or []
+def parse_overview(data: dict[str, Any], url: str = "overview") -> list[dict[str, Any]]:
+    """An ``overview`` answer → hits [{identifier, title, type, date, dokumentID, saksID}].
+
+    Anything but ``content.searchItems.items`` (a list of hits with identifier and title) is a format error.
+    """
+    content = data.get("content") if isinstance(data, dict) else None
+    search_items = content.get("searchItems") if isinstance(content, dict) else None
+    items = search_items.get("items") if isinstance(search_items, dict) else None
+    require(isinstance(items, list), url, "content.searchItems.items (a list of hits)", data)
     hits = []
     for item in items:
-        if not item.get("identifier"):
-            continue
+        require(isinstance(item, dict) and item.get("identifier") and "title" in item, url,
+                "hits with identifier and title", item)
         props = item.get("properties") or {}
         hits.append(
             {
@@ -60,16 +69,26 @@ def parse_overview(data: dict[str, Any]) -> list[dict[str, Any]]:
     return hits
 
 
-def parse_dokument(data: dict[str, Any], hit: dict[str, Any], page_url: str) -> list[DocumentRef]:
-    """A ``dokument/{identifier}`` answer → its public files."""
-    model = ((data.get("content") or {}).get("model")) or {}
+def parse_dokument(data: dict[str, Any], hit: dict[str, Any], page_url: str, url: str = "dokument") -> list[DocumentRef]:
+    """A ``dokument/{identifier}`` answer → its public files.
+
+    A hit without ``content.model.vedleggGruppe[].vedlegg[]`` files, or a file whose visibility is
+    neither a known public nor a known restricted value, is a format error (never «no files»).
+    """
+    content = data.get("content") if isinstance(data, dict) else None
+    model = content.get("model") if isinstance(content, dict) else None
+    groups = model.get("vedleggGruppe") if isinstance(model, dict) else None
+    require(isinstance(groups, list), url, "content.model.vedleggGruppe (a list of file groups)", data)
+    files = [f for g in groups if isinstance(g, dict) for f in (g.get("vedlegg") or []) if isinstance(f, dict)]
+    require(bool(files) and all(f.get("fileUrl") for f in files), url, "a hit with files that have a fileUrl",
+            files[0] if files else groups)
     refs = []
-    for group in model.get("vedleggGruppe") or []:
+    for group in groups:
         for file in group.get("vedlegg") or []:
-            if not file.get("fileUrl"):
-                continue
-            visibility = str(file.get("visibility") or "").lower()
-            if visibility and visibility not in ("public", "offentlig", "true", "1", "synlig"):
+            visibility = str(file.get("visibility") or "").strip().lower()
+            require(visibility in PUBLIC or visibility in RESTRICTED, url,
+                    "a visibility of " + ", ".join(sorted(PUBLIC | RESTRICTED - {""})), file.get("visibility"))
+            if visibility in RESTRICTED:
                 continue
             refs.append(
                 DocumentRef(
@@ -119,10 +138,20 @@ class AcosNyeInnsynAdapter(Adapter):
         self.api = root + API
         return []
 
-    def search(self, terms: Iterable[str], since: int, until: int) -> list[DocumentRef]:
-        page = self.client.get(self.source.base_url)  # sets the session cookie
+    def _open_session(self) -> None:
+        """GET the page shell once (it sets the session cookie the API wants), only when the API is asked."""
+        if self._session_open:
+            return
+        page = self.client.get(self.source.base_url)
         if parse_shell(page.text) is None:
             raise SourceUnusable(f"{self.source.base_url} has no innsyn-overview element; not an ACOS nye-innsyn page")
+        self._session_open = True
+
+    def search(self, terms: Iterable[str], since: int, until: int) -> list[DocumentRef]:
+        """Every term, page by page; once the period is settled a re-run reuses the cached answers."""
+        self._session_open = False
+        fresh = settled_since(f"{until}-12-31")
+        overview = f"{self.api}/overview"
         headers = {"Referer": self.source.base_url, "Origin": self.origin}
         hits: dict[str, dict[str, Any]] = {}
         for term in terms:
@@ -135,7 +164,10 @@ class AcosNyeInnsynAdapter(Adapter):
                         {"key": "pageSize", "value": str(PAGE_SIZE)},
                     ],
                 }
-                found = parse_overview(self.client.post_json(f"{self.api}/overview", body, headers=headers).json())
+                if not self.client.reusable(overview, fresh, payload=body):
+                    self._open_session()
+                answer = self.client.post_json(overview, body, headers=headers, fresh_since=fresh)
+                found = parse_overview(answer.json(), f"{overview} (searchTerm «{term}»)")
                 new = [h for h in found if h["identifier"] not in hits]
                 for hit in new:
                     hit["term"] = term
@@ -149,14 +181,19 @@ class AcosNyeInnsynAdapter(Adapter):
                 continue
             url = f"{self.api}/dokument/{hit['identifier']}?fromMeeting=false"
             try:
-                detail = self.client.get(url, headers={"Accept": "application/json", **headers}, use_cache=True).json()
-            except (HostStopped, Unreachable):
+                if not self.client.reusable(url, fresh):
+                    self._open_session()
+                detail = self.client.get(
+                    url, headers={"Accept": "application/json", **headers}, use_cache=True, fresh_since=fresh
+                ).json()
+            except (HostStopped, Unreachable, FormatChanged):
                 raise
             except HttpError as exc:
                 self.problems.append(f"hit {hit['identifier']} «{hit['title']}»: {exc}")
                 continue
-            for ref in parse_dokument(detail, hit, self.origin + "/"):
+            for ref in parse_dokument(detail, hit, self.origin + "/", url):
                 ref.ids["search_term"] = hit["term"]
+                ref.ids["hit_title"] = hit["title"]
                 ref.meeting = None
                 refs.append(ref)
         return refs

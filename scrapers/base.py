@@ -11,11 +11,14 @@ means one new module that subclasses `Adapter` and is listed in `ADAPTERS`.
 from __future__ import annotations
 
 import abc
+import datetime as dt
 import importlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
+
+from lhl_mining.errors import FormatChanged
 
 from .http import Fetched, PoliteClient
 
@@ -115,6 +118,8 @@ class Adapter(abc.ABC):
     platform: ClassVar[str]
     supports_search: ClassVar[bool] = False
     """True when `search` asks the portal (server-side full-text search)."""
+    reads_listing: ClassVar[bool] = False
+    """True when `search` reads a page of plans or publications instead of querying (terms are not sent)."""
     expects: ClassVar[str] = ""
     """What `base_url` must look like, for the error message when it doesn't."""
 
@@ -187,6 +192,40 @@ def adapter_class(platform: str) -> type[Adapter] | None:
     module_name, class_name = target.split(":")
     module = importlib.import_module(f"{__package__}.{module_name}")
     return getattr(module, class_name)
+
+
+def shape_of(value: Any) -> str:
+    """A short description of a JSON value for format errors: its type, or a dict's first keys."""
+    if isinstance(value, dict):
+        return "an object with keys " + (", ".join(sorted(map(str, value))[:8]) or "none")
+    if isinstance(value, list):
+        return f"a list of {len(value)}" + (f" ({shape_of(value[0])})" if value else "")
+    return type(value).__name__
+
+
+def require(ok: bool, url: str, expected: str, got: Any = None) -> None:
+    """Raise the numbered format error (E305) when a response lacks the shape an adapter depends on."""
+    if not ok:
+        raise FormatChanged(url, expected, shape_of(got) if got is not None else "")
+
+
+SETTLE_DAYS = 90
+"""A listing about a day is final this many days later (protocols are approved and published by then)."""
+CONFIG_FRESH_DAYS = 7
+"""Portal configuration and board lists are re-read at most once a week."""
+
+
+def settled_since(day: str | None) -> str | None:
+    """The date from which a cached listing about `day` (ISO date) is reused without asking; None if unknown."""
+    try:
+        return (dt.date.fromisoformat((day or "")[:10]) + dt.timedelta(days=SETTLE_DAYS)).isoformat()
+    except ValueError:
+        return None
+
+
+def week_ago() -> str:
+    """`fresh_since` for configuration-like pages: a copy fetched in the last week is reused."""
+    return (dt.date.today() - dt.timedelta(days=CONFIG_FRESH_DAYS)).isoformat()
 
 
 def iso_date(text: str | None) -> str | None:

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from lhl_mining.errors import HttpError
 
-from .base import Adapter, AgendaItem, DocumentRef, Meeting, SourceUnusable, iso_date
+from .base import Adapter, AgendaItem, DocumentRef, Meeting, SourceUnusable, iso_date, require
 
 OSLO = zoneinfo.ZoneInfo("Europe/Oslo")
 MEETING_PROTOCOL = "møteprotokoll"
@@ -108,7 +108,9 @@ def parse_meetings(rows: list[dict[str, Any]], page: str) -> list[Meeting]:
     """``meetings`` of ``GetYearMeetings`` → published meetings; the board is the commission's name."""
     meetings = []
     for row in rows:
-        if not isinstance(row, dict) or row.get("id") is None or not row.get("published"):
+        require(isinstance(row, dict) and {"id", "date", "published"} <= row.keys(), page,
+                "GetYearMeetings rows with id, date and published", row)
+        if row.get("id") is None or not row.get("published"):
             continue
         commission = row.get("commission") or {}
         name = (row.get("meetingName") or "").strip()
@@ -126,8 +128,10 @@ def parse_meetings(rows: list[dict[str, Any]], page: str) -> list[Meeting]:
 
 def parse_agenda(detail: dict[str, Any], meeting: Meeting) -> list[AgendaItem]:
     """A ``ModalMeeting`` meeting → its proceedings; classified ones (and untitled ones) are skipped."""
+    require(isinstance(detail.get("proceedings", []), list | None), meeting.url, "a proceedings list", detail)
     items = []
     for row in detail.get("proceedings") or []:
+        require(isinstance(row, dict) and {"id", "title"} <= row.keys(), meeting.url, "proceedings with id and title", row)
         title = (row.get("title") or "").strip()
         if row.get("id") is None or row.get("classified") or not title:
             continue
@@ -242,30 +246,27 @@ class DigdemAdapter(Adapter):
         headers = {"apollo-require-preflight": "true", "Referer": self.page, "Origin": self.origin}
         payload = {"operationName": operation, "variables": variables, "query": query}
         answer = self.client.post_json(self.graphql, payload, headers=headers).json()
-        if not isinstance(answer, dict):
-            raise HttpError(f"{self.graphql} did not answer a GraphQL result to {operation}.")
+        require(isinstance(answer, dict), self.graphql, f"a GraphQL result to {operation}", answer)
         if answer.get("errors"):
             messages = "; ".join(
                 str(error.get("message") if isinstance(error, dict) else error) for error in answer["errors"]
             )
             raise HttpError(f"{self.graphql} answered GraphQL errors to {operation}: {messages}")
         data = answer.get("data")
-        if not isinstance(data, dict) or data.get(field) is None:
-            raise HttpError(f"{self.graphql} answered no `{field}` to {operation} {variables}.")
+        require(isinstance(data, dict) and data.get(field) is not None, self.graphql,
+                f"data.{field} in the answer to {operation} {variables}", data)
         return data[field]
 
     def meetings(self, year: int) -> list[Meeting]:
         rows = self._query("GetYearMeetings", YEAR_MEETINGS_QUERY, {"where": year_window(year)}, "meetings")
-        if not isinstance(rows, list):
-            raise SourceUnusable(f"GetYearMeetings for {year} did not answer a list")
+        require(isinstance(rows, list), self.graphql, f"a list of meetings for {year} (GetYearMeetings)", rows)
         return [m for m in parse_meetings(rows, self.page) if m.date.startswith(str(year))]
 
     def _detail(self, meeting: Meeting) -> dict[str, Any]:
         """The ``ModalMeeting`` answer, asked once per meeting (agenda and protocols both read it)."""
         if "detail" not in meeting.raw:
             detail = self._query("ModalMeeting", MODAL_MEETING_QUERY, {"id": meeting.id}, "meeting")
-            if not isinstance(detail, dict):
-                raise HttpError(f"{self.graphql} answered no meeting object for meeting {meeting.id}.")
+            require(isinstance(detail, dict), self.graphql, f"a meeting object for meeting {meeting.id}", detail)
             meeting.raw["detail"] = detail
         return meeting.raw["detail"]
 

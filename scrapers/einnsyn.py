@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
-from .base import Adapter, DocumentRef, Meeting, SourceUnusable, iso_date
+from .base import Adapter, DocumentRef, Meeting, SourceUnusable, iso_date, require, settled_since
 
 DEFAULT_API = "https://api.einnsyn.no"
 PAGE_LIMIT = 100
@@ -37,14 +37,14 @@ def search_url(api: str, term: str, enhet: str, since: int, until: int) -> str:
     return f"{api}/search?{urlencode(params)}"
 
 
-def parse_search_page(data: dict[str, Any], api: str) -> tuple[list[DocumentRef], str | None]:
+def parse_search_page(data: dict[str, Any], api: str, url: str = "") -> tuple[list[DocumentRef], str | None]:
     """One ``/search`` page of Moetesak items → documents (one per dokumentobjekt) and the next-page URL."""
-    if not isinstance(data, dict) or not isinstance(data.get("items"), list):
-        shape = sorted(data)[:8] if isinstance(data, dict) else type(data).__name__
-        raise SourceUnusable(f"eInnsyn /search answered without an items list (got {shape})")
+    require(isinstance(data, dict) and isinstance(data.get("items"), list), url or f"{api}/search",
+            "an items list (Moetesak hits)", data)
     refs: list[DocumentRef] = []
     for item in data["items"]:
-        if not isinstance(item, dict) or item.get("entity", "Moetesak") != "Moetesak":
+        require(isinstance(item, dict) and "id" in item, url or f"{api}/search", "hits with an id", item)
+        if item.get("entity", "Moetesak") != "Moetesak":
             continue
         mappe = item.get("moetemappe") if isinstance(item.get("moetemappe"), dict) else {}
         mappe_id = mappe.get("id") or (item.get("moetemappe") if isinstance(item.get("moetemappe"), str) else "")
@@ -78,6 +78,7 @@ def parse_search_page(data: dict[str, Any], api: str) -> tuple[list[DocumentRef]
                             "dokument_id": str(beskrivelse.get("id") or ""),
                             "dokumentobjekt_id": str(objekt["id"]),
                             "source_file": str(objekt.get("referanseDokumentfil") or ""),
+                            "hit_title": str(item.get("offentligTittel") or ""),
                         },
                         role="search",
                     )
@@ -104,12 +105,13 @@ class EinnsynAdapter(Adapter):
 
     def search(self, terms: Iterable[str], since: int, until: int) -> list[DocumentRef]:
         found: dict[str, DocumentRef] = {}
+        fresh = settled_since(f"{until}-12-31")
         for term in terms:
             url: str | None = search_url(self.api, term, self.source.key, since, until)
             pages = 0
             while url and pages < MAX_PAGES:
-                data = self.client.get(url, headers={"Accept": "application/json"}, use_cache=True).json()
-                refs, url = parse_search_page(data, self.api)
+                data = self.client.get(url, headers={"Accept": "application/json"}, use_cache=True, fresh_since=fresh).json()
+                refs, url = parse_search_page(data, self.api, url)
                 pages += 1
                 for ref in refs:
                     ref.ids["search_term"] = term

@@ -17,19 +17,24 @@ from urllib.parse import urlsplit
 
 from lhl_mining.errors import HostStopped, HttpError, RobotsDisallowed, Unreachable
 
-from .base import Adapter, AgendaItem, DocumentRef, Meeting, SourceUnusable, iso_date
+from .base import Adapter, AgendaItem, DocumentRef, Meeting, SourceUnusable, iso_date, require, settled_since, week_ago
 
 # DocumentLinkTypeId of a registry entry's documents
 LINK_TYPES = {"H": "hoveddokument", "SF": "saksframlegg", "V": "vedlegg"}
 # MeetingDocuments types: MI innkalling, MP møteprotokoll, SP saksprotokoll, SF saksframlegg, FI other
 MEETING_DOC_TYPES = {"MP": "møteprotokoll", "SP": "saksprotokoll"}
+MEETING_KEYS = frozenset({"MO_ID", "MO_START", "UT_NAVN"})
+HANDLING_KEYS = frozenset({"Id", "Title"})
 TENANT_IN_PATH = re.compile(r"/publikum/([^/]+)/", re.IGNORECASE)
 
 
-def parse_meetings(rows: list[dict[str, Any]], api: str) -> list[Meeting]:
-    """Rows of ``DmbMeetings?year=`` → meetings (all boards)."""
+def parse_meetings(rows: list[dict[str, Any]], api: str, url: str = "DmbMeetings") -> list[Meeting]:
+    """Rows of ``DmbMeetings?year=`` → meetings (all boards); a row without MO_ID/MO_START/UT_NAVN is a format error."""
+    require(isinstance(rows, list), url, "a list of meetings", rows)
     meetings = []
     for row in rows:
+        require(isinstance(row, dict) and MEETING_KEYS <= row.keys(), url,
+                "meeting rows with " + ", ".join(sorted(MEETING_KEYS)), row)
         if row.get("MO_ID") is None:
             continue
         meetings.append(
@@ -44,10 +49,16 @@ def parse_meetings(rows: list[dict[str, Any]], api: str) -> list[Meeting]:
     return meetings
 
 
-def parse_agenda(rows: list[dict[str, Any]], meeting: Meeting) -> list[AgendaItem]:
-    """Rows of ``DmbHandlings/GetByMeetingId/{id}`` (or full handlings) → agenda items; screened titles are skipped."""
+def parse_agenda(rows: list[dict[str, Any]] | None, meeting: Meeting, url: str = "GetByMeetingId") -> list[AgendaItem]:
+    """Rows of ``DmbHandlings/GetByMeetingId/{id}`` (or full handlings) → agenda items; untitled rows are skipped.
+
+    No saksliste yet is null or [] (a real capture shows it); rows without Id/Title are a format error.
+    """
+    require(rows is None or isinstance(rows, list), url, "a list of agenda items (DmbHandlings)", rows)
     items = []
-    for row in rows:
+    for row in rows or []:
+        require(isinstance(row, dict) and HANDLING_KEYS <= row.keys(), url,
+                "agenda items with " + ", ".join(sorted(HANDLING_KEYS)), row)
         title = row.get("Title")
         if row.get("Id") is None or not title:
             continue
@@ -59,24 +70,54 @@ def parse_agenda(rows: list[dict[str, Any]], meeting: Meeting) -> list[AgendaIte
                 case_type=row.get("MeetingCaseTypeId"),
                 raw={
                     "database": row.get("Database") or meeting.raw.get("database"),
-                    "sequence": f"{row.get('MeetingCaseTypeId') or ''} {row.get('SequenceNumber')}/{row.get('Year')}",
+                    "sequence": sequence_number(row),
                 },
             )
         )
     return items
 
 
-def handling_documents(detail: dict[str, Any], item: AgendaItem, api: str) -> list[DocumentRef]:
-    """A ``DmbHandlings/{Id}`` answer → the published documents of the case and its protocol."""
+def sequence_number(row: dict[str, Any]) -> str | None:
+    """«PS 1/2026»: the item's type, sequence number and year, the saksnr Elements shows on the saksliste."""
+    if row.get("SequenceNumber") is None or not row.get("Year"):
+        return None
+    return " ".join(filter(None, [row.get("MeetingCaseTypeId"), f"{row['SequenceNumber']}/{row['Year']}"]))
+
+
+def boards_of(detail: dict[str, Any], item: AgendaItem) -> str:
+    """Every board that treated the case: this meeting's and ``AdditionalDmbHandlings`` (board date sequence; …)."""
+    own = " ".join(filter(None, [item.meeting.utvalg, item.meeting.date, sequence_number(detail)]))
+    others = []
+    for other in detail.get("AdditionalDmbHandlings") or []:
+        if not isinstance(other, dict):
+            continue
+        start = iso_date((other.get("Meeting") or {}).get("StartDate"))
+        others.append(" ".join(filter(None, [(other.get("Dmb") or {}).get("Name"),
+                                             start if start and start > "0001-01-01" else None,
+                                             sequence_number(other)])))
+    return "; ".join(dict.fromkeys([own, *others]))
+
+
+def handling_documents(detail: dict[str, Any], item: AgendaItem, api: str, url: str = "DmbHandlings") -> list[DocumentRef]:
+    """A ``DmbHandlings/{Id}`` answer → the published documents of the case and its protocol.
+
+    saksnr is the case number, or the item's sequence («PS 1/2026») where Elements gives none (as in
+    every real capture); `boards` records every board that treated the case.
+    """
+    require(isinstance(detail, dict) and "Id" in detail and "RegistryEntry" in detail, url,
+            "a handling with Id and RegistryEntry", detail)
+    entry = detail.get("RegistryEntry") or {}
+    require(isinstance(entry, dict) and isinstance(entry.get("Documents", []), list | None), url,
+            "RegistryEntry as an object with a Documents list", entry)
     database = detail.get("Database") or item.raw.get("database")
     if not database:
         raise SourceUnusable(f"DmbHandlings/{item.id} has no Database id; cannot build document URLs.")
     case = detail.get("Case") or {}
-    saksnr = case.get("CaseNumber") if isinstance(case, dict) else None
+    saksnr = (case.get("CaseNumber") if isinstance(case, dict) else None) or sequence_number(detail) or item.raw.get("sequence")
     caseworker = (detail.get("CaseWorker") or {}).get("Name")
-    ids = {"moetesak_id": str(detail.get("Id") or item.id), "moetemappe_id": item.meeting.id}
+    ids = {"moetesak_id": str(detail.get("Id") or item.id), "moetemappe_id": item.meeting.id,
+           "boards": boards_of(detail, item)}
     refs: list[DocumentRef] = []
-    entry = detail.get("RegistryEntry") or {}
     if entry.get("Id") is not None and entry.get("IsPublished", True):
         for doc in entry.get("Documents") or []:
             description = doc.get("DocumentDescription") or {}
@@ -129,9 +170,11 @@ def other_boards(detail: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def meeting_documents(
-    detail: dict[str, Any], meeting: Meeting, api: str, types: dict[str, str] = MEETING_DOC_TYPES
+    detail: dict[str, Any], meeting: Meeting, api: str, types: dict[str, str] = MEETING_DOC_TYPES, url: str = "Meetings"
 ) -> list[DocumentRef]:
     """A ``Meetings/{id}`` answer → its unrestricted protocol documents."""
+    require(isinstance(detail, dict) and isinstance(detail.get("MeetingDocuments", []), list | None), url,
+            "a meeting with a MeetingDocuments list", detail)
     database = detail.get("Database") or meeting.raw.get("database")
     refs = []
     for doc in detail.get("MeetingDocuments") or []:
@@ -189,13 +232,14 @@ class ElementsAdapter(Adapter):
         self.api = f"{parts.scheme}://{parts.netloc}/publikum/api/"
         return []
 
-    def _json(self, path: str) -> Any:
+    def _json(self, path: str, fresh_since: str | None = None) -> Any:
+        """GET a JSON listing; `fresh_since` lets a settled period's cached answer stand without a request."""
         headers = {"Tenant": self.tenant, "Accept": "application/json"}
-        return self.client.get(self.api + path, headers=headers, use_cache=True).json()
+        return self.client.get(self.api + path, headers=headers, use_cache=True, fresh_since=fresh_since).json()
 
     def coverage_notes(self, since: int, until: int) -> list[str]:
         try:
-            configs = self._json("ConfigProvider/GetConfigs")
+            configs = self._json("ConfigProvider/GetConfigs", week_ago())
         except (HostStopped, Unreachable, RobotsDisallowed):
             raise
         except HttpError as exc:
@@ -216,20 +260,21 @@ class ElementsAdapter(Adapter):
         return []
 
     def meetings(self, year: int) -> list[Meeting]:
-        rows = self._json(f"PredefinedQuery/DmbMeetings?year={year}")
-        if not isinstance(rows, list):
-            raise SourceUnusable(f"DmbMeetings?year={year} did not answer a list")
-        return [m for m in parse_meetings(rows, self.api) if m.date.startswith(str(year))]
+        path = f"PredefinedQuery/DmbMeetings?year={year}"
+        rows = self._json(path, settled_since(f"{year}-12-31"))
+        return [m for m in parse_meetings(rows, self.api, self.api + path) if m.date.startswith(str(year))]
 
     def agenda(self, meeting: Meeting) -> list[AgendaItem]:
-        rows = self._json(f"DmbHandlings/GetByMeetingId/{meeting.id}")
-        return parse_agenda(rows if isinstance(rows, list) else [], meeting)
+        path = f"DmbHandlings/GetByMeetingId/{meeting.id}"
+        return parse_agenda(self._json(path, settled_since(meeting.date)), meeting, self.api + path)
 
     def item_documents(self, item: AgendaItem) -> list[DocumentRef]:
-        return handling_documents(self._json(f"DmbHandlings/{item.id}"), item, self.api)
+        path = f"DmbHandlings/{item.id}"
+        return handling_documents(self._json(path, settled_since(item.meeting.date)), item, self.api, self.api + path)
 
     def meeting_documents(self, meeting: Meeting) -> list[DocumentRef]:
-        return meeting_documents(self._json(f"Meetings/{meeting.id}"), meeting, self.api)
+        path = f"Meetings/{meeting.id}"
+        return meeting_documents(self._json(path, settled_since(meeting.date)), meeting, self.api, url=self.api + path)
 
     def download_headers(self) -> dict[str, str]:
         return {"Tenant": self.tenant}

@@ -1,17 +1,23 @@
 """One polite HTTP client shared by every portal adapter.
 
-Politeness is the default, not an option: at most one request per second per
-host (requests to different hosts run in parallel), a User-Agent that says who
+Politeness is the default, not an option, and it is per host: one clock of
+request slots per host shared by every worker (at most `rate` requests per
+second, or the robots.txt Crawl-delay if longer), a User-Agent that says who
 is asking and how to reach them, robots.txt honoured unless the user overrides
-it per host, growing pauses on 429/5xx/timeouts (``Retry-After`` wins), and a
-host is left alone for the rest of the run after a 403, a login or a captcha
-page.  Responses can be cached with their validators so an unchanged re-run
-sends conditional requests and downloads nothing.
+it per host (5xx means disallow, 4xx allow; its fetch takes a slot too),
+growing pauses on 429/5xx/timeouts that hold the whole host (``Retry-After``
+wins up to a maximum, beyond which the host is given up), and a host is left
+alone for the rest of the run after a 403, a login or a captcha page.
+`session()` gives each kommune its own cookie jar on the shared hosts.
+Responses can be cached with their validators; a listing of a settled period
+is reused without a request.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import email.utils
+import hashlib
 import json
 import os
 import re
@@ -26,13 +32,23 @@ from urllib.parse import urlsplit
 import httpx
 
 from lhl_mining import __version__
-from lhl_mining.errors import HostStopped, HttpError, NotJson, RobotsDisallowed, Unreachable
+from lhl_mining.errors import HostStopped, HttpError, NotJson, RetryAfterTooLong, RobotsDisallowed, Unreachable, UsageError
 
-__all__ = ["HostStopped", "HttpError", "NotJson", "PoliteClient", "Politeness", "RobotsDisallowed", "Unreachable"]
+__all__ = [
+    "HostStopped", "HttpError", "NotJson", "PoliteClient", "Politeness", "RetryAfterTooLong", "RobotsDisallowed",
+    "Unreachable", "check_rate",
+]
 
 DEFAULT_RATE = 1.0  # requests per second per host
+MAX_RATE = 2.0
+"""The fastest `--rate` accepted without `--i-know` (at least half a second between requests to a host)."""
 DEFAULT_RETRIES = 4
-MAX_RETRY_AFTER_S = 120.0
+MAX_RETRY_AFTER_S = 600.0
+MAX_BACKOFF_S = 120.0
+PAGE_CHARSET = re.compile(
+    rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)|<\?xml[^>]+encoding\s*=\s*["']([\w-]+)""", re.IGNORECASE
+)
+"""The charset a page declares itself, used when the Content-Type header names none."""
 PASSWORD_FIELD = re.compile(r"""<input[^>]+type=["']?password""", re.IGNORECASE)
 LOGIN_WORDS = re.compile(r"logg inn|innlogging|log in|login|sign in|brukernavn eller e-post", re.IGNORECASE)
 CAPTCHA_MARKERS = re.compile(
@@ -57,6 +73,8 @@ class CachedResponse:
     last_modified: str | None
     body: bytes | None
     fetched_at: str
+    final: bool = False
+    """Keep the body even without validators: a listing of a settled period, reused without asking."""
 
 
 class ResponseCache(Protocol):
@@ -81,8 +99,15 @@ class Fetched:
 
     @property
     def text(self) -> str:
-        charset = re.search(r"charset=([\w-]+)", self.headers.get("content-type", ""))
-        encoding = charset.group(1) if charset else "utf-8"
+        """The body decoded by the header's charset, else the page's own (``<meta charset>``, XML declaration), else UTF-8."""
+        header = re.search(r"charset=([\w-]+)", self.headers.get("content-type", ""))
+        declared = PAGE_CHARSET.search(self.content[:4096])
+        if header:
+            encoding = header.group(1)
+        elif declared:
+            encoding = (declared.group(1) or declared.group(2)).decode("ascii")
+        else:
+            encoding = "utf-8"
         try:
             return self.content.decode(encoding, errors="replace")
         except LookupError:
@@ -116,15 +141,47 @@ class Politeness:
     contact: str | None = None
     timeout: float = 30.0
     """Seconds to wait for an answer (connecting gets at most 10 s)."""
+    max_retry_after_s: float = MAX_RETRY_AFTER_S
+    """The longest Retry-After honoured; a host asking for more is given up for the run (E306), not cut short."""
+
+
+def check_rate(rate: float, i_know: bool = False) -> None:
+    """`--rate` must leave a pause between requests to a host: 0 < rate ≤ MAX_RATE unless the user says `--i-know`."""
+    if i_know:
+        return
+    if rate <= 0 or rate > MAX_RATE:
+        raise UsageError(
+            f"--rate {rate:g} is not polite: use a rate above 0 and at most {MAX_RATE:g} requests per second per "
+            "host (0 means no pause at all). Add --i-know if you have the portal owner's consent."
+        )
 
 
 @dataclass
 class _HostState:
     lock: threading.Lock = field(default_factory=threading.Lock)
     next_allowed: float = 0.0
+    """Monotonic time of the next request slot; shared by every worker, pushed back by Retry-After and backoff."""
     stopped: str | None = None
+    robots_lock: threading.Lock = field(default_factory=threading.Lock)
     robots: urllib.robotparser.RobotFileParser | None = None
     robots_loaded: bool = False
+    robots_refusal: str | None = None
+    """Why robots.txt could not be read (5xx): the host is treated as disallowed, as RFC 9309 says."""
+    crawl_delay: float = 0.0
+
+
+class _Counters:
+    """Request counts shared by a client and its per-kommune sessions."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.requests_sent = 0
+        self.not_modified = 0
+        self.reused = 0
+
+    def add(self, name: str) -> None:
+        with self.lock:
+            setattr(self, name, getattr(self, name) + 1)
 
 
 class PoliteClient:
@@ -141,20 +198,47 @@ class PoliteClient:
         cache: ResponseCache | None = None,
         sleep: Callable[[float], None] = time.sleep,
         transport: httpx.BaseTransport | None = None,
+        reuse_settled: bool = True,
     ):
         self.politeness = politeness or Politeness()
         self.cache = cache
+        self.reuse_settled = reuse_settled
+        """Answer `fresh_since` requests from the cache without asking (off for `lhl scrape --refresh`)."""
         self._sleep = sleep
         self._hosts: dict[str, _HostState] = {}
         self._hosts_lock = threading.Lock()
-        self.requests_sent = 0
-        self.not_modified = 0
-        self._client = httpx.Client(
+        self._counters = _Counters()
+        self._transport = transport
+        self._client = self._new_client()
+
+    def _new_client(self) -> httpx.Client:
+        return httpx.Client(
             headers={"User-Agent": user_agent(self.politeness.contact), "Accept-Language": "nb,nn;q=0.9,en;q=0.5"},
             timeout=httpx.Timeout(self.politeness.timeout, connect=min(10.0, self.politeness.timeout)),
             follow_redirects=True,
-            transport=transport,
+            transport=self._transport,
         )
+
+    def session(self) -> PoliteClient:
+        """A client with its own cookie jar (one per kommune: kommuner on a shared host get separate portal
+        sessions) that shares this one's host pacing, stop rules, robots, cache and counts.  Close it after use."""
+        child = object.__new__(PoliteClient)
+        child.__dict__.update(self.__dict__)
+        child._client = self._new_client()
+        return child
+
+    @property
+    def requests_sent(self) -> int:
+        return self._counters.requests_sent
+
+    @property
+    def not_modified(self) -> int:
+        return self._counters.not_modified
+
+    @property
+    def reused(self) -> int:
+        """Answers taken from the cache without a request (listings of settled periods)."""
+        return self._counters.reused
 
     # ------------------------------------------------------------------ lifecycle
     def close(self) -> None:
@@ -181,18 +265,39 @@ class PoliteClient:
         headers: Mapping[str, str] | None = None,
         use_cache: bool = False,
         conditional: Mapping[str, str | None] | None = None,
+        fresh_since: str | None = None,
     ) -> Fetched:
         """GET with politeness. `use_cache` stores the body and revalidates it next time.
 
         `conditional` passes known validators (``etag``, ``last_modified``) of a
         document stored elsewhere; a 304 then comes back as a `Fetched` with
-        status 304 and no content.
+        status 304 and no content.  `fresh_since` (ISO date) marks a listing
+        whose content is final once fetched on or after that date: such a
+        cached answer is reused without any request.
         """
-        return self.request("GET", url, headers=headers, use_cache=use_cache, conditional=conditional)
+        return self.request("GET", url, headers=headers, use_cache=use_cache, conditional=conditional,
+                            fresh_since=fresh_since)
 
-    def post_json(self, url: str, payload: Any, *, headers: Mapping[str, str] | None = None) -> Fetched:
+    def post_json(
+        self, url: str, payload: Any, *, headers: Mapping[str, str] | None = None, fresh_since: str | None = None
+    ) -> Fetched:
+        """POST JSON; with `fresh_since` the answer is cached under the URL and body and reused like a settled GET."""
         merged = {"Content-Type": "application/json", "Accept": "application/json", **(headers or {})}
-        return self.request("POST", url, headers=merged, content=json.dumps(payload).encode())
+        key = _post_key(url, payload) if fresh_since else None
+        return self.request("POST", url, headers=merged, content=json.dumps(payload).encode(), use_cache=bool(key),
+                            cache_key=key, fresh_since=fresh_since)
+
+    def reusable(self, url: str, fresh_since: str | None, *, payload: Any = None) -> bool:
+        """Would a request for this listing be answered from the cache without asking the host?"""
+        return self._settled(url if payload is None else _post_key(url, payload), fresh_since) is not None
+
+    def _settled(self, key: str, fresh_since: str | None) -> CachedResponse | None:
+        if not (fresh_since and self.cache and self.reuse_settled):
+            return None
+        cached = self.cache.get(key)
+        if cached and cached.body is not None and cached.status == 200 and cached.fetched_at[:10] >= fresh_since:
+            return cached
+        return None
 
     def request(
         self,
@@ -203,14 +308,23 @@ class PoliteClient:
         content: bytes | None = None,
         use_cache: bool = False,
         conditional: Mapping[str, str | None] | None = None,
+        fresh_since: str | None = None,
+        cache_key: str | None = None,
     ) -> Fetched:
+        key = cache_key or url
+        if use_cache:
+            settled = self._settled(key, fresh_since)
+            if settled is not None:
+                self._counters.add("reused")
+                return Fetched(url, settled.status, settled.body or b"", {"content-type": settled.content_type},
+                               from_cache=True)
         host = _host(url)
         state = self._state(host)
         if state.stopped:
             raise HostStopped(f"{host} was stopped earlier in this run: {state.stopped}")
         self._check_robots(url, state)
         send_headers = dict(headers or {})
-        cached = self.cache.get(url) if (use_cache and self.cache and method == "GET") else None
+        cached = self.cache.get(key) if (use_cache and self.cache and method == "GET") else None
         validators = dict(conditional or {})
         if cached and cached.body is not None:
             validators = {"etag": cached.etag, "last_modified": cached.last_modified}
@@ -221,12 +335,14 @@ class PoliteClient:
 
         attempt = 0
         while True:
+            if state.stopped:  # another worker gave up on this host while we waited
+                raise HostStopped(f"{host} was stopped earlier in this run: {state.stopped}")
             self._pace(state)
             try:
                 response = self._client.request(method, url, headers=send_headers, content=content)
-                self.requests_sent += 1
+                self._counters.add("requests_sent")
             except (httpx.TimeoutException, httpx.TransportError) as exc:
-                self.requests_sent += 1
+                self._counters.add("requests_sent")
                 if attempt >= self.politeness.retries:
                     if isinstance(exc, (httpx.TimeoutException, httpx.ConnectError)):
                         raise Unreachable(
@@ -235,20 +351,22 @@ class PoliteClient:
                     raise HttpError(
                         f"{url} broke off mid-transfer after {attempt + 1} tries ({_describe(exc)})."
                     ) from None
-                self._sleep(self._backoff(attempt, None))
+                self._hold_host(state, self._backoff(attempt, None))
                 attempt += 1
                 continue
             if response.status_code == 429 or response.status_code >= 500:
                 if attempt >= self.politeness.retries:
                     raise HttpError(f"{url} kept answering {response.status_code} after {attempt + 1} tries.")
-                self._sleep(self._backoff(attempt, response.headers.get("retry-after")))
+                self._hold_host(state, self._retry_pause(url, state, attempt, response))
                 attempt += 1
                 continue
             break
 
         if response.status_code == 304:
-            self.not_modified += 1
+            self._counters.add("not_modified")
             if cached and cached.body is not None:
+                if self.cache:  # revalidated now: the date a settled period is judged by
+                    self.cache.put(dataclasses.replace(cached, fetched_at=_now(), final=bool(fresh_since)))
                 return Fetched(url, cached.status, cached.body, {"content-type": cached.content_type}, from_cache=True)
             return Fetched(url, 304, b"", response.headers, from_cache=True)
         if response.status_code in (401, 403, 407):
@@ -262,16 +380,17 @@ class PoliteClient:
                 f"{host} answered a login or captcha page ({response.url}); no more requests to it in this run."
             )
         fetched = Fetched(str(response.url), response.status_code, response.content, response.headers)
-        if use_cache and self.cache and method == "GET":
+        if use_cache and self.cache and (method == "GET" or cache_key):
             self.cache.put(
                 CachedResponse(
-                    url=url,
+                    url=key,
                     status=response.status_code,
                     content_type=response.headers.get("content-type", ""),
-                    etag=response.headers.get("etag"),
-                    last_modified=response.headers.get("last-modified"),
+                    etag=response.headers.get("etag") if method == "GET" else None,
+                    last_modified=response.headers.get("last-modified") if method == "GET" else None,
                     body=response.content,
                     fetched_at=_now(),
+                    final=bool(fresh_since),
                 )
             )
         return fetched
@@ -282,9 +401,8 @@ class PoliteClient:
             return self._hosts.setdefault(host, _HostState())
 
     def _pace(self, state: _HostState) -> None:
-        if self.politeness.rate <= 0:
-            return
-        interval = 1.0 / self.politeness.rate
+        """Take the host's next request slot (shared by all workers): 1/rate apart, or the Crawl-delay if longer."""
+        interval = max(1.0 / self.politeness.rate if self.politeness.rate > 0 else 0.0, state.crawl_delay)
         with state.lock:
             now = time.monotonic()
             wait = state.next_allowed - now
@@ -292,39 +410,100 @@ class PoliteClient:
         if wait > 0:
             self._sleep(wait)
 
+    @staticmethod
+    def _hold_host(state: _HostState, pause: float) -> None:
+        """Push the host's next slot back by `pause`: every worker on the host waits, not only the one that was told."""
+        with state.lock:
+            state.next_allowed = max(state.next_allowed, time.monotonic() + pause)
+
+    def _retry_pause(self, url: str, state: _HostState, attempt: int, response: httpx.Response) -> float:
+        retry_after = _parse_retry_after(response.headers.get("retry-after"))
+        if retry_after is None:
+            return self._backoff(attempt, None)
+        if retry_after > self.politeness.max_retry_after_s:
+            state.stopped = f"Retry-After {retry_after:.0f} s on {url}"
+            raise RetryAfterTooLong(
+                f"{_host(url)} asked to wait {retry_after:.0f} s (Retry-After on {url}), more than the maximum of "
+                f"{self.politeness.max_retry_after_s:.0f} s; no more requests to it in this run "
+                "(raise --max-retry-after to wait longer)."
+            )
+        return retry_after
+
     def _backoff(self, attempt: int, retry_after: str | None) -> float:
         parsed = _parse_retry_after(retry_after)
         if parsed is not None:
-            return min(parsed, MAX_RETRY_AFTER_S)
-        return min(self.politeness.backoff_s * (2**attempt), MAX_RETRY_AFTER_S)
+            return min(parsed, self.politeness.max_retry_after_s)
+        return min(self.politeness.backoff_s * (2**attempt), MAX_BACKOFF_S)
 
     def _check_robots(self, url: str, state: _HostState) -> None:
         host = _host(url)
         if not self.politeness.robots or host in self.politeness.ignore_robots_hosts:
             return
-        with state.lock:
+        with state.robots_lock:
             if not state.robots_loaded:
-                state.robots = self._load_robots(url)
+                self._load_robots(url, state)
                 state.robots_loaded = True
+        if state.robots_refusal:
+            raise RobotsDisallowed(
+                f"{state.robots_refusal}, so {host} is treated as disallowing everything (RFC 9309). If you have "
+                f"a mandate to fetch it, rerun with `--ignore-robots {host}` (see docs/scraping.md)."
+            )
         if state.robots is not None and not state.robots.can_fetch(self._client.headers["User-Agent"], url):
             raise RobotsDisallowed(
                 f"robots.txt of {host} disallows {urlsplit(url).path}. If you have a mandate to fetch it, "
                 f"rerun with `--ignore-robots {host}` (see docs/scraping.md)."
             )
 
-    def _load_robots(self, url: str) -> urllib.robotparser.RobotFileParser | None:
+    def _load_robots(self, url: str, state: _HostState) -> None:
+        """Fetch robots.txt in the host's pace: 4xx (none) allows all, 5xx disallows all, Crawl-delay is kept."""
         parts = urlsplit(url)
         robots_url = f"{parts.scheme}://{parts.netloc}/robots.txt"
+        self._pace(state)
         try:
             response = self._client.get(robots_url)
-            self.requests_sent += 1
+            self._counters.add("requests_sent")
         except httpx.HTTPError:
-            return None
+            return  # unreachable: the request itself will fail and say so
+        if response.status_code >= 500:
+            state.robots_refusal = f"robots.txt of {parts.hostname} answered {response.status_code}"
+            return
         if response.status_code >= 400 or "html" in response.headers.get("content-type", ""):
-            return None  # no robots.txt (or an app page in its place): nothing is disallowed
+            return  # no robots.txt (or an app page in its place): nothing is disallowed
         parser = urllib.robotparser.RobotFileParser(robots_url)
         parser.parse(response.text.splitlines())
-        return parser
+        state.robots = parser
+        state.crawl_delay = _crawl_delay(response.text)
+
+
+def _crawl_delay(robots: str) -> float:
+    """The Crawl-delay (seconds, decimals allowed) of the group for our agent, else of ``*``; 0 if none."""
+    delays: dict[str, float] = {}
+    agents: list[str] = []
+    in_rules = False
+    for raw in robots.splitlines():
+        line = raw.split("#", 1)[0].strip()
+        field_name, _, value = line.partition(":")
+        field_name, value = field_name.strip().lower(), value.strip()
+        if field_name == "user-agent":
+            if in_rules:
+                agents, in_rules = [], False
+            agents.append(value.lower())
+        elif field_name:
+            in_rules = True
+            if field_name == "crawl-delay":
+                try:
+                    for agent in agents:
+                        delays[agent] = float(value)
+                except ValueError:
+                    continue
+    own = [delay for agent, delay in delays.items() if agent and agent != "*" and agent in "lhl-mining"]
+    return max(own) if own else delays.get("*", 0.0)
+
+
+def _post_key(url: str, payload: Any) -> str:
+    """The cache key of a POST: method, URL and a digest of the JSON body."""
+    digest = hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:32]
+    return f"POST {url} {digest}"
 
 
 def _host(url: str) -> str:

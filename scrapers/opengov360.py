@@ -13,7 +13,7 @@ from urllib.parse import urljoin, urlsplit
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from selectolax.lexbor import LexborNode as Node
 
-from .base import Adapter, AgendaItem, DocumentRef, Meeting, SourceUnusable, iso_date
+from .base import Adapter, AgendaItem, DocumentRef, Meeting, SourceUnusable, iso_date, require, settled_since, week_ago
 
 CLIENT_IN_PATH = re.compile(r"^/Meetings/([^/]+)", re.IGNORECASE)
 
@@ -24,8 +24,10 @@ def _text(node: Node | None) -> str:
 
 def parse_boards(html: str, page_url: str) -> list[dict[str, str]]:
     """``/Boards`` → [{id, name, period, url}]."""
+    links = HTMLParser(html).css("li.boardLink a[href]")
+    require(bool(links), page_url, "a list of boards (li.boardLink links)")
     boards = []
-    for link in HTMLParser(html).css("li.boardLink a[href]"):
+    for link in links:
         match = re.search(r"/Boards/Details/(\d+)", link.attributes.get("href") or "")
         if not match:
             continue
@@ -51,6 +53,8 @@ def board_active_in(period: str, year: int) -> bool:
 def parse_board_meetings(html: str, page_url: str) -> list[Meeting]:
     """``/Boards/Details/{id}?Year=`` → published meetings of the board."""
     tree = HTMLParser(html)
+    require(tree.css_first("div.meetingTitleHeader") is not None and tree.css_first("div.meetingList") is not None,
+            page_url, "a board page (div.meetingTitleHeader, div.meetingList)")
     board = _text(tree.css_first("div.meetingTitleHeader h2"))
     meetings = []
     for link in tree.css("div.meetingList li a[href]"):
@@ -73,6 +77,7 @@ def parse_board_meetings(html: str, page_url: str) -> list[Meeting]:
 def parse_meeting(html: str, meeting: Meeting) -> tuple[list[AgendaItem], list[DocumentRef]]:
     """``/Meetings/Details/{id}`` → agenda items and the meeting's own files."""
     tree = HTMLParser(html)
+    require(tree.css_first("div.meetingAgendaList") is not None, meeting.url, "a meeting page (div.meetingAgendaList)")
     details = _details(tree)
     if details.get("Utvalg") and not meeting.utvalg:
         meeting.utvalg = details["Utvalg"]
@@ -192,19 +197,19 @@ class OpenGovAdapter(Adapter):
         self._meeting_pages: dict[str, str] = {}
         return []
 
-    def _html(self, url: str) -> str:
-        return self.client.get(url, use_cache=True).text
+    def _html(self, url: str, fresh_since: str | None = None) -> str:
+        return self.client.get(url, use_cache=True, fresh_since=fresh_since).text
 
     def meetings(self, year: int) -> list[Meeting]:
         if self._boards is None:
             url = f"{self.root}/Boards"
-            self._boards = parse_boards(self._html(url), url)
+            self._boards = parse_boards(self._html(url, week_ago()), url)
         found = []
         for board in self._boards:
             if not board_active_in(board["period"], year):
                 continue
             url = f"{self.root}/Boards/Details/{board['id']}?Year={year}"
-            for meeting in parse_board_meetings(self._html(url), url):
+            for meeting in parse_board_meetings(self._html(url, settled_since(f"{year}-12-31")), url):
                 meeting.utvalg = meeting.utvalg or board["name"]
                 meeting.raw["board_id"] = board["id"]
                 if meeting.date.startswith(str(year)):
@@ -213,7 +218,7 @@ class OpenGovAdapter(Adapter):
 
     def _meeting(self, meeting: Meeting) -> tuple[list[AgendaItem], list[DocumentRef]]:
         if meeting.id not in self._meeting_pages:
-            self._meeting_pages = {meeting.id: self._html(meeting.url)}  # only the meeting at hand is kept
+            self._meeting_pages = {meeting.id: self._html(meeting.url, settled_since(meeting.date))}  # only the meeting at hand is kept
         return parse_meeting(self._meeting_pages[meeting.id], meeting)
 
     def agenda(self, meeting: Meeting) -> list[AgendaItem]:
@@ -224,4 +229,4 @@ class OpenGovAdapter(Adapter):
 
     def item_documents(self, item: AgendaItem) -> list[DocumentRef]:
         url = f"{self.root}/Meetings/LoadAgendaItemDetail/{item.id}"
-        return parse_agenda_item(self._html(url), item, url)
+        return parse_agenda_item(self._html(url, settled_since(item.meeting.date)), item, url)

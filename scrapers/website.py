@@ -23,26 +23,11 @@ from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
-from .base import Adapter, DocumentRef, SourceUnusable
+from lhl_mining.prefilter import default_prefilter
+
+from .base import Adapter, DocumentRef, SourceUnusable, require
 from .http import Fetched
 
-PLAN_TERMS = (
-    "planstrategi",
-    "samfunnsdel",
-    "kommuneplan",
-    "helse og omsorg",
-    "helse- og omsorg",
-    "omsorgsplan",
-    "handlings- og okonomiplan",
-    "handlings og okonomiplan",
-    "okonomiplan",
-    "handlingsprogram",
-    "eldreplan",
-    "leve hele livet",
-    "aldersvennlig",
-    "bo trygt hjemme",
-    "eldre",
-)
 FILE_SUFFIXES = (".pdf", ".docx", ".doc", ".odt")
 FILE_PATH_MARKERS = ("getfile.php", "/_f/", "aimfiles", "/download", "wfdocument.ashx")
 SUMMARY_PATH = "content/html/summary/11111111-1111-1111-1111-111111111111/content.html"
@@ -51,18 +36,10 @@ HEADING = re.compile(r"""<div[^>]*class=["'][^"']*\bh1\b[^"']*["'][^>]*>(.*?)</d
 DATA_ID = re.compile(r"""dataId=["']([^"']+)["']""", re.IGNORECASE)
 
 
-def _folded_words(text: str) -> str:
-    """Lower case with æøå spelled out but spaces and hyphens kept, for phrase matching."""
-    text = text.lower().replace("æ", "ae").replace("ø", "o").replace("å", "a")
-    return " ".join(re.sub(r"[^a-z0-9\- ]", " ", text).split())
-
-
 def matching_plan_term(text: str) -> str | None:
-    folded = _folded_words(text)
-    for term in PLAN_TERMS:
-        if term in folded:
-            return term
-    return None
+    """The codebook pre-filter entry (plan types and titles, see `lhl prefilter`) a link text or file name matches."""
+    verdict = default_prefilter().title(text)
+    return verdict.because[0] if verdict.relevant else None
 
 
 def parse_plan_links(html: str, page_url: str) -> list[DocumentRef]:
@@ -111,6 +88,7 @@ def assemble_framsikt(summary_html: str, texts: dict[str, str]) -> str:
 class WebsiteAdapter(Adapter):
     platform = "website"
     supports_search = True
+    reads_listing = True
     expects = "the URL of a kommune web page that links its plans"
 
     def check(self) -> list[str]:
@@ -126,6 +104,7 @@ class WebsiteAdapter(Adapter):
 class FramsiktAdapter(Adapter):
     platform = "framsikt"
     supports_search = True
+    reads_listing = True
     expects = "https://pub.framsikt.net/<år>/<kunde>/<slug>"
 
     def check(self) -> list[str]:
@@ -143,8 +122,7 @@ class FramsiktAdapter(Adapter):
     def fetch(self, ref: DocumentRef, conditional: dict[str, str | None] | None = None) -> Fetched:
         summary = self.client.get(urljoin(self.root, SUMMARY_PATH), use_cache=True)
         data_ids = list(dict.fromkeys(DATA_ID.findall(summary.text)))
-        if not data_ids:
-            raise SourceUnusable(f"{self.root} has no dataId placeholders in its summary view")
+        require(bool(data_ids), summary.url, "a summary view with dataId placeholders")
         texts = {}
         for data_id in data_ids:
             answer = self.client.get(urljoin(self.root, f"content/text/{data_id}/description.json"), use_cache=True)

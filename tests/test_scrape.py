@@ -16,6 +16,7 @@ from lhl_mining.demo.portals import (
     plans_page_routes,
 )
 from lhl_mining.errors import CorpusNotWritable, SourcesFileInvalid, UsageError
+from lhl_mining.prefilter import default_prefilter
 from lhl_mining.scrape import resolve_targets, title_matches
 from lhl_mining.sources import load_overrides
 from lhl_mining.store import sources as source_sql
@@ -47,9 +48,11 @@ def test_elements_scrape_stores_documents_with_provenance(store, tmp_path):
     docs = {d["title"]: d for d in documents(store)}
     lhl = docs["Leve hele livet - handlingsplan for et aldersvennlig Stange 2020-2023"]
     assert lhl["platform"] == "elements" and lhl["knr"] == "3413" and lhl["status"] == "extracted"
-    assert lhl["doc_type"] == "saksframlegg" and lhl["saksnr"] == "19/02144" and lhl["utvalg"] == "Eldrerådet"
+    assert lhl["doc_type"] == "saksframlegg" and lhl["saksnr"] == "PS 1/2020" and lhl["utvalg"] == "Eldrerådet"
     assert lhl["meeting_date"] == "2020-02-11" and lhl["moetemappe_id"] == "1240" and lhl["journalpost_id"]
     assert lhl["platform_ids"]["database"] == DATABASE and lhl["run_id"] == result.run_id
+    # every board that treated the case, from AdditionalDmbHandlings
+    assert lhl["platform_ids"]["boards"] == "Eldrerådet 2020-02-11 PS 1/2020; Kommunestyret 2020-02-26 PS 1/2020"
     assert lhl["source_id"] and lhl["fetched_at"] and lhl["etag"]
     assert lhl["url"].endswith(f"{API}Documents/ShowDocument/{DATABASE}/455700/768700")
     text = store.db.execute("SELECT text FROM document_texts WHERE document_id = ?", [lhl["id"]]).fetchone()[0]
@@ -70,10 +73,12 @@ def test_unchanged_rerun_downloads_nothing(store, tmp_path):
         pdf_hits = {k: v for k, v in server.hits.items() if "Documents/" in k}
         second = run_scrape(store, tmp_path, sources, ["Stange"])
         assert {k: v for k, v in server.hits.items() if "Documents/" in k} == pdf_hits
+        refreshed = run_scrape(store, tmp_path, sources, ["Stange"], refresh=True)
         listing_requests = [h for m, p, h, b in server.requests if "PredefinedQuery" in p]
     report = report_of(second, "3413")
     assert (report.downloaded, report.unchanged, report.confirmed) == (0, 5, 4)
-    assert second.not_modified >= 10  # every listing answered 304
+    assert second.requests == 0 and second.reused >= 10  # 2019–2022 are settled: every listing from the cache
+    assert refreshed.not_modified >= 10  # --refresh revalidates every listing: 304
     assert listing_requests[-1].get("If-None-Match")
     assert len(documents(store)) == 5
 
@@ -217,7 +222,8 @@ def test_einnsyn_cursor_pagination(store, tmp_path):
         first = search_url("", "Leve hele livet", "enh_demo", 2019, 2022)
         server.add(first, page(1, "/search?startingAfter=cursor1"))
         server.add("/search?startingAfter=cursor1", page(2, None))
-        server.add(search_url("", "Bo trygt hjemme", "enh_demo", 2019, 2022), Reply.json({"items": []}))
+        for term in default_prefilter().queries[1:]:  # every codebook query is asked; only the first has hits
+            server.add(search_url("", term, "enh_demo", 2019, 2022), Reply.json({"items": []}))
         server.add("/dokumentobjekt/do_1/download", Reply.pdf(render_pdf(lhl_doc("e1", "Leve hele livet 1"), "Hamar")))
         # the second file lives at the publisher: eInnsyn redirects to it
         server.add("/dokumentobjekt/do_2/download", Reply.redirect("/files/leve-hele-livet-2.pdf"))
@@ -323,6 +329,7 @@ def test_cli_dry_run_prints_the_plan_and_the_summary(runner, db_path, tmp_path):
                 "--dry-run",
                 "--rate",
                 "0",
+                "--i-know",
                 "--sources",
                 str(sources),
                 "--corpus",

@@ -192,6 +192,7 @@ def test_killed_scrape_resumes_without_fetching_stored_documents_again(tmp_path)
             str(sources),
             "--rate",
             "0",
+            "--i-know",
             "--workers",
             "1",
             "--corpus",

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 from lhl_mining.scrapers import acos_classic, acos_nye_innsyn, einnsyn, elements, opengov360
-from lhl_mining.scrapers.base import Meeting, SourceUnusable, iso_date
+from lhl_mining.errors import FormatChanged
+from lhl_mining.scrapers.base import Meeting, iso_date
 
 API = "https://prod01.elementscloud.no/publikum/api/"
 
@@ -153,7 +154,7 @@ def test_einnsyn_legacy_value_formats(captures):
             if post.get(key):
                 assert iso_date(post[key]) == post[key][:10]
     # a derived snapshot is not a /search page: refused, never read as «no hits»
-    with pytest.raises(SourceUnusable, match="items"):
+    with pytest.raises(FormatChanged, match=r"E305.*items list"):
         einnsyn.parse_search_page(snapshot, "https://api.einnsyn.no")
 
 
@@ -192,8 +193,9 @@ def test_acos_nye_innsyn_page_shells_are_recognised(captures, name):
     shell = acos_nye_innsyn.parse_shell((captures / "acos_nye_innsyn" / name).read_text(encoding="utf-8"))
     assert shell is not None and shell["mode"] == "1"
     assert "kommune" in shell["title"].lower()
-    # a page shell holds no meetings: nothing to parse as documents
-    assert acos_nye_innsyn.parse_overview({}) == []
+    # a page shell holds no meetings; an overview answer without searchItems is a format error, not «no hits»
+    with pytest.raises(FormatChanged, match="content.searchItems.items"):
+        acos_nye_innsyn.parse_overview({})
 
 
 def test_opengov_chain_boards_meetings_agenda_files(captures):

@@ -299,6 +299,22 @@ class Unreachable(HttpError):
     code = "E304"
 
 
+class FormatChanged(HttpError):
+    """A portal answered in a shape the adapter does not know: the kommune's coverage is `error`, never «nothing found»."""
+
+    code = "E305"
+
+    def __init__(self, url: str, expected: str, got: str = ""):
+        super().__init__(f"{url} answered in an unknown format: expected {expected}" + (f", got {got}" if got else "")
+                         + ". The portal may have changed; nothing from it is trusted until the adapter is updated.")
+
+
+class RetryAfterTooLong(HttpError):
+    """A host asked us to wait longer than the configured maximum (`--max-retry-after`): given up, not cut short."""
+
+    code = "E306"
+
+
 class CorpusNotWritable(LhlError):
     """The corpus folder cannot be written (read-only, missing permissions, disk full)."""
 

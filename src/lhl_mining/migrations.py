@@ -265,6 +265,40 @@ CREATE INDEX IF NOT EXISTS idx_document_texts_sha256 ON document_texts(text_sha2
     )
 
 
+@migrations(name="0007_scrape_coverage_error")
+def scrape_coverage_error(db: Database) -> None:
+    """Coverage status `error` (a portal answered in an unknown format, E305) and how each kommune was covered."""
+    _run(
+        db,
+        """
+CREATE TABLE scrape_coverage_new (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    knr TEXT NOT NULL REFERENCES kommuner(knr),
+    source_id INTEGER REFERENCES sources(id),
+    platform TEXT,
+    status TEXT NOT NULL CHECK (status IN ('ok', 'partial', 'gap', 'failed', 'planned', 'error')),
+    since INTEGER,
+    until INTEGER,
+    meetings_seen INTEGER NOT NULL DEFAULT 0,
+    documents_found INTEGER NOT NULL DEFAULT 0,
+    downloaded INTEGER NOT NULL DEFAULT 0,
+    unchanged INTEGER NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0,
+    confirmed INTEGER NOT NULL DEFAULT 0,
+    gaps TEXT NOT NULL DEFAULT '[]',
+    created_at TEXT NOT NULL,
+    methods TEXT NOT NULL DEFAULT '[]'
+);
+INSERT INTO scrape_coverage_new (id, run_id, knr, source_id, platform, status, since, until, meetings_seen,
+    documents_found, downloaded, unchanged, failed, confirmed, gaps, created_at)
+SELECT id, run_id, knr, source_id, platform, status, since, until, meetings_seen,
+    documents_found, downloaded, unchanged, failed, confirmed, gaps, created_at FROM scrape_coverage;
+DROP TABLE scrape_coverage;
+ALTER TABLE scrape_coverage_new RENAME TO scrape_coverage;
+CREATE INDEX idx_scrape_coverage_knr ON scrape_coverage(knr, run_id)
+""",
+    )
 @migrations(name="0010_search")
 def search_index(db: Database) -> None:
     """Full-text search: an FTS5 index of passage texts and document titles, surface words and lemmas.

@@ -1,21 +1,24 @@
 """`lhl scrape`: find, download and ingest the LHL-relevant documents of a county's kommuner.
 
 Per kommune and source: where the platform searches server-side (ACOS nye
-innsyn, eInnsyn) it is asked for «Leve hele livet» and «Bo trygt hjemme»;
-plan pages and Framsikt publications are read as listings; the meeting
-portals (Elements, ACOS classic, OpenGov) are enumerated meeting by meeting for
-every year of the period, agenda titles are pre-filtered with elder-care terms
-(a title alone misses most mentions, so the filter is broad), and the
-saksframlegg, vedlegg and protokoll of the matching items, plus the protocols
-of meetings of relevant boards, are downloaded.  Every download goes through
-`lhl_mining.ingest.ingest_download` with its provenance; the full text then
-confirms whether the codebook's reform terms occur.
+innsyn, eInnsyn) it is asked every query of the codebook's `prefilter:`
+section and the hits pass the same title filter as agenda items; plan pages
+and Framsikt publications are read as listings; the meeting portals
+(Elements, ACOS classic, OpenGov, Digdem) are enumerated meeting by meeting
+for every year of the period, agenda titles are pre-filtered with the
+codebook vocabulary (`lhl_mining.prefilter`, broad on purpose: a title alone
+misses most mentions), and the saksframlegg, vedlegg and protokoll of the
+matching items, plus the protocols of meetings of relevant boards, are
+downloaded.  Every download goes through `lhl_mining.ingest.ingest_download`
+with its provenance; the full text then confirms whether the codebook's
+reform terms occur.
 
 Resumable and idempotent: each document is committed on its own, a URL that is
-already stored is not fetched again, and listing pages are revalidated with
-their ETag / Last-Modified (304 → nothing downloaded).  Portals that yield
-nothing, sources that cannot be used and hosts that fail are reported as
-coverage gaps, never papered over.
+already stored is not fetched again, listings of settled periods are reused
+from the cache without a request and recent ones revalidated (ETag /
+Last-Modified).  Portals that yield nothing, sources that cannot be used and
+hosts that fail are reported as coverage gaps; a portal answering in an
+unknown shape is an error (E305), never «nothing found».
 """
 
 from __future__ import annotations
@@ -31,7 +34,17 @@ from pathlib import Path
 from typing import Any
 
 from . import registry
-from .errors import CorpusNotWritable, HostStopped, HttpError, LhlError, RobotsDisallowed, Unreachable, UsageError
+from .errors import (
+    CorpusNotWritable,
+    FormatChanged,
+    HostStopped,
+    HttpError,
+    LhlError,
+    RobotsDisallowed,
+    Unreachable,
+    UsageError,
+)
+from .prefilter import default_prefilter
 from .scrapers.base import Adapter, AgendaItem, DocumentRef, Meeting, Source, SourceUnusable, adapter_class
 from .scrapers.http import PoliteClient, Politeness
 from .sources import Overrides, prepare_sources
@@ -40,82 +53,22 @@ from .store import sources as source_sql
 
 DEFAULT_SINCE = 2018
 DEFAULT_UNTIL = 2024
-SEARCH_TERMS = ("Leve hele livet", "Bo trygt hjemme")
-TITLE_TERMS = (
-    "leve hele livet",
-    "leve heile livet",
-    "bo trygt hjemme",
-    "bu trygt heime",
-    "eldre",
-    "aldersvennl",
-    "alders-",
-    "eldrereform",
-    "kvalitetsreform",
-    "omsorg",
-    "helse",
-    "sykehjem",
-    "sjukeheim",
-    "hjemmetjenest",
-    "heimeteneste",
-    "demens",
-    "velferdsteknologi",
-    "dagaktivitet",
-    "dagsenter",
-    "omsorgsbolig",
-    "omsorgsbustad",
-    "heldøgn",
-    "ernæring",
-    "måltid",
-    "matombring",
-    "frivillig",
-    "pårørende",
-    "pårørande",
-    "seniorer",
-    "pensjonist",
-    "planstrategi",
-    "samfunnsdel",
-    "kommuneplan",
-    "økonomiplan",
-    "handlingsprogram",
-    "budsjett",
-    "årsmelding",
-    "årsrapport",
-    "rehabilitering",
-    "folkehelse",
-    "tjenesteutvikling",
-    "tenesteutvikling",
-)
-BOARD_TERMS = (
-    "eldreråd",
-    "eldrerådet",
-    "helse",
-    "omsorg",
-    "kommunestyre",
-    "formannskap",
-    "levekår",
-    "velferd",
-    "oppvekst og omsorg",
-    "helse og omsorg",
-)
 HTML_EXPECTED_ROLES = ("plan", "search")
+MIN_MEETINGS_FOR_ITEMS = 3
+"""Meetings held (listed, dated before today) without one agenda item among them means the agenda format changed."""
 
 
 # ---------------------------------------------------------------------- relevance
 
 
-def _fold(text: str) -> str:
-    return " ".join(text.lower().split())
-
-
 def title_matches(title: str) -> bool:
-    """The agenda-title pre-filter: broad elder-care, plan and budget terms, Bokmål and Nynorsk."""
-    folded = _fold(title)
-    return any(term in folded for term in TITLE_TERMS) or bool(reform_pattern().search(title))
+    """The agenda-title pre-filter: the codebook's `prefilter:` titles and plan types (see `lhl prefilter`)."""
+    return default_prefilter().title(title).relevant
 
 
 def board_matches(board: str) -> bool:
-    folded = _fold(board)
-    return any(term in folded for term in BOARD_TERMS)
+    """Boards whose meeting protocols are fetched whatever their agenda (codebook `prefilter: boards`)."""
+    return default_prefilter().board(board).relevant
 
 
 _REFORM: re.Pattern | None = None
@@ -152,6 +105,8 @@ class KommuneReport:
     failed: int = 0
     confirmed: int = 0
     gaps: list[str] = field(default_factory=list)
+    methods: list[str] = field(default_factory=list)
+    """How each source was covered (search with the codebook queries, or every meeting enumerated)."""
     planned: list[dict[str, Any]] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
 
@@ -169,6 +124,8 @@ class ScrapeResult:
     dry_run: bool
     requests: int
     not_modified: int
+    reused: int = 0
+    """Listings of settled periods answered from the cache, without a request."""
 
 
 @dataclass
@@ -259,7 +216,9 @@ def scrape(
         "sources_file": str(overrides.path) if overrides.path else None,
     }
     stop = threading.Event()
-    with store.run("scrape", parameters) as run, PoliteClient(politeness, cache=cache) as client:
+    with store.run("scrape", parameters) as run, PoliteClient(
+        politeness, cache=cache, reuse_settled=not options.refresh
+    ) as client:
         worker = _KommuneScraper(store, client, options, run.id, db_lock, stop, progress, county)
         reports: list[KommuneReport] = []
         with ThreadPoolExecutor(max_workers=max(1, options.workers)) as pool:
@@ -278,7 +237,10 @@ def scrape(
             run.count("failed", report.failed)
             run.count("gaps", len(report.gaps))
         run.count("requests", client.requests_sent)
-        return ScrapeResult(run.id, reports, options.dry_run, client.requests_sent, client.not_modified)
+        run.count("reused", client.reused)
+        return ScrapeResult(
+            run.id, reports, options.dry_run, client.requests_sent, client.not_modified, client.reused
+        )
 
 
 class _KommuneScraper:
@@ -335,12 +297,13 @@ class _KommuneScraper:
                 until=self.options.until,
                 counts=report.counts(),
                 gaps=report.gaps,
+                methods=report.methods,
             )
         self.progress("kommune_done", knr=kommune.knr, report=report)
         return report
 
     def _scrape_source(self, kommune: registry.Kommune, row: source_sql.SourceRow, report: KommuneReport) -> str:
-        """Scrape one source; returns its outcome: 'ok', 'gap' (unusable source) or 'failed' (host trouble)."""
+        """Scrape one source; returns its outcome: 'ok', 'gap' (unusable source), 'error' (unknown format) or 'failed' (host trouble)."""
         report.platforms.append(row.platform)
         label = f"{row.platform} {row.base_url or row.platform_key}".strip()
         cls = adapter_class(row.platform)
@@ -348,7 +311,15 @@ class _KommuneScraper:
             report.gaps.append(f"{label}: no adapter for platform «{row.platform}» yet")
             return "gap"
         source = Source(kommune.knr, kommune.label, row.platform, row.base_url, row.platform_key, row.id)
-        adapter = cls(self.client, source)
+        session = self.client.session()  # cookies per kommune, even where kommuner share a host
+        try:
+            return self._scrape_with(cls(session, source), kommune, row, report, label)
+        finally:
+            session.close()
+
+    def _scrape_with(
+        self, adapter: Adapter, kommune: registry.Kommune, row: source_sql.SourceRow, report: KommuneReport, label: str
+    ) -> str:
         try:
             adapter.check()
             notes = adapter.coverage_notes(self.options.since, self.options.until)
@@ -361,6 +332,9 @@ class _KommuneScraper:
         except SourceUnusable as exc:
             report.gaps.append(f"{label}: {exc}")
             return "gap"
+        except FormatChanged as exc:  # the portal changed: an error, never «nothing relevant»
+            report.gaps.append(f"{label}: {exc}")
+            return "error"
         except HttpError as exc:  # host stopped, robots, unreachable, or a listing that kept failing
             report.gaps.append(f"{label}: {exc}")
             return "failed"
@@ -382,6 +356,9 @@ class _KommuneScraper:
             else:
                 try:
                     self._fetch_and_ingest(adapter, kommune, row, ref, report)
+                except FormatChanged as exc:
+                    report.gaps.append(f"{label}: {exc}")
+                    return "error"
                 except (HostStopped, Unreachable) as exc:
                     report.gaps.append(f"{label}: {exc}")
                     return "failed"
@@ -391,9 +368,17 @@ class _KommuneScraper:
     # ------------------------------------------------------------------ finding documents
     def _candidates(self, adapter: Adapter, report: KommuneReport) -> list[DocumentRef]:
         if adapter.supports_search:
-            return _unique(adapter.search(SEARCH_TERMS, self.options.since, self.options.until))
+            rules = default_prefilter()
+            if adapter.reads_listing:
+                report.methods.append(f"{adapter.platform}: the plan/publication listing")
+                return _unique(adapter.search(rules.queries, self.options.since, self.options.until))
+            report.methods.append(f"{adapter.platform}: server-side search, {len(rules.queries)} codebook queries")
+            hits = adapter.search(rules.queries, self.options.since, self.options.until)
+            return _unique([ref for ref in hits if _search_hit_relevant(ref, rules)])
+        report.methods.append(f"{adapter.platform}: every meeting {self.options.since}–{self.options.until}, titles pre-filtered")
         refs: list[DocumentRef] = []
         empty_years = []
+        held, items_parsed = [], 0
         for year in range(self.options.since, self.options.until + 1):
             if self.stop.is_set():
                 break
@@ -405,27 +390,38 @@ class _KommuneScraper:
                     break
                 report.meetings_seen += 1
                 self.progress("meeting", knr=adapter.source.knr, meeting=meeting)
-                refs.extend(self._meeting_candidates(adapter, meeting, report))
+                found, parsed = self._meeting_candidates(adapter, meeting, report)
+                refs.extend(found)
+                items_parsed += parsed
+                if meeting.date and meeting.date < utcnow()[:10]:
+                    held.append(meeting)
+        if len(held) >= MIN_MEETINGS_FOR_ITEMS and not items_parsed and not report.failed:
+            raise FormatChanged(held[0].url, f"agenda items for some of the {len(held)} meetings held",
+                                "no agenda item in any of them")
         if empty_years:
             report.gaps.append(f"{adapter.platform}: no meetings listed for {_year_ranges(empty_years)}")
         return _unique(refs)
 
-    def _meeting_candidates(self, adapter: Adapter, meeting: Meeting, report: KommuneReport) -> list[DocumentRef]:
+    def _meeting_candidates(
+        self, adapter: Adapter, meeting: Meeting, report: KommuneReport
+    ) -> tuple[list[DocumentRef], int]:
+        """(documents to fetch, agenda items parsed) of one meeting."""
+        items: list[AgendaItem] = []
         try:
-            items: list[AgendaItem] = adapter.agenda(meeting)
+            items = adapter.agenda(meeting)
             refs = []
             for item in items:
                 if title_matches(item.title):
                     refs.extend(adapter.item_documents(item))
             if board_matches(meeting.utvalg) or refs:
                 refs.extend(adapter.meeting_documents(meeting))
-            return refs
-        except (HostStopped, Unreachable, RobotsDisallowed):
+            return refs, len(items)
+        except (HostStopped, Unreachable, RobotsDisallowed, FormatChanged):
             raise
         except HttpError as exc:
             report.failed += 1
             report.failures.append(f"meeting {meeting.id} ({meeting.utvalg} {meeting.date}): {exc}")
-            return []
+            return [], len(items)
 
     # ------------------------------------------------------------------ one document
     def _fetch_and_ingest(
@@ -455,7 +451,7 @@ class _KommuneScraper:
         )
         try:
             fetched = adapter.fetch(ref, conditional)
-        except (HostStopped, Unreachable):
+        except (HostStopped, Unreachable, FormatChanged):
             raise
         except (HttpError, SourceUnusable) as exc:
             report.failed += 1
@@ -516,10 +512,20 @@ class _KommuneScraper:
             report.confirmed += 1
 
 
+def _search_hit_relevant(ref: DocumentRef, rules) -> bool:
+    """A search hit is kept when its query names the reform or its title passes the title pre-filter,
+    so search portals get the same filter as the meeting portals."""
+    if ref.ids.get("search_term") in rules.reform_queries:
+        return True
+    return any(rules.title(t).relevant for t in (ref.title, ref.ids.get("hit_title", "")) if t)
+
+
 def _kommune_status(outcomes: list[str], report: KommuneReport) -> str:
-    """ok: everything reachable and no gaps; partial: something stored or listed but with gaps or failures;
+    """error: a portal answered in an unknown format (E305); ok: everything reachable and no gaps; partial: something stored or listed but with gaps or failures;
     failed: host trouble and nothing stored; gap: no usable source at all."""
     stored = report.downloaded + report.unchanged
+    if "error" in outcomes:
+        return "error"
     if "ok" in outcomes:
         return "partial" if report.gaps or report.failed else "ok"
     if "failed" in outcomes:

@@ -75,12 +75,8 @@ def elements_routes(
             detail = {
                 "AccessCode": None,
                 "AdditionalDmbHandlings": [],
-                "Case": {"CaseNumber": item.saksnr},
-                "CaseWorker": {
-                    "AdministrativeUnit": None,
-                    "Id": 0,
-                    "Name": item.docs[0].saksbehandler or None if item.docs else None,
-                },
+                "Case": None,  # real Elements handlings give no case number and no caseworker name
+                "CaseWorker": {"AdministrativeUnit": None, "Id": 0, "Name": None},
                 "Database": database,
                 "Dmb": {"Description": None, "Id": 10 + n, "Name": meeting.board, "ShortCode": ""},
                 "Id": handling_id,
@@ -199,15 +195,22 @@ def elements_routes(
         )
     for entries in handlings_by_case.values():
         for handling_id, _mo_id, _board, detail in entries:
-            detail["AdditionalDmbHandlings"] = [
+            detail["AdditionalDmbHandlings"] = [  # the real shape: the other board, its meeting and sequence
                 {
-                    "Dmb": {"Name": other_board},
+                    "Case": None,
+                    "CaseWorker": None,
+                    "Database": other["Database"],
+                    "Dmb": other["Dmb"],
                     "Id": other_id,
+                    "Meeting": other["Meeting"],
+                    "MeetingCaseTypeId": other["MeetingCaseTypeId"],
                     "MeetingId": other_mo,
-                    "MeetingCaseTypeId": "PS",
-                    "Title": detail["Title"],
+                    "RegistryEntry": None,
+                    "SequenceNumber": other["SequenceNumber"],
+                    "Title": other["Title"],
+                    "Year": other["Year"],
                 }
-                for other_id, other_mo, other_board, _ in entries
+                for other_id, other_mo, _, other in entries
                 if other_id != handling_id
             ]
             routes[f"{api}DmbHandlings/{handling_id}"] = Reply.json(detail)

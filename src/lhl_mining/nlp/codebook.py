@@ -231,7 +231,18 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
         ]
         more = f"; and {len(errors) - 3} more problem(s)" if len(errors) > 3 else ""
         raise CodebookInvalid(f"{path} " + "; ".join(problems) + more + ".")
-    return _compile(document, annotated, path, hashlib.sha256(raw).hexdigest())
+    return _compile(document, annotated, path, hashlib.sha256(tagging_part(raw)).hexdigest())
+
+
+_SCRAPE_SECTION = re.compile(rb"(?:^[ \t]*(?:#[^\n]*)?\n)*^prefilter:[^\n]*\n(?:(?:[ \t]*\n)*[ \t]+\S[^\n]*(?:\n|\Z))*",
+                             re.MULTILINE)
+"""The `prefilter:` key, its indented body and the comment lines just above it."""
+
+
+def tagging_part(raw: bytes) -> bytes:
+    """The codebook bytes tagging depends on: all but the `prefilter:` section (scraping vocabulary) and the
+    comments just above it, so editing what the scraper fetches does not make tags or models stale."""
+    return _SCRAPE_SECTION.sub(b"", raw, count=1)
 
 
 def _context(spec: dict | None, path: Path, line: int) -> Context:

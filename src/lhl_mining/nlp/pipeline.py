@@ -84,6 +84,16 @@ def _simplemma_lemma(lower: str) -> str:
     return simplemma.lemmatize(lower, lang="nb")
 
 
+def lemma_key(word: str) -> str:
+    """The matching key (lowercase lemma) the built-in pipeline gives `word`, for matchers outside spaCy."""
+    return _simplemma_lemma(word.lower())
+
+
+def is_known_word(word: str) -> bool:
+    """Whether simplemma knows `word` (Bokmål or Nynorsk), e.g. as the last part of a compound."""
+    return simplemma.is_known(word, lang="nb") or simplemma.is_known(word, lang="nn")
+
+
 @Language.factory("lhl_sentences", default_config={"punctuation": True})
 def make_sentence_splitter(nlp: Language, name: str, punctuation: bool) -> SentenceSplitter:
     return SentenceSplitter(punctuation=punctuation)

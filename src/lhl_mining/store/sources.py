@@ -189,8 +189,8 @@ class StoreCache:
         return CachedResponse(*row) if row else None
 
     def put(self, entry) -> None:
-        if not (entry.etag or entry.last_modified):
-            return  # nothing to revalidate with: caching the body would only go stale
+        if not (entry.etag or entry.last_modified or entry.final):
+            return  # nothing to revalidate with and not final: caching the body would only go stale
         with self.lock, self.store.db.atomic():
             self.store.db.execute(
                 "INSERT OR REPLACE INTO http_cache (url, status, content_type, etag, last_modified, body, fetched_at) "
@@ -222,12 +222,13 @@ def record_coverage(
     until: int,
     counts: dict[str, int],
     gaps: list[str],
+    methods: list[str] | None = None,
 ) -> None:
     with store.db.atomic():
         store.db.execute(
             "INSERT INTO scrape_coverage (run_id, knr, source_id, platform, status, since, until, meetings_seen, "
-            "documents_found, downloaded, unchanged, failed, confirmed, gaps, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "documents_found, downloaded, unchanged, failed, confirmed, gaps, created_at, methods) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 run_id,
                 knr,
@@ -244,6 +245,7 @@ def record_coverage(
                 counts.get("confirmed", 0),
                 json.dumps(gaps, ensure_ascii=False),
                 utcnow(),
+                json.dumps(methods or [], ensure_ascii=False),
             ],
         )
 
