@@ -170,6 +170,77 @@ def test_without_astral_characters_both_rules_place_every_selection_alike(runner
     assert {s["text"] for s in nvivo} <= passages
 
 
+def test_qdpx_opens_in_pyqdpx_with_every_code_source_case_and_selection(runner, db_path, project, tmp_path):
+    """pyqdpx (a REFI-QDA reader on PyPI, NVivo's position rule) reads the file as written."""
+    from pyqdpx import QDPX
+
+    out = tmp_path / "all.qdpx"
+    assert _cli(runner, db_path, "export", "-f", "qdpx", "--codings", "all", "--out", str(out)).exit_code == 0
+    archive, root = _qde(out)
+    qde = QDPX(str(out)).get_project()
+    assert set(qde.codes) == {c.get("guid") for c in root.iterfind(".//q:Code", NS)}
+    assert {c.name for c in qde.codes.values()} >= {"Leve hele livet", "Mat og måltider", "Hamar", "Bodø"}
+    assert {s.guid for s in qde.sources.values()} == {s.get("guid") for s in root.iterfind(".//q:TextSource", NS)}
+    assert len(qde.sources) == 5
+    assert {c.get("name") for c in qde._bs4_obj.find_all("Case")} == {"Hamar", "Bodø"}
+    written = {s.get("guid"): s for s in root.iterfind(".//q:PlainTextSelection", NS)}
+    read = {guid_: selection for source in qde.sources.values() for guid_, selection in source.coded_selections.items()}
+    assert set(read) == set(written)
+    with Store.open(db_path) as store:
+        passages = {_lf(r[0]) for r in store.db.execute("SELECT text FROM passages")}
+        texts = {_lf(r[0]) for r in store.db.execute("SELECT text FROM document_texts")}
+    for guid_, selection in read.items():
+        text = selection.text.replace("\u200b", "")  # pyqdpx pads each astral character with a zero-width space
+        assert text in (texts if written[guid_].get("name") == "kommune case" else passages), text
+
+
+def test_cases_memos_sets_and_dates_the_way_readers_take_them(runner, db_path, project, tmp_path):
+    out = tmp_path / "all.qdpx"
+    assert _cli(runner, db_path, "export", "-f", "qdpx", "--codings", "all", "--out", str(out)).exit_code == 0
+    archive, root = _qde(out)
+    hamar = next(c for c in root.iterfind(".//q:Case", NS) if c.get("name") == "Hamar")
+    # QualCoder and NVivo link a case to its text through a code with the case's GUID coded on the whole source
+    assert hamar.find("q:CodeRef", NS).get("targetGUID") == hamar.get("guid") == guid("kommune", "3403")
+    case_code = next(c for c in root.iterfind(".//q:Code", NS) if c.get("guid") == hamar.get("guid"))
+    assert case_code.get("name") == "Hamar" and case_code.getparent().get("name") == "Kommuner (cases)"
+    hamar_sources = {r.get("targetGUID") for r in hamar.iterfind("q:SourceRef", NS)}
+    for source in root.iterfind(".//q:TextSource", NS):
+        (link,) = [s for s in source.iterfind("q:PlainTextSelection", NS) if s.get("name") == "kommune case"]
+        raw = _source_bytes(archive, source)
+        assert int(link.get("startPosition")) == 0
+        assert int(link.get("endPosition")) == len(nvivo_text(raw))  # the whole text
+        is_hamar = link.find("q:Coding/q:CodeRef", NS).get("targetGUID") == hamar.get("guid")
+        assert is_hamar == (source.get("guid") in hamar_sources)
+    # a memo is a REFI Note with its text, linked from its selection
+    notes = {n.get("guid"): n for n in root.iterfind("q:Notes/q:Note", NS)}
+    assert [n.find("q:PlainTextContent", NS).text for n in notes.values()] == ["tydelig samfunn"]
+    refs = [r.getparent() for r in root.iterfind(".//q:PlainTextSelection/q:NoteRef", NS)]
+    assert len(refs) == 1 and refs[0].find("q:NoteRef", NS).get("targetGUID") in notes
+    assert refs[0].get("creatingUser") == guid("user", "ane")
+    # a Set per county and per document type
+    sets = {s.get("name"): {m.get("targetGUID") for m in s.iterfind("q:MemberSource", NS)}
+            for s in root.iterfind("q:Sets/q:Set", NS)}
+    assert sets["Fylke: Innlandet"] == hamar_sources
+    assert len(sets["Fylke: Nordland"]) == 2 and sets["Dokumenttype: lhl_plan"] == {
+        guid("source", "https://hamar.example/lhl-plan.pdf")}
+    # Dato is a REFI Date variable holding xsd:date values
+    dato = next(v for v in root.iterfind(".//q:Variable", NS) if v.get("name") == "Dato")
+    assert dato.get("typeOfVariable") == "Date"
+    dates = {v.find("q:DateValue", NS).text for v in root.iterfind(".//q:TextSource/q:VariableValue", NS)
+             if v.find("q:VariableRef", NS).get("targetGUID") == dato.get("guid")}
+    assert "2020-06-17" in dates and len(dates) == 5
+
+
+def test_source_names_with_slashes_stay_usable(runner, db_path, project, store, tmp_path):
+    store.db.execute("UPDATE documents SET title = 'PS sak 34/22: «Leve hele livet»?' WHERE id = ?", [project["sak"]])
+    store.db.conn.commit()
+    out = tmp_path / "p.qdpx"
+    assert _cli(runner, db_path, "export", "-f", "qdpx", "--out", str(out)).exit_code == 0
+    names = [s.get("name") for s in _qde(out)[1].iterfind(".//q:TextSource", NS)]
+    assert any("PS sak 34-22- «Leve hele livet»-" in n for n in names)
+    assert not any(set(n) & set('/\\:*?"<>|') for n in names)
+
+
 def test_source_positions_by_each_readers_rule():
     text = "æ🙂\nø\r\nå\rx"
     nvivo = source_positions(text, range(len(text) + 1), "nvivo")
@@ -543,3 +614,41 @@ def test_final_qdpx_without_human_codes_points_to_machine(runner, db_path, store
     result = _cli(runner, db_path, "export", "-f", "qdpx", "--out", str(out))
     assert result.exit_code == 0 and "--codings machine" in result.output
     assert not [s for s in _qde(out)[1].iterfind(".//q:PlainTextSelection", NS) if s.get("name") != "kommune case"]
+
+
+def test_demo_with_two_coders_opens_right_in_every_checked_reader(runner, tmp_path, project_schema):
+    """The demo plus two coders' decisions: one default .qdpx valid against the XSD, read by pyqdpx, and placed
+    exactly by NVivo's rule and by QualCoder's."""
+    from pyqdpx import QDPX
+
+    folder = tmp_path / "demo"
+    assert runner.invoke(app, ["demo", "--dir", str(folder)]).exit_code == 0
+    db = folder / "lhl.db"
+    with Store.open(db) as store:
+        passages = store.db.execute("SELECT id, text FROM passages ORDER BY id").fetchall()
+        for n, (passage_id, _) in enumerate(passages):
+            for coder, at in (("ane", "2024-05-01T10:00:00+00:00"), ("bjørn", "2024-05-02T10:00:00+00:00")):
+                if coder == "bjørn" and n % 3:
+                    continue
+                store.db["codings"].insert({"passage_id": passage_id, "coder": coder, "coded_at": at, "action": "code",
+                                            "reform": 1, "areas": json.dumps(["mat"] if n % 2 else []),
+                                            "framing": "sektor" if coder == "ane" or n % 2 else "samfunn",
+                                            "memo": "sjekk" if n == 4 else None})
+        store.db.conn.commit()
+    expected = {_lf(t) for _, t in passages}
+    out = tmp_path / "demo.qdpx"
+    result = _cli(runner, db, "export", "-f", "qdpx", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    archive, root = _qde(out)
+    assert project_schema.validate(root), project_schema.error_log
+    nvivo, qualcoder = _selections(archive, root, "nvivo"), _selections(archive, root, "qualcoder")
+    disagreed = sum(1 for n in range(len(passages)) if n % 6 == 0)  # bjørn's «samfunn» against ane's «sektor»
+    assert len(nvivo) == len(passages) - disagreed
+    assert [s["text"] for s in qualcoder] == [s["text"] for s in nvivo]
+    assert {s["text"] for s in nvivo} <= expected
+    assert "U+FFFF" not in result.output
+    assert f"{disagreed} passage(s) with open disagreements" in " ".join(result.output.split())
+    qde = QDPX(str(out)).get_project()
+    read = {g for source in qde.sources.values() for g in source.coded_selections}
+    assert read == {s.get("guid") for s in root.iterfind(".//q:PlainTextSelection", NS)}
+    assert len(qde.sources) == 15

@@ -432,7 +432,7 @@ def _write_sets(xml: _Xml, sets: dict[tuple[str, str], list[str]]) -> int:
         return 0
     xml.start("Sets")
     for (kind, value), members in sorted(sets.items()):
-        name = safe_name(f"{kind}: {value}")
+        name = f"{kind}: {value}"
         xml.start("Set", guid=guid("set", f"{kind}:{value}"), name=name)
         xml.leaf("Description", f"Documents with {'county' if kind == 'Fylke' else 'document type'} «{value}»")
         for source_guid in members:
