@@ -652,3 +652,93 @@ def test_demo_with_two_coders_opens_right_in_every_checked_reader(runner, tmp_pa
     read = {g for source in qde.sources.values() for g in source.coded_selections}
     assert read == {s.get("guid") for s in root.iterfind(".//q:PlainTextSelection", NS)}
     assert len(qde.sources) == 15
+
+
+def test_xlsx_has_date_cells_text_kommune_numbers_and_norwegian_labels(runner, db_path, project, store, tmp_path):
+    store.db.execute("UPDATE kommuner SET knr = knr WHERE knr = '0301'")
+    xlsx = tmp_path / "documents.xlsx"
+    result = _cli(runner, db_path, "export", "-f", "xlsx", "--level", "document", "--labels", "nb", "--out", str(xlsx))
+    assert result.exit_code == 0, result.output
+    sheet = openpyxl.load_workbook(xlsx).active
+    header = [c.value for c in sheet[1]]
+    assert header[:4] == ["Dokument-id", "Kommunenummer", "Kommune", "Fylke"]
+    assert "Passasjer om reformen (menneske)" in header and "Dato" in header and "Hentet" in header
+    rows = [dict(zip(header, row)) for row in sheet.iter_rows(min_row=2)]
+    plan = next(r for r in rows if r["Dokument-id"].value == project["plan"])
+    assert plan["Dato"].is_date and plan["Dato"].value.date().isoformat() == "2020-06-17"
+    assert plan["Hentet"].is_date and plan["Hentet"].value.isoformat() == "2024-03-01T10:00:00"
+    assert plan["Kommunenummer"].data_type == "s" and plan["Kommunenummer"].value == "3403"
+    failed = next(r for r in rows if r["Dokument-id"].value == project["failed"])
+    assert failed["Dato"].value is None
+
+
+def test_counts_name_their_basis_and_exports_say_what_they_leave_out(runner, db_path, project, tmp_path):
+    human = tmp_path / "human.csv"
+    result = _cli(runner, db_path, "export", "-f", "csv", "--level", "kommune", "--out", str(human))
+    said = " ".join(result.output.split())
+    assert "1 passage(s) with open disagreements have no final code and are not in the kommune counts" in said
+    assert "have no human code" in said
+    header = _csv(human)[0].keys()
+    assert "n_reform_human" in header and "n_reform" not in header and "n_passages" in header
+    machine = tmp_path / "machine.jsonl"
+    _cli(runner, db_path, "export", "-f", "jsonl", "--level", "kommune", "--codings", "machine", "--labels", "nb",
+         "--out", str(machine))
+    first = json.loads(machine.read_text(encoding="utf-8").splitlines()[0])
+    assert "Passasjer om reformen (maskin)" in first and first["Kommunenummer"] == "1804"
+    passages = tmp_path / "passages.csv"
+    said = " ".join(_cli(runner, db_path, "export", "-f", "csv", "--out", str(passages)).output.split())
+    assert "have code_status «disagreed» and empty code columns" in said
+    # the NVivo sheet and the qdpx cases count human-else-machine, and say so in the attribute name
+    sheet = tmp_path / "kommuner.txt"
+    _cli(runner, db_path, "export", "-f", "nvivo-sheet", "--out", str(sheet))
+    assert "Passasjer om reformen (menneske, ellers maskin)" in sheet.read_text(encoding="utf-8").splitlines()[0]
+
+
+def test_options_that_do_not_fit_are_refused(runner, db_path, project, tmp_path):
+    for args in (("-f", "csv", "--for", "nvivo"), ("-f", "qdpx", "--for", "atlas"), ("-f", "qdpx", "--labels", "nb"),
+                 ("-f", "csv", "--labels", "de")):
+        result = _cli(runner, db_path, "export", *args, "--out", str(tmp_path / f"x.{args[1]}"))
+        assert result.exit_code == 2 and "E604" in result.output, (args, result.output)
+
+
+FORMULAS = ["=HYPERLINK(\"http://evil.example\",\"klikk\")", "+47 22 00 00 00", "-1+2", "@SUM(1;2)",
+            "\tTab først", "\rCR først"]
+
+
+def test_csv_cells_that_would_run_as_formulas_are_text_in_a_spreadsheet(runner, db_path, project, store, tmp_path):
+    """OWASP CSV injection: LibreOffice Calc (headless, formulas evaluated on import) reads every such cell as text."""
+    import shutil
+    import subprocess
+
+    for passage_id, text in zip(project["plan_p"] + project["sak_p"], FORMULAS):
+        store.db.execute("UPDATE passages SET text = ? WHERE id = ?", [text, passage_id])
+    store.db.execute("UPDATE documents SET title = '=1+1' WHERE id = ?", [project["plan"]])
+    store.db.conn.commit()
+    out = tmp_path / "passages.csv"
+    assert _cli(runner, db_path, "export", "-f", "csv", "--out", str(out)).exit_code == 0
+    rows = _csv(out)
+    texts = {r["text"] for r in rows}
+    assert {"'" + t for t in FORMULAS} <= texts
+    assert all(not r["title"].startswith("=") for r in rows)
+    # jsonl keeps the exact text; xlsx writes strings (never formulas)
+    jsonl = tmp_path / "passages.jsonl"
+    _cli(runner, db_path, "export", "-f", "jsonl", "--out", str(jsonl))
+    assert set(FORMULAS) <= {json.loads(line)["text"] for line in jsonl.read_text(encoding="utf-8").splitlines()}
+    xlsx = tmp_path / "passages.xlsx"
+    _cli(runner, db_path, "export", "-f", "xlsx", "--out", str(xlsx))
+    cells = [c for row in openpyxl.load_workbook(xlsx).active.iter_rows() for c in row]
+    assert all(c.data_type != "f" for c in cells) and FORMULAS[0] in {c.value for c in cells}
+
+    soffice = shutil.which("soffice")
+    assert soffice, "LibreOffice (libreoffice-calc-nogui) is needed: scripts/test installs it"
+    control = tmp_path / "control.csv"
+    control.write_text("a\n=1+1\n", encoding="utf-8")
+    converted = tmp_path / "converted"
+    for csv_file in (out, control):
+        subprocess.run([soffice, "--headless", f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}",
+                        "--infilter=CSV:44,34,76,1,,0,false,true,false,false,false,false,true",
+                        "--convert-to", "xlsx", "--outdir", str(converted), str(csv_file)],
+                       check=True, capture_output=True, timeout=120)
+    assert openpyxl.load_workbook(converted / "control.xlsx").active["A2"].data_type == "f"  # Calc runs formulas
+    sheet = openpyxl.load_workbook(converted / "passages.xlsx").active
+    assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
