@@ -63,8 +63,10 @@ def test_report_draws_every_chart_offline(runner, db_path, store, tmp_path):
     assert 'href="https://hamar.example/lhl-plan.pdf"' in page
     assert "Herøy (Nordland)" in page and "Risør" in page
     assert "portalen viser bare de siste 365 dagene" in page  # the scrape's coverage gap
-    # two coders decided the same passages: the reliability table is there
-    assert "Krippendorff" in page and "area.mat" in page
+    # two coders decided the same passages: the reliability table is there, in Norwegian with code names, and
+    # a handful of units is never «reliable», whatever α says
+    assert "Krippendorff" in page and "<td title=\"area.mat\">Mat og måltider</td>" in page
+    assert "Vurdering" in page and ">pålitelig<" not in page and ">for få enheter<" in page
 
 
 def test_report_without_double_coding_says_so(runner, db_path, store, tmp_path):
@@ -102,3 +104,49 @@ def test_report_of_documents_without_kommune(runner, db_path, store, shared, tmp
     page = out.read_text(encoding="utf-8")
     assert "Ingen dokumenter er knyttet til en kommune" in page
     assert "(uten kommune)" in page  # the documents still count in the per-year chart
+
+
+def test_reliability_flag_accounts_for_the_interval_and_ticks_are_round():
+    from lhl_mining.export.report import interval_flag, nice_step, number
+
+    assert interval_flag(0.82, 0.0, 1.0, 15) == "too-few"  # the issue's case: α .82, CI 0–1 on 15 units
+    assert interval_flag(1.0, 1.0, 1.0, 4) == "too-few"  # a degenerate bootstrap on four units
+    assert interval_flag(0.9, 0.83, 0.95, 200) == "reliable"
+    assert interval_flag(0.85, 0.75, 0.92, 200) == "tentative"
+    assert interval_flag(0.5, 0.4, 0.6, 200) == "unreliable"
+    assert interval_flag(0.8, 0.6, 0.9, 200) == "too-few"
+    assert interval_flag(None, None, None, 0) == "undefined"
+    assert [nice_step(p) for p in (3, 9, 2406, 4812, 40, 999)] == [1, 5, 1000, 2000, 10, 250]
+    assert number(12500) == "12\u202f500"
+
+
+def test_report_fits_a_phone_screen(runner, db_path, store, tmp_path):
+    """At 390 px (an iPhone's CSS width) in chromium nothing is cut off: the page does not scroll sideways and
+    every chart and table lies inside the screen or inside its own scrolling box."""
+    build_project(store)
+    out = tmp_path / "report.html"
+    assert runner.invoke(app, ["--db", str(db_path), "report", "--out", str(out)]).exit_code == 0
+    chromium = shutil.which("chromium")
+    assert chromium, "Debian's chromium is needed (scripts/test installs it)"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
+            page.goto(out.resolve().as_uri())
+            layout = page.evaluate(
+                """() => ({
+                    page: document.documentElement.scrollWidth,
+                    charts: [...document.querySelectorAll('svg.chart-svg')].map(s => {
+                        const b = s.getBoundingClientRect(); return [b.left, b.right, b.width]; }),
+                    boxes: [...document.querySelectorAll('section.chart')].map(s => s.getBoundingClientRect().right),
+                    smallest: Math.min(...[...document.querySelectorAll('svg.chart-svg text')].map(
+                        t => t.getBoundingClientRect().height).filter(h => h > 0)),
+                })"""
+            )
+            page.screenshot(path=str(tmp_path / "phone.png"), full_page=True)
+        finally:
+            browser.close()
+    assert layout["page"] <= 390
+    assert layout["charts"] and all(left >= 0 and right <= 390 and width > 200 for left, right, width in layout["charts"])
+    assert all(right <= 390 for right in layout["boxes"])
+    assert layout["smallest"] >= 6  # chart labels stay legible when the charts are scaled down

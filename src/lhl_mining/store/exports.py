@@ -144,12 +144,13 @@ def document_status_by_kommune(store: Store) -> list[dict[str, Any]]:
 
 
 def documents_per_kommune_year(store: Store) -> list[dict[str, Any]]:
-    """Documents per kommune and year (meeting date, else document date, else fetch date)."""
+    """Documents per kommune and year of the document's date (meeting date, else document date; NULL when
+    undated: the download year says nothing about the document)."""
     return list(
         _rows(
             store,
             "SELECT d.knr, k.name AS kommune, k.county, "
-            "substr(coalesce(d.meeting_date, d.doc_date, d.fetched_at, ''), 1, 4) AS year, count(*) AS n "
+            "substr(coalesce(d.meeting_date, d.doc_date), 1, 4) AS year, count(*) AS n "
             "FROM documents d LEFT JOIN kommuner k ON k.knr = d.knr WHERE d.duplicate_of IS NULL "
             "GROUP BY d.knr, year ORDER BY d.knr, year",
         )
