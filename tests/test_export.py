@@ -742,3 +742,9 @@ def test_csv_cells_that_would_run_as_formulas_are_text_in_a_spreadsheet(runner, 
     assert openpyxl.load_workbook(converted / "control.xlsx").active["A2"].data_type == "f"  # Calc runs formulas
     sheet = openpyxl.load_workbook(converted / "passages.xlsx").active
     assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
+    # LibreOffice opens the xlsx export too, with the formula-like text as text
+    subprocess.run([soffice, "--headless", f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}", "--convert-to",
+                    "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir", str(tmp_path / "back"), str(xlsx)],
+                   check=True, capture_output=True, timeout=120)
+    back = list(csv.DictReader((tmp_path / "back" / "passages.csv").read_text(encoding="utf-8").splitlines()))
+    assert FORMULAS[0] in {r["text"] for r in back} and back[0]["date"] == "2020-06-17"

@@ -6,8 +6,8 @@ tables.  Document and kommune levels count coded passages; the count columns
 name their basis (`_human` for final human codes, `_machine` for suggestions).
 CSV is UTF-8 with a byte-order mark so Excel shows æøå, and a text cell that a
 spreadsheet would run as a formula gets a leading apostrophe (OWASP); xlsx is
-written in openpyxl's streaming mode with dates as date cells and kommune
-numbers as text cells; jsonl keeps lists as lists and text exactly.
+streamed by `xlsx.write_xlsx` with dates as date cells and kommune numbers
+as text cells; jsonl keeps lists as lists and text exactly.
 `--labels nb` gives Norwegian headers in place of the stable snake_case names.
 """
 
@@ -26,6 +26,7 @@ from ..store import exports as sql
 from .base import LEVELS, ExportFormat, ExportOptions, register
 from .model import AREAS, FRAMINGS, Decision, PassageRecord, passage_records
 from .summary import kommune_label
+from .xlsx import write_xlsx
 
 CODE_COLUMNS = ["reform", "reform_successor", *[f"area_{a}" for a in AREAS], "areas", "framing"]
 PASSAGE_COLUMNS = [
@@ -250,34 +251,10 @@ def write_rows(rows: Iterable[dict[str, Any]], columns: list[str], path: Path, s
                 fh.write(json.dumps({h: row.get(c) for h, c in zip(headers, columns)}, ensure_ascii=False) + "\n")
                 n += 1
     elif suffix == ".xlsx":
-        from openpyxl import Workbook
-        from openpyxl.cell import WriteOnlyCell
-        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-        book = Workbook(write_only=True)
-        ws = book.create_sheet(sheet)
-        ws.append(headers)
-        typed = [c for c in columns if c in _DATE_COLUMNS | _DATETIME_COLUMNS | _TEXT_COLUMNS]
-        for row in rows:
-            cells = []
-            for c in columns:
-                value = _flat(row.get(c))
-                if c in typed:
-                    value = _xlsx_value(c, value)
-                    if isinstance(value, dt.datetime | dt.date):
-                        cell = WriteOnlyCell(ws, value)
-                        cell.number_format = "yyyy-mm-dd hh:mm:ss" if isinstance(value, dt.datetime) else "yyyy-mm-dd"
-                        value = cell
-                if isinstance(value, str):
-                    value = ILLEGAL_CHARACTERS_RE.sub("", value)[:32767]
-                    if value.startswith("="):  # text, not a formula
-                        cell = WriteOnlyCell(ws, value)
-                        cell.data_type = "s"
-                        value = cell
-                cells.append(value)
-            ws.append(cells)
-            n += 1
-        book.save(path)
+        typed = {c for c in columns if c in _DATE_COLUMNS | _DATETIME_COLUMNS | _TEXT_COLUMNS}
+        n = write_xlsx(path, sheet, headers, (
+            [_xlsx_value(c, _flat(row.get(c))) if c in typed else _flat(row.get(c)) for c in columns] for row in rows
+        ))
     else:
         with path.open("w", encoding="utf-8-sig", newline="") as fh:
             writer = csv.writer(fh)
