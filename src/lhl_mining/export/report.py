@@ -158,6 +158,14 @@ def _text_color(share: float) -> str:
     return "#ffffff" if share > 0.55 else "#222222"
 
 
+def _svg_open(width: int, height: int, label: str = "") -> str:
+    """An SVG that shrinks to a narrow screen, but not below 75 % (labels stay ≥ 8 px); wider charts scroll
+    inside their own box instead of widening the page."""
+    aria = f' aria-label="{_e(label)}"' if label else ""
+    return (f'<svg class="chart-svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+            f'style="min-width:{round(width * 0.75)}px" role="img"{aria}>')
+
+
 def heatmap(rows: Sequence[tuple[str, str]], columns: Sequence[tuple[str, str]], values: dict[tuple[str, str], int],
             color: str | dict[str, str], *, label_width: int = 170, normalise_rows: bool = False,
             cell_w: int = 64) -> str:
@@ -166,7 +174,7 @@ def heatmap(rows: Sequence[tuple[str, str]], columns: Sequence[tuple[str, str]],
     width = label_width + cell_w * len(columns) + 10
     height = top + cell_h * len(rows) + 10
     peak = max([values.get((r, c), 0) for r, _ in rows for c, _ in columns] + [1])
-    parts = [f'<svg class="chart-svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img">']
+    parts = [_svg_open(width, height)]
     for j, (_, label) in enumerate(columns):
         x = label_width + j * cell_w + cell_w / 2
         parts.append(f'<text class="axis" x="{x}" y="{top - 10}" text-anchor="middle">{_e(label)}</text>')
@@ -209,14 +217,13 @@ def number(value: float) -> str:
 
 def bar_chart(categories: Sequence[str], name: str, color: str, values: Sequence[int], *, unit: str) -> str:
     """Vertical bars on their own scale, ticks at round numbers; `unit` names what is counted."""
-    width, height, left, bottom, top = 640, 220, 56, 36, 16
+    width, height, left, bottom, top = 420, 200, 52, 34, 14
     plot_w, plot_h = width - left - 10, height - top - bottom
     step = nice_step(max(list(values) + [1]))
     peak = 4 * step
     group_w = plot_w / max(len(categories), 1)
-    bar_w = min(48.0, group_w * 0.7)
-    parts = [f'<svg class="chart-svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
-             f'aria-label="{_e(name)}">']
+    bar_w = min(40.0, group_w * 0.7)
+    parts = [_svg_open(width, height, name)]
     for k in range(5):
         y = top + plot_h - plot_h * k / 4
         parts.append(f'<line class="grid" x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}"/>'
@@ -240,7 +247,7 @@ def stacked_bars(rows: Sequence[tuple[str, str]], segments: Sequence[tuple[str, 
     """Horizontal 100 % bars per row; `segments` is (key, label, colour); counts shown in tooltips."""
     bar_w, row_h, top = 520, 22, 8
     width, height = label_width + bar_w + 70, top + row_h * len(rows) + 8
-    parts = [f'<svg class="chart-svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img">']
+    parts = [_svg_open(width, height)]
     for i, (key, label) in enumerate(rows):
         y = top + i * row_h
         counts = values.get(key, Counter())
