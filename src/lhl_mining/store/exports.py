@@ -76,15 +76,6 @@ def iter_document_texts(store: Store) -> Iterator[dict[str, Any]]:
     )
 
 
-def documents_by_kommune(store: Store) -> Iterator[dict[str, Any]]:
-    """(knr, document_id, url) of documents with text, by kommune then id: the cases' source links."""
-    return _rows(
-        store,
-        "SELECT d.knr, d.id AS document_id, d.url FROM documents d JOIN document_texts t ON t.document_id = d.id "
-        "WHERE d.duplicate_of IS NULL AND d.knr IS NOT NULL ORDER BY d.knr, d.id",
-    )
-
-
 def kommuner_in_scope(store: Store) -> list[dict[str, Any]]:
     """Kommuner the project looked at: those with a source or a document, by knr."""
     return list(
