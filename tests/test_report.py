@@ -156,3 +156,19 @@ def test_report_fits_a_phone_screen(runner, db_path, store, tmp_path):
                                     for c in layout["charts"])
     assert sum(c["right"] <= 390 for c in layout["charts"]) >= 2  # the two bar charts fit without scrolling
     assert layout["smallest"] >= 8  # chart labels stay legible: charts shrink to 75 % at most
+
+
+def test_undated_documents_are_ukjent_in_every_chart(runner, db_path, store, tmp_path):
+    """One year rule: meeting date, else document date; never the download year (Risør's plan is undated and
+    was fetched in 2024; a reform passage in an undated document counts under «ukjent» too)."""
+    ids = build_project(store)
+    store.db.execute("UPDATE documents SET meeting_date = NULL, doc_date = NULL WHERE id = ?", [ids["sak"]])
+    store.db.conn.commit()
+    out = tmp_path / "report.html"
+    assert runner.invoke(app, ["--db", str(db_path), "report", "--out", str(out)]).exit_code == 0
+    page = out.read_text(encoding="utf-8")
+    documents = page[page.index('id="documents"'):page.index('id="reform"')]
+    reform = page[page.index('id="reform"'):page.index('id="areas-county"')]
+    assert ">ukjent</text>" in documents and ">2024</text>" not in documents
+    assert ">ukjent</text>" in reform and ">2024</text>" not in reform
+    assert page.count("dokumenter uten dato står under «ukjent»") == 2

@@ -160,7 +160,7 @@ def _text_color(share: float) -> str:
 
 def _svg_open(width: int, height: int, label: str = "") -> str:
     """An SVG that shrinks to a narrow screen, but not below 75 % (labels stay ≥ 8 px); wider charts scroll
-    inside their own box instead of widening the page."""
+    inside their own box (a shadow at the edge shows there is more) instead of widening the page."""
     aria = f' aria-label="{_e(label)}"' if label else ""
     return (f'<svg class="chart-svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
             f'style="min-width:{round(width * 0.75)}px" role="img"{aria}>')
@@ -502,6 +502,10 @@ th{background:#f0f3f7}.code b{display:inline-block;min-width:14px}.code-2 b,.cod
 ul.gaps{columns:3;margin:4px 0}footer{color:#777;font-size:12px;padding:0 32px 24px}
 svg.chart-svg{max-width:100%;height:auto}.pair{display:flex;flex-wrap:wrap;gap:8px 24px}
 .pair>div{flex:1 1 300px}
+.scroll{background:linear-gradient(90deg,#fff 30%,#fff0) left/32px 100% no-repeat local,
+linear-gradient(270deg,#fff 30%,#fff0) right/32px 100% no-repeat local,
+radial-gradient(farthest-side at 0 50%,#0003,#0000) left/10px 100% no-repeat scroll,
+radial-gradient(farthest-side at 100% 50%,#0003,#0000) right/10px 100% no-repeat scroll}
 @media (max-width:600px){header{padding:14px 16px}header h1{font-size:20px}main{padding:4px 12px 24px}
 section.chart{padding:10px 10px}ul.gaps{columns:1}.fact{padding:6px 10px}}
 """
