@@ -460,19 +460,28 @@ def export_command(
         typer.Option("--codings", help="final (adjudicated or agreed human codes) | all (every coder) | machine (suggestions)."),
     ] = "final",
     force: Annotated[bool, typer.Option("--force", help="Replace --out if it exists.")] = False,
+    target: Annotated[
+        str | None,
+        typer.Option("--for", help="qdpx: nvivo | qualcoder, whose position rule texts with emoji follow "
+                                   "\\[default: nvivo]."),
+    ] = None,
+    labels: Annotated[
+        str | None, typer.Option("--labels", help="csv/xlsx/jsonl headers: en (snake_case) | nb (Norwegian) \\[default: en].")
+    ] = None,
     db: DbOption = None,
 ) -> None:
-    """Export codes and documents for NVivo/ATLAS.ti/MAXQDA (REFI-QDA), spreadsheets or the Vedlegg-2 kommune table."""
+    """Export codes and documents for NVivo/QualCoder/ATLAS.ti/MAXQDA (REFI-QDA), spreadsheets or the Vedlegg-2 kommune table."""
     from lhl_mining import export as exports
 
-    chosen, _ = exports.prepare_export(fmt, out, level=level, codings=codings, force=force)
+    options = {"level": level, "codings": codings, "force": force, "target": target, "labels": labels}
+    chosen, _ = exports.prepare_export(fmt, out, **options)
     if not chosen.needs_database:
-        result = exports.export(None, fmt, out, level=level, codings=codings, force=force)
+        result = exports.export(None, fmt, out, **options)
     else:
         with Store.open(_db_path(ctx, db), readonly=True) as store:
             progress, advance = _export_progress(exports.total_work(store, chosen), f"export {fmt}")
             with progress:
-                result = exports.export(store, fmt, out, level=level, codings=codings, force=force, progress=advance)
+                result = exports.export(store, fmt, out, progress=advance, **options)
     counts = ", ".join(f"{n} {what}" for what, n in result.counts.items())
     console.print(f"Wrote {result.path} ({counts}).")
     for warning in result.warnings:

@@ -63,8 +63,10 @@ def test_report_draws_every_chart_offline(runner, db_path, store, tmp_path):
     assert 'href="https://hamar.example/lhl-plan.pdf"' in page
     assert "Herøy (Nordland)" in page and "Risør" in page
     assert "portalen viser bare de siste 365 dagene" in page  # the scrape's coverage gap
-    # two coders decided the same passages: the reliability table is there
-    assert "Krippendorff" in page and "area.mat" in page
+    # two coders decided the same passages: the reliability table is there, in Norwegian with code names, and
+    # a handful of units is never «reliable», whatever α says
+    assert "Krippendorff" in page and "<td title=\"area.mat\">Mat og måltider</td>" in page
+    assert "Vurdering" in page and ">pålitelig<" not in page and ">for få enheter<" in page
 
 
 def test_report_without_double_coding_says_so(runner, db_path, store, tmp_path):
@@ -102,3 +104,71 @@ def test_report_of_documents_without_kommune(runner, db_path, store, shared, tmp
     page = out.read_text(encoding="utf-8")
     assert "Ingen dokumenter er knyttet til en kommune" in page
     assert "(uten kommune)" in page  # the documents still count in the per-year chart
+
+
+def test_reliability_flag_accounts_for_the_interval_and_ticks_are_round():
+    from lhl_mining.export.report import interval_flag, nice_step, number
+
+    assert interval_flag(0.82, 0.0, 1.0, 15) == "too-few"  # the issue's case: α .82, CI 0–1 on 15 units
+    assert interval_flag(1.0, 1.0, 1.0, 4) == "too-few"  # a degenerate bootstrap on four units
+    assert interval_flag(0.9, 0.83, 0.95, 200) == "reliable"
+    assert interval_flag(0.85, 0.75, 0.92, 200) == "tentative"
+    assert interval_flag(0.5, 0.4, 0.6, 200) == "unreliable"
+    assert interval_flag(0.8, 0.6, 0.9, 200) == "too-few"
+    assert interval_flag(None, None, None, 0) == "undefined"
+    assert [nice_step(p) for p in (3, 9, 2406, 4812, 40, 999)] == [1, 5, 1000, 2000, 10, 250]
+    assert number(12500) == "12\u202f500"
+
+
+def test_report_fits_a_phone_screen(runner, db_path, store, tmp_path):
+    """At 390 px (an iPhone's CSS width) in chromium nothing is cut off: the page does not scroll sideways and
+    every chart and table lies inside the screen or inside its own scrolling box."""
+    build_project(store)
+    out = tmp_path / "report.html"
+    assert runner.invoke(app, ["--db", str(db_path), "report", "--out", str(out)]).exit_code == 0
+    chromium = shutil.which("chromium")
+    assert chromium, "Debian's chromium is needed (scripts/test installs it)"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
+            page.goto(out.resolve().as_uri())
+            layout = page.evaluate(
+                """() => ({
+                    page: document.documentElement.scrollWidth,
+                    charts: [...document.querySelectorAll('svg.chart-svg')].map(s => {
+                        const b = s.getBoundingClientRect(), box = s.closest('.scroll');
+                        const r = box.getBoundingClientRect();
+                        return {left: b.left, right: b.right, boxRight: r.right,
+                                scrolls: box.scrollWidth > box.clientWidth}; }),
+                    boxes: [...document.querySelectorAll('section.chart')].map(s => s.getBoundingClientRect().right),
+                    smallest: Math.min(...[...document.querySelectorAll('svg.chart-svg text')].map(
+                        t => t.getBoundingClientRect().height).filter(h => h > 0)),
+                })"""
+            )
+            page.screenshot(path=str(tmp_path / "phone.png"), full_page=True)
+        finally:
+            browser.close()
+    assert layout["page"] <= 390  # the page never scrolls sideways
+    assert all(right <= 390 for right in layout["boxes"])
+    # each chart fits the screen, or scrolls inside its own box (which fits)
+    assert layout["charts"] and all(c["left"] >= 0 and (c["right"] <= 390 or (c["scrolls"] and c["boxRight"] <= 390))
+                                    for c in layout["charts"])
+    assert sum(c["right"] <= 390 for c in layout["charts"]) >= 2  # the two bar charts fit without scrolling
+    assert layout["smallest"] >= 8  # chart labels stay legible: charts shrink to 75 % at most
+
+
+def test_undated_documents_are_ukjent_in_every_chart(runner, db_path, store, tmp_path):
+    """One year rule: meeting date, else document date; never the download year (Risør's plan is undated and
+    was fetched in 2024; a reform passage in an undated document counts under «ukjent» too)."""
+    ids = build_project(store)
+    store.db.execute("UPDATE documents SET meeting_date = NULL, doc_date = NULL WHERE id = ?", [ids["sak"]])
+    store.db.conn.commit()
+    out = tmp_path / "report.html"
+    assert runner.invoke(app, ["--db", str(db_path), "report", "--out", str(out)]).exit_code == 0
+    page = out.read_text(encoding="utf-8")
+    documents = page[page.index('id="documents"'):page.index('id="reform"')]
+    reform = page[page.index('id="reform"'):page.index('id="areas-county"')]
+    assert ">ukjent</text>" in documents and ">2024</text>" not in documents
+    assert ">ukjent</text>" in reform and ">2024</text>" not in reform
+    assert page.count("dokumenter uten dato står under «ukjent»") == 2

@@ -19,6 +19,8 @@ from .base import FORMATS, LEVELS, ExportFormat, ExportOptions, ExportResult
 from .codebook import Codebook, load_codebook
 from .model import CODING_MODES
 from .output import atomic_output, check_output
+from .qdpx import TARGETS
+from .tabular import LABELS
 
 __all__ = ["FORMATS", "LEVELS", "CODING_MODES", "ExportFormat", "ExportResult", "export", "check_codes",
            "load_codebook", "prepare_export", "total_work"]
@@ -38,7 +40,8 @@ def check_codes(store: Store, codebook: Codebook) -> None:
 
 
 def prepare_export(fmt_name: str, out: str | os.PathLike, *, level: str | None = None, codings: str = "final",
-                   force: bool = False) -> tuple[ExportFormat, ExportOptions]:
+                   force: bool = False, target: str | None = None,
+                   labels: str | None = None) -> tuple[ExportFormat, ExportOptions]:
     """Validate format, level, codings and the output path before any work is done."""
     fmt = FORMATS.get(fmt_name)
     if fmt is None:
@@ -65,7 +68,13 @@ def prepare_export(fmt_name: str, out: str | os.PathLike, *, level: str | None =
             f"--codings all gives several codes per passage; use it with --level passage, or count per {level} "
             "with --codings final or machine."
         )
-    return fmt, ExportOptions(level=level or "passage", codings=codings, suffix=suffix)
+    if target is not None and (fmt.name != "qdpx" or target not in TARGETS):
+        raise ExportOptionError(f"--for applies to --format qdpx and takes {' or '.join(TARGETS)}, not «{target}».")
+    if labels is not None and (not fmt.levels or labels not in LABELS):
+        raise ExportOptionError(f"--labels applies to csv, xlsx and jsonl and takes {' or '.join(LABELS)}, "
+                                f"not «{labels}».")
+    return fmt, ExportOptions(level=level or "passage", codings=codings, suffix=suffix, target=target or "nvivo",
+                              labels=labels or "en")
 
 
 def total_work(store: Store, fmt: ExportFormat) -> int:
@@ -87,9 +96,12 @@ def _check_content(store: Store, fmt: ExportFormat, options: ExportOptions) -> N
 
 def export(store: Store | None, fmt_name: str, out: str | os.PathLike, *, level: str | None = None,
            codings: str = "final", force: bool = False, codebook: Codebook | None = None,
-           progress: Callable[[int], None] | None = None) -> ExportResult:
-    """Write `out` in format `fmt_name`; nothing is left at `out` unless it succeeds."""
-    fmt, options = prepare_export(fmt_name, out, level=level, codings=codings, force=force)
+           progress: Callable[[int], None] | None = None, target: str | None = None,
+           labels: str | None = None) -> ExportResult:
+    """Write `out` in format `fmt_name`; nothing is left at `out` unless it succeeds.  The result's
+    warnings say what the file leaves out and why."""
+    fmt, options = prepare_export(fmt_name, out, level=level, codings=codings, force=force, target=target,
+                                  labels=labels)
     options.codebook = codebook or load_codebook()
     options.progress = progress
     if fmt.needs_database:
@@ -99,7 +111,7 @@ def export(store: Store | None, fmt_name: str, out: str | os.PathLike, *, level:
         check_codes(store, options.codebook)
     with atomic_output(out, force=force) as tmp:
         counts = fmt.write(store, tmp, options)
-    result = ExportResult(path=Path(out), format=fmt.name, counts=counts)
+    result = ExportResult(path=Path(out), format=fmt.name, counts=counts, warnings=list(options.notices))
     if store is not None and codings == "final" and fmt.name == "qdpx" and counts.get("selections") == 0:
         result.warnings.append("No passage has a final human code yet, so the project has no codings; "
                                "export the machine's suggestions with --codings machine.")

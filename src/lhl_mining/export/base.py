@@ -23,6 +23,9 @@ class ExportOptions:
     codebook: Codebook | None = None
     suffix: str = ""
     progress: Callable[[int], None] | None = None
+    target: str = "nvivo"  # qdpx: whose position rule texts with characters above U+FFFF follow
+    labels: str = "en"  # csv/xlsx/jsonl headers: stable snake_case (en) or Norwegian (nb)
+    notices: list[str] = field(default_factory=list)  # what the export left out, and why
 
     def advance(self, n: int = 1) -> None:
         if self.progress:

@@ -15,27 +15,30 @@ from typing import Any
 
 from ..store import Store
 from .base import ExportFormat, ExportOptions, register
-from .qdpx import cell_label
+from .qdpx import cell_label, reform_count_name, safe_name
 from .summary import CELL_COLUMNS, HEADINGS, build_summary
-from .tabular import write_rows
+from .tabular import spreadsheet_text, write_rows
 
 CLASSIFICATION = "Kommune"
-ATTRIBUTES = ["Kommunenummer", "Fylke", *[HEADINGS[c] for c in CELL_COLUMNS], "Dokumenter", "Passasjer om reformen"]
+
+
+def attributes(mode: str) -> list[str]:
+    return ["Kommunenummer", "Fylke", *[HEADINGS[c] for c in CELL_COLUMNS], "Dokumenter", reform_count_name(mode)]
 
 
 def _write_sheet(store: Store | None, path: Path, options: ExportOptions) -> dict[str, Any]:
     summaries = build_summary(store, options.codings, options)
-    columns = [CLASSIFICATION, *ATTRIBUTES]
+    columns = [CLASSIFICATION, *attributes(options.codings)]
     rows = []
     for s in summaries:
-        row = {CLASSIFICATION: s.label, "Kommunenummer": s.knr, "Fylke": s.county, "Dokumenter": s.n_documents,
-               "Passasjer om reformen": s.n_reform_passages}
+        row = {CLASSIFICATION: safe_name(s.label), "Kommunenummer": s.knr, "Fylke": s.county, "Dokumenter": s.n_documents,
+               reform_count_name(options.codings): s.n_reform_passages}
         row.update({HEADINGS[c]: cell_label(c, s.cells[c]) or "" for c in CELL_COLUMNS})
         rows.append(row)
     if options.suffix in (".txt", ".tsv", ""):
         with path.open("w", encoding="utf-8", newline="") as fh:
             for values in [columns] + [[row[c] for c in columns] for row in rows]:
-                fh.write("\t".join(str(v).replace("\t", " ") for v in values) + "\r\n")
+                fh.write("\t".join(str(spreadsheet_text(v)).replace("\t", " ") for v in values) + "\r\n")
     else:
         write_rows(rows, columns, path, options.suffix, sheet=CLASSIFICATION)
     return {"cases": len(rows)}

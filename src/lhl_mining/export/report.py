@@ -8,7 +8,9 @@ gaps, the Vedlegg-2 table with its evidence, and inter-coder reliability when
 two or more coders have coded (coders only; `lhl reliability` adds the machine).
 
 Codes are the final human code where a passage has one, else the machine's
-suggestion; the report says how many passages each basis covers.
+suggestion; the report says how many passages each basis covers.  Every chart
+dates a document by one rule (`YEAR_RULE`), counts documents and passages on
+scales of their own with round ticks, and fits a phone's width.
 """
 
 from __future__ import annotations
@@ -30,7 +32,15 @@ from .base import ExportResult
 from .codebook import Codebook, load_codebook
 from .model import AREAS, passage_records
 from .output import atomic_output, check_output
-from .summary import CELL_COLUMNS, HEADINGS, KommuneSummary, build_summary, kommune_label
+from .summary import (
+    CELL_COLUMNS,
+    HEADINGS,
+    KommuneSummary,
+    SummaryBuilder,
+    counts_for_summary,
+    document_facts,
+    kommune_label,
+)
 
 MAX_ROWS = 60  # kommuner shown in per-kommune charts (the busiest); the rest are counted in a note
 AREA_NAMES = {"aldersvennlig": "Aldersvennlig", "aktivitet": "Aktivitet", "mat": "Mat", "helsehjelp": "Helsehjelp",
@@ -69,44 +79,66 @@ class ReportData:
     n_passages: int = 0
 
 
+YEAR_RULE = "År = møtedato, ellers dokumentdato; dokumenter uten dato står under «ukjent»."
+
+
 def _year(date: str | None) -> str:
-    return date[:4] if date and date[:4].isdigit() else "ukjent"
+    """The year of a document by `YEAR_RULE` (the caller passes meeting date, else document date)."""
+    return date[:4] if date and len(date) >= 4 and date[:4].isdigit() else "ukjent"
 
 
-def collect(store: Store, advance: Callable[[int], None] = lambda n: None) -> ReportData:
-    """One pass over the passages, counting by year, county, document type and kommune."""
+def collect(store: Store, advance: Callable[[int], None] = lambda n: None) -> tuple[ReportData, list[KommuneSummary]]:
+    """One pass over documents and their passages, counting by year, county, document type and kommune and
+    building the Vedlegg-2 table from the same records (a second pass cost a 100,000-passage report 7 s)."""
     data = ReportData()
     for row in sql.documents_per_kommune_year(store):
-        key = (row["knr"] or "", row["year"] or "ukjent")
+        key = (row["knr"] or "", _year(row["year"]))
         data.documents_year[key] = data.documents_year.get(key, 0) + row["n"]
         data.kommune_names[row["knr"] or ""] = kommune_label(row["knr"], row["kommune"]) if row["knr"] else "(uten kommune)"
-    for _, records in groupby(passage_records(sql.iter_passage_rows(store)), key=lambda r: r.row["document_id"]):
-        mentions = False
-        for record in records:
-            row = record.row
-            data.n_passages += 1
-            decision = record.best()
-            data.basis["human" if record.final else "machine" if record.machine else "none"] += 1
-            advance(1)
-            if decision is None:
-                continue
-            year, county = _year(row["date"]), row["county"] or "ukjent"
-            doc_type = row["doc_type"] or "ukjent"
-            if decision.reform:
-                mentions = True
-                data.reform_passages_year[year] += 1
-                data.reform_county[county] += 1
-                data.reform_doctype[doc_type] += 1
-            for area in decision.areas:
-                if area in AREAS:
-                    data.area_county[(county, area)] += 1
-                    data.area_doctype[(doc_type, area)] += 1
-            if row["knr"]:
-                data.framing_kommune[row["knr"]][decision.framing] += 1
-                data.kommune_names.setdefault(row["knr"], kommune_label(row["knr"], row["kommune"]))
-        if mentions:
-            data.reform_documents_year[year] += 1
-    return data
+    builder = SummaryBuilder(store, "final", required=False)
+    groups = groupby(passage_records(sql.iter_passage_rows(store)), key=lambda r: r.row["document_id"])
+    current = next(groups, None)
+    for doc in sql.iter_documents(store):
+        while current is not None and current[0] < doc["document_id"]:
+            current = next(groups, None)
+        records: list = []
+        if current is not None and current[0] == doc["document_id"]:
+            records = list(current[1])
+            current = next(groups, None)
+        _count(data, records)
+        advance(2 * len(records))
+        facts = document_facts(doc, records, "final")
+        if counts_for_summary(doc, facts):
+            builder.add(facts)
+    return data, builder.finish() if builder.summaries else []
+
+
+def _count(data: ReportData, records: list) -> None:
+    """Add one document's passages to the report's counters."""
+    mentions, year = False, "ukjent"
+    for record in records:
+        row = record.row
+        data.n_passages += 1
+        decision = record.best()
+        data.basis["human" if record.final else "machine" if record.machine else "none"] += 1
+        if decision is None:
+            continue
+        year, county = _year(row["date"]), row["county"] or "ukjent"
+        doc_type = row["doc_type"] or "ukjent"
+        if decision.reform:
+            mentions = True
+            data.reform_passages_year[year] += 1
+            data.reform_county[county] += 1
+            data.reform_doctype[doc_type] += 1
+        for area in decision.areas:
+            if area in AREAS:
+                data.area_county[(county, area)] += 1
+                data.area_doctype[(doc_type, area)] += 1
+        if row["knr"]:
+            data.framing_kommune[row["knr"]][decision.framing] += 1
+            data.kommune_names.setdefault(row["knr"], kommune_label(row["knr"], row["kommune"]))
+    if mentions:
+        data.reform_documents_year[year] += 1
 
 
 # ---------------------------------------------------------------- SVG helpers
@@ -126,6 +158,14 @@ def _text_color(share: float) -> str:
     return "#ffffff" if share > 0.55 else "#222222"
 
 
+def _svg_open(width: int, height: int, label: str = "") -> str:
+    """An SVG that shrinks to a narrow screen, but not below 75 % (labels stay ≥ 8 px); wider charts scroll
+    inside their own box (a shadow at the edge shows there is more) instead of widening the page."""
+    aria = f' aria-label="{_e(label)}"' if label else ""
+    return (f'<svg class="chart-svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+            f'style="min-width:{round(width * 0.75)}px" role="img"{aria}>')
+
+
 def heatmap(rows: Sequence[tuple[str, str]], columns: Sequence[tuple[str, str]], values: dict[tuple[str, str], int],
             color: str | dict[str, str], *, label_width: int = 170, normalise_rows: bool = False,
             cell_w: int = 64) -> str:
@@ -134,7 +174,7 @@ def heatmap(rows: Sequence[tuple[str, str]], columns: Sequence[tuple[str, str]],
     width = label_width + cell_w * len(columns) + 10
     height = top + cell_h * len(rows) + 10
     peak = max([values.get((r, c), 0) for r, _ in rows for c, _ in columns] + [1])
-    parts = [f'<svg class="chart-svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img">']
+    parts = [_svg_open(width, height)]
     for j, (_, label) in enumerate(columns):
         x = label_width + j * cell_w + cell_w / 2
         parts.append(f'<text class="axis" x="{x}" y="{top - 10}" text-anchor="middle">{_e(label)}</text>')
@@ -159,34 +199,47 @@ def heatmap(rows: Sequence[tuple[str, str]], columns: Sequence[tuple[str, str]],
     return "".join(parts)
 
 
-def bar_chart(categories: Sequence[str], series: Sequence[tuple[str, str, Sequence[int]]]) -> str:
-    """Vertical grouped bars: `series` is (name, colour, values per category)."""
-    width, height, left, bottom, top = 760, 280, 48, 36, 16
+def nice_step(peak: float, ticks: int = 4) -> int:
+    """A round tick step (1, 2, 5 × 10ⁿ, or 2.5 × 10ⁿ from 100 up) so that `ticks` steps reach `peak`."""
+    raw = max(peak, 1) / ticks
+    magnitude = 10 ** max(0, len(str(int(raw))) - 1)
+    for factor in (1, 2, 2.5, 5, 10):
+        step = factor * magnitude
+        if step >= raw and float(step).is_integer():
+            return int(step)
+    return 10 * magnitude
+
+
+def number(value: float) -> str:
+    """A count the Norwegian way: thin space between thousands (12 500)."""
+    return f"{value:,.0f}".replace(",", "\u202f")
+
+
+def bar_chart(categories: Sequence[str], name: str, color: str, values: Sequence[int], *, unit: str) -> str:
+    """Vertical bars on their own scale, ticks at round numbers; `unit` names what is counted."""
+    width, height, left, bottom, top = 420, 200, 52, 34, 14
     plot_w, plot_h = width - left - 10, height - top - bottom
-    step = max(1, -(-max([v for _, _, values in series for v in values] + [1]) // 4))
+    step = nice_step(max(list(values) + [1]))
     peak = 4 * step
     group_w = plot_w / max(len(categories), 1)
-    bar_w = min(36.0, group_w * 0.8 / max(len(series), 1))
-    parts = [f'<svg class="chart-svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img">']
+    bar_w = min(40.0, group_w * 0.7)
+    parts = [_svg_open(width, height, name)]
     for k in range(5):
-        value = peak * k / 4
         y = top + plot_h - plot_h * k / 4
         parts.append(f'<line class="grid" x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}"/>'
-                     f'<text class="axis" x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{value:.0f}</text>')
+                     f'<text class="axis" x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{number(step * k)}</text>')
     for i, category in enumerate(categories):
-        x0 = left + i * group_w + (group_w - bar_w * len(series)) / 2
-        for s, (name, color, values) in enumerate(series):
-            value = values[i]
-            h = plot_h * value / peak
-            x = x0 + s * bar_w
-            parts.append(f'<rect class="mark" x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{bar_w - 2:.1f}" '
-                         f'height="{max(h, 0.5):.1f}" fill="{color}"><title>{_e(category)} · {_e(name)}: {value}'
-                         f'</title></rect>')
+        value = values[i]
+        h = plot_h * value / peak
+        x = left + i * group_w + (group_w - bar_w) / 2
+        parts.append(f'<rect class="mark" x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{bar_w:.1f}" '
+                     f'height="{max(h, 0.5):.1f}" fill="{color}"><title>{_e(category)} · {_e(name)}: '
+                     f'{number(value)} {_e(unit)}</title></rect>')
         parts.append(f'<text class="axis" x="{left + i * group_w + group_w / 2:.1f}" y="{height - bottom + 18}" '
                      f'text-anchor="middle">{_e(category)}</text>')
     parts.append("</svg>")
-    legend = "".join(f'<span class="key"><i style="background:{c}"></i>{_e(n)}</span>' for n, c, _ in series)
-    return f'<div class="legend">{legend}</div>' + "".join(parts)
+    return f'<div class="legend"><span class="key"><i style="background:{color}"></i>{_e(name)}</span></div>' \
+        + "".join(parts)
 
 
 def stacked_bars(rows: Sequence[tuple[str, str]], segments: Sequence[tuple[str, str, str]],
@@ -194,7 +247,7 @@ def stacked_bars(rows: Sequence[tuple[str, str]], segments: Sequence[tuple[str, 
     """Horizontal 100 % bars per row; `segments` is (key, label, colour); counts shown in tooltips."""
     bar_w, row_h, top = 520, 22, 8
     width, height = label_width + bar_w + 70, top + row_h * len(rows) + 8
-    parts = [f'<svg class="chart-svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img">']
+    parts = [_svg_open(width, height)]
     for i, (key, label) in enumerate(rows):
         y = top + i * row_h
         counts = values.get(key, Counter())
@@ -241,7 +294,7 @@ def _documents_section(data: ReportData) -> str:
         totals[k] += n
     shown, hidden = _busiest(kommuner, lambda k: totals[k])
     rows = [(k, data.kommune_names.get(k, k)) for k in shown]
-    note = "År = møtedato, ellers dokumentdato, ellers nedlastingsdato."
+    note = YEAR_RULE
     if hidden:
         note += f" De {len(shown)} kommunene med flest dokumenter; {hidden} til er ikke vist."
     body = heatmap(rows, [(y, y) for y in years], data.documents_year, "#2F6DB5")
@@ -253,11 +306,14 @@ def _reform_section(data: ReportData, codebook: Codebook) -> str:
     if not years:
         return _figure("reform", "Omtale av reformen over tid", _empty("Ingen passasjer er kodet med reformen ennå."))
     color = (codebook.get("reform") or codebook.codes[0]).color
-    body = bar_chart(years, [
-        ("Dokumenter som nevner reformen", "#8DB3E2", [data.reform_documents_year[y] for y in years]),
-        ("Passasjer om reformen", color, [data.reform_passages_year[y] for y in years]),
-    ])
-    return _figure("reform", "Omtale av reformen over tid", body, "År = møtedato, ellers dokumentdato.")
+    body = ('<div class="pair">'
+            + "<div>" + bar_chart(years, "Dokumenter som nevner reformen", "#5B8FC9",
+                                  [data.reform_documents_year[y] for y in years], unit="dokumenter") + "</div>"
+            + "<div>" + bar_chart(years, "Passasjer om reformen", color,
+                                  [data.reform_passages_year[y] for y in years], unit="passasjer") + "</div>"
+            + "</div>")
+    return _figure("reform", "Omtale av reformen over tid", body,
+                   f"{YEAR_RULE} Dokumenter og passasjer har hver sin skala.")
 
 
 def _area_colors(codebook: Codebook) -> dict[str, str]:
@@ -365,31 +421,66 @@ def _summary_section(summaries: list[KommuneSummary]) -> str:
     return _figure("vedlegg2", "Kommunetabell (Vedlegg 2)", table, note)
 
 
-def _reliability_section(store: Store) -> str:
+FLAG_NAMES = {"reliable": "pålitelig", "tentative": "foreløpig", "unreliable": "upålitelig",
+              "too-few": "for få enheter", "undefined": "udefinert"}
+
+
+MIN_UNITS = 50  # below this a bootstrap interval of α is too rough to call a code reliable
+
+
+def interval_flag(alpha: float | None, low: float | None, high: float | None, units: int) -> str:
+    """A judgement that accounts for the 95 % interval: reliable only when its lower bound clears .800,
+    tentative when it clears .667, unreliable when even its upper bound stays under .667; fewer than
+    `MIN_UNITS` units, or an interval that straddles the thresholds, says too little either way."""
+    from ..learn.reliability import RELIABLE, TENTATIVE
+
+    if alpha is None or low is None or high is None:
+        return "undefined"
+    if units < MIN_UNITS:
+        return "too-few"
+    if low >= RELIABLE:
+        return "reliable"
+    if low >= TENTATIVE:
+        return "tentative"
+    if high < TENTATIVE:
+        return "unreliable"
+    return "too-few"
+
+
+def _decimal(value: float | None) -> str:
+    """Norwegian decimal comma, three decimals (α and shares)."""
+    return "–" if value is None else f"{value:.3f}".replace(".", ",")
+
+
+def _reliability_section(store: Store, codebook: Codebook) -> str:
     from ..learn import reliability as rel
 
+    title = "Reliabilitet mellom kodere"
     if len(sql.coders(store)) < 2:
-        return _figure("reliability", "Reliabilitet mellom kodere",
-                       _empty("Reliabilitet krever koding fra minst to kodere."))
+        return _figure("reliability", title, _empty("Reliabilitet krever koding fra minst to kodere."))
     try:
         # Coders only: with the machine added, `reliability` loads every suggestion of the project.
         result = rel.reliability(store, None, include_machine=False, samples=200)
     except LhlError as exc:
-        return _figure("reliability", "Reliabilitet mellom kodere", _empty(exc.message))
-    rows = rel.flat_rows(result)
-    columns = ("raters", "code", "alpha", "ci95", "flag", "agreement", "units", "prevalence")
-    head = "".join(f"<th>{_e(c)}</th>" for c in columns)
-    body = "".join(
-        f'<tr class="flag-{_e(r["flag"])}">' + "".join(f"<td>{_e('–' if r[c] is None else r[c])}</td>" for c in columns)
-        + "</tr>"
-        for r in rows
-    )
+        return _figure("reliability", title, _empty(exc.message))
+    head = "".join(f"<th>{h}</th>" for h in ("Kode", "α", "95 % KI", "Vurdering", "Samsvar", "Enheter"))
+    body = []
+    for c in result["codes"]:
+        code = codebook.get(c["code"])
+        name = code.name if code else c["code"]
+        flag = interval_flag(c["alpha"], c["ci_low"], c["ci_high"], c["n_units"])
+        interval = f"{_decimal(c['ci_low'])}–{_decimal(c['ci_high'])}" if c["ci_low"] is not None else "–"
+        agreement = "–" if c["percent_agreement"] is None else f"{100 * c['percent_agreement']:.0f} %"
+        body.append(f'<tr class="flag-{flag}"><td title="{_e(c["code"])}">{_e(name)}</td>'
+                    f"<td>{_decimal(c['alpha'])}</td><td>{interval}</td><td>{FLAG_NAMES[flag]}</td>"
+                    f"<td>{agreement}</td><td>{number(c['n_units'])}</td></tr>")
     units = result["units"]
-    note = (f"Krippendorffs α (nominal), kodere {_e(', '.join(result['coders']))}: {units['pairable']} passasjer kodet "
-            f"av minst to, {units['single_coder']} av én. ≥ .800 pålitelig, .667–.800 foreløpig. "
-            "Maskinen mot koderne: <code>lhl reliability</code>.")
-    table = f'<table class="reliability"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-    return _figure("reliability", "Reliabilitet mellom kodere", table, note)
+    note = (f"Krippendorffs α (nominal), kodere {_e(', '.join(result['coders']))}: {number(units['pairable'])} "
+            f"passasjer kodet av minst to, {number(units['single_coder'])} av én. Vurderingen bruker intervallet: "
+            f"pålitelig når nedre grense er minst 0,800, foreløpig når den er minst 0,667, upålitelig når øvre grense "
+            f"er under 0,667, ellers (og alltid under {MIN_UNITS} enheter) for få enheter til å si noe. Maskinen mot koderne: <code>lhl reliability</code>.")
+    table = f'<table class="reliability"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+    return _figure("reliability", title, table, note)
 
 
 STYLE = """
@@ -406,9 +497,17 @@ margin-right:4px;border-radius:2px;vertical-align:-1px}.empty{color:#777;font-st
 table{border-collapse:collapse;font-size:13px}th,td{border-bottom:1px solid #e6e6e6;padding:4px 8px;text-align:left}
 th{background:#f0f3f7}.code b{display:inline-block;min-width:14px}.code-2 b,.code-1 b{color:#1b6e3a}
 .code-0 b{color:#a23}.code-dot b{color:#999}.evidence{margin-left:6px;font-size:11px}.evidence a{margin-right:3px}
-.flag-reliable td:nth-child(5){color:#1b6e3a}.flag-tentative td:nth-child(5){color:#a66a00}
-.flag-unreliable td:nth-child(5){color:#a23}ul.gaps{columns:3;margin:4px 0}
-footer{color:#777;font-size:12px;padding:0 32px 24px}
+.flag-reliable td:nth-child(4){color:#1b6e3a;font-weight:600}.flag-tentative td:nth-child(4){color:#a66a00}
+.flag-unreliable td:nth-child(4){color:#a23}.flag-too-few td:nth-child(4){color:#666;font-style:italic}
+ul.gaps{columns:3;margin:4px 0}footer{color:#777;font-size:12px;padding:0 32px 24px}
+svg.chart-svg{max-width:100%;height:auto}.pair{display:flex;flex-wrap:wrap;gap:8px 24px}
+.pair>div{flex:1 1 300px}
+.scroll{background:linear-gradient(90deg,#fff 30%,#fff0) left/32px 100% no-repeat local,
+linear-gradient(270deg,#fff 30%,#fff0) right/32px 100% no-repeat local,
+radial-gradient(farthest-side at 0 50%,#0003,#0000) left/10px 100% no-repeat scroll,
+radial-gradient(farthest-side at 100% 50%,#0003,#0000) right/10px 100% no-repeat scroll}
+@media (max-width:600px){header{padding:14px 16px}header h1{font-size:20px}main{padding:4px 12px 24px}
+section.chart{padding:10px 10px}ul.gaps{columns:1}.fact{padding:6px 10px}}
 """
 
 
@@ -421,9 +520,7 @@ def render(store: Store, *, codebook: Codebook | None = None, advance: Callable[
             f"{store.path} has no documents yet, so there is nothing to report. "
             "Run `lhl scrape` or `lhl ingest`, then `lhl tag`."
         )
-    data = collect(store, advance)
-    summaries = build_summary(store, "final", required=False)
-    advance(counts["passages"])
+    data, summaries = collect(store, advance)
     coders = sql.coders(store)
     facts = [
         ("kommuner", len(summaries)), ("dokumenter", counts["documents"]), ("med tekst", counts["texts"]),
@@ -441,7 +538,7 @@ def render(store: Store, *, codebook: Codebook | None = None, advance: Callable[
         _framing_section(data, codebook),
         _coverage_section(store, summaries),
         _summary_section(summaries),
-        _reliability_section(store),
+        _reliability_section(store, codebook),
     ]
     now = utcnow()
     return (

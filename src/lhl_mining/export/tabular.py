@@ -2,14 +2,19 @@
 
 Passage level has one row per passage (`--codings final` or `machine`) or per
 passage and coder (`all`), with the codes as 0/1 columns ready for pivot
-tables.  Document and kommune levels count coded passages.  CSV is UTF-8 with a
-byte-order mark so Excel shows æøå; xlsx is written in openpyxl's streaming
-mode; jsonl keeps lists as lists.
+tables.  Document and kommune levels count coded passages; the count columns
+name their basis (`_human` for final human codes, `_machine` for suggestions).
+CSV is UTF-8 with a byte-order mark so Excel shows æøå, and a text cell that a
+spreadsheet would run as a formula gets a leading apostrophe (OWASP); xlsx is
+streamed by `xlsx.write_xlsx` with dates as date cells and kommune numbers
+as text cells; jsonl keeps lists as lists and text exactly.
+`--labels nb` gives Norwegian headers in place of the stable snake_case names.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 from collections.abc import Iterable, Iterator
 from itertools import groupby
@@ -21,17 +26,68 @@ from ..store import exports as sql
 from .base import LEVELS, ExportFormat, ExportOptions, register
 from .model import AREAS, FRAMINGS, Decision, PassageRecord, passage_records
 from .summary import kommune_label
+from .xlsx import write_xlsx
 
 CODE_COLUMNS = ["reform", "reform_successor", *[f"area_{a}" for a in AREAS], "areas", "framing"]
 PASSAGE_COLUMNS = [
     "passage_id", "document_id", "knr", "kommune", "county", "doc_type", "title", "date", "url", "page_no",
     "seq", "char_start", "char_end", "n_words", "coder", "code_status", *CODE_COLUMNS, "memo", "provenance", "text",
 ]
-COUNT_COLUMNS = ["n_passages", "n_coded", "n_reform", "n_reform_successor", *[f"n_area_{a}" for a in AREAS],
-                 *[f"n_framing_{f}" for f in FRAMINGS]]
+_COUNTED = ["n_coded", "n_reform", "n_reform_successor", *[f"n_area_{a}" for a in AREAS],
+            *[f"n_framing_{f}" for f in FRAMINGS]]
+COUNT_COLUMNS = ["n_passages", *_COUNTED]
 DOCUMENT_COLUMNS = ["document_id", "knr", "kommune", "county", "doc_type", "title", "date", "utvalg", "saksnr",
                     "platform", "url", "status", "n_pages", "fetched_at", *COUNT_COLUMNS]
 KOMMUNE_COLUMNS = ["knr", "kommune", "county", "n_documents", *COUNT_COLUMNS, "samfunn_share"]
+BASIS = {"final": "human", "machine": "machine"}
+LABELS = ("en", "nb")
+_DATE_COLUMNS = {"date"}
+_DATETIME_COLUMNS = {"fetched_at"}
+_TEXT_COLUMNS = {"knr"}
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+_NB_BASIS = {"human": "menneske", "machine": "maskin"}
+_NB = {
+    "passage_id": "Passasje-id", "document_id": "Dokument-id", "knr": "Kommunenummer", "kommune": "Kommune",
+    "county": "Fylke", "doc_type": "Dokumenttype", "title": "Tittel", "date": "Dato", "url": "URL",
+    "page_no": "Side", "seq": "Nr. i dokumentet", "char_start": "Tegn fra", "char_end": "Tegn til",
+    "n_words": "Ord", "coder": "Koder", "code_status": "Kodestatus", "reform": "Leve hele livet",
+    "reform_successor": "Bo trygt hjemme", "area_aldersvennlig": "Et aldersvennlig Norge",
+    "area_aktivitet": "Aktivitet og fellesskap", "area_mat": "Mat og måltider", "area_helsehjelp": "Helsehjelp",
+    "area_sammenheng": "Sammenheng i tjenestene", "areas": "Innsatsområder", "framing": "Framing", "memo": "Memo",
+    "provenance": "Opphav", "text": "Tekst", "utvalg": "Utvalg", "saksnr": "Saksnummer", "platform": "Plattform",
+    "status": "Status", "n_pages": "Sider", "fetched_at": "Hentet", "n_documents": "Dokumenter",
+    "n_passages": "Passasjer", "n_coded": "Kodede passasjer", "n_reform": "Passasjer om reformen",
+    "n_reform_successor": "Passasjer om Bo trygt hjemme",
+    **{f"n_area_{a}": f"Passasjer: {n}" for a, n in (
+        ("aldersvennlig", "Et aldersvennlig Norge"), ("aktivitet", "Aktivitet og fellesskap"),
+        ("mat", "Mat og måltider"), ("helsehjelp", "Helsehjelp"), ("sammenheng", "Sammenheng i tjenestene"))},
+    **{f"n_framing_{f}": f"Passasjer: framing {f}" for f in FRAMINGS},
+    "samfunn_share": "Andel samfunnsreform",
+}
+
+
+def count_columns(columns: list[str], mode: str) -> list[str]:
+    """Column names with the basis of each code count in it: `n_reform_human`, `n_reform_machine`."""
+    return [f"{c}_{BASIS[mode]}" if c in _COUNTED else c for c in columns]
+
+
+def header(column: str, labels: str) -> str:
+    """A column's header: the snake_case name, or its Norwegian label (with the count basis)."""
+    if labels != "nb":
+        return column
+    for basis, word in _NB_BASIS.items():
+        if column.endswith(f"_{basis}") and column[: -len(basis) - 1] in _COUNTED:
+            return f"{_NB[column[: -len(basis) - 1]]} ({word})"
+    return _NB.get(column, column)
+
+
+def spreadsheet_text(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as text: a leading apostrophe before `=`, `+`, `-`, `@`, tab or CR
+    (OWASP CSV-injection guidance); other values unchanged."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
 
 
 def _code_values(decision: Decision | None) -> dict[str, Any]:
@@ -73,6 +129,9 @@ class _Counts:
     def __init__(self) -> None:
         self.values = dict.fromkeys(COUNT_COLUMNS, 0)
 
+    def named(self, mode: str) -> dict[str, int]:
+        return dict(zip(count_columns(COUNT_COLUMNS, mode), self.values.values()))
+
     def add(self, decision: Decision | None) -> None:
         self.values["n_passages"] += 1
         if decision is None:
@@ -87,13 +146,43 @@ class _Counts:
         v[f"n_framing_{decision.framing}"] += 1
 
 
+class _Tally:
+    """Passages an export cannot give a code to, by reason, for the notice after the export."""
+
+    def __init__(self, options: ExportOptions) -> None:
+        self.options, self.disagreed, self.uncoded = options, 0, 0
+
+    def records(self, store: Store) -> Iterator[PassageRecord]:
+        mode = self.options.codings
+        for record in passage_records(sql.iter_passage_rows(store)):
+            if mode == "final" and record.final_status == "disagreed":
+                self.disagreed += 1
+            elif not record.decisions(mode):
+                self.uncoded += 1
+            yield record
+
+    def notices(self) -> list[str]:
+        mode, level = self.options.codings, self.options.level
+        out = []
+        if self.disagreed:
+            where = ("have code_status «disagreed» and empty code columns" if level == "passage"
+                     else f"are not in the {level} counts (n_coded_human)")
+            out.append(f"{self.disagreed} passage(s) with open disagreements have no final code and {where}; "
+                       "adjudicate them in `lhl review` or export every coder with --codings all.")
+        if self.uncoded:
+            what = {"final": "human code", "machine": "machine suggestion", "all": "human code"}[mode]
+            out.append(f"{self.uncoded} passage(s) have no {what} (empty code columns"
+                       + (")." if level == "passage" else ", counted in n_passages only)."))
+        return out
+
+
 def _single_decision(record: PassageRecord, mode: str) -> Decision | None:
     decisions = record.decisions(mode)
     return decisions[0] if decisions else None
 
 
-def _document_rows(store: Store, options: ExportOptions) -> Iterator[dict[str, Any]]:
-    groups = groupby(passage_records(sql.iter_passage_rows(store)), key=lambda r: r.row["document_id"])
+def _document_rows(store: Store, options: ExportOptions, tally: _Tally) -> Iterator[dict[str, Any]]:
+    groups = groupby(tally.records(store), key=lambda r: r.row["document_id"])
     current = next(groups, None)
     for doc in sql.iter_documents(store):
         counts = _Counts()
@@ -106,20 +195,22 @@ def _document_rows(store: Store, options: ExportOptions) -> Iterator[dict[str, A
             current = next(groups, None)
         row = {c: doc.get(c) for c in DOCUMENT_COLUMNS if c in doc}
         row["kommune"] = kommune_label(doc["knr"], doc["kommune"]) if doc["knr"] else None
-        yield {**row, **counts.values}
+        yield {**row, **counts.named(options.codings)}
 
 
-def _kommune_rows(store: Store, options: ExportOptions) -> Iterator[dict[str, Any]]:
+def _kommune_rows(store: Store, options: ExportOptions, tally: _Tally) -> Iterator[dict[str, Any]]:
     per_kommune: dict[str, _Counts] = {}
-    for record in passage_records(sql.iter_passage_rows(store)):
+    for record in tally.records(store):
         per_kommune.setdefault(record.row["knr"] or "", _Counts()).add(_single_decision(record, options.codings))
         options.advance()
     for kommune in sql.kommuner_in_scope(store):
-        values = per_kommune.get(kommune["knr"], _Counts()).values
+        counts = per_kommune.get(kommune["knr"], _Counts())
+        values = counts.values
         samfunn = values["n_framing_samfunn"] + values["n_framing_begge"]
         sektor = values["n_framing_sektor"] + values["n_framing_begge"]
         yield {"knr": kommune["knr"], "kommune": kommune_label(kommune["knr"], kommune["name"]),
-               "county": kommune["county"], "n_documents": kommune["n_documents"], **values,
+               "county": kommune["county"], "n_documents": kommune["n_documents"],
+               **counts.named(options.codings),
                "samfunn_share": round(samfunn / (samfunn + sektor), 3) if samfunn + sektor else None}
 
 
@@ -129,59 +220,67 @@ def _flat(value: Any) -> Any:
     return value
 
 
-def write_rows(rows: Iterable[dict[str, Any]], columns: list[str], path: Path, suffix: str, sheet: str) -> int:
+def _xlsx_value(column: str, value: Any) -> Any:
+    """A typed xlsx value: dates as dates, timestamps as (UTC) date-times, kommune numbers as text."""
+    if value is None:
+        return None
+    if column in _DATE_COLUMNS and isinstance(value, str) and len(value) >= 10:
+        try:
+            return dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    if column in _DATETIME_COLUMNS and isinstance(value, str):
+        try:
+            parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+        return parsed.astimezone(dt.timezone.utc).replace(tzinfo=None) if parsed.tzinfo else parsed
+    if column in _TEXT_COLUMNS:
+        return str(value)
+    return value
+
+
+def write_rows(rows: Iterable[dict[str, Any]], columns: list[str], path: Path, suffix: str, sheet: str,
+               labels: str = "en") -> int:
     """Write rows as csv, xlsx or jsonl (by `suffix`), streaming; returns the number of rows."""
     n = 0
+    headers = [header(c, labels) for c in columns]
     if suffix == ".jsonl":
         with path.open("w", encoding="utf-8") as fh:
             for row in rows:
-                fh.write(json.dumps({c: row.get(c) for c in columns}, ensure_ascii=False) + "\n")
+                fh.write(json.dumps({h: row.get(c) for h, c in zip(headers, columns)}, ensure_ascii=False) + "\n")
                 n += 1
     elif suffix == ".xlsx":
-        from openpyxl import Workbook
-        from openpyxl.cell import WriteOnlyCell
-        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-        book = Workbook(write_only=True)
-        ws = book.create_sheet(sheet)
-        ws.append(columns)
-        for row in rows:
-            cells = []
-            for c in columns:
-                value = _flat(row.get(c))
-                if isinstance(value, str):
-                    value = ILLEGAL_CHARACTERS_RE.sub("", value)[:32767]
-                    if value.startswith("="):  # text, not a formula
-                        cell = WriteOnlyCell(ws, value)
-                        cell.data_type = "s"
-                        value = cell
-                cells.append(value)
-            ws.append(cells)
-            n += 1
-        book.save(path)
+        typed = {c for c in columns if c in _DATE_COLUMNS | _DATETIME_COLUMNS | _TEXT_COLUMNS}
+        n = write_xlsx(path, sheet, headers, (
+            [_xlsx_value(c, _flat(row.get(c))) if c in typed else _flat(row.get(c)) for c in columns] for row in rows
+        ))
     else:
         with path.open("w", encoding="utf-8-sig", newline="") as fh:
             writer = csv.writer(fh)
-            writer.writerow(columns)
+            writer.writerow([spreadsheet_text(h) for h in headers])
             for row in rows:
-                writer.writerow([_flat(row.get(c)) for c in columns])
+                writer.writerow([spreadsheet_text(_flat(row.get(c))) for c in columns])
                 n += 1
     return n
 
 
 def _writer(suffix: str):
     def write(store: Store | None, path: Path, options: ExportOptions) -> dict[str, Any]:
+        tally = _Tally(options)
         if options.level == "passage":
             rows: Iterable[dict[str, Any]] = (
-                out for record in passage_records(sql.iter_passage_rows(store))
+                out for record in tally.records(store)
                 for out in _advancing(_passage_rows(record, options.codings), options)
             )
             columns = PASSAGE_COLUMNS
         elif options.level == "document":
-            rows, columns = _document_rows(store, options), DOCUMENT_COLUMNS
+            rows, columns = _document_rows(store, options, tally), count_columns(DOCUMENT_COLUMNS, options.codings)
         else:
-            rows, columns = _kommune_rows(store, options), KOMMUNE_COLUMNS
-        return {"rows": write_rows(rows, columns, path, suffix, sheet=f"{options.level}s")}
+            rows, columns = _kommune_rows(store, options, tally), count_columns(KOMMUNE_COLUMNS, options.codings)
+        n = write_rows(rows, columns, path, suffix, sheet=f"{options.level}s", labels=options.labels)
+        options.notices.extend(tally.notices())
+        return {"rows": n}
 
     return write
 

@@ -76,15 +76,6 @@ def iter_document_texts(store: Store) -> Iterator[dict[str, Any]]:
     )
 
 
-def documents_by_kommune(store: Store) -> Iterator[dict[str, Any]]:
-    """(knr, document_id, url) of documents with text, by kommune then id: the cases' source links."""
-    return _rows(
-        store,
-        "SELECT d.knr, d.id AS document_id, d.url FROM documents d JOIN document_texts t ON t.document_id = d.id "
-        "WHERE d.duplicate_of IS NULL AND d.knr IS NOT NULL ORDER BY d.knr, d.id",
-    )
-
-
 def kommuner_in_scope(store: Store) -> list[dict[str, Any]]:
     """Kommuner the project looked at: those with a source or a document, by knr."""
     return list(
@@ -144,12 +135,13 @@ def document_status_by_kommune(store: Store) -> list[dict[str, Any]]:
 
 
 def documents_per_kommune_year(store: Store) -> list[dict[str, Any]]:
-    """Documents per kommune and year (meeting date, else document date, else fetch date)."""
+    """Documents per kommune and year of the document's date (meeting date, else document date; NULL when
+    undated: the download year says nothing about the document)."""
     return list(
         _rows(
             store,
             "SELECT d.knr, k.name AS kommune, k.county, "
-            "substr(coalesce(d.meeting_date, d.doc_date, d.fetched_at, ''), 1, 4) AS year, count(*) AS n "
+            "substr(coalesce(d.meeting_date, d.doc_date), 1, 4) AS year, count(*) AS n "
             "FROM documents d LEFT JOIN kommuner k ON k.knr = d.knr WHERE d.duplicate_of IS NULL "
             "GROUP BY d.knr, year ORDER BY d.knr, year",
         )
