@@ -390,7 +390,7 @@ def _docx_table(table: Table, blocks: list[Block]) -> None:
         cells: list[str] = []
         for cell in row.iterchildren(f"{WORD_NS}tc"):
             text = " ".join(_run_text(cell).split())
-            if text and (not cells or cells[-1] != text):  # merged cells repeat their text
+            if text:  # a merged cell is one <w:tc>: a cell equal to its neighbour is a value of its own
                 cells.append(text)
         if cells:
             rows.append(CELL_SEPARATOR.join(cells))

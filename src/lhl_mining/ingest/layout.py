@@ -1,6 +1,6 @@
 """Reading order for PDF pages from positioned text pieces.
 
-Extractors (pypdfium2 text rectangles or pdfplumber words) hand over pieces
+Extractors (pypdfium2 or pdfplumber words) hand over pieces
 with a box in top-down page coordinates.  They are grouped into lines, lines
 are cut into chunks at wide gaps, and chunks are ordered by finding column
 gutters: a vertical band of white space with prose on both sides.  Chunks that
@@ -126,16 +126,9 @@ def _chunks(line: list[Piece]) -> list[Line]:
 def _join(pieces: list[Piece]) -> Line:
     heights = [p.height for p in pieces if p.text.strip() and p.text.strip() not in "-–—"] or [p.height for p in pieces]
     line_height = statistics.median(heights)
-    text = ""
-    previous: Piece | None = None
-    for piece in pieces:
-        if previous is not None:
-            gap = piece.x0 - previous.x1
-            needs_space = gap > 0.15 * line_height and not text.endswith((" ", "\t"))
-            if needs_space and not piece.text.startswith((" ", "\t")):
-                text += " "
-        text += piece.text
-        previous = piece
+    # pieces are words: the extractor already decided where words end, so no gap rule
+    # guesses spaces inside them (Distiller kerning reads «mi dlertidig» otherwise)
+    text = " ".join(piece.text for piece in pieces)
     return Line(
         x0=min(p.x0 for p in pieces),
         top=min(p.top for p in pieces),

@@ -8,7 +8,9 @@ pages: a whole document of them needs OCR.
 
 from __future__ import annotations
 
+import ctypes
 import io
+import math
 import re
 
 import pdfplumber
@@ -69,36 +71,7 @@ def _pdfium_page(document: pdfium.PdfDocument, index: int) -> Page:
     try:
         width, height = page.get_size()
         textpage = page.get_textpage()
-        pieces: list[Piece] = []
-        seen: dict[str, list[tuple[float, float]]] = {}
-        for rect_index in range(textpage.count_rects()):
-            left, bottom, right, top = textpage.get_rect(rect_index)
-            text = textpage.get_text_bounded(left, bottom, right, top)
-            if not text.strip():
-                continue
-            char = pdfium_c.FPDFText_GetCharIndexAtPos(textpage, left + 1, (bottom + top) / 2, 3, 3)
-            size = pdfium_c.FPDFText_GetFontSize(textpage, char) if char >= 0 else 0.0
-            bold = char >= 0 and pdfium_c.FPDFText_GetFontWeight(textpage, char) >= 600
-            # pdfium marks a line-end hyphen as \x02; \uf020 is the Symbol font's space
-            clean = text.replace("\x02", "-").replace("\r", "").replace("\n", " ").replace("\uf020", " ")
-            clean = CONTROL_CHARS.sub("", clean)
-            # text overprinted several times to look bold is read once
-            if any(abs(left - x) < 3 and abs(top - y) < 3 for x, y in seen.get(clean, ())):
-                continue
-            seen.setdefault(clean, []).append((left, top))
-            if size < 3:  # some producers scale a 1-pt font by the text matrix; the box height is closer
-                size = 0.0
-            pieces.append(
-                Piece(
-                    left,
-                    height - top,
-                    right,
-                    height - bottom,
-                    clean,
-                    size=size,
-                    bold=bold,
-                )
-            )
+        pieces = _pdfium_words(textpage, height)
         # running headers/footers stamped on a scan are no text layer for its content
         body = [p for p in pieces if MARGIN_SHARE * height < p.middle < (1 - MARGIN_SHARE) * height]
         visible = sum(len(p.text.strip()) for p in body)
@@ -127,6 +100,87 @@ def _pdfium_page(document: pdfium.PdfDocument, index: int) -> Page:
         header=header,
         footer=footer,
     )
+
+
+BOLD_FONT = re.compile(r"bold|black|heavy|demi|semibold", re.IGNORECASE)
+LINE_END_HYPHEN = frozenset("\x02\ufffe")  # how pdfium marks a hyphen it found at a line end
+SPACE_CHARS = frozenset(" \t\r\n\u00a0\uf020\u2000\u2001\u2002\u2003\u2009\u202f")
+
+
+def _pdfium_words(textpage: pdfium.PdfTextPage, height: float) -> list[Piece]:
+    """Words from pdfium's character list, each glyph read once, with effective size and weight.
+
+    pdfium's own text (with the spaces and line breaks it infers) decides where words
+    end; boxes come from each character, so a neighbour glyph is never read twice (as
+    `get_text_bounded` on a rectangle does).  Sizes are scaled by the text matrix
+    (Distiller writes 1-pt fonts scaled up), and bold comes from the weight or, where
+    the producer reports 0 or 400, from the font name («Calibri-Bold», «AptosBold»).
+    """
+    count = pdfium_c.FPDFText_CountChars(textpage)
+    text = textpage.get_text_range(0, count) if count > 0 else ""
+    if len(text) != count:  # one character per index, whatever get_text_range made of it
+        text = "".join(chr(pdfium_c.FPDFText_GetUnicode(textpage, i)) for i in range(count))
+    box = pdfium_c.FS_RECTF()
+    box_ref = ctypes.byref(box)
+    matrix = pdfium_c.FS_MATRIX()
+    matrix_ref = ctypes.byref(matrix)
+    name = ctypes.create_string_buffer(128)
+    flags = ctypes.c_int()
+    get_box = pdfium_c.FPDFText_GetLooseCharBox
+    pieces: list[Piece] = []
+    seen: dict[str, list[tuple[float, float]]] = {}
+    word: list[str] = []
+    x0 = top = x1 = bottom = 0.0
+    size, bold, rotated = 0.0, False, False
+
+    def flush() -> None:
+        clean = CONTROL_CHARS.sub("", "".join(word)).strip()
+        word.clear()
+        if not clean:
+            return
+        # text overprinted to look bold is read once
+        if any(abs(x0 - x) < 3 and abs(top - y) < 3 for x, y in seen.get(clean, ())):
+            return
+        seen.setdefault(clean, []).append((x0, top))
+        pieces.append(Piece(x0, height - top, x1, height - bottom, clean, size=size, bold=bold))
+
+    for index, char in enumerate(text):
+        if char in SPACE_CHARS:
+            if word and rotated and char == " ":
+                word.append(char)  # a rotated label (map, table head) stays one piece up to its line end
+            elif word:
+                flush()
+            continue
+        get_box(textpage, index, box_ref)
+        if word and not rotated:
+            gap = box.left - x1
+            same_line = bottom < (box.top + box.bottom) / 2 < top
+            if not same_line or gap > top - bottom or box.right < x0 + 0.5:  # a jump, or printed over itself
+                flush()
+        if not word:
+            x0, top, x1, bottom = box.left, box.top, box.right, box.bottom
+            size, bold, rotated = _font(textpage, index, matrix, matrix_ref, name, flags)
+        else:  # rotated words (map labels) run in any direction: their box grows every way
+            x0, x1 = min(x0, box.left), max(x1, box.right)
+            top, bottom = max(top, box.top), min(bottom, box.bottom)
+        word.append("-" if char in LINE_END_HYPHEN else char)
+    if word:
+        flush()
+    return pieces
+
+
+def _font(textpage, index: int, matrix, matrix_ref, name, flags) -> tuple[float, bool, bool]:
+    """(size in points as printed, bold, rotated) of one character."""
+    size = pdfium_c.FPDFText_GetFontSize(textpage, index)
+    rotated = False
+    if pdfium_c.FPDFText_GetMatrix(textpage, index, matrix_ref):
+        size *= math.hypot(matrix.c, matrix.d) or 1.0
+        rotated = abs(matrix.b) > 0.01 * abs(matrix.a) or matrix.a < 0
+    weight = pdfium_c.FPDFText_GetFontWeight(textpage, index)
+    bold = weight >= 600
+    if not bold and pdfium_c.FPDFText_GetFontInfo(textpage, index, name, len(name), ctypes.byref(flags)):
+        bold = bool(BOLD_FONT.search(name.value.decode("latin-1").split("+")[-1]))
+    return (size if size >= 3 else 0.0), bold, rotated
 
 
 def _replace_text_with_pdfplumber(data: bytes, pages: list[Page]) -> None:
