@@ -367,7 +367,7 @@ def _docx_paragraph(paragraph: Paragraph, blocks: list[Block]) -> None:
     elif paragraph._p.pPr is not None and paragraph._p.pPr.numPr is not None or "list" in style.lower():
         blocks.append(Block(lines=[f"• {' '.join(lines)}"], kind=LIST_ITEM))
     else:
-        blocks.append(Block(lines=[" ".join(lines)]))
+        blocks.append(Block(lines=lines))  # <w:br/> lines are joined by cleaning, like PDF lines (hyphens, addresses)
 
 
 def _all_bold(paragraph) -> bool:
@@ -389,7 +389,8 @@ def _docx_table(table: Table, blocks: list[Block]) -> None:
     for row in table._tbl.iterchildren(f"{WORD_NS}tr"):
         cells: list[str] = []
         for cell in row.iterchildren(f"{WORD_NS}tc"):
-            text = " ".join(_run_text(cell).split())
+            # paragraphs and line breaks in a cell are word boundaries, never glued
+            text = " ".join(" ".join(_run_text(p).split()) for p in cell.iter(f"{WORD_NS}p")).strip()
             if text:  # a merged cell is one <w:tc>: a cell equal to its neighbour is a value of its own
                 cells.append(text)
         if cells:
