@@ -111,12 +111,13 @@ def _chunks(line: list[Piece]) -> list[Line]:
     height = statistics.median(p.height for p in line if p.text.strip()) if any(p.text.strip() for p in line) else 1.0
     chunks: list[Line] = []
     current: list[Piece] = []
+    right = 0.0
+    wide = max(0.9 * height, 4.0)
     for piece in line:
-        if current:
-            gap = piece.x0 - max(p.x1 for p in current)
-            if gap > max(0.9 * height, 4.0):
-                chunks.append(_join(current))
-                current = []
+        if current and piece.x0 - right > wide:
+            chunks.append(_join(current))
+            current = []
+        right = max(right, piece.x1) if current else piece.x1
         current.append(piece)
     if current:
         chunks.append(_join(current))

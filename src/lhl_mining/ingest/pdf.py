@@ -23,7 +23,7 @@ from .layout import MARGIN_SHARE, Piece, Rule, page_blocks
 from .model import Extraction, Page
 
 PDF_ENGINES = ("pypdfium2", "pdfplumber")  # the first is the default
-CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # all but tab, line feed and carriage return
 MIN_TEXT_CHARS = 10  # fewer visible characters than this: the page has no usable text layer
 IMAGE_REGION_SHARE = 0.08  # an image covering this share of the page counts as a region
 IMAGE_TEXT_CHARS = 20  # …unless at least this much text lies on top of it (an OCR layer, a caption box)
@@ -76,19 +76,18 @@ def _pdfium_page(document: pdfium.PdfDocument, index: int) -> Page:
         body = [p for p in pieces if MARGIN_SHARE * height < p.middle < (1 - MARGIN_SHARE) * height]
         visible = sum(len(p.text.strip()) for p in body)
         image_regions = 0
-        for image in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=4):
-            left, bottom, right, top = image.get_bounds()
+        rules = []
+        for kind, (left, bottom, right, top) in _object_bounds(page):
+            if kind == pdfium_c.FPDF_PAGEOBJ_PATH:
+                if min(right - left, top - bottom) <= 3 and max(right - left, top - bottom) >= 8:
+                    rules.append(Rule(left, height - top, right, height - bottom))
+                continue
             area = max(0.0, min(right, width) - max(left, 0)) * max(0.0, min(top, height) - max(bottom, 0))
             if area < IMAGE_REGION_SHARE * width * height:
                 continue
             covered = len("".join(textpage.get_text_bounded(left, bottom, right, top).split()))
             if covered < IMAGE_TEXT_CHARS:
                 image_regions += 1
-        rules = []
-        for path in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=4):
-            left, bottom, right, top = path.get_bounds()
-            if min(right - left, top - bottom) <= 3 and max(right - left, top - bottom) >= 8:
-                rules.append(Rule(left, height - top, right, height - bottom))
         textpage.close()
     finally:
         page.close()
@@ -102,9 +101,26 @@ def _pdfium_page(document: pdfium.PdfDocument, index: int) -> Page:
     )
 
 
+def _object_bounds(page: pdfium.PdfPage, max_depth: int = 4):
+    """(type, (left, bottom, right, top)) of every image and path, also inside forms (raw API: fast)."""
+    wanted = (pdfium_c.FPDF_PAGEOBJ_IMAGE, pdfium_c.FPDF_PAGEOBJ_PATH)
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    refs = [ctypes.byref(v) for v in (left, bottom, right, top)]
+    stack = [(None, i, 0) for i in reversed(range(pdfium_c.FPDFPage_CountObjects(page)))]
+    while stack:
+        form, index, depth = stack.pop()
+        obj = pdfium_c.FPDFPage_GetObject(page, index) if form is None else pdfium_c.FPDFFormObj_GetObject(form, index)
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        if kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth + 1 < max_depth:
+            stack.extend((obj, i, depth + 1) for i in reversed(range(pdfium_c.FPDFFormObj_CountObjects(obj))))
+        elif kind in wanted and pdfium_c.FPDFPageObj_GetBounds(obj, *refs):
+            yield kind, (left.value, bottom.value, right.value, top.value)
+
+
 BOLD_FONT = re.compile(r"bold|black|heavy|demi|semibold", re.IGNORECASE)
-LINE_END_HYPHEN = frozenset("\x02\ufffe")  # how pdfium marks a hyphen it found at a line end
-SPACE_CHARS = frozenset(" \t\r\n\u00a0\uf020\u2000\u2001\u2002\u2003\u2009\u202f")
+SPACES = " \t\r\n\u00a0\uf020\u2000\u2001\u2002\u2003\u2009\u202f"
+SPACE_CHARS = frozenset(SPACES)
+RUN = re.compile(f"[^{SPACES}]+")  # a word as pdfium's text has it
 
 
 def _pdfium_words(textpage: pdfium.PdfTextPage, height: float) -> list[Piece]:
@@ -127,6 +143,7 @@ def _pdfium_words(textpage: pdfium.PdfTextPage, height: float) -> list[Piece]:
     name = ctypes.create_string_buffer(128)
     flags = ctypes.c_int()
     get_box = pdfium_c.FPDFText_GetLooseCharBox
+    get_object = pdfium_c.FPDFText_GetTextObject  # size, matrix and font belong to the text object
     pieces: list[Piece] = []
     seen: dict[str, list[tuple[float, float]]] = {}
     word: list[str] = []
@@ -134,7 +151,7 @@ def _pdfium_words(textpage: pdfium.PdfTextPage, height: float) -> list[Piece]:
     size, bold, rotated = 0.0, False, False
 
     def flush() -> None:
-        clean = CONTROL_CHARS.sub("", "".join(word)).strip()
+        clean = "".join(word).strip()
         word.clear()
         if not clean:
             return
@@ -144,26 +161,61 @@ def _pdfium_words(textpage: pdfium.PdfTextPage, height: float) -> list[Piece]:
         seen.setdefault(clean, []).append((x0, top))
         pieces.append(Piece(x0, height - top, x1, height - bottom, clean, size=size, bold=bold))
 
-    for index, char in enumerate(text):
+    fonts: dict[int | None, tuple[float, bool, bool]] = {}
+    # pdfium marks a hyphen it found at a line end as \x02 or \ufffe; other control characters go
+    text = CONTROL_CHARS.sub("\x00", text.replace("\x02", "-").replace("\ufffe", "-"))
+    run_ends = {m.start(): m.end() for m in RUN.finditer(text)}
+    index, count = 0, len(text)
+    while index < count:
+        char = text[index]
+        if char == "\x00":
+            index += 1
+            continue
         if char in SPACE_CHARS:
             if word and rotated and char == " ":
                 word.append(char)  # a rotated label (map, table head) stays one piece up to its line end
             elif word:
                 flush()
+            index += 1
             continue
         get_box(textpage, index, box_ref)
+        left, right, high, low = box.left, box.right, box.top, box.bottom
         if word and not rotated:
-            gap = box.left - x1
-            same_line = bottom < (box.top + box.bottom) / 2 < top
-            if not same_line or gap > top - bottom or box.right < x0 + 0.5:  # a jump, or printed over itself
+            middle = (high + low) / 2
+            # a new line, a jump wider than the glyph height, or text printed over itself
+            if not bottom < middle < top or left - x1 > top - bottom or right < x0 + 0.5:
                 flush()
         if not word:
-            x0, top, x1, bottom = box.left, box.top, box.right, box.bottom
-            size, bold, rotated = _font(textpage, index, matrix, matrix_ref, name, flags)
+            x0, top, x1, bottom = left, high, right, low
+            key = ctypes.cast(get_object(textpage, index), ctypes.c_void_p).value
+            font = fonts.get(key)
+            if font is None:
+                font = fonts[key] = _font(textpage, index, matrix, matrix_ref, name, flags)
+            size, bold, rotated = font
+            end = run_ends.get(index, 0)
+            if end - index > 2 and not rotated:
+                # fast path: a word whose last glyph lies on the same line, after its first, within
+                # the width its letters can take, is read whole (else glyph by glyph, below)
+                get_box(textpage, end - 1, box_ref)
+                if bottom < (box.top + box.bottom) / 2 < top and left <= box.left and box.right - left <= (
+                    end - index
+                ) * (top - bottom):
+                    x1 = max(right, box.right)
+                    word.append(text[index:end].replace("\x00", ""))
+                    flush()
+                    index = end
+                    continue
         else:  # rotated words (map labels) run in any direction: their box grows every way
-            x0, x1 = min(x0, box.left), max(x1, box.right)
-            top, bottom = max(top, box.top), min(bottom, box.bottom)
-        word.append("-" if char in LINE_END_HYPHEN else char)
+            if left < x0:
+                x0 = left
+            if right > x1:
+                x1 = right
+            if high > top:
+                top = high
+            if low < bottom:
+                bottom = low
+        word.append(char)
+        index += 1
     if word:
         flush()
     return pieces
