@@ -31,6 +31,7 @@ VOCABULARY = {"forskjeller", "helse-norge", "ansvaret"}
         ("www.nord-odal.kommune.no", "postmottak@nord-odal.kommune.no",
          "www.nord-odal.kommune.no postmottak@nord-odal.kommune.no"),
         ("www.nord-odal.kommune.no", "https://x.no/y", "www.nord-odal.kommune.no https://x.no/y"),
+        ("www.nord-odal.kommune.no", "postmottak@nord-", "www.nord-odal.kommune.no postmottak@nord-"),
         ("postmottak@nord-", "odal.kommune.no", "postmottak@nord-odal.kommune.no"),
         ("Leve", "hele livet", "Leve hele livet"),
     ],

@@ -169,3 +169,112 @@ def test_tiny_font_scaled_by_the_text_matrix_gives_heading_sizes(store, tmp_path
     assert body["heading"] == "Saksopplysninger"
     assert body["text"].startswith("Leve hele livet")
     assert doc_store.document(store, result.document_id)["title"] == "Saksopplysninger"
+
+
+def _wrap(text: str, font: str = "Helvetica", size: float = 10, width: float = 470) -> list[str]:
+    lines, current = [], ""
+    for word in text.split():
+        candidate = f"{current} {word}".strip()
+        if stringWidth(candidate, font, size) > width and current:
+            lines.append(current)
+            current = word
+        else:
+            current = candidate
+    return lines + [current]
+
+
+# (kind, text): «sak» bold heading, «label» bold line, «p» body paragraph
+PROTOKOLL = [
+    ("title", "MØTEPROTOKOLL"),
+    ("p", "Utvalg: Kommunestyret"),
+    ("p", "Møtedato: 15.06.2021"),
+    ("label", "SAKSLISTE"),
+    ("list", "PS 12/21 Leve hele livet – handlingsplan 2021–2024"),
+    ("list", "PS 13/21 Orientering om hjemmetjenesten"),
+    ("list", "PS 14/21 Reguleringsplan for Nordbyen skole"),
+    ("list", "FO 1/21 Spørsmål om brøyting av fortau"),
+    ("list", "RS 1/21 Referat fra eldrerådet"),
+    ("sak", "PS 12/21 Leve hele livet – handlingsplan 2021–2024"),
+    ("p", "Kommunedirektøren legger fram handlingsplan for Leve hele livet. Planen bygger på kartlegging av "
+          "eldres behov og følger de fem innsatsområdene i reformen."),
+    ("label", "Kommunedirektørens innstilling:"),
+    ("p", "Kommunestyret vedtar handlingsplanen for Leve hele livet 2021–2024."),
+    ("label", "Behandling:"),
+    ("p", "Høyre fremmet forslag om at eldrerådet skal få status hvert halvår. Forslaget ble enstemmig vedtatt."),
+    ("label", "Kommunestyrets vedtak:"),
+    ("p", "Kommunestyret vedtar handlingsplanen for Leve hele livet 2021–2024. Eldrerådet får status hvert halvår."),
+    ("sak", "PS 13/21 Orientering om hjemmetjenesten"),
+    ("p", "Enhetslederen orienterte om ventetider og bemanning i hjemmetjenesten gjennom vinteren, og om "
+          "samarbeidet med frivilligsentralen om måltidsvenner."),
+    ("p", "HO-13/21 Vedtak: Helse- og omsorgsutvalget tar saken om hjemmetjenesten til orientering."),
+    ("sak", "PS 14/21 Reguleringsplan for Nordbyen skole"),
+    ("p", "Planforslaget legger til rette for ny skole med idrettshall og trafikksikker skolevei."),
+    ("p", "PS 12/21 Leve hele livet ble vedtatt tidligere i møtet, og skolen skal også være møteplass for eldre."),
+    ("p", "Innkomne merknader er vurdert, og kommunedirektøren tilrår at planen vedtas med endringene i saken."),
+    ("label", "Vedtak i Kommunestyret – 15.06.2021"),
+    ("p", "Reguleringsplan for Nordbyen skole vedtas med de endringene som går fram av saksutredningen."),
+    ("sak", "FO 1/21 Spørsmål om brøyting av fortau"),
+    ("p", "Ordføreren svarte at fortauene brøytes først."),
+    ("sak", "RS 1/21 Referat fra eldrerådet"),
+    ("p", "Referatet ble tatt til orientering."),
+]  # fmt: skip
+
+
+def _protokoll_pdf(path: Path) -> Path:
+    page = canvas.Canvas(str(path), pagesize=A4)
+    y = HEIGHT - 60
+    for kind, text in PROTOKOLL:
+        font, size = {"title": ("Helvetica-Bold", 16), "sak": ("Helvetica-Bold", 12), "label": ("Helvetica-Bold", 10)}.get(
+            kind, ("Helvetica", 10)
+        )
+        lines = _wrap(text, font, size)
+        if y - 14 * len(lines) < 80:
+            page.showPage()
+            y = HEIGHT - 60
+        if kind in ("sak", "label"):
+            y -= 8
+        for line in lines:
+            page.setFont(font, size)
+            page.drawString(60, y, line)
+            y -= 14
+        if kind not in ("list", "title") or kind == "title":
+            y -= 6 if kind != "list" else 0
+    page.showPage()
+    page.save()
+    return path
+
+
+def test_meeting_protokoll_splits_per_sak_and_keeps_every_decision(store, tmp_path):
+    result = _ingest(store, tmp_path, _protokoll_pdf(tmp_path / "protokoll.pdf"))
+    sections = doc_store.sections_of(store, result.document_id)
+    assert [(s["saksnr"], s["title"]) for s in sections] == [
+        ("PS 12/21", "Leve hele livet – handlingsplan 2021–2024"),
+        ("PS 13/21", "Orientering om hjemmetjenesten"),
+        ("PS 14/21", "Reguleringsplan for Nordbyen skole"),
+        ("FO 1/21", "Spørsmål om brøyting av fortau"),  # short saker stay saker, apart from PS 1/21
+        ("RS 1/21", "Referat fra eldrerådet"),
+    ]
+    section_of = {s["id"]: s["saksnr"] for s in sections}
+    passages = doc_store.passages_of(store, result.document_id)
+
+    def passage(words: str) -> dict:
+        return next(p for p in passages if words in " ".join(p["text"].split()))
+
+    # a sak mentioned in prose starts nothing: the rest of 14/21 stays in 14/21
+    assert section_of[passage("ble vedtatt tidligere i møtet")["section_id"]] == "PS 14/21"
+    assert section_of[passage("Innkomne merknader er vurdert")["section_id"]] == "PS 14/21"
+    decisions = {
+        "Kommunestyret vedtar handlingsplanen for Leve hele livet 2021–2024.": "PS 12/21",
+        "Eldrerådet får status hvert halvår.": "PS 12/21",
+        "Helse- og omsorgsutvalget tar saken om hjemmetjenesten til orientering.": "HO 13/21",
+        "Reguleringsplan for Nordbyen skole vedtas": "PS 14/21",
+    }
+    for words, saksnr in decisions.items():
+        found = passage(words)
+        assert (found["role"], found["saksnr"]) == ("decision", saksnr), words
+    assert passage("Høyre fremmet forslag")["role"] is None  # the debate is not the decision
+    assert passage("Enhetslederen orienterte")["role"] is None
+    innstilling = passage("Kommunestyret vedtar handlingsplanen for Leve hele livet 2021–2024.")
+    assert "Behandling" not in innstilling["text"] and "Høyre" not in innstilling["text"]
+    short = passage("fortauene brøytes først")
+    assert section_of[short["section_id"]] == "FO 1/21"

@@ -263,3 +263,21 @@ def ingest_text_index(db: Database) -> None:
 CREATE INDEX IF NOT EXISTS idx_document_texts_sha256 ON document_texts(text_sha256)
 """,
     )
+
+
+@migrations(name="0006_passage_roles")
+def passage_roles(db: Database) -> None:
+    """Passages say what they are: the decision text of a sak (with its saksnr), or noise to code last.
+
+    `role` is 'decision' for vedtak/innstilling/tilråding text; `saksnr` is the sak it
+    decides («PS 12/21»); `noise` names why a passage is page furniture rather than
+    content ('letterhead', 'map').  NULL means an ordinary passage.
+    """
+    _run(
+        db,
+        """
+ALTER TABLE passages ADD COLUMN role TEXT;
+ALTER TABLE passages ADD COLUMN saksnr TEXT;
+ALTER TABLE passages ADD COLUMN noise TEXT
+""",
+    )

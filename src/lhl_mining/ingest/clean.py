@@ -207,7 +207,7 @@ def _continues_url(left: str, right: str) -> bool:
     token = right.split(maxsplit=1)[0] if right.strip() else ""
     if not token or not re.match(r"[\w/#%?=&.~-]", token):
         return False
-    if re.match(r"(?:https?://|www\.)|[\w.+-]+@[\w-]+\.", token, re.IGNORECASE):
+    if re.match(r"(?:https?://|www\.)|[\w.+-]+@", token, re.IGNORECASE):
         return False  # an address of its own on the next line (web address above, e-mail below)
     return left.endswith(tuple("/-.=&?#_")) or bool(re.search(r"[/\-.=#&?_%~\d]", token.rstrip(".,;:)")))
 

@@ -27,6 +27,9 @@ CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # all but tab, 
 MIN_TEXT_CHARS = 10  # fewer visible characters than this: the page has no usable text layer
 IMAGE_REGION_SHARE = 0.08  # an image covering this share of the page counts as a region
 IMAGE_TEXT_CHARS = 20  # …unless at least this much text lies on top of it (an OCR layer, a caption box)
+# a map sheet (plankart) is thousands of drawn paths with a few labels; a page of ruled tables has
+# a few paths per word
+MAP_PATHS, MAP_PATHS_PER_WORD = 500, 20
 
 
 def extract_pdf(data: bytes, *, max_pages: int, engine: str = "pypdfium2") -> Extraction:
@@ -77,8 +80,10 @@ def _pdfium_page(document: pdfium.PdfDocument, index: int) -> Page:
         visible = sum(len(p.text.strip()) for p in body)
         image_regions = 0
         rules = []
+        n_paths = 0
         for kind, (left, bottom, right, top) in _object_bounds(page):
             if kind == pdfium_c.FPDF_PAGEOBJ_PATH:
+                n_paths += 1
                 if min(right - left, top - bottom) <= 3 and max(right - left, top - bottom) >= 8:
                     rules.append(Rule(left, height - top, right, height - bottom))
                 continue
@@ -93,6 +98,7 @@ def _pdfium_page(document: pdfium.PdfDocument, index: int) -> Page:
         page.close()
     blocks, header, footer = page_blocks(pieces, height, rules)
     return Page(
+        noise="map" if n_paths >= MAP_PATHS and n_paths >= MAP_PATHS_PER_WORD * len(pieces) else None,
         blocks=blocks,
         has_text_layer=visible >= MIN_TEXT_CHARS,
         image_regions=image_regions,

@@ -53,6 +53,7 @@ from .formats import (
 )
 from .model import Extraction
 from .pdf import extract_pdf
+from .segment import noise_of
 from .segment import passages as cut_passages
 from .segment import sections as cut_sections
 
@@ -551,6 +552,7 @@ def _store_extraction(
     section_rows, passage_rows = segment_rows(
         cleaned.units, cleaned.text, cleaned.page_ranges,
         bundle=fields["doc_type"] in BUNDLE_TYPES, paginated=extraction.paginated,
+        page_noise=[page.noise for page in pages],
     )  # fmt: skip
     fields["status"] = "extracted"
     document_id, n_passages = doc_store.save_extraction(
@@ -569,24 +571,28 @@ def _store_extraction(
 
 
 def segment_rows(
-    units: list[Unit], text: str, page_ranges: list[tuple[int, int]], *, bundle: bool, paginated: bool
+    units: list[Unit], text: str, page_ranges: list[tuple[int, int]], *, bundle: bool, paginated: bool,
+    page_noise: list[str | None] | None = None,
 ) -> tuple[list[doc_store.SectionRow], list[doc_store.PassageRow]]:
-    """The sections (one per sak) and passages of a document's text, as store rows."""
+    """The sections (one per sak) and passages of a document's text, as store rows.
+
+    A decision passage carries the saksnr printed with it, else its section's; a passage on a
+    map page or in a letterhead is flagged as noise (`page_noise` per page, from extraction).
+    """
     section_spans = cut_sections(units, text, bundle=bundle)
     passage_spans = cut_passages(units, text, page_ranges)
     passage_rows = []
     for seq, span in enumerate(passage_spans, start=1):
-        section_seq = next((s.seq for s in section_spans if s.start <= span.start < s.end), None)
+        section = next((s for s in section_spans if s.start <= span.start < s.end), None)
+        page_flag = page_noise[span.page_no - 1] if page_noise and span.page_no else None
+        saksnr = span.saksnr or (section.saksnr if section and span.role else None)
         passage_rows.append(
             doc_store.PassageRow(
-                seq,
-                span.start,
-                span.end,
-                span.page_no if paginated else None,
-                span.heading,
-                section_seq,
+                seq, span.start, span.end, span.page_no if paginated else None, span.heading,
+                section.seq if section else None, role=span.role, saksnr=saksnr,
+                noise=page_flag or noise_of(text[span.start : span.end], span.page_no),
             )
-        )
+        )  # fmt: skip
     section_rows = [doc_store.SectionRow(s.seq, s.kind, s.saksnr, s.title, s.start, s.end) for s in section_spans]
     return section_rows, passage_rows
 
