@@ -278,3 +278,26 @@ def test_meeting_protokoll_splits_per_sak_and_keeps_every_decision(store, tmp_pa
     assert "Behandling" not in innstilling["text"] and "Høyre" not in innstilling["text"]
     short = passage("fortauene brøytes først")
     assert section_of[short["section_id"]] == "FO 1/21"
+
+
+LOGIN_PAGE = """<!DOCTYPE html><html lang="no"><head><meta charset="utf-8"><title>Logg inn – Lillevik kommune</title></head>
+<body><main><h1>Logg inn</h1><form><label>Brukernavn <input name="u"></label>
+<label>Passord <input type="password" name="p"></label><button>Logg inn</button></form>
+<p>Du må logge inn for å se dokumentet.</p></main></body></html>"""
+ERROR_PAGE = """<!DOCTYPE html><html><head><title>404 - Siden finnes ikke</title></head>
+<body><h1>Beklager, siden finnes ikke</h1><p>Dokumentet kan være flyttet eller slettet.</p></body></html>"""
+
+
+def test_saved_login_or_error_page_is_refused_with_a_numbered_error(store, tmp_path):
+    folder = tmp_path / "inn"
+    folder.mkdir()
+    (folder / "vedtak.pdf").write_text(LOGIN_PAGE, encoding="utf-8")  # what a browser saved instead of the PDF
+    (folder / "plan.pdf").write_text(ERROR_PAGE, encoding="utf-8")
+    _votes_pdf(folder / "valg.pdf")
+    results = {Path(r.path).name: r for r in ingest_path(store, folder, corpus_dir=tmp_path / "corpus")}
+    for name in ("vedtak.pdf", "plan.pdf"):
+        assert results[name].status == "failed"
+        assert results[name].error.startswith("[E215]") and "not a document" in results[name].error
+        assert results[name].n_passages == 0
+    assert "Logg inn" in results["vedtak.pdf"].error
+    assert results["valg.pdf"].status == "extracted"  # the batch goes on
