@@ -301,3 +301,42 @@ def test_saved_login_or_error_page_is_refused_with_a_numbered_error(store, tmp_p
         assert results[name].n_passages == 0
     assert "Logg inn" in results["vedtak.pdf"].error
     assert results["valg.pdf"].status == "extracted"  # the batch goes on
+
+
+SLIDE_TEXT = (
+    "Det overordnede målet frem mot 2032 er et bærekraftig samfunn. Dette skal vi nå gjennom de tre "
+    "samfunnsmålene sosialt, klima- og miljømessig og økonomisk bærekraft. Målene er resultatet av en bred "
+    "medvirkningsprosess der innbyggere, folkevalgte og næringsliv har bidratt med innspill."
+)
+
+
+def _slide_pdf(path: Path) -> Path:
+    """A 16:9 plan page: body text on the left, a diagram's big and small labels beside it on the right."""
+    width, height = 960, 540
+    page = canvas.Canvas(str(path), pagesize=(width, height))
+    page.setFont("Helvetica-Bold", 24)
+    page.drawString(50, height - 60, "Kommuneplanens samfunnsdel på ett minutt")
+    y = height - 110
+    for line in _wrap(SLIDE_TEXT, "Helvetica", 11, 430):
+        page.setFont("Helvetica", 11)
+        page.drawString(50, y, line)
+        y -= 15
+    for text, size, x, top in (("Et bærekraftig", 26, 620, height - 118), ("Lillevik", 26, 660, height - 150),
+                               ("Sosialt", 9, 560, height - 96), ("Økonomisk", 9, 800, height - 140)):  # fmt: skip
+        page.setFont("Helvetica", size)
+        page.drawString(x, top, text)
+    page.showPage()
+    page.save()
+    return path
+
+
+def test_slide_labels_neither_cut_sentences_nor_become_headings(store, tmp_path):
+    result = _ingest(store, tmp_path, _slide_pdf(tmp_path / "slide.pdf"))
+    passages = doc_store.passages_of(store, result.document_id)
+    body = [p for p in passages if "overordnede målet" in p["text"]]
+    assert len(body) == 1 and " ".join(body[0]["text"].split()) == SLIDE_TEXT
+    assert body[0]["heading"] == "Kommuneplanens samfunnsdel på ett minutt"
+    assert all("bærekraftig |" not in (p["heading"] or "") and "Lillevik" not in (p["heading"] or "") for p in passages)
+    labels = " ".join(p["text"] for p in passages if p is not body[0])
+    for label in ("Et bærekraftig", "Lillevik", "Sosialt", "Økonomisk"):
+        assert label in labels

@@ -83,25 +83,44 @@ def _is_bullet_glyph(text: str) -> bool:
     return len(text) == 1 and (text in BULLET_CHARS or "\ue000" <= text <= "\uf8ff") or text in ("o", "-", "–")
 
 
+SAME_SIZE = 1.15  # text more than this much taller or smaller is another line (a label beside the text)
+
+
+def _similar_height(a: float, b: float) -> bool:
+    return max(a, b) <= SAME_SIZE * min(a, b)
+
+
 def _group_lines(pieces: list[Piece]) -> list[list[Piece]]:
-    """Pieces whose vertical middles fall inside each other's span share a line."""
+    """Pieces of a similar height whose vertical middles fall inside each other's span share a line.
+
+    A big diagram label beside two body lines is a line of its own; it does not pull the
+    two lines into one (which would interleave their words).
+    """
     lines: list[list[Piece]] = []
-    spans: list[tuple[float, float]] = []
+    spans: list[list[float]] = []  # top, bottom, height of the line's first piece
     for piece in sorted(pieces, key=lambda p: (p.top, p.x0)):
+        piece_top, piece_bottom = piece.top, piece.bottom
+        piece_height = piece_bottom - piece_top if piece_bottom - piece_top > 0.1 else 0.1
+        middle = (piece_top + piece_bottom) / 2
+        glyph = len(piece.text) <= 2 and not any(c.isalpha() for c in piece.text)
         placed = False
         for index in range(len(lines) - 1, max(len(lines) - 6, -1), -1):
-            top, bottom = spans[index]
-            line_middle = (top + bottom) / 2
-            if top <= piece.middle <= bottom or piece.top <= line_middle <= piece.bottom:
-                if piece.height > 3 * (bottom - top) and len(piece.text.strip()) > 1:
-                    continue
-                lines[index].append(piece)
-                spans[index] = (min(top, piece.top), max(bottom, piece.bottom))
-                placed = True
-                break
+            span = spans[index]
+            top, bottom, height = span
+            if not (top <= middle <= bottom or piece_top <= (top + bottom) / 2 <= piece_bottom):
+                continue
+            ratio = piece_height / height
+            if not glyph and not 1 / SAME_SIZE <= ratio <= SAME_SIZE:
+                continue  # bullets and footnote numbers may be smaller; words of another size may not
+            lines[index].append(piece)
+            if 1 / 1.05 <= ratio <= 1.05:  # only text of its own size widens a line
+                span[0] = top if top < piece_top else piece_top
+                span[1] = bottom if bottom > piece_bottom else piece_bottom
+            placed = True
+            break
         if not placed:
             lines.append([piece])
-            spans.append((piece.top, piece.bottom))
+            spans.append([piece_top, piece_bottom, piece_height])
     return lines
 
 
@@ -247,7 +266,7 @@ def _rows(chunks: list[Line]) -> list[list[Line]]:
             last = rows[-1]
             top = min(c.top for c in last)
             bottom = max(c.bottom for c in last)
-            if top <= (chunk.top + chunk.bottom) / 2 <= bottom:
+            if top <= (chunk.top + chunk.bottom) / 2 <= bottom and _similar_height(chunk.height, last[0].height):
                 last.append(chunk)
                 continue
         rows.append([chunk])
@@ -279,8 +298,40 @@ def page_blocks(
             else body
         )
         zone.extend(_chunks(line))
-    ordered = _order(body, rules or [])
-    return _blocks(_ordered_lines(ordered)), _row_texts(header), _row_texts(footer)
+    ordered = _ordered_lines(_order(body, rules or []))
+    labels = _diagram_labels(ordered)
+    blocks = _blocks([line for line in ordered if line not in labels])
+    if labels:  # read after the text they stand beside, all in one row, so no sentence is cut by them
+        blocks.append(Block(lines=[CELL_SEPARATOR.join(line.text for line in labels)], kind=TABLE_ROW))
+    return blocks, _row_texts(header), _row_texts(footer)
+
+
+def _diagram_labels(lines: list[Line]) -> list[Line]:
+    """Short lines of another size beside body text with no text under them: labels of a slide's diagram.
+
+    They are no headings, and read where they stand they would cut the sentence beside them in two.
+    """
+    body_size = _font_size(lines)
+    if not body_size:
+        return []
+    body = [line for line in lines if line.size and abs(line.size - body_size) <= 0.1 * body_size]
+    labels = []
+    for line in lines:
+        other_size = line.size and not 0.85 * body_size < line.size < 1.2 * body_size
+        if not other_size or len(line.text.split()) > 5 or CELL_SEPARATOR in line.text:
+            continue
+        beside = any(  # body text within a line's height above or below, left or right of it
+            other.top < line.bottom + other.height and other.bottom > line.top - other.height
+            and (other.x1 <= line.x0 or other.x0 >= line.x1)
+            for other in body
+        )  # fmt: skip
+        under = any(  # a heading has its text under it, starting below it (not a long line from the left)
+            0 <= other.top - line.bottom <= 2 * line.height and line.x0 - 2 * line.height <= other.x0 < line.x1
+            for other in body
+        )
+        if beside and not under:
+            labels.append(line)
+    return labels
 
 
 def _row_texts(chunks: list[Line]) -> list[str]:
