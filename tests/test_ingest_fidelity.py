@@ -15,6 +15,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas
 
 from lhl_mining.ingest import ingest_path
+from lhl_mining.ingest.doctype import detect_metadata
 from lhl_mining.store import documents as doc_store
 
 WORD_XMLNS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
@@ -168,7 +169,6 @@ def test_tiny_font_scaled_by_the_text_matrix_gives_heading_sizes(store, tmp_path
     body = next(p for p in passages if "kvalitetsreform" in p["text"])
     assert body["heading"] == "Saksopplysninger"
     assert body["text"].startswith("Leve hele livet")
-    assert doc_store.document(store, result.document_id)["title"] == "Saksopplysninger"
 
 
 def _wrap(text: str, font: str = "Helvetica", size: float = 10, width: float = 470) -> list[str]:
@@ -340,3 +340,31 @@ def test_slide_labels_neither_cut_sentences_nor_become_headings(store, tmp_path)
     labels = " ".join(p["text"] for p in passages if p is not body[0])
     for label in ("Et bærekraftig", "Lillevik", "Sosialt", "Økonomisk"):
         assert label in labels
+
+
+def test_meeting_date_and_board_from_a_saksgang_table():
+    saksgang = (
+        "Saksframlegg\n\nSaksgang\nUtvalgssaksnr | Utvalg | Møtedato\n45/21 | Eldrerådet | 02.06.2021\n"
+        "12/21 | Kommunestyret | 15.06.2021\nSaksbehandler: Kari Nordmann"
+    )
+    found = detect_metadata(saksgang)
+    assert (found["utvalg"], found["meeting_date"]) == ("Eldrerådet", "2021-06-02")  # the first meeting it goes to
+    nynorsk = "SAKSGANG\nStyre/råd/utval | Møtedato | Sak nr\nUtval for plan, teknikk og næring | 23.11.2012 139/12"
+    assert detect_metadata(nynorsk) == {"utvalg": "Utval for plan, teknikk og næring", "meeting_date": "2012-11-23"}
+
+
+REAL = Path(__file__).resolve().parents[1].parent / "shared" / "real" / "documents"
+
+
+def test_titles_of_real_documents_are_their_own_not_producer_residue(store, tmp_path):
+    expected = {
+        "bo_2012_motebok_ptn139-12_k112-12_breisas_syd.pdf": "Endring av reguleringsplan for Breisås syd, 2. gongs handsaming",
+        "kristiansand_2025_reguleringsbestemmelser_gyldenloves_gate_70.pdf": "Reguleringsplan for Gyldenløves gate 70",
+        "stavanger_2025_journalfort_epost_plan2889_varsling.pdf": "Kunngjøring",  # the e-mail's subject
+        "kristiansand_2025_plankart_gyldenloves_gate_70.pdf": None,  # «GISLINE» is the program; map labels are no title
+    }
+    for name, title in expected.items():
+        result = _ingest(store, tmp_path, REAL / name)
+        assert doc_store.document(store, result.document_id)["title"] == title, name
+    bo = doc_store.document_by_url(store, (REAL / "bo_2012_motebok_ptn139-12_k112-12_breisas_syd.pdf").resolve().as_uri())
+    assert (bo["utvalg"], bo["meeting_date"]) == ("Utval for plan, teknikk og næring", "2012-11-23")

@@ -53,7 +53,7 @@ from .formats import (
 )
 from .model import Extraction
 from .pdf import extract_pdf
-from .segment import noise_of
+from .segment import NUMBERED_HEADING, noise_of
 from .segment import passages as cut_passages
 from .segment import sections as cut_sections
 
@@ -598,7 +598,7 @@ def segment_rows(
 
 
 def _meaningful_title(title: str | None) -> str | None:
-    """Metadata titles are often producer residue («Microsoft Word - x.doc», «Aspose»): skip those."""
+    """Metadata titles are often producer residue («Microsoft Word - x.doc», «Aspose», «GISLINE»): skip those."""
     if not title:
         return None
     if re.match(
@@ -607,13 +607,36 @@ def _meaningful_title(title: str | None) -> str | None:
         re.IGNORECASE,
     ):
         return None
-    if re.search(r"\.(?:docx?|pdf|rtf|odt|html?)$", title, re.IGNORECASE) or len(title) < 4:
-        return None
+    if re.search(r"\.(?:docx?|pdf|rtf|odt|html?)$", title, re.IGNORECASE) or len(title) < 4 or " " not in title.strip():
+        return None  # a file name, or one word: the program that wrote the file, not what the document is called
     return title
 
 
+SUBJECT = re.compile(r"(?:^|\s)(?:emne|subject|tittel|title)\s*:\s*(.{4,200}?)\s*$", re.IGNORECASE | re.MULTILINE)
+NOT_A_TITLE = re.compile(
+    r"^(?:saksgang|møtebok|saksframlegg|saksfremlegg|saksprotokoll|særutskrift|møteinnkalling|møteprotokoll|"
+    r"innholdsfortegnelse|innhold|forord|sammendrag|vedlegg)$",
+    re.IGNORECASE,
+)
+
+
 def _first_heading(cleaned) -> str | None:
-    for unit in cleaned.units[:8]:
-        if unit.kind == "heading":
-            return " ".join(unit.text.split())[:200]
-    return None
+    """The document's own title: an e-mail's subject, else the most prominent heading near the start.
+
+    Form labels («Saksgang», «Møtebok»), field labels («Kunngjøring av …:»), numbered
+    section headings («1. Generelt») and letterheads are passed over.
+    """
+    units = cleaned.units[:25]
+    for unit in units[:6]:
+        subject = SUBJECT.search(unit.text)
+        if subject:
+            return subject.group(1).strip()
+    candidates = []
+    for position, unit in enumerate(units):
+        text = " ".join(unit.text.split())
+        if unit.kind != "heading" or text.endswith(":") or ": " in text or NOT_A_TITLE.match(text):
+            continue
+        if NUMBERED_HEADING.match(text) or noise_of(text, unit.page_no) or len(text.split()) < 2:
+            continue
+        candidates.append((unit.level or 3, position, text[:200]))
+    return min(candidates)[2] if candidates else None

@@ -47,7 +47,7 @@ CONTACT = re.compile(
     r"^(?:(?:post|besøks|faktura|leverings)?adresse|telefon|tlf|telefaks|sentralbord|e-?post|internett|nettside|"
     r"web|org\.?\s*nr|organisasjonsnummer|bankkonto|bankgiro|konto(?:nr|nummer)|iban|swift|postboks|pb\.?\s*\d)\b"
     r"|^(?:www\.|https?://)\S+$|^[\w.+-]+@[\w-]+(?:\.[\w-]+)+$|^\d{4}\s+[A-ZÆØÅ][\w-]+(?:\s[\w-]+)?$"
-    r"|^\+?\d[\d\s]{7,14}$|^[A-ZÆØÅ][\w.-]*(?:\s[\w.-]+){0,3}\s(?:gate|gata|vei|veg|vegen|veien|plass|torg)\s\d+\w?$",
+    r"|^\+?\d[\d\s]{7,14}$|^[A-ZÆØÅ][\w.-]*(?:\s[\w.-]+)?\s(?:gate|gata|vei|veg|vegen|veien|plass|torg)\s\d+\w?$",
     re.IGNORECASE,
 )
 
