@@ -368,3 +368,23 @@ def test_titles_of_real_documents_are_their_own_not_producer_residue(store, tmp_
         assert doc_store.document(store, result.document_id)["title"] == title, name
     bo = doc_store.document_by_url(store, (REAL / "bo_2012_motebok_ptn139-12_k112-12_breisas_syd.pdf").resolve().as_uri())
     assert (bo["utvalg"], bo["meeting_date"]) == ("Utval for plan, teknikk og næring", "2012-11-23")
+
+
+def test_real_pdfs_against_pdftotext_hold_the_fidelity_floor():
+    """The floors of bench/bench_fidelity.py on every real PDF (pdftotext: Debian's poppler-utils, see scripts/test)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_fidelity", Path(__file__).resolve().parents[1] / "bench" / "bench_fidelity.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    split, rows, intact = [], 0, 0
+    for path in sorted(REAL.glob("*.pdf")):
+        result = bench.measure(path)
+        split += result["split"]
+        rows += result["rows"]
+        intact += result["intact"]
+        if not any(word in path.name for word in bench.MAPS):
+            assert result["similarity"] >= 0.97, (path.name, result["similarity"])
+            assert result["outside"] <= 0.01, (path.name, result["outside"])
+    assert len(split) <= 2, split
+    assert intact / rows >= 0.98

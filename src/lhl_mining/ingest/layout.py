@@ -13,7 +13,6 @@ stay readable.
 from __future__ import annotations
 
 import re
-import statistics
 from dataclasses import dataclass
 
 from .model import HEADING, LIST_ITEM, PARAGRAPH, TABLE_ROW, Block
@@ -124,10 +123,17 @@ def _group_lines(pieces: list[Piece]) -> list[list[Piece]]:
     return lines
 
 
+def _median(values: list[float]) -> float:
+    values = sorted(values)
+    middle = len(values) // 2
+    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+
+
 def _chunks(line: list[Piece]) -> list[Line]:
     """Cut one line into chunks at gaps wider than about a glyph height."""
     line = sorted(line, key=lambda p: p.x0)
-    height = statistics.median(p.height for p in line if p.text.strip()) if any(p.text.strip() for p in line) else 1.0
+    heights = [p.height for p in line if p.text.strip()]
+    height = _median(heights) if heights else 1.0
     chunks: list[Line] = []
     current: list[Piece] = []
     right = 0.0
@@ -140,29 +146,34 @@ def _chunks(line: list[Piece]) -> list[Line]:
         current.append(piece)
     if current:
         chunks.append(_join(current))
-    return [c for c in chunks if c.text.strip()]
+    return [c for c in chunks if c.text]
 
 
 def _join(pieces: list[Piece]) -> Line:
-    heights = [p.height for p in pieces if p.text.strip() and p.text.strip() not in "-–—"] or [p.height for p in pieces]
-    line_height = statistics.median(heights)
+    """One chunk of words (sorted left to right) as a line."""
+    heights = [p.bottom - p.top for p in pieces if p.text not in ("-", "–", "—")] or [p.height for p in pieces]
     # pieces are words: the extractor already decided where words end, so no gap rule
     # guesses spaces inside them (Distiller kerning reads «mi dlertidig» otherwise)
     text = " ".join(piece.text for piece in pieces)
+    if "\t" in text or "  " in text:
+        text = re.sub(r"[ \t]+", " ", text)
     return Line(
-        x0=min(p.x0 for p in pieces),
+        x0=pieces[0].x0,
         top=min(p.top for p in pieces),
         x1=max(p.x1 for p in pieces),
         bottom=max(p.bottom for p in pieces),
-        text=re.sub(r"[ \t]+", " ", text).strip(),
-        height=line_height,
+        text=text.strip(),
+        height=max(_median(heights), 0.1),
         size=_font_size(pieces),
-        bold=all(p.bold for p in pieces if len(p.text.strip()) > 1),
+        bold=all(p.bold for p in pieces if len(p.text) > 1),
     )
 
 
 def _font_size(items: list) -> float:
     """Size of most of the text, weighted by characters; 0 when the producer hid it."""
+    first = items[0].size if items else 0.0
+    if all(item.size == first for item in items):
+        return round(first, 1)
     weights: dict[float, int] = {}
     for item in items:
         size = round(item.size, 1)
@@ -355,7 +366,7 @@ def _ordered_lines(rows: list[list[Line]]) -> list[Line]:
                     x1=row[-1].x1,
                     bottom=max(c.bottom for c in row),
                     text=CELL_SEPARATOR.join(c.text for c in row),
-                    height=statistics.median(c.height for c in row),
+                    height=_median([c.height for c in row]),
                     size=_font_size(row),
                     bold=all(c.bold for c in row),
                 )
