@@ -110,7 +110,7 @@ def is_sak_start(unit: Unit) -> re.Match | None:
         return match
     title = match.group("title")
     standalone = "\n" not in unit.text.strip() or unit.kind == TABLE_ROW
-    prose = title.rstrip().endswith((".", "!", "?", ",", ";")) or len(first_line.split()) > 16
+    prose = title.rstrip().endswith((".", "!", "?", ",", ";")) or len(first_line.split()) > 25
     return match if standalone and not prose else None
 
 
