@@ -6,12 +6,17 @@ from what the document says, and checks the stored text or passages.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import docx
+import pytest
+import reportlab
 from docx.oxml import parse_xml
 from reportlab.lib.pagesizes import A4
+from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from lhl_mining.ingest import ingest_path
@@ -126,9 +131,31 @@ BODY = (
 )
 
 
-def _heading_pdf(path: Path, *, scaled: bool) -> Path:
-    """A bold heading over body text of the same size: Helvetica-Bold (pdfium says weight 0), or
-    Distiller-style 1-pt fonts scaled by the text matrix (pdfium says size 1)."""
+def _word_style_bold_fonts() -> tuple[str, str]:
+    """Embedded TrueType regular and bold (reportlab's own Bitstream Vera)."""
+    folder = Path(reportlab.__file__).parent / "fonts"
+    pdfmetrics.registerFont(TTFont("VeraTest", str(folder / "Vera.ttf")))
+    pdfmetrics.registerFont(TTFont("VeraTest-Bold", str(folder / "VeraBd.ttf")))
+    return "VeraTest", "VeraTest-Bold"
+
+
+def _declare_bold_as_weight_400(path: Path) -> None:
+    """Write the bold font's descriptor as Word exports of Calibri-Bold do: no ForceBold flag, thin stems,
+    so pdfium reports weight 400 (same-length edits keep the file's offsets valid)."""
+    data = path.read_bytes()
+    name = data.index(b"BitstreamVeraSans-Bold /ItalicAngle")
+    start, end = data.rindex(b"<<", 0, name), data.index(b">>", name)
+    descriptor = data[start:end]
+    patched = re.sub(rb"/Flags \d+", lambda m: b"/Flags " + b"4".rjust(len(m.group(0)) - 7), descriptor)
+    patched = re.sub(rb"/StemV \d+", lambda m: b"/StemV " + b"80".rjust(len(m.group(0)) - 7), patched)
+    assert len(patched) == len(descriptor) and patched != descriptor
+    path.write_bytes(data[:start] + patched + data[end:])
+
+
+def _heading_pdf(path: Path, *, scaled: bool = False, weight_400: bool = False) -> Path:
+    """A bold heading over body text of the same size: Helvetica-Bold (pdfium says weight 0), an embedded
+    bold font declared as weight 400, or Distiller-style 1-pt fonts scaled by the text matrix (pdfium says size 1)."""
+    regular, bold = _word_style_bold_fonts() if weight_400 else ("Helvetica", "Helvetica-Bold")
     page = canvas.Canvas(str(path), pagesize=A4)
     y = 760
     for font, size, line in (
@@ -144,17 +171,20 @@ def _heading_pdf(path: Path, *, scaled: bool) -> Path:
             text.setFont("Helvetica" if font == "Helvetica" else "Times-Roman", 1)
         else:
             text.setTextOrigin(60, y)
-            text.setFont(font, size)
+            text.setFont(regular if font == "Helvetica" else bold, size)
         text.textOut(line)
         page.drawText(text)
         y -= 18 if line in ("Saksopplysninger", "Vurdering") else 14
     page.showPage()
     page.save()
+    if weight_400:
+        _declare_bold_as_weight_400(path)
     return path
 
 
-def test_bold_font_reporting_weight_zero_makes_headings(store, tmp_path):
-    result = _ingest(store, tmp_path, _heading_pdf(tmp_path / "bold.pdf", scaled=False))
+@pytest.mark.parametrize("weight_400", [False, True], ids=["weight-0", "weight-400"])
+def test_bold_font_reporting_weight_zero_or_400_makes_headings(store, tmp_path, weight_400):
+    result = _ingest(store, tmp_path, _heading_pdf(tmp_path / "bold.pdf", weight_400=weight_400))
     passages = doc_store.passages_of(store, result.document_id)
     body = next(p for p in passages if "kvalitetsreform" in p["text"])
     assert body["heading"] == "Saksopplysninger"
@@ -388,3 +418,80 @@ def test_real_pdfs_against_pdftotext_hold_the_fidelity_floor():
             assert result["outside"] <= 0.01, (path.name, result["outside"])
     assert len(split) <= 2, split
     assert intact / rows >= 0.98
+
+
+def _letter_pdf(path: Path) -> Path:
+    """A kommune letter: letterhead, a body, and a contact footer with a web address over an e-mail address."""
+    page = canvas.Canvas(str(path), pagesize=A4)
+    page.setFont("Helvetica-Bold", 14)
+    page.drawString(60, 770, "Lillevik kommune")
+    page.setFont("Helvetica", 10)
+    page.drawString(60, 755, "Servicetorget")
+    y = 700
+    page.setFont("Helvetica-Bold", 11)
+    page.drawString(60, y, "Svar på innsyn i valgprotokoll")
+    page.setFont("Helvetica", 10)
+    for line in _wrap("Vi viser til henvendelsen din og sender kopi av valgprotokollen for kommunestyrevalget. "
+                      "Protokollen er journalført i sak-arkivsystemet og kan også leses på nettsidene våre."):  # fmt: skip
+        y -= 14
+        page.drawString(60, y, line)
+    for offset, line in enumerate(("www.lillevik.kommune.no", "postmottak@lillevik.kommune.no", "Telefon 12 34 56 78")):
+        page.drawCentredString(WIDTH / 2, 120 - 13 * offset, line)
+    page.showPage()
+    page.save()
+    return path
+
+
+def test_letterhead_and_contact_footer_are_flagged_and_addresses_stay_apart(store, tmp_path):
+    result = _ingest(store, tmp_path, _letter_pdf(tmp_path / "brev.pdf"))
+    passages = doc_store.passages_of(store, result.document_id)
+    text = " ".join(doc_store.document_text(store, result.document_id).split())
+    assert "www.lillevik.kommune.no postmottak@lillevik.kommune.no" in text  # not glued into one address
+    flagged = {p["noise"] for p in passages if "Lillevik kommune" in p["text"] or "postmottak@" in p["text"]}
+    assert flagged == {"letterhead"}
+    body = next(p for p in passages if "valgprotokollen" in p["text"])
+    assert body["noise"] is None
+    assert doc_store.document(store, result.document_id)["title"] == "Svar på innsyn i valgprotokoll"
+
+
+def _map_pdf(path: Path) -> Path:
+    """A plankart: a vector drawing of hundreds of short strokes, scattered and rotated labels, a legend."""
+    page = canvas.Canvas(str(path), pagesize=A4)
+    page.setLineWidth(0.3)
+    for row in range(40):
+        for column in range(20):
+            x, y = 40 + column * 26, 120 + row * 17
+            page.line(x, y, x + 20 + (row * column) % 5, y + (row + column) % 7)
+    page.setFont("Helvetica", 7)
+    for index, label in enumerate(("150/173", "150/174", "BFS1", "o_SKV", "441250", "6445850", "Planens begrensning")):
+        page.saveState()
+        page.translate(70 + 60 * index, 200 + 70 * index)
+        page.rotate(90 if index % 2 else 0)
+        page.drawString(0, 0, label)
+        page.restoreState()
+    page.setFont("Helvetica", 9)
+    page.drawString(40, 80, "Tegnforklaring: Boligbebyggelse, Kjøreveg, Fortau")
+    page.showPage()
+    page.save()
+    return path
+
+
+def test_map_page_passages_are_flagged_as_noise(store, tmp_path):
+    result = _ingest(store, tmp_path, _map_pdf(tmp_path / "plankart.pdf"))
+    passages = doc_store.passages_of(store, result.document_id)
+    assert passages and {p["noise"] for p in passages} == {"map"}
+    assert "Planens begrensning" in " ".join(p["text"] for p in passages)  # flagged, not lost
+    assert doc_store.document(store, result.document_id)["title"] is None
+    plain = _ingest(store, tmp_path, _votes_pdf(tmp_path / "valg.pdf"))  # a table page is no map
+    assert all(p["noise"] is None for p in doc_store.passages_of(store, plain.document_id))
+
+
+def test_real_letters_and_map_start_with_content_once_noise_is_set_aside(store, tmp_path):
+    for name in ("nord-odal_2023_brev_oversendelse_valgstyrets_motebok.pdf", "nord-odal_2021_brev_oversendelse_valgprotokoll.pdf"):
+        passages = doc_store.passages_of(store, _ingest(store, tmp_path, REAL / name).document_id)
+        noise = [p["text"] for p in passages if p["noise"] == "letterhead"]
+        assert noise and noise[0].startswith("Nord-Odal kommune"), name
+        first = next(p["text"] for p in passages if not p["noise"])
+        assert not first.startswith("Nord-Odal kommune") and "postmottak@" not in first, name
+    plankart = _ingest(store, tmp_path, REAL / "kristiansand_2025_plankart_gyldenloves_gate_70.pdf")
+    assert {p["noise"] for p in doc_store.passages_of(store, plankart.document_id)} == {"map"}

@@ -43,11 +43,14 @@ NEXT_PART = re.compile(
 )
 DECISION_ROLE = "decision"
 KOMMUNE_NAME = re.compile(r"^[A-ZÆØÅ][\w.-]*(?:\s[\w.-]+){0,2}\s(?:fylkes)?kommune$")
+# what a letterhead or contact footer is made of: labels, addresses, numbers, the kommune's name
 CONTACT = re.compile(
-    r"^(?:(?:post|besøks|faktura|leverings)?adresse|telefon|tlf|telefaks|sentralbord|e-?post|internett|nettside|"
-    r"web|org\.?\s*nr|organisasjonsnummer|bankkonto|bankgiro|konto(?:nr|nummer)|iban|swift|postboks|pb\.?\s*\d)\b"
-    r"|^(?:www\.|https?://)\S+$|^[\w.+-]+@[\w-]+(?:\.[\w-]+)+$|^\d{4}\s+[A-ZÆØÅ][\w-]+(?:\s[\w-]+)?$"
-    r"|^\+?\d[\d\s]{7,14}$|^[A-ZÆØÅ][\w.-]*(?:\s[\w.-]+)?\s(?:gate|gata|vei|veg|vegen|veien|plass|torg)\s\d+\w?$",
+    r"\b(?:(?:post|besøks|faktura|leverings)?adresse|telefon|tlf|telefaks|sentralbord|e-?post|internett|nettside|"
+    r"org\.?\s*nr|organisasjonsnummer|bankkonto|bankgiro|konto(?:nr|nummer)|iban|swift)\b\.?:?"
+    r"|\b(?:postboks|pb\.?)\s*\d+|(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+    r"|\+?\d[\d ]{6,14}\d|\b\d{4}\s+[A-ZÆØÅ][\w-]+|\b[A-ZÆØÅ][\w.-]*(?:\s[A-ZÆØÅ][\w.-]*)?\s(?:fylkes)?kommune\b"
+    r"|\b[A-ZÆØÅ][\w.-]*(?:\s|(?<=[a-zæøå]))(?:gate|gata|vei|veg|vegen|veien|plass|torg|gt\.|vn\.)\s\d+\w?\b"
+    r"|[|•·,;:/–-]",
     re.IGNORECASE,
 )
 
@@ -122,6 +125,8 @@ def mark_headings(units: list[Unit]) -> None:
         elif unit.kind == PARAGRAPH and _is_text_heading(unit, following) and not DECISION.match(unit.text):
             unit.kind = HEADING
             unit.level = heading_level(unit)
+        elif unit.kind == HEADING and KOMMUNE_NAME.match(" ".join(unit.text.split())):
+            unit.kind, unit.level = PARAGRAPH, 0  # the letterhead's «Lillevik kommune» heads nothing
         elif unit.kind == HEADING:
             unit.level = heading_level(unit)
 
@@ -214,13 +219,14 @@ def passages(units: list[Unit], text: str, page_ranges: list[tuple[int, int]]) -
 
 
 def noise_of(text: str, page_no: int | None) -> str | None:
-    """'letterhead' for a letter's kommune name block and its contact lines (address, phone, e-mail, web)."""
-    cells = [c.strip() for line in text.split("\n") for c in line.split(" | ") if c.strip()]
-    if not cells or len(text.split()) > 40:
+    """'letterhead' for a letter's kommune-name block and for contact lines (address, phone, e-mail, web)."""
+    words = text.split()
+    if not words or len(words) > 40:
         return None
-    if all(KOMMUNE_NAME.match(c) or CONTACT.match(c) for c in cells):
-        return "letterhead"
-    if page_no in (1, None) and KOMMUNE_NAME.match(cells[0]) and len(text.split()) <= 6:
+    if not CONTACT.sub(" ", text).split() and re.search(r"[^\W\d_]{2}", text):
+        return "letterhead"  # nothing but contact details (a row of numbers alone is a table)
+    first = text.split("\n", 1)[0].split(" | ", 1)[0].strip()
+    if page_no in (1, None) and KOMMUNE_NAME.match(first) and len(words) <= 6:
         return "letterhead"  # «Nord-Odal kommune | Servicekontoret» at the top of a letter
     return None
 
