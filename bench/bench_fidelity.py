@@ -92,8 +92,9 @@ def words(text: str) -> list[str]:
 
 
 def dehyphenate(lines: list[str]) -> str:
+    """Join words hyphenated at a line end, as the cleaner does («An-» + «svaret»; «IKT-», «SONE-» keep theirs)."""
     text = "\n".join(lines)
-    return re.sub(r"(\w)-\n(?=[a-zæøå])", r"\1", text)
+    return re.sub(r"([a-zæøå])-\n(?=[a-zæøå])", r"\1", text)
 
 
 def split_words(tokens: list[str], vocabulary: set[str]) -> list[str]:

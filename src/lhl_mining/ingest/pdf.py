@@ -1,8 +1,8 @@
 """PDF text with positions, ordered by `layout`, and image-only regions flagged.
 
-Two engines feed the same layout code: pypdfium2 (text rectangles, the
-default: about 8× faster, see bench/bench_extract.py) and pdfplumber (word
-boxes via pdfminer).  Pages with almost no text but a large image are image
+Two engines feed the same layout code with words: pypdfium2 (its character
+list, the default: about 8× faster, see bench/bench_extract.py) and pdfplumber
+(word boxes via pdfminer).  Pages with almost no text but a large image are image
 pages: a whole document of them needs OCR.
 """
 

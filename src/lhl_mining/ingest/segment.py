@@ -142,9 +142,6 @@ def _decision_starts(units: list[Unit]) -> dict[int, str | None]:
     while index < len(units):
         unit = units[index]
         cue = next((m for line in unit.text.split("\n") if (m := _decision_cue(line, unit.kind))), None)
-        if unit.kind == HEADING and not cue:
-            index += 1
-            continue
         if cue is None:
             index += 1
             continue
