@@ -495,3 +495,41 @@ def test_real_letters_and_map_start_with_content_once_noise_is_set_aside(store, 
         assert not first.startswith("Nord-Odal kommune") and "postmottak@" not in first, name
     plankart = _ingest(store, tmp_path, REAL / "kristiansand_2025_plankart_gyldenloves_gate_70.pdf")
     assert {p["noise"] for p in doc_store.passages_of(store, plankart.document_id)} == {"map"}
+
+
+NYNORSK_PROTOKOLL = """Møteprotokoll
+Utval: Kommunestyret
+Møtedato: 17.12.2012
+
+Sak 112/12 Endring av reguleringsplan for Breisås syd
+
+Planendringa legg til rette for einebustadtomter på området B7 og B8 i gjeldande plan.
+
+Rådmannen si tilråding:
+Kommunestyret godkjenner endringa av reguleringsplanen.
+
+Votering: Vedteke med 14 mot 10 røyster.
+
+Vedtak i kommunestyret – 17.12.2012:
+Kommunestyret godkjenner endringa av reguleringsplanen for Breisås syd.
+
+Sak 113/12 Referatsaker
+
+Ingen merknader.
+"""
+
+
+def test_nynorsk_tilraading_and_vedtak_are_decision_passages(store, tmp_path):
+    path = tmp_path / "protokoll.txt"
+    path.write_text(NYNORSK_PROTOKOLL, encoding="utf-8")
+    result = _ingest(store, tmp_path, path)
+    passages = doc_store.passages_of(store, result.document_id)
+    decisions = [(p["saksnr"], " ".join(p["text"].split())) for p in passages if p["role"] == "decision"]
+    assert decisions == [
+        ("112/12", "Rådmannen si tilråding: Kommunestyret godkjenner endringa av reguleringsplanen."),
+        ("112/12", "Vedtak i kommunestyret – 17.12.2012: Kommunestyret godkjenner endringa av reguleringsplanen for Breisås syd."),
+    ]  # fmt: skip
+    votering = next(p for p in passages if "Votering" in p["text"])
+    assert votering["role"] is None
+    sections = doc_store.sections_of(store, result.document_id)
+    assert [s["saksnr"] for s in sections] == ["112/12", "113/12"]  # «Ingen merknader.»: a short sak stays a sak

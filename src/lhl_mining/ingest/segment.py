@@ -28,10 +28,11 @@ SAK_START = re.compile(
 )
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[«\"(]?[A-ZÆØÅ0-9])")
 # the decision text of a sak starts at «Vedtak:», «Innstilling:», «Kommunestyrets vedtak», «Tilråding»,
-# nynorsk «Vedtak i kommunestyret – 17.12.2012», optionally after the sak number («HO-13/21 Vedtak: …»)
+# nynorsk «Rådmannen si tilråding», «Vedtak i kommunestyret – 17.12.2012», optionally after the sak
+# number («HO-13/21 Vedtak: …»)
 DECISION = re.compile(
     r"^(?:(?P<sak>(?:[A-ZÆØÅ]{1,4}-?(?:sak)?\s?)?\d{1,4}\s*/\s*\d{2,4})\s*[:.|–-]?\s*)?"
-    r"(?:[\w.-]+s\s+)?(?:vedtak|innstilling(?:\s+til\s+vedtak)?|tilråding|fr[ae]mlegg\s+til\s+vedtak|"
+    r"(?:[\w.-]+s\s+|[\w.-]+\s+(?:si|sitt|sine)\s+)?(?:vedtak|innstilling(?:\s+til\s+vedtak)?|tilråding|fr[ae]mlegg\s+til\s+vedtak|"
     r"forslag\s+til\s+vedtak)\b(?:\s+(?:i|frå|fra)\s+(?:[^:\n|.]|\.(?=\d)){1,80})?\s*(?::|\||$)",
     re.IGNORECASE | re.MULTILINE,
 )
