@@ -533,3 +533,47 @@ def test_nynorsk_tilraading_and_vedtak_are_decision_passages(store, tmp_path):
     assert votering["role"] is None
     sections = doc_store.sections_of(store, result.document_id)
     assert [s["saksnr"] for s in sections] == ["112/12", "113/12"]  # «Ingen merknader.»: a short sak stays a sak
+
+
+CHALLENGES = [
+    "• demografiske endringer gir større andel eldre i befolkningen og en større andel innbyggere i ikke-yrkesaktiv alder",
+    "• redusert befolkningstilvekst på grunn av lavere barnefødselstall og arbeidsinnvandring",
+    "• mer komplekse sykdomsbilder og uforløst potensial i forebygging",
+]
+CHANCES = [
+    "• folkehelse som samfunnsressurs",
+    "• større grad av samskaping i kommunesamfunnet for å løse viktige samfunnsoppgaver og legge til rette for frivillighet",
+    "• levende lokalsamfunn med gode møteplasser",
+]
+
+
+def _framed_columns_pdf(path: Path) -> Path:
+    """A slide box framed on four sides with one divider: two bullet lists side by side (no row rules)."""
+    width, height = 960, 540
+    page = canvas.Canvas(str(path), pagesize=(width, height))
+    page.setLineWidth(1)
+    for x0, y0, x1, y1 in ((50, 470, 910, 470), (50, 60, 910, 60), (50, 60, 50, 470), (910, 60, 910, 470), (480, 60, 480, 470)):
+        page.line(x0, y0, x1, y1)
+    for x, heading, items in ((70, "Utfordringer vi må håndtere:", CHALLENGES), (500, "Muligheter vi kan gripe:", CHANCES)):
+        y = 440
+        page.setFont("Helvetica-Bold", 14)
+        page.drawString(x, y, heading)
+        y -= 26
+        for item in items:
+            for number, line in enumerate(_wrap(item, "Helvetica", 11, 380)):
+                page.setFont("Helvetica", 11)
+                page.drawString(x + (10 if number else 0), y, line)
+                y -= 15
+            y -= 6
+    page.showPage()
+    page.save()
+    return path
+
+
+def test_framed_box_with_a_divider_is_two_columns_not_a_table(store, tmp_path):
+    result = _ingest(store, tmp_path, _framed_columns_pdf(tmp_path / "boks.pdf"))
+    text = " ".join(doc_store.document_text(store, result.document_id).split())
+    for item in CHALLENGES + CHANCES:
+        assert item in text  # each bullet whole, not interleaved with the other column
+    assert text.index(CHALLENGES[-1]) < text.index(CHANCES[0])
+    assert "|" not in text

@@ -182,17 +182,25 @@ def _font_size(items: list) -> float:
 
 
 def _ruled(gap_start: float, gap_end: float, top: float, bottom: float, rules: list[Rule]) -> bool:
-    """True when table borders run through the gap: a vertical rule inside it, or row rules across it."""
+    """True when table borders run through the gap: rules that separate rows, not just a frame.
+
+    A vertical rule in the gap makes a table when a row rule crosses it inside its length;
+    without one, three rules across the gap do (top, at least one between rows, bottom).  A box
+    framed on its four sides with one divider is two columns of text, read one after the other.
+    """
     middle = (gap_start + gap_end) / 2
-    across = 0
-    for rule in rules:
-        if rule.bottom < top or rule.top > bottom:
-            continue
-        if rule.x1 - rule.x0 <= 3 and gap_start - 1 <= rule.x0 <= gap_end + 1 and rule.bottom - rule.top >= 8:
-            return True
-        if rule.bottom - rule.top <= 3 and rule.x0 < middle < rule.x1:
-            across += 1
-    return across >= 2
+    dividers = [
+        rule for rule in rules
+        if rule.x1 - rule.x0 <= 3 and gap_start - 1 <= rule.x0 <= gap_end + 1 and rule.bottom - rule.top >= 8
+        and rule.bottom >= top and rule.top <= bottom
+    ]  # fmt: skip
+    across = [
+        rule for rule in rules
+        if rule.bottom - rule.top <= 3 and rule.x0 < middle < rule.x1 and rule.bottom >= top and rule.top <= bottom
+    ]  # fmt: skip
+    if any(divider.top + 3 < row.top < divider.bottom - 3 for divider in dividers for row in across):
+        return True
+    return len(across) >= 3
 
 
 def _find_gutter(chunks: list[Line], x0: float, x1: float, rules: list[Rule]) -> float | None:
