@@ -391,7 +391,8 @@ def test_titles_of_real_documents_are_their_own_not_producer_residue(store, tmp_
         "bo_2012_motebok_ptn139-12_k112-12_breisas_syd.pdf": "Endring av reguleringsplan for Breisås syd, 2. gongs handsaming",
         "kristiansand_2025_reguleringsbestemmelser_gyldenloves_gate_70.pdf": "Reguleringsplan for Gyldenløves gate 70",
         "stavanger_2025_journalfort_epost_plan2889_varsling.pdf": "Kunngjøring",  # the e-mail's subject
-        "kristiansand_2025_plankart_gyldenloves_gate_70.pdf": None,  # «GISLINE» is the program; map labels are no title
+        # «GISLINE» is the program and map labels are no title; the plan's name in the title block is
+        "kristiansand_2025_plankart_gyldenloves_gate_70.pdf": "Detaljregulering for Gyldenløves gate 70",
     }
     for name, title in expected.items():
         result = _ingest(store, tmp_path, REAL / name)
@@ -481,7 +482,7 @@ def test_map_page_passages_are_flagged_as_noise(store, tmp_path):
     passages = doc_store.passages_of(store, result.document_id)
     assert passages and {p["noise"] for p in passages} == {"map"}
     assert "Planens begrensning" in " ".join(p["text"] for p in passages)  # flagged, not lost
-    assert doc_store.document(store, result.document_id)["title"] is None
+    assert doc_store.document(store, result.document_id)["title"] is None  # no map label becomes the title
     plain = _ingest(store, tmp_path, _votes_pdf(tmp_path / "valg.pdf"))  # a table page is no map
     assert all(p["noise"] is None for p in doc_store.passages_of(store, plain.document_id))
 

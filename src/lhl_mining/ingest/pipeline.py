@@ -620,8 +620,15 @@ NOT_A_TITLE = re.compile(
 )
 
 
+# a plan's name in a map's title block, up to the next label in capitals («… gate 70 SAKSBEHANDLING …»)
+PLAN_NAME = re.compile(
+    r"\b(?:Detaljregulering|Reguleringsplan|Områderegulering|Kommunedelplan)\s+for\s+(?:(?![A-ZÆØÅ]{2,}\b)[^\n|]){3,80}"
+)
+
+
 def _first_heading(cleaned) -> str | None:
-    """The document's own title: an e-mail's subject, else the most prominent heading near the start.
+    """The document's own title: an e-mail's subject, else the most prominent heading near the start,
+    else a plan's name printed on it (a map's title block).
 
     Form labels («Saksgang», «Møtebok»), field labels («Kunngjøring av …:»), numbered
     section headings («1. Generelt») and letterheads are passed over.
@@ -639,4 +646,7 @@ def _first_heading(cleaned) -> str | None:
         if NUMBERED_HEADING.match(text) or noise_of(text, unit.page_no) or len(text.split()) < 2:
             continue
         candidates.append((unit.level or 3, position, text[:200]))
-    return min(candidates)[2] if candidates else None
+    if candidates:
+        return min(candidates)[2]
+    plan = PLAN_NAME.search("\n".join(unit.text for unit in units))
+    return plan.group(0).strip(" ,.;:-–") if plan else None
