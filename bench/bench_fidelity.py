@@ -217,7 +217,9 @@ def timing(paths: list[Path], repeat: int) -> tuple[int, float, float]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--documents", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "real" / "documents")
+    parser.add_argument(
+        "--documents", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "real" / "documents"
+    )
     parser.add_argument("--repeat", type=int, default=5, help="timing runs (the best per document counts)")
     parser.add_argument("--show", action="store_true", help="print the split words found")
     args = parser.parse_args()

@@ -405,7 +405,8 @@ def test_real_pdfs_against_pdftotext_hold_the_fidelity_floor():
     """The floors of bench/bench_fidelity.py on every real PDF (pdftotext: Debian's poppler-utils, see scripts/test)."""
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("bench_fidelity", Path(__file__).resolve().parents[1] / "bench" / "bench_fidelity.py")
+    script = Path(__file__).resolve().parents[1] / "bench" / "bench_fidelity.py"
+    spec = importlib.util.spec_from_file_location("bench_fidelity", script)
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
     split, rows, intact = [], 0, 0
@@ -488,7 +489,8 @@ def test_map_page_passages_are_flagged_as_noise(store, tmp_path):
 
 
 def test_real_letters_and_map_start_with_content_once_noise_is_set_aside(store, tmp_path):
-    for name in ("nord-odal_2023_brev_oversendelse_valgstyrets_motebok.pdf", "nord-odal_2021_brev_oversendelse_valgprotokoll.pdf"):
+    letters = ("nord-odal_2023_brev_oversendelse_valgstyrets_motebok.pdf", "nord-odal_2021_brev_oversendelse_valgprotokoll.pdf")
+    for name in letters:
         passages = doc_store.passages_of(store, _ingest(store, tmp_path, REAL / name).document_id)
         noise = [p["text"] for p in passages if p["noise"] == "letterhead"]
         assert noise and noise[0].startswith("Nord-Odal kommune"), name

@@ -32,7 +32,8 @@ SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[«\"(]?[A-ZÆØÅ0-9])")
 # number («HO-13/21 Vedtak: …»)
 DECISION = re.compile(
     r"^(?:(?P<sak>(?:[A-ZÆØÅ]{1,4}-?(?:sak)?\s?)?\d{1,4}\s*/\s*\d{2,4})\s*[:.|–-]?\s*)?"
-    r"(?:[\w.-]+s\s+|[\w.-]+\s+(?:si|sitt|sine)\s+)?(?:vedtak|innstilling(?:\s+til\s+vedtak)?|tilråding|fr[ae]mlegg\s+til\s+vedtak|"
+    r"(?:[\w.-]+s\s+|[\w.-]+\s+(?:si|sitt|sine)\s+)?"
+    r"(?:vedtak|innstilling(?:\s+til\s+vedtak)?|tilråding|fr[ae]mlegg\s+til\s+vedtak|"
     r"forslag\s+til\s+vedtak)\b(?:\s+(?:i|frå|fra)\s+(?:[^:\n|.]|\.(?=\d)){1,80})?\s*(?::|\||$)",
     re.IGNORECASE | re.MULTILINE,
 )
@@ -289,7 +290,9 @@ def _saksnr(match: re.Match) -> str:
 
 
 def _printed_saksnr(printed: str) -> str:
-    match = re.match(r"\s*(?:(?P<prefix>[A-ZÆØÅa-zæøå]{1,4})(?:-sak|-)?(?:\s*nr\.?)?\s*)?(\d{1,4})\s*/\s*(\d{2,4})", printed)
+    match = re.match(
+        r"\s*(?:(?P<prefix>[A-ZÆØÅa-zæøå]{1,4})(?:-sak|-)?(?:\s*nr\.?)?\s*)?(\d{1,4})\s*/\s*(\d{2,4})", printed
+    )
     if match is None:
         return printed.strip()
     prefix = (match.group("prefix") or "").upper()
