@@ -28,6 +28,11 @@ VOCABULARY = {"forskjeller", "helse-norge", "ansvaret"}
             "les mer på https://www.regjeringen.no/no/dokumenter/meld.-st.-15-20172018/id2599850/",
         ),
         ("se www.nav.no", "for mer informasjon", "se www.nav.no for mer informasjon"),
+        ("www.nord-odal.kommune.no", "postmottak@nord-odal.kommune.no",
+         "www.nord-odal.kommune.no postmottak@nord-odal.kommune.no"),
+        ("www.nord-odal.kommune.no", "https://x.no/y", "www.nord-odal.kommune.no https://x.no/y"),
+        ("www.nord-odal.kommune.no", "postmottak@nord-", "www.nord-odal.kommune.no postmottak@nord-"),
+        ("postmottak@nord-", "odal.kommune.no", "postmottak@nord-odal.kommune.no"),
         ("Leve", "hele livet", "Leve hele livet"),
     ],
 )
@@ -46,6 +51,9 @@ def test_line_end_joins(left, right, joined):
         ("- Helsehjelp", "- Helsehjelp"),
         ("Bø kommune Bø kommune Bø kommune", "Bø kommune"),
         ("MøtebokMøtebok", "Møtebok"),
+        ("Arbeiderpartiet | 460 | 460 | 0", "Arbeiderpartiet | 460 | 460 | 0"),  # table values, not fake bold
+        ("Måltidsvert | 300 | 300 | 400", "Måltidsvert | 300 | 300 | 400"),
+        ("Sum 1 234 1 234 0", "Sum 1 234 1 234 0"),
         ("Saksbehandler: | Arkiv: | Arkivsaksnr.:", "Saksbehandler: | Arkiv: | Arkivsaksnr.:"),
         ("to\u00a0\u00a0mellomrom\u200b her", "to mellomrom her"),
     ],

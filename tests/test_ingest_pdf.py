@@ -146,9 +146,9 @@ def test_meeting_bundle_split_into_one_section_per_sak(store, tmp_path):
     assert document["utvalg"] == "Kommunestyret"
     sections = doc_store.sections_of(store, result.document_id)
     assert [(s["saksnr"], s["title"]) for s in sections] == [
-        ("12/21", "Leve hele livet – handlingsplan 2021–2024"),
-        ("13/21", "Budsjettjustering 1. tertial"),
-        ("14/21", "Reguleringsplan for Nordbyen skole"),
+        ("PS 12/21", "Leve hele livet – handlingsplan 2021–2024"),  # the prefix stays: FO 1/21 is not PS 1/21
+        ("PS 13/21", "Budsjettjustering 1. tertial"),
+        ("K 14/21", "Reguleringsplan for Nordbyen skole"),
     ]
     text = doc_store.document_text(store, result.document_id)
     for section, (_, _, _, body) in zip(sections, build.SAKER):
@@ -158,7 +158,7 @@ def test_meeting_bundle_split_into_one_section_per_sak(store, tmp_path):
     continuation = text.index("Kommunedirektørens innstilling")
     assert sections[0]["char_start"] < continuation < sections[0]["char_end"]  # repeated heading, same sak
     lhl = [p for p in passages if "handlingsplan for Leve hele livet" in p["text"]]
-    assert lhl and section_of[lhl[0]["section_id"]] == "12/21"
+    assert lhl and section_of[lhl[0]["section_id"]] == "PS 12/21"
     saksliste = [p for p in passages if "SAKSLISTE" in (p["heading"] or "") or "Budsjettjustering" in p["text"][:40]]
     assert all(p["section_id"] is None for p in passages if p["char_start"] < sections[0]["char_start"])
     assert saksliste

@@ -233,7 +233,7 @@ def test_segment_stored_cuts_a_meeting_bundle_as_ingest_did(tmp_path, db_path):
     with Store.open(db_path, create=True) as store:
         [result] = ingest_path(store, meeting_bundle(tmp_path / "bundle.pdf"), corpus_dir=tmp_path / "corpus")
         ingested = [dict(r) for r in store.db.query(query)]
-        assert result.doc_type == "moteinnkalling" and {r["saksnr"] for r in ingested} >= {"13/21", "14/21"}
+        assert result.doc_type == "moteinnkalling" and {r["saksnr"] for r in ingested} >= {"PS 13/21", "K 14/21"}
         assert max(r["page_no"] for r in ingested) > 1
         store.db.execute("DELETE FROM passages WHERE document_id = ?", [result.document_id])
         assert segment_stored(store, result.document_id) == len(ingested)

@@ -156,6 +156,12 @@ class ChangedAfterCoding(IngestError):
     code = "E213"
 
 
+class NotADocument(IngestError):
+    """A login, error or redirect page saved in place of the document."""
+
+    code = "E215"
+
+
 # ---------------------------------------------------------------- review (E400–E499)
 class ReviewError(LhlError):
     """A request to the review app that was refused; nothing was written.  `http_status` is what the app answers."""

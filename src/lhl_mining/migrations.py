@@ -265,6 +265,22 @@ CREATE INDEX IF NOT EXISTS idx_document_texts_sha256 ON document_texts(text_sha2
     )
 
 
+@migrations(name="0006_passage_roles")
+def passage_roles(db: Database) -> None:
+    """Passages say what they are: the decision text of a sak (with its saksnr), or noise to code last.
+
+    `role` is 'decision' for vedtak/innstilling/tilråding text; `saksnr` is the sak it
+    decides («PS 12/21»); `noise` names why a passage is page furniture rather than
+    content ('letterhead', 'map').  NULL means an ordinary passage.
+    """
+    _run(
+        db,
+        """
+ALTER TABLE passages ADD COLUMN role TEXT;
+ALTER TABLE passages ADD COLUMN saksnr TEXT;
+ALTER TABLE passages ADD COLUMN noise TEXT
+""",
+    )
 @migrations(name="0007_scrape_coverage_error")
 def scrape_coverage_error(db: Database) -> None:
     """Coverage status `error` (a portal answered in an unknown format, E305) and how each kommune was covered."""

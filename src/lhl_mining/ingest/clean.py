@@ -35,8 +35,10 @@ PAGE_NUMBER = re.compile(
 )
 SUSPENDED_NEXT = {"og", "eller", "and", "or", "samt", "enn", "til", "à"}
 END_OF_SENTENCE = tuple('.!?:;»"”)')
-URL_TAIL = re.compile(r"(?:https?://|www\.)[^\s]*[\w/#%?=&~-]$")
-REPEATED_PHRASE = re.compile(r"(?<!\w)(\w.{4,59}?)(?:\s*\1)+(?!\w)")
+URL_TAIL = re.compile(r"(?:https?://|www\.|[\w.+-]+@)[^\s]*[\w/#%?=&~-]$")  # a web or e-mail address
+# text overprinted as fake bold: a phrase with letters, inside one cell, never a number
+REPEATED_PHRASE = re.compile(r"(?<!\w)(\w[^|]{4,59}?)(?:\s*\1)+(?!\w)")
+LETTERS = re.compile(r"[^\W\d_]{2}")
 
 
 @dataclass
@@ -71,8 +73,13 @@ def normalize_line(line: str) -> str:
     if line and "\ue000" <= line[0] <= "\uf8ff" or is_bullet_start(line) and line[0] not in "-–":
         line = "• " + line[1:].lstrip()
     line = re.sub(r"[\ue000-\uf8ff]", "", line)
-    line = REPEATED_PHRASE.sub(r"\1", line)  # «Møtebok Møtebok Møtebok» printed over itself
+    line = REPEATED_PHRASE.sub(_read_once, line)  # «Møtebok Møtebok Møtebok» printed over itself
     return line
+
+
+def _read_once(match: re.Match) -> str:
+    """A repeated phrase is fake bold only when it is words: repeated numbers are table values."""
+    return match.group(1) if LETTERS.search(match.group(1)) else match.group(0)
 
 
 def _furniture_key(line: str) -> str:
@@ -200,6 +207,8 @@ def _continues_url(left: str, right: str) -> bool:
     token = right.split(maxsplit=1)[0] if right.strip() else ""
     if not token or not re.match(r"[\w/#%?=&.~-]", token):
         return False
+    if re.match(r"(?:https?://|www\.)|[\w.+-]+@", token, re.IGNORECASE):
+        return False  # an address of its own on the next line (web address above, e-mail below)
     return left.endswith(tuple("/-.=&?#_")) or bool(re.search(r"[/\-.=#&?_%~\d]", token.rstrip(".,;:)")))
 
 

@@ -195,10 +195,31 @@ def _grid_fields(head: str) -> dict[str, str]:
     return found
 
 
+SAKSGANG_HEAD = re.compile(r"^(?=.*\bmøtedato\b)(?=.*\b(?:utvalg|utval|styre|råd|behandlet\s+av)\b).*\|", re.I | re.M)
+DATE_CELL = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b")
+
+
+def _saksgang_fields(head: str) -> dict[str, str]:
+    """«Utvalg | Møtedato | Saksnr» over «Kommunestyret | 17.12.2012 | 112/12»: the first meeting it goes to."""
+    match = SAKSGANG_HEAD.search(head)
+    if not match:
+        return {}
+    rows = head[match.end() :].split("\n")[1:4]
+    for row in rows:
+        cells = [cell.strip() for cell in row.split(" | ")]
+        date = next((m for cell in cells if (m := DATE_CELL.search(cell))), None)
+        board = next((cell for cell in cells if re.match(r"[^\W\d_]{2}", cell) and not DATE_CELL.search(cell)), None)
+        if len(cells) >= 2 and date and board and (iso := _iso(*date.groups())):
+            return {"utvalg": board, "meeting_date": iso}
+    return {}
+
+
 def detect_metadata(first_page: str) -> dict[str, str]:
     """Header fields printed on page 1: saksnr, saksbehandler, meeting_date, doc_date, utvalg."""
     head = first_page[:FIRST_PAGE_CHARS]
-    found: dict[str, str] = _grid_fields(head)
+    found: dict[str, str] = _saksgang_fields(head)
+    for key, value in _grid_fields(head).items():
+        found.setdefault(key, value)
     if "saksnr" not in found and (match := SAKSNR.search(head)):
         found["saksnr"] = re.sub(r"\s+", "", match.group(1))
     if "saksbehandler" not in found and (match := SAKSBEHANDLER.search(head)):
@@ -207,6 +228,6 @@ def detect_metadata(first_page: str) -> dict[str, str]:
         found["meeting_date"] = iso
     if "doc_date" not in found and (match := DATO.search(head)) and (iso := _iso(*match.groups())):
         found["doc_date"] = iso
-    if match := UTVALG.search(head):
+    if "utvalg" not in found and (match := UTVALG.search(head)):
         found["utvalg"] = match.group(1).strip()
     return found

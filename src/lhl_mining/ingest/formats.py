@@ -14,7 +14,7 @@ from docx.text.paragraph import Paragraph
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from selectolax.lexbor import LexborNode as Node
 
-from ..errors import CorruptDocument, UndecodableText, UnsupportedFormat, ZipBomb
+from ..errors import CorruptDocument, NotADocument, UndecodableText, UnsupportedFormat, ZipBomb
 from .layout import CELL_SEPARATOR, is_bullet_start
 from .model import HEADING, LIST_ITEM, PARAGRAPH, TABLE_ROW, Block, Extraction, Page
 from .segment import SAK_START
@@ -180,11 +180,37 @@ BLOCK_TAGS = {
 }
 
 
+NOT_A_DOCUMENT = re.compile(
+    r"\blogg?\s*inn\b|\binnlogging\b|\blog\s*in\b|\bsign\s*in\b|\bid-porten\b|\btilgang\s+nektet\b|"
+    r"\baccess\s+denied\b|\bforbidden\b|\bikke\s+funnet\b|\bfinnes\s+ikke\b|\bnot\s+found\b|"
+    r"(?:^|\|\s)(?:http\s*|error\s*|feil\s*)?(?:400|401|403|404|410|500|502|503)\b|"
+    r"\binternal\s+server\s+error\b|\bservice\s+unavailable\b|"
+    r"\bøkt(?:en)?\s+(?:er\s+)?utløpt\b|\bsession\s+(?:has\s+)?expired\b|\bfeil(?:side)?\b|\berror\b",
+    re.IGNORECASE,
+)
+NOT_A_DOCUMENT_WORDS = 150  # a login or error page says little; a real page that links «Logg inn» says more
+
+
+def _refuse_login_or_error_page(tree: HTMLParser, title: str | None) -> None:
+    """A login, error or expired-session page saved in place of the document is no document."""
+    password = tree.css_first("input[type=password]") is not None
+    head = " | ".join(filter(None, [title] + [" ".join(n.text().split()) for n in tree.css("h1, h2")[:3]]))
+    cue = NOT_A_DOCUMENT.search(head)
+    body = tree.body.text(separator=" ") if tree.body is not None else ""
+    if (password or cue) and len(body.split()) < NOT_A_DOCUMENT_WORDS * (2 if password else 1):
+        what = f"«{cue.group(0)}»" if cue else "a password field"
+        raise NotADocument(
+            f"The file is a saved login or error page ({what} in «{title or head or 'untitled'}»), not a document; "
+            "download the document itself (log in first, or check the address)."
+        )
+
+
 def extract_html(data: bytes) -> Extraction:
     """Main content of a web page: menus, headers, footers, cookie banners and scripts left out."""
     tree = HTMLParser(decode_html(data))
     title_node = tree.css_first("title")
     title = " ".join(title_node.text().split()) if title_node else None
+    _refuse_login_or_error_page(tree, title)
     for node in tree.css(BOILERPLATE_TAGS):
         node.decompose()
     for node in tree.css("br"):
@@ -367,7 +393,7 @@ def _docx_paragraph(paragraph: Paragraph, blocks: list[Block]) -> None:
     elif paragraph._p.pPr is not None and paragraph._p.pPr.numPr is not None or "list" in style.lower():
         blocks.append(Block(lines=[f"• {' '.join(lines)}"], kind=LIST_ITEM))
     else:
-        blocks.append(Block(lines=[" ".join(lines)]))
+        blocks.append(Block(lines=lines))  # <w:br/> lines are joined by cleaning, like PDF lines (hyphens, addresses)
 
 
 def _all_bold(paragraph) -> bool:
@@ -389,8 +415,9 @@ def _docx_table(table: Table, blocks: list[Block]) -> None:
     for row in table._tbl.iterchildren(f"{WORD_NS}tr"):
         cells: list[str] = []
         for cell in row.iterchildren(f"{WORD_NS}tc"):
-            text = " ".join(_run_text(cell).split())
-            if text and (not cells or cells[-1] != text):  # merged cells repeat their text
+            # paragraphs and line breaks in a cell are word boundaries, never glued
+            text = " ".join(" ".join(_run_text(p).split()) for p in cell.iter(f"{WORD_NS}p")).strip()
+            if text:  # a merged cell is one <w:tc>: a cell equal to its neighbour is a value of its own
                 cells.append(text)
         if cells:
             rows.append(CELL_SEPARATOR.join(cells))

@@ -1,6 +1,6 @@
 """Reading order for PDF pages from positioned text pieces.
 
-Extractors (pypdfium2 text rectangles or pdfplumber words) hand over pieces
+Extractors (pypdfium2 or pdfplumber words) hand over pieces
 with a box in top-down page coordinates.  They are grouped into lines, lines
 are cut into chunks at wide gaps, and chunks are ordered by finding column
 gutters: a vertical band of white space with prose on both sides.  Chunks that
@@ -13,7 +13,6 @@ stay readable.
 from __future__ import annotations
 
 import re
-import statistics
 from dataclasses import dataclass
 
 from .model import HEADING, LIST_ITEM, PARAGRAPH, TABLE_ROW, Block
@@ -83,73 +82,98 @@ def _is_bullet_glyph(text: str) -> bool:
     return len(text) == 1 and (text in BULLET_CHARS or "\ue000" <= text <= "\uf8ff") or text in ("o", "-", "–")
 
 
+SAME_SIZE = 1.15  # text more than this much taller or smaller is another line (a label beside the text)
+
+
+def _similar_height(a: float, b: float) -> bool:
+    return max(a, b) <= SAME_SIZE * min(a, b)
+
+
 def _group_lines(pieces: list[Piece]) -> list[list[Piece]]:
-    """Pieces whose vertical middles fall inside each other's span share a line."""
+    """Pieces of a similar height whose vertical middles fall inside each other's span share a line.
+
+    A big diagram label beside two body lines is a line of its own; it does not pull the
+    two lines into one (which would interleave their words).
+    """
     lines: list[list[Piece]] = []
-    spans: list[tuple[float, float]] = []
+    spans: list[list[float]] = []  # top, bottom, height of the line's first piece
     for piece in sorted(pieces, key=lambda p: (p.top, p.x0)):
+        piece_top, piece_bottom = piece.top, piece.bottom
+        piece_height = piece_bottom - piece_top if piece_bottom - piece_top > 0.1 else 0.1
+        middle = (piece_top + piece_bottom) / 2
+        glyph = len(piece.text) <= 2 and not any(c.isalpha() for c in piece.text)
         placed = False
         for index in range(len(lines) - 1, max(len(lines) - 6, -1), -1):
-            top, bottom = spans[index]
-            line_middle = (top + bottom) / 2
-            if top <= piece.middle <= bottom or piece.top <= line_middle <= piece.bottom:
-                if piece.height > 3 * (bottom - top) and len(piece.text.strip()) > 1:
-                    continue
-                lines[index].append(piece)
-                spans[index] = (min(top, piece.top), max(bottom, piece.bottom))
-                placed = True
-                break
+            span = spans[index]
+            top, bottom, height = span
+            if not (top <= middle <= bottom or piece_top <= (top + bottom) / 2 <= piece_bottom):
+                continue
+            ratio = piece_height / height
+            if not glyph and not 1 / SAME_SIZE <= ratio <= SAME_SIZE:
+                continue  # bullets and footnote numbers may be smaller; words of another size may not
+            lines[index].append(piece)
+            if 1 / 1.05 <= ratio <= 1.05:  # only text of its own size widens a line
+                span[0] = top if top < piece_top else piece_top
+                span[1] = bottom if bottom > piece_bottom else piece_bottom
+            placed = True
+            break
         if not placed:
             lines.append([piece])
-            spans.append((piece.top, piece.bottom))
+            spans.append([piece_top, piece_bottom, piece_height])
     return lines
+
+
+def _median(values: list[float]) -> float:
+    values = sorted(values)
+    middle = len(values) // 2
+    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
 
 
 def _chunks(line: list[Piece]) -> list[Line]:
     """Cut one line into chunks at gaps wider than about a glyph height."""
     line = sorted(line, key=lambda p: p.x0)
-    height = statistics.median(p.height for p in line if p.text.strip()) if any(p.text.strip() for p in line) else 1.0
+    heights = [p.height for p in line if p.text.strip()]
+    height = _median(heights) if heights else 1.0
     chunks: list[Line] = []
     current: list[Piece] = []
+    right = 0.0
+    wide = max(0.9 * height, 4.0)
     for piece in line:
-        if current:
-            gap = piece.x0 - max(p.x1 for p in current)
-            if gap > max(0.9 * height, 4.0):
-                chunks.append(_join(current))
-                current = []
+        if current and piece.x0 - right > wide:
+            chunks.append(_join(current))
+            current = []
+        right = max(right, piece.x1) if current else piece.x1
         current.append(piece)
     if current:
         chunks.append(_join(current))
-    return [c for c in chunks if c.text.strip()]
+    return [c for c in chunks if c.text]
 
 
 def _join(pieces: list[Piece]) -> Line:
-    heights = [p.height for p in pieces if p.text.strip() and p.text.strip() not in "-–—"] or [p.height for p in pieces]
-    line_height = statistics.median(heights)
-    text = ""
-    previous: Piece | None = None
-    for piece in pieces:
-        if previous is not None:
-            gap = piece.x0 - previous.x1
-            needs_space = gap > 0.15 * line_height and not text.endswith((" ", "\t"))
-            if needs_space and not piece.text.startswith((" ", "\t")):
-                text += " "
-        text += piece.text
-        previous = piece
+    """One chunk of words (sorted left to right) as a line."""
+    heights = [p.bottom - p.top for p in pieces if p.text not in ("-", "–", "—")] or [p.height for p in pieces]
+    # pieces are words: the extractor already decided where words end, so no gap rule
+    # guesses spaces inside them (Distiller kerning reads «mi dlertidig» otherwise)
+    text = " ".join(piece.text for piece in pieces)
+    if "\t" in text or "  " in text:
+        text = re.sub(r"[ \t]+", " ", text)
     return Line(
-        x0=min(p.x0 for p in pieces),
+        x0=pieces[0].x0,
         top=min(p.top for p in pieces),
         x1=max(p.x1 for p in pieces),
         bottom=max(p.bottom for p in pieces),
-        text=re.sub(r"[ \t]+", " ", text).strip(),
-        height=line_height,
+        text=text.strip(),
+        height=max(_median(heights), 0.1),
         size=_font_size(pieces),
-        bold=all(p.bold for p in pieces if len(p.text.strip()) > 1),
+        bold=all(p.bold for p in pieces if len(p.text) > 1),
     )
 
 
 def _font_size(items: list) -> float:
     """Size of most of the text, weighted by characters; 0 when the producer hid it."""
+    first = items[0].size if items else 0.0
+    if all(item.size == first for item in items):
+        return round(first, 1)
     weights: dict[float, int] = {}
     for item in items:
         size = round(item.size, 1)
@@ -158,17 +182,25 @@ def _font_size(items: list) -> float:
 
 
 def _ruled(gap_start: float, gap_end: float, top: float, bottom: float, rules: list[Rule]) -> bool:
-    """True when table borders run through the gap: a vertical rule inside it, or row rules across it."""
+    """True when table borders run through the gap: rules that separate rows, not just a frame.
+
+    A vertical rule in the gap makes a table when a row rule crosses it inside its length;
+    without one, three rules across the gap do (top, at least one between rows, bottom).  A box
+    framed on its four sides with one divider is two columns of text, read one after the other.
+    """
     middle = (gap_start + gap_end) / 2
-    across = 0
-    for rule in rules:
-        if rule.bottom < top or rule.top > bottom:
-            continue
-        if rule.x1 - rule.x0 <= 3 and gap_start - 1 <= rule.x0 <= gap_end + 1 and rule.bottom - rule.top >= 8:
-            return True
-        if rule.bottom - rule.top <= 3 and rule.x0 < middle < rule.x1:
-            across += 1
-    return across >= 2
+    dividers = [
+        rule for rule in rules
+        if rule.x1 - rule.x0 <= 3 and gap_start - 1 <= rule.x0 <= gap_end + 1 and rule.bottom - rule.top >= 8
+        and rule.bottom >= top and rule.top <= bottom
+    ]  # fmt: skip
+    across = [
+        rule for rule in rules
+        if rule.bottom - rule.top <= 3 and rule.x0 < middle < rule.x1 and rule.bottom >= top and rule.top <= bottom
+    ]  # fmt: skip
+    if any(divider.top + 3 < row.top < divider.bottom - 3 for divider in dividers for row in across):
+        return True
+    return len(across) >= 3
 
 
 def _find_gutter(chunks: list[Line], x0: float, x1: float, rules: list[Rule]) -> float | None:
@@ -253,7 +285,7 @@ def _rows(chunks: list[Line]) -> list[list[Line]]:
             last = rows[-1]
             top = min(c.top for c in last)
             bottom = max(c.bottom for c in last)
-            if top <= (chunk.top + chunk.bottom) / 2 <= bottom:
+            if top <= (chunk.top + chunk.bottom) / 2 <= bottom and _similar_height(chunk.height, last[0].height):
                 last.append(chunk)
                 continue
         rows.append([chunk])
@@ -285,8 +317,40 @@ def page_blocks(
             else body
         )
         zone.extend(_chunks(line))
-    ordered = _order(body, rules or [])
-    return _blocks(_ordered_lines(ordered)), _row_texts(header), _row_texts(footer)
+    ordered = _ordered_lines(_order(body, rules or []))
+    labels = _diagram_labels(ordered)
+    blocks = _blocks([line for line in ordered if line not in labels])
+    if labels:  # read after the text they stand beside, all in one row, so no sentence is cut by them
+        blocks.append(Block(lines=[CELL_SEPARATOR.join(line.text for line in labels)], kind=TABLE_ROW))
+    return blocks, _row_texts(header), _row_texts(footer)
+
+
+def _diagram_labels(lines: list[Line]) -> list[Line]:
+    """Short lines of another size beside body text with no text under them: labels of a slide's diagram.
+
+    They are no headings, and read where they stand they would cut the sentence beside them in two.
+    """
+    body_size = _font_size(lines)
+    if not body_size:
+        return []
+    body = [line for line in lines if line.size and abs(line.size - body_size) <= 0.1 * body_size]
+    labels = []
+    for line in lines:
+        other_size = line.size and not 0.85 * body_size < line.size < 1.2 * body_size
+        if not other_size or len(line.text.split()) > 5 or CELL_SEPARATOR in line.text:
+            continue
+        beside = any(  # body text within a line's height above or below, left or right of it
+            other.top < line.bottom + other.height and other.bottom > line.top - other.height
+            and (other.x1 <= line.x0 or other.x0 >= line.x1)
+            for other in body
+        )  # fmt: skip
+        under = any(  # a heading has its text under it, starting below it (not a long line from the left)
+            0 <= other.top - line.bottom <= 2 * line.height and line.x0 - 2 * line.height <= other.x0 < line.x1
+            for other in body
+        )
+        if beside and not under:
+            labels.append(line)
+    return labels
 
 
 def _row_texts(chunks: list[Line]) -> list[str]:
@@ -310,7 +374,7 @@ def _ordered_lines(rows: list[list[Line]]) -> list[Line]:
                     x1=row[-1].x1,
                     bottom=max(c.bottom for c in row),
                     text=CELL_SEPARATOR.join(c.text for c in row),
-                    height=statistics.median(c.height for c in row),
+                    height=_median([c.height for c in row]),
                     size=_font_size(row),
                     bold=all(c.bold for c in row),
                 )

@@ -35,6 +35,7 @@ class Page:
     image_regions: int = 0  # images covering a sizeable part of the page with no text on them
     header: list[str] = field(default_factory=list)  # lines in the top margin (PDF), maybe running headers
     footer: list[str] = field(default_factory=list)  # lines in the bottom margin (PDF), maybe running footers
+    noise: str | None = None  # 'map': a drawing with scattered labels, its text is no prose to code
 
 
 @dataclass

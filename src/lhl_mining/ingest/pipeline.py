@@ -54,6 +54,7 @@ from .formats import (
 )
 from .model import Extraction
 from .pdf import extract_pdf
+from .segment import NUMBERED_HEADING, noise_of
 from .segment import passages as cut_passages
 from .segment import sections as cut_sections
 
@@ -553,6 +554,7 @@ def _store_extraction(
     section_rows, passage_rows = segment_rows(
         cleaned.units, cleaned.text, cleaned.page_ranges,
         bundle=fields["doc_type"] in BUNDLE_TYPES, paginated=extraction.paginated,
+        page_noise=[page.noise for page in pages],
     )  # fmt: skip
     fields["status"] = "extracted"
     document_id, n_passages = doc_store.save_extraction(
@@ -571,30 +573,34 @@ def _store_extraction(
 
 
 def segment_rows(
-    units: list[Unit], text: str, page_ranges: list[tuple[int, int]], *, bundle: bool, paginated: bool
+    units: list[Unit], text: str, page_ranges: list[tuple[int, int]], *, bundle: bool, paginated: bool,
+    page_noise: list[str | None] | None = None,
 ) -> tuple[list[doc_store.SectionRow], list[doc_store.PassageRow]]:
-    """The sections (one per sak) and passages of a document's text, as store rows."""
+    """The sections (one per sak) and passages of a document's text, as store rows.
+
+    A decision passage carries the saksnr printed with it, else its section's; a passage on a
+    map page or in a letterhead is flagged as noise (`page_noise` per page, from extraction).
+    """
     section_spans = cut_sections(units, text, bundle=bundle)
     passage_spans = cut_passages(units, text, page_ranges)
     passage_rows = []
     for seq, span in enumerate(passage_spans, start=1):
-        section_seq = next((s.seq for s in section_spans if s.start <= span.start < s.end), None)
+        section = next((s for s in section_spans if s.start <= span.start < s.end), None)
+        page_flag = page_noise[span.page_no - 1] if page_noise and span.page_no else None
+        saksnr = span.saksnr or (section.saksnr if section and span.role else None)
         passage_rows.append(
             doc_store.PassageRow(
-                seq,
-                span.start,
-                span.end,
-                span.page_no if paginated else None,
-                span.heading,
-                section_seq,
+                seq, span.start, span.end, span.page_no if paginated else None, span.heading,
+                section.seq if section else None, role=span.role, saksnr=saksnr,
+                noise=page_flag or noise_of(text[span.start : span.end], span.page_no),
             )
-        )
+        )  # fmt: skip
     section_rows = [doc_store.SectionRow(s.seq, s.kind, s.saksnr, s.title, s.start, s.end) for s in section_spans]
     return section_rows, passage_rows
 
 
 def _meaningful_title(title: str | None) -> str | None:
-    """Metadata titles are often producer residue («Microsoft Word - x.doc», «Aspose»): skip those."""
+    """Metadata titles are often producer residue («Microsoft Word - x.doc», «Aspose», «GISLINE»): skip those."""
     if not title:
         return None
     if re.match(
@@ -603,13 +609,46 @@ def _meaningful_title(title: str | None) -> str | None:
         re.IGNORECASE,
     ):
         return None
-    if re.search(r"\.(?:docx?|pdf|rtf|odt|html?)$", title, re.IGNORECASE) or len(title) < 4:
-        return None
+    if re.search(r"\.(?:docx?|pdf|rtf|odt|html?)$", title, re.IGNORECASE) or len(title) < 4 or " " not in title.strip():
+        return None  # a file name, or one word: the program that wrote the file, not what the document is called
     return title
 
 
+SUBJECT = re.compile(r"(?:^|\s)(?:emne|subject|tittel|title)\s*:\s*(.{4,200}?)\s*$", re.IGNORECASE | re.MULTILINE)
+NOT_A_TITLE = re.compile(
+    r"^(?:saksgang|møtebok|saksframlegg|saksfremlegg|saksprotokoll|særutskrift|møteinnkalling|møteprotokoll|"
+    r"innholdsfortegnelse|innhold|forord|sammendrag|vedlegg)$",
+    re.IGNORECASE,
+)
+
+
+# a plan's name in a map's title block, up to the next label in capitals («… gate 70 SAKSBEHANDLING …»)
+PLAN_NAME = re.compile(
+    r"\b(?:Detaljregulering|Reguleringsplan|Områderegulering|Kommunedelplan)\s+for\s+(?:(?![A-ZÆØÅ]{2,}\b)[^\n|]){3,80}"
+)
+
+
 def _first_heading(cleaned) -> str | None:
-    for unit in cleaned.units[:8]:
-        if unit.kind == "heading":
-            return " ".join(unit.text.split())[:200]
-    return None
+    """The document's own title: an e-mail's subject, else the most prominent heading near the start,
+    else a plan's name printed on it (a map's title block).
+
+    Form labels («Saksgang», «Møtebok»), field labels («Kunngjøring av …:»), numbered
+    section headings («1. Generelt») and letterheads are passed over.
+    """
+    units = cleaned.units[:25]
+    for unit in units[:6]:
+        subject = SUBJECT.search(unit.text)
+        if subject:
+            return subject.group(1).strip()
+    candidates = []
+    for position, unit in enumerate(units):
+        text = " ".join(unit.text.split())
+        if unit.kind != "heading" or text.endswith(":") or ": " in text or NOT_A_TITLE.match(text):
+            continue
+        if NUMBERED_HEADING.match(text) or noise_of(text, unit.page_no) or len(text.split()) < 2:
+            continue
+        candidates.append((unit.level or 3, position, text[:200]))
+    if candidates:
+        return min(candidates)[2]
+    plan = PLAN_NAME.search("\n".join(unit.text for unit in units))
+    return plan.group(0).strip(" ,.;:-–") if plan else None

@@ -49,6 +49,9 @@ class PassageRow:
     page_no: int | None
     heading: str | None
     section_seq: int | None  # the SectionRow.seq it belongs to, if any
+    role: str | None = None  # 'decision' for the vedtak/innstilling text of a sak
+    saksnr: str | None = None  # the sak a decision belongs to
+    noise: str | None = None  # 'letterhead' or 'map': furniture, coded last
 
 
 def document_by_url(store: Store, url: str) -> dict[str, Any] | None:
@@ -198,6 +201,9 @@ def _insert_segments(
                 "char_end": passage.char_end,
                 "page_no": passage.page_no,
                 "heading": passage.heading,
+                "role": passage.role,
+                "saksnr": passage.saksnr,
+                "noise": passage.noise,
                 "text": passage_text,
                 "text_sha1": hashlib.sha1(passage_text.encode()).hexdigest(),
                 "n_words": len(passage_text.split()),
