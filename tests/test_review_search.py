@@ -54,6 +54,8 @@ def test_coding_every_hit_of_a_query_in_a_row_by_keyboard(search_server, corpus,
             page.on("pageerror", lambda exc: errors.append(str(exc)))
             page.context.add_cookies([{"name": "lhl_coder", "value": "anne", "url": search_server.url}])
             page.goto(search_server.url + "/search")
+            # the query box takes the keyboard by itself (autofocus), once the page has settled
+            page.wait_for_function("document.activeElement && document.activeElement.name === 'q'")
             page.keyboard.type("trygghetsalarm")
             page.keyboard.press("Enter")
             page.wait_for_selector("#code-these")
