@@ -460,19 +460,25 @@ def export_command(
         typer.Option("--codings", help="final (adjudicated or agreed human codes) | all (every coder) | machine (suggestions)."),
     ] = "final",
     force: Annotated[bool, typer.Option("--force", help="Replace --out if it exists.")] = False,
+    until: Annotated[
+        str | None,
+        typer.Option("--until", help="summary, nvivo-sheet, qdpx: kommune table from evidence dated up to this day "
+                     "(e.g. 2021-12-15, where the evaluators stopped)."),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Export codes and documents for NVivo/ATLAS.ti/MAXQDA (REFI-QDA), spreadsheets or the Vedlegg-2 kommune table."""
     from lhl_mining import export as exports
 
-    chosen, _ = exports.prepare_export(fmt, out, level=level, codings=codings, force=force)
+    chosen, _ = exports.prepare_export(fmt, out, level=level, codings=codings, force=force, until=until)
     if not chosen.needs_database:
         result = exports.export(None, fmt, out, level=level, codings=codings, force=force)
     else:
         with Store.open(_db_path(ctx, db), readonly=True) as store:
             progress, advance = _export_progress(exports.total_work(store, chosen), f"export {fmt}")
             with progress:
-                result = exports.export(store, fmt, out, level=level, codings=codings, force=force, progress=advance)
+                result = exports.export(store, fmt, out, level=level, codings=codings, force=force, progress=advance,
+                                        until=until)
     counts = ", ".join(f"{n} {what}" for what, n in result.counts.items())
     console.print(f"Wrote {result.path} ({counts}).")
     for warning in result.warnings:

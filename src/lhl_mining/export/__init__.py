@@ -7,6 +7,7 @@ one module each and register themselves in `FORMATS`.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -38,7 +39,7 @@ def check_codes(store: Store, codebook: Codebook) -> None:
 
 
 def prepare_export(fmt_name: str, out: str | os.PathLike, *, level: str | None = None, codings: str = "final",
-                   force: bool = False) -> tuple[ExportFormat, ExportOptions]:
+                   force: bool = False, until: str | None = None) -> tuple[ExportFormat, ExportOptions]:
     """Validate format, level, codings and the output path before any work is done."""
     fmt = FORMATS.get(fmt_name)
     if fmt is None:
@@ -65,7 +66,19 @@ def prepare_export(fmt_name: str, out: str | os.PathLike, *, level: str | None =
             f"--codings all gives several codes per passage; use it with --level passage, or count per {level} "
             "with --codings final or machine."
         )
-    return fmt, ExportOptions(level=level or "passage", codings=codings, suffix=suffix)
+    if until is not None and fmt.needs != "kommuner" and fmt.name != "qdpx":
+        raise ExportOptionError(f"--until cuts the kommune table; --format {fmt.name} has none.")
+    return fmt, ExportOptions(level=level or "passage", codings=codings, suffix=suffix, until=check_until(until))
+
+
+def check_until(until: str | None) -> str | None:
+    """`--until` as an ISO date (2021-12-15), or a one-line error."""
+    if until is None:
+        return None
+    try:
+        return dt.date.fromisoformat(until.strip()).isoformat()
+    except ValueError:
+        raise ExportOptionError(f"--until takes a date like 2021-12-15, not «{until}».") from None
 
 
 def total_work(store: Store, fmt: ExportFormat) -> int:
@@ -87,9 +100,9 @@ def _check_content(store: Store, fmt: ExportFormat, options: ExportOptions) -> N
 
 def export(store: Store | None, fmt_name: str, out: str | os.PathLike, *, level: str | None = None,
            codings: str = "final", force: bool = False, codebook: Codebook | None = None,
-           progress: Callable[[int], None] | None = None) -> ExportResult:
+           progress: Callable[[int], None] | None = None, until: str | None = None) -> ExportResult:
     """Write `out` in format `fmt_name`; nothing is left at `out` unless it succeeds."""
-    fmt, options = prepare_export(fmt_name, out, level=level, codings=codings, force=force)
+    fmt, options = prepare_export(fmt_name, out, level=level, codings=codings, force=force, until=until)
     options.codebook = codebook or load_codebook()
     options.progress = progress
     if fmt.needs_database:

@@ -23,6 +23,8 @@ class ExportOptions:
     codebook: Codebook | None = None
     suffix: str = ""
     progress: Callable[[int], None] | None = None
+    until: str | None = None
+    """ISO date: the kommune table ignores evidence dated later (summary, nvivo-sheet, qdpx case values)."""
 
     def advance(self, n: int = 1) -> None:
         if self.progress:
