@@ -504,6 +504,44 @@ def report(
     console.print(f"Wrote {result.path} ({counts}).")
 
 
+@app.command()
+def decisions(
+    ctx: typer.Context,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Read every stored text again, not only new or changed ones.")] = False,
+    show: Annotated[bool, typer.Option("--list", help="Print the decisions (after reading).")] = False,
+    kommune: Annotated[str | None, typer.Option("--kommune", "-k", help="With --list: only this kommune (number or name).")] = None,
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="With --list: table | csv | json.")] = OutputFormat.table,
+    db: DbOption = None,
+) -> None:
+    """Read the decisions (vedtak, innstilling, uttalelse) of stored case papers; ingest does this for new files."""
+    from lhl_mining.decisions import OUTCOME_LABELS, build
+
+    knr = registry.resolve_kommune(kommune).knr if kommune else None
+    with Store.open(_db_path(ctx, db)) as store, store.run("decisions", {"rebuild": rebuild}) as run:
+        counts = build.build(store, rebuild=rebuild, run_id=run.id)
+        for key, n in counts.items():
+            run.count(key, n)
+        rows = build.current_decisions(store) if show else []
+    if not show:
+        table = Table(title=f"Read {counts['documents']} document(s): {counts['decisions']} decisions",
+                      title_justify="left")
+        table.add_column("kind: outcome")
+        table.add_column("n", justify="right")
+        for key in sorted(k for k in counts if ":" in k):
+            kind, outcome = key.split(":")
+            table.add_row(f"{kind}: {OUTCOME_LABELS[outcome]}", str(counts[key]))
+        console.print(table)
+        return
+    columns = ["knr", "document_id", "kind", "body", "meeting_date", "saksnr", "outcome", "plan", "names_reform",
+               "sak_title", "text"]
+    out = [{c: r.get(c) for c in columns} for r in rows if knr is None or r.get("knr") == knr]
+    if fmt is OutputFormat.table:
+        for r in out:
+            r["text"] = " ".join((r["text"] or "").split())[:60]
+        columns = ["knr", "kind", "body", "meeting_date", "saksnr", "outcome", "names_reform", "text"]
+    _emit_rows(out, columns, fmt, title=f"{len(out)} decisions")
+
+
 review_app = typer.Typer(
     cls=_LhlGroup,
     help="Code passages in the browser, keyboard first; several coders, blind double coding, adjudication.",

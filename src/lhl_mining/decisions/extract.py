@@ -84,7 +84,7 @@ BODY_LINE = re.compile(
 UTVALG_FIELD = re.compile(r"^[ \t]*(?:utvalg|utval|styre,?\s*råd,?\s*utvalg)\s*:\s*(?P<body>[^\n.|]{3,80})", _IM)
 DATE_FIELD = re.compile(rf"\b(?:møtedato|dato)\s*:?\s*(?P<date>{DATE}|{DATE_WORDS})", _I)
 _KEYWORDS = re.compile(
-    r"(?P<proposal>forslag\s+til\s+vedtak|fr[ae]mlegg\s+til\s+vedtak|innstilling(?:en|a)?|tilr[åa]ding(?:a|en)?)"
+    r"(?P<proposal>forslag\s+til\s+vedtak|fr[ae]mlegg\s+til\s+vedtak|innstilling(?:en|a)?|tilr[åa]ding(?:a|en)?|tilrår)"
     r"|(?P<statement>uttalelse|uttale|fråsegn)|(?P<vedtak>vedtak(?:et)?)",
     _I,
 )
@@ -215,8 +215,9 @@ def body_of(text: str | None) -> str | None:
     if not text:
         return None
     stripped = text.strip()
-    if stripped.upper() in _ABBREVIATIONS and stripped.isupper():
-        return _ABBREVIATIONS[stripped.upper()]
+    first = stripped.split()[0] if stripped.split() else ""
+    if first.isupper() and first in _ABBREVIATIONS:
+        return _ABBREVIATIONS[first]
     for name, pattern in _BODY_PATTERNS:
         if pattern.search(stripped):
             return name
@@ -330,6 +331,40 @@ def _label(line: str) -> tuple[str, str, str, int] | None:
     return kind, who, abbr_sak, inline
 
 
+ROW = re.compile(rf"^[ \t]*(?P<abbr>[A-ZÆØÅ]{{1,6}})\s*-\s*(?P<sak>{SAKNR})\s*\|\s*(?=\S)")
+SOM_BODY = re.compile(r"^\W*som\s+(?P<who>[^-–.(|]{2,40})", _I)
+
+
+def _row_decision(lines: list[_Line], i: int) -> tuple[tuple[str, str, str, int], int, int] | None:
+    """A flattened two-column row, «K-112/12 | Som PTN-utvalet – vedteke …» over «Vedtak:»: the text comes first,
+    the label (kind) on the next line.  Returns (label, offset of the text in the line, index of the label line)."""
+    m = ROW.match(lines[i].text)
+    if not m:
+        return None
+    for j in range(i + 1, min(i + 3, len(lines))):
+        if not lines[j].text.strip():
+            continue
+        label = _label(lines[j].text.split("|")[0])
+        if label and not label[1]:
+            return (label[0], m.group("abbr"), m.group("sak"), -1), m.end(), j
+        return None
+    return None
+
+
+def _proposal_meant(block: str, proposals: list[Decision]) -> Decision:
+    """The proposal «Som innstillingen» / «Som PTN-utvalet» refers to: that body's latest, else the latest."""
+    if (m := SOM_BODY.match(block)) and (who := body_of(m.group("who")) or _abbr_body(m.group("who"))):
+        for proposal in reversed(proposals):
+            if proposal.body == who:
+                return proposal
+    return proposals[-1]
+
+
+def _abbr_body(text: str) -> str | None:
+    word = re.match(r"[A-ZÆØÅ]{1,6}", text.strip())
+    return _ABBREVIATIONS.get(word.group(0)) if word else None
+
+
 def _is_heading(line: str) -> bool:
     """A short unpunctuated line that starts a new section («Bakgrunn», «Et aldersvennlig samfunn»)."""
     stripped = line.strip()
@@ -341,7 +376,8 @@ def _is_heading(line: str) -> bool:
 
 
 def _is_stop(line: str) -> bool:
-    return bool(STOP_LINE.match(line) or SAK_HEADING.match(line) or BODY_LINE.match(line) or _label(line))
+    return bool(STOP_LINE.match(line) or SAK_HEADING.match(line) or BODY_LINE.match(line) or ROW.match(line)
+                or _label(line))
 
 
 def _block(lines: list[_Line], i: int, inline: int) -> tuple[int, int]:
@@ -366,7 +402,7 @@ def _block(lines: list[_Line], i: int, inline: int) -> tuple[int, int]:
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
+    while start < end and (text[start].isspace() or text[start] == "|"):
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
@@ -384,7 +420,7 @@ class _Sak:
 
 def _saker(text: str, doc_type: str | None) -> list[_Sak]:
     headings = list(SAK_HEADING.finditer(text))
-    if doc_type in BUNDLE_DOC_TYPES or len(headings) >= 2:
+    if doc_type in BUNDLE_DOC_TYPES or len(headings) >= 2 or (headings and doc_type in PROTOCOL_DOC_TYPES):
         saker = []
         for n, m in enumerate(headings):
             end = headings[n + 1].start() if n + 1 < len(headings) else len(text)
@@ -425,11 +461,13 @@ def _routing_saksnr(text: str, body: str | None) -> tuple[str | None, str | None
     """(sak number, meeting date) of `body` from a saksframlegg's routing table («45/21 Kommunestyret 17.06.2021»)."""
     if not body:
         return None, None
-    for line in text[:3000].split("\n"):
-        if body_of(line) != body:
+    pattern = dict(_BODY_PATTERNS)[body] if body in dict(_BODY_PATTERNS) else None
+    for line in text[:3000].split("\n") if pattern else ():
+        if not (at := pattern.search(line)):
             continue
-        nr = re.search(rf"(?<![\d/]){SAKNR}", line)
-        date = re.search(DATE, line)
+        after = line[at.start():]
+        nr = re.search(rf"(?<![\d/]){SAKNR}", after)
+        date = re.search(DATE, after)
         if nr and date:
             return _norm_saknr(nr.group(0)), iso_date(date.group(0))
     return None, None
@@ -451,58 +489,141 @@ def extract_decisions(text: str, doc: dict[str, Any] | None = None) -> list[Deci
     return decisions
 
 
+LABEL_INLINE = re.compile(
+    rf"(?<![\w-])(?:(?P<abbr>[A-ZÆØÅ]{{1,6}})\s*[-–]\s*(?:(?P<asak>{SAKNR})\s*)?)?"
+    r"(?P<who>(?:[\wæøåÆØÅ][\wæøåÆØÅ\-]*[ \t]+){0,3}?)"
+    r"(?P<kw>forslag\s+til\s+vedtak|fr[ae]mlegg\s+til\s+vedtak|innstilling(?:en|a)?|tilr[åa]ding(?:a|en)?|tilrår|"
+    r"uttalelse|uttale|fråsegn|vedtak(?:et)?)"
+    r"(?P<tail>\s+(?:i|fra|frå|til|av|for)\s+[^:\n.]{2,50}?)?"
+    rf"(?:\s*[-–,]?\s*(?:den\s+)?(?P<date>{DATE}))?\s*:",
+    _I,
+)
+CONTEXT_INLINE = re.compile(
+    r"(?<![\w-])(?:møte)?(?:behandling|handsaming)\s+(?:i|av)\s+"
+    r"(?P<body>(?:kommunestyre|bystyre|formannskap|eldrer[åa]d|hovedutval|hovudutval|levekårsutval|planutval|"
+    r"utval|r[åa]d\s+for)[\wæøå]*(?:\s+(?:for|og|i)\s+[\wæøå\-]+){0,4})"
+    rf"(?:\s*[-–,]?\s*(?:den\s+)?(?P<date>{DATE}|{DATE_WORDS}))?\s*:?",
+    _I,
+)
+STOP_INLINE = re.compile(
+    r"(?<![\w-])(?:votering|avstemming|røysting|saksopplysning\w*|saksutgreiing|saksutredning|bakgrunn|vurdering|"
+    r"vedlegg|sammendrag|samandrag|saksgang|utskrift\s+sendes\s+til|protokolltilførsel)\s*:",
+    _I,
+)
+
+
+@dataclass
+class _Marker:
+    start: int
+    kind: str  # label | context | stop | heading
+    text_start: int = 0
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+def _markers(text: str, sak: _Sak, lines: list[_Line]) -> list[_Marker]:
+    """Labels, «Behandling i …» contexts and stops in a sak, in text order (inline or on lines of their own)."""
+    span = text[sak.start:sak.end]
+    found: list[_Marker] = []
+    row_labels: set[int] = set()
+    for i, line in enumerate(lines):
+        if row := _row_decision(lines, i):
+            (kind, abbr, asak, _), offset, label_line = row
+            found.append(_Marker(line.start, "label", line.start + offset,
+                                 {"kind": kind, "who": abbr, "abbr_sak": asak, "row": True,
+                                  "label": lines[label_line].text.strip(), "end": line.end}))
+            row_labels.add(lines[label_line].start)
+        elif (label := _label(line.text)) and label[3] < 0:
+            found.append(_Marker(line.start, "label", line.end + 1,
+                                 {"kind": label[0], "who": label[1], "abbr_sak": label[2], "label": line.text.strip()}))
+        elif bm := BODY_LINE.match(line.text):
+            raw = bm.group("body") or bm.group("body2")
+            found.append(_Marker(line.start, "context", line.end,
+                                 {"body": raw.strip(), "date": bm.group("date") or bm.group("date2"),
+                                  "sak": bm.group("sak2"),
+                                  "title": line.text[bm.end():].strip(" :") if bm.group("body2") else ""}))
+        elif STOP_LINE.match(line.text) or (_is_heading(line.text) and line.start > sak.heading_end):
+            found.append(_Marker(line.start, "stop" if STOP_LINE.match(line.text) else "heading"))
+    for m in LABEL_INLINE.finditer(span):
+        start = sak.start + m.start()
+        if text.rfind("\n", 0, start) + 1 in row_labels:
+            continue
+        who = f"{m.group('abbr') or ''} {m.group('who')} {m.group('tail') or ''}".strip()
+        found.append(_Marker(start, "label", sak.start + m.end(),
+                             {"kind": "innstilling" if re.match(r"forslag|fr[ae]mlegg|innstill|tilr", m.group("kw"), _I)
+                              else "uttalelse" if re.match(r"uttal|fråsegn", m.group("kw"), _I) else "vedtak",
+                              "who": who, "abbr_sak": m.group("asak") or "", "label": m.group(0).strip(),
+                              "date": m.group("date")}))
+    for m in CONTEXT_INLINE.finditer(span):
+        start = sak.start + m.start()
+        if not any(f.kind == "context" and f.start <= start <= f.text_start for f in found):
+            found.append(_Marker(start, "context", sak.start + m.end(),
+                                 {"body": m.group("body"), "date": m.group("date"), "sak": None, "title": ""}))
+    for m in STOP_INLINE.finditer(span):
+        found.append(_Marker(sak.start + m.start(), "stop", sak.start + m.end()))
+    found.sort(key=lambda f: (f.start, f.kind != "label"))
+    return found
+
+
 def _read_sak(text: str, sak: _Sak, doc: dict[str, Any], doc_body: str | None, doc_body_text: str | None,
               doc_date: str | None, doc_saksnr: str | None, arkivsak: str | None, seq0: int) -> list[Decision]:
     lines = _lines(text, sak.start, sak.end)
+    markers = _markers(text, sak, lines)
     title = sak.title or doc.get("title") or ""
-    context_body, context_body_text, context_date, context_sak = None, None, None, None
+    context: dict[str, Any] = {}
+    context_at: int | None = None
     proposals: list[Decision] = []
     found: list[Decision] = []
-    behandling_from = None
-    for i, line in enumerate(lines):
-        if bm := BODY_LINE.match(line.text):
-            raw = bm.group("body") or bm.group("body2")
-            context_body, context_body_text = body_of(raw), raw.strip()
-            context_date = iso_date(bm.group("date") or bm.group("date2"))
-            context_sak = _norm_saknr(bm.group("sak2"))
-            behandling_from = line.start
-            if bm.group("body2") and sak.title is None and (rest := line.text[bm.end():].strip(" :")):
-                title = rest
+    for n, marker in enumerate(markers):
+        if marker.kind == "context":
+            context, context_at = marker.info, marker.start
+            if marker.info.get("title") and sak.title is None:
+                title = marker.info["title"]
             continue
-        label = _label(line.text)
-        if not label:
+        if marker.kind != "label":
             continue
-        kind, who, abbr_sak, inline = label
-        start, end = _trim(text, *_block(lines, i, inline))
+        info = marker.info
+        if info.get("row"):
+            end = info["end"]
+        else:
+            first_line_end = text.find("\n", marker.text_start + 1)
+            nexts = [m.start for m in markers[n + 1:] if m.start >= marker.text_start
+                     and not (m.kind == "heading" and m.start <= first_line_end
+                              and not text[marker.text_start:m.start].strip())]
+            end = min([*nexts, sak.end, marker.text_start + MAX_DECISION_CHARS])
+        start, end = _trim(text, marker.text_start, end)
         if end <= start:
             continue
+        kind, who = info["kind"], info["who"]
         block = text[start:end]
-        who_body = body_of(who)
-        evidence: dict[str, Any] = {"label": line.text.strip()[:120]}
+        who_body = body_of(who) or (_abbr_body(who) if info.get("row") else None) or ("utvalg" if info.get("row") else None)
+        evidence: dict[str, Any] = {"label": info["label"][:120]}
         effective = block
-        if kind == "vedtak" and proposals and (SOM_INNSTILLING.match(block) or len(block) < 3):
-            effective = proposals[-1].text
-            evidence["as_proposed"] = proposals[-1].seq
+        if proposals and (SOM_INNSTILLING.match(block) or len(block) < 3 or SOM_BODY.match(block)):
+            earlier = _proposal_meant(block, proposals)
+            effective = earlier.evidence.get("effective_text") or earlier.text
+            evidence["as_proposed"] = earlier.seq
         subject = body_of(re.split(r"\s", block.strip(), maxsplit=1)[0]) if block.strip() else None
+        context_body = body_of(context.get("body"))
         if kind == "innstilling":
             body = who_body or "kommunedirektor"
             body_text = who or None
         else:
             body = who_body or context_body or doc_body or (subject if subject not in ("kommunedirektor",) else None)
-            body_text = who or context_body_text or doc_body_text
+            body_text = who or context.get("body") or doc_body_text
             evidence["body_from"] = ("label" if who_body else "behandling" if context_body else
                                      "document" if doc_body else "subject" if body else None)
+        date = iso_date(info.get("date")) or (iso_date(context.get("date")) if context_body in (None, body) else None)
         decision = Decision(
-            seq=seq0 + len(found), kind=kind, outcome="other", text=effective if kind == "vedtak" else block,
+            seq=seq0 + len(found), kind=kind, outcome="other", text=block,
             char_start=start, char_end=end, body=body, body_text=(body_text or None),
-            meeting_date=(context_date or doc_date) if kind != "innstilling" else None,
-            saksnr=_norm_saknr(abbr_sak) or context_sak or sak.saksnr or doc_saksnr, arkivsak=arkivsak,
-            sak_title=title.strip() or None, sak_start=sak.start, sak_end=sak.end, evidence=evidence,
+            meeting_date=date if kind != "innstilling" else None,
+            saksnr=_norm_saknr(info.get("abbr_sak")) or _norm_saknr(context.get("sak")) or sak.saksnr,
+            arkivsak=arkivsak, sak_title=title.strip() or None, sak_start=sak.start, sak_end=sak.end,
+            evidence=evidence,
         )
         if effective is not block:
-            decision.text = block
             decision.evidence["effective_text"] = effective
-        _judge(decision, effective, text[behandling_from:line.start] if behandling_from is not None else "", proposals)
+        _judge(decision, effective, text[context_at:marker.start] if context_at is not None else "", proposals)
         found.append(decision)
         if kind == "innstilling":
             proposals.append(decision)
@@ -510,9 +631,11 @@ def _read_sak(text: str, sak: _Sak, doc: dict[str, Any], doc_body: str | None, d
         found.extend(_unlabelled(text, sak, doc, doc_body, doc_body_text, doc_date, doc_saksnr, arkivsak, title,
                                  seq0 + len(found)))
     for decision in found:
-        if decision.saksnr is None and decision.body:
-            decision.saksnr, routed_date = _routing_saksnr(text, decision.body)
-            decision.meeting_date = decision.meeting_date or (routed_date if decision.kind != "innstilling" else None)
+        if decision.kind == "innstilling":
+            continue
+        routed_nr, routed_date = _routing_saksnr(text, decision.body)
+        decision.saksnr = decision.saksnr or routed_nr or doc_saksnr
+        decision.meeting_date = decision.meeting_date or routed_date or doc_date
     return found
 
 
