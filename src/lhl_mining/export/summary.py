@@ -58,7 +58,7 @@ VEDTAK_LABELS = {
     "0": "ikke behandlet eller nevnt",
     ".": "ingen opplysninger",
 }
-PLAN_LABELS = {"1": "planen nevner reformen", "0": "planen nevner ikke reformen", ".": "ingen slik plan funnet"}
+PLAN_LABELS = {"1": "nevner reformen", "0": "nevner ikke reformen", ".": "ingen slik plan funnet"}
 CONFIDENCE = ("høy", "middels", "lav", "koder")
 """høy: a read decision says so; middels: documents say so, or a decision read with weaker cues; lav: only
 machine suggestions in planning documents, or absence; koder: a coder set the cell."""
