@@ -449,7 +449,7 @@ def export_command(
     ctx: typer.Context,
     fmt: Annotated[
         str,
-        typer.Option("--format", "-f", help="qdpx | qdc | csv | xlsx | jsonl | nvivo-sheet | summary."),
+        typer.Option("--format", "-f", help="qdpx | qdc | csv | xlsx | jsonl | nvivo-sheet | summary | figures."),
     ],
     out: Annotated[Path, typer.Option("--out", "-o", help="File to write (its ending picks csv/xlsx/jsonl/txt where a format has several).")],
     level: Annotated[
@@ -490,16 +490,21 @@ def report(
     ctx: typer.Context,
     out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write.")] = Path("report.html"),
     force: Annotated[bool, typer.Option("--force", help="Replace --out if it exists.")] = False,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Kommune table and its figures from evidence dated up to this day.")
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Write one self-contained HTML report with charts: coverage, reform mentions, focus areas, framing, reliability."""
+    from lhl_mining import export as exports
     from lhl_mining.export import report as reporting
 
     reporting.check_report_output(out, force=force)
+    until = exports.check_until(until)
     with Store.open(_db_path(ctx, db), readonly=True) as store:
         progress, advance = _export_progress(reporting.total_work(store), "report")
         with progress:
-            result = reporting.write_report(store, out, force=force, progress=advance)
+            result = reporting.write_report(store, out, force=force, progress=advance, until=until)
     counts = ", ".join(f"{n} {what}" for what, n in result.counts.items())
     console.print(f"Wrote {result.path} ({counts}).")
 

@@ -346,3 +346,51 @@ def test_real_motebok_reads_its_decision(shared: Path):
     assert result.status == "extracted"
     assert rows and not any(r["names_reform"] for r in rows)
     assert {r["outcome"] for r in rows} & {"adopted", "adopted_changed"}
+
+
+def test_coder_corrects_a_cell_in_review_and_exports_use_it(table_db, tmp_path):
+    """Over real HTTP: the kommune screen shows the decision text, a correction is stored and wins in the export."""
+    import shutil
+
+    import httpx
+    from lhl_mining.review.app import ReviewConfig
+    from lhl_mining.review.server import BackgroundServer
+    from typer.testing import CliRunner
+
+    db = tmp_path / "review.db"
+    shutil.copy(table_db, db)
+    with BackgroundServer(ReviewConfig(db)) as running, httpx.Client(
+        base_url=running.url, headers={"x-lhl-coder": "siri"}, timeout=20
+    ) as http:
+        listing = http.get("/table")
+        assert listing.status_code == 200 and "Vågå" in listing.text and "Gran" in listing.text
+        screen = http.get("/table/3407")
+        assert "tar orienteringen om arbeidet med Leve hele livet til orientering" in screen.text  # the decision text
+        saved = http.post("/api/table/cell", data={"knr": "3407", "column": "vedtak_lhl", "value": "2",
+                                                    "memo": "vedtatt i et senere møte"},
+                          headers={"accept": "application/json"})
+        assert saved.status_code == 200, saved.text
+        assert saved.json()["saved"] == {"knr": "3407", "column": "vedtak_lhl", "value": "2", "machine_value": "1",
+                                         "confidence": "koder", "coder": "siri"}
+        refused = http.post("/api/table/cell", data={"knr": "3407", "column": "planstrategi", "value": "2"},
+                            headers={"accept": "application/json"})
+        assert refused.status_code == 400 and refused.json()["error"] == "E401"
+    out = tmp_path / "s.jsonl"
+    _invoke(CliRunner(), "--db", str(db), "export", "-f", "summary", "--out", str(out))
+    row = next(r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines()) if r["knr"] == "3407")
+    assert (row["vedtak_lhl"], row["confidence"]["vedtak_lhl"], row["coded_by"]) == ("2", "koder", {"vedtak_lhl": "siri"})
+    assert row["machine_values"] == {"vedtak_lhl": "1"}
+
+
+def test_figures_give_shares_with_n_per_county(table, table_db, tmp_path):
+    from typer.testing import CliRunner
+
+    out = tmp_path / "figures.csv"
+    _invoke(CliRunner(), "--db", str(table_db), "export", "-f", "figures", "--out", str(out))
+    rows = [r for r in csv.DictReader(out.open(encoding="utf-8-sig")) if r["kolonne"] == "Vedtak LHL"]
+    cells = [r["vedtak_lhl"] for r in table.values()]
+    by_code = {r["kode"]: r for r in rows if r["fylke"] == "Innlandet"}
+    informed = sum(v != "." for v in cells)
+    assert int(by_code["2"]["antall"]) == cells.count("2") and int(by_code["2"]["n"]) == informed
+    assert float(by_code["2"]["andel"]) == round(cells.count("2") / informed, 3)
+    assert int(by_code["."]["antall"]) == cells.count(".") and int(by_code["."]["kommuner"]) == len(cells)

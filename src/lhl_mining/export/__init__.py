@@ -15,7 +15,7 @@ from pathlib import Path
 from ..errors import CodesMissingFromCodebook, ExportOptionError, NothingToExport
 from ..store import Store
 from ..store import exports as sql
-from . import nvivo_sheet, qdc, qdpx, summary, tabular  # noqa: F401  (each registers its format)
+from . import figures, nvivo_sheet, qdc, qdpx, summary, tabular  # noqa: F401  (each registers its format)
 from .base import FORMATS, LEVELS, ExportFormat, ExportOptions, ExportResult
 from .codebook import Codebook, load_codebook
 from .model import CODING_MODES
@@ -48,7 +48,7 @@ def prepare_export(fmt_name: str, out: str | os.PathLike, *, level: str | None =
     check_output(path, force=force)
     suffix = path.suffix.lower()
     if fmt.suffixes and suffix not in fmt.suffixes:
-        if fmt.name == "nvivo-sheet" or fmt.name == "summary" or len(fmt.suffixes) > 1:
+        if fmt.name in ("nvivo-sheet", "summary", "figures") or len(fmt.suffixes) > 1:
             raise ExportOptionError(
                 f"--format {fmt.name} writes {', '.join(fmt.suffixes)} files; «{path.name}» has another ending."
             )

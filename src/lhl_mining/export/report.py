@@ -30,7 +30,8 @@ from .base import ExportResult
 from .codebook import Codebook, load_codebook
 from .model import AREAS, passage_records
 from .output import atomic_output, check_output
-from .summary import CELL_COLUMNS, HEADINGS, KommuneSummary, build_summary, kommune_label
+from .figures import figures_section, vedlegg_section
+from .summary import KommuneSummary, build_summary, kommune_label
 
 MAX_ROWS = 60  # kommuner shown in per-kommune charts (the busiest); the rest are counted in a note
 AREA_NAMES = {"aldersvennlig": "Aldersvennlig", "aktivitet": "Aktivitet", "mat": "Mat", "helsehjelp": "Helsehjelp",
@@ -343,28 +344,6 @@ def _coverage_section(store: Store, summaries: list[KommuneSummary]) -> str:
                    "og portaler som ikke viste hele perioden ved siste skraping.")
 
 
-def _summary_section(summaries: list[KommuneSummary]) -> str:
-    if not summaries:
-        return _figure("vedlegg2", "Kommunetabell (Vedlegg 2)",
-                       _empty("Ingen dokumenter er knyttet til en kommune (lhl ingest --kommune)."))
-    head = "".join(f"<th>{_e(HEADINGS[c])}</th>" for c in ("knr", "kommune", "fylke", *CELL_COLUMNS))
-    body = []
-    for s in summaries:
-        cells = [f"<td>{_e(s.knr)}</td><td>{_e(s.label)}</td><td>{_e(s.county)}</td>"]
-        for column in CELL_COLUMNS:
-            value = s.cells[column]
-            links = " ".join(f'<a href="{_e(e.url)}" title="{_e(e.title or e.doc_type)}">#{e.document_id}</a>'
-                             for e in s.evidence[column][:8])
-            more = f" +{len(s.evidence[column]) - 8}" if len(s.evidence[column]) > 8 else ""
-            cells.append(f'<td class="code code-{"dot" if value == "." else value}"><b>{_e(value)}</b>'
-                         f'<span class="evidence">{links}{more}</span></td>')
-        body.append(f"<tr>{''.join(cells)}</tr>")
-    table = f'<table class="vedlegg"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
-    note = ("Vedtak LHL: 2 vedtatt plan, 1 behandlet uten vedtatt plan, 0 ikke behandlet, . ingen opplysninger. "
-            "Planene: 1 nevner reformen, 0 nevner den ikke, . ingen slik plan funnet. Lenkene er evidensdokumentene.")
-    return _figure("vedlegg2", "Kommunetabell (Vedlegg 2)", table, note)
-
-
 def _reliability_section(store: Store) -> str:
     from ..learn import reliability as rel
 
@@ -412,8 +391,9 @@ footer{color:#777;font-size:12px;padding:0 32px 24px}
 """
 
 
-def render(store: Store, *, codebook: Codebook | None = None, advance: Callable[[int], None] = lambda n: None) -> str:
-    """The whole report as one HTML string."""
+def render(store: Store, *, codebook: Codebook | None = None, advance: Callable[[int], None] = lambda n: None,
+           until: str | None = None) -> str:
+    """The whole report as one HTML string; `until` cuts the kommune table's evidence at that date."""
     codebook = codebook or load_codebook()
     counts = sql.content_counts(store)
     if counts["documents"] == 0:
@@ -422,7 +402,7 @@ def render(store: Store, *, codebook: Codebook | None = None, advance: Callable[
             "Run `lhl scrape` or `lhl ingest`, then `lhl tag`."
         )
     data = collect(store, advance)
-    summaries = build_summary(store, "final", required=False)
+    summaries = build_summary(store, "final", required=False, until=until)
     advance(counts["passages"])
     coders = sql.coders(store)
     facts = [
@@ -440,7 +420,8 @@ def render(store: Store, *, codebook: Codebook | None = None, advance: Callable[
                        "Innsatsområder etter dokumenttype", "dokumenttype"),
         _framing_section(data, codebook),
         _coverage_section(store, summaries),
-        _summary_section(summaries),
+        vedlegg_section(summaries),
+        figures_section(summaries),
         _reliability_section(store),
     ]
     now = utcnow()
@@ -459,10 +440,10 @@ def render(store: Store, *, codebook: Codebook | None = None, advance: Callable[
 
 
 def write_report(store: Store, out: str | os.PathLike, *, force: bool = False,
-                 progress: Callable[[int], None] | None = None) -> ExportResult:
+                 progress: Callable[[int], None] | None = None, until: str | None = None) -> ExportResult:
     """Render the report and write it to `out` (atomically; refuses to overwrite without `force`)."""
     check_output(Path(out), force=force)
-    page = render(store, advance=progress or (lambda n: None))
+    page = render(store, advance=progress or (lambda n: None), until=until)
     with atomic_output(out, force=force) as tmp:
         tmp.write_text(page, encoding="utf-8")
     return ExportResult(path=Path(out), format="report",
