@@ -394,3 +394,25 @@ def test_figures_give_shares_with_n_per_county(table, table_db, tmp_path):
     assert int(by_code["2"]["antall"]) == cells.count("2") and int(by_code["2"]["n"]) == informed
     assert float(by_code["2"]["andel"]) == round(cells.count("2") / informed, 3)
     assert int(by_code["."]["antall"]) == cells.count(".") and int(by_code["."]["kommuner"]) == len(cells)
+
+
+def test_demo_table_is_decided_from_decisions(tmp_path):
+    """The demo: Stange's 2 rests on the kommunestyre's vedtak (not the eldreråd's letter), Sør-Aurdal's planstrategi
+    announces a plan (1, not 2), and Gran, where the scrape found nothing, is a «.» row."""
+    from lhl_mining.demo import run_demo
+    from lhl_mining.export.summary import build_summary
+
+    result = run_demo(tmp_path / "demo", tag=True, report=True)
+    with Store.open(result.db_path, readonly=True) as store:
+        rows = {s.knr: s for s in build_summary(store)}
+    stange, sor_aurdal, gran = rows["3413"], rows["3449"], rows["3446"]
+    assert stange.cells["vedtak_lhl"] == "2"
+    adoption = stange.evidence["vedtak_lhl"][0]
+    assert (adoption.body, adoption.meeting_date, adoption.saksnr) == ("kommunestyre", "2020-02-26", "12/20")
+    assert any("handlingsplan" in title.lower() for _, _, title in adoption.papers)  # the saksframlegg of the case
+    assert (sor_aurdal.cells["vedtak_lhl"], sor_aurdal.cells["planstrategi"]) == ("1", "1")
+    assert sor_aurdal.evidence["planstrategi"][0].doc_type == "planstrategi"
+    assert gran.cells == {c: "." for c in gran.cells}
+    page = result.report_path.read_text(encoding="utf-8")
+    assert "Kommunestyret vedtar handlingsplanen for Leve hele livet" in page  # the decision opens in the report
+    assert "Figur 3.1" in page
