@@ -594,6 +594,10 @@ def _read_sak(text: str, sak: _Sak, doc: dict[str, Any], doc_body: str | None, d
         if end <= start:
             continue
         kind, who = info["kind"], info["who"]
+        dated = re.match(rf"(?:{DATE}|{DATE_WORDS})[ \t]*(?=\n|$)", text[start:end], _I) if kind == "vedtak" else None
+        if dated:  # a header field «Dato – vedtak i kommunestyre: 17.12.12»: the date is all it says
+            end = start + dated.end()
+            info = {**info, "date": dated.group(0)}
         block = text[start:end]
         who_body = body_of(who) or (_abbr_body(who) if info.get("row") else None) or ("utvalg" if info.get("row") else None)
         evidence: dict[str, Any] = {"label": info["label"][:120]}
@@ -624,6 +628,11 @@ def _read_sak(text: str, sak: _Sak, doc: dict[str, Any], doc_body: str | None, d
         if effective is not block:
             decision.evidence["effective_text"] = effective
         _judge(decision, effective, text[context_at:marker.start] if context_at is not None else "", proposals)
+        if dated:
+            head = f"{doc.get('title') or ''}\n{text[:PLAN_STATEMENT_ZONE]}"
+            decision.outcome, decision.plan = "adopted", "lhl_plan" if is_lhl_plan(head) else "plan"
+            decision.names_reform = bool(reform_spans(head))
+            decision.evidence["outcome_cue"] = f"dated vedtak field: {info['label']} {block}"
         found.append(decision)
         if kind == "innstilling":
             proposals.append(decision)
