@@ -436,3 +436,62 @@ def test_demo_table_is_decided_from_decisions(tmp_path):
     page = result.report_path.read_text(encoding="utf-8")
     assert "Kommunestyret vedtar handlingsplanen for Leve hele livet" in page  # the decision opens in the report
     assert "Figur 3.1" in page
+
+
+def test_untagged_documents_are_read_by_the_reform_names_not_taken_as_silence(tmp_path, runner):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "planstrategi.txt").write_text(PLANSTRATEGI_ANNOUNCES, encoding="utf-8")
+    (folder / "protokoll.txt").write_text(NOT_NAMED, encoding="utf-8")
+    db = tmp_path / "untagged.db"
+    _invoke(runner, "--db", str(db), "ingest", str(folder), "--kommune", "3442", "--corpus", str(tmp_path / "c"))
+    out = tmp_path / "s.jsonl"
+    _invoke(runner, "--db", str(db), "export", "-f", "summary", "--out", str(out))
+    (row,) = map(json.loads, out.read_text(encoding="utf-8").splitlines())
+    assert (row["vedtak_lhl"], row["planstrategi"]) == ("1", "1")
+
+
+MELDING_OM_VEDTAK = """Lunner kommune
+
+Melding om vedtak
+
+Deres ref: | Vår ref: 21/455 | Dato: 20.06.2021
+
+Leve hele livet – handlingsplan 2021–2024
+
+Saken ble behandlet i Kommunestyret 17.06.2021, sak 45/21. Det ble fattet slikt vedtak:
+Kommunestyret vedtar handlingsplanen for Leve hele livet 2021–2024.
+
+Med hilsen
+"""
+
+NYNORSK_SAKSPROTOKOLL = """Vang kommune
+
+Saksprotokoll i Kommunestyret - 24.03.2022
+
+Handsaming:
+Samrøystes.
+Vedtak:
+Kommunestyret tek saka om Leve heile livet til vitande og ber kommunedirektøren utarbeide ein plan.
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (MELDING_OM_VEDTAK, ("adopted", "kommunestyre", "2021-06-17", "45/21", "lhl_plan")),
+        (NYNORSK_SAKSPROTOKOLL, ("start_plan", "kommunestyre", "2022-03-24", None, None)),
+        ("Møtebok\n\nUtval: Kommunestyret\nMøtedato: 02.02.2022\n\nPS 3/22 Leve heile livet\nVedtak:\n"
+         "Saka vert utsett til neste møte.\n", ("postponed", "kommunestyre", "2022-02-02", "3/22", None)),
+        ("Møteprotokoll\n\nUtvalg: Bystyret\nMøtedato: 09.03.2022\n\nPS 8/22 Plan for Leve hele livet\n"
+         "Bystyrets vedtak:\nPlanen avvises.\n", ("rejected", "kommunestyre", "2022-03-09", "8/22", None)),
+        ("Møteprotokoll\n\nUtvalg: Kommunestyret\nMøtedato: 09.03.2022\n\nPS 9/22 Planprogram for kommunedelplan "
+         "helse og omsorg\nVedtak:\nPlanprogrammet vedtas.\n",
+         ("start_plan", "kommunestyre", "2022-03-09", "9/22", "plan")),
+    ],
+)
+def test_decision_outcomes_in_bokmal_and_nynorsk(text, expected):
+    doc_type = detect_doc_type(text, text)[0]
+    (vedtak,) = [d for d in extract_decisions(text, {"doc_type": doc_type}) if d.kind == "vedtak"]
+    assert (vedtak.outcome, vedtak.body, vedtak.meeting_date, vedtak.saksnr, vedtak.plan) == expected
+    assert text[vedtak.char_start:vedtak.char_end] == vedtak.text

@@ -315,8 +315,9 @@ def _label(line: str) -> tuple[str, str, str, int] | None:
     if not m:
         return None
     prefix, rest = line[: m.start()].strip(" \t#*•>-"), line[m.end():]
-    if len(prefix.split()) > 6 or re.search(r"[.;!?]\s", prefix + " "):
-        return None
+    if len(prefix.split()) > 6 or re.search(r"[.;!?]\s", prefix + " ") or \
+            re.search(r"\b(?:om|for|til|etter|med|ved|av|og|uten|utan|på|slikt|sitt\s+eige)\s*$", prefix, _I):
+        return None  # «Melding om vedtak», «Det ble fattet slikt vedtak» name a decision, they do not label one
     colon = rest.find(":")
     tail = rest[:colon] if colon >= 0 else rest
     if not _TAIL_OK.match(tail):
@@ -499,10 +500,12 @@ LABEL_INLINE = re.compile(
     _I,
 )
 CONTEXT_INLINE = re.compile(
-    r"(?<![\w-])(?:møte)?(?:behandling|handsaming)\s+(?:i|av)\s+"
+    r"(?<![\w-])(?:(?:møte)?(?:behandling|handsaming)|behandlet|behandla|handsama|saksprotokoll|særutskrift|"
+    r"(?:saks)?utskrift|protokoll)\s+(?:i|av|fra|frå)\s+"
     r"(?P<body>(?:kommunestyre|bystyre|formannskap|eldrer[åa]d|hovedutval|hovudutval|levekårsutval|planutval|"
     r"utval|r[åa]d\s+for)[\wæøå]*(?:\s+(?:for|og|i)\s+[\wæøå\-]+){0,4})"
-    rf"(?:\s*[-–,]?\s*(?:den\s+)?(?P<date>{DATE}|{DATE_WORDS}))?\s*:?",
+    rf"(?:\s*[-–,]?\s*(?:den\s+|i\s+møte\s+)?(?P<date>{DATE}|{DATE_WORDS}))?"
+    rf"(?:[ ,]+(?:i\s+|under\s+)?sak\s*(?:nr\.?\s*)?(?P<sak>{SAKNR}))?\s*:?",
     _I,
 )
 STOP_INLINE = re.compile(
@@ -557,7 +560,7 @@ def _markers(text: str, sak: _Sak, lines: list[_Line]) -> list[_Marker]:
         start = sak.start + m.start()
         if not any(f.kind == "context" and f.start <= start <= f.text_start for f in found):
             found.append(_Marker(start, "context", sak.start + m.end(),
-                                 {"body": m.group("body"), "date": m.group("date"), "sak": None, "title": ""}))
+                                 {"body": m.group("body"), "date": m.group("date"), "sak": m.group("sak"), "title": ""}))
     for m in STOP_INLINE.finditer(span):
         found.append(_Marker(sak.start + m.start(), "stop", sak.start + m.end()))
     found.sort(key=lambda f: (f.start, f.kind != "label"))

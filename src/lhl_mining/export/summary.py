@@ -38,9 +38,11 @@ from .. import registry
 from ..decisions import OUTCOME_LABELS
 from ..decisions.build import current_decisions
 from ..decisions.cases import CaseIndex
+from ..decisions.extract import reform_spans
 from ..errors import ExportOptionError, NothingToExport
 from ..store import Store
 from ..store import decisions as decisions_sql
+from ..store.documents import document_text
 from ..store import exports as sql
 from .base import ExportFormat, ExportOptions, register
 from .model import PassageRecord, passage_records
@@ -185,6 +187,8 @@ class _DocumentFacts:
     n_human: int = 0
     date: str | None = None
     in_meeting: bool = False
+    n_untagged: int = 0
+    read_by_names: bool = False
 
 
 def _reform_decision(record: PassageRecord, mode: str) -> tuple[bool, bool]:
@@ -207,6 +211,7 @@ def document_facts(doc: dict[str, Any], records: Iterable[PassageRecord], mode: 
         facts.n_passages += 1
         facts.n_reform += mentions
         facts.n_human += human
+        facts.n_untagged += not human and not record.machine_provenance
         if options:
             options.advance()
     facts.mentions = facts.n_reform > 0
@@ -301,7 +306,17 @@ class SummaryBuilder:
                 by_knr.setdefault(d["knr"], []).append(d)
         return by_knr
 
+    def _read_untagged(self) -> None:
+        """A document nobody tagged or coded is not evidence of absence: it mentions the reform when the
+        codebook's context-free reform names occur in its text (the decisions' rule)."""
+        for found in self.by_category.values():
+            for facts in (f for group in found.values() for f in group):
+                if facts.n_passages and facts.n_untagged == facts.n_passages:
+                    text = document_text(self.store, facts.document_id) or ""
+                    facts.mentions, facts.read_by_names = bool(reform_spans(text)), True
+
     def finish(self) -> list[KommuneSummary]:
+        self._read_untagged()
         decisions = self._decisions()
         cases = CaseIndex(decisions_sql.case_documents(self.store))
         for knr, summary in self.summaries.items():
@@ -322,7 +337,8 @@ class SummaryBuilder:
             value, confidence = "1", "høy" if human else "middels"
             reason = f"{len(mentioning)} av {len(docs)} plan(er) nevner reformen" + (" (kodet)" if human else "")
         else:
-            value, confidence, reason = "0", "middels" if all(f.n_passages for f in docs) else "lav", \
+            sure = all(f.n_passages and not f.read_by_names for f in docs)
+            value, confidence, reason = "0", "middels" if sure else "lav", \
                 f"{len(docs)} plan(er), ingen nevner reformen"
         summary.cells[column], summary.confidence[column], summary.reasons[column] = value, confidence, reason
         summary.evidence[column] = [_evidence_of(f) for f in (mentioning or docs)]
@@ -365,7 +381,8 @@ class SummaryBuilder:
             elif political or planning:
                 value, reason = "0", f"{len(political) + len(planning)} politiske dokumenter/plandokumenter, " \
                     "ingen nevner reformen"
-                confidence = "middels" if all(f.n_passages for f in political + planning) else "lav"
+                confidence = "middels" if all(f.n_passages and not f.read_by_names for f in political + planning) \
+                    else "lav"
                 evidence = [_evidence_of(f) for f in political + planning]
             else:
                 value, confidence, evidence = ".", "", []
