@@ -495,3 +495,15 @@ def test_decision_outcomes_in_bokmal_and_nynorsk(text, expected):
     (vedtak,) = [d for d in extract_decisions(text, {"doc_type": doc_type}) if d.kind == "vedtak"]
     assert (vedtak.outcome, vedtak.body, vedtak.meeting_date, vedtak.saksnr, vedtak.plan) == expected
     assert text[vedtak.char_start:vedtak.char_end] == vedtak.text
+
+
+def test_an_adoption_reported_in_a_later_paper_counts_with_its_date_and_sak():
+    text = ("Saksframlegg\n\nSaksbehandler: Ola Nordmann\nArkivsak: 22/100\n\nLeve hele livet – status\n\n"
+            "Handlingsplanen for Leve hele livet ble vedtatt i kommunestyret 12.12.2019, sak 99/19. "
+            "Denne saken gir status.\n\nKommunedirektørens innstilling\nSaken tas til orientering.\n")
+    found = extract_decisions(text, {"doc_type": "saksframlegg", "saksnr": "22/100"})
+    (reported,) = [d for d in found if d.kind == "vedtak"]
+    assert (reported.body, reported.meeting_date, reported.saksnr, reported.plan) == \
+        ("kommunestyre", "2019-12-12", "99/19", "lhl_plan")
+    future = text.replace("ble vedtatt", "skal vedtas")
+    assert not [d for d in extract_decisions(future, {"doc_type": "saksframlegg"}) if d.kind == "vedtak"]

@@ -487,6 +487,8 @@ def extract_decisions(text: str, doc: dict[str, Any] | None = None) -> list[Deci
         decisions.extend(_read_sak(text, sak, doc, doc_body, doc_body_text, doc_date, doc_saksnr, arkivsak, len(decisions)))
     if doc_type in PLAN_DOC_TYPES:
         decisions.extend(_plan_statements(text, doc, arkivsak, len(decisions)))
+    else:
+        decisions.extend(_reported_adoptions(text, arkivsak, len(decisions), decisions))
     return decisions
 
 
@@ -700,6 +702,36 @@ def _judge(decision: Decision, effective: str, behandling: str, proposals: list[
                     decision.implements_reform = True
                     decision.evidence["implements_cue"] = effective[max(0, s - 80):s].strip()[-80:]
                     break
+
+
+REPORTED_ADOPTION = re.compile(
+    rf"(?:ble|er|vart|blei|har\s+blitt|har\s+vorte)\s+vedt(?:att|eke|eken)\s+(?:i|av)\s+(?P<body>kommunestyret|bystyret)"
+    rf"(?:\s*(?:den\s+|i\s+møte\s+)?(?P<date>{DATE}|{DATE_WORDS}))?"
+    rf"(?:[,.]?\s*\(?(?:i\s+)?(?:sak|k-sak|ps)\s*(?:nr\.?\s*)?(?P<sak>{SAKNR}))?",
+    _I,
+)
+
+
+def _reported_adoptions(text: str, arkivsak: str | None, seq: int, read: list[Decision]) -> list[Decision]:
+    """«Handlingsplanen for Leve hele livet ble vedtatt i kommunestyret 12.12.2019, sak 99/19» in a later paper:
+    a kommunestyre adoption of an LHL plan reported in the past tense (only when the sentence names the plan)."""
+    found = []
+    for m in REPORTED_ADOPTION.finditer(text):
+        if any(d.char_start <= m.start() < d.char_end for d in read):
+            continue
+        sentence_start = max(text.rfind(". ", 0, m.start()), text.rfind("\n", 0, m.start())) + 1
+        sentence = text[sentence_start:m.end()]
+        if not is_lhl_plan(sentence):
+            continue
+        found.append(Decision(
+            seq=seq + len(found), kind="vedtak", outcome="adopted", text=sentence.strip(),
+            char_start=sentence_start + (len(sentence) - len(sentence.lstrip())), char_end=m.end(),
+            body="kommunestyre", body_text=m.group("body"), meeting_date=iso_date(m.group("date")),
+            saksnr=_norm_saknr(m.group("sak")), arkivsak=arkivsak, plan="lhl_plan",
+            names_reform=bool(reform_spans(sentence)),
+            evidence={"label": "reported adoption", "body_from": "label", "outcome_cue": m.group(0)},
+        ))
+    return found
 
 
 def _plan_statements(text: str, doc: dict[str, Any], arkivsak: str | None, seq: int) -> list[Decision]:

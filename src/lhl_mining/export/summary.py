@@ -354,11 +354,14 @@ class SummaryBuilder:
         if adoptions:
             adoptions.sort(key=lambda d: (d.get("plan") != "lhl_plan", d.get("meeting_date") or ""))
             best = adoptions[0]
-            strong = best.get("plan") == "lhl_plan" and (best.get("evidence") or {}).get("label") \
+            label = (best.get("evidence") or {}).get("label")
+            strong = best.get("plan") == "lhl_plan" and label and label != "reported adoption" \
                 and (best.get("evidence") or {}).get("body_from", "label") != "subject"
             value, confidence = "2", "høy" if strong else "middels"
+            when = " ".join(p for p in (best.get("meeting_date"), f"sak {best['saksnr']}" if best.get("saksnr")
+                                        else None) if p)
             reason = "kommunestyret vedtok " + ("en plan for reformen" if best.get("plan") == "lhl_plan" else
-                                                "en plan som følger opp reformen")
+                                                "en plan som følger opp reformen") + (f" ({when})" if when else "")
             evidence = [_decision_evidence(d, cases) for d in adoptions]
         else:
             treated = sorted((d for d in decisions if d["names_reform"]), key=_treatment_rank)
