@@ -507,3 +507,15 @@ def test_an_adoption_reported_in_a_later_paper_counts_with_its_date_and_sak():
         ("kommunestyre", "2019-12-12", "99/19", "lhl_plan")
     future = text.replace("ble vedtatt", "skal vedtas")
     assert not [d for d in extract_decisions(future, {"doc_type": "saksframlegg"}) if d.kind == "vedtak"]
+
+
+def test_only_the_adopted_plan_counts_as_the_lhl_plan():
+    strategi = ("Særutskrift\n\nKommunal planstrategi 2020–2023\n\nKommunestyrets vedtak:\nKommunestyret vedtar kommunal "
+                "planstrategi 2020–2023, med oppstart av arbeidet med en plan for Leve hele livet i 2021.\n")
+    (vedtak,) = [d for d in extract_decisions(strategi, {"doc_type": "saksprotokoll"}) if d.kind == "vedtak"]
+    assert vedtak.plan != "lhl_plan" and vedtak.names_reform  # adopted a planstrategi that announces the plan: 1
+    bare = ("Særutskrift\n\nSak 45/21 Handlingsplan Leve hele livet\n\nVedtak:\nKommunestyret vedtar planen.\n")
+    (vedtak,) = [d for d in extract_decisions(bare, {"doc_type": "saksprotokoll"}) if d.kind == "vedtak"]
+    assert vedtak.plan == "lhl_plan"
+    assert detect_doc_type("Uttalelse fra eldrerådet – Leve hele livet-plan\nEldrerådet støtter planen.", "")[0] \
+        != "lhl_plan"

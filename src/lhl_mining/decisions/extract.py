@@ -268,7 +268,7 @@ def classify_outcome(text: str, sak_title: str = "") -> tuple[str, str | None, s
             return outcome, None, m.group(0)
     if m := PLAN_ADOPTION.search(text):
         obj = (m.group("obj") or m.group("obj2") or "").lower()
-        clause = m.group(0)
+        clause = m.group(0) + (re.match(r"[^.,;:\n]{0,80}", text[m.end():]).group(0) if m.group("obj") else "")
         if "planprogram" in obj or START_PLAN.search(clause):
             return "start_plan", obj, clause
         return "adopted", obj, clause
@@ -279,6 +279,10 @@ def classify_outcome(text: str, sak_title: str = "") -> tuple[str, str | None, s
     if m := ADOPTED.search(text):
         return "adopted", None, m.group(0)
     return "other", None, ""
+
+
+BARE_PLAN = re.compile(r"(?:handlings|tema|del)?plan(?:en|a|et|ane|ene)?|strategi(?:en|a)?", _I)
+"""A plan object without a name of its own («planen», «handlingsplanen»): the plan the sak is about."""
 
 
 def _similar(a: str, b: str) -> float:
@@ -692,7 +696,10 @@ def _judge(decision: Decision, effective: str, behandling: str, proposals: list[
     names = reform_spans(scope)
     decision.names_reform = bool(names)
     if outcome in ("adopted", "adopted_changed", "start_plan"):
-        if is_lhl_plan(effective) or (obj and is_lhl_plan(title)) or (obj is None and is_lhl_plan(title)):
+        # the LHL plan must be what is adopted: named in the adoption clause, or the sak's plan («vedtar planen»)
+        bare = bool(obj and BARE_PLAN.fullmatch(obj))
+        if is_lhl_plan(cue) or (bare and (is_lhl_plan(title) or reform_spans(title))) \
+                or (obj is None and is_lhl_plan(title)) or (outcome == "start_plan" and is_lhl_plan(effective)):
             decision.plan = "lhl_plan"
         elif obj or re.search(PLAN_WORD, title, _I):
             decision.plan = "plan"

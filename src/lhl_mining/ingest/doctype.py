@@ -36,12 +36,13 @@ _I = re.IGNORECASE | re.MULTILINE
 LHL_PLAN = re.compile(
     r"(?:handlingsplan|temaplan|plan|strategi)(?:en|a)?\s+for\s+(?:[«\"“]?\s*leve\s+h(?:ei|e)le\s+livet|e[it]\s+aldersvenn?le?g|"
     r"aldersvenn?le?g)|leve\s+h(?:ei|e)le\s+livet\W{0,3}\s*(?:handlingsplan|plan|\d{4})|\beldreplan|\bseniorplan|"
+    r"\b(?:handlingsplan|temaplan)(?:en|a)?[ \t]*[-–:]?[ \t]*[«\"“]?leve\s+h(?:ei|e)le\s+livet|"
     r"\bplan\s+for\s+eldre\b",
     _I,
 )
 REFERENCE_BEFORE = re.compile(
     r"(?:innspel|innspill|uttalelse|uttale|høringsuttalelse|høyringsfråsegn|høringssvar|merknad\w*|kommentar\w*|"
-    r"brev)\b[^\n]{0,60}?\b(?:til|om|på|vedrørande|vedrørende)\s+(?:[«\"“]\s*)?$",
+    r"brev)\b[^\n]{0,60}?(?:\b(?:til|om|på|vedrørande|vedrørende|vedr\.?)\s+|\s[-–:]\s*)(?:[«\"“]\s*)?$",
     _I,
 )
 """A plan name after «Innspill fra eldrerådet til …» names the plan the paper is about, not the paper itself."""
