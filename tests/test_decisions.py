@@ -447,8 +447,9 @@ def test_untagged_documents_are_read_by_the_reform_names_not_taken_as_silence(tm
     _invoke(runner, "--db", str(db), "ingest", str(folder), "--kommune", "3442", "--corpus", str(tmp_path / "c"))
     out = tmp_path / "s.jsonl"
     _invoke(runner, "--db", str(db), "export", "-f", "summary", "--out", str(out))
-    (row,) = map(json.loads, out.read_text(encoding="utf-8").splitlines())
-    assert (row["vedtak_lhl"], row["planstrategi"]) == ("1", "1")
+    rows = {r["knr"]: r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+    assert (rows["3442"]["vedtak_lhl"], rows["3442"]["planstrategi"]) == ("1", "1")
+    assert len(rows) == 46 and rows["3446"]["vedtak_lhl"] == "."  # every kommune of Innlandet has a row
 
 
 MELDING_OM_VEDTAK = """Lunner kommune

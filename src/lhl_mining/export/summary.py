@@ -274,7 +274,7 @@ class SummaryBuilder:
         self.store = store
         self.mode = mode
         self.until = until
-        scope = sql.kommuner_in_scope(store)
+        scope = decisions_sql.table_kommuner(store)
         if not scope and required:
             documents = sql.content_counts(store)["documents"]
             if documents:
@@ -409,7 +409,7 @@ class SummaryBuilder:
 
 def build_summary(store: Store, mode: str = "final", options: ExportOptions | None = None, *,
                   required: bool = True, until: str | None = None) -> list[KommuneSummary]:
-    """The Vedlegg-2 table for every kommune in scope (with a source, a document or a scrape record).
+    """The Vedlegg-2 table for every kommune of the counties in scope (touched by a source, document or scrape).
 
     With `required`, no kommune in scope is an error (the table would be empty); else it is an empty list.
     `until` (ISO date) drops documents and decisions dated later; the options' `until` is used when not given.

@@ -80,6 +80,18 @@ def case_documents(store: Store) -> list[dict[str, Any]]:
     return [dict(zip(names, row)) for row in cursor]
 
 
+def table_kommuner(store: Store) -> list[dict[str, Any]]:
+    """The kommune table's rows: every kommune of each county the project touched (a kommune with a source, a
+    document or a scrape record), by knr, so a kommune where nothing was found is a «.» row of its county."""
+    cursor = store.db.conn.execute(
+        "SELECT k.knr, k.name, k.county, k.county_nr FROM kommuner k WHERE k.county_nr IN ("
+        "  SELECT county_nr FROM kommuner WHERE knr IN (SELECT knr FROM sources UNION SELECT knr FROM documents "
+        "  WHERE knr IS NOT NULL UNION SELECT knr FROM scrape_coverage)) ORDER BY k.knr"
+    )
+    names = [c[0] for c in cursor.description]
+    return [dict(zip(names, row)) for row in cursor]
+
+
 # ------------------------------------------------------------------ kommune-table cell codings
 def add_cell_coding(store: Store, *, knr: str, column: str, value: str | None, machine_value: str | None, coder: str,
                     memo: str | None = None) -> int:

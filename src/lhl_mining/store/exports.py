@@ -86,7 +86,7 @@ def documents_by_kommune(store: Store) -> Iterator[dict[str, Any]]:
 
 
 def kommuner_in_scope(store: Store) -> list[dict[str, Any]]:
-    """Kommuner the project looked at: those with a source, a document or a scrape record (a gap too), by knr."""
+    """Kommuner the project looked at: those with a source or a document, by knr."""
     return list(
         _rows(
             store,
@@ -94,7 +94,7 @@ def kommuner_in_scope(store: Store) -> list[dict[str, Any]]:
             "(SELECT count(*) FROM documents d WHERE d.knr = k.knr AND d.duplicate_of IS NULL) AS n_documents, "
             "(SELECT count(*) FROM sources s WHERE s.knr = k.knr AND s.active) AS n_sources "
             "FROM kommuner k WHERE k.knr IN (SELECT knr FROM sources UNION SELECT knr FROM documents "
-            "WHERE knr IS NOT NULL UNION SELECT knr FROM scrape_coverage) ORDER BY k.knr",
+            "WHERE knr IS NOT NULL) ORDER BY k.knr",
         )
     )
 
