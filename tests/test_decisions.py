@@ -520,3 +520,16 @@ def test_only_the_adopted_plan_counts_as_the_lhl_plan():
     assert vedtak.plan == "lhl_plan"
     assert detect_doc_type("Uttalelse fra eldrerådet – Leve hele livet-plan\nEldrerådet støtter planen.", "")[0] \
         != "lhl_plan"
+
+
+def test_the_schema_accepts_every_kind_outcome_and_body_the_reader_gives(store):
+    from lhl_mining.decisions import BODIES, KINDS, OUTCOMES
+    from lhl_mining.decisions.extract import body_of
+
+    doc = store.db["documents"].insert({"url": "file:///x", "platform": "local", "status": "extracted",
+                                        "created_at": utcnow(), "updated_at": utcnow()}).last_pk
+    for seq, (kind, outcome) in enumerate((k, o) for k in KINDS for o in OUTCOMES):
+        store.db["decisions"].insert({"document_id": doc, "seq": seq, "kind": kind, "outcome": outcome, "text": "x",
+                                      "char_start": 0, "char_end": 1})
+    assert {body_of(b) for b in ("Bystyret", "KST", "Formannskapet", "Hovudutval for helse", "Eldrerådet",
+                                 "Planutvalget", "Kommunedirektøren", "Ordføreren")} <= set(BODIES)

@@ -380,32 +380,6 @@ def _is_heading(line: str) -> bool:
             and not stripped.endswith((".", ",", ":", ";", "!", "?", ")")))
 
 
-def _is_stop(line: str) -> bool:
-    return bool(STOP_LINE.match(line) or SAK_HEADING.match(line) or BODY_LINE.match(line) or ROW.match(line)
-                or _label(line))
-
-
-def _block(lines: list[_Line], i: int, inline: int) -> tuple[int, int]:
-    """Span of a decision block whose label is lines[i]: the inline text and the following lines up to a stop."""
-    first = lines[i]
-    start = end = None
-    if inline >= 0 and first.text[inline:].strip():
-        start, end = first.start + inline, first.end
-    for line in lines[i + 1:]:
-        if not line.text.strip():
-            continue
-        if _is_stop(line.text) or (start is not None and _is_heading(line.text)):
-            break
-        if start is None:
-            start = line.start
-        if line.end - start > MAX_DECISION_CHARS:
-            break
-        end = line.end
-    if start is None or end is None:
-        return first.end, first.end
-    return start, end
-
-
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     while start < end and (text[start].isspace() or text[start] == "|"):
         start += 1
