@@ -39,6 +39,7 @@ def current_decisions(store: Store) -> list[dict[str, Any]]:
     for doc in stale:
         text = doc.pop("text")
         doc.pop("text_sha256", None)
+        doc["doc_meeting_date"] = doc.get("meeting_date")
         for d in extract_decisions(text, doc):
             stored.append({**doc, **d.as_row(doc["document_id"])})
     stored.sort(key=lambda r: (r["document_id"], r["seq"]))

@@ -302,7 +302,9 @@ class SummaryBuilder:
     def _decisions(self) -> dict[str, list[dict[str, Any]]]:
         by_knr: dict[str, list[dict[str, Any]]] = {}
         for d in current_decisions(self.store):
-            if d.get("knr") in self.summaries and not _after(d.get("meeting_date") or d.get("doc_date"), self.until):
+            paper_date = d.get("doc_meeting_date") or d.get("doc_date")
+            if d.get("knr") in self.summaries and not _after(d.get("meeting_date"), self.until) \
+                    and not _after(paper_date, self.until):  # a later paper was not there to read
                 by_knr.setdefault(d["knr"], []).append(d)
         return by_knr
 
