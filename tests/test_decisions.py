@@ -169,7 +169,7 @@ Kommunestyrets vedtak:
 Saken sendes tilbake til kommunedirektøren for å innarbeide tiltak for frivilligheten.
 """
 
-NOT_NAMED = """Åmot kommune
+NOT_NAMED = """Rendalen kommune
 
 Møteprotokoll
 
@@ -192,7 +192,7 @@ CASES = {
     "3435": {"motebok.txt": NYNORSK_MOTEBOK},  # Vågå
     "3401": {"protokoll.txt": BUNDLE_DIFFERS},  # Kongsvinger
     "3420": {"protokoll.txt": BUNDLE_SENT_BACK},  # Elverum
-    "3424": {"protokoll.txt": NOT_NAMED},  # Åmot
+    "3424": {"protokoll.txt": NOT_NAMED},  # Rendalen
 }
 GAP = "3446"  # Gran: a source, nothing found
 
@@ -533,3 +533,11 @@ def test_the_schema_accepts_every_kind_outcome_and_body_the_reader_gives(store):
                                       "char_start": 0, "char_end": 1})
     assert {body_of(b) for b in ("Bystyret", "KST", "Formannskapet", "Hovudutval for helse", "Eldrerådet",
                                  "Planutvalget", "Kommunedirektøren", "Ordføreren")} <= set(BODIES)
+
+
+def test_decisions_list_for_one_kommune(table_db, runner):
+    result = _invoke(runner, "--db", str(table_db), "decisions", "--list", "--kommune", "Vågå", "--format", "json")
+    rows = json.loads(result.output)
+    assert [(r["kind"], r["body"], r["saksnr"], r["outcome"]) for r in rows] == \
+        [("vedtak", "kommunestyre", "88/21", "adopted")]
+    assert rows[0]["text"].startswith("Kommunestyret vedtek planen")
