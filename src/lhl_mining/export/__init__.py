@@ -14,6 +14,8 @@ from pathlib import Path
 
 from ..errors import CodesMissingFromCodebook, ExportOptionError, NothingToExport
 from ..store import Store
+from ..decisions.extract import EXTRACTOR
+from ..store import decisions as decisions_sql
 from ..store import exports as sql
 from . import figures, nvivo_sheet, qdc, qdpx, summary, tabular  # noqa: F401  (each registers its format)
 from .base import FORMATS, LEVELS, ExportFormat, ExportOptions, ExportResult
@@ -113,6 +115,10 @@ def export(store: Store | None, fmt_name: str, out: str | os.PathLike, *, level:
     with atomic_output(out, force=force) as tmp:
         counts = fmt.write(store, tmp, options)
     result = ExportResult(path=Path(out), format=fmt.name, counts=counts)
+    if store is not None and (fmt.needs == "kommuner" or fmt.name == "qdpx") and \
+            (unread := decisions_sql.unread_count(store, EXTRACTOR)):
+        result.warnings.append(f"The decisions of {unread} document(s) were read in memory for the kommune table; "
+                               "`lhl decisions` stores them once and makes exports faster.")
     if store is not None and codings == "final" and fmt.name == "qdpx" and counts.get("selections") == 0:
         result.warnings.append("No passage has a final human code yet, so the project has no codings; "
                                "export the machine's suggestions with --codings machine.")

@@ -33,6 +33,15 @@ def texts_to_read(store: Store, extractor: str, *, rebuild: bool = False,
         yield dict(zip(names, row))
 
 
+def unread_count(store: Store, extractor: str) -> int:
+    """Documents with text whose decisions are missing or stale (exports then read them in memory)."""
+    return store.db.execute(
+        "SELECT count(*) FROM documents d JOIN document_texts t ON t.document_id = d.id "
+        "LEFT JOIN decision_reads r ON r.document_id = d.id WHERE d.duplicate_of IS NULL "
+        "AND (r.document_id IS NULL OR r.extractor != ? OR r.text_sha256 != t.text_sha256)", [extractor]
+    ).fetchone()[0]
+
+
 def save_decisions(store: Store, document_id: int, text_sha256: str, extractor: str, rows: list[dict[str, Any]],
                    run_id: int | None = None) -> None:
     """Replace the document's decisions and record the read, in one transaction."""
