@@ -71,14 +71,6 @@ def stored_decisions(store: Store, extractor: str) -> Iterator[dict[str, Any]]:
         yield record
 
 
-def decision(store: Store, decision_id: int) -> dict[str, Any] | None:
-    row = store.first(f"SELECT x.*, {_DECISION_DOC} FROM decisions x JOIN documents d ON d.id = x.document_id WHERE x.id = ?",
-                      [decision_id])
-    if row:
-        row["evidence"] = json.loads(row["evidence"] or "{}")
-    return row
-
-
 def case_documents(store: Store) -> list[dict[str, Any]]:
     """Every non-duplicate document's case keys (no texts), for linking the papers of a case."""
     cursor = store.db.conn.execute(
