@@ -449,7 +449,7 @@ def export_command(
     ctx: typer.Context,
     fmt: Annotated[
         str,
-        typer.Option("--format", "-f", help="qdpx | qdc | csv | xlsx | jsonl | nvivo-sheet | summary."),
+        typer.Option("--format", "-f", help="qdpx | qdc | csv | xlsx | jsonl | nvivo-sheet | summary | figures."),
     ],
     out: Annotated[Path, typer.Option("--out", "-o", help="File to write (its ending picks csv/xlsx/jsonl/txt where a format has several).")],
     level: Annotated[
@@ -468,12 +468,17 @@ def export_command(
     labels: Annotated[
         str | None, typer.Option("--labels", help="csv/xlsx/jsonl headers: en (snake_case) | nb (Norwegian) \\[default: en].")
     ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option("--until", help="summary, nvivo-sheet, qdpx: kommune table from evidence dated up to this day "
+                     "(e.g. 2021-12-15, where the evaluators stopped)."),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Export codes and documents for NVivo/QualCoder/ATLAS.ti/MAXQDA (REFI-QDA), spreadsheets or the Vedlegg-2 kommune table."""
     from lhl_mining import export as exports
 
-    options = {"level": level, "codings": codings, "force": force, "target": target, "labels": labels}
+    options = {"level": level, "codings": codings, "force": force, "target": target, "labels": labels, "until": until}
     chosen, _ = exports.prepare_export(fmt, out, **options)
     if not chosen.needs_database:
         result = exports.export(None, fmt, out, **options)
@@ -493,18 +498,61 @@ def report(
     ctx: typer.Context,
     out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write.")] = Path("report.html"),
     force: Annotated[bool, typer.Option("--force", help="Replace --out if it exists.")] = False,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Kommune table and its figures from evidence dated up to this day.")
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Write one self-contained HTML report with charts: coverage, reform mentions, focus areas, framing, reliability."""
+    from lhl_mining import export as exports
     from lhl_mining.export import report as reporting
 
     reporting.check_report_output(out, force=force)
+    until = exports.check_until(until)
     with Store.open(_db_path(ctx, db), readonly=True) as store:
         progress, advance = _export_progress(reporting.total_work(store), "report")
         with progress:
-            result = reporting.write_report(store, out, force=force, progress=advance)
+            result = reporting.write_report(store, out, force=force, progress=advance, until=until)
     counts = ", ".join(f"{n} {what}" for what, n in result.counts.items())
     console.print(f"Wrote {result.path} ({counts}).")
+
+
+@app.command()
+def decisions(
+    ctx: typer.Context,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Read every stored text again, not only new or changed ones.")] = False,
+    show: Annotated[bool, typer.Option("--list", help="Print the decisions (after reading).")] = False,
+    kommune: Annotated[str | None, typer.Option("--kommune", "-k", help="With --list: only this kommune (number or name).")] = None,
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="With --list: table | csv | json.")] = OutputFormat.table,
+    db: DbOption = None,
+) -> None:
+    """Read the decisions (vedtak, innstilling, uttalelse) of stored case papers; ingest does this for new files."""
+    from lhl_mining.decisions import OUTCOME_LABELS, build
+
+    knr = registry.resolve_kommune(kommune).knr if kommune else None
+    with Store.open(_db_path(ctx, db)) as store, store.run("decisions", {"rebuild": rebuild}) as run:
+        counts = build.build(store, rebuild=rebuild, run_id=run.id)
+        for key, n in counts.items():
+            run.count(key, n)
+        rows = build.current_decisions(store) if show else []
+    if not show:
+        table = Table(title=f"Read {counts['documents']} document(s): {counts['decisions']} decisions",
+                      title_justify="left")
+        table.add_column("kind: outcome")
+        table.add_column("n", justify="right")
+        for key in sorted(k for k in counts if ":" in k):
+            kind, outcome = key.split(":")
+            table.add_row(f"{kind}: {OUTCOME_LABELS[outcome]}", str(counts[key]))
+        console.print(table)
+        return
+    columns = ["knr", "document_id", "kind", "body", "meeting_date", "saksnr", "outcome", "plan", "names_reform",
+               "sak_title", "text"]
+    out = [{c: r.get(c) for c in columns} for r in rows if knr is None or r.get("knr") == knr]
+    if fmt is OutputFormat.table:
+        for r in out:
+            r["text"] = " ".join((r["text"] or "").split())[:60]
+        columns = ["knr", "kind", "body", "meeting_date", "saksnr", "outcome", "names_reform", "text"]
+    _emit_rows(out, columns, fmt, title=f"{len(out)} decisions")
 
 
 review_app = typer.Typer(

@@ -324,7 +324,7 @@ def test_cases_are_kommuner_with_variables_linked_to_their_sources(runner, db_pa
     values = {variables[v.find("q:VariableRef", NS).get("targetGUID")]: v[1].text
               for v in hamar.iterfind("q:VariableValue", NS)}
     assert values["Kommunenummer"] == "3403" and values["Fylke"] == "Innlandet"
-    assert values["Vedtak LHL"] == "2: vedtatt plan"
+    assert values["Vedtak LHL"] == "1: behandlet eller nevnt, ikke vedtatt plan (inkl. vedtak om å lage plan)"
     assert values["Planstrategi"] == "0: nevner ikke reformen"
     refs = {r.get("targetGUID") for r in hamar.iterfind("q:SourceRef", NS)}
     assert refs == {guid("source", f"https://hamar.example/{name}") for name in ("lhl-plan.pdf", "sak-12-19.pdf", "planstrategi.pdf")}
@@ -443,20 +443,23 @@ def test_summary_is_vedlegg2_with_evidence(runner, db_path, project, tmp_path):
     assert _cli(runner, db_path, "export", "-f", "summary", "--out", str(out)).exit_code == 0
     rows = {r["Knr"]: r for r in _csv(out)}
     hamar, bodo, heroy, risor = rows["3403"], rows["1804"], rows["1818"], rows["4201"]
-    assert (hamar["Vedtak LHL"], hamar["Planstrategi"], hamar["Samfunnsdel"]) == ("2", "0", ".")
-    assert hamar["Vedtak LHL (evidens)"] == f"#{project['plan']} https://hamar.example/lhl-plan.pdf"
+    # an LHL plan without a read adoption, and a proposal to make one: treated, not adopted
+    assert (hamar["Vedtak LHL"], hamar["Planstrategi"], hamar["Samfunnsdel"]) == ("1", "0", ".")
+    assert hamar["Vedtak LHL (evidens)"].startswith(f"#{project['sak']} https://hamar.example/sak-12-19.pdf (innstilling")
+    assert f"#{project['plan']} https://hamar.example/lhl-plan.pdf" in hamar["Vedtak LHL (evidens)"]
     assert "https://hamar.example/planstrategi.pdf" in hamar["Planstrategi (evidens)"]
-    assert (bodo["Vedtak LHL"], bodo["Handlings- og økonomiplan"]) == ("0", "1")
-    assert "protokoll-2022-05-12" in bodo["Vedtak LHL (evidens)"]
+    # named only in a planning document: 1 with low confidence; the bystyre decision is about something else
+    assert (bodo["Vedtak LHL"], bodo["Handlings- og økonomiplan"], bodo["Vedtak LHL (sikkerhet)"]) == ("1", "1", "lav")
+    assert "okonomiplan-2022" in bodo["Vedtak LHL (evidens)"]
     assert heroy["Kommune"] == "Herøy (Nordland)" and heroy["Vedtak LHL"] == "."
     assert risor["Vedtak LHL"] == "." and risor["Fylke"] == "Agder"
 
     xlsx = tmp_path / "summary.xlsx"
     assert _cli(runner, db_path, "export", "-f", "summary", "--out", str(xlsx)).exit_code == 0
     book = openpyxl.load_workbook(xlsx)
-    assert book.sheetnames == ["Vedlegg 2", "Evidens"]
+    assert book.sheetnames == ["Vedlegg 2", "Evidens", "Koder"]
     evidence = list(book["Evidens"].iter_rows(min_row=2, values_only=True))
-    assert ("3403", "Hamar", "Vedtak LHL", "2", project["plan"]) in {r[:5] for r in evidence}
+    assert ("3403", "Hamar", "Vedtak LHL", "1", project["plan"]) in {r[:5] for r in evidence}
 
     jsonl = tmp_path / "summary.jsonl"
     assert _cli(runner, db_path, "export", "-f", "summary", "--out", str(jsonl)).exit_code == 0
@@ -483,7 +486,7 @@ def test_nvivo_classification_sheet_matches_case_names(runner, db_path, project,
     names = [row[0] for row in lines[1:]]
     assert "Herøy (Nordland)" in names and "Hamar" in names
     hamar = dict(zip(lines[0], next(row for row in lines[1:] if row[0] == "Hamar")))
-    assert hamar["Vedtak LHL"] == "2: vedtatt plan" and hamar["Samfunnsdel"] == ""  # blank = missing
+    assert hamar["Vedtak LHL"].startswith("1: behandlet eller nevnt") and hamar["Samfunnsdel"] == ""  # blank = missing
     qdpx = tmp_path / "p.qdpx"
     _cli(runner, db_path, "export", "-f", "qdpx", "--out", str(qdpx))
     case_names = {c.get("name") for c in _qde(qdpx)[1].iterfind(".//q:Case", NS)}

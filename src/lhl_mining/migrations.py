@@ -281,6 +281,8 @@ ALTER TABLE passages ADD COLUMN saksnr TEXT;
 ALTER TABLE passages ADD COLUMN noise TEXT
 """,
     )
+
+
 @migrations(name="0007_scrape_coverage_error")
 def scrape_coverage_error(db: Database) -> None:
     """Coverage status `error` (a portal answered in an unknown format, E305) and how each kommune was covered."""
@@ -315,6 +317,63 @@ ALTER TABLE scrape_coverage_new RENAME TO scrape_coverage;
 CREATE INDEX idx_scrape_coverage_knr ON scrape_coverage(knr, run_id)
 """,
     )
+
+
+@migrations(name="0008_decisions")
+def decisions(db: Database) -> None:
+    """Decisions read from document texts (lhl_mining.decisions), which texts were read by which extractor,
+    and coders' confirmations or corrections of kommune-table cells."""
+    _run(
+        db,
+        """
+CREATE TABLE decisions (
+    id INTEGER PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('vedtak', 'innstilling', 'uttalelse')),
+    outcome TEXT NOT NULL CHECK (outcome IN ('adopted', 'adopted_changed', 'orientation', 'postponed', 'sent_back',
+                                             'rejected', 'start_plan', 'other')),
+    body TEXT,
+    body_text TEXT,
+    meeting_date TEXT,
+    saksnr TEXT,
+    arkivsak TEXT,
+    sak_title TEXT,
+    sak_start INTEGER,
+    sak_end INTEGER,
+    plan TEXT CHECK (plan IS NULL OR plan IN ('lhl_plan', 'plan')),
+    names_reform INTEGER NOT NULL DEFAULT 0,
+    implements_reform INTEGER NOT NULL DEFAULT 0,
+    text TEXT NOT NULL,
+    char_start INTEGER NOT NULL,
+    char_end INTEGER NOT NULL,
+    evidence TEXT NOT NULL DEFAULT '{}',
+    UNIQUE (document_id, seq)
+);
+CREATE INDEX idx_decisions_body ON decisions(body, outcome);
+CREATE TABLE decision_reads (
+    document_id INTEGER PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+    extractor TEXT NOT NULL,
+    text_sha256 TEXT NOT NULL,
+    n_decisions INTEGER NOT NULL,
+    read_at TEXT NOT NULL,
+    run_id INTEGER REFERENCES runs(id)
+);
+CREATE TABLE table_cell_codings (
+    id INTEGER PRIMARY KEY,
+    knr TEXT NOT NULL REFERENCES kommuner(knr),
+    column_name TEXT NOT NULL,
+    value TEXT CHECK (value IS NULL OR value IN ('2', '1', '0', '.')),
+    machine_value TEXT,
+    coder TEXT NOT NULL,
+    coded_at TEXT NOT NULL,
+    memo TEXT
+);
+CREATE INDEX idx_table_cell_codings ON table_cell_codings(knr, column_name, id)
+""",
+    )
+
+
 @migrations(name="0010_search")
 def search_index(db: Database) -> None:
     """Full-text search: an FTS5 index of passage texts and document titles, surface words and lemmas.

@@ -7,14 +7,17 @@ one module each and register themselves in `FORMATS`.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import CodesMissingFromCodebook, ExportOptionError, NothingToExport
 from ..store import Store
+from ..decisions.extract import EXTRACTOR
+from ..store import decisions as decisions_sql
 from ..store import exports as sql
-from . import nvivo_sheet, qdc, qdpx, summary, tabular  # noqa: F401  (each registers its format)
+from . import figures, nvivo_sheet, qdc, qdpx, summary, tabular  # noqa: F401  (each registers its format)
 from .base import FORMATS, LEVELS, ExportFormat, ExportOptions, ExportResult
 from .codebook import Codebook, load_codebook
 from .model import CODING_MODES
@@ -40,8 +43,8 @@ def check_codes(store: Store, codebook: Codebook) -> None:
 
 
 def prepare_export(fmt_name: str, out: str | os.PathLike, *, level: str | None = None, codings: str = "final",
-                   force: bool = False, target: str | None = None,
-                   labels: str | None = None) -> tuple[ExportFormat, ExportOptions]:
+                   force: bool = False, target: str | None = None, labels: str | None = None,
+                   until: str | None = None) -> tuple[ExportFormat, ExportOptions]:
     """Validate format, level, codings and the output path before any work is done."""
     fmt = FORMATS.get(fmt_name)
     if fmt is None:
@@ -50,7 +53,7 @@ def prepare_export(fmt_name: str, out: str | os.PathLike, *, level: str | None =
     check_output(path, force=force)
     suffix = path.suffix.lower()
     if fmt.suffixes and suffix not in fmt.suffixes:
-        if fmt.name == "nvivo-sheet" or fmt.name == "summary" or len(fmt.suffixes) > 1:
+        if fmt.name in ("nvivo-sheet", "summary", "figures") or len(fmt.suffixes) > 1:
             raise ExportOptionError(
                 f"--format {fmt.name} writes {', '.join(fmt.suffixes)} files; «{path.name}» has another ending."
             )
@@ -73,8 +76,20 @@ def prepare_export(fmt_name: str, out: str | os.PathLike, *, level: str | None =
     if labels is not None and (not fmt.levels or labels not in LABELS):
         raise ExportOptionError(f"--labels applies to csv, xlsx and jsonl and takes {' or '.join(LABELS)}, "
                                 f"not «{labels}».")
+    if until is not None and fmt.needs != "kommuner" and fmt.name != "qdpx":
+        raise ExportOptionError(f"--until cuts the kommune table; --format {fmt.name} has none.")
     return fmt, ExportOptions(level=level or "passage", codings=codings, suffix=suffix, target=target or "nvivo",
-                              labels=labels or "en")
+                              labels=labels or "en", until=check_until(until))
+
+
+def check_until(until: str | None) -> str | None:
+    """`--until` as an ISO date (2021-12-15), or a one-line error."""
+    if until is None:
+        return None
+    try:
+        return dt.date.fromisoformat(until.strip()).isoformat()
+    except ValueError:
+        raise ExportOptionError(f"--until takes a date like 2021-12-15, not «{until}».") from None
 
 
 def total_work(store: Store, fmt: ExportFormat) -> int:
@@ -97,11 +112,11 @@ def _check_content(store: Store, fmt: ExportFormat, options: ExportOptions) -> N
 def export(store: Store | None, fmt_name: str, out: str | os.PathLike, *, level: str | None = None,
            codings: str = "final", force: bool = False, codebook: Codebook | None = None,
            progress: Callable[[int], None] | None = None, target: str | None = None,
-           labels: str | None = None) -> ExportResult:
+           labels: str | None = None, until: str | None = None) -> ExportResult:
     """Write `out` in format `fmt_name`; nothing is left at `out` unless it succeeds.  The result's
     warnings say what the file leaves out and why."""
     fmt, options = prepare_export(fmt_name, out, level=level, codings=codings, force=force, target=target,
-                                  labels=labels)
+                                  labels=labels, until=until)
     options.codebook = codebook or load_codebook()
     options.progress = progress
     if fmt.needs_database:
@@ -112,6 +127,10 @@ def export(store: Store | None, fmt_name: str, out: str | os.PathLike, *, level:
     with atomic_output(out, force=force) as tmp:
         counts = fmt.write(store, tmp, options)
     result = ExportResult(path=Path(out), format=fmt.name, counts=counts, warnings=list(options.notices))
+    if store is not None and (fmt.needs == "kommuner" or fmt.name == "qdpx") and \
+            (unread := decisions_sql.unread_count(store, EXTRACTOR)):
+        result.warnings.append(f"The decisions of {unread} document(s) were read in memory for the kommune table; "
+                               "`lhl decisions` stores them once and makes exports faster.")
     if store is not None and codings == "final" and fmt.name == "qdpx" and counts.get("selections") == 0:
         result.warnings.append("No passage has a final human code yet, so the project has no codings; "
                                "export the machine's suggestions with --codings machine.")

@@ -26,6 +26,8 @@ class ExportOptions:
     target: str = "nvivo"  # qdpx: whose position rule texts with characters above U+FFFF follow
     labels: str = "en"  # csv/xlsx/jsonl headers: stable snake_case (en) or Norwegian (nb)
     notices: list[str] = field(default_factory=list)  # what the export left out, and why
+    until: str | None = None
+    """ISO date: the kommune table ignores evidence dated later (summary, nvivo-sheet, qdpx case values)."""
 
     def advance(self, n: int = 1) -> None:
         if self.progress:

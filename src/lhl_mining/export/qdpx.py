@@ -267,7 +267,7 @@ def _write_qdpx(store: Store | None, path: Path, options: ExportOptions) -> dict
     codebook = options.codebook or load_codebook()
     mode, target = options.codings, options.target
     summary_mode = "machine" if mode == "machine" else "final"
-    builder = SummaryBuilder(store, summary_mode, required=False)
+    builder = SummaryBuilder(store, summary_mode, required=False, until=options.until)
     users = [MACHINE_USER] if mode == "machine" else [_user_name(c) for c in sql.coders(store)]
     project = _Project(mode, target)
     now = utcnow()

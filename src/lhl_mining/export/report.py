@@ -32,15 +32,8 @@ from .base import ExportResult
 from .codebook import Codebook, load_codebook
 from .model import AREAS, passage_records
 from .output import atomic_output, check_output
-from .summary import (
-    CELL_COLUMNS,
-    HEADINGS,
-    KommuneSummary,
-    SummaryBuilder,
-    counts_for_summary,
-    document_facts,
-    kommune_label,
-)
+from .figures import figures_section, vedlegg_section
+from .summary import KommuneSummary, SummaryBuilder, counts_for_summary, document_facts, kommune_label
 
 MAX_ROWS = 60  # kommuner shown in per-kommune charts (the busiest); the rest are counted in a note
 AREA_NAMES = {"aldersvennlig": "Aldersvennlig", "aktivitet": "Aktivitet", "mat": "Mat", "helsehjelp": "Helsehjelp",
@@ -87,7 +80,8 @@ def _year(date: str | None) -> str:
     return date[:4] if date and len(date) >= 4 and date[:4].isdigit() else "ukjent"
 
 
-def collect(store: Store, advance: Callable[[int], None] = lambda n: None) -> tuple[ReportData, list[KommuneSummary]]:
+def collect(store: Store, advance: Callable[[int], None] = lambda n: None, *,
+            until: str | None = None) -> tuple[ReportData, list[KommuneSummary]]:
     """One pass over documents and their passages, counting by year, county, document type and kommune and
     building the Vedlegg-2 table from the same records (a second pass cost a 100,000-passage report 7 s)."""
     data = ReportData()
@@ -95,7 +89,7 @@ def collect(store: Store, advance: Callable[[int], None] = lambda n: None) -> tu
         key = (row["knr"] or "", _year(row["year"]))
         data.documents_year[key] = data.documents_year.get(key, 0) + row["n"]
         data.kommune_names[row["knr"] or ""] = kommune_label(row["knr"], row["kommune"]) if row["knr"] else "(uten kommune)"
-    builder = SummaryBuilder(store, "final", required=False)
+    builder = SummaryBuilder(store, "final", required=False, until=until)
     groups = groupby(passage_records(sql.iter_passage_rows(store)), key=lambda r: r.row["document_id"])
     current = next(groups, None)
     for doc in sql.iter_documents(store):
@@ -399,28 +393,6 @@ def _coverage_section(store: Store, summaries: list[KommuneSummary]) -> str:
                    "og portaler som ikke viste hele perioden ved siste skraping.")
 
 
-def _summary_section(summaries: list[KommuneSummary]) -> str:
-    if not summaries:
-        return _figure("vedlegg2", "Kommunetabell (Vedlegg 2)",
-                       _empty("Ingen dokumenter er knyttet til en kommune (lhl ingest --kommune)."))
-    head = "".join(f"<th>{_e(HEADINGS[c])}</th>" for c in ("knr", "kommune", "fylke", *CELL_COLUMNS))
-    body = []
-    for s in summaries:
-        cells = [f"<td>{_e(s.knr)}</td><td>{_e(s.label)}</td><td>{_e(s.county)}</td>"]
-        for column in CELL_COLUMNS:
-            value = s.cells[column]
-            links = " ".join(f'<a href="{_e(e.url)}" title="{_e(e.title or e.doc_type)}">#{e.document_id}</a>'
-                             for e in s.evidence[column][:8])
-            more = f" +{len(s.evidence[column]) - 8}" if len(s.evidence[column]) > 8 else ""
-            cells.append(f'<td class="code code-{"dot" if value == "." else value}"><b>{_e(value)}</b>'
-                         f'<span class="evidence">{links}{more}</span></td>')
-        body.append(f"<tr>{''.join(cells)}</tr>")
-    table = f'<table class="vedlegg"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
-    note = ("Vedtak LHL: 2 vedtatt plan, 1 behandlet uten vedtatt plan, 0 ikke behandlet, . ingen opplysninger. "
-            "Planene: 1 nevner reformen, 0 nevner den ikke, . ingen slik plan funnet. Lenkene er evidensdokumentene.")
-    return _figure("vedlegg2", "Kommunetabell (Vedlegg 2)", table, note)
-
-
 FLAG_NAMES = {"reliable": "pålitelig", "tentative": "foreløpig", "unreliable": "upålitelig",
               "too-few": "for få enheter", "undefined": "udefinert"}
 
@@ -511,8 +483,9 @@ section.chart{padding:10px 10px}ul.gaps{columns:1}.fact{padding:6px 10px}}
 """
 
 
-def render(store: Store, *, codebook: Codebook | None = None, advance: Callable[[int], None] = lambda n: None) -> str:
-    """The whole report as one HTML string."""
+def render(store: Store, *, codebook: Codebook | None = None, advance: Callable[[int], None] = lambda n: None,
+           until: str | None = None) -> str:
+    """The whole report as one HTML string; `until` cuts the kommune table's evidence at that date."""
     codebook = codebook or load_codebook()
     counts = sql.content_counts(store)
     if counts["documents"] == 0:
@@ -520,7 +493,7 @@ def render(store: Store, *, codebook: Codebook | None = None, advance: Callable[
             f"{store.path} has no documents yet, so there is nothing to report. "
             "Run `lhl scrape` or `lhl ingest`, then `lhl tag`."
         )
-    data, summaries = collect(store, advance)
+    data, summaries = collect(store, advance, until=until)
     coders = sql.coders(store)
     facts = [
         ("kommuner", len(summaries)), ("dokumenter", counts["documents"]), ("med tekst", counts["texts"]),
@@ -537,7 +510,8 @@ def render(store: Store, *, codebook: Codebook | None = None, advance: Callable[
                        "Innsatsområder etter dokumenttype", "dokumenttype"),
         _framing_section(data, codebook),
         _coverage_section(store, summaries),
-        _summary_section(summaries),
+        vedlegg_section(summaries),
+        figures_section(summaries),
         _reliability_section(store, codebook),
     ]
     now = utcnow()
@@ -556,10 +530,10 @@ def render(store: Store, *, codebook: Codebook | None = None, advance: Callable[
 
 
 def write_report(store: Store, out: str | os.PathLike, *, force: bool = False,
-                 progress: Callable[[int], None] | None = None) -> ExportResult:
+                 progress: Callable[[int], None] | None = None, until: str | None = None) -> ExportResult:
     """Render the report and write it to `out` (atomically; refuses to overwrite without `force`)."""
     check_output(Path(out), force=force)
-    page = render(store, advance=progress or (lambda n: None))
+    page = render(store, advance=progress or (lambda n: None), until=until)
     with atomic_output(out, force=force) as tmp:
         tmp.write_text(page, encoding="utf-8")
     return ExportResult(path=Path(out), format="report",

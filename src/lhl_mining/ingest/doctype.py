@@ -34,10 +34,18 @@ TITLE_ZONE_CHARS = 600  # plan titles and «Saksframlegg» stand at the top; lat
 _I = re.IGNORECASE | re.MULTILINE
 
 LHL_PLAN = re.compile(
-    r"(?:handlingsplan|temaplan|plan|strategi)\s+for\s+(?:[«\"“]?\s*leve\s+hele\s+livet|et\s+aldersvennlig|aldersvennlig)"
-    r"|leve\s+hele\s+livet\W{0,3}\s*(?:handlingsplan|plan|\d{4})|\beldreplan|\bseniorplan|\bplan\s+for\s+eldre\b",
+    r"(?:handlingsplan|temaplan|plan|strategi)(?:en|a)?\s+for\s+(?:[«\"“]?\s*leve\s+h(?:ei|e)le\s+livet|e[it]\s+aldersvenn?le?g|"
+    r"aldersvenn?le?g)|leve\s+h(?:ei|e)le\s+livet\W{0,3}\s*(?:handlingsplan|plan|\d{4})|\beldreplan|\bseniorplan|"
+    r"\b(?:handlingsplan|temaplan)(?:en|a)?[ \t]*[-–:]?[ \t]*[«\"“]?leve\s+h(?:ei|e)le\s+livet|"
+    r"\bplan\s+for\s+eldre\b",
     _I,
 )
+REFERENCE_BEFORE = re.compile(
+    r"(?:innspel|innspill|uttalelse|uttale|høringsuttalelse|høyringsfråsegn|høringssvar|merknad\w*|kommentar\w*|"
+    r"brev)\b[^\n]{0,60}?(?:\b(?:til|om|på|vedrørande|vedrørende|vedr\.?)\s+|\s[-–:]\s*)(?:[«\"“]\s*)?$",
+    _I,
+)
+"""A plan name after «Innspill fra eldrerådet til …» names the plan the paper is about, not the paper itself."""
 INNKALLING = re.compile(
     r"m\s?ø\s?t\s?e\s?i\s?n?\s?k\s?a\s?l\s?l\s?i\s?n?\s?g|\binnkalling\b|\bsakspapirer\b|\bsakliste\b|\bsaksliste\b",
     _I,
@@ -123,20 +131,40 @@ def detect_doc_type(first_page: str, full_text: str, title: str | None = None) -
                 f"saksframlegg header {evidence} with vedtak cue «{vedtak}»",
             )
         return "saksframlegg", f"first page: {evidence}"
-    if found := cue(LHL_PLAN, title_zone):
-        return "lhl_plan", f"first page: «{found}»"
-    for doc_type, pattern in (
-        ("planstrategi", PLANSTRATEGI),
-        ("helse_omsorgsplan", HELSE_OMSORG),
-        ("samfunnsdel", SAMFUNNSDEL),
-        ("arealdel", AREALDEL),
-        ("okonomiplan", OKONOMIPLAN),
-    ):
-        if found := cue(pattern, title_zone):
-            return doc_type, f"title: «{found}»"
+    if plan := _plan_type(title_zone):
+        return plan
     if found := cue(INNKALLING, title_zone):
         return "moteinnkalling", f"first page: «{found}»"
     return "other", "no first-page cue matched"
+
+
+PLAN_CUES = (
+    ("lhl_plan", LHL_PLAN),
+    ("planstrategi", PLANSTRATEGI),
+    ("helse_omsorgsplan", HELSE_OMSORG),
+    ("samfunnsdel", SAMFUNNSDEL),
+    ("arealdel", AREALDEL),
+    ("okonomiplan", OKONOMIPLAN),
+)
+
+
+def _plan_type(title_zone: str) -> tuple[str, str] | None:
+    """The plan type whose cue stands first in the title zone: a planstrategi that announces an LHL plan is a
+    planstrategi, an LHL plan that cites the planstrategi is an LHL plan.  A cue that first
+    appears after «Innspill fra eldrerådet til» names what the paper is about, so it does not count."""
+    best: tuple[int, str, str] | None = None
+    for doc_type, pattern in PLAN_CUES:
+        match = pattern.search(title_zone)
+        if match is None:
+            continue
+        line_start = title_zone.rfind("\n", 0, match.start()) + 1
+        if REFERENCE_BEFORE.search(title_zone[line_start:match.start()]):
+            continue  # the paper is about that plan
+        if best is None or match.start() < best[0]:
+            best = (match.start(), doc_type, " ".join(match.group(0).split()))
+    if best is None:
+        return None
+    return best[1], ("first page" if best[1] == "lhl_plan" else "title") + f": «{best[2]}»"
 
 
 SAKSNR = re.compile(

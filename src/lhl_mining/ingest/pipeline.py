@@ -566,6 +566,9 @@ def _store_extraction(
         sections=section_rows,
         passages=passage_rows,
     )
+    from ..decisions.build import build as read_decisions  # decisions use ingest's plan cues: import late
+
+    read_decisions(store, document_ids=[document_id], run_id=fields.get("run_id"))
     return IngestResult(
         document_id, "extracted", fields.get("error"), n_passages=n_passages, url=url, doc_type=fields["doc_type"],
         n_pages=n_pages, action=action, warnings=warnings,

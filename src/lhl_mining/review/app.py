@@ -43,6 +43,7 @@ from ..store import review as sql
 from .queue import QUEUES, QueueFilter, QueueIndex
 from .render import AREA_KEYS, AREA_TITLES, FRAMING_KEYS, code_class, code_label, highlight
 from .search import routes as search_routes
+from .table import routes as table_routes
 
 HERE = Path(__file__).parent
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
@@ -490,6 +491,7 @@ def create_app(config: ReviewConfig) -> Starlette:
             Route("/api/adjudicate/undo", api_adjudicate_undo, methods=["POST"]),
             Route("/api/adjudicate/unanimous", api_unanimous, methods=["POST"]),
             *search_routes(state.store, gate, page),
+            *table_routes(state, page, gate, check_write),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         ],
         middleware=middleware,
