@@ -102,7 +102,8 @@ def figures_section(summaries: list[KommuneSummary]) -> str:
                 f'background:#f3f3f3">{bars}</div></td><td>{_e(shares) or "–"}</td><td>N={n}</td>'
                 f'<td>. {cells["."]["antall"]}</td></tr>'
             )
-        parts.append(f"<h3>{_e(heading)}</h3><table class=\"figures\"><tbody>{''.join(body)}</tbody></table>")
+        parts.append(f"<h3>{_e(heading)}</h3><div class=\"scroll\"><table class=\"figures\"><tbody>{''.join(body)}"
+                     "</tbody></table></div>")
     legend = "; ".join(f"{c}: {_e(label)}" for c, label in VEDTAK_LABELS.items())
     note = (f"Vedtak LHL – {legend}. Planene: 1 nevner reformen, 0 nevner den ikke. N er kommunene koden kunne "
             "avgjøres for («.» regnes ikke med, som i rapportens N=110); tallene står også i "
