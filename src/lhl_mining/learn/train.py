@@ -137,18 +137,21 @@ def build_model(
     random_state: int = 0,
     progress: Callable[[str], None] | None = None,
     reuse_blend_of: TrainedModel | None = None,
+    prepared: Prepared | None = None,
 ) -> TrainedModel:
     """Check the data, cross-validate (metrics and rules blend) and fit on everything; writes nothing.
 
     `reuse_blend_of` with `cv_folds=0` is the quick retrain between review sittings: no
-    cross-validation, the rules blend of the earlier model is kept.
+    cross-validation, the rules blend of the earlier model is kept.  `prepared` passes lemmas
+    and rule labels computed once for many fits (bench/cv_eval.py's folds).
     """
     passages = list(passages)
     plan = plan_training(passages)
     say = progress or (lambda message: None)
     started = time.perf_counter()
     say(f"Preparing {len(passages)} passages (lemmas{', codebook rules' if rules is not None else ''})")
-    prepared = Prepared.from_texts([p.text for p in passages], rules)
+    if prepared is None:
+        prepared = Prepared.from_texts([p.text for p in passages], rules)
     cv: dict[str, Any] = {"folds": 0}
     blend = Blend.model_only()
     if reuse_blend_of is not None and rules is not None and cv_folds < 2:
