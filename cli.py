@@ -566,7 +566,8 @@ app.add_typer(codebook_app, name="codebook")
 
 _MODEL_HELP = "spaCy pipeline: auto (nb_core_news_lg/md/sm if installed, else built-in), builtin, a package name or a folder."
 _CODEBOOK_HELP = "Codebook YAML \\[default: the bundled codebooks/lhl.yaml]."
-_TRAINED_HELP = "Trained model to combine with the rules \\[default: the newest in models/, if any]."
+_TRAINED_HELP = ("Trained model to combine with the rules \\[default: the newest in models/, if its blend changes "
+                 "a decision of the rules].")
 
 
 @app.command()

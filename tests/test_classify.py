@@ -161,9 +161,30 @@ def test_model_trained_on_another_codebook_is_flagged(runner, tmp_path):
     edited = tmp_path / "lhl.yaml"
     edited.write_text(bundled + "\n# local edit by the project team\n", encoding="utf-8")
     data = lines_of({"id": "a", "text": "Måltidsvenn og matombringing for heimebuande eldre."})
-    current = runner.invoke(app, ["classify"], input=data)
+    current = runner.invoke(app, ["classify", "--trained", "starter"], input=data)
     assert current.exit_code == 0, current.output
     assert "retrain" not in current.stderr
-    stale = runner.invoke(app, ["classify", "--codebook", str(edited)], input=data)
+    stale = runner.invoke(app, ["classify", "--trained", "starter", "--codebook", str(edited)], input=data)
     assert stale.exit_code == 0, stale.output
     assert "learned from codebook" in stale.stderr and "retrain" in stale.stderr
+
+
+def test_a_model_that_changes_no_decision_stays_off_the_default_path(runner):
+    """The starter's cross-validated gain was noise (its blend leaves every decision to the rules): default
+    `lhl classify` is the rules alone and never imports scikit-learn; named with --trained it is used."""
+    import subprocess
+    import sys
+
+    from lhl_mining.learn.files import decides_anything, find_model, read_meta
+
+    assert not decides_anything(read_meta(find_model("starter").with_suffix(".json")))
+    data = lines_of({"id": "a", "text": "Måltidsvenn og matombringing for heimebuande eldre."})
+    default = runner.invoke(app, ["classify"], input=data)
+    assert default.exit_code == 0 and "[rules@" in default.stderr
+    named = runner.invoke(app, ["classify", "--trained", "starter"], input=data)
+    assert named.exit_code == 0 and "[rules+model@" in named.stderr and "+starter" in named.stderr
+    code = ("import sys; sys.argv = ['lhl', 'classify']; from lhl.cli import app\n"
+            "try:\n    app()\nexcept SystemExit:\n    pass\n"
+            "print('sklearn' in sys.modules, file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code], input=data, capture_output=True, text=True, timeout=120)
+    assert done.stderr.strip().endswith("False"), done.stderr

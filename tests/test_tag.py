@@ -132,7 +132,7 @@ class _FailsOnSecondBatch(Labeller):
     def __init__(self):
         self.calls = 0
 
-    def label(self, texts):
+    def label(self, texts, contexts=None):
         self.calls += 1
         if self.calls == 2:
             raise RuntimeError("labeller failed")

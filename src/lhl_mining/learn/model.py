@@ -63,9 +63,11 @@ class Prepared:
     rule_labels: list[PassageLabel] | None
 
     @classmethod
-    def from_texts(cls, texts: Sequence[str], rules=None) -> Prepared:
+    def from_texts(cls, texts: Sequence[str], rules=None, contexts=None) -> Prepared:
+        """`contexts`: the passages' document contexts (`DocContext`), which the rules read."""
         texts = list(texts)
-        return cls(texts, [lemma_text(t) for t in texts], rules.label(texts) if rules is not None else None)
+        return cls(texts, [lemma_text(t) for t in texts],
+                   rules.label(texts, contexts) if rules is not None else None)
 
     def subset(self, index: Sequence[int]) -> Prepared:
         return Prepared(

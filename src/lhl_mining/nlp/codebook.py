@@ -75,9 +75,11 @@ class Context:
     regexes: tuple[re.Pattern, ...] = ()
     codes: tuple[str, ...] = ()
     window: str = "sentence"
+    doc_types: tuple[str, ...] = ()
+    """Window `document` only: the condition also holds in a document of one of these types."""
 
     def __bool__(self) -> bool:
-        return bool(self.words or self.regexes or self.codes)
+        return bool(self.words or self.regexes or self.codes or self.doc_types)
 
 
 @dataclass(frozen=True)
@@ -243,11 +245,14 @@ def _context(spec: dict | None, path: Path, line: int) -> Context:
             regexes.append(re.compile(pattern, re.IGNORECASE))
         except re.error as exc:
             raise CodebookInvalid(f"{path} line {line}: bad context regex {pattern!r}: {exc}.") from None
+    if spec.get("doc_types") and spec.get("window") != "document":
+        raise CodebookInvalid(f"{path} line {line}: doc_types needs window: document.")
     return Context(
         words=tuple(w.lower() for w in spec.get("words", [])),
         regexes=tuple(regexes),
         codes=tuple(spec.get("codes", [])),
         window=spec.get("window", "sentence"),
+        doc_types=tuple(spec.get("doc_types", [])),
     )
 
 
