@@ -144,7 +144,7 @@ def learned_runs(gold: list[dict], repeats: int, folds: int) -> list[list[dict]]
     from lhl_mining.learn.train import build_model
 
     rules = default_rule_labeller()
-    passages = [coded_passage(g["id"], g["text"], g["reform"], g["areas"], g["framing"]) for g in gold]
+    passages = [coded_passage(g["id"], g["text"], g["reform"], g["areas"], g["framing"], g["url"]) for g in gold]
     prepared = Prepared.from_texts([p.text for p in passages], rules)  # the rules' docs once, for every fold
     groups = [g["url"] for g in gold]
     strata = [g["framing"] for g in gold]

@@ -30,13 +30,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema
 import yaml
-from spacy.attrs import IDX, LENGTH, LOWER, NORM
-from spacy.language import Language
-from spacy.tokens import Doc, Span
+
+if TYPE_CHECKING:  # spaCy is imported where matching needs it: reading a codebook (export, report) does not
+    from spacy.language import Language
+    from spacy.tokens import Doc, Span
 
 try:  # Python ≥ 3.11
     import re._constants as _c
@@ -412,7 +413,6 @@ class GlobIndex:
         return result
 
 
-@Language.factory(EXTRA_NAME, default_config={"path": ""})
 def make_codebook_extra(nlp: Language, name: str, path: str) -> CodebookExtraMatcher:
     return CodebookExtraMatcher(load_codebook(path or None))
 
@@ -502,6 +502,8 @@ class CodebookExtraMatcher:
         `tokens` are (position, NORM, LOWER) of the tokens to look at; a caller
         may leave out tokens for which `matters` is False (they add nothing).
         """
+        from spacy.tokens import Span
+
         strings = doc.vocab.strings
         known = self._tokens
         present: set[int] = set()
@@ -526,14 +528,14 @@ class CodebookExtraMatcher:
                 if match.end() == match.start():
                     continue
                 if not bounds:
-                    bounds = doc.to_array([IDX, LENGTH]).T.tolist()
+                    bounds = doc.to_array(["IDX", "LENGTH"]).T.tolist()
                 start, end = _expand_to_tokens(bounds[0], bounds[1], match.start(), match.end())
                 spans.append(Span(doc, start, end, label=term.code, span_id=term.id))
         return spans
 
     def __call__(self, doc: Doc) -> Doc:
         spans = list(doc.spans[SPANS_KEY]) if SPANS_KEY in doc.spans else []
-        rows = doc.to_array([NORM, LOWER]).tolist()
+        rows = doc.to_array(["NORM", "LOWER"]).tolist()
         doc.spans[SPANS_KEY] = self.add_spans(doc, ((i, norm, lower) for i, (norm, lower) in enumerate(rows)), spans)
         return doc
 
@@ -610,6 +612,10 @@ def _sequence_triggers(items: list, min_length: int) -> list[frozenset[str]]:
 
 def attach_codebook(nlp: Language, codebook: Codebook) -> Language:
     """Add the SpanRuler (lemma phrases) and the glob/regex matcher for `codebook` to `nlp`."""
+    from spacy.language import Language
+
+    if not Language.has_factory(EXTRA_NAME):
+        Language.factory(EXTRA_NAME, default_config={"path": ""}, func=make_codebook_extra)
     for name in (RULER_NAME, EXTRA_NAME):
         if name in nlp.pipe_names:
             nlp.remove_pipe(name)
