@@ -75,6 +75,10 @@ class PassageLabel:
             raise ValueError(f"unknown framing {self.framing!r}; expected one of {FRAMINGS}")
         self.areas = [a for a in AREAS if a in self.areas]
 
+    def copy(self) -> PassageLabel:
+        """A copy whose lists and dicts the caller may change (evidence items are shared, read-only)."""
+        return PassageLabel(self.reform, list(self.areas), self.framing, dict(self.scores), list(self.evidence))
+
     @property
     def successor(self) -> bool:
         """True when the passage names the successor reform (Bo trygt hjemme)."""

@@ -42,6 +42,9 @@ from .pipeline import NorwegianLemmatizer, SentenceSplitter, load_pipeline, pipe
 MAX_CHUNK_CHARS = 100_000
 """Longer texts are labelled in chunks cut at blank lines (spaCy's limit is 1M characters per doc)."""
 
+MEMO_MAX_CHARS, MEMO_SIZE = 10_000, 50_000
+"""Labels of passages up to this length are remembered (this many): boilerplate recurs on every page of a site."""
+
 MAX_EVIDENCE_PER_TERM = 20
 """Evidence lists the first hits of each term per code; scores use every hit (a 10 MB text stays readable)."""
 
@@ -266,6 +269,7 @@ class RuleLabeller(Labeller):
         self._context_tests: dict[Context, _ContextTest] = {}
         self._prefilter = _Prefilter.for_pipeline(self.nlp) if prefilter else None
         self._context_docs: dict[str, tuple[Doc, list[int]]] = {}
+        self._memo: dict[tuple[str, DocContext | None], PassageLabel] = {}
         self._no_hits = self.decide([])
 
     @property
@@ -288,6 +292,32 @@ class RuleLabeller(Labeller):
         if n_process > 1 and (_can_fork() or self.model is not None):
             yield from self._label_parallel(pairs, batch_size, n_process)
             return
+        memo = self._memo
+        for batch in _batches(pairs, batch_size):
+            todo: list[tuple[str, DocContext | None]] = []
+            first: dict[tuple[str, DocContext | None], int] = {}  # a repeated passage is labelled once
+            slots: list[int | PassageLabel] = []
+            for pair in batch:
+                key = pair if len(pair[0]) <= MEMO_MAX_CHARS else None
+                known = memo.get(key) if key is not None else None
+                if known is not None:
+                    slots.append(known)
+                elif key is not None and key in first:
+                    slots.append(first[key])
+                else:
+                    if key is not None:
+                        first[key] = len(todo)
+                    slots.append(len(todo))
+                    todo.append(pair)
+            labels = list(self._label_fresh(todo, batch_size))
+            for key, position in first.items():
+                if len(memo) < MEMO_SIZE:
+                    memo[key] = labels[position]
+            for slot in slots:
+                yield (labels[slot] if isinstance(slot, int) else slot).copy()
+
+    def _label_fresh(self, pairs: Iterable[tuple[str, DocContext | None]], batch_size: int) -> Iterator[PassageLabel]:
+        """Labels of passages not seen before, in order."""
         current: list[Hit] | None = None
         current_index = -1
         for index, hits in self._piece_hits(self._pieces(pairs), batch_size):
