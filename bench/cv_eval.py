@@ -63,13 +63,13 @@ def classify_input(item: dict) -> dict:
     return line
 
 
-def default_predictions(gold: list[dict]) -> list[dict]:
+def default_predictions(gold: list[dict], codebook: str | None = None) -> list[dict]:
     """`lhl classify` with default settings (in process, same function the command runs)."""
     from lhl_mining.nlp.classify import classify_jsonl, make_labeller
 
     out = io.StringIO()
     lines = [json.dumps(classify_input(g), ensure_ascii=False) for g in gold]
-    classify_jsonl(lines, out.write, make_labeller())
+    classify_jsonl(lines, out.write, make_labeller(codebook=codebook))
     return [json.loads(line) for line in out.getvalue().splitlines()]
 
 
@@ -181,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bootstrap", type=int, default=1000)
     parser.add_argument("--learned", action="store_true", help="also cross-validate lhl train's rules+model layer")
     parser.add_argument("--show-errors", action="store_true")
+    parser.add_argument("--codebook", help="another codebook YAML (default: the bundled one)")
     parser.add_argument("--write-floors", action="store_true", help="pin the floors at the lower interval ends")
     args = parser.parse_args(argv)
 
@@ -188,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     truth = Truth(gold)
     groups = np.array([g["url"] for g in gold])
     samples = group_bootstrap(groups, args.bootstrap)
-    default = default_predictions(gold)
+    default = default_predictions(gold, args.codebook)
     labellers = {"default": [Truth(default)]}
     if args.learned:
         labellers["learned"] = [Truth(run) for run in learned_runs(gold, args.repeats, args.folds)]
