@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {name:<14}{len(subsets[name]):>4}  {cells}")
     if args.learned:
         print("\nlearned − default (paired over the same URL resamples): gain [95 % interval]")
-        for key in HEADLINE + ("area.aktivitet", "area.sammenheng"):
+        for key in HEADLINE + tuple(f"area.{a}" for a in AREAS) + ("framing.samfunn", "framing.begge"):
             gains = []
             for sample in samples:
                 a = np.mean([metrics(truth, run, sample)[key] for run in labellers["learned"]])
