@@ -8,8 +8,12 @@ grouped by URL).  Writes models/<name>.joblib and models/<name>.json
 (replacing an earlier build of the same name, which is the point of this
 script) and prints the cross-validated metrics.  The build is deterministic:
 the same gold files, codebook and scikit-learn version give the same model.
-Whether its blend changes any decision of the rules decides whether `lhl
-classify`/`lhl tag` use it by default (printed at the end).
+By default the shipped blend leaves every decision to the rules, so `lhl
+classify`/`lhl tag` do not load it (the model still shades the scores the
+review queue orders by, under `--trained starter`): `bench/cv_eval.py
+--learned` showed no out-of-fold gain beyond noise for the blend `lhl train`
+chooses on these passages (grouped by URL; docs/learning.md).  `--keep-blend`
+ships the chosen blend instead, for when that evaluation shows a gain.
 """
 
 from __future__ import annotations
@@ -18,9 +22,10 @@ import argparse
 from pathlib import Path
 
 from lhl_mining.learn.dataset import read_gold
-from lhl_mining.learn.files import decides_anything
+from lhl_mining.learn.files import decides_anything, save_model
 from lhl_mining.learn.labellers import default_rule_labeller
-from lhl_mining.learn.train import train_model
+from lhl_mining.learn.model import BINARY_CODES, Blend
+from lhl_mining.learn.train import build_model
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"
@@ -32,15 +37,21 @@ def main() -> None:
     parser.add_argument("--gold", type=Path, nargs="+", default=DEFAULT_GOLD)
     parser.add_argument("--name", default="starter")
     parser.add_argument("--models-dir", type=Path, default=REPO / "models")
+    parser.add_argument("--keep-blend", action="store_true", help="ship the blend lhl train chose (see above)")
     args = parser.parse_args()
     passages = [passage for path in args.gold for passage in read_gold(path)]
     for suffix in (".joblib", ".json"):
         (args.models_dir / f"{args.name}{suffix}").unlink(missing_ok=True)
-    trained = train_model(
-        passages, name=args.name, models_dir=args.models_dir, rules=default_rule_labeller(),
-        source="gold:" + "+".join(path.name for path in args.gold), progress=print,
-    )
+    trained = build_model(passages, name=args.name, rules=default_rule_labeller(),
+                          source="gold:" + "+".join(path.name for path in args.gold), progress=print)
     meta = trained.meta
+    if not args.keep_blend:
+        meta["blend_chosen_by_cv"] = meta["blend"]
+        trained.blend = Blend({code: 1.0 for code in BINARY_CODES}, {code: 0.5 for code in BINARY_CODES}, 1.0)
+        meta["blend"] = trained.blend.as_dict()
+        meta["blend_note"] = ("rules keep every decision: bench/cv_eval.py --learned (3x5-fold CV grouped by URL) "
+                              "showed no out-of-fold gain beyond noise")
+    save_model(trained, args.models_dir)
     print(f"{args.name}: {meta['n_passages']} passages, {meta['n_features']} features, "
           f"{meta['file_bytes'] / 1e6:.2f} MB, {meta['train_seconds']:.1f} s, codebook {meta['codebook_version']}")
     for who in ("rules", "model", "combined"):

@@ -1,9 +1,11 @@
-"""Eval gate: default `lhl classify` on all labelled passages must not fall below the pinned floors.
+"""Eval gate: the codebook rules (`lhl classify --rules-only`; the default path while no model decides) on all
+labelled passages must not fall below the pinned floors.
 
 The floors sit at the lower end of the URL-bootstrap interval of
 bench/cv_eval.py over gold_train + gold_train_2 + gold_dev (538 passages), so
 no single file is a tuning target and one lost passage does not fail a change
-that helps overall.
+that helps overall.  The shipped starter model learned from these passages, so
+it is measured out of fold by `bench/cv_eval.py --learned`, never here.
 """
 
 from __future__ import annotations
@@ -21,12 +23,12 @@ BASELINE = REPO / "bench" / "eval_baseline.json"
 GOLD_FILES = ("gold_train.jsonl", "gold_train_2.jsonl", "gold_dev.jsonl")
 
 
-def test_default_classify_meets_the_cross_validated_floors_on_all_gold(runner, shared):
+def test_rules_meet_the_cross_validated_floors_on_all_gold(runner, shared):
     gold = [g for name in GOLD_FILES for g in read_jsonl(shared / "data" / name)]
     assert len(gold) == 538
     data = "".join(json.dumps({"id": g["id"], "text": g["text"], "doc_type": g["doc_type"]}, ensure_ascii=False)
                    + "\n" for g in gold)
-    result = runner.invoke(app, ["classify"], input=data)
+    result = runner.invoke(app, ["classify", "--rules-only"], input=data)
     assert result.exit_code == 0, result.output
     predicted = [json.loads(line) for line in result.stdout.splitlines()]
     scores = score(gold, predicted)

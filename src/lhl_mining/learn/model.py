@@ -160,7 +160,7 @@ def balanced(probabilities: np.ndarray, priors: Sequence[float] | None) -> np.nd
     by macro-F1, where every class counts the same, and the classifier itself is
     trained with balanced class weights.  Dividing the shares out gives the
     decision that fits both (cross-validated on gold_train: model-alone framing
-    macro-F1 0.755 → 0.778, mean of 3 repeats; bench/framing_cv.py).
+    macro-F1 0.755 → 0.778, mean of 3 repeats).
     """
     if priors is None:
         return probabilities
