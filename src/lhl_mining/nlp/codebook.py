@@ -206,6 +206,10 @@ def _schema() -> dict:
     return json.loads(schema_path().read_text(encoding="utf-8"))
 
 
+_COMPILED: dict[tuple[str, bytes], Codebook] = {}
+"""Codebooks compiled in this process, by path and content: the labeller and its matcher component share one."""
+
+
 def load_codebook(path: str | Path | None = None) -> Codebook:
     """Read, validate and compile a codebook; `CodebookInvalid` names file, line and problem."""
     path = Path(path) if path is not None else default_codebook_path()
@@ -213,6 +217,14 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
         raw = path.read_bytes()
     except OSError as exc:
         raise CodebookInvalid(f"Cannot read the codebook {path}: {exc.strerror}.") from None
+    key = (str(path), raw)
+    if key not in _COMPILED:
+        _COMPILED.clear()  # one codebook at a time is the rule; an edited file replaces the old entry
+        _COMPILED[key] = _load(path, raw)
+    return _COMPILED[key]
+
+
+def _load(path: Path, raw: bytes) -> Codebook:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
