@@ -188,3 +188,41 @@ def test_a_model_that_changes_no_decision_stays_off_the_default_path(runner):
             "print('sklearn' in sys.modules, file=sys.stderr)")
     done = subprocess.run([sys.executable, "-c", code], input=data, capture_output=True, text=True, timeout=120)
     assert done.stderr.strip().endswith("False"), done.stderr
+
+
+@pytest.mark.parametrize("context, expected", [
+    ({}, ([], "ingen")),
+    ({"heading": "Aldersvennlig samfunn"}, (["aldersvennlig"], "samfunn")),
+    ({"title": "Plan for eldre 2024–2030", "heading": "3.2 Bustader og transport"}, (["aldersvennlig"], "samfunn")),
+    ({"doc_type": "lhl_plan"}, (["aldersvennlig"], "samfunn")),
+    ({"doc_type": "okonomiplan", "heading": "Samferdsel"}, ([], "ingen")),
+])
+def test_document_context_can_satisfy_the_elder_context(runner, context, expected):
+    """A housing and bus sentence says nothing about older people by itself; its heading, its document's
+    title or an LHL plan does (LABELING.md: aldersvennlig covers housing and transport for eldre)."""
+    text = "Kommunen vil legge til rette for flere boliger nær sentrum, og bussen skal gå oftere."
+    result = runner.invoke(app, ["classify", "--rules-only"], input=lines_of({"id": "p", "text": text, **context}))
+    assert result.exit_code == 0, result.output
+    [row] = [json.loads(line) for line in result.stdout.splitlines()]
+    assert (row["areas"], row["framing"]) == expected
+
+
+def test_context_fields_must_be_strings(runner):
+    data = lines_of({"id": "a", "text": "Måltidsvenn for eldre.", "heading": ["not", "a", "string"]},
+                    {"id": "b", "text": "Måltidsvenn for eldre.", "doc_type": None})
+    result = runner.invoke(app, ["classify", "--rules-only"], input=data)
+    assert result.exit_code == 0
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["b"]
+    assert 'line 1: "heading" must be a string' in result.stderr
+
+
+def test_repeated_passages_get_the_same_labels_and_their_own_objects():
+    from lhl_mining.nlp import RuleLabeller
+
+    rules = RuleLabeller(model="builtin")
+    text = "Hverdagsrehabilitering og måltidsvenn for eldre."
+    first, second, other = rules.label([text, text, "Brøyting av kommunale veier."])
+    assert first.as_dict() == second.as_dict() and first is not second and first.evidence is not second.evidence
+    assert other.framing == "ingen"
+    [again] = rules.label([text])  # remembered across batches
+    assert again.as_dict() == first.as_dict()
