@@ -623,7 +623,8 @@ app.add_typer(codebook_app, name="codebook")
 
 _MODEL_HELP = "spaCy pipeline: auto (nb_core_news_lg/md/sm if installed, else built-in), builtin, a package name or a folder."
 _CODEBOOK_HELP = "Codebook YAML \\[default: the bundled codebooks/lhl.yaml]."
-_TRAINED_HELP = "Trained model to combine with the rules \\[default: the newest in models/, if any]."
+_TRAINED_HELP = ("Trained model to combine with the rules \\[default: the newest in models/, if its blend changes "
+                 "a decision of the rules].")
 
 
 @app.command()
@@ -745,13 +746,20 @@ def tag(
 def codebook_check(
     path: Annotated[str | None, typer.Argument(help=_CODEBOOK_HELP)] = None,
 ) -> None:
-    """Validate a codebook (schema, regexes, ids, codes) and compile it; errors name the line."""
-    from lhl_mining.nlp.codebook import load_codebook
+    """Validate a codebook (schema, regexes, ids, codes) and compile it; errors name the line.
+
+    Warns (without failing) for each regex term a lemma term could express.
+    """
+    from rich.markup import escape
+
+    from lhl_mining.nlp.codebook import lemma_warnings, load_codebook
     from lhl_mining.nlp.rules import RuleLabeller
 
     book = load_codebook(path)
     RuleLabeller(book, model="builtin")
     n_exclude = sum(t.exclude for t in book.terms.values())
+    for warning in lemma_warnings(book):
+        err_console.print(f"[yellow]warning[/] {escape(warning)}", highlight=False, soft_wrap=True)
     console.print(f"{book.path}: OK, {book.version_id}: {len(book.codes)} codes, "
                   f"{len(book.terms) - n_exclude} terms, {n_exclude} exclusions.", highlight=False)
 

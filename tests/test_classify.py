@@ -161,9 +161,68 @@ def test_model_trained_on_another_codebook_is_flagged(runner, tmp_path):
     edited = tmp_path / "lhl.yaml"
     edited.write_text(bundled + "\n# local edit by the project team\n", encoding="utf-8")
     data = lines_of({"id": "a", "text": "Måltidsvenn og matombringing for heimebuande eldre."})
-    current = runner.invoke(app, ["classify"], input=data)
+    current = runner.invoke(app, ["classify", "--trained", "starter"], input=data)
     assert current.exit_code == 0, current.output
     assert "retrain" not in current.stderr
-    stale = runner.invoke(app, ["classify", "--codebook", str(edited)], input=data)
+    stale = runner.invoke(app, ["classify", "--trained", "starter", "--codebook", str(edited)], input=data)
     assert stale.exit_code == 0, stale.output
     assert "learned from codebook" in stale.stderr and "retrain" in stale.stderr
+
+
+def test_a_model_that_changes_no_decision_stays_off_the_default_path(runner):
+    """The starter's cross-validated gain was noise (its blend leaves every decision to the rules): default
+    `lhl classify` is the rules alone and never imports scikit-learn; named with --trained it is used."""
+    import subprocess
+    import sys
+
+    from lhl_mining.learn.files import decides_anything, find_model, read_meta
+
+    assert not decides_anything(read_meta(find_model("starter").with_suffix(".json")))
+    data = lines_of({"id": "a", "text": "Måltidsvenn og matombringing for heimebuande eldre."})
+    default = runner.invoke(app, ["classify"], input=data)
+    assert default.exit_code == 0 and "[rules@" in default.stderr
+    named = runner.invoke(app, ["classify", "--trained", "starter"], input=data)
+    assert named.exit_code == 0 and "[rules+model@" in named.stderr and "+starter" in named.stderr
+    code = ("import sys; sys.argv = ['lhl', 'classify']; from lhl.cli import app\n"
+            "try:\n    app()\nexcept SystemExit:\n    pass\n"
+            "print('sklearn' in sys.modules, file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code], input=data, capture_output=True, text=True, timeout=120)
+    assert done.stderr.strip().endswith("False"), done.stderr
+
+
+@pytest.mark.parametrize("context, expected", [
+    ({}, ([], "ingen")),
+    ({"heading": "Aldersvennlig samfunn"}, (["aldersvennlig"], "samfunn")),
+    ({"title": "Plan for eldre 2024–2030", "heading": "3.2 Bustader og transport"}, (["aldersvennlig"], "samfunn")),
+    ({"doc_type": "lhl_plan"}, (["aldersvennlig"], "samfunn")),
+    ({"doc_type": "okonomiplan", "heading": "Samferdsel"}, ([], "ingen")),
+])
+def test_document_context_can_satisfy_the_elder_context(runner, context, expected):
+    """A housing and bus sentence says nothing about older people by itself; its heading, its document's
+    title or an LHL plan does (LABELING.md: aldersvennlig covers housing and transport for eldre)."""
+    text = "Kommunen vil legge til rette for flere boliger nær sentrum, og bussen skal gå oftere."
+    result = runner.invoke(app, ["classify", "--rules-only"], input=lines_of({"id": "p", "text": text, **context}))
+    assert result.exit_code == 0, result.output
+    [row] = [json.loads(line) for line in result.stdout.splitlines()]
+    assert (row["areas"], row["framing"]) == expected
+
+
+def test_context_fields_must_be_strings(runner):
+    data = lines_of({"id": "a", "text": "Måltidsvenn for eldre.", "heading": ["not", "a", "string"]},
+                    {"id": "b", "text": "Måltidsvenn for eldre.", "doc_type": None})
+    result = runner.invoke(app, ["classify", "--rules-only"], input=data)
+    assert result.exit_code == 0
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["b"]
+    assert 'line 1: "heading" must be a string' in result.stderr
+
+
+def test_repeated_passages_get_the_same_labels_and_their_own_objects():
+    from lhl_mining.nlp import RuleLabeller
+
+    rules = RuleLabeller(model="builtin")
+    text = "Hverdagsrehabilitering og måltidsvenn for eldre."
+    first, second, other = rules.label([text, text, "Brøyting av kommunale veier."])
+    assert first.as_dict() == second.as_dict() and first is not second and first.evidence is not second.evidence
+    assert other.framing == "ingen"
+    [again] = rules.label([text])  # remembered across batches
+    assert again.as_dict() == first.as_dict()

@@ -217,3 +217,31 @@ def test_regex_triggers_are_necessary_word_pieces():
 def test_bundled_codebook_file_is_plain_yaml():
     data = yaml.safe_load(default_codebook_path().read_text(encoding="utf-8"))
     assert data["name"] == "lhl"
+
+
+def test_lemma_lists_and_the_regex_warning(runner, tmp_path):
+    """A `lemma:` list is one term hitting on any alternative (scored once); `codebook check` warns for
+    a regex that lemma terms could express, and keeps a regex that needs one."""
+    from lhl_mining.nlp.codebook import lemma_alternatives, load_codebook
+
+    assert lemma_alternatives(r"\bpårørende\w*|\bpårørande\w*") == ["pårørende*", "pårørande*"]
+    assert lemma_alternatives(r"\bkoordinerende\s+enhet") == ["koordinerende enhet"]
+    assert lemma_alternatives(r"\btilpas\w*\s+av\s+bolig") is None  # a word pattern inside a phrase
+    assert lemma_alternatives(r"\bhelse-?\s*og\s+omsorg\w*") is None
+    assert lemma_alternatives(r"\bkorttid\w*[^.]{0,60}\butredning") is None
+    bundled = load_codebook().path.read_text(encoding="utf-8")
+    edited = tmp_path / "lhl.yaml"
+    edited.write_text(bundled.replace(
+        "    terms:\n      - {id: c.heading,",
+        "    terms:\n      - {id: c.test_regex, regex: '\\bmåltidsvenn\\w*|\\bmåltidsven\\w*', weight: 0.9}\n"
+        "      - {id: c.test_list, lemma: [middag, 'lunsj*', felles måltid], weight: 0.4}\n"
+        "      - {id: c.heading,", 1), encoding="utf-8")
+    result = runner.invoke(app, ["codebook", "check", str(edited)])
+    assert result.exit_code == 0, result.output
+    assert "c.test_regex: the regex could be lemma term(s) «måltidsvenn*», «måltidsven*»" in result.stderr
+    book = load_codebook(edited)
+    rules = RuleLabeller(book, model="builtin")
+    [label] = rules.label(["Middag og lunsjen for eldre på sjukeheimen: felles måltider gir matlyst."])
+    hits = [e for e in label.evidence if e["rule_id"] == "c.test_list"]
+    assert {e["term"].lower() for e in hits} == {"middag", "lunsjen", "felles måltider"}
+    assert label.scores["area.mat"] >= 0.4  # the three alternatives count as one term (0.4), with the others

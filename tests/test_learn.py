@@ -173,7 +173,7 @@ def test_models_command_lists_models_and_readability(runner, starter_copy):
     result = runner.invoke(app, ["models", "--models-dir", str(starter_copy), "--format", "json"])
     assert result.exit_code == 0, result.output
     rows = {row["name"]: row for row in json.loads(result.output)}
-    assert rows["starter"]["readable"] is True and rows["starter"]["passages"] == 259
+    assert rows["starter"]["readable"] is True and rows["starter"]["passages"] == 538
     assert rows["old"]["readable"] is False
 
 

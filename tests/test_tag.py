@@ -132,7 +132,7 @@ class _FailsOnSecondBatch(Labeller):
     def __init__(self):
         self.calls = 0
 
-    def label(self, texts):
+    def label(self, texts, contexts=None):
         self.calls += 1
         if self.calls == 2:
             raise RuntimeError("labeller failed")
@@ -239,3 +239,24 @@ def test_segment_stored_cuts_a_meeting_bundle_as_ingest_did(tmp_path, db_path):
         assert segment_stored(store, result.document_id) == len(ingested)
         assert [dict(r) for r in store.db.query(query)] == ingested
         assert store.db.execute("SELECT count(*) FROM sections").fetchone()[0] == len({r["saksnr"] for r in ingested} - {None})
+
+
+def test_tag_reads_the_passages_heading_and_the_documents_title_and_type(runner, db_path):
+    """The same housing sentence: under an elder heading, in an LHL plan, or in a plan titled for eldre it is
+    about older people; in a roads document it is not."""
+    text = "Kommunen vil legge til rette for flere boliger nær sentrum, og bussen skal gå oftere."
+    with Store.open(db_path, create=True) as store:
+        plain = add_document(store, "https://example.kommune.no/vei.pdf", [text])
+        plan = add_document(store, "https://example.kommune.no/lhl.pdf", [text + " "])
+        titled = add_document(store, "https://example.kommune.no/plan.pdf", [text + "  "])
+        headed = add_document(store, "https://example.kommune.no/side", [text + "   "])
+        store.db["documents"].update(plan, {"doc_type": "lhl_plan"})
+        store.db["documents"].update(titled, {"title": "Plan for eldre 2024–2030"})
+        store.db.execute("UPDATE passages SET heading = ? WHERE document_id = ?", ["Aldersvennlig samfunn", headed])
+        store.db.conn.commit()
+    result = runner.invoke(app, ["--db", str(db_path), "tag", "--rules-only"])
+    assert result.exit_code == 0, result.output
+    got = {r["document_id"]: r["selected"] for r in rows(
+        db_path, "SELECT p.document_id, s.selected FROM suggestions s JOIN passages p ON p.id = s.passage_id "
+                 "WHERE s.code = 'area.aldersvennlig' AND s.current = 1")}
+    assert got == {plain: 0, plan: 1, titled: 1, headed: 1}

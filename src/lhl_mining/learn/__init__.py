@@ -10,19 +10,22 @@ What other areas call:
   suggestions of every undecided passage (active learning for the review queue).
 """
 
-from .active import rescore_undecided, uncertainty
-from .files import default_models_dir, find_model, list_models, load_model
-from .labellers import CombinedLabeller, ModelLabeller, default_rule_labeller, latest_model_labeller
+from importlib import import_module
+from typing import Any
 
-__all__ = [
-    "CombinedLabeller",
-    "ModelLabeller",
-    "default_models_dir",
-    "default_rule_labeller",
-    "find_model",
-    "latest_model_labeller",
-    "list_models",
-    "load_model",
-    "rescore_undecided",
-    "uncertainty",
-]
+_EXPORTS = {
+    "rescore_undecided": "active", "uncertainty": "active",
+    "default_models_dir": "files", "find_model": "files", "list_models": "files", "load_model": "files",
+    "CombinedLabeller": "labellers", "ModelLabeller": "labellers", "default_rule_labeller": "labellers",
+    "latest_model_labeller": "labellers",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Imported on first use: scikit-learn takes 0.7 s to import, and `lhl classify` only reads model metadata."""
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
+
+
+__all__ = sorted(_EXPORTS)

@@ -27,19 +27,22 @@ class CodedPassage:
     reform: bool
     areas: tuple[str, ...]
     framing: str
+    group: str = ""
+    """Passages of one page (a gold file's `url`) share a group; cross-validation keeps a group in one fold."""
 
     def as_dict(self) -> dict:
         return {"id": self.key, "reform": self.reform, "areas": list(self.areas), "framing": self.framing}
 
 
-def coded_passage(key: str, text: str, reform: bool, areas: list[str] | tuple[str, ...], framing: str) -> CodedPassage:
+def coded_passage(key: str, text: str, reform: bool, areas: list[str] | tuple[str, ...], framing: str,
+                  group: str = "") -> CodedPassage:
     """Build a `CodedPassage`, checking the labels against the codebook's areas and framings."""
     unknown = [a for a in areas if a not in AREAS]
     if unknown:
         raise ValueError(f"unknown area(s) {', '.join(unknown)}; expected a subset of {', '.join(AREAS)}")
     if framing not in FRAMINGS:
         raise ValueError(f"unknown framing {framing!r}; expected one of {', '.join(FRAMINGS)}")
-    return CodedPassage(str(key), text, bool(reform), tuple(a for a in AREAS if a in areas), framing)
+    return CodedPassage(str(key), text, bool(reform), tuple(a for a in AREAS if a in areas), framing, group)
 
 
 def read_gold(path: str | Path) -> list[CodedPassage]:
@@ -67,7 +70,8 @@ def read_gold(path: str | Path) -> list[CodedPassage]:
                 raise GoldFileInvalid(f"{path}:{line_no}: `reform` must be true/false and `areas` a list.")
             try:
                 passages.append(
-                    coded_passage(row.get("id", f"line{line_no}"), row["text"], row["reform"], row["areas"], row["framing"])
+                    coded_passage(row.get("id", f"line{line_no}"), row["text"], row["reform"], row["areas"], row["framing"],
+                                  str(row.get("url") or ""))
                 )
             except ValueError as exc:
                 raise GoldFileInvalid(f"{path}:{line_no}: {exc}.") from None

@@ -10,19 +10,19 @@ named.  Only load model files you trust: joblib files run code when loaded.
 
 from __future__ import annotations
 
+import importlib.metadata
 import importlib.resources
 import json
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import joblib
-import sklearn
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ModelExists, ModelIncompatible, ModelNotFound, UsageError
-from .model import Blend, PassageModel
+
+if TYPE_CHECKING:
+    from .model import Blend, PassageModel
 
 MODEL_FORMAT = 1
 """Bumped whenever the saved objects change shape; older files must be retrained."""
@@ -48,6 +48,11 @@ def bundled_models_dir() -> Path:
     return Path(str(importlib.resources.files("lhl_mining.models")))
 
 
+def installed_sklearn() -> str:
+    """The installed scikit-learn version, without importing it (0.7 s)."""
+    return importlib.metadata.version("scikit-learn")
+
+
 def _sklearn_series(version: str) -> str:
     return ".".join(version.split(".")[:2])
 
@@ -62,6 +67,8 @@ def check_name(name: str) -> str:
 
 def save_model(trained: TrainedModel, models_dir: Path) -> Path:
     """Write both files atomically; an existing model of the same name is never overwritten."""
+    import joblib
+
     models_dir.mkdir(parents=True, exist_ok=True)
     target = models_dir / f"{trained.name}.joblib"
     meta_path = models_dir / f"{trained.name}.json"
@@ -96,10 +103,10 @@ def check_compatible(meta: dict[str, Any], meta_path: Path) -> None:
             "the old file was left as it is."
         )
     trained_with = str(meta.get("sklearn_version", "?"))
-    if _sklearn_series(trained_with) != _sklearn_series(sklearn.__version__):
+    if _sklearn_series(trained_with) != _sklearn_series(installed_sklearn()):
         raise ModelIncompatible(
             f"Model {meta.get('name')!r} ({meta_path}) was trained with scikit-learn {trained_with}, but "
-            f"{sklearn.__version__} is installed. Retrain it with `lhl train`, or install scikit-learn "
+            f"{installed_sklearn()} is installed. Retrain it with `lhl train`, or install scikit-learn "
             f"{_sklearn_series(trained_with)}.x, or tag with the rules alone (--rules-only); the old file was left as it is."
         )
 
@@ -154,6 +161,18 @@ def find_model(name: str | None = None, models_dir: Path | None = None) -> Path:
     return Path(newest_first[0]["path"])
 
 
+def decides_anything(meta: dict[str, Any]) -> bool:
+    """Whether a model's blend lets it change any decision of the rules (a rule weight below 1 somewhere).
+
+    A model whose cross-validated gain never beat noise keeps every decision with
+    the rules (weight 1): it then only shades scores, and `lhl classify`/`lhl tag`
+    leave it off their default path.
+    """
+    blend = meta.get("blend") or {}
+    weights = list((blend.get("weights") or {}).values()) + [blend.get("framing_weight", 0.0)]
+    return any(float(w) < 1.0 for w in weights)
+
+
 def load_model(path: Path) -> TrainedModel:
     """Load a model file after checking its metadata; incompatible files are refused, never changed."""
     meta_path = path.with_suffix(".json")
@@ -161,6 +180,10 @@ def load_model(path: Path) -> TrainedModel:
         raise ModelNotFound(f"Model file {path} or its metadata {meta_path.name} is missing.")
     meta = read_meta(meta_path)
     check_compatible(meta, meta_path)
+    import joblib
+
+    from .model import Blend
+
     try:
         payload = joblib.load(path)
     except Exception as exc:  # a damaged or foreign pickle: say so instead of a traceback

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..nlp.labeller import Labeller, PassageLabel
+from ..nlp.labeller import DocContext, Labeller, PassageLabel
 from .files import TrainedModel, find_model, load_model
 from .model import Blend, Prepared, blended_scores, labels_from_scores
 
@@ -32,10 +32,10 @@ class ModelLabeller(Labeller):
         self.codebook_version = trained.meta.get("codebook_version") or (rules.codebook_version if rules else "")
         self.pipeline = rules.pipeline if rules is not None else ""
 
-    def label(self, texts: Sequence[str]) -> list[PassageLabel]:
+    def label(self, texts: Sequence[str], contexts: Sequence[DocContext | None] | None = None) -> list[PassageLabel]:
         if not texts:
             return []
-        prepared = Prepared.from_texts(texts, self.rules)
+        prepared = Prepared.from_texts(texts, self.rules, contexts)
         probs = self.trained.model.probabilities(prepared)
         if self.blends_with_rules:
             blend, rule_decisions = self.trained.blend, prepared.rule_labels

@@ -1,6 +1,7 @@
 """`lhl classify` and `lhl tag` as library functions: choose a labeller, label JSONL or stored passages.
 
-`classify_jsonl` is the scripting contract: JSONL lines ``{"id", "text"}`` in,
+`classify_jsonl` is the scripting contract: JSONL lines ``{"id", "text"}`` (optionally
+``"heading"``, ``"title"``, ``"doc_type"``: the passage's document context) in,
 ``{"id", "reform", "areas", "framing", "scores", "evidence"}`` out, no
 database.  `tag_store` labels the store's passages that lack current
 suggestions from this labeller/codebook/pipeline and stores one suggestion
@@ -9,6 +10,7 @@ row per passage and code.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -19,7 +21,7 @@ from ..errors import ClassifyInputInvalid
 from ..store import Store
 from ..store import suggestions as sql
 from ..search import index as search_index
-from .labeller import PASSAGE_CODES, Labeller, PassageLabel
+from .labeller import PASSAGE_CODES, DocContext, Labeller, PassageLabel
 from .rules import RuleLabeller
 
 
@@ -29,23 +31,32 @@ def make_labeller(
     """The labeller `lhl classify`/`lhl tag` use.
 
     The codebook rules on the spaCy pipeline `model`, combined with the newest
-    trained model in models/ (or the one named by `trained`) when one exists,
-    unless `rules_only`.  A named `trained` model that is missing is an error;
-    no model at all just means rules alone.
+    trained model in models/ (or the one named by `trained`) when one exists
+    and its blend lets it change a decision, unless `rules_only`.  A model
+    that leaves every decision to the rules (the shipped starter: its
+    cross-validated gain was noise) is not on the default path; named with
+    `trained` it is used.  A named `trained` model that is missing is an
+    error; no model at all just means rules alone.
     """
     rules = RuleLabeller(codebook, model=model)
     if rules_only:
         return rules
     # the trained tier is optional: no model file means rules alone
-    from .. import learn
     from ..errors import ModelNotFound
+    from ..learn.files import decides_anything, find_model, read_meta
 
     try:
-        return learn.latest_model_labeller(trained, rules=rules)
+        path = find_model(trained)
     except ModelNotFound:
         if trained:
             raise
         return rules
+    if trained is None and not decides_anything(read_meta(path.with_suffix(".json"))):
+        return rules
+    from ..learn.labellers import CombinedLabeller
+    from ..learn.files import load_model
+
+    return CombinedLabeller(load_model(path), rules)
 
 
 # ---------------------------------------------------------------- classify (JSONL)
@@ -60,8 +71,12 @@ class ClassifyStats:
         return len(self.invalid)
 
 
-def parse_line(line: str | bytes, line_no: int) -> tuple[Any, str] | str:
-    """(id, text) of one JSONL line, or the reason it is invalid."""
+CONTEXT_FIELDS = ("heading", "title", "doc_type")
+"""Optional input fields: the passage's heading path, its document's title and document type."""
+
+
+def parse_line(line: str | bytes, line_no: int) -> tuple[Any, str, DocContext | None] | str:
+    """(id, text, document context or None) of one JSONL line, or the reason it is invalid."""
     if isinstance(line, bytes):
         try:
             line = line.decode("utf-8")
@@ -81,7 +96,11 @@ def parse_line(line: str | bytes, line_no: int) -> tuple[Any, str] | str:
         return '"id" must be a string or an integer'
     if not isinstance(item.get("text"), str):
         return '"text" missing or not a string'
-    return item["id"], item["text"]
+    for key in CONTEXT_FIELDS:
+        if item.get(key) is not None and not isinstance(item[key], str):
+            return f'"{key}" must be a string'
+    context = DocContext(**{key: item.get(key) or "" for key in CONTEXT_FIELDS})
+    return item["id"], item["text"], context or None
 
 
 def classify_jsonl(
@@ -100,6 +119,7 @@ def classify_jsonl(
     """
     stats = ClassifyStats()
     ids: deque[Any] = deque()
+    contexts: deque[DocContext | None] = deque()
 
     def texts() -> Iterator[str]:
         for line_no, line in enumerate(lines, start=1):
@@ -115,9 +135,12 @@ def classify_jsonl(
                     on_invalid(line_no, parsed)
                 continue
             ids.append(parsed[0])
+            contexts.append(parsed[2])
             yield parsed[1]
 
-    for label in labeller.label_stream(texts(), batch_size=batch_size):
+    # `texts()` queues each line's context before the labeller's zip asks for it
+    pending_contexts = (contexts.popleft() for _ in itertools.repeat(None))
+    for label in labeller.label_stream(texts(), batch_size=batch_size, contexts=pending_contexts):
         write(json.dumps({"id": ids.popleft(), **label.as_dict()}, ensure_ascii=False) + "\n")
         stats.written += 1
     return stats
@@ -183,12 +206,13 @@ def tag_store(
     if progress:
         progress(0, stats.to_tag)
     for batch in sql.passages_to_tag(store, **key, batch_size=batch_size, limit=limit):
-        texts = [text for _, text in batch]
+        texts = [text for _, text, _ in batch]
+        contexts = [DocContext(**context) or None for _, _, context in batch]
         if isinstance(labeller, RuleLabeller) and workers > 1:
-            labels = list(labeller.label_stream(texts, n_process=workers))
+            labels = list(labeller.label_stream(texts, n_process=workers, contexts=contexts))
         else:
-            labels = labeller.label(texts)
-        rows = {pid: suggestion_rows(label, labeller, run_id) for (pid, _), label in zip(batch, labels, strict=True)}
+            labels = list(labeller.label_stream(texts, batch_size=len(texts), contexts=contexts))
+        rows = {pid: suggestion_rows(label, labeller, run_id) for (pid, _, _), label in zip(batch, labels, strict=True)}
         stats.rows += sql.store_suggestions(store, rows)
         stats.tagged += len(batch)
         for label in labels:

@@ -30,13 +30,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema
 import yaml
-from spacy.attrs import IDX, LENGTH, LOWER, NORM
-from spacy.language import Language
-from spacy.tokens import Doc, Span
+
+if TYPE_CHECKING:  # spaCy is imported where matching needs it: reading a codebook (export, report) does not
+    from spacy.language import Language
+    from spacy.tokens import Doc, Span
 
 try:  # Python ≥ 3.11
     import re._constants as _c
@@ -75,9 +76,11 @@ class Context:
     regexes: tuple[re.Pattern, ...] = ()
     codes: tuple[str, ...] = ()
     window: str = "sentence"
+    doc_types: tuple[str, ...] = ()
+    """Window `document` only: the condition also holds in a document of one of these types."""
 
     def __bool__(self) -> bool:
-        return bool(self.words or self.regexes or self.codes)
+        return bool(self.words or self.regexes or self.codes or self.doc_types)
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,8 @@ class Term:
     code: str
     kind: str  # "lemma" | "glob" | "regex"
     pattern: str
+    lemmas: tuple[str, ...] = ()
+    """Lemma terms: every alternative (a lemma, a lemma phrase or a one-word glob); the term hits on any."""
     weight: float = 1.0
     also: tuple[tuple[str, float], ...] = ()
     solution: str | None = None
@@ -139,19 +144,21 @@ class Codebook:
         patterns: list[dict[str, Any]] = []
         for term in self.terms.values():
             label = term.code
-            if term.kind == "lemma":
-                patterns.append({"label": label, "pattern": term.pattern, "id": term.id})
-            elif term.kind == "glob":
-                patterns.append(
-                    {"label": label, "pattern": [{"NORM": {"REGEX": glob_to_regex(term.pattern)}}], "id": term.id}
-                )
+            for lemma in term.lemmas:
+                if GLOB_CHARS & set(lemma):
+                    patterns.append(
+                        {"label": label, "pattern": [{"NORM": {"REGEX": glob_to_regex(lemma)}}], "id": term.id}
+                    )
+                else:
+                    patterns.append({"label": label, "pattern": lemma, "id": term.id})
         return patterns
 
     def regex_terms(self) -> list[Term]:
         return [t for t in self.terms.values() if t.kind == "regex"]
 
-    def glob_terms(self) -> list[Term]:
-        return [t for t in self.terms.values() if t.kind == "glob"]
+    def glob_patterns(self) -> list[tuple[str, str]]:
+        """(glob, term id) of every one-word glob alternative."""
+        return [(lemma, t.id) for t in self.terms.values() for lemma in t.lemmas if GLOB_CHARS & set(lemma)]
 
 
 def glob_to_regex(glob: str) -> str:
@@ -199,6 +206,10 @@ def _schema() -> dict:
     return json.loads(schema_path().read_text(encoding="utf-8"))
 
 
+_COMPILED: dict[tuple[str, bytes], Codebook] = {}
+"""Codebooks compiled in this process, by path and content: the labeller and its matcher component share one."""
+
+
 def load_codebook(path: str | Path | None = None) -> Codebook:
     """Read, validate and compile a codebook; `CodebookInvalid` names file, line and problem."""
     path = Path(path) if path is not None else default_codebook_path()
@@ -206,6 +217,14 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
         raw = path.read_bytes()
     except OSError as exc:
         raise CodebookInvalid(f"Cannot read the codebook {path}: {exc.strerror}.") from None
+    key = (str(path), raw)
+    if key not in _COMPILED:
+        _COMPILED.clear()  # one codebook at a time is the rule; an edited file replaces the old entry
+        _COMPILED[key] = _load(path, raw)
+    return _COMPILED[key]
+
+
+def _load(path: Path, raw: bytes) -> Codebook:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -254,11 +273,14 @@ def _context(spec: dict | None, path: Path, line: int) -> Context:
             regexes.append(re.compile(pattern, re.IGNORECASE))
         except re.error as exc:
             raise CodebookInvalid(f"{path} line {line}: bad context regex {pattern!r}: {exc}.") from None
+    if spec.get("doc_types") and spec.get("window") != "document":
+        raise CodebookInvalid(f"{path} line {line}: doc_types needs window: document.")
     return Context(
         words=tuple(w.lower() for w in spec.get("words", [])),
         regexes=tuple(regexes),
         codes=tuple(spec.get("codes", [])),
         window=spec.get("window", "sentence"),
+        doc_types=tuple(spec.get("doc_types", [])),
     )
 
 
@@ -314,6 +336,20 @@ def _compile(document: dict, annotated: dict, path: Path, digest: str) -> Codebo
     )
 
 
+def _lemma_alternative(pattern: str, term_id: str, path: Path, line: int) -> str:
+    """One lemma, lemma phrase or one-word glob of a `lemma:` term, checked and lowercased."""
+    words = pattern.split(" ")
+    has_glob = any(GLOB_CHARS & set(w) for w in words)
+    if has_glob and len(words) > 1:
+        raise CodebookInvalid(
+            f"{path} line {line}: term {term_id!r}: globs (* ?) are allowed in one-word terms only; "
+            "write the phrase with plain lemmas."
+        )
+    if has_glob and not pattern.strip("*?"):
+        raise CodebookInvalid(f"{path} line {line}: term {term_id!r}: a glob needs at least one letter.")
+    return pattern.lower()
+
+
 def _term(spec: dict, code: Code, exclude: bool, path: Path, line: int) -> Term:
     if "regex" in spec:
         kind, pattern = "regex", spec["regex"]
@@ -322,24 +358,18 @@ def _term(spec: dict, code: Code, exclude: bool, path: Path, line: int) -> Term:
             re.compile(pattern, flags)
         except re.error as exc:
             raise CodebookInvalid(f"{path} line {line}: term {spec['id']!r}: bad regex: {exc}.") from None
+        lemmas: tuple[str, ...] = ()
     else:
-        pattern = " ".join(spec["lemma"].split())
-        words = pattern.split(" ")
-        has_glob = any(GLOB_CHARS & set(w) for w in words)
-        if has_glob and len(words) > 1:
-            raise CodebookInvalid(
-                f"{path} line {line}: term {spec['id']!r}: globs (* ?) are allowed in one-word terms only; "
-                "write the phrase with plain lemmas."
-            )
-        if has_glob and not pattern.strip("*?"):
-            raise CodebookInvalid(f"{path} line {line}: term {spec['id']!r}: a glob needs at least one letter.")
-        kind = "glob" if has_glob else "lemma"
-        pattern = pattern.lower()
+        given = spec["lemma"] if isinstance(spec["lemma"], list) else [spec["lemma"]]
+        lemmas = tuple(_lemma_alternative(" ".join(value.split()), spec["id"], path, line) for value in given)
+        kind = "glob" if all(GLOB_CHARS & set(lemma) for lemma in lemmas) else "lemma"
+        pattern = " | ".join(lemmas)
     return Term(
         id=spec["id"],
         code=code.code,
         kind=kind,
         pattern=pattern,
+        lemmas=lemmas,
         weight=float(spec.get("weight", 1.0)),
         also=tuple((c, float(w)) for c, w in spec.get("also", {}).items()),
         solution=spec.get("solution"),
@@ -418,7 +448,6 @@ class GlobIndex:
         return result
 
 
-@Language.factory(EXTRA_NAME, default_config={"path": ""})
 def make_codebook_extra(nlp: Language, name: str, path: str) -> CodebookExtraMatcher:
     return CodebookExtraMatcher(load_codebook(path or None))
 
@@ -433,7 +462,7 @@ class CodebookExtraMatcher:
 
     def __init__(self, codebook: Codebook):
         self.codebook = codebook
-        self.globs = GlobIndex((t.pattern, t.id) for t in codebook.glob_terms())
+        self.globs = GlobIndex(codebook.glob_patterns())
         self.term_codes = {t.id: t.code for t in codebook.terms.values()}
         self.regexes: list[tuple[re.Pattern, Term]] = []
         self.always: list[int] = []
@@ -508,6 +537,8 @@ class CodebookExtraMatcher:
         `tokens` are (position, NORM, LOWER) of the tokens to look at; a caller
         may leave out tokens for which `matters` is False (they add nothing).
         """
+        from spacy.tokens import Span
+
         strings = doc.vocab.strings
         known = self._tokens
         present: set[int] = set()
@@ -532,14 +563,14 @@ class CodebookExtraMatcher:
                 if match.end() == match.start():
                     continue
                 if not bounds:
-                    bounds = doc.to_array([IDX, LENGTH]).T.tolist()
+                    bounds = doc.to_array(["IDX", "LENGTH"]).T.tolist()
                 start, end = _expand_to_tokens(bounds[0], bounds[1], match.start(), match.end())
                 spans.append(Span(doc, start, end, label=term.code, span_id=term.id))
         return spans
 
     def __call__(self, doc: Doc) -> Doc:
         spans = list(doc.spans[SPANS_KEY]) if SPANS_KEY in doc.spans else []
-        rows = doc.to_array([NORM, LOWER]).tolist()
+        rows = doc.to_array(["NORM", "LOWER"]).tolist()
         doc.spans[SPANS_KEY] = self.add_spans(doc, ((i, norm, lower) for i, (norm, lower) in enumerate(rows)), spans)
         return doc
 
@@ -614,8 +645,57 @@ def _sequence_triggers(items: list, min_length: int) -> list[frozenset[str]]:
     return triggers
 
 
+_WORD = r"[^\W\d_]+"
+_PLAIN_ALTERNATIVE = re.compile(
+    rf"(?:\\b)?(?P<words>{_WORD}(?:\\s\+{_WORD})*)(?P<glob>\\w\*|\\w\+)?(?:\\b)?"
+)
+
+
+def lemma_alternatives(pattern: str) -> list[str] | None:
+    """The lemma terms a regex could be written as, or None when it needs a regex.
+
+    A regex whose alternatives are all plain words or phrases («\\bpårørende\\w*»,
+    «\\bkoordinerende\\s+enhet») says nothing a `lemma:` term could not: one word
+    becomes a glob (`pårørende*`), which matches inflected and compound forms on the
+    lemma and the lowercase form; a phrase becomes a lemma phrase, which also
+    matches its inflections («koordinerende enheter»).  A glob ending a phrase
+    («tilpasning av bolig\\w*») is not a lemma term, so such a regex stays.
+    """
+    body = pattern
+    if body.startswith("(?:") and body.endswith(")") and body.count("(") == 1:
+        body = body[3:-1]
+    if any(c in body for c in "()[]{}?.^$"):
+        return None
+    terms = []
+    for alternative in body.split("|"):
+        match = _PLAIN_ALTERNATIVE.fullmatch(alternative)
+        if match is None:
+            return None
+        words = match["words"].split("\\s+")
+        if match["glob"] and len(words) > 1:
+            return None
+        terms.append(" ".join(words) + ("*" if match["glob"] else ""))
+    return terms
+
+
+def lemma_warnings(codebook: Codebook) -> list[str]:
+    """`lhl codebook check` warnings: regex terms a lemma pattern could express (case-sensitive ones excepted)."""
+    found = []
+    for term in codebook.regex_terms():
+        lemmas = None if term.case_sensitive else lemma_alternatives(term.pattern)
+        if lemmas:
+            found.append(f"line {term.line}: {term.id}: the regex could be lemma term(s) "
+                         + ", ".join(f"«{lemma}»" for lemma in lemmas)
+                         + " (lemmas also match inflected, nynorsk-lemmatised and compound forms)")
+    return found
+
+
 def attach_codebook(nlp: Language, codebook: Codebook) -> Language:
     """Add the SpanRuler (lemma phrases) and the glob/regex matcher for `codebook` to `nlp`."""
+    from spacy.language import Language
+
+    if not Language.has_factory(EXTRA_NAME):
+        Language.factory(EXTRA_NAME, default_config={"path": ""}, func=make_codebook_extra)
     for name in (RULER_NAME, EXTRA_NAME):
         if name in nlp.pipe_names:
             nlp.remove_pipe(name)

@@ -15,6 +15,28 @@ from typing import Any
 
 from .labeller import AREAS, FRAMINGS
 
+_NYNORSK_ONLY = frozenset(
+    "ikkje eg kva korleis kvar frå berre dei desse mykje saman heile eit vere vore vert verte hjå noko nokon "
+    "sjølv fleire meir medan difor òg tenester tenesta tenestene teneste heime bu gjer gjere".split()
+)
+_BOKMAL_ONLY = frozenset(
+    "ikke jeg hva hvordan hvor fra bare de disse mye sammen hele et være vært hos noe noen selv flere mer "
+    "mens derfor også tjenester tjenesten tjenestene tjeneste hjemme bo gjør gjøre".split()
+)
+
+
+def nynorsk_share(text: str) -> float:
+    """Share of the written-standard marker words in `text` that are nynorsk (0.5 when there are none).
+
+    Function words and a few domain forms that only one standard uses
+    («ikkje/ikke», «frå/fra», «tenester/tjenester»); enough to split the gold
+    passages into bokmål and nynorsk for the evaluation.
+    """
+    words = [w.strip(".,:;!?()«»\"'–-") for w in text.lower().split()]
+    nn = sum(w in _NYNORSK_ONLY for w in words)
+    nb = sum(w in _BOKMAL_ONLY for w in words)
+    return nn / (nn + nb) if nn + nb else 0.5
+
 
 def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
     with open(path, encoding="utf-8") as fh:

@@ -28,6 +28,28 @@ PASSAGE_CODES: tuple[str, ...] = REFORM_CODES + AREA_CODES + FRAMING_CODES
 """Every code a passage can carry; `scores` has one entry per code."""
 
 
+@dataclass(frozen=True)
+class DocContext:
+    """Where a passage stands: its heading path, its document's title and document type (LABELING.md types).
+
+    Codebook conditions with ``window: document`` look at these too, so a
+    passage under «Aldersvennlig samfunn» in «Plan for eldre», or in an LHL
+    plan, is about older people even when its sentences never say «eldre».
+    """
+
+    heading: str = ""
+    title: str = ""
+    doc_type: str = ""
+
+    @property
+    def text(self) -> str:
+        """Title and heading path as one text (blank-line separated), for word and regex conditions."""
+        return "\n\n".join(part for part in (self.title, self.heading) if part)
+
+    def __bool__(self) -> bool:
+        return bool(self.heading or self.title or self.doc_type)
+
+
 @dataclass
 class PassageLabel:
     """What a labeller says about one passage.
@@ -52,6 +74,10 @@ class PassageLabel:
         if self.framing not in FRAMINGS:
             raise ValueError(f"unknown framing {self.framing!r}; expected one of {FRAMINGS}")
         self.areas = [a for a in AREAS if a in self.areas]
+
+    def copy(self) -> PassageLabel:
+        """A copy whose lists and dicts the caller may change (evidence items are shared, read-only)."""
+        return PassageLabel(self.reform, list(self.areas), self.framing, dict(self.scores), list(self.evidence))
 
     @property
     def successor(self) -> bool:
@@ -112,16 +138,24 @@ class Labeller(abc.ABC):
         return f"{self.name}@{self.version}"
 
     @abc.abstractmethod
-    def label(self, texts: Sequence[str]) -> list[PassageLabel]:
-        """Label each text; the result has one `PassageLabel` per text, in order."""
+    def label(self, texts: Sequence[str], contexts: Sequence[DocContext | None] | None = None) -> list[PassageLabel]:
+        """Label each text (with its document context, when given); one `PassageLabel` per text, in order."""
 
-    def label_stream(self, texts: Iterable[str], batch_size: int = 256) -> Iterable[PassageLabel]:
-        """Label a long stream of texts in batches (used by `lhl classify`)."""
-        batch: list[str] = []
-        for text in texts:
-            batch.append(text)
+    def label_stream(self, texts: Iterable[str], batch_size: int = 256,
+                     contexts: Iterable[DocContext | None] | None = None) -> Iterable[PassageLabel]:
+        """Label a long stream of texts in batches (used by `lhl classify`); `contexts` runs parallel to `texts`."""
+        pairs = zip(texts, contexts) if contexts is not None else ((text, None) for text in texts)
+        batch: list[tuple[str, DocContext | None]] = []
+        for pair in pairs:
+            batch.append(pair)
             if len(batch) >= batch_size:
-                yield from self.label(batch)
+                yield from self._label_pairs(batch)
                 batch = []
         if batch:
-            yield from self.label(batch)
+            yield from self._label_pairs(batch)
+
+    def _label_pairs(self, batch: list[tuple[str, DocContext | None]]) -> list[PassageLabel]:
+        texts = [text for text, _ in batch]
+        if any(context for _, context in batch):
+            return self.label(texts, [context for _, context in batch])
+        return self.label(texts)

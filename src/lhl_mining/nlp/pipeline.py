@@ -81,6 +81,23 @@ def _simplemma_lemma(lower: str) -> str:
         return simplemma.lemmatize(lower, lang="nb")
     if simplemma.is_known(lower, lang="nn"):
         return simplemma.lemmatize(lower, lang="nn")
+    return _unknown_form_lemma(lower)
+
+
+NYNORSK_ENDINGS: tuple[tuple[str, str], ...] = (("heita", "heit"), ("inga", "ing"), ("ane", ""))
+"""Regular nynorsk definite/plural endings («meistringa», «frivilligheita», «seniorane»)."""
+
+
+def _unknown_form_lemma(lower: str) -> str:
+    """The lemma of a word neither word list knows (mostly compounds).
+
+    Nynorsk definite and plural forms of compounds are missing from both lists,
+    and simplemma's guess for them is often wrong («kvardagsmeistringa» →
+    «kvardagsmeistringe»); their regular endings are stripped instead.
+    """
+    for ending, replacement in NYNORSK_ENDINGS:
+        if lower.endswith(ending) and len(lower) - len(ending) >= 4:
+            return lower[: len(lower) - len(ending)] + replacement
     return simplemma.lemmatize(lower, lang="nb")
 
 

@@ -36,11 +36,14 @@ from .codebook import (
     attach_codebook,
     load_codebook,
 )
-from .labeller import AREAS, PASSAGE_CODES, Labeller, PassageLabel, framing_from_flags
+from .labeller import AREAS, PASSAGE_CODES, DocContext, Labeller, PassageLabel, framing_from_flags
 from .pipeline import NorwegianLemmatizer, SentenceSplitter, load_pipeline, pipeline_id
 
 MAX_CHUNK_CHARS = 100_000
 """Longer texts are labelled in chunks cut at blank lines (spaCy's limit is 1M characters per doc)."""
+
+MEMO_MAX_CHARS, MEMO_SIZE = 10_000, 50_000
+"""Labels of passages up to this length are remembered (this many): boilerplate recurs on every page of a site."""
 
 MAX_EVIDENCE_PER_TERM = 20
 """Evidence lists the first hits of each term per code; scores use every hit (a 10 MB text stays readable)."""
@@ -61,9 +64,10 @@ def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def _label_batch(texts: list[str]) -> list[PassageLabel]:
+def _label_batch(pairs: list[tuple[str, DocContext | None]]) -> list[PassageLabel]:
     assert _worker_labeller is not None
-    return list(_worker_labeller.label_stream(texts, batch_size=len(texts) or 1))
+    texts, contexts = [text for text, _ in pairs], [context for _, context in pairs]
+    return list(_worker_labeller.label_stream(texts, batch_size=len(texts) or 1, contexts=contexts))
 
 
 def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -264,6 +268,8 @@ class RuleLabeller(Labeller):
         self.pipeline = pipeline_id(self.nlp)
         self._context_tests: dict[Context, _ContextTest] = {}
         self._prefilter = _Prefilter.for_pipeline(self.nlp) if prefilter else None
+        self._context_docs: dict[str, tuple[Doc, list[int]]] = {}
+        self._memo: dict[tuple[str, DocContext | None], PassageLabel] = {}
         self._no_hits = self.decide([])
 
     @property
@@ -272,17 +278,49 @@ class RuleLabeller(Labeller):
         return self._prefilter is not None
 
     # ------------------------------------------------------------------ interface
-    def label(self, texts: Sequence[str]) -> list[PassageLabel]:
-        return list(self.label_stream(texts))
+    def label(self, texts: Sequence[str], contexts: Sequence[DocContext | None] | None = None) -> list[PassageLabel]:
+        return list(self.label_stream(texts, contexts=contexts))
 
-    def label_stream(self, texts: Iterable[str], batch_size: int = 256, n_process: int = 1) -> Iterator[PassageLabel]:
-        """Label texts in order, in batches; `n_process` > 1 spreads batches over worker processes."""
+    def label_stream(self, texts: Iterable[str], batch_size: int = 256, n_process: int = 1,
+                     contexts: Iterable[DocContext | None] | None = None) -> Iterator[PassageLabel]:
+        """Label texts in order, in batches; `n_process` > 1 spreads batches over worker processes.
+
+        `contexts` (parallel to `texts`) gives each passage's heading, title and
+        document type, which codebook conditions with ``window: document`` read.
+        """
+        pairs = zip(texts, contexts) if contexts is not None else ((text, None) for text in texts)
         if n_process > 1 and (_can_fork() or self.model is not None):
-            yield from self._label_parallel(texts, batch_size, n_process)
+            yield from self._label_parallel(pairs, batch_size, n_process)
             return
+        memo = self._memo
+        for batch in _batches(pairs, batch_size):
+            todo: list[tuple[str, DocContext | None]] = []
+            first: dict[tuple[str, DocContext | None], int] = {}  # a repeated passage is labelled once
+            slots: list[int | PassageLabel] = []
+            for pair in batch:
+                key = pair if len(pair[0]) <= MEMO_MAX_CHARS else None
+                known = memo.get(key) if key is not None else None
+                if known is not None:
+                    slots.append(known)
+                elif key is not None and key in first:
+                    slots.append(first[key])
+                else:
+                    if key is not None:
+                        first[key] = len(todo)
+                    slots.append(len(todo))
+                    todo.append(pair)
+            labels = list(self._label_fresh(todo, batch_size))
+            for key, position in first.items():
+                if len(memo) < MEMO_SIZE:
+                    memo[key] = labels[position]
+            for slot in slots:
+                yield (labels[slot] if isinstance(slot, int) else slot).copy()
+
+    def _label_fresh(self, pairs: Iterable[tuple[str, DocContext | None]], batch_size: int) -> Iterator[PassageLabel]:
+        """Labels of passages not seen before, in order."""
         current: list[Hit] | None = None
         current_index = -1
-        for index, hits in self._piece_hits(self._pieces(texts), batch_size):
+        for index, hits in self._piece_hits(self._pieces(pairs), batch_size):
             if index != current_index:
                 if current is not None:
                     yield self._decide(current)
@@ -291,7 +329,8 @@ class RuleLabeller(Labeller):
         if current is not None:
             yield self._decide(current)
 
-    def _piece_hits(self, pieces: Iterable[tuple[int, int, str]], batch_size: int) -> Iterator[tuple[int, list[Hit]]]:
+    def _piece_hits(self, pieces: Iterable[tuple[int, int, str, DocContext | None]],
+                    batch_size: int) -> Iterator[tuple[int, list[Hit]]]:
         """(text index, accepted hits) of every piece.
 
         On the built-in pipeline the prefilter sends only pieces with a token
@@ -302,16 +341,17 @@ class RuleLabeller(Labeller):
         """
         prefilter = self._prefilter
         if prefilter is None:
-            docs = self.nlp.pipe(((self._make_doc(chunk), (index, offset)) for index, offset, chunk in pieces),
-                                 as_tuples=True, batch_size=batch_size)
-            for doc, (index, offset) in docs:
+            docs = self.nlp.pipe(((self._make_doc(chunk), (index, offset, context))
+                                  for index, offset, chunk, context in pieces), as_tuples=True, batch_size=batch_size)
+            for doc, (index, offset, context) in docs:
                 spans = list(doc.spans[SPANS_KEY]) if SPANS_KEY in doc.spans else []
-                yield index, self.hits(doc, spans, offset)
+                yield index, self.hits(doc, spans, offset, context=context)
             return
         for batch in _batches(pieces, batch_size):
-            docs = [self._make_doc(chunk) for _, _, chunk in batch]
-            for (index, offset, _), doc, spans in zip(batch, docs, prefilter.spans(docs), strict=True):
-                yield index, self.hits(doc, spans, offset, split_sentences=prefilter.splitter) if spans else []
+            docs = [self._make_doc(chunk) for _, _, chunk, _ in batch]
+            for (index, offset, _, context), doc, spans in zip(batch, docs, prefilter.spans(docs), strict=True):
+                yield index, (self.hits(doc, spans, offset, split_sentences=prefilter.splitter, context=context)
+                              if spans else [])
 
     def _decide(self, hits: list[Hit]) -> PassageLabel:
         if hits:
@@ -320,14 +360,15 @@ class RuleLabeller(Labeller):
         return PassageLabel(reform=empty.reform, areas=list(empty.areas), framing=empty.framing,
                             scores=dict(empty.scores), evidence=[])
 
-    def _label_parallel(self, texts: Iterable[str], batch_size: int, n_process: int) -> Iterator[PassageLabel]:
+    def _label_parallel(self, pairs: Iterable[tuple[str, DocContext | None]], batch_size: int,
+                        n_process: int) -> Iterator[PassageLabel]:
         """Worker processes label whole batches (texts in, labels out) with a copy of this labeller."""
         forking = _can_fork()
         context = multiprocessing.get_context("fork" if forking else None)
         with ProcessPoolExecutor(n_process, mp_context=context, initializer=_init_worker,
                                  initargs=(self if forking else None, str(self.codebook.path), self.model)) as pool:
             pending: deque = deque()
-            for batch in _batches(texts, batch_size):
+            for batch in _batches(pairs, batch_size):
                 pending.append(pool.submit(_label_batch, batch))
                 if len(pending) >= n_process * 2:
                     yield from pending.popleft().result()
@@ -340,11 +381,21 @@ class RuleLabeller(Labeller):
         doc.user_data[TEXT_KEY] = text
         return doc
 
+    def _context_doc(self, text: str) -> tuple[Doc, list[int]]:
+        """A heading/title text as a doc with its NORM and LOWER hashes (cached: a document's passages share them)."""
+        found = self._context_docs.get(text)
+        if found is None:
+            doc = self.nlp(text)
+            found = (doc, doc.to_array([NORM, LOWER]).ravel().tolist())
+            if len(self._context_docs) < 10_000:
+                self._context_docs[text] = found
+        return found
+
     @staticmethod
-    def _pieces(texts: Iterable[str]) -> Iterator[tuple[int, int, str]]:
-        for index, text in enumerate(texts):
+    def _pieces(pairs: Iterable[tuple[str, DocContext | None]]) -> Iterator[tuple[int, int, str, DocContext | None]]:
+        for index, (text, context) in enumerate(pairs):
             if len(text) <= MAX_CHUNK_CHARS:
-                yield index, 0, text
+                yield index, 0, text, context
                 continue
             start = 0
             while start < len(text):
@@ -354,15 +405,17 @@ class RuleLabeller(Labeller):
                     if cut == -1:
                         cut = text.rfind(" ", start + MAX_CHUNK_CHARS // 2, end)
                     end = cut + 1 if cut != -1 else end
-                yield index, start, text[start:end]
+                yield index, start, text[start:end], context
                 start = end
 
     def hits(self, doc: Doc, spans: list[Span], offset: int = 0,
-             split_sentences: Callable[[Doc], Doc] | None = None) -> list[Hit]:
+             split_sentences: Callable[[Doc], Doc] | None = None, context: DocContext | None = None) -> list[Hit]:
         """The accepted hits among a doc's codebook `spans`, with offsets shifted by `offset`.
 
         `split_sentences` marks sentence boundaries the first time a
-        sentence-window condition needs them (None: the doc has them).
+        sentence-window condition needs them (None: the doc has them).  A
+        ``window: document`` condition holds in the passage, in `context`'s
+        heading and title, or by its document type.
         """
         terms = self.codebook.terms
         candidates: list[tuple[Span, Term, int, int]] = []
@@ -388,7 +441,7 @@ class RuleLabeller(Labeller):
 
         def window(context: Context, span: Span) -> tuple[int, int]:
             nonlocal split_sentences
-            if context.window == "passage":
+            if context.window != "sentence":
                 return 0, len(doc)
             if split_sentences is not None:
                 split_sentences(doc)
@@ -396,17 +449,29 @@ class RuleLabeller(Labeller):
             sentence = doc[span.start].sent
             return sentence.start, sentence.end
 
-        def holds(context: Context, span: Span) -> bool:
+        def holds(condition: Context, span: Span) -> bool:
             if not keys:
                 keys.extend(doc.to_array([NORM, LOWER]).ravel().tolist())
-            test = self._test(context)
-            start, end = window(context, span)
-            if context.codes:
-                return test(doc, start, end, span, keys, plain)
-            key = (context, start, end)
+            test = self._test(condition)
+            start, end = window(condition, span)
+            if condition.codes:
+                return test(doc, start, end, span, keys, plain) or in_document(condition, span)
+            key = (condition, start, end)
             if key not in memo:
-                memo[key] = test(doc, start, end, span, keys, plain)
+                memo[key] = test(doc, start, end, span, keys, plain) or in_document(condition, span)
             return memo[key]
+
+        def in_document(condition: Context, span: Span) -> bool:
+            """A `document` condition met by the passage's document type, heading or title."""
+            if condition.window != "document" or not context:
+                return False
+            if context.doc_type and context.doc_type in condition.doc_types:
+                return True
+            if not context.text:
+                return False
+            heading_doc, heading_keys = self._context_doc(context.text)
+            return bool(len(heading_doc)) and self._test(condition)(heading_doc, 0, len(heading_doc), span,
+                                                                    heading_keys, [])
 
         text = doc.user_data.get(TEXT_KEY) or doc.text
         for span, term, start, end in kept:

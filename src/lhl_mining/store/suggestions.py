@@ -15,7 +15,7 @@ from typing import Any
 from . import Store, utcnow
 
 _NEEDS_TAGGING = """
-SELECT p.id, p.text FROM passages p
+SELECT p.id, p.text, p.heading, d.title, d.doc_type FROM passages p JOIN documents d ON d.id = p.document_id
 WHERE p.id > :after
   AND NOT EXISTS (
     SELECT 1 FROM suggestions s
@@ -30,15 +30,15 @@ LIMIT :limit
 
 def count_passages_to_tag(store: Store, *, source: str, codebook_version: str, pipeline: str) -> int:
     """Passages without current suggestions from this labeller, codebook and pipeline."""
-    sql = _NEEDS_TAGGING.replace("SELECT p.id, p.text", "SELECT count(*)").replace("ORDER BY p.id\nLIMIT :limit", "")
+    sql = _NEEDS_TAGGING.replace("SELECT p.id, p.text, p.heading, d.title, d.doc_type", "SELECT count(*)").replace("ORDER BY p.id\nLIMIT :limit", "")
     params = {"after": 0, "source": source, "codebook_version": codebook_version, "pipeline": pipeline}
     return store.db.execute(sql, params).fetchone()[0]
 
 
 def passages_to_tag(
     store: Store, *, source: str, codebook_version: str, pipeline: str, batch_size: int = 1000, limit: int | None = None
-) -> Iterator[list[tuple[int, str]]]:
-    """Batches of (passage id, text) that need tagging, in id order (keyset pagination)."""
+) -> Iterator[list[tuple[int, str, dict[str, str]]]]:
+    """Batches of (passage id, text, {heading, title, doc_type}) that need tagging, in id order (keyset pagination)."""
     after, remaining = 0, limit
     while remaining is None or remaining > 0:
         size = batch_size if remaining is None else min(batch_size, remaining)
@@ -49,7 +49,8 @@ def passages_to_tag(
         ).fetchall()
         if not rows:
             return
-        yield [(row[0], row[1]) for row in rows]
+        yield [(row[0], row[1], {"heading": row[2] or "", "title": row[3] or "", "doc_type": row[4] or ""})
+               for row in rows]
         after = rows[-1][0]
         if remaining is not None:
             remaining -= len(rows)
