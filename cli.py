@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import enum
 import json
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,7 +23,7 @@ from typer.core import TyperGroup
 
 from lhl_mining import __version__, registry
 from lhl_mining.errors import LhlError
-from lhl_mining.store import Store, default_db_path
+from lhl_mining.store import Store, database_error, default_db_path
 
 console = Console()
 err_console = Console(stderr=True)
@@ -36,7 +37,7 @@ COMMAND_ORDER = [
 
 
 class _LhlGroup(TyperGroup):
-    """Turns `LhlError` into a one-line message and its exit code."""
+    """Turns `LhlError` (and any SQLite failure, as its numbered error) into a one-line message and its exit code."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         names = super().list_commands(ctx)
@@ -46,9 +47,10 @@ class _LhlGroup(TyperGroup):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except LhlError as exc:
-            err_console.print(f"[bold red]Error[/] {exc}", highlight=False, soft_wrap=True)
-            ctx.exit(exc.exit_code)
+        except (LhlError, sqlite3.Error) as exc:
+            error = exc if isinstance(exc, LhlError) else database_error(exc)
+            err_console.print(f"[bold red]Error[/] {error}", highlight=False, soft_wrap=True)
+            ctx.exit(error.exit_code)
 
 
 app = typer.Typer(

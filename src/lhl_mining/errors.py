@@ -52,6 +52,12 @@ class DatabaseReadOnly(LhlError):
     code = "E015"
 
 
+class DatabaseFull(LhlError):
+    """The disk (or quota) holding the database is full; SQLite rolled the transaction back."""
+
+    code = "E016"
+
+
 # --- learning, evaluation and reliability (E500–E599) -------------------------
 
 

@@ -263,3 +263,15 @@ def ingest_text_index(db: Database) -> None:
 CREATE INDEX IF NOT EXISTS idx_document_texts_sha256 ON document_texts(text_sha256)
 """,
     )
+
+
+@migrations(name="0005_runs_process")
+def runs_process(db: Database) -> None:
+    """Which process wrote a `running` run, so a later command can close it as `interrupted` once that process is gone."""
+    _run(
+        db,
+        """
+ALTER TABLE runs ADD COLUMN pid INTEGER;
+ALTER TABLE runs ADD COLUMN host TEXT
+""",
+    )

@@ -7,10 +7,12 @@ stops a batch: it gets status `failed` and a one-line error in the store.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import multiprocessing
 import os
 import re
+import stat
 import traceback
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -158,8 +160,17 @@ def ingest_download(
 # Data and project files that sit beside documents in a download folder (manifests, notes,
 # spreadsheets of metadata) are not documents; files named on the command line are always read.
 NOT_DOCUMENTS_IN_FOLDERS = frozenset(
-    {".json", ".jsonl", ".csv", ".tsv", ".md", ".yaml", ".yml", ".db", ".sqlite", ".log", ".py", ".sh"}
+    {".json", ".jsonl", ".csv", ".tsv", ".md", ".yaml", ".yml", ".db", ".sqlite", ".log", ".py", ".sh",
+     ".db-wal", ".db-shm", ".db-journal", ".sqlite-wal", ".sqlite-shm", ".sqlite-journal"}
 )
+
+
+def _regular(path: Path) -> bool:
+    """A plain file (symlinks followed): FIFOs and devices would block a read or never end."""
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return False
 
 
 def discover_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
@@ -167,8 +178,10 @@ def discover_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
-        if path.is_file():
+        if _regular(path):
             found.append(path)
+        elif path.exists() and not path.is_dir():
+            raise IngestPathMissing(f"{path} is not a regular file (a FIFO, device or socket); nothing was read.")
         elif path.is_dir():
             for root, dirs, files in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
@@ -176,10 +189,21 @@ def discover_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
                     Path(root) / name
                     for name in sorted(files)
                     if not name.startswith(".") and Path(name).suffix.lower() not in NOT_DOCUMENTS_IN_FOLDERS
+                    and _regular(Path(root) / name)
                 )
         else:
             raise IngestPathMissing(f"No file or folder at {path}.")
     return found
+
+
+def _is_database(store: Store, file: Path) -> bool:
+    """The store's own file or its -wal/-shm/-journal: reading (then closing) them would drop SQLite's locks."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        sidecar = store.path.with_name(store.path.name + suffix)
+        with contextlib.suppress(OSError):
+            if sidecar.exists() and os.path.samefile(sidecar, file):
+                return True
+    return False
 
 
 def ingest_path(store: Store, path: str | os.PathLike, **options: Any) -> list[IngestResult]:
@@ -212,6 +236,7 @@ def ingest_files(
         raise UsageError(f"Unknown document type «{doc_type}»; choose one of {', '.join(DOC_TYPES)}.")
     limits = limits or IngestLimits()
     corpus = Path(corpus_dir) if corpus_dir else DEFAULT_CORPUS
+    files = [file for file in files if not _is_database(store, file)]
     options = {"knr": knr, "doc_type": doc_type, "run_id": run_id, "corpus_dir": corpus, "retry_failed": retry_failed}
     results: list[IngestResult] = []
 
@@ -453,7 +478,10 @@ def _extract_isolated(content: bytes, mime: str, limits: IngestLimits) -> Extrac
 def _extract_worker(sender, content: bytes, mime: str, limits: IngestLimits) -> None:
     if limits.max_memory_mb and resource is not None:
         cap = limits.max_memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:  # under `prlimit --as` / Slurm: never ask for more than the hard limit
+            cap = min(cap, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
     try:
         sender.send(("ok", _extract(content, mime, limits)))
     except IngestError as exc:

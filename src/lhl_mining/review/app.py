@@ -11,6 +11,7 @@ import contextlib
 import json
 import re
 import secrets
+import sqlite3
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -38,7 +39,7 @@ from ..errors import (
     UnknownPassage,
     WrongToken,
 )
-from ..store import Store
+from ..store import Store, database_error
 from ..store import review as sql
 from .queue import QUEUES, QueueFilter, QueueIndex
 from .render import AREA_KEYS, AREA_TITLES, FRAMING_KEYS, code_class, code_label, highlight
@@ -462,6 +463,9 @@ def create_app(config: ReviewConfig) -> Starlette:
 
     # ------------------------------------------------------------ errors
     async def on_review_error(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, sqlite3.Error):  # locked past the wait, damaged, disk full: a numbered answer, nothing saved
+            exc = database_error(exc, config.db_path)
+            exc.message += " Nothing was saved."
         assert isinstance(exc, LhlError)
         status = exc.http_status if isinstance(exc, ReviewError) else 500
         if request.url.path.startswith("/api/"):
@@ -491,7 +495,7 @@ def create_app(config: ReviewConfig) -> Starlette:
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         ],
         middleware=middleware,
-        exception_handlers={LhlError: on_review_error},
+        exception_handlers={LhlError: on_review_error, sqlite3.Error: on_review_error},
         lifespan=_closing(state),
     )
     app.state.review = state

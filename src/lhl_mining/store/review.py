@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import DecisionConflict, NothingToUndo, StaleSuggestion, UnknownPassage
-from . import Store, utcnow
+from . import Store, begin_immediate, utcnow
 
 AREAS = ("aldersvennlig", "aktivitet", "mat", "helsehjelp", "sammenheng")
 FRAMINGS = ("samfunn", "sektor", "begge", "ingen")
@@ -70,7 +70,7 @@ def _immediate(store: Store) -> Iterator[sqlite3.Connection]:
     conn = store.db.conn
     if conn.in_transaction:
         conn.commit()
-    conn.execute("BEGIN IMMEDIATE")
+    begin_immediate(conn)
     try:
         yield conn
     except BaseException:
