@@ -348,8 +348,8 @@ def _quick_check(conn: sqlite3.Connection, path: Path) -> None:
     problems = [row[0] for row in conn.execute("PRAGMA quick_check(3)").fetchall()]
     if problems != ["ok"]:
         raise DatabaseCorrupt(
-            f"{path} is damaged ({'; '.join(problems)[:200]}); it was not changed. "
-            "Restore it from a backup (lhl.db.bak-*), or copy what is readable with `sqlite3 {path} .recover`."
+            f"{path} is damaged ({' '.join(' '.join(problems).split())[:160]}); it was not changed. "
+            f"Restore it from a backup (lhl.db.bak-*), or copy what is readable with `sqlite3 {path} .recover`."
         )
     _checked.add(key)
 
