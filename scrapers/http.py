@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import math
 import os
 import re
 import threading
@@ -26,11 +27,12 @@ from urllib.parse import urlsplit
 import httpx
 
 from lhl_mining import __version__
-from lhl_mining.errors import HostStopped, HttpError, NotJson, RobotsDisallowed, Unreachable
+from lhl_mining.errors import HostStopped, HttpError, NotJson, RobotsDisallowed, Unreachable, UsageError
 
 __all__ = ["HostStopped", "HttpError", "NotJson", "PoliteClient", "Politeness", "RobotsDisallowed", "Unreachable"]
 
 DEFAULT_RATE = 1.0  # requests per second per host
+MAX_RATE = 20.0  # a higher --rate is a typo, or a load test on a public portal
 DEFAULT_RETRIES = 4
 MAX_RETRY_AFTER_S = 120.0
 PASSWORD_FIELD = re.compile(r"""<input[^>]+type=["']?password""", re.IGNORECASE)
@@ -116,6 +118,10 @@ class Politeness:
     contact: str | None = None
     timeout: float = 30.0
     """Seconds to wait for an answer (connecting gets at most 10 s)."""
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.rate) and 0 <= self.rate <= MAX_RATE):
+            raise UsageError(f"--rate must be between 0 and {MAX_RATE:g} requests per second, not {self.rate}.")
 
 
 @dataclass

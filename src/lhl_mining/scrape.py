@@ -20,7 +20,6 @@ coverage gaps, never papered over.
 
 from __future__ import annotations
 
-import errno
 import re
 import threading
 import uuid
@@ -40,6 +39,7 @@ from .store import sources as source_sql
 
 DEFAULT_SINCE = 2018
 DEFAULT_UNTIL = 2024
+FIRST_YEAR = 1990  # no kommune has meeting documents online from before; an earlier year is a typo
 SEARCH_TERMS = ("Leve hele livet", "Bo trygt hjemme")
 TITLE_TERMS = (
     "leve hele livet",
@@ -206,19 +206,7 @@ def check_corpus_writable(corpus_dir: Path) -> None:
         probe.write_bytes(b"x")
         probe.unlink()
     except OSError as exc:
-        raise CorpusNotWritable(_corpus_message(corpus_dir, exc)) from None
-
-
-def _corpus_message(corpus_dir: Path, exc: OSError) -> str:
-    reason = {
-        errno.ENOSPC: "the disk is full",
-        errno.EROFS: "the file system is read-only",
-        errno.EACCES: "permission denied",
-    }.get(exc.errno or 0, exc.strerror or str(exc))
-    return (
-        f"Cannot write to the corpus folder {corpus_dir} ({reason}). Free space or choose another folder with "
-        "--corpus; everything stored so far is kept and the next run continues from there."
-    )
+        raise CorpusNotWritable.of(corpus_dir, exc) from None
 
 
 def scrape(
@@ -234,6 +222,8 @@ def scrape(
     options = options or ScrapeOptions()
     if options.since > options.until:
         raise UsageError(f"--since {options.since} is after --until {options.until}.")
+    if not FIRST_YEAR <= options.since <= options.until <= FIRST_YEAR + 200:
+        raise UsageError(f"--since/--until must be years from {FIRST_YEAR} on, not {options.since}–{options.until}.")
     targets = resolve_targets(county, kommuner)
     overrides = overrides or Overrides({}, frozenset(), None)
     if not options.dry_run:
@@ -490,9 +480,9 @@ class _KommuneScraper:
                     run_id=self.run_id,
                     retry_failed=bool(stored and stored["status"] == "failed"),
                 )
-        except OSError as exc:
+        except CorpusNotWritable:
             self.stop.set()
-            raise CorpusNotWritable(_corpus_message(self.options.corpus_dir, exc)) from None
+            raise
         except LhlError as exc:
             report.failed += 1
             report.failures.append(f"{ref.url}: {exc}")

@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from ..errors import UsageError
 from ..scrape import ScrapeOptions, ScrapeResult, scrape
 from ..scrapers.http import Politeness
 from ..scrapers.replay import ReplayServer
@@ -168,7 +169,12 @@ def run_demo(
     report: bool = True,
 ) -> DemoResult:
     """Serve the demo portals, scrape them, tag, and write the report; returns where everything is."""
-    directory.mkdir(parents=True, exist_ok=True)
+    if directory.exists() and not directory.is_dir():
+        raise UsageError(f"--dir {directory} is a file; give a folder for the demo (it is created if missing).")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"Cannot create the demo folder {directory}: {exc.strerror or exc}.") from None
     db_path = db_path or directory / "lhl.db"
     corpus_dir = directory / "corpus"
     sources_file = directory / "lhl-sources.yaml"

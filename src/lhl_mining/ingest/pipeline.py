@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import math
 import multiprocessing
 import os
 import re
@@ -29,6 +30,7 @@ except ImportError:  # Windows has no `resource`: the worker then runs without a
 from .. import registry
 from ..errors import (
     ChangedAfterCoding,
+    CorpusNotWritable,
     CorruptDocument,
     DocumentTooLarge,
     EmptyDocument,
@@ -38,6 +40,7 @@ from ..errors import (
     UnreadableFile,
     UsageError,
 )
+from ..partfiles import remove_stale
 from ..store import Store, utcnow
 from ..store import documents as doc_store
 from . import ocr as ocr_tools
@@ -77,6 +80,17 @@ class IngestLimits:
     timeout_s: float | None = 600.0  # per file; extraction runs in a worker process when set
     max_memory_mb: int | None = 4096  # address-space cap of that worker
 
+    @classmethod
+    def of(cls, *, max_mb: float, max_pages: int, pdf_engine: str, timeout_s: float) -> IngestLimits:
+        """The limits from command-line values, range-checked (NaN, negative or absurd values are E002)."""
+        if not (math.isfinite(max_mb) and 0 < max_mb <= 100_000):
+            raise UsageError(f"--max-mb must be a size between 0 and 100000 MB, not {max_mb}.")
+        if not 1 <= max_pages <= 1_000_000:
+            raise UsageError(f"--max-pages must be between 1 and 1000000, not {max_pages}.")
+        if not (math.isfinite(timeout_s) and 0 < timeout_s <= 86_400):
+            raise UsageError(f"--timeout must be between 0 and 86400 seconds, not {timeout_s}.")
+        return cls(max_bytes=int(max_mb * 1024 * 1024), max_pages=max_pages, pdf_engine=pdf_engine, timeout_s=timeout_s)
+
 
 @dataclass
 class IngestResult:
@@ -103,10 +117,16 @@ def store_in_corpus(content: bytes, sha256: str, extension: str, corpus_dir: Pat
     """Write the bytes once under corpus/<2 hex>/<sha256><ext>; same content, same file."""
     target = corpus_dir / sha256[:2] / f"{sha256}{extension}"
     if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(f".{target.name}.{os.getpid()}.part")
-        partial.write_bytes(content)
-        partial.replace(target)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            remove_stale(target)
+            partial.write_bytes(content)
+            partial.replace(target)
+        except OSError as exc:  # disk full, read-only, no permission: stop the run, keep what is stored
+            with contextlib.suppress(OSError):
+                partial.unlink()
+            raise CorpusNotWritable.of(corpus_dir, exc) from None
     return target
 
 

@@ -26,6 +26,13 @@ import hashlib
 import json
 import re
 import warnings
+
+try:  # the regex parser's internals, to inspect a pattern's structure
+    import re._constants as _sre
+    import re._parser as _sre_parse
+except ImportError:  # Python < 3.11
+    import sre_constants as _sre  # type: ignore[no-redef]
+    import sre_parse as _sre_parse  # type: ignore[no-redef]
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
@@ -194,6 +201,54 @@ def _line_of(document: Any, path: Iterable[Any]) -> int:
     return line
 
 
+MAX_YAML_ALIASES = 100  # a codebook needs none; thousands are a "billion laughs" expansion
+MAX_YAML_DEPTH = 40  # lhl.yaml nests 6 deep; thousands of levels would exhaust the stack
+
+
+def _refuse_yaml_bombs(text: str, path: Path) -> None:
+    """Count aliases and nesting from the parser's events, before anything is built from them."""
+    aliases = depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            aliases += 1
+            if aliases > MAX_YAML_ALIASES:
+                raise CodebookInvalid(f"{path} line {event.start_mark.line + 1}: more than {MAX_YAML_ALIASES} "
+                                      "YAML aliases (*name); write the values out.")
+        elif isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                raise CodebookInvalid(f"{path} line {event.start_mark.line + 1}: nested more than "
+                                      f"{MAX_YAML_DEPTH} levels deep.")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+def _refuse_catastrophic(pattern: str, where: str) -> None:
+    """Refuse a repeat inside a repeat (`(a+)+$`, `(\\w*)*`): it backtracks exponentially on a near-miss."""
+
+    def nested(items: Any, inside: bool) -> bool:
+        for op, av in items:
+            if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT):
+                low, high, sub = av
+                many = high == _sre.MAXREPEAT or high > 50
+                if (many and inside) or nested(sub, inside or many):
+                    return True
+            elif op is _sre.SUBPATTERN:
+                if nested(av[-1], inside):
+                    return True
+            elif op is _sre.BRANCH:
+                if any(nested(branch, inside) for branch in av[1]):
+                    return True
+            elif op in (_sre.ASSERT, _sre.ASSERT_NOT):
+                if nested(av[1], inside):
+                    return True
+        return False  # atomic groups and possessive repeats never backtrack
+
+    if nested(_sre_parse.parse(pattern), False):
+        raise CodebookInvalid(f"{where}: regex {pattern!r} repeats a repeat (like (a+)+), which can take "
+                              "exponential time on a near-miss; write it without the nesting.")
+
+
 @functools.lru_cache(maxsize=1)
 def _schema() -> dict:
     return json.loads(schema_path().read_text(encoding="utf-8"))
@@ -211,6 +266,7 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
     except UnicodeDecodeError as exc:
         raise CodebookInvalid(f"{path}: not UTF-8 text (byte {exc.start}).") from None
     try:
+        _refuse_yaml_bombs(text, path)
         annotated = yaml.load(text, Loader=_LineLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -243,6 +299,7 @@ def _context(spec: dict | None, path: Path, line: int) -> Context:
             regexes.append(re.compile(pattern, re.IGNORECASE))
         except re.error as exc:
             raise CodebookInvalid(f"{path} line {line}: bad context regex {pattern!r}: {exc}.") from None
+        _refuse_catastrophic(pattern, f"{path} line {line}: context regex")
     return Context(
         words=tuple(w.lower() for w in spec.get("words", [])),
         regexes=tuple(regexes),
@@ -311,6 +368,7 @@ def _term(spec: dict, code: Code, exclude: bool, path: Path, line: int) -> Term:
             re.compile(pattern, flags)
         except re.error as exc:
             raise CodebookInvalid(f"{path} line {line}: term {spec['id']!r}: bad regex: {exc}.") from None
+        _refuse_catastrophic(pattern, f"{path} line {line}: term {spec['id']!r}")
     else:
         pattern = " ".join(spec["lemma"].split())
         words = pattern.split(" ")
