@@ -7,6 +7,7 @@ the WAL under the server.)"""
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import sqlite3
 import subprocess
@@ -184,21 +185,21 @@ def test_ingest_and_tag_killed_while_coders_save_then_resumed(tmp_path):
 
 def _count(db: Path, table: str) -> int:
     try:
-        with sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True, timeout=5) as conn:
+        with contextlib.closing(sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True, timeout=5)) as conn:
             return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     except sqlite3.Error:
         return 0
 
 
 def _documents(db: Path) -> list[tuple]:
-    with sqlite3.connect(db) as conn:
+    with contextlib.closing(sqlite3.connect(db)) as conn:
         return conn.execute(
             "SELECT d.url, d.status, d.n_pages, t.text_sha256, (SELECT count(*) FROM passages p WHERE p.document_id = d.id) "
             "FROM documents d LEFT JOIN document_texts t ON t.document_id = d.id ORDER BY d.url").fetchall()
 
 
 def _suggestions(db: Path) -> list[tuple]:
-    with sqlite3.connect(db) as conn:
+    with contextlib.closing(sqlite3.connect(db)) as conn:
         return conn.execute(
             "SELECT d.url, p.seq, s.code, s.selected FROM suggestions s JOIN passages p ON p.id = s.passage_id "
             "JOIN documents d ON d.id = p.document_id WHERE s.current ORDER BY 1, 2, 3").fetchall()

@@ -201,26 +201,37 @@ def _line_of(document: Any, path: Iterable[Any]) -> int:
     return line
 
 
-MAX_YAML_ALIASES = 100  # a codebook needs none; thousands are a "billion laughs" expansion
+MAX_YAML_NODES = 100_000  # values after aliases are expanded; lhl.yaml has about 3 000
 MAX_YAML_DEPTH = 40  # lhl.yaml nests 6 deep; thousands of levels would exhaust the stack
 
 
 def _refuse_yaml_bombs(text: str, path: Path) -> None:
-    """Count aliases and nesting from the parser's events, before anything is built from them."""
-    aliases = depth = 0
+    """Size and nesting from the parser's events, before anything is built: a few aliases of aliases
+    ("billion laughs") expand to billions of values, and deep nesting exhausts the stack."""
+    sizes: dict[str, int] = {}  # anchor -> values under it, aliases expanded
+    stack: list[list[Any]] = [[None, 0]]  # [anchor, values so far] per open collection
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
-        if isinstance(event, yaml.AliasEvent):
-            aliases += 1
-            if aliases > MAX_YAML_ALIASES:
-                raise CodebookInvalid(f"{path} line {event.start_mark.line + 1}: more than {MAX_YAML_ALIASES} "
-                                      "YAML aliases (*name); write the values out.")
-        elif isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_YAML_DEPTH:
+        if isinstance(event, yaml.CollectionStartEvent):
+            stack.append([event.anchor, 0])
+            if len(stack) > MAX_YAML_DEPTH:
                 raise CodebookInvalid(f"{path} line {event.start_mark.line + 1}: nested more than "
                                       f"{MAX_YAML_DEPTH} levels deep.")
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
+            continue
+        if isinstance(event, yaml.CollectionEndEvent):
+            anchor, size = stack.pop()
+            size += 1
+            if anchor:
+                sizes[anchor] = size
+        elif isinstance(event, yaml.AliasEvent):
+            size = sizes.get(event.anchor, 1)
+        elif isinstance(event, yaml.ScalarEvent):
+            size = 1
+        else:
+            continue
+        stack[-1][1] += size
+        if stack[-1][1] > MAX_YAML_NODES:
+            raise CodebookInvalid(f"{path} line {event.start_mark.line + 1}: more than {MAX_YAML_NODES} values "
+                                  "once its aliases (*name) are expanded; write the values out.")
 
 
 def _refuse_catastrophic(pattern: str, where: str) -> None:
