@@ -350,6 +350,8 @@ def create_app(config: ReviewConfig) -> Starlette:
             if viewer is not None and viewer in item["assigned"]:
                 continue
             decided = {c: r for c, r in item["coders"].items() if r["action"] in sql.DECISIONS}
+            if not item["assigned"] and len(decided) < 2:
+                continue  # its decisions were undone: no longer coded twice, nobody to wait for
             codes = {c: sql.codes_of_row(r) for c, r in decided.items()}
             waiting = [c for c in item["assigned"] if c not in decided]
             distinct = set(codes.values())
@@ -453,12 +455,13 @@ def create_app(config: ReviewConfig) -> Starlette:
         store = state.store()
         state.index.sync(store)
         items = adjudication_items(store)
+        visible = adjudication_items(store, viewer=coder)  # tallies and agreement never count the viewer's blind sample
         return page(
-            "progress.html", coder=coder, rows=sql.coder_counts(store), assigned=sql.assignment_counts(store),
+            "progress.html", coder=coder, rows=sql.coder_counts(store, viewer=coder), assigned=sql.assignment_counts(store),
             counts=state.index.counts(coder), open_by_coder={
                 c: sum(1 for i in items if c in i["waiting"]) for c in sql.assignment_counts(store)},
-            tally={s: sum(1 for i in items if i["status"] == s) for s in ("disagree", "unanimous", "adjudicated", "waiting")},
-            agreement=_agreement_by_code(items),
+            tally={s: sum(1 for i in visible if i["status"] == s) for s in ("disagree", "unanimous", "adjudicated", "waiting")},
+            agreement=_agreement_by_code(visible),
         )
 
     # ------------------------------------------------------------ errors
