@@ -533,7 +533,9 @@ def review(
     shown_host = f"[{host}]" if ":" in host and not host.startswith("[") else host
     console.print(f"Review server for {config.db_path} on http://{shown_host}:{port}/code  (Ctrl-C stops it)")
     if config.token:
-        console.print(f"Access token for coders: [bold]{config.token}[/]")
+        console.print(f"Server token (new coders sign in with it once; keep it to yourself): [bold]{config.token}[/]")
+    for name, own in server.coder_tokens(config).items():
+        console.print(f"  token for {name}: [bold]{own}[/]", highlight=False)
     server.serve(config, host=host, port=port, open_browser=not no_browser)
 
 

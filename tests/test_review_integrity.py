@@ -103,3 +103,42 @@ def test_adjudication_undo_takes_back_the_final_code_of_the_passage_shown(db_pat
         standing = {r["passage_id"] for r in review_data.codings(store) if r["action"] == "adjudicate"
                     and not store.first("SELECT 1 AS x FROM codings WHERE undoes_id = ?", [r["id"]])}
     assert standing == {two}
+
+
+def test_on_a_non_local_bind_a_coder_identity_cannot_be_borrowed(db_path, seeded):
+    from lhl_mining.review.app import coder_token
+
+    master = "organiser-token"
+    with Store.open(db_path) as store:
+        assign_double(store, ["anne", "bjorn"], share=0.25, seed=3)
+    anne_token, bjorn_token = coder_token(master, "anne"), coder_token(master, "bjorn")
+    with BackgroundServer(ReviewConfig(db_path, token=master, local_only=False)) as server:
+        url = server.url
+        # a known coder needs their own token; the server token only signs in new names
+        assert httpx.post(url + "/login", data={"coder": "anne", "token": master}).status_code == 403
+        assert httpx.post(url + "/login", data={"coder": "anne", "token": bjorn_token}).status_code == 403
+        assert httpx.post(url + "/login", data={"coder": "dora", "token": master}).status_code == 303
+        csrf = httpx.post(url + "/login", data={"coder": "anne", "token": anne_token},
+                          headers={"origin": "https://evil.example"})
+        assert csrf.status_code == 403 and "E407" in csrf.text
+        with httpx.Client(base_url=url) as anne:
+            signed_in = anne.post("/login", data={"coder": "anne", "token": anne_token, "next": "/code"})
+            assert signed_in.status_code == 303 and "lhl_session" in signed_in.headers["set-cookie"]
+            # a header naming another coder does not make anne bjorn
+            state = anne.get("/api/passage", params={"p": seeded[0]}, headers={"x-lhl-coder": "bjorn"}).json()
+            form = {"passage_id": seeded[0], "action": "decide", "shown": state["passage"]["state"]["shown"],
+                    "base": 0, "reform": "0", "areas": "", "framing": "sektor", "then": "queue"}
+            saved = anne.post("/api/decide", data=form, headers={"x-lhl-coder": "bjorn"})
+            assert saved.status_code == 200 and saved.json()["saved"]["coder"] == "anne"
+        # cookies or headers that merely name a coder, or carry another's token or a forged session, are refused
+        forged = {"lhl_session": "Ympvcm4=.0000", "lhl_coder": "bjorn", "lhl_token": master}
+        for cookies, headers in [(forged, {}), ({}, {"x-lhl-coder": "bjorn", "x-lhl-token": anne_token}),
+                                 ({}, {"x-lhl-coder": "bjorn", "x-lhl-token": master})]:
+            with httpx.Client(base_url=url, cookies=cookies, headers=headers) as thief:
+                refused = thief.post("/api/decide", data={**form, "passage_id": seeded[1]})
+                assert refused.status_code == 403 and refused.json()["error"] == "E406"
+                assert thief.get("/progress").status_code == 303
+        with httpx.Client(base_url=url, headers={"x-lhl-coder": "bjorn", "x-lhl-token": bjorn_token}) as script:
+            assert script.get("/api/remaining").status_code == 200
+    coders = [r["coder"] for r in review_data.codings_in(db_path)]
+    assert coders == ["anne"]

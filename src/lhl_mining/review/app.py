@@ -7,7 +7,11 @@ when what the coder saw is no longer true.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
+import hashlib
+import hmac
 import json
 import re
 import secrets
@@ -49,6 +53,29 @@ LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 CODER_NAME = re.compile(r"^[\w][\w .@-]{0,39}$")
 COOKIE_CODER = "lhl_coder"
 COOKIE_TOKEN = "lhl_token"
+COOKIE_SESSION = "lhl_session"
+
+
+def coder_token(master: str, coder: str) -> str:
+    """The token that proves `coder` to a non-local server started with `master` (`lhl review` prints it)."""
+    digest = hmac.new(master.encode(), f"coder:{coder}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:15]).decode()
+
+
+def _session_value(master: str, coder: str) -> str:
+    name = base64.urlsafe_b64encode(coder.encode()).decode()
+    return name + "." + hmac.new(master.encode(), f"session:{coder}".encode(), hashlib.sha256).hexdigest()
+
+
+def _session_coder(master: str, value: str) -> str | None:
+    """The coder a session cookie was signed for, or None when it is forged or from another server's token."""
+    name, _, _ = value.partition(".")
+    try:
+        coder = base64.urlsafe_b64decode(name.encode()).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    ok = CODER_NAME.match(coder) and secrets.compare_digest(value.encode(), _session_value(master, coder).encode())
+    return coder if ok else None
 
 
 @dataclass
@@ -116,23 +143,44 @@ def create_app(config: ReviewConfig) -> Starlette:
         return env.get_template(name).render(**context)
 
     # ------------------------------------------------------------ who is asking
+    # On a non-local bind a coder is who they proved to be: the session cookie signed at sign-in, or (scripts)
+    # their name with their own coder token in headers.  A header or cookie merely naming a coder counts for nothing.
+    proven = bool(config.token) and not config.local_only
+
+    def proven_coder(request: Request) -> str | None:
+        assert config.token
+        coder = _session_coder(config.token, request.cookies.get(COOKIE_SESSION) or "")
+        if coder:
+            return coder
+        name, given = request.headers.get("x-lhl-coder") or "", request.headers.get("x-lhl-token") or ""
+        if name and CODER_NAME.match(name) and secrets.compare_digest(given.encode(), coder_token(config.token, name).encode()):
+            return name
+        return None
+
     def token_ok(request: Request) -> bool:
         if not config.token:
             return True
+        if proven:
+            return proven_coder(request) is not None
         given = request.cookies.get(COOKIE_TOKEN) or request.headers.get("x-lhl-token") or ""
         return secrets.compare_digest(given.encode(), config.token.encode())
 
     def coder_of(request: Request) -> str | None:
+        if proven:
+            return proven_coder(request)
         name = request.headers.get("x-lhl-coder") or request.cookies.get(COOKIE_CODER) or config.default_coder
         return name if name and CODER_NAME.match(name) else None
+
+    def check_origin(request: Request) -> None:
+        origin = request.headers.get("origin")
+        if origin and urlsplit(origin).netloc != request.headers.get("host"):  # "null" (sandboxed pages) too
+            raise ForeignOrigin(f"Refused a request from {origin}: only pages of this review server may sign in or save codes.")
 
     def check_write(request: Request) -> str:
         """Refuse writes without the token, from other sites, or without a coder name."""
         if not token_ok(request):
             raise WrongToken("This review server needs its access token; enter it on the sign-in page. Nothing was saved.")
-        origin = request.headers.get("origin")
-        if origin and urlsplit(origin).netloc != request.headers.get("host"):  # "null" (sandboxed pages) too
-            raise ForeignOrigin(f"Refused a write from {origin}: only pages of this review server may save codes.")
+        check_origin(request)
         coder = coder_of(request)
         if coder is None:
             raise MalformedDecision("No coder name: sign in on /login first. Nothing was saved.")
@@ -206,21 +254,37 @@ def create_app(config: ReviewConfig) -> Starlette:
         return page("login.html", next=request.query_params.get("next") or "/code", need_token=bool(config.token),
                     coder=coder_of(request) or "", error=None)
 
+    def login_token_ok(name: str, given: str) -> bool:
+        """The server's token; on a non-local bind a coder already in the database needs their own coder token."""
+        if not config.token:
+            return True
+        if proven and CODER_NAME.match(name) and secrets.compare_digest(given.encode(), coder_token(config.token, name).encode()):
+            return True
+        if not secrets.compare_digest(given.encode(), config.token.encode()):
+            return False
+        return not proven or name not in sql.known_coders(state.store())
+
     async def login_submit(request: Request) -> Response:
+        check_origin(request)  # no login CSRF: another site cannot sign a browser in under its own name
         form = await request.form()
         name = str(form.get("coder") or "").strip()
         given = str(form.get("token") or "")
         target = str(form.get("next") or "/code")
         if not target.startswith("/") or target.startswith("//"):
             target = "/code"
-        if config.token and not secrets.compare_digest(given.encode(), config.token.encode()):
-            err = WrongToken("Wrong access token; ask whoever started `lhl review` for it.")
+        if not await _in_thread(lambda: login_token_ok(name, given)):
+            err = WrongToken("Wrong access token for this coder; ask whoever started `lhl review` for your coder token.")
             return page("login.html", status_code=err.http_status, next=target, need_token=True, coder=name, error=str(err))
         if not CODER_NAME.match(name):
             err = MalformedDecision("Enter your coder name (letters, digits, space, . @ - ; at most 40 characters).")
             return page("login.html", status_code=err.http_status, next=target, need_token=bool(config.token),
                         coder=name, error=str(err))
         response = RedirectResponse(target, 303)
+        if proven:
+            assert config.token
+            response.set_cookie(COOKIE_SESSION, _session_value(config.token, name), max_age=30 * 86400, httponly=True,
+                                samesite="strict")
+            return response
         response.set_cookie(COOKIE_CODER, name, max_age=365 * 86400, httponly=True, samesite="strict")
         if config.token:
             response.set_cookie(COOKIE_TOKEN, config.token, max_age=365 * 86400, httponly=True, samesite="strict")

@@ -474,6 +474,11 @@ WHERE c.action != 'undo' ORDER BY c.passage_id, c.id"""
     return [items[k] for k in sorted(items)]
 
 
+def known_coders(store: Store) -> set[str]:
+    """Every coder name with a row or an assignment (on a non-local server they sign in with their own token)."""
+    return {r[0] for r in store.db.execute("SELECT coder FROM codings UNION SELECT coder FROM assignments")}
+
+
 def blind_undecided(store: Store, coder: str) -> list[int]:
     """Passages of the coder's blind sample without their standing decision: others' codes there stay hidden."""
     return [r[0] for r in store.db.execute(
