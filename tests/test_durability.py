@@ -203,3 +203,30 @@ def _suggestions(db: Path) -> list[tuple]:
         return conn.execute(
             "SELECT d.url, p.seq, s.code, s.selected FROM suggestions s JOIN passages p ON p.id = s.passage_id "
             "JOIN documents d ON d.id = p.document_id WHERE s.current ORDER BY 1, 2, 3").fetchall()
+
+
+def test_two_servers_on_one_file_never_serve_the_same_passage_to_two_coders(tmp_path):
+    db = tmp_path / "lhl.db"
+    seed_many(db, documents=2)
+    anne_server, anne_url = start_review(db, "anne")
+    bjorn_server, bjorn_url = start_review(db, "bjorn")
+    try:
+        with httpx.Client(base_url=anne_url, headers={"x-lhl-coder": "anne"}, timeout=15) as anne, \
+                httpx.Client(base_url=bjorn_url, headers={"x-lhl-coder": "bjorn"}, timeout=15) as bjorn:
+            served = []
+            for _ in range(6):
+                a = anne.get("/api/passage").json()["passage"]["state"]
+                b = bjorn.get("/api/passage").json()["passage"]["state"]
+                assert a["passage_id"] != b["passage_id"]
+                served += [a["passage_id"], b["passage_id"]]
+                for http, state in ((anne, a), (bjorn, b)):
+                    form = {"passage_id": state["passage_id"], "action": "decide", "shown": state["shown"],
+                            "base": state["base"], "reform": "0", "areas": "", "framing": "ingen", "then": "queue"}
+                    assert http.post("/api/decide", data=form).status_code == 200
+    finally:
+        stop(anne_server, signal.SIGTERM)
+        stop(bjorn_server, signal.SIGTERM)
+    assert len(served) == len(set(served))  # nobody coded a passage the other had on screen
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        rows = conn.execute("SELECT passage_id, coder FROM codings ORDER BY id").fetchall()
+    assert len(rows) == 12 and len({p for p, _ in rows}) == 12

@@ -45,7 +45,7 @@ from ..errors import (
 )
 from ..store import Store, database_error
 from ..store import review as sql
-from .queue import QUEUES, QueueFilter, QueueIndex
+from .queue import LEASE_SECONDS, QUEUES, QueueFilter, QueueIndex
 from .render import AREA_KEYS, AREA_TITLES, FRAMING_KEYS, code_class, code_label, highlight
 
 HERE = Path(__file__).parent
@@ -232,12 +232,15 @@ def create_app(config: ReviewConfig) -> Starlette:
 
     def queue_screen(store: Store, coder: str, flt: QueueFilter, after: int | None = None) -> dict[str, Any]:
         """The next passage of the queue; if it has vanished (re-ingested document), reload the queues once."""
+        def claim(passage_id: int, who: str, force: bool = False) -> tuple[str, float] | None:
+            return sql.claim_lease(store, passage_id, who, LEASE_SECONDS, force=force)
+
         try:
-            return passage_screen(store, state.index.next_passage(coder, flt, after=after), coder)
+            return passage_screen(store, state.index.next_passage(coder, flt, after=after, claim=claim), coder)
         except UnknownPassage:
             state.index.rebuild(store)
             state.index.sync(store)
-            return passage_screen(store, state.index.next_passage(coder, flt, after=after), coder)
+            return passage_screen(store, state.index.next_passage(coder, flt, after=after, claim=claim), coder)
 
     def extras(store: Store, coder: str) -> dict[str, Any]:
         return {

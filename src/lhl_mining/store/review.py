@@ -15,6 +15,7 @@ import contextlib
 import json
 import random
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -472,6 +473,21 @@ WHERE c.action != 'undo' ORDER BY c.passage_id, c.id"""
     for passage_id, coders in assigned.items():
         items.setdefault(passage_id, {"passage_id": passage_id, "coders": {}, "assigned": coders, "final": None})
     return [items[k] for k in sorted(items)]
+
+
+def claim_lease(store: Store, passage_id: int, coder: str, seconds: float, *, force: bool = False) -> tuple[str, float] | None:
+    """Hold the passage on the coder's screen for every review server on this file (one passage per coder);
+    returns (coder, until) of another coder's unexpired hold instead of taking it, unless `force` (the coder's
+    own sample or skipped passages)."""
+    now = time.time()
+    with _immediate(store) as conn:
+        held = conn.execute("SELECT coder, until FROM leases WHERE passage_id = ?", [passage_id]).fetchone()
+        if held and held[0] != coder and held[1] > now and not force:
+            return held[0], held[1]
+        conn.execute("DELETE FROM leases WHERE coder = ? OR until < ?", [coder, now])
+        conn.execute("INSERT OR REPLACE INTO leases (passage_id, coder, until) VALUES (?, ?, ?)",
+                     [passage_id, coder, now + seconds])
+    return None
 
 
 def known_coders(store: Store) -> set[str]:
