@@ -29,6 +29,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from . import registry
 from .errors import CorpusNotWritable, HostStopped, HttpError, LhlError, RobotsDisallowed, Unreachable, UsageError
 from .scrapers.base import Adapter, AgendaItem, DocumentRef, Meeting, Source, SourceUnusable, adapter_class
@@ -182,6 +184,8 @@ class ScrapeOptions:
     """Kommuner scraped at once; requests to one host still queue behind its rate limit."""
     refresh: bool = False
     """Revalidate stored documents with conditional requests instead of skipping them."""
+    transport: httpx.BaseTransport | None = None
+    """How requests reach the hosts (None: the network; `lhl demo` routes them to its local replay server)."""
 
 
 ProgressFn = Callable[..., None]
@@ -249,7 +253,7 @@ def scrape(
         "sources_file": str(overrides.path) if overrides.path else None,
     }
     stop = threading.Event()
-    with store.run("scrape", parameters) as run, PoliteClient(politeness, cache=cache) as client:
+    with store.run("scrape", parameters) as run, PoliteClient(politeness, cache=cache, transport=options.transport) as client:
         worker = _KommuneScraper(store, client, options, run.id, db_lock, stop, progress, county)
         reports: list[KommuneReport] = []
         with ThreadPoolExecutor(max_workers=max(1, options.workers)) as pool:
