@@ -423,6 +423,7 @@ def test_upgrade_backup_is_never_left_partial(tmp_path):
         conn.execute("DELETE FROM _sqlite_migrations WHERE name = '0005_runs_process'")
         conn.execute("ALTER TABLE runs DROP COLUMN host")
         conn.execute("ALTER TABLE runs DROP COLUMN pid")
+        conn.execute("DROP TABLE leases")
         conn.commit()
     (tmp_path / "lhl.db.bak-0004_ingest_text_index.part").write_bytes(b"left by a killed upgrade")
     done = lhl("--db", str(db), "init")
