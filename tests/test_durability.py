@@ -8,6 +8,7 @@ the WAL under the server.)"""
 from __future__ import annotations
 
 import contextlib
+import itertools
 import signal
 import sqlite3
 import subprocess
@@ -46,14 +47,15 @@ class Coder(threading.Thread):
 
     def run(self) -> None:
         with httpx.Client(base_url=self.url, headers={"x-lhl-coder": self.name}, timeout=15) as http:
-            for round_no in range(2):  # the second round revises every decision
+            for round_no in itertools.count():  # later rounds revise every decision, until stopped
                 for passage_id in self.passages:
                     if self.stop.is_set() or time.monotonic() > self.deadline:
                         return
                     try:
-                        self.decide(http, passage_id, reform=(round_no == 0))
+                        self.decide(http, passage_id, reform=(round_no % 2 == 0))
                     except httpx.TransportError:
                         return  # the server was stopped: whatever it acknowledged before must be there
+                    time.sleep(0.02)  # a fast coder, not a load test: the other processes get their turns
 
     def decide(self, http: httpx.Client, passage_id: int, reform: bool) -> None:
         for _ in range(3):  # a re-tag between showing and saving is refused (409): show again
@@ -230,3 +232,27 @@ def test_two_servers_on_one_file_never_serve_the_same_passage_to_two_coders(tmp_
     with contextlib.closing(sqlite3.connect(db)) as conn:
         rows = conn.execute("SELECT passage_id, coder FROM codings ORDER BY id").fetchall()
     assert len(rows) == 12 and len({p for p, _ in rows}) == 12
+
+
+def test_scrape_and_train_write_beside_a_coder(tmp_path):
+    """`lhl demo` (scrape of replayed portals, then tag) and `lhl train` use the file a coder is saving into."""
+    db = tmp_path / "lhl.db"
+    passages = seed_many(db, documents=2)
+    gold = (SHARED_DOCUMENTS / ".." / ".." / "data" / "gold_train.jsonl").resolve()
+    assert gold.exists(), "the shared gold_train.jsonl is missing"
+    server, url = start_review(db, "anne")
+    coder = Coder(url, "anne", passages, time.monotonic() + 120)
+    try:
+        coder.start()
+        demo = lhl("demo", "--dir", str(tmp_path / "demo"), "--db", str(db), timeout=300)
+        assert demo.returncode == 0, demo.stderr
+        train = lhl("--db", str(db), "train", "--gold", str(gold), "--name", "beside-a-coder", "--cv-folds", "0",
+                    "--models-dir", str(tmp_path / "models"), timeout=300)
+        assert train.returncode == 0, train.stderr
+        assert "Traceback" not in demo.stderr + train.stderr
+    finally:
+        coder.stop.set()
+        coder.join(20)
+        stop(server, signal.SIGKILL)
+    check_file(db, [coder])
+    assert _count(db, "documents") >= 2 + 15
