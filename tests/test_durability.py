@@ -256,3 +256,26 @@ def test_scrape_and_train_write_beside_a_coder(tmp_path):
         stop(server, signal.SIGKILL)
     check_file(db, [coder])
     assert _count(db, "documents") >= 2 + 15
+
+
+def test_scrape_killed_then_resumed_ends_as_an_uninterrupted_run(tmp_path):
+    """SIGKILL `lhl demo` mid-scrape, run it again: the same documents, texts and suggestions as one clean run."""
+    killed_dir, clean_dir = tmp_path / "killed", tmp_path / "clean"
+    db = killed_dir / "lhl.db"
+    process = subprocess.Popen([LHL, "demo", "--dir", str(killed_dir)], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True, env=env())
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None and _count(db, "documents") < 4:
+        time.sleep(0.05)
+    stop(process, signal.SIGKILL)
+    assert 0 < _count(db, "documents") < 15, "the kill came too late to test a resume"
+    resumed = lhl("demo", "--dir", str(killed_dir), timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    clean = lhl("demo", "--dir", str(clean_dir), timeout=300)
+    assert clean.returncode == 0, clean.stderr
+    assert _documents(db) == _documents(clean_dir / "lhl.db")
+    assert _suggestions(db) == _suggestions(clean_dir / "lhl.db")
+    assert not list(killed_dir.rglob("*.part"))
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        outcomes = [r[0] for r in conn.execute("SELECT outcome FROM runs WHERE command = 'scrape' ORDER BY id")]
+    assert outcomes == ["interrupted", "ok"]
