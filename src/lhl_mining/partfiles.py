@@ -13,7 +13,8 @@ import tempfile
 from pathlib import Path
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process of this machine still runs (someone else's counts as running)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -29,7 +30,7 @@ def remove_stale(target: Path) -> int:
     with contextlib.suppress(OSError):
         for part in target.parent.glob(f".{target.name}.*.part"):
             pid = part.name[len(target.name) + 2:].split(".", 1)[0]
-            if pid.isdigit() and not _alive(int(pid)):
+            if pid.isdigit() and not process_alive(int(pid)):
                 with contextlib.suppress(OSError):
                     part.unlink()
                     removed += 1

@@ -42,6 +42,7 @@ from ..errors import (
     DatabaseUnreadable,
 )
 from ..migrations import migrations
+from ..partfiles import process_alive
 
 DEFAULT_DB = "lhl.db"
 LOCK_WAIT_S = 10.0  # SQLite's busy timeout: how long one attempt waits for another writer (LHL_LOCK_WAIT_S)
@@ -261,7 +262,7 @@ class Store:
             for row in self.db.execute(
                 "SELECT id, pid FROM runs WHERE outcome = 'running' AND host = ? AND pid IS NOT NULL", [host]
             ).fetchall()
-            if not _alive(row[1])
+            if row[1] != os.getpid() and not process_alive(row[1])
         ]
         if dead:
             with self.db.atomic():
@@ -315,18 +316,6 @@ class Run:
             self.id,
             {"ended_at": utcnow(), "outcome": outcome, "error": error, "counts": json.dumps(self.counts or {})},
         )
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process
-    return True
 
 
 def _check_file(path: Path, *, need_write: bool) -> None:
