@@ -520,7 +520,8 @@ def review(
     token: Annotated[
         str | None,
         typer.Option("--token", envvar="LHL_REVIEW_TOKEN",
-                     help="Access token coders enter once \\[default: a random one when --host is not local]."),
+                     help="Server token; on a non-local bind each coder's own sign-in token is derived from it "
+                          "\\[default: a random one when --host is not local]."),
     ] = None,
     db: DbOption = None,
 ) -> None:
