@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import enum
 import json
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,7 +23,7 @@ from typer.core import TyperGroup
 
 from lhl_mining import __version__, registry
 from lhl_mining.errors import LhlError
-from lhl_mining.store import Store, default_db_path
+from lhl_mining.store import Store, database_error, default_db_path
 
 console = Console()
 err_console = Console(stderr=True)
@@ -36,7 +37,7 @@ COMMAND_ORDER = [
 
 
 class _LhlGroup(TyperGroup):
-    """Turns `LhlError` into a one-line message and its exit code."""
+    """Turns `LhlError` (and any SQLite failure, as its numbered error) into a one-line message and its exit code."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         names = super().list_commands(ctx)
@@ -46,9 +47,10 @@ class _LhlGroup(TyperGroup):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except LhlError as exc:
-            err_console.print(f"[bold red]Error[/] {exc}", highlight=False, soft_wrap=True)
-            ctx.exit(exc.exit_code)
+        except (LhlError, sqlite3.Error) as exc:
+            error = exc if isinstance(exc, LhlError) else database_error(exc)
+            err_console.print(f"[bold red]Error[/] {error}", highlight=False, soft_wrap=True)
+            ctx.exit(error.exit_code)
 
 
 app = typer.Typer(
@@ -219,9 +221,7 @@ def ingest(
     files = discover_files(paths)
     if ocr and (problem := ocr_missing_tools_message()):
         err_console.print(f"[yellow]Warning[/] {problem} Scanned PDFs stay `needs_ocr`.", highlight=False)
-    limits = IngestLimits(
-        max_bytes=int(max_mb * 1024 * 1024), max_pages=max_pages, pdf_engine=pdf_engine, timeout_s=timeout
-    )
+    limits = IngestLimits.of(max_mb=max_mb, max_pages=max_pages, pdf_engine=pdf_engine, timeout_s=timeout)
     parameters = {
         "paths": [str(p) for p in paths], "kommune": knr, "doc_type": doc_type, "ocr": ocr,
         "retry_failed": retry_failed, "corpus": str(corpus) if corpus else None, "max_mb": max_mb,
@@ -577,7 +577,8 @@ def review(
     token: Annotated[
         str | None,
         typer.Option("--token", envvar="LHL_REVIEW_TOKEN",
-                     help="Access token coders enter once \\[default: a random one when --host is not local]."),
+                     help="Server token; on a non-local bind each coder's own sign-in token is derived from it "
+                          "\\[default: a random one when --host is not local]."),
     ] = None,
     db: DbOption = None,
 ) -> None:
@@ -590,7 +591,9 @@ def review(
     shown_host = f"[{host}]" if ":" in host and not host.startswith("[") else host
     console.print(f"Review server for {config.db_path} on http://{shown_host}:{port}/code  (Ctrl-C stops it)")
     if config.token:
-        console.print(f"Access token for coders: [bold]{config.token}[/]")
+        console.print(f"Server token (new coders sign in with it once; keep it to yourself): [bold]{config.token}[/]")
+    for name, own in server.coder_tokens(config).items():
+        console.print(f"  token for {name}: [bold]{own}[/]", highlight=False)
     server.serve(config, host=host, port=port, open_browser=not no_browser)
 
 
@@ -637,15 +640,15 @@ def classify(
     rules_only: Annotated[bool, typer.Option("--rules-only", help="Codebook rules alone, no trained model.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Fail on the first invalid line instead of skipping it.")] = False,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Passages per nlp.pipe batch.")] = 256,
+    force: Annotated[bool, typer.Option("--force", help="Replace --output if it exists.")] = False,
 ) -> None:
     """Label passages from JSONL ({"id","text"}) and write JSONL (reform, areas, framing, scores, evidence); no database."""
-    import os
-    import tempfile
+    import contextlib
 
     from rich.markup import escape
 
     from lhl_mining.errors import ClassifyIOError
-    from lhl_mining.nlp.classify import classify_jsonl, make_labeller
+    from lhl_mining.nlp.classify import classify_jsonl, make_labeller, output_file
 
     labeller = make_labeller(model, codebook=codebook, trained=trained, rules_only=rules_only)
     _warn_if_model_is_stale(labeller)
@@ -653,28 +656,10 @@ def classify(
         source = sys.stdin.buffer if input_path == "-" else open(input_path, "rb")  # noqa: SIM115
     except OSError as exc:
         raise ClassifyIOError(f"Cannot read {input_path}: {exc.strerror}.") from None
-    tmp_path = None
-    try:
-        if output_path == "-":
-            sink = sys.stdout
-        else:
-            target = Path(output_path)
-            try:
-                fd, tmp_path = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or Path("."))
-            except OSError as exc:
-                raise ClassifyIOError(f"Cannot write {output_path}: {exc.strerror}.") from None
-            sink = os.fdopen(fd, "w", encoding="utf-8")
-        with source:
-            stats = classify_jsonl(source, sink.write, labeller, strict=strict, batch_size=batch_size)
+    with source, contextlib.ExitStack() as stack:
+        sink = sys.stdout if output_path == "-" else stack.enter_context(output_file(output_path, force=force))
+        stats = classify_jsonl(source, sink.write, labeller, strict=strict, batch_size=batch_size)
         sink.flush()
-        if tmp_path:
-            sink.close()
-            os.replace(tmp_path, output_path)
-            tmp_path = None
-    finally:
-        if tmp_path:
-            sink.close()
-            Path(tmp_path).unlink(missing_ok=True)
     for line_no, reason in stats.invalid[:20]:
         err_console.print(f"[yellow]skipped[/] line {line_no}: {escape(reason)}", highlight=False)
     if stats.skipped > 20:

@@ -19,6 +19,7 @@ import dataclasses
 import email.utils
 import hashlib
 import json
+import math
 import os
 import re
 import threading
@@ -147,6 +148,8 @@ class Politeness:
 
 def check_rate(rate: float, i_know: bool = False) -> None:
     """`--rate` must leave a pause between requests to a host: 0 < rate ≤ MAX_RATE unless the user says `--i-know`."""
+    if not math.isfinite(rate) or rate < 0:
+        raise UsageError(f"--rate must be a number of requests per second, 0 or more, not {rate}.")
     if i_know:
         return
     if rate <= 0 or rate > MAX_RATE:

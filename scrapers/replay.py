@@ -146,12 +146,20 @@ class ReplayServer:
                 return
 
             def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+                self._origin_form()
                 self._serve(self.path)
 
             def do_POST(self) -> None:  # noqa: N802
+                self._origin_form()
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 self._serve(f"POST {urlsplit(self.path).path}", body)
+
+            def _origin_form(self) -> None:
+                """Asked as a forward proxy (``GET http://host/path``): serve the path, whatever the host name."""
+                if self.path.startswith(("http://", "https://")):
+                    parts = urlsplit(self.path)
+                    self.path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
             def _serve(self, key: str, body: bytes = b"") -> None:
                 server.requests.append((self.command, self.path, dict(self.headers), body))

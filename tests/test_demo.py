@@ -55,3 +55,16 @@ def test_demo_scrapes_tags_and_reports_offline(runner, tmp_path):
         assert store.status_counts()["documents"] == {"extracted": 15}
     status = runner.invoke(app, ["--db", str(folder / "lhl.db"), "status"])
     assert status.exit_code == 0 and "passages" in status.output
+
+
+def test_demo_urls_do_not_depend_on_the_port_the_replay_server_got(tmp_path):
+    """The replay server takes any free port; stored URLs name the fixed demo host, so re-runs match (provenance, dedup)."""
+    from lhl_mining.demo import DEMO_BASE, run_demo
+
+    urls = []
+    for name in ("one", "two"):
+        result = run_demo(tmp_path / name, tag=False, report=False)
+        with Store.open(result.db_path, readonly=True) as store:
+            urls.append(sorted(r[0] for r in store.db.execute("SELECT url FROM documents")))
+    assert urls[0] == urls[1] and len(urls[0]) >= 10
+    assert all(url.startswith(DEMO_BASE + "/") for url in urls[0])

@@ -74,6 +74,7 @@ def test_coding_by_keyboard_only_with_undo_and_going_back(browser, server, seede
     fourth = press_and_wait_for_new_passage(page, "x")
     fifth = press_and_wait_for_new_passage(page, " ")
     assert len({first, second, third, fourth, fifth}) == 5
+    assert page.locator("#count-reviewed").inner_text() == "3"  # the top bar follows without a reload
 
     written = review_data.codings_in(db_path)
     assert [(r["passage_id"], r["action"]) for r in written] == [

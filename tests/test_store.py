@@ -126,7 +126,7 @@ def test_locked_database(db_path, monkeypatch):
     holder = sqlite3.connect(db_path)
     holder.execute("PRAGMA locking_mode=EXCLUSIVE")
     holder.execute("BEGIN EXCLUSIVE")
-    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_S", 0.2)
+    monkeypatch.setenv("LHL_LOCK_WAIT_S", "0.2")
     try:
         with pytest.raises(DatabaseLocked, match="locked"):
             Store.open(db_path)

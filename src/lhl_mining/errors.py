@@ -6,6 +6,8 @@ wrong and what to do next. The CLI prints it and exits with `exit_code`.
 
 from __future__ import annotations
 
+import errno
+
 
 class LhlError(Exception):
     """An error the user can act on; `code` is stable across releases."""
@@ -50,6 +52,12 @@ class DatabaseTooNew(LhlError):
 
 class DatabaseReadOnly(LhlError):
     code = "E015"
+
+
+class DatabaseFull(LhlError):
+    """The disk (or quota) holding the database is full; SQLite rolled the transaction back."""
+
+    code = "E016"
 
 
 # --- learning, evaluation and reliability (E500–E599) -------------------------
@@ -325,6 +333,19 @@ class CorpusNotWritable(LhlError):
     """The corpus folder cannot be written (read-only, missing permissions, disk full)."""
 
     code = "E310"
+
+    @classmethod
+    def of(cls, corpus_dir: object, exc: OSError) -> CorpusNotWritable:
+        reason = {
+            errno.ENOSPC: "the disk is full",
+            errno.EDQUOT: "the disk quota is used up",
+            errno.EROFS: "the file system is read-only",
+            errno.EACCES: "permission denied",
+        }.get(exc.errno or 0, exc.strerror or str(exc))
+        return cls(
+            f"Cannot write to the corpus folder {corpus_dir} ({reason}). Free space or choose another folder with "
+            "--corpus; everything stored so far is kept and the next run continues from there."
+        )
 
 
 class SourcesFileInvalid(LhlError):

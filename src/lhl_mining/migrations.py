@@ -265,6 +265,24 @@ CREATE INDEX IF NOT EXISTS idx_document_texts_sha256 ON document_texts(text_sha2
     )
 
 
+@migrations(name="0005_runs_process")
+def runs_process(db: Database) -> None:
+    """Which process wrote a `running` run, so a later command can close it as `interrupted` once that process is
+    gone; and the passages held on a coder's screen, shared by every review server on the file."""
+    _run(
+        db,
+        """
+ALTER TABLE runs ADD COLUMN pid INTEGER;
+ALTER TABLE runs ADD COLUMN host TEXT;
+CREATE TABLE leases (
+    passage_id INTEGER PRIMARY KEY REFERENCES passages(id) ON DELETE CASCADE,
+    coder TEXT NOT NULL,
+    until REAL NOT NULL
+)
+""",
+    )
+
+
 @migrations(name="0006_passage_roles")
 def passage_roles(db: Database) -> None:
     """Passages say what they are: the decision text of a sak (with its saksnr), or noise to code last.

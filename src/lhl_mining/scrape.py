@@ -23,7 +23,6 @@ unknown shape is an error (E305), never «nothing found».
 
 from __future__ import annotations
 
-import errno
 import re
 import threading
 import uuid
@@ -32,6 +31,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from . import registry
 from .errors import (
@@ -53,6 +54,7 @@ from .store import sources as source_sql
 
 DEFAULT_SINCE = 2018
 DEFAULT_UNTIL = 2024
+FIRST_YEAR = 1990  # no kommune has meeting documents online from before; an earlier year is a typo
 HTML_EXPECTED_ROLES = ("plan", "search")
 MIN_MEETINGS_FOR_ITEMS = 3
 """Meetings held (listed, dated before today) without one agenda item among them means the agenda format changed."""
@@ -139,6 +141,8 @@ class ScrapeOptions:
     """Kommuner scraped at once; requests to one host still queue behind its rate limit."""
     refresh: bool = False
     """Revalidate stored documents with conditional requests instead of skipping them."""
+    transport: httpx.BaseTransport | None = None
+    """How requests reach the hosts (None: the network; `lhl demo` routes them to its local replay server)."""
 
 
 ProgressFn = Callable[..., None]
@@ -163,19 +167,7 @@ def check_corpus_writable(corpus_dir: Path) -> None:
         probe.write_bytes(b"x")
         probe.unlink()
     except OSError as exc:
-        raise CorpusNotWritable(_corpus_message(corpus_dir, exc)) from None
-
-
-def _corpus_message(corpus_dir: Path, exc: OSError) -> str:
-    reason = {
-        errno.ENOSPC: "the disk is full",
-        errno.EROFS: "the file system is read-only",
-        errno.EACCES: "permission denied",
-    }.get(exc.errno or 0, exc.strerror or str(exc))
-    return (
-        f"Cannot write to the corpus folder {corpus_dir} ({reason}). Free space or choose another folder with "
-        "--corpus; everything stored so far is kept and the next run continues from there."
-    )
+        raise CorpusNotWritable.of(corpus_dir, exc) from None
 
 
 def scrape(
@@ -191,6 +183,8 @@ def scrape(
     options = options or ScrapeOptions()
     if options.since > options.until:
         raise UsageError(f"--since {options.since} is after --until {options.until}.")
+    if not FIRST_YEAR <= options.since <= options.until <= FIRST_YEAR + 200:
+        raise UsageError(f"--since/--until must be years from {FIRST_YEAR} on, not {options.since}–{options.until}.")
     targets = resolve_targets(county, kommuner)
     overrides = overrides or Overrides({}, frozenset(), None)
     if not options.dry_run:
@@ -217,7 +211,7 @@ def scrape(
     }
     stop = threading.Event()
     with store.run("scrape", parameters) as run, PoliteClient(
-        politeness, cache=cache, reuse_settled=not options.refresh
+        politeness, cache=cache, reuse_settled=not options.refresh, transport=options.transport
     ) as client:
         worker = _KommuneScraper(store, client, options, run.id, db_lock, stop, progress, county)
         reports: list[KommuneReport] = []
@@ -486,9 +480,9 @@ class _KommuneScraper:
                     run_id=self.run_id,
                     retry_failed=bool(stored and stored["status"] == "failed"),
                 )
-        except OSError as exc:
+        except CorpusNotWritable:
             self.stop.set()
-            raise CorpusNotWritable(_corpus_message(self.options.corpus_dir, exc)) from None
+            raise
         except LhlError as exc:
             report.failed += 1
             report.failures.append(f"{ref.url}: {exc}")

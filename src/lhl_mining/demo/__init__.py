@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import yaml
 
+from ..errors import UsageError
 from ..scrape import ScrapeOptions, ScrapeResult, scrape
 from ..scrapers.http import Politeness
 from ..scrapers.replay import ReplayServer
@@ -39,8 +41,9 @@ DEMO_KOMMUNER = ("3413", "3417", "3447", "3415", "3421", "3449", "3446")
 STANGE_TENANT = "970169717_PROD-970169717"
 STANGE_DATABASE = "5f1c2a9e-3d4b-4c8a-9e21-7a6b0d3c1e55"
 FRAMSIKT_PUBLICATION = "/2023/trysil/bm-2023-hop_2023_2026"
-DEMO_PORT = 47813
-"""Preferred port, so document URLs (and hence the stored documents) stay the same when the demo is re-run."""
+DEMO_BASE = "http://demo.lhl.invalid"
+"""The demo portals' address in every stored URL: requests go to the replay server (on any free port) as a proxy,
+so document URLs, provenance and de-duplication are the same on every run, whatever holds which port."""
 
 
 def demo_routes() -> dict:
@@ -168,14 +171,19 @@ def run_demo(
     report: bool = True,
 ) -> DemoResult:
     """Serve the demo portals, scrape them, tag, and write the report; returns where everything is."""
-    directory.mkdir(parents=True, exist_ok=True)
+    if directory.exists() and not directory.is_dir():
+        raise UsageError(f"--dir {directory} is a file; give a folder for the demo (it is created if missing).")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"Cannot create the demo folder {directory}: {exc.strerror or exc}.") from None
     db_path = db_path or directory / "lhl.db"
     corpus_dir = directory / "corpus"
     sources_file = directory / "lhl-sources.yaml"
-    with ReplayServer(demo_routes(), port=DEMO_PORT) as server:
+    with ReplayServer(demo_routes()) as server:
         sources_file.write_text(
             "# Written by `lhl demo`: the demo kommuner point at a local replay server.\n"
-            + yaml.safe_dump(demo_sources(server.base), allow_unicode=True, sort_keys=False),
+            + yaml.safe_dump(demo_sources(DEMO_BASE), allow_unicode=True, sort_keys=False),
             encoding="utf-8",
         )
         options = ScrapeOptions(
@@ -184,6 +192,7 @@ def run_demo(
             corpus_dir=corpus_dir,
             workers=4,
             politeness=Politeness(rate=0, retries=1, backoff_s=0.1, contact="lhl demo"),
+            transport=httpx.HTTPTransport(proxy=server.base),
         )
         with Store.open(db_path, create=True) as store:
             result = scrape(

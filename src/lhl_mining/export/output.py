@@ -2,18 +2,18 @@
 
 Everything is written to a hidden temporary file beside the target and renamed
 over it only when the export finished, so a crash, Ctrl-C or full disk leaves
-the old file (or nothing) in place.
+the old file (or nothing) in place; the part a kill leaves is deleted by the next export.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import OutputExists, OutputNotWritable
+from ..partfiles import make_part
 
 
 def check_output(path: Path, *, force: bool) -> None:
@@ -31,24 +31,16 @@ def check_output(path: Path, *, force: bool) -> None:
         raise OutputNotWritable(f"Cannot replace {path}: the file is read-only.")
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
 @contextlib.contextmanager
 def atomic_output(path: str | os.PathLike, *, force: bool = False) -> Iterator[Path]:
     """Yield a temporary path to write; it becomes `path` only if the block succeeds."""
     target = Path(path)
     check_output(target, force=force)
     try:
-        handle, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent or ".")
+        handle, tmp = make_part(target)  # also deletes the parts of killed exports
     except OSError as exc:
         raise OutputNotWritable(f"Cannot write {target}: {exc.strerror}.") from None
     os.close(handle)
-    tmp = Path(tmp_name)
-    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the user's usual mode
     try:
         yield tmp
         os.replace(tmp, target)

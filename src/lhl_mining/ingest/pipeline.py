@@ -7,10 +7,13 @@ stops a batch: it gets status `failed` and a one-line error in the store.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import math
 import multiprocessing
 import os
 import re
+import stat
 import traceback
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -27,6 +30,7 @@ except ImportError:  # Windows has no `resource`: the worker then runs without a
 from .. import registry
 from ..errors import (
     ChangedAfterCoding,
+    CorpusNotWritable,
     CorruptDocument,
     DocumentTooLarge,
     EmptyDocument,
@@ -36,6 +40,7 @@ from ..errors import (
     UnreadableFile,
     UsageError,
 )
+from ..partfiles import remove_stale
 from ..store import Store, utcnow
 from ..store import documents as doc_store
 from ..search import index as search_index
@@ -77,6 +82,17 @@ class IngestLimits:
     timeout_s: float | None = 600.0  # per file; extraction runs in a worker process when set
     max_memory_mb: int | None = 4096  # address-space cap of that worker
 
+    @classmethod
+    def of(cls, *, max_mb: float, max_pages: int, pdf_engine: str, timeout_s: float) -> IngestLimits:
+        """The limits from command-line values, range-checked (NaN, negative or absurd values are E002)."""
+        if not (math.isfinite(max_mb) and 0 < max_mb <= 100_000):
+            raise UsageError(f"--max-mb must be a size between 0 and 100000 MB, not {max_mb}.")
+        if not 1 <= max_pages <= 1_000_000:
+            raise UsageError(f"--max-pages must be between 1 and 1000000, not {max_pages}.")
+        if not (math.isfinite(timeout_s) and 0 < timeout_s <= 86_400):
+            raise UsageError(f"--timeout must be between 0 and 86400 seconds, not {timeout_s}.")
+        return cls(max_bytes=int(max_mb * 1024 * 1024), max_pages=max_pages, pdf_engine=pdf_engine, timeout_s=timeout_s)
+
 
 @dataclass
 class IngestResult:
@@ -103,10 +119,16 @@ def store_in_corpus(content: bytes, sha256: str, extension: str, corpus_dir: Pat
     """Write the bytes once under corpus/<2 hex>/<sha256><ext>; same content, same file."""
     target = corpus_dir / sha256[:2] / f"{sha256}{extension}"
     if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(f".{target.name}.{os.getpid()}.part")
-        partial.write_bytes(content)
-        partial.replace(target)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            remove_stale(target)
+            partial.write_bytes(content)
+            partial.replace(target)
+        except OSError as exc:  # disk full, read-only, no permission: stop the run, keep what is stored
+            with contextlib.suppress(OSError):
+                partial.unlink()
+            raise CorpusNotWritable.of(corpus_dir, exc) from None
     return target
 
 
@@ -160,8 +182,17 @@ def ingest_download(
 # Data and project files that sit beside documents in a download folder (manifests, notes,
 # spreadsheets of metadata) are not documents; files named on the command line are always read.
 NOT_DOCUMENTS_IN_FOLDERS = frozenset(
-    {".json", ".jsonl", ".csv", ".tsv", ".md", ".yaml", ".yml", ".db", ".sqlite", ".log", ".py", ".sh"}
+    {".json", ".jsonl", ".csv", ".tsv", ".md", ".yaml", ".yml", ".db", ".sqlite", ".log", ".py", ".sh",
+     ".db-wal", ".db-shm", ".db-journal", ".sqlite-wal", ".sqlite-shm", ".sqlite-journal"}
 )
+
+
+def _regular(path: Path) -> bool:
+    """A plain file (symlinks followed): FIFOs and devices would block a read or never end."""
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return False
 
 
 def discover_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
@@ -169,8 +200,10 @@ def discover_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
-        if path.is_file():
+        if _regular(path):
             found.append(path)
+        elif path.exists() and not path.is_dir():
+            raise IngestPathMissing(f"{path} is not a regular file (a FIFO, device or socket); nothing was read.")
         elif path.is_dir():
             for root, dirs, files in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
@@ -178,10 +211,21 @@ def discover_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
                     Path(root) / name
                     for name in sorted(files)
                     if not name.startswith(".") and Path(name).suffix.lower() not in NOT_DOCUMENTS_IN_FOLDERS
+                    and _regular(Path(root) / name)
                 )
         else:
             raise IngestPathMissing(f"No file or folder at {path}.")
     return found
+
+
+def _is_database(store: Store, file: Path) -> bool:
+    """The store's own file or its -wal/-shm/-journal: reading (then closing) them would drop SQLite's locks."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        sidecar = store.path.with_name(store.path.name + suffix)
+        with contextlib.suppress(OSError):
+            if sidecar.exists() and os.path.samefile(sidecar, file):
+                return True
+    return False
 
 
 def ingest_path(store: Store, path: str | os.PathLike, **options: Any) -> list[IngestResult]:
@@ -214,6 +258,7 @@ def ingest_files(
         raise UsageError(f"Unknown document type «{doc_type}»; choose one of {', '.join(DOC_TYPES)}.")
     limits = limits or IngestLimits()
     corpus = Path(corpus_dir) if corpus_dir else DEFAULT_CORPUS
+    files = [file for file in files if not _is_database(store, file)]
     options = {"knr": knr, "doc_type": doc_type, "run_id": run_id, "corpus_dir": corpus, "retry_failed": retry_failed}
     results: list[IngestResult] = []
 
@@ -456,7 +501,10 @@ def _extract_isolated(content: bytes, mime: str, limits: IngestLimits) -> Extrac
 def _extract_worker(sender, content: bytes, mime: str, limits: IngestLimits) -> None:
     if limits.max_memory_mb and resource is not None:
         cap = limits.max_memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:  # under `prlimit --as` / Slurm: never ask for more than the hard limit
+            cap = min(cap, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
     try:
         sender.send(("ok", _extract(content, mime, limits)))
     except IngestError as exc:

@@ -11,18 +11,26 @@ row per passage and code.
 from __future__ import annotations
 
 import itertools
+import contextlib
 import json
+import os
+import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, TextIO
 
-from ..errors import ClassifyInputInvalid
+from ..errors import ClassifyInputInvalid, ClassifyIOError
+from ..partfiles import make_part
 from ..store import Store
 from ..store import suggestions as sql
 from ..search import index as search_index
 from .labeller import PASSAGE_CODES, DocContext, Labeller, PassageLabel
 from .rules import RuleLabeller
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def make_labeller(
@@ -96,11 +104,39 @@ def parse_line(line: str | bytes, line_no: int) -> tuple[Any, str, DocContext | 
         return '"id" must be a string or an integer'
     if not isinstance(item.get("text"), str):
         return '"text" missing or not a string'
+    for value in (item["id"], item["text"]):
+        if isinstance(value, str) and _SURROGATE.search(value):
+            return "a lone surrogate (\\ud800–\\udfff escape) is not text"
     for key in CONTEXT_FIELDS:
         if item.get(key) is not None and not isinstance(item[key], str):
             return f'"{key}" must be a string'
     context = DocContext(**{key: item.get(key) or "" for key in CONTEXT_FIELDS})
     return item["id"], item["text"], context or None
+
+
+@contextlib.contextmanager
+def output_file(path: str | os.PathLike, *, force: bool = False) -> Iterator[TextIO]:
+    """A JSONL output written under a temporary name and renamed when complete, with the usual file mode.
+
+    A folder, an existing file (without `force`) or an unwritable place is E103 before anything is read.
+    """
+    target = Path(path)
+    if target.is_dir():
+        raise ClassifyIOError(f"{target} is a folder; give a file name for --output.")
+    if target.exists() and not force:
+        raise ClassifyIOError(f"{target} exists; add --force to replace it.")
+    try:
+        fd, tmp = make_part(target)
+    except OSError as exc:
+        raise ClassifyIOError(f"Cannot write {target}: {exc.strerror}.") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as sink:
+            yield sink
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise ClassifyIOError(f"Cannot write {target}: {exc.strerror or exc}; nothing was written.") from None
+    finally:
+        Path(tmp).unlink(missing_ok=True)
 
 
 def classify_jsonl(

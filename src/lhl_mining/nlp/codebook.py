@@ -26,6 +26,13 @@ import hashlib
 import json
 import re
 import warnings
+
+try:  # the regex parser's internals, to inspect a pattern's structure
+    import re._constants as _sre
+    import re._parser as _sre_parse
+except ImportError:  # Python < 3.11
+    import sre_constants as _sre  # type: ignore[no-redef]
+    import sre_parse as _sre_parse  # type: ignore[no-redef]
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
@@ -201,6 +208,65 @@ def _line_of(document: Any, path: Iterable[Any]) -> int:
     return line
 
 
+MAX_YAML_NODES = 100_000  # values after aliases are expanded; lhl.yaml has about 3 000
+MAX_YAML_DEPTH = 40  # lhl.yaml nests 6 deep; thousands of levels would exhaust the stack
+
+
+def _refuse_yaml_bombs(text: str, path: Path) -> None:
+    """Size and nesting from the parser's events, before anything is built: a few aliases of aliases
+    ("billion laughs") expand to billions of values, and deep nesting exhausts the stack."""
+    sizes: dict[str, int] = {}  # anchor -> values under it, aliases expanded
+    stack: list[list[Any]] = [[None, 0]]  # [anchor, values so far] per open collection
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            stack.append([event.anchor, 0])
+            if len(stack) > MAX_YAML_DEPTH:
+                raise CodebookInvalid(f"{path} line {event.start_mark.line + 1}: nested more than "
+                                      f"{MAX_YAML_DEPTH} levels deep.")
+            continue
+        if isinstance(event, yaml.CollectionEndEvent):
+            anchor, size = stack.pop()
+            size += 1
+            if anchor:
+                sizes[anchor] = size
+        elif isinstance(event, yaml.AliasEvent):
+            size = sizes.get(event.anchor, 1)
+        elif isinstance(event, yaml.ScalarEvent):
+            size = 1
+        else:
+            continue
+        stack[-1][1] += size
+        if stack[-1][1] > MAX_YAML_NODES:
+            raise CodebookInvalid(f"{path} line {event.start_mark.line + 1}: more than {MAX_YAML_NODES} values "
+                                  "once its aliases (*name) are expanded; write the values out.")
+
+
+def _refuse_catastrophic(pattern: str, where: str) -> None:
+    """Refuse a repeat inside a repeat (`(a+)+$`, `(\\w*)*`): it backtracks exponentially on a near-miss."""
+
+    def nested(items: Any, inside: bool) -> bool:
+        for op, av in items:
+            if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT):
+                low, high, sub = av
+                many = high == _sre.MAXREPEAT or high > 50
+                if (many and inside) or nested(sub, inside or many):
+                    return True
+            elif op is _sre.SUBPATTERN:
+                if nested(av[-1], inside):
+                    return True
+            elif op is _sre.BRANCH:
+                if any(nested(branch, inside) for branch in av[1]):
+                    return True
+            elif op in (_sre.ASSERT, _sre.ASSERT_NOT):
+                if nested(av[1], inside):
+                    return True
+        return False  # atomic groups and possessive repeats never backtrack
+
+    if nested(_sre_parse.parse(pattern), False):
+        raise CodebookInvalid(f"{where}: regex {pattern!r} repeats a repeat (like (a+)+), which can take "
+                              "exponential time on a near-miss; write it without the nesting.")
+
+
 @functools.lru_cache(maxsize=1)
 def _schema() -> dict:
     return json.loads(schema_path().read_text(encoding="utf-8"))
@@ -230,6 +296,7 @@ def _load(path: Path, raw: bytes) -> Codebook:
     except UnicodeDecodeError as exc:
         raise CodebookInvalid(f"{path}: not UTF-8 text (byte {exc.start}).") from None
     try:
+        _refuse_yaml_bombs(text, path)
         annotated = yaml.load(text, Loader=_LineLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -273,6 +340,7 @@ def _context(spec: dict | None, path: Path, line: int) -> Context:
             regexes.append(re.compile(pattern, re.IGNORECASE))
         except re.error as exc:
             raise CodebookInvalid(f"{path} line {line}: bad context regex {pattern!r}: {exc}.") from None
+        _refuse_catastrophic(pattern, f"{path} line {line}: context regex")
     if spec.get("doc_types") and spec.get("window") != "document":
         raise CodebookInvalid(f"{path} line {line}: doc_types needs window: document.")
     return Context(
@@ -358,6 +426,7 @@ def _term(spec: dict, code: Code, exclude: bool, path: Path, line: int) -> Term:
             re.compile(pattern, flags)
         except re.error as exc:
             raise CodebookInvalid(f"{path} line {line}: term {spec['id']!r}: bad regex: {exc}.") from None
+        _refuse_catastrophic(pattern, f"{path} line {line}: term {spec['id']!r}")
         lemmas: tuple[str, ...] = ()
     else:
         given = spec["lemma"] if isinstance(spec["lemma"], list) else [spec["lemma"]]

@@ -7,10 +7,15 @@ when what the coder saw is no longer true.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
+import hashlib
+import hmac
 import json
 import re
 import secrets
+import sqlite3
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -38,9 +43,9 @@ from ..errors import (
     UnknownPassage,
     WrongToken,
 )
-from ..store import Store
+from ..store import Store, database_error
 from ..store import review as sql
-from .queue import QUEUES, QueueFilter, QueueIndex
+from .queue import LEASE_SECONDS, QUEUES, QueueFilter, QueueIndex
 from .render import AREA_KEYS, AREA_TITLES, FRAMING_KEYS, code_class, code_label, highlight
 from .search import routes as search_routes
 from .table import routes as table_routes
@@ -50,6 +55,29 @@ LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 CODER_NAME = re.compile(r"^[\w][\w .@-]{0,39}$")
 COOKIE_CODER = "lhl_coder"
 COOKIE_TOKEN = "lhl_token"
+COOKIE_SESSION = "lhl_session"
+
+
+def coder_token(master: str, coder: str) -> str:
+    """The token that proves `coder` to a non-local server started with `master` (`lhl review` prints it)."""
+    digest = hmac.new(master.encode(), f"coder:{coder}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:15]).decode()
+
+
+def _session_value(master: str, coder: str) -> str:
+    name = base64.urlsafe_b64encode(coder.encode()).decode()
+    return name + "." + hmac.new(master.encode(), f"session:{coder}".encode(), hashlib.sha256).hexdigest()
+
+
+def _session_coder(master: str, value: str) -> str | None:
+    """The coder a session cookie was signed for, or None when it is forged or from another server's token."""
+    name, _, _ = value.partition(".")
+    try:
+        coder = base64.urlsafe_b64decode(name.encode()).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    ok = CODER_NAME.match(coder) and secrets.compare_digest(value.encode(), _session_value(master, coder).encode())
+    return coder if ok else None
 
 
 @dataclass
@@ -117,23 +145,44 @@ def create_app(config: ReviewConfig) -> Starlette:
         return env.get_template(name).render(**context)
 
     # ------------------------------------------------------------ who is asking
+    # On a non-local bind a coder is who they proved to be: the session cookie signed at sign-in, or (scripts)
+    # their name with their own coder token in headers.  A header or cookie merely naming a coder counts for nothing.
+    proven = bool(config.token) and not config.local_only
+
+    def proven_coder(request: Request) -> str | None:
+        assert config.token
+        coder = _session_coder(config.token, request.cookies.get(COOKIE_SESSION) or "")
+        if coder:
+            return coder
+        name, given = request.headers.get("x-lhl-coder") or "", request.headers.get("x-lhl-token") or ""
+        if name and CODER_NAME.match(name) and secrets.compare_digest(given.encode(), coder_token(config.token, name).encode()):
+            return name
+        return None
+
     def token_ok(request: Request) -> bool:
         if not config.token:
             return True
+        if proven:
+            return proven_coder(request) is not None
         given = request.cookies.get(COOKIE_TOKEN) or request.headers.get("x-lhl-token") or ""
         return secrets.compare_digest(given.encode(), config.token.encode())
 
     def coder_of(request: Request) -> str | None:
+        if proven:
+            return proven_coder(request)
         name = request.headers.get("x-lhl-coder") or request.cookies.get(COOKIE_CODER) or config.default_coder
         return name if name and CODER_NAME.match(name) else None
+
+    def check_origin(request: Request) -> None:
+        origin = request.headers.get("origin")
+        if origin and urlsplit(origin).netloc != request.headers.get("host"):  # "null" (sandboxed pages) too
+            raise ForeignOrigin(f"Refused a request from {origin}: only pages of this review server may sign in or save codes.")
 
     def check_write(request: Request) -> str:
         """Refuse writes without the token, from other sites, or without a coder name."""
         if not token_ok(request):
             raise WrongToken("This review server needs its access token; enter it on the sign-in page. Nothing was saved.")
-        origin = request.headers.get("origin")
-        if origin and urlsplit(origin).netloc != request.headers.get("host"):  # "null" (sandboxed pages) too
-            raise ForeignOrigin(f"Refused a write from {origin}: only pages of this review server may save codes.")
+        check_origin(request)
         coder = coder_of(request)
         if coder is None:
             raise MalformedDecision("No coder name: sign in on /login first. Nothing was saved.")
@@ -185,12 +234,15 @@ def create_app(config: ReviewConfig) -> Starlette:
 
     def queue_screen(store: Store, coder: str, flt: QueueFilter, after: int | None = None) -> dict[str, Any]:
         """The next passage of the queue; if it has vanished (re-ingested document), reload the queues once."""
+        def claim(passage_id: int, who: str, force: bool = False) -> tuple[str, float] | None:
+            return sql.claim_lease(store, passage_id, who, LEASE_SECONDS, force=force)
+
         try:
-            return passage_screen(store, state.index.next_passage(coder, flt, after=after), coder)
+            return passage_screen(store, state.index.next_passage(coder, flt, after=after, claim=claim), coder)
         except UnknownPassage:
             state.index.rebuild(store)
             state.index.sync(store)
-            return passage_screen(store, state.index.next_passage(coder, flt, after=after), coder)
+            return passage_screen(store, state.index.next_passage(coder, flt, after=after, claim=claim), coder)
 
     def extras(store: Store, coder: str) -> dict[str, Any]:
         return {
@@ -207,21 +259,37 @@ def create_app(config: ReviewConfig) -> Starlette:
         return page("login.html", next=request.query_params.get("next") or "/code", need_token=bool(config.token),
                     coder=coder_of(request) or "", error=None)
 
+    def login_token_ok(name: str, given: str) -> bool:
+        """The server's token; on a non-local bind a coder already in the database needs their own coder token."""
+        if not config.token:
+            return True
+        if proven and CODER_NAME.match(name) and secrets.compare_digest(given.encode(), coder_token(config.token, name).encode()):
+            return True
+        if not secrets.compare_digest(given.encode(), config.token.encode()):
+            return False
+        return not proven or name not in sql.known_coders(state.store())
+
     async def login_submit(request: Request) -> Response:
+        check_origin(request)  # no login CSRF: another site cannot sign a browser in under its own name
         form = await request.form()
         name = str(form.get("coder") or "").strip()
         given = str(form.get("token") or "")
         target = str(form.get("next") or "/code")
         if not target.startswith("/") or target.startswith("//"):
             target = "/code"
-        if config.token and not secrets.compare_digest(given.encode(), config.token.encode()):
-            err = WrongToken("Wrong access token; ask whoever started `lhl review` for it.")
+        if not await _in_thread(lambda: login_token_ok(name, given)):
+            err = WrongToken("Wrong access token for this coder; ask whoever started `lhl review` for your coder token.")
             return page("login.html", status_code=err.http_status, next=target, need_token=True, coder=name, error=str(err))
         if not CODER_NAME.match(name):
             err = MalformedDecision("Enter your coder name (letters, digits, space, . @ - ; at most 40 characters).")
             return page("login.html", status_code=err.http_status, next=target, need_token=bool(config.token),
                         coder=name, error=str(err))
         response = RedirectResponse(target, 303)
+        if proven:
+            assert config.token
+            response.set_cookie(COOKIE_SESSION, _session_value(config.token, name), max_age=30 * 86400, httponly=True,
+                                samesite="strict")
+            return response
         response.set_cookie(COOKIE_CODER, name, max_age=365 * 86400, httponly=True, samesite="strict")
         if config.token:
             response.set_cookie(COOKIE_TOKEN, config.token, max_age=365 * 86400, httponly=True, samesite="strict")
@@ -351,6 +419,8 @@ def create_app(config: ReviewConfig) -> Starlette:
             if viewer is not None and viewer in item["assigned"]:
                 continue
             decided = {c: r for c, r in item["coders"].items() if r["action"] in sql.DECISIONS}
+            if not item["assigned"] and len(decided) < 2:
+                continue  # its decisions were undone: no longer coded twice, nobody to wait for
             codes = {c: sql.codes_of_row(r) for c, r in decided.items()}
             waiting = [c for c in item["assigned"] if c not in decided]
             distinct = set(codes.values())
@@ -454,16 +524,20 @@ def create_app(config: ReviewConfig) -> Starlette:
         store = state.store()
         state.index.sync(store)
         items = adjudication_items(store)
+        visible = adjudication_items(store, viewer=coder)  # tallies and agreement never count the viewer's blind sample
         return page(
-            "progress.html", coder=coder, rows=sql.coder_counts(store), assigned=sql.assignment_counts(store),
+            "progress.html", coder=coder, rows=sql.coder_counts(store, viewer=coder), assigned=sql.assignment_counts(store),
             counts=state.index.counts(coder), open_by_coder={
                 c: sum(1 for i in items if c in i["waiting"]) for c in sql.assignment_counts(store)},
-            tally={s: sum(1 for i in items if i["status"] == s) for s in ("disagree", "unanimous", "adjudicated", "waiting")},
-            agreement=_agreement_by_code(items),
+            tally={s: sum(1 for i in visible if i["status"] == s) for s in ("disagree", "unanimous", "adjudicated", "waiting")},
+            agreement=_agreement_by_code(visible),
         )
 
     # ------------------------------------------------------------ errors
     async def on_review_error(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, sqlite3.Error):  # locked past the wait, damaged, disk full: a numbered answer, nothing saved
+            exc = database_error(exc, config.db_path)
+            exc.message += " Nothing was saved."
         assert isinstance(exc, LhlError)
         status = exc.http_status if isinstance(exc, ReviewError) else 500
         if request.url.path.startswith("/api/"):
@@ -495,7 +569,7 @@ def create_app(config: ReviewConfig) -> Starlette:
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         ],
         middleware=middleware,
-        exception_handlers={LhlError: on_review_error},
+        exception_handlers={LhlError: on_review_error, sqlite3.Error: on_review_error},
         lifespan=_closing(state),
     )
     app.state.review = state

@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..store import Store
@@ -177,17 +178,21 @@ class QueueIndex:
         mine = [p for p in self.assigned_to.get(coder, ()) if p in view.position and self.standing_action(p, coder) is None]
         return sorted(mine, key=view.position.__getitem__)
 
-    def next_passage(self, coder: str, flt: QueueFilter, after: int | None = None) -> int | None:
-        """The next passage for the coder: their double-coding sample first, then the queue after `after` (wrapping)."""
+    def next_passage(self, coder: str, flt: QueueFilter, after: int | None = None,
+                     claim: Callable[..., tuple[str, float] | None] | None = None) -> int | None:
+        """The next passage for the coder: their double-coding sample first, then the queue after `after` (wrapping).
+
+        `claim` holds a shared-queue passage in the database, so coders on other servers skip it too; it answers
+        another coder's hold instead when there is one."""
         with self.lock:
             view = self._view(flt)
             if flt.queue == "skipped":
                 skipped = sorted((p for p in self.skipped_by.get(coder, ()) if p in view.position and p != after),
                                  key=view.position.__getitem__)
-                return self._claim(skipped[0], coder) if skipped else None
+                return self._claim(skipped[0], coder, claim) if skipped else None
             sample = [p for p in self._my_sample(coder, view) if p != after]
             if sample or flt.queue == "assigned":
-                return self._claim(sample[0], coder) if sample else None
+                return self._claim(sample[0], coder, claim) if sample else None
             entries = view.entries
             while view.frontier < len(entries) and self._closed(entries[view.frontier].passage_id):
                 view.frontier += 1
@@ -196,11 +201,18 @@ class QueueIndex:
             for i in itertools.chain(range(start, len(entries)), range(view.frontier, min(start, len(entries)))):
                 pid = entries[i].passage_id
                 if pid != after and self._open_for(pid, coder, now):
+                    other = claim(pid, coder) if claim else None
+                    if other is not None:
+                        self.leases[pid] = other  # held by a coder of another server
+                        continue
                     return self._claim(pid, coder)
             return None
 
-    def _claim(self, passage_id: int, coder: str) -> int:
-        """Hold the passage on screen for this coder a while (one per coder), so two coders do not get the same one."""
+    def _claim(self, passage_id: int, coder: str, shared: Callable[..., object] | None = None) -> int:
+        """Hold the passage on screen for this coder a while (one per coder), so two coders do not get the same one;
+        `shared` records a personal-queue hold in the database too (the shared queue claimed it already)."""
+        if shared is not None:
+            shared(passage_id, coder, force=True)
         for held in [p for p, (c, _) in self.leases.items() if c == coder]:
             del self.leases[held]
         self.leases[passage_id] = (coder, time.time() + LEASE_SECONDS)

@@ -15,7 +15,8 @@ import uvicorn
 
 from ..errors import PortInUse, ReviewUsageError
 from ..store import Store
-from .app import CODER_NAME, LOCAL_HOSTS, ReviewConfig, create_app
+from ..store import review as sql
+from .app import CODER_NAME, LOCAL_HOSTS, ReviewConfig, coder_token, create_app
 
 
 def is_local(host: str) -> bool:
@@ -42,6 +43,14 @@ def prepare(db_path: Path, *, host: str, port: int, coder: str | None, token: st
                 f"Cannot listen on {host}:{port} ({exc.strerror or exc}); choose another --port or --host."
             ) from None
     return ReviewConfig(db_path=Path(db_path), default_coder=coder if local else None, token=token, local_only=local)
+
+
+def coder_tokens(config: ReviewConfig) -> dict[str, str]:
+    """Each known coder's own sign-in token on a non-local bind (new coders sign in once with the server token)."""
+    if config.local_only or not config.token:
+        return {}
+    with Store.open(config.db_path, readonly=True) as store:
+        return {coder: coder_token(config.token, coder) for coder in sorted(sql.known_coders(store))}
 
 
 def serve(config: ReviewConfig, *, host: str, port: int, open_browser: bool) -> None:

@@ -4,6 +4,13 @@ Every command reads and writes one database file (default ``lhl.db``).  Opening
 it checks everything that can go wrong before anything is written: a missing,
 unreadable, locked or corrupt file, a database from a newer lhl-mining, or a
 file that is some other program's database.  Upgrades back the file up first.
+
+Nothing here opens the database file except through SQLite: closing any other
+handle on it drops every POSIX lock this process holds on the file, and another
+process would then checkpoint and delete the WAL under a live connection.
+Every write transaction takes the write lock first (``BEGIN IMMEDIATE``) and
+waits its turn; a lock held past the wait, and every other SQLite failure, is
+one numbered line (`database_error`).
 """
 
 from __future__ import annotations
@@ -14,7 +21,9 @@ import hashlib
 import json
 import os
 import platform
+import socket
 import sqlite3
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +34,7 @@ import sqlite_utils
 from .. import __version__, registry
 from ..errors import (
     DatabaseCorrupt,
+    DatabaseFull,
     DatabaseLocked,
     DatabaseMissing,
     DatabaseReadOnly,
@@ -32,10 +42,19 @@ from ..errors import (
     DatabaseUnreadable,
 )
 from ..migrations import migrations
+from ..partfiles import process_alive
 
 DEFAULT_DB = "lhl.db"
-SQLITE_HEADER = b"SQLite format 3\x00"
-BUSY_TIMEOUT_S = 5.0
+LOCK_WAIT_S = 10.0  # SQLite's busy timeout: how long one attempt waits for another writer (LHL_LOCK_WAIT_S)
+LOCK_ATTEMPTS = 3  # a write transaction tries this often before it gives up with E012
+_checked: set[tuple[int, int]] = set()  # files (device, inode) this process found sound with quick_check
+
+
+def lock_wait_s() -> float:
+    try:
+        return max(0.0, float(os.environ.get("LHL_LOCK_WAIT_S") or LOCK_WAIT_S))
+    except ValueError:
+        return LOCK_WAIT_S
 
 
 def utcnow() -> str:
@@ -49,6 +68,42 @@ def default_db_path() -> Path:
 
 def _known_migrations() -> list[str]:
     return [m.name for m in migrations._migrations]
+
+
+class _Database(sqlite_utils.Database):
+    """sqlite-utils' Database whose transactions take the write lock first and wait for it a bounded time."""
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[_Database]:
+        if self.conn.in_transaction:  # nested: a savepoint inside the outer (already immediate) transaction
+            with super().atomic():
+                yield self
+            return
+        begin_immediate(self.conn)
+        try:
+            yield self
+        except BaseException:
+            self.rollback()
+            raise
+        else:
+            try:
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.rollback()
+                raise
+
+
+def begin_immediate(conn: sqlite3.Connection) -> None:
+    """`BEGIN IMMEDIATE`, retried a few times: a deferred BEGIN that reads, then writes, fails at once
+    (SQLITE_BUSY_SNAPSHOT) when another connection committed in between, and no busy timeout helps."""
+    for attempt in range(LOCK_ATTEMPTS):
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc) or attempt == LOCK_ATTEMPTS - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
 
 
 @dataclass
@@ -75,12 +130,16 @@ class Store:
         elif not os.access(path.parent if str(path.parent) else Path("."), os.W_OK):
             raise DatabaseReadOnly(f"Cannot create {path}: its folder is not writable.")
         conn = _connect(path, readonly=readonly and exists)
-        store = cls(sqlite_utils.Database(conn), path, readonly=readonly and exists)
+        store = cls(_Database(conn), path, readonly=readonly and exists)
         try:
+            if exists and not store.readonly:
+                _quick_check(conn, path)
             store._prepare()
+            if not store.readonly:
+                store.close_dead_runs()
         except sqlite3.DatabaseError as exc:
             conn.close()
-            raise _classify(exc, path) from None
+            raise database_error(exc, path) from None
         except BaseException:
             conn.close()
             raise
@@ -135,12 +194,17 @@ class Store:
         self.close()
 
     def backup(self, target: Path) -> Path:
-        """Copy the whole database (consistent, WAL included) to `target`."""
-        dest = sqlite3.connect(str(target))
+        """Copy the whole database (consistent, WAL included) to `target`, via a temporary name so a kill
+        never leaves a partial copy under the real one."""
+        part = target.with_name(target.name + ".part")
+        for leftover in (part, part.with_name(part.name + "-journal")):
+            leftover.unlink(missing_ok=True)
+        dest = sqlite3.connect(str(part))
         try:
             self.db.conn.backup(dest)
         finally:
             dest.close()
+        os.replace(part, target)
         return target
 
     def first(self, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> dict[str, Any] | None:
@@ -174,6 +238,8 @@ class Store:
                 "versions": json.dumps(all_versions, ensure_ascii=False),
                 "started_at": utcnow(),
                 "outcome": "running",
+                "pid": os.getpid(),
+                "host": socket.gethostname(),
             }
         ).last_pk
         current = Run(self, run_id)
@@ -187,6 +253,25 @@ class Store:
             raise
         else:
             current.finish("ok")
+
+    def close_dead_runs(self) -> int:
+        """Close `running` runs of this host whose process is gone (killed, power cut) as `interrupted`."""
+        host = socket.gethostname()
+        dead = [
+            row[0]
+            for row in self.db.execute(
+                "SELECT id, pid FROM runs WHERE outcome = 'running' AND host = ? AND pid IS NOT NULL", [host]
+            ).fetchall()
+            if row[1] != os.getpid() and not process_alive(row[1])
+        ]
+        if dead:
+            with self.db.atomic():
+                self.db.execute(
+                    f"UPDATE runs SET outcome = 'interrupted', ended_at = ?, error = ? "
+                    f"WHERE outcome = 'running' AND id IN ({','.join('?' * len(dead))})",
+                    [utcnow(), "the process ended without closing the run (killed)", *dead],
+                )
+        return len(dead)
 
     # ------------------------------------------------------------------ reports
     def status_counts(self) -> dict[str, Any]:
@@ -234,38 +319,57 @@ class Run:
 
 
 def _check_file(path: Path, *, need_write: bool) -> None:
+    """What the file system says (no file handle: see the module docstring); SQLite reads the header."""
     if path.is_dir():
         raise DatabaseUnreadable(f"{path} is a folder, not a database file.")
-    try:
-        with path.open("rb") as fh:
-            header = fh.read(len(SQLITE_HEADER))
-    except OSError as exc:
-        raise DatabaseUnreadable(f"Cannot read {path}: {exc.strerror}.") from None
-    if header and header != SQLITE_HEADER:
-        raise DatabaseCorrupt(f"{path} is not an SQLite database (or is damaged); it was not changed.")
+    if not os.access(path, os.R_OK):
+        raise DatabaseUnreadable(f"Cannot read {path}: permission denied.")
     if need_write and not os.access(path, os.W_OK):
         raise DatabaseReadOnly(f"{path} is read-only; this command needs to write to it.")
 
 
+def _quick_check(conn: sqlite3.Connection, path: Path) -> None:
+    """Refuse to write into a damaged file: `PRAGMA quick_check` once per file and process (docs/robustness.md has its cost)."""
+    stat = path.stat()
+    key = (stat.st_dev, stat.st_ino)
+    if key in _checked:
+        return
+    problems = [row[0] for row in conn.execute("PRAGMA quick_check(3)").fetchall()]
+    if problems != ["ok"]:
+        raise DatabaseCorrupt(
+            f"{path} is damaged ({' '.join(' '.join(problems).split())[:160]}); it was not changed. "
+            f"Restore it from a backup (lhl.db.bak-*), or copy what is readable with `sqlite3 {path} .recover`."
+        )
+    _checked.add(key)
+
+
 def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
     if readonly:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S,
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=lock_wait_s(),
                                check_same_thread=False)
     else:
-        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+        conn = sqlite3.connect(str(path), timeout=lock_wait_s(), check_same_thread=False,
+                               isolation_level="IMMEDIATE")  # implicit write transactions take the lock first too
     conn.execute("PRAGMA foreign_keys=ON")
     return conn
 
 
-def _classify(exc: sqlite3.DatabaseError, path: Path) -> Exception:
+def database_error(exc: sqlite3.Error, path: Path | str | None = None) -> Exception:
+    """The numbered one-line error for any SQLite failure (E011–E015), so no command ends in a traceback."""
+    where = str(path) if path else "The database"
     text = str(exc).lower()
     if "locked" in text or "busy" in text:
         return DatabaseLocked(
-            f"{path} is locked by another program (another lhl command, or a viewer holding a write lock). "
-            "Close it and try again."
+            f"{where} is locked by another program (another lhl command writing for longer than the "
+            f"{lock_wait_s() * LOCK_ATTEMPTS:.0f} s this one waits, or a viewer holding a write lock). "
+            "Nothing was written; try again when it is done (LHL_LOCK_WAIT_S sets the wait)."
         )
-    if "not a database" in text or "malformed" in text or "corrupt" in text:
-        return DatabaseCorrupt(f"{path} is damaged ({exc}); it was not changed. Restore it from a backup.")
+    if "not a database" in text:
+        return DatabaseCorrupt(f"{where} is not an SQLite database (or its first page is damaged); it was not changed.")
+    if "malformed" in text or "corrupt" in text:
+        return DatabaseCorrupt(f"{where} is damaged ({exc}); it was not changed. Restore it from a backup.")
     if "readonly" in text or "read-only" in text:
-        return DatabaseReadOnly(f"{path} cannot be written ({exc}).")
-    return DatabaseUnreadable(f"Cannot open {path}: {exc}.")
+        return DatabaseReadOnly(f"{where} cannot be written ({exc}).")
+    if "disk is full" in text:
+        return DatabaseFull(f"{where} cannot be written: the disk is full ({exc}). Nothing was lost; free space and run again.")
+    return DatabaseUnreadable(f"Cannot use {where}: {exc}.")

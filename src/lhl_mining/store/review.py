@@ -15,12 +15,13 @@ import contextlib
 import json
 import random
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import DecisionConflict, NothingToUndo, StaleSuggestion, UnknownPassage
-from . import Store, utcnow
+from . import Store, begin_immediate, utcnow
 
 AREAS = ("aldersvennlig", "aktivitet", "mat", "helsehjelp", "sammenheng")
 FRAMINGS = ("samfunn", "sektor", "begge", "ingen")
@@ -70,7 +71,7 @@ def _immediate(store: Store) -> Iterator[sqlite3.Connection]:
     conn = store.db.conn
     if conn.in_transaction:
         conn.commit()
-    conn.execute("BEGIN IMMEDIATE")
+    begin_immediate(conn)
     try:
         yield conn
     except BaseException:
@@ -331,21 +332,25 @@ AND NOT EXISTS (SELECT 1 FROM codings u WHERE u.undoes_id = c.id) ORDER BY c.id 
                 f"{coder}'s latest decision is no longer the one shown (it was undone or a newer one was made "
                 "in another tab); nothing was changed."
             )
-        row = {
-            "passage_id": target[1],
-            "coder": coder,
-            "coded_at": utcnow(),
-            "action": "undo",
-            "reform": None,
-            "areas": None,
-            "framing": None,
-            "memo": None,
-            "answered_run_id": None,
-            "answered_source": None,
-            "undoes_id": target_id,
-            "blind": 0,
-        }
-        row["id"] = _insert(conn, row)
+        return _insert_undo(conn, passage_id=target[1], coder=coder, target_id=target_id)
+
+
+def _insert_undo(conn: sqlite3.Connection, *, passage_id: int, coder: str, target_id: int) -> dict[str, Any]:
+    row = {
+        "passage_id": passage_id,
+        "coder": coder,
+        "coded_at": utcnow(),
+        "action": "undo",
+        "reform": None,
+        "areas": None,
+        "framing": None,
+        "memo": None,
+        "answered_run_id": None,
+        "answered_source": None,
+        "undoes_id": target_id,
+        "blind": 0,
+    }
+    row["id"] = _insert(conn, row)
     return row
 
 
@@ -470,6 +475,36 @@ WHERE c.action != 'undo' ORDER BY c.passage_id, c.id"""
     return [items[k] for k in sorted(items)]
 
 
+def claim_lease(store: Store, passage_id: int, coder: str, seconds: float, *, force: bool = False) -> tuple[str, float] | None:
+    """Hold the passage on the coder's screen for every review server on this file (one passage per coder);
+    returns (coder, until) of another coder's unexpired hold instead of taking it, unless `force` (the coder's
+    own sample or skipped passages)."""
+    now = time.time()
+    with _immediate(store) as conn:
+        held = conn.execute("SELECT coder, until FROM leases WHERE passage_id = ?", [passage_id]).fetchone()
+        if held and held[0] != coder and held[1] > now and not force:
+            return held[0], held[1]
+        conn.execute("DELETE FROM leases WHERE coder = ? OR until < ?", [coder, now])
+        conn.execute("INSERT OR REPLACE INTO leases (passage_id, coder, until) VALUES (?, ?, ?)",
+                     [passage_id, coder, now + seconds])
+    return None
+
+
+def known_coders(store: Store) -> set[str]:
+    """Every coder name with a row or an assignment (on a non-local server they sign in with their own token)."""
+    return {r[0] for r in store.db.execute("SELECT coder FROM codings UNION SELECT coder FROM assignments")}
+
+
+def blind_undecided(store: Store, coder: str) -> list[int]:
+    """Passages of the coder's blind sample without their standing decision: others' codes there stay hidden."""
+    return [r[0] for r in store.db.execute(
+        """
+SELECT a.passage_id FROM assignments a WHERE a.coder = ? AND a.kind = 'double' AND NOT EXISTS (
+    SELECT 1 FROM codings c WHERE c.passage_id = a.passage_id AND c.coder = a.coder
+    AND c.action IN ('code', 'accept', 'not_relevant') AND NOT EXISTS (SELECT 1 FROM codings u WHERE u.undoes_id = c.id))""",
+        [coder])]
+
+
 def double_sample_of(store: Store, coder: str) -> list[int]:
     """Passages of the coder's own double-coding sample (kept out of their adjudication screen)."""
     return [r[0] for r in store.db.execute(
@@ -506,8 +541,26 @@ def record_unanimous(store: Store, *, adjudicator: str, passages: Sequence[tuple
 
 
 def undo_adjudication(store: Store, *, adjudicator: str, target_id: int) -> dict[str, Any]:
-    """Take back a final code (the adjudicator's own newest standing adjudicate row)."""
-    return record_undo(store, coder=adjudicator, target_id=target_id, actions=("adjudicate",))
+    """Take back the final code of the passage shown (`target_id`, the adjudicator's own), whichever passage
+    the adjudicator decided last."""
+    with _immediate(store) as conn:
+        target = conn.execute(
+            "SELECT passage_id FROM codings WHERE id = ? AND action = 'adjudicate' AND coder = ?", [target_id, adjudicator]
+        ).fetchone()
+        if target is None:
+            raise NothingToUndo(f"{adjudicator} has no final code {target_id} to undo.")
+        standing = conn.execute(
+            """
+SELECT max(c.id) FROM codings c WHERE c.passage_id = ? AND c.action = 'adjudicate'
+AND NOT EXISTS (SELECT 1 FROM codings u WHERE u.undoes_id = c.id)""",
+            [target[0]],
+        ).fetchone()[0]
+        if standing != target_id:
+            raise DecisionConflict(
+                f"The final code of passage {target[0]} is no longer the one shown (undone or replaced since); "
+                "nothing was changed."
+            )
+        return _insert_undo(conn, passage_id=target[0], coder=adjudicator, target_id=target_id)
 
 
 def _latest_final_row_id(conn: sqlite3.Connection, passage_id: int) -> int:
@@ -542,9 +595,12 @@ def _adjudicate_row(passage_id: int, adjudicator: str, codes: Codes, memo: str |
 
 
 # ---------------------------------------------------------------- progress
-def coder_counts(store: Store) -> list[dict[str, Any]]:
-    """Standing rows per coder and action (undone rows excluded), plus rows made today (UTC)."""
+def coder_counts(store: Store, viewer: str | None = None) -> list[dict[str, Any]]:
+    """Each coder's standing row per passage (a revised decision counts once, undone rows not at all), by action,
+    plus those made today (UTC).  For a `viewer`, other coders' rows on the viewer's blind passages that the
+    viewer has not decided yet are left out: watching the tallies move must not tell them another's codes."""
     today = utcnow()[:10]
+    hidden = blind_undecided(store, viewer) if viewer else []
     return _dicts(
         store.db.execute(
             """
@@ -556,10 +612,14 @@ SELECT c.coder,
        sum(c.action IN ('code', 'accept', 'not_relevant') AND substr(c.coded_at, 1, 10) = ?) AS today,
        sum(c.blind AND c.action IN ('code', 'accept', 'not_relevant')) AS blind,
        min(c.coded_at) AS first_at, max(c.coded_at) AS last_at
-FROM codings c
-WHERE c.action != 'undo' AND NOT EXISTS (SELECT 1 FROM codings u WHERE u.undoes_id = c.id)
+FROM codings c JOIN (
+    SELECT max(s.id) AS id FROM codings s
+    WHERE s.action != 'undo' AND NOT EXISTS (SELECT 1 FROM codings u WHERE u.undoes_id = s.id)
+    GROUP BY s.coder, s.passage_id, s.action = 'adjudicate'
+) standing ON standing.id = c.id
+WHERE c.coder = ? OR c.passage_id NOT IN (SELECT value FROM json_each(?))
 GROUP BY c.coder ORDER BY c.coder""",
-            [today],
+            [today, viewer or "", json.dumps(hidden)],
         )
     )
 

@@ -42,7 +42,10 @@
   function show(payload, push) {
     passageBox.innerHTML = payload.passage.html;
     if (payload.history_html !== undefined) historyBox.innerHTML = payload.history_html;
-    if (payload.counts) document.getElementById("count-decided").textContent = payload.counts.decided;
+    if (payload.counts) {
+      document.getElementById("count-decided").textContent = payload.counts.decided;
+      document.getElementById("count-reviewed").textContent = payload.counts.reviewed;
+    }
     readState();
     if (state && push) {
       trail.splice(at + 1);
