@@ -148,7 +148,7 @@ class Politeness:
 
 def check_rate(rate: float, i_know: bool = False) -> None:
     """`--rate` must leave a pause between requests to a host: 0 < rate ≤ MAX_RATE unless the user says `--i-know`."""
-    if not math.isfinite(rate) or rate < 0:
+    if not math.isfinite(rate) or (i_know and rate < 0):
         raise UsageError(f"--rate must be a number of requests per second, 0 or more, not {rate}.")
     if i_know:
         return

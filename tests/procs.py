@@ -70,3 +70,33 @@ def one_line_error(stderr: str) -> str:
     assert len(lines) == 1, stderr
     assert lines[0].startswith("Error [E"), stderr
     return lines[0]
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process started, directly or not, by `pid` (Linux /proc)."""
+    found: set[int] = set()
+    frontier = [pid]
+    while frontier:
+        for task in Path(f"/proc/{frontier.pop()}/task").glob("*"):
+            try:
+                children = (task / "children").read_text().split()
+            except OSError:
+                continue
+            for child in map(int, children):
+                if child not in found:
+                    found.add(child)
+                    frontier.append(child)
+    return found
+
+
+def running(pids: set[int]) -> set[int]:
+    """The pids still alive (zombies, already ended, do not count)."""
+    alive = set()
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if state != "Z":
+            alive.add(pid)
+    return alive

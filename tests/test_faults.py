@@ -18,8 +18,10 @@ from pathlib import Path
 import ingest_docs
 import pytest
 import review_data
+import sqlite_utils
 from procs import LHL as LHL_PATH
 from procs import env, free_port, lhl, one_line_error
+from lhl_mining.migrations import migrations as schema
 from lhl_mining.store import Store
 
 # (arguments after `--db DB`, whether the command writes)
@@ -425,10 +427,12 @@ def test_upgrade_backup_is_never_left_partial(tmp_path):
         conn.execute("ALTER TABLE runs DROP COLUMN pid")
         conn.execute("DROP TABLE leases")
         conn.commit()
-    (tmp_path / "lhl.db.bak-0004_ingest_text_index.part").write_bytes(b"left by a killed upgrade")
+    # the backup is named after the newest step the file still records
+    latest = [m.name for m in schema.applied(sqlite_utils.Database(db))][-1]
+    (tmp_path / f"lhl.db.bak-{latest}.part").write_bytes(b"left by a killed upgrade")
     done = lhl("--db", str(db), "init")
     assert done.returncode == 0, done.stderr
-    backup = tmp_path / "lhl.db.bak-0004_ingest_text_index"
+    backup = tmp_path / f"lhl.db.bak-{latest}"
     with contextlib.closing(sqlite3.connect(backup)) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     assert not list(tmp_path.glob("*.part"))

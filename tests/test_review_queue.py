@@ -46,6 +46,21 @@ def test_least_confident_first_then_untagged_passages_last(store, seeded):
     assert index.remaining("anne", QueueFilter()) == 0
 
 
+def test_page_furniture_comes_after_every_passage_of_content(store, seeded):
+    """A letterhead the machine is least sure of («Søndre Land kommune», an address) is not what a coder sees first."""
+    store.db.execute("UPDATE passages SET noise = 'letterhead' WHERE id = ?", [seeded[7]])  # the least confident
+    index = QueueIndex()
+    index.sync(store)
+    order = []
+    while (passage := index.next_passage("anne", QueueFilter(), after=order[-1] if order else None)) is not None:
+        order.append(passage)
+        decide(store, passage, "anne")
+        index.sync(store)
+    assert order[:2] == [seeded[6], seeded[3]]  # the next most unsure passages of content come first
+    assert order[-1] == seeded[7]  # the letterhead last (after the passages with no suggestions too)
+    assert sorted(order) == sorted(seeded)
+
+
 def test_undo_puts_a_passage_back_even_behind_the_frontier(store, seeded):
     index = QueueIndex()
     index.sync(store)

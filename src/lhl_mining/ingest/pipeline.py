@@ -40,6 +40,7 @@ from ..errors import (
     UnreadableFile,
     UsageError,
 )
+from ..processes import end_with_parent
 from ..partfiles import remove_stale
 from ..store import Store, utcnow
 from ..store import documents as doc_store
@@ -474,7 +475,7 @@ def _extract_isolated(content: bytes, mime: str, limits: IngestLimits) -> Extrac
         return _extract(content, mime, limits)
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
-    worker = context.Process(target=_extract_worker, args=(sender, content, mime, limits), daemon=True)
+    worker = context.Process(target=_extract_worker, args=(sender, content, mime, limits, os.getpid()), daemon=True)
     worker.start()
     sender.close()
     try:
@@ -498,7 +499,8 @@ def _extract_isolated(content: bytes, mime: str, limits: IngestLimits) -> Extrac
     return payload
 
 
-def _extract_worker(sender, content: bytes, mime: str, limits: IngestLimits) -> None:
+def _extract_worker(sender, content: bytes, mime: str, limits: IngestLimits, parent_pid: int) -> None:
+    end_with_parent(parent_pid)  # a killed `lhl ingest` does not leave a worker extracting a large file
     if limits.max_memory_mb and resource is not None:
         cap = limits.max_memory_mb * 1024 * 1024
         _, hard = resource.getrlimit(resource.RLIMIT_AS)

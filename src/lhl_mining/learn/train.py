@@ -24,6 +24,7 @@ from sklearn.model_selection import KFold, StratifiedGroupKFold, StratifiedKFold
 from .. import __version__
 from ..errors import ModelExists, SingleClass, TooFewCoded
 from ..nlp.labeller import FRAMINGS, Labeller
+from ..processes import end_with_parent
 from ..store import utcnow
 from .dataset import CodedPassage, label_counts, training_set_hash
 from .evaluate import score_labels
@@ -118,7 +119,10 @@ def cross_validated_probabilities(
         return test_index, model.probabilities(prepared.subset(test_index))
 
     workers = max(1, min(folds, os.cpu_count() or 1))
-    for test_index, fold_probs in joblib.Parallel(n_jobs=workers)(joblib.delayed(fold)(a, b) for a, b in splits):
+    # Each worker ends with this process: a killed `lhl train` leaves no worker waiting minutes for work.
+    with joblib.parallel_config(backend="loky", initializer=end_with_parent, initargs=(os.getpid(),)):
+        results = joblib.Parallel(n_jobs=workers)(joblib.delayed(fold)(a, b) for a, b in splits)
+    for test_index, fold_probs in results:
         for code, values in fold_probs.items():
             probs[code][test_index] = values
     # A fold too small to fit a code leaves NaN: those codes count as not learned in the CV metrics.

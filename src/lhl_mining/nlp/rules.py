@@ -11,6 +11,7 @@ passages that can have a hit are matched; see docs/nlp.md, Speed).
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -23,6 +24,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from .. import __version__
+from ..processes import end_with_parent
 from .codebook import (
     EXTRA_NAME,
     RULER_NAME,
@@ -54,9 +56,11 @@ T = TypeVar("T")
 _worker_labeller: RuleLabeller | None = None
 
 
-def _init_worker(inherited: RuleLabeller | None, codebook_path: str, model: str | None) -> None:
-    """A forked worker takes over the parent's labeller (no start-up, warm caches); a spawned one builds its own."""
+def _init_worker(inherited: RuleLabeller | None, codebook_path: str, model: str | None, parent_pid: int) -> None:
+    """A forked worker takes over the parent's labeller (no start-up, warm caches); a spawned one builds its own.
+    Either ends when the command that started it is killed."""
     global _worker_labeller
+    end_with_parent(parent_pid)
     _worker_labeller = inherited if inherited is not None else RuleLabeller(codebook_path, model=model)
 
 
@@ -366,7 +370,7 @@ class RuleLabeller(Labeller):
         forking = _can_fork()
         context = multiprocessing.get_context("fork" if forking else None)
         with ProcessPoolExecutor(n_process, mp_context=context, initializer=_init_worker,
-                                 initargs=(self if forking else None, str(self.codebook.path), self.model)) as pool:
+                                 initargs=(self if forking else None, str(self.codebook.path), self.model, os.getpid())) as pool:
             pending: deque = deque()
             for batch in _batches(pairs, batch_size):
                 pending.append(pool.submit(_label_batch, batch))

@@ -56,6 +56,7 @@ class _Entry:
     doc_type: str
     margin: float | None
     codes: frozenset[str]
+    noise: bool = False
 
 
 @dataclass
@@ -108,11 +109,14 @@ class QueueIndex:
 
     def _rebuild(self, store: Store, marks: tuple[int, int]) -> None:
         entries = [
-            _Entry(pid, knr or "", doc_type or "", margin, frozenset((codes or "").split()))
-            for pid, _doc, _seq, knr, doc_type, margin, codes in sorted(sql.queue_rows(store), key=lambda r: (r[1], r[2]))
+            _Entry(pid, knr or "", doc_type or "", margin, frozenset((codes or "").split()), noise is not None)
+            for pid, _doc, _seq, knr, doc_type, margin, codes, noise in sorted(
+                sql.queue_rows(store), key=lambda r: (r[1], r[2])
+            )
         ]
         self.by_document = entries
-        self.by_uncertainty = sorted(entries, key=lambda e: (e.margin is None, e.margin or 0.0))
+        # Page furniture (letterheads, map labels) comes after every passage of content, however unsure.
+        self.by_uncertainty = sorted(entries, key=lambda e: (e.noise, e.margin is None, e.margin or 0.0))
         self.views = {}
         for unfiltered in (QueueFilter(), QueueFilter(queue="document")):
             self._view(unfiltered)  # the views most coders use, ready before they ask

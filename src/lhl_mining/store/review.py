@@ -144,13 +144,14 @@ WHERE p.id = ? ORDER BY q.seq""",
 def queue_rows(store: Store) -> list[tuple]:
     """Every passage with what the queues sort and filter on.
 
-    Rows: (passage_id, document_id, seq, knr, doc_type, margin, selected codes).  `margin` is
-    the smallest distance of any current suggestion score from 0.5 (small = the machine is
-    unsure); None when the passage has no suggestions yet.
+    Rows: (passage_id, document_id, seq, knr, doc_type, margin, selected codes, noise).  `margin`
+    is the smallest distance of any current suggestion score from 0.5 (small = the machine is
+    unsure); None when the passage has no suggestions yet.  `noise` says why ingest took the
+    passage for page furniture (letterhead, map), else None.
     """
     return store.db.execute(
         """
-SELECT p.id, p.document_id, p.seq, d.knr, d.doc_type, s.margin, s.codes
+SELECT p.id, p.document_id, p.seq, d.knr, d.doc_type, s.margin, s.codes, p.noise
 FROM passages p
 JOIN documents d ON d.id = p.document_id
 LEFT JOIN (
