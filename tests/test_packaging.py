@@ -32,6 +32,7 @@ SDIST_EXTRAS = {"setup.py", "pyproject.toml", "README.md", "LICENSE", "MANIFEST.
 
 PLANTED_LEFTOVERS = [
     "models/my-coders-model.joblib", "models/my-coders-model.json",  # `lhl train` output of an older version
+    "lhl.models/lhl-20261201.joblib", "lhl.models/lhl-20261201.json",  # and of this one (beside lhl.db)
     "stray_notes.py",  # any .py at the root
     "corpus/ab/abcdef.pdf",  # downloads
     ".venv/lib/site.py",

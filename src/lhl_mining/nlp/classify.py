@@ -13,6 +13,7 @@ import json
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..errors import ClassifyInputInvalid
@@ -24,12 +25,14 @@ from .rules import RuleLabeller
 
 
 def make_labeller(
-    model: str = "auto", *, codebook: str | None = None, trained: str | None = None, rules_only: bool = False
+    model: str = "auto", *, codebook: str | None = None, trained: str | None = None, rules_only: bool = False,
+    models_dir: Path | None = None,
 ) -> Labeller:
     """The labeller `lhl classify`/`lhl tag` use.
 
     The codebook rules on the spaCy pipeline `model`, combined with the newest
-    trained model in models/ (or the one named by `trained`) when one exists,
+    trained model in `models_dir` (default: beside the database) or the shipped
+    starter (or the one named by `trained`) when one exists,
     unless `rules_only`.  A named `trained` model that is missing is an error;
     no model at all just means rules alone.
     """
@@ -41,7 +44,7 @@ def make_labeller(
     from ..errors import ModelNotFound
 
     try:
-        return learn.latest_model_labeller(trained, rules=rules)
+        return learn.latest_model_labeller(trained, models_dir, rules=rules)
     except ModelNotFound:
         if trained:
             raise
