@@ -264,7 +264,8 @@ def ingest(
 
 ModelsDirOption = Annotated[
     Path | None,
-    typer.Option("--models-dir", envvar="LHL_MODELS", help="Folder for trained models \\[default: ./models]."),
+    typer.Option("--models-dir", envvar="LHL_MODELS",
+                 help="Folder for trained models \\[default: beside the database, lhl.db → lhl.models/]."),
 ]
 
 
@@ -289,13 +290,13 @@ def train(
     ] = False,
     db: DbOption = None,
 ) -> None:
-    """Train a classifier on coded passages (or a gold JSONL file) and save it under models/."""
+    """Train a classifier on coded passages (or a gold JSONL file) and save it beside the database (lhl.models/)."""
     import datetime as dt
 
     from lhl_mining.learn import dataset, files, labellers
     from lhl_mining.learn.train import train_from_store, train_model
 
-    folder = models_dir or files.default_models_dir()
+    folder = models_dir or files.default_models_dir(_db_path(ctx, db))
     name = name or f"lhl-{dt.datetime.now(dt.timezone.utc):%Y%m%d-%H%M%S}"
     rule_labeller = labellers.default_rule_labeller() if rules else None
     outcome = None
@@ -354,7 +355,7 @@ def evaluate(
 
     if fmt not in ("table", "json"):
         raise UsageError(f"Unknown format {fmt!r}; use table or json.")
-    trained = files.load_model(files.find_model(model, models_dir))
+    trained = files.load_model(files.find_model(model, models_dir or files.default_models_dir(_db_path(ctx, db))))
     if gold is not None:
         passages = dataset.read_gold(gold)
     else:
@@ -626,12 +627,13 @@ app.add_typer(codebook_app, name="codebook")
 
 _MODEL_HELP = "spaCy pipeline: auto (nb_core_news_lg/md/sm if installed, else built-in), builtin, a package name or a folder."
 _CODEBOOK_HELP = "Codebook YAML \\[default: the bundled codebooks/lhl.yaml]."
-_TRAINED_HELP = ("Trained model to combine with the rules \\[default: the newest in models/, if its blend changes "
-                 "a decision of the rules].")
+_TRAINED_HELP = ("Trained model to combine with the rules \\[default: the newest beside the database "
+                 "(lhl.models/), else the starter, if its blend changes a decision of the rules].")
 
 
 @app.command()
 def classify(
+    ctx: typer.Context,
     input_path: Annotated[str, typer.Option("--input", "-i", help="JSONL file with {\"id\", \"text\"} lines, or - for stdin.")] = "-",
     output_path: Annotated[str, typer.Option("--output", "-o", help="JSONL output file, or - for stdout.")] = "-",
     model: Annotated[str, typer.Option("--model", "-m", help=_MODEL_HELP)] = "auto",
@@ -648,9 +650,11 @@ def classify(
     from rich.markup import escape
 
     from lhl_mining.errors import ClassifyIOError
+    from lhl_mining.learn.files import default_models_dir
     from lhl_mining.nlp.classify import classify_jsonl, make_labeller, output_file
 
-    labeller = make_labeller(model, codebook=codebook, trained=trained, rules_only=rules_only)
+    labeller = make_labeller(model, codebook=codebook, trained=trained, rules_only=rules_only,
+                             models_dir=default_models_dir(_db_path(ctx, None)))
     _warn_if_model_is_stale(labeller)
     try:
         source = sys.stdin.buffer if input_path == "-" else open(input_path, "rb")  # noqa: SIM115
@@ -697,9 +701,11 @@ def tag(
     """Store machine suggestions for passages not yet tagged by this labeller, codebook and pipeline version."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+    from lhl_mining.learn.files import default_models_dir
     from lhl_mining.nlp.classify import make_labeller, tag_store
 
-    labeller = make_labeller(model, codebook=codebook, trained=trained, rules_only=rules_only)
+    labeller = make_labeller(model, codebook=codebook, trained=trained, rules_only=rules_only,
+                             models_dir=default_models_dir(_db_path(ctx, db)))
     _warn_if_model_is_stale(labeller)
     parameters = {"model": model, "codebook": codebook, "trained": trained, "rules_only": rules_only,
                   "workers": workers, "batch_size": batch_size, "limit": limit}
@@ -1066,6 +1072,7 @@ def demo(
 
 @app.command("models")
 def models_list(
+    ctx: typer.Context,
     models_dir: ModelsDirOption = None,
     fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.table,
 ) -> None:
@@ -1073,7 +1080,8 @@ def models_list(
     from lhl_mining.learn import files
 
     rows = []
-    for meta in sorted(files.list_models(models_dir), key=lambda m: m.get("created_at", ""), reverse=True):
+    folder = models_dir or files.default_models_dir(_db_path(ctx, None))
+    for meta in sorted(files.list_models(folder), key=lambda m: m.get("created_at", ""), reverse=True):
         summary = meta.get("cross_validation", {}).get("combined", {}).get("summary", {})
         rows.append({
             "name": meta["name"],

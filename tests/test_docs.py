@@ -16,7 +16,7 @@ def _commands() -> dict[str, click.Command]:
     found = {}
     for name, command in root.commands.items():
         found[name] = command
-        if isinstance(command, click.Group):
+        if hasattr(command, "commands"):  # a group; typer vendors click, so isinstance(click.Group) never matched
             for sub, subcommand in command.commands.items():
                 found[f"{name} {sub}"] = subcommand
     return found

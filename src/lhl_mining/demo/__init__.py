@@ -210,9 +210,10 @@ def run_demo(
 
 
 def _tag(store: Store, progress: Callable[..., None] | None) -> tuple[int, int]:
+    from ..learn.files import default_models_dir
     from ..nlp.classify import make_labeller, tag_store
 
-    labeller = make_labeller("auto")
+    labeller = make_labeller("auto", models_dir=default_models_dir(store.path))
     versions = {"labeller": labeller.provenance, "codebook": labeller.codebook_version, "pipeline": labeller.pipeline}
     with store.run("tag", {"model": "auto", "by": "lhl demo"}, versions) as run:
         stats = tag_store(store, labeller, run_id=run.id)

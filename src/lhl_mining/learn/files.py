@@ -3,8 +3,8 @@
 The JSON is read first and checked (model format, scikit-learn version), so an
 incompatible file is refused with a clear message before anything is
 unpickled.  Models are looked for in the user's models folder (``--models-dir``,
-``LHL_MODELS``, default ``./models``) and in the models shipped with the
-package (the starter model); the newest by training time wins unless one is
+``LHL_MODELS``, default beside the database: ``lhl.db`` -> ``lhl.models/``) and
+in the models shipped with the package (the starter model); the newest by training time wins unless one is
 named.  Only load model files you trust: joblib files run code when loaded.
 """
 
@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ModelExists, ModelIncompatible, ModelNotFound, UsageError
+from ..store import default_db_path
 
 if TYPE_CHECKING:
     from .model import Blend, PassageModel
@@ -40,8 +41,16 @@ class TrainedModel:
     meta: dict[str, Any]
 
 
-def default_models_dir() -> Path:
-    return Path(os.environ.get("LHL_MODELS") or "models")
+def default_models_dir(db_path: Path | None = None) -> Path:
+    """Where trained models go unless named: `LHL_MODELS`, else beside the database (`lhl.db` -> `lhl.models/`).
+
+    Models are learned from one database's codings, so they live with it; never
+    in the package's models/ folder, which ships in the wheel.
+    """
+    if os.environ.get("LHL_MODELS"):
+        return Path(os.environ["LHL_MODELS"])
+    db = db_path or default_db_path()
+    return db.with_name(f"{db.stem}.models")
 
 
 def bundled_models_dir() -> Path:

@@ -34,17 +34,19 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def make_labeller(
-    model: str = "auto", *, codebook: str | None = None, trained: str | None = None, rules_only: bool = False
+    model: str = "auto", *, codebook: str | None = None, trained: str | None = None, rules_only: bool = False,
+    models_dir: Path | None = None,
 ) -> Labeller:
     """The labeller `lhl classify`/`lhl tag` use.
 
     The codebook rules on the spaCy pipeline `model`, combined with the newest
-    trained model in models/ (or the one named by `trained`) when one exists
-    and its blend lets it change a decision, unless `rules_only`.  A model
-    that leaves every decision to the rules (the shipped starter: its
-    cross-validated gain was noise) is not on the default path; named with
-    `trained` it is used.  A named `trained` model that is missing is an
-    error; no model at all just means rules alone.
+    trained model in `models_dir` (default: beside the database) or the shipped
+    starter (or the one named by `trained`) when one exists and its blend lets
+    it change a decision, unless `rules_only`.  A model that leaves every
+    decision to the rules (the shipped starter: its cross-validated gain was
+    noise) is not on the default path; named with `trained` it is used.  A
+    named `trained` model that is missing is an error; no model at all just
+    means rules alone.
     """
     rules = RuleLabeller(codebook, model=model)
     if rules_only:
@@ -54,7 +56,7 @@ def make_labeller(
     from ..learn.files import decides_anything, find_model, read_meta
 
     try:
-        path = find_model(trained)
+        path = find_model(trained, models_dir)
     except ModelNotFound:
         if trained:
             raise

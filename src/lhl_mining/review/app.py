@@ -50,7 +50,7 @@ from .render import AREA_KEYS, AREA_TITLES, FRAMING_KEYS, code_class, code_label
 from .search import routes as search_routes
 from .table import routes as table_routes
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).resolve().parent  # real files: a strict editable install links them, Starlette serves no links
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 CODER_NAME = re.compile(r"^[\w][\w .@-]{0,39}$")
 COOKIE_CODER = "lhl_coder"
