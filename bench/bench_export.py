@@ -4,9 +4,10 @@
 
 Builds a database in the real schema (2,000 documents in 100 kommuner, a current
 suggestion per passage and code, 15 % of passages double-coded with some
-adjudicated), then runs each export in its own process so the peak RSS printed
-is that export's own.  Each time is also printed as a ratio to the passage-level
-csv export of the same run, which is what to compare on a loaded machine.
+adjudicated, decisions read from the texts as ingest reads them), then runs
+each export in its own process so the peak RSS printed is that export's own.
+Each time is also printed as a ratio to the passage-level csv export of the
+same run, which is what to compare on a loaded machine.
 Target: every tabular export and the report at most 30 s, memory bounded (not
 growing with the number of passages).
 """
@@ -26,6 +27,7 @@ import time
 from pathlib import Path
 
 from lhl_mining import registry
+from lhl_mining.decisions import build as decisions
 from lhl_mining.store import Store, utcnow
 
 SENTENCES = [
@@ -116,6 +118,7 @@ def build(db_path: Path, n_passages: int, seed: int = 7) -> None:
             db["suggestions"].insert_all(suggestions, batch_size=2000)
             if codings:
                 db["codings"].insert_all(codings)
+        decisions.build(store)  # as ingest does for every new text (`lhl decisions`)
 
 
 def run_one(db: Path, fmt: str, out: Path, extra: list[str]) -> None:
