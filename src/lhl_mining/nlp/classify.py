@@ -15,14 +15,14 @@ import json
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ClassifyInputInvalid
-from ..store import Store
-from ..store import suggestions as sql
-from ..search import index as search_index
 from .labeller import PASSAGE_CODES, DocContext, Labeller, PassageLabel
 from .rules import RuleLabeller
+
+if TYPE_CHECKING:  # the store is imported by `tag_store` only: `lhl classify` needs no database
+    from ..store import Store
 
 
 def make_labeller(
@@ -191,6 +191,8 @@ def tag_store(
     Documents with stored text but no passages are segmented first (`segment_stored`).
     """
     from ..ingest.stored import segment_stored
+    from ..search import index as search_index
+    from ..store import suggestions as sql
 
     stats = TagStats()
     for document_id in sql.documents_without_passages(store):

@@ -21,7 +21,6 @@ import hashlib
 import importlib.metadata
 import os
 import sqlite3
-import tempfile
 import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -35,17 +34,11 @@ from simplemma.strategies.dictionaries.dictionary_factory import (
 )
 from simplemma.utils import normalize_token
 
+from ..cachedir import cache_dir, temp_beside
+
 LANGS: tuple[str, ...] = ("nb", "nn")
 FORMAT = 1
 """Bump when the cache file's layout changes."""
-
-
-def cache_dir() -> Path:
-    """Where lhl keeps files it can rebuild (the dictionary caches)."""
-    if os.environ.get("LHL_CACHE_DIR"):
-        return Path(os.environ["LHL_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "lhl-mining"
 
 
 def _source_hash(lang: str) -> str:
@@ -61,9 +54,7 @@ def cache_path(lang: str) -> Path:
 def _build(lang: str, path: Path) -> None:
     """Decode simplemma's stream once and write it as a keyed table (atomically: temp file, then rename)."""
     entries = DefaultDictionaryFactory(cache_max_size=1).get_dictionary(lang)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
+    tmp = temp_beside(path)
     try:
         with sqlite3.connect(tmp) as db:
             db.execute("CREATE TABLE entry (form TEXT PRIMARY KEY, lemma TEXT NOT NULL) WITHOUT ROWID")
@@ -73,7 +64,7 @@ def _build(lang: str, path: Path) -> None:
         db.close()
         os.replace(tmp, path)
     finally:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
 
 
 class CachedDictionary(Mapping[str, str]):

@@ -18,9 +18,7 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__, registry
 from ..errors import (
@@ -31,7 +29,9 @@ from ..errors import (
     DatabaseTooNew,
     DatabaseUnreadable,
 )
-from ..migrations import migrations
+
+if TYPE_CHECKING:  # sqlite_utils is imported on opening a store: `lhl classify` and --help never do
+    import sqlite_utils
 
 DEFAULT_DB = "lhl.db"
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -48,6 +48,8 @@ def default_db_path() -> Path:
 
 
 def _known_migrations() -> list[str]:
+    from ..migrations import migrations
+
     return [m.name for m in migrations._migrations]
 
 
@@ -74,6 +76,8 @@ class Store:
             _check_file(path, need_write=not readonly)
         elif not os.access(path.parent if str(path.parent) else Path("."), os.W_OK):
             raise DatabaseReadOnly(f"Cannot create {path}: its folder is not writable.")
+        import sqlite_utils
+
         conn = _connect(path, readonly=readonly and exists)
         store = cls(sqlite_utils.Database(conn), path, readonly=readonly and exists)
         try:
@@ -87,6 +91,8 @@ class Store:
         return store
 
     def _prepare(self) -> None:
+        from ..migrations import migrations
+
         tables = set(self.db.table_names())
         applied = [m.name for m in migrations.applied(self.db)] if "_sqlite_migrations" in tables else []
         unknown = [name for name in applied if name not in _known_migrations()]
@@ -156,6 +162,8 @@ class Store:
         self.db["meta"].upsert({"key": key, "value": value}, pk="key")
 
     def schema_version(self) -> str:
+        from ..migrations import migrations
+
         applied = migrations.applied(self.db)
         return applied[-1].name if applied else ""
 
