@@ -103,6 +103,12 @@ def parse_line(line: str | bytes, line_no: int) -> tuple[Any, str, DocContext | 
     return item["id"], item["text"], context or None
 
 
+REPEAT_MAX_CHARS, REPEAT_SIZE = 10_000, 50_000
+"""Output of passages up to this length is kept (this many) and reused when the same passage comes again."""
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
+
 def classify_jsonl(
     lines: Iterable[str] | Iterable[bytes],
     write: Callable[[str], None],
@@ -115,11 +121,16 @@ def classify_jsonl(
     """Label every valid line and `write` one JSON line per passage, in input order.
 
     Blank lines are ignored.  An invalid line is skipped and counted (with its
-    line number), or, with `strict`, raises `ClassifyInputInvalid`.
+    line number), or, with `strict`, raises `ClassifyInputInvalid`.  A passage
+    (text and context) seen before in this run is not labelled nor serialized
+    again: its labels are a function of text and context, and boilerplate
+    recurs on every page of a site.
     """
     stats = ClassifyStats()
-    ids: deque[Any] = deque()
+    # one entry per valid line, in input order: (id, its serialized labels if already known, memo key)
+    pending: deque[tuple[Any, str | None, tuple[str, DocContext | None] | None]] = deque()
     contexts: deque[DocContext | None] = deque()
+    known: dict[tuple[str, DocContext | None], str] = {}
 
     def texts() -> Iterator[str]:
         for line_no, line in enumerate(lines, start=1):
@@ -134,15 +145,33 @@ def classify_jsonl(
                 if on_invalid:
                     on_invalid(line_no, parsed)
                 continue
-            ids.append(parsed[0])
-            contexts.append(parsed[2])
-            yield parsed[1]
+            key = (parsed[1], parsed[2]) if len(parsed[1]) <= REPEAT_MAX_CHARS else None
+            body = known.get(key) if key is not None else None
+            pending.append((parsed[0], body, key))
+            if body is None:
+                contexts.append(parsed[2])
+                yield parsed[1]
+
+    def emit(item_id: Any, body: str) -> None:
+        # `{"id": …, <labels>}`, the same bytes as json.dumps({"id": item_id, **labels}, ensure_ascii=False)
+        write(f'{{"id": {_ENCODER.encode(item_id)}, {body}\n')
+        stats.written += 1
+
+    def flush_known() -> None:
+        while pending and pending[0][1] is not None:
+            item_id, body, _ = pending.popleft()
+            emit(item_id, body)
 
     # `texts()` queues each line's context before the labeller's zip asks for it
     pending_contexts = (contexts.popleft() for _ in itertools.repeat(None))
     for label in labeller.label_stream(texts(), batch_size=batch_size, contexts=pending_contexts):
-        write(json.dumps({"id": ids.popleft(), **label.as_dict()}, ensure_ascii=False) + "\n")
-        stats.written += 1
+        flush_known()
+        item_id, _, key = pending.popleft()
+        body = _ENCODER.encode(label.as_dict())[1:]
+        if key is not None and len(known) < REPEAT_SIZE:
+            known[key] = body
+        emit(item_id, body)
+    flush_known()
     return stats
 
 
