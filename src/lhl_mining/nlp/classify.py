@@ -99,8 +99,9 @@ def parse_line(line: str | bytes, line_no: int) -> tuple[Any, str, DocContext | 
     for key in CONTEXT_FIELDS:
         if item.get(key) is not None and not isinstance(item[key], str):
             return f'"{key}" must be a string'
-    context = DocContext(**{key: item.get(key) or "" for key in CONTEXT_FIELDS})
-    return item["id"], item["text"], context or None
+    if not any(item.get(key) for key in CONTEXT_FIELDS):
+        return item["id"], item["text"], None
+    return item["id"], item["text"], DocContext(**{key: item.get(key) or "" for key in CONTEXT_FIELDS})
 
 
 REPEAT_MAX_CHARS, REPEAT_SIZE = 10_000, 50_000
