@@ -645,7 +645,7 @@ def classify(
     from rich.markup import escape
 
     from lhl_mining.errors import ClassifyIOError
-    from lhl_mining.nlp.classify import classify_jsonl, make_labeller
+    from lhl_mining.nlp.classify import classify_jsonl, make_labeller, start_up_frozen
 
     labeller = make_labeller(model, codebook=codebook, trained=trained, rules_only=rules_only)
     _warn_if_model_is_stale(labeller)
@@ -664,7 +664,7 @@ def classify(
             except OSError as exc:
                 raise ClassifyIOError(f"Cannot write {output_path}: {exc.strerror}.") from None
             sink = os.fdopen(fd, "w", encoding="utf-8")
-        with source:
+        with source, start_up_frozen():
             stats = classify_jsonl(source, sink.write, labeller, strict=strict, batch_size=batch_size)
         sink.flush()
         if tmp_path:
@@ -712,7 +712,7 @@ def tag(
     """Store machine suggestions for passages not yet tagged by this labeller, codebook and pipeline version."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from lhl_mining.nlp.classify import make_labeller, tag_store
+    from lhl_mining.nlp.classify import make_labeller, start_up_frozen, tag_store
 
     labeller = make_labeller(model, codebook=codebook, trained=trained, rules_only=rules_only)
     _warn_if_model_is_stale(labeller)
@@ -723,8 +723,9 @@ def tag(
         with Progress(TextColumn("tagging"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                       console=err_console, transient=True) as bar:
             task = bar.add_task("tag", total=None)
-            stats = tag_store(store, labeller, run_id=run.id, workers=workers, batch_size=batch_size, limit=limit,
-                              progress=lambda done, total: bar.update(task, completed=done, total=total))
+            with start_up_frozen():
+                stats = tag_store(store, labeller, run_id=run.id, workers=workers, batch_size=batch_size, limit=limit,
+                                  progress=lambda done, total: bar.update(task, completed=done, total=total))
         run.count("passages", stats.tagged)
         run.count("suggestions", stats.rows)
         run.count("segmented_documents", stats.segmented_documents)

@@ -10,6 +10,8 @@ row per passage and code.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import itertools
 import json
 from collections import deque
@@ -57,6 +59,22 @@ def make_labeller(
     from ..learn.files import load_model
 
     return CombinedLabeller(load_model(path), rules)
+
+
+@contextlib.contextmanager
+def start_up_frozen() -> Iterator[None]:
+    """Garbage collection skips what start-up left (pipeline, codebook, caches) until the block ends.
+
+    Those objects live all run, yet every collection during labelling walked
+    them again: 0.05–0.1 s of `lhl classify` on the bench corpus, and the
+    per-word dictionary look-ups of new text twice as slow.  `gc.freeze`
+    before forking workers also keeps their copy-on-write pages shared.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 # ---------------------------------------------------------------- classify (JSONL)
