@@ -7,9 +7,9 @@ language is written once into a hash-table file in the user cache directory
 (``$LHL_CACHE_DIR``, else ``$XDG_CACHE_HOME/lhl-mining``, else
 ``~/.cache/lhl-mining``), named by the simplemma version, a format number and
 the SHA-256 of the shipped stream, so a new simplemma builds a new file.  The
-file is memory-mapped: opening it costs nothing, a lookup hashes the word and
-reads one or two slots (about 1 µs, against a dict's 0.3 µs: a SQLite table,
-tried first, took 5 µs and slowed tagging of new text by a third), and forked
+file is memory-mapped: opening it costs under a millisecond, a look-up hashes
+the word and reads one or two slots (about 0.7 µs; a SQLite table, tried
+first, took 5 µs and slowed tagging of new text by a fifth), and forked
 `lhl tag` workers share the pages.  simplemma's own strategies run on top of
 this dictionary (`Lemmatizer(DefaultStrategy(dictionary_factory=...))`), so
 the lemmas are the ones `simplemma.lemmatize`/`is_known` give
@@ -119,7 +119,7 @@ class CachedDictionary(Mapping[str, str]):
         self._memo: dict[str, str | None] = {}
 
     def _find(self, key: bytes) -> str | None:
-        # no tuple or other container per lookup: a large heap made garbage collection double the cost
+        # the lengths are single bytes: no struct tuple per look-up
         data, slots, mask = self._data, self._slots, self._mask
         i = crc32(key) & mask
         while offset := slots[i]:
