@@ -651,7 +651,7 @@ def classify(
 
     from lhl_mining.errors import ClassifyIOError
     from lhl_mining.learn.files import default_models_dir
-    from lhl_mining.nlp.classify import classify_jsonl, make_labeller, output_file
+    from lhl_mining.nlp.classify import classify_jsonl, make_labeller, output_file, start_up_frozen
 
     labeller = make_labeller(model, codebook=codebook, trained=trained, rules_only=rules_only,
                              models_dir=default_models_dir(_db_path(ctx, None)))
@@ -662,7 +662,8 @@ def classify(
         raise ClassifyIOError(f"Cannot read {input_path}: {exc.strerror}.") from None
     with source, contextlib.ExitStack() as stack:
         sink = sys.stdout if output_path == "-" else stack.enter_context(output_file(output_path, force=force))
-        stats = classify_jsonl(source, sink.write, labeller, strict=strict, batch_size=batch_size)
+        with start_up_frozen():
+            stats = classify_jsonl(source, sink.write, labeller, strict=strict, batch_size=batch_size)
         sink.flush()
     for line_no, reason in stats.invalid[:20]:
         err_console.print(f"[yellow]skipped[/] line {line_no}: {escape(reason)}", highlight=False)
@@ -702,7 +703,7 @@ def tag(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from lhl_mining.learn.files import default_models_dir
-    from lhl_mining.nlp.classify import make_labeller, tag_store
+    from lhl_mining.nlp.classify import make_labeller, start_up_frozen, tag_store
 
     labeller = make_labeller(model, codebook=codebook, trained=trained, rules_only=rules_only,
                              models_dir=default_models_dir(_db_path(ctx, db)))
@@ -714,8 +715,9 @@ def tag(
         with Progress(TextColumn("tagging"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                       console=err_console, transient=True) as bar:
             task = bar.add_task("tag", total=None)
-            stats = tag_store(store, labeller, run_id=run.id, workers=workers, batch_size=batch_size, limit=limit,
-                              progress=lambda done, total: bar.update(task, completed=done, total=total))
+            with start_up_frozen():
+                stats = tag_store(store, labeller, run_id=run.id, workers=workers, batch_size=batch_size, limit=limit,
+                                  progress=lambda done, total: bar.update(task, completed=done, total=total))
         run.count("passages", stats.tagged)
         run.count("suggestions", stats.rows)
         run.count("segmented_documents", stats.segmented_documents)

@@ -13,9 +13,12 @@ interleaved, --runs times each (median shown):
   3. start-up: `lhl classify` on one line in, one line out.
 
 Target: (1) ≤ 3× (2) end to end, and (3) under 2 s.  The tokenizing loop
-alone is printed too: classify's start-up (about 1.3 s on an idle machine:
-spaCy, simplemma's dictionaries, the codebook) is most of the gap to it.  The
-machine is shared: only ratios within one run mean anything.
+alone is printed too: classify's start-up (about 0.9–1.1 s: the interpreter
+and CLI, spaCy's import, the pipeline and codebook; see docs/nlp.md) is most
+of the gap to it.  Classify reads its dictionary and codebook caches from the
+user cache directory; the first run after an install builds them, so run the
+bench twice or after any `lhl classify`.  The machine is shared: only ratios
+within one run mean anything.
 """
 
 from __future__ import annotations

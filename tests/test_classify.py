@@ -9,7 +9,7 @@ import pytest
 from lhl.cli import app
 
 from lhl_mining.errors import ClassifyInputInvalid
-from lhl_mining.nlp import AREAS, FRAMINGS, PASSAGE_CODES, RuleLabeller
+from lhl_mining.nlp import AREAS, FRAMINGS, PASSAGE_CODES, DocContext, RuleLabeller
 from lhl_mining.nlp.classify import classify_jsonl
 
 KEYS = ["id", "reform", "areas", "framing", "scores", "evidence"]
@@ -226,3 +226,24 @@ def test_repeated_passages_get_the_same_labels_and_their_own_objects():
     assert other.framing == "ingen"
     [again] = rules.label([text])  # remembered across batches
     assert again.as_dict() == first.as_dict()
+
+
+def test_repeated_passages_get_the_same_bytes_as_labelling_each_alone(rules, shared: Path):
+    """Passages seen before in a run reuse their serialized labels: the output must not change by a byte."""
+    gold = [json.loads(line) for line in (shared / "data" / "gold_train_2.jsonl").open(encoding="utf-8")][:30]
+    items = [{"id": g["id"], "text": g["text"]} for g in gold]
+    # each passage again under another id, once with a document context, between invalid and blank lines
+    items += [{"id": f"again-{i}", "text": g["text"]} for i, g in enumerate(gold)]
+    items += [{"id": "ctx", "text": gold[0]["text"], "heading": "Aldersvennlig samfunn", "doc_type": "plan"}]
+    lines = [json.dumps(item, ensure_ascii=False) for item in items]
+    lines[40:40] = ["", "not json"]
+    out: list[str] = []
+    stats = classify_jsonl(lines, out.append, rules, batch_size=7)
+    assert stats.written == len(items) and stats.skipped == 1
+    alone = []
+    for item in items:
+        context = {k: item[k] for k in ("heading", "doc_type") if k in item}
+        [label] = RuleLabeller(rules.codebook, nlp=rules.nlp).label(
+            [item["text"]], contexts=[DocContext(**context) if context else None])
+        alone.append(json.dumps({"id": item["id"], **label.as_dict()}, ensure_ascii=False) + "\n")
+    assert out == alone

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -50,3 +51,31 @@ def test_commands_without_nlp_do_not_import_spacy(db, args, imports):
     args = [a.replace("{tmp}", str(db.parent)) for a in args]
     result = run(["--db", str(db), *args], db.parent, imports)
     assert "SPACY False" in result and "SKLEARN False" in result, (args, result)
+
+
+CLASSIFY_ONE = """
+import sys
+sys.argv = ["lhl", "classify", "--input", sys.argv[1], "--output", sys.argv[2]]
+from lhl.cli import app
+try:
+    app()
+except SystemExit as exc:
+    assert not exc.code, exc.code
+from simplemma.strategies.dictionaries.dictionary_factory import DEFAULT_DICTIONARY_FACTORY as factory
+print("DECODED", factory._get_dictionary.cache_info().currsize,
+      "MODULES", sorted(m for m in ("sqlite_utils", "jsonschema", "sklearn") if m in sys.modules), file=sys.stderr)
+"""
+
+
+def test_classify_start_up_loads_only_what_labelling_needs(tmp_path):
+    """One line in, one out, after a first run has filled the cache: no store, no schema check, no decoded
+    simplemma dictionary (the per-word disk cache answers), no scikit-learn (the starter model decides nothing)."""
+    source, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    source.write_text('{"id": 1, "text": "Eldrerådet drøftet Leve hele livet og kvardagsmeistringa."}\n',
+                      encoding="utf-8")
+    for _ in range(2):
+        done = subprocess.run([sys.executable, "-c", CLASSIFY_ONE, str(source), str(out)], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "DECODED 0 MODULES []", done.stderr
+    assert json.loads(out.read_text(encoding="utf-8"))["reform"] is True

@@ -24,6 +24,7 @@ import bisect
 import functools
 import hashlib
 import json
+import marshal
 import re
 import warnings
 
@@ -39,7 +40,6 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import jsonschema
 import yaml
 
 if TYPE_CHECKING:  # spaCy is imported where matching needs it: reading a codebook (export, report) does not
@@ -53,6 +53,8 @@ except ImportError:  # pragma: no cover - Python 3.10 and older
     import sre_constants as _c  # type: ignore[no-redef]
     import sre_parse as _sre_parser  # type: ignore[no-redef]
 
+from .. import __version__
+from ..cachedir import cache_dir, write_atomic
 from ..errors import CodebookInvalid
 from .labeller import AREAS, PASSAGE_CODES
 
@@ -291,6 +293,31 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
 
 
 def _load(path: Path, raw: bytes) -> Codebook:
+    annotated = _checked(path, raw)
+    return _compile(_strip_lines(annotated), annotated, path, hashlib.sha256(tagging_part(raw)).hexdigest())
+
+
+def _checked_cache_path(raw: bytes) -> Path:
+    """Cache file of a codebook that passed the YAML and schema checks, named by content, schema and version."""
+    key = hashlib.sha256(b"\0".join([raw, schema_path().read_bytes(), __version__.encode()])).hexdigest()[:24]
+    return cache_dir() / f"codebook-{key}.marshal"
+
+
+def _checked(path: Path, raw: bytes) -> dict:
+    """The line-annotated codebook document, parsed and schema-checked.
+
+    YAML parsing and the schema check (and importing jsonschema) were a tenth
+    of `lhl classify`'s start-up, for a file that rarely changes: a codebook
+    that passed them is kept in the user cache, keyed by its bytes, the schema
+    and the lhl version; an unreadable cache file is just checked again.
+    """
+    cached = _checked_cache_path(raw)
+    try:
+        annotated = marshal.loads(cached.read_bytes())
+        if isinstance(annotated, dict):
+            return annotated
+    except (OSError, EOFError, ValueError, TypeError):
+        pass
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -307,6 +334,8 @@ def _load(path: Path, raw: bytes) -> Codebook:
             problem += f"; {context} on line {context_mark.line + 1}"
         raise CodebookInvalid(f"{path}{where}: not valid YAML ({problem}).") from None
     document = _strip_lines(annotated)
+    import jsonschema
+
     validator = jsonschema.Draft202012Validator(_schema())
     errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
     if errors:
@@ -317,7 +346,11 @@ def _load(path: Path, raw: bytes) -> Codebook:
         ]
         more = f"; and {len(errors) - 3} more problem(s)" if len(errors) > 3 else ""
         raise CodebookInvalid(f"{path} " + "; ".join(problems) + more + ".")
-    return _compile(document, annotated, path, hashlib.sha256(tagging_part(raw)).hexdigest())
+    try:
+        write_atomic(cached, marshal.dumps(annotated))
+    except (OSError, ValueError):  # an unwritable cache, or YAML values marshal cannot keep: checked each time
+        pass
+    return annotated
 
 
 _SCRAPE_SECTION = re.compile(rb"(?:^[ \t]*(?:#[^\n]*)?\n)*^prefilter:[^\n]*\n(?:(?:[ \t]*\n)*[ \t]+\S[^\n]*(?:\n|\Z))*",

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy
-import simplemma
 import spacy
 from spacy.attrs import IS_SPACE, LEMMA, LOWER, NORM, ORTH, SENT_START
 from spacy.language import Language
@@ -27,6 +26,7 @@ from spacy.tokens import Doc
 
 from .. import __version__
 from ..errors import PipelineNotFound
+from .lexicon import Lexicon
 
 AUTO_MODELS: tuple[str, ...] = ("nb_core_news_lg", "nb_core_news_md", "nb_core_news_sm")
 BUILTIN_NAME = "lhl_nb_builtin"
@@ -72,15 +72,22 @@ CLOSING = frozenset({"»", "\"", "”", "’", "'", ")", "]"})
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v\u00a0]*\n")
 
 
+@functools.cache
+def _lexicon() -> Lexicon:
+    """simplemma on its dictionaries' disk cache, opened at first use (see lexicon.py)."""
+    return Lexicon()
+
+
 def _simplemma_lemma(lower: str) -> str:
     if lower in LEMMA_OVERRIDES:
         return LEMMA_OVERRIDES[lower]
     if len(lower) > MAX_LEMMA_CHARS or not any(ch.isalpha() for ch in lower):
         return lower
-    if simplemma.is_known(lower, lang="nb"):
-        return simplemma.lemmatize(lower, lang="nb")
-    if simplemma.is_known(lower, lang="nn"):
-        return simplemma.lemmatize(lower, lang="nn")
+    lexicon = _lexicon()
+    if lexicon.is_known(lower, "nb"):
+        return lexicon.lemmatize(lower, "nb")
+    if lexicon.is_known(lower, "nn"):
+        return lexicon.lemmatize(lower, "nn")
     return _unknown_form_lemma(lower)
 
 
@@ -98,7 +105,7 @@ def _unknown_form_lemma(lower: str) -> str:
     for ending, replacement in NYNORSK_ENDINGS:
         if lower.endswith(ending) and len(lower) - len(ending) >= 4:
             return lower[: len(lower) - len(ending)] + replacement
-    return simplemma.lemmatize(lower, lang="nb")
+    return _lexicon().lemmatize(lower, "nb")
 
 
 def lemma_key(word: str) -> str:
@@ -108,7 +115,7 @@ def lemma_key(word: str) -> str:
 
 def is_known_word(word: str) -> bool:
     """Whether simplemma knows `word` (Bokmål or Nynorsk), e.g. as the last part of a compound."""
-    return simplemma.is_known(word, lang="nb") or simplemma.is_known(word, lang="nn")
+    return _lexicon().is_known(word, "nb") or _lexicon().is_known(word, "nn")
 
 
 @Language.factory("lhl_sentences", default_config={"punctuation": True})

@@ -27,9 +27,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__, registry
 from ..errors import (
@@ -41,8 +39,10 @@ from ..errors import (
     DatabaseTooNew,
     DatabaseUnreadable,
 )
-from ..migrations import migrations
 from ..partfiles import process_alive
+
+if TYPE_CHECKING:  # sqlite_utils is imported on opening a store: `lhl classify` and --help never do
+    import sqlite_utils
 
 DEFAULT_DB = "lhl.db"
 LOCK_WAIT_S = 10.0  # SQLite's busy timeout: how long one attempt waits for another writer (LHL_LOCK_WAIT_S)
@@ -67,30 +67,9 @@ def default_db_path() -> Path:
 
 
 def _known_migrations() -> list[str]:
+    from ..migrations import migrations
+
     return [m.name for m in migrations._migrations]
-
-
-class _Database(sqlite_utils.Database):
-    """sqlite-utils' Database whose transactions take the write lock first and wait for it a bounded time."""
-
-    @contextlib.contextmanager
-    def atomic(self) -> Iterator[_Database]:
-        if self.conn.in_transaction:  # nested: a savepoint inside the outer (already immediate) transaction
-            with super().atomic():
-                yield self
-            return
-        begin_immediate(self.conn)
-        try:
-            yield self
-        except BaseException:
-            self.rollback()
-            raise
-        else:
-            try:
-                self.conn.execute("COMMIT")
-            except BaseException:
-                self.rollback()
-                raise
 
 
 def begin_immediate(conn: sqlite3.Connection) -> None:
@@ -129,8 +108,10 @@ class Store:
             _check_file(path, need_write=not readonly)
         elif not os.access(path.parent if str(path.parent) else Path("."), os.W_OK):
             raise DatabaseReadOnly(f"Cannot create {path}: its folder is not writable.")
+        from .database import ImmediateDatabase
+
         conn = _connect(path, readonly=readonly and exists)
-        store = cls(_Database(conn), path, readonly=readonly and exists)
+        store = cls(ImmediateDatabase(conn), path, readonly=readonly and exists)
         try:
             if exists and not store.readonly:
                 _quick_check(conn, path)
@@ -146,6 +127,8 @@ class Store:
         return store
 
     def _prepare(self) -> None:
+        from ..migrations import migrations
+
         tables = set(self.db.table_names())
         applied = [m.name for m in migrations.applied(self.db)] if "_sqlite_migrations" in tables else []
         unknown = [name for name in applied if name not in _known_migrations()]
@@ -220,6 +203,8 @@ class Store:
         self.db["meta"].upsert({"key": key, "value": value}, pk="key")
 
     def schema_version(self) -> str:
+        from ..migrations import migrations
+
         applied = migrations.applied(self.db)
         return applied[-1].name if applied else ""
 
