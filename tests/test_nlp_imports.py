@@ -55,7 +55,7 @@ def test_commands_without_nlp_do_not_import_spacy(db, args, imports):
 
 CLASSIFY_ONE = """
 import sys
-sys.argv = ["lhl", "classify", "--input", sys.argv[1], "--output", sys.argv[2]]
+sys.argv = ["lhl", "classify", "--input", sys.argv[1], "--output", sys.argv[2], "--force"]
 from lhl.cli import app
 try:
     app()
