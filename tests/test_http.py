@@ -7,7 +7,6 @@ import time
 
 import pytest
 from lhl.cli import app
-from lhl_mining.errors import UsageError
 from lhl_mining.scrapers.http import (
     HostStopped,
     HttpError,
@@ -22,6 +21,7 @@ from lhl_mining.scrapers.http import (
 )
 from lhl_mining.scrapers.replay import ReplayServer, Reply
 
+from lhl_mining.errors import UsageError
 from lhl_mining.store.sources import StoreCache
 
 FAST = Politeness(rate=0, backoff_s=0.01, retries=3, timeout=2.0)
@@ -87,9 +87,9 @@ def test_persistent_500_gives_a_clear_error():
     with (
         ReplayServer({"/z": Reply(b"x", status=500, content_type="text/plain")}) as server,
         PoliteClient(FAST) as client,
+        pytest.raises(HttpError, match="kept answering 500"),
     ):
-        with pytest.raises(HttpError, match="kept answering 500"):
-            client.get(server.url("/z"))
+        client.get(server.url("/z"))
     assert server.hits["/z"] == 4
 
 
@@ -212,8 +212,10 @@ def test_retry_after_holds_every_worker_on_the_host():
 
 
 def test_retry_after_above_the_maximum_gives_up_on_the_host_and_says_so():
-    routes = {"/x": Reply(b"later", status=503, content_type="text/plain", headers={"Retry-After": "3600"}),
-              "/y": Reply.json({})}
+    routes = {
+        "/x": Reply(b"later", status=503, content_type="text/plain", headers={"Retry-After": "3600"}),
+        "/y": Reply.json({}),
+    }
     polite = Politeness(rate=0, robots=False, max_retry_after_s=60)
     with ReplayServer(routes) as server, PoliteClient(polite) as client:
         with pytest.raises(RetryAfterTooLong, match=r"E306.*3600 s.*maximum of 60 s"):
@@ -238,9 +240,11 @@ def test_crawl_delay_spaces_the_requests():
 def test_robots_5xx_disallows_the_host_unless_overridden(status):
     routes = {"/robots.txt": Reply(b"down", status=status, content_type="text/plain"), "/page": Reply.json({})}
     with ReplayServer(routes) as server:
-        with PoliteClient(Politeness(rate=0, retries=0)) as client:
-            with pytest.raises(RobotsDisallowed, match=rf"E302.*answered {status}.*RFC 9309.*--ignore-robots 127.0.0.1"):
-                client.get(server.url("/page"))
+        with (
+            PoliteClient(Politeness(rate=0, retries=0)) as client,
+            pytest.raises(RobotsDisallowed, match=rf"E302.*answered {status}.*RFC 9309.*--ignore-robots 127.0.0.1"),
+        ):
+            client.get(server.url("/page"))
         assert server.hits["/page"] == 0
         with PoliteClient(Politeness(rate=0, ignore_robots_hosts=frozenset({"127.0.0.1"}))) as client:
             assert client.get(server.url("/page")).json() == {}
@@ -255,8 +259,10 @@ def test_robots_4xx_allows(status):
 
 def test_the_robots_fetch_is_paced_like_any_request():
     log: list = []
-    routes = {"/robots.txt": _timed(log, Reply(b"User-agent: *\nAllow: /\n", content_type="text/plain")),
-              "/page": _timed(log, Reply.json({}))}
+    routes = {
+        "/robots.txt": _timed(log, Reply(b"User-agent: *\nAllow: /\n", content_type="text/plain")),
+        "/page": _timed(log, Reply.json({})),
+    }
     with ReplayServer(routes) as server, PoliteClient(Politeness(rate=4)) as client:
         client.get(server.url("/page"))
     assert [path for path, _ in log] == ["/robots.txt", "/page"]

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 from lhl_mining.scrapers import acos_classic, acos_nye_innsyn, einnsyn, elements, opengov360
-from lhl_mining.errors import FormatChanged
 from lhl_mining.scrapers.base import Meeting, iso_date
+
+from lhl_mining.errors import FormatChanged
 
 API = "https://prod01.elementscloud.no/publikum/api/"
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from lhl.cli import app
 from lhl_mining.scrapers.discover import fingerprint_page, navigation_links
 from lhl_mining.scrapers.http import PoliteClient
 from lhl_mining.scrapers.replay import ReplayServer, Reply
 from scrape_support import FAST
 
-from lhl.cli import app
 from lhl_mining import registry
 from lhl_mining.sources import discover
 from lhl_mining.store import sources as source_sql

@@ -31,8 +31,13 @@ def _write_sheet(store: Store | None, path: Path, options: ExportOptions) -> dic
     columns = [CLASSIFICATION, *attributes(options.codings)]
     rows = []
     for s in summaries:
-        row = {CLASSIFICATION: safe_name(s.label), "Kommunenummer": s.knr, "Fylke": s.county, "Dokumenter": s.n_documents,
-               reform_count_name(options.codings): s.n_reform_passages}
+        row = {
+            CLASSIFICATION: safe_name(s.label),
+            "Kommunenummer": s.knr,
+            "Fylke": s.county,
+            "Dokumenter": s.n_documents,
+            reform_count_name(options.codings): s.n_reform_passages,
+        }
         row.update({HEADINGS[c]: cell_label(c, s.cells[c]) or "" for c in CELL_COLUMNS})
         rows.append(row)
     if options.suffix in (".txt", ".tsv", ""):

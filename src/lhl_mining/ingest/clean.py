@@ -70,7 +70,7 @@ def normalize_line(line: str) -> str:
     else:
         line = line.replace("\u00ad", "")
     line = SPACES.sub(" ", line).strip()
-    if line and "\ue000" <= line[0] <= "\uf8ff" or is_bullet_start(line) and line[0] not in "-–":
+    if (line and "\ue000" <= line[0] <= "\uf8ff") or (is_bullet_start(line) and line[0] not in "-–"):
         line = "• " + line[1:].lstrip()
     line = re.sub(r"[\ue000-\uf8ff]", "", line)
     line = REPEATED_PHRASE.sub(_read_once, line)  # «Møtebok Møtebok Møtebok» printed over itself
@@ -190,7 +190,7 @@ def join_hyphenated(left: str, right: str, vocabulary: set[str]) -> str:
     next_word = first_word.group(0) if first_word else ""
     prefix = re.search(r"(\w+)-$", left).group(1)
     joined = (prefix + next_word).lower()
-    if next_word.lower() in SUSPENDED_NEXT and joined not in vocabulary or not right[0].isalpha():
+    if (next_word.lower() in SUSPENDED_NEXT and joined not in vocabulary) or not right[0].isalpha():
         return left + ("" if right[0].isdigit() else " ") + right  # «helse- og», «2019-2023»
     if right[0].isupper():
         return left + right

@@ -79,7 +79,7 @@ def is_bullet_start(text: str) -> bool:
 
 def _is_bullet_glyph(text: str) -> bool:
     text = text.strip()
-    return len(text) == 1 and (text in BULLET_CHARS or "\ue000" <= text <= "\uf8ff") or text in ("o", "-", "–")
+    return (len(text) == 1 and (text in BULLET_CHARS or "\ue000" <= text <= "\uf8ff")) or text in ("o", "-", "–")
 
 
 SAME_SIZE = 1.15  # text more than this much taller or smaller is another line (a label beside the text)

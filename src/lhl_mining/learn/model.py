@@ -69,8 +69,7 @@ class Prepared:
     def from_texts(cls, texts: Sequence[str], rules=None, contexts=None) -> Prepared:
         """`contexts`: the passages' document contexts (`DocContext`), which the rules read."""
         texts = list(texts)
-        return cls(texts, [lemma_text(t) for t in texts],
-                   rules.label(texts, contexts) if rules is not None else None)
+        return cls(texts, [lemma_text(t) for t in texts], rules.label(texts, contexts) if rules is not None else None)
 
     def subset(self, index: Sequence[int]) -> Prepared:
         return Prepared(
@@ -99,7 +98,10 @@ def trainable_framings(passages: Sequence[CodedPassage], min_per_class: int = MI
 def _calibrated(n_minority: int, *, random_state: int) -> CalibratedClassifierCV:
     """Balanced logistic regression (newton-cg: a few iterations on these sparse features) with sigmoid calibration."""
     base = LogisticRegression(
-        C=REGULARISATION_C, class_weight="balanced", max_iter=3000, random_state=random_state,
+        C=REGULARISATION_C,
+        class_weight="balanced",
+        max_iter=3000,
+        random_state=random_state,
         solver="newton-cg",
     )
     return CalibratedClassifierCV(base, method="sigmoid", cv=min(CALIBRATION_FOLDS, n_minority), ensemble=False)
@@ -118,7 +120,11 @@ class PassageModel:
 
     @classmethod
     def fit(
-        cls, prepared: Prepared, passages: Sequence[CodedPassage], *, random_state: int = 0,
+        cls,
+        prepared: Prepared,
+        passages: Sequence[CodedPassage],
+        *,
+        random_state: int = 0,
         min_per_class: int = MIN_PER_CLASS,
     ) -> PassageModel:
         featurizer = PassageFeaturizer(use_rules=prepared.rule_labels is not None)
@@ -137,8 +143,9 @@ class PassageModel:
             counts = np.bincount(y, minlength=len(classes))
             framing = _calibrated(int(counts.min()), random_state=random_state).fit(x[keep], y)
             priors = (counts / counts.sum()).tolist()
-        return cls(featurizer, binary, framing, classes if framing is not None else [],
-                   priors if framing is not None else None)
+        return cls(
+            featurizer, binary, framing, classes if framing is not None else [], priors if framing is not None else None
+        )
 
     def probabilities(self, prepared: Prepared) -> dict[str, np.ndarray]:
         """`{code: P(code)}` for learned binary codes and `"framing"`: an (n, 4) array in `FRAMINGS` order."""
@@ -147,7 +154,8 @@ class PassageModel:
         if self.framing is not None:
             probs = np.zeros((x.shape[0], len(FRAMINGS)))
             probs[:, [FRAMINGS.index(f) for f in self.framing_classes]] = balanced(
-                self.framing.predict_proba(x), getattr(self, "framing_priors", None))
+                self.framing.predict_proba(x), getattr(self, "framing_priors", None)
+            )
             result["framing"] = probs
         return result
 
@@ -251,7 +259,10 @@ def blended_scores(
 
 
 def labels_from_scores(
-    scores: dict[str, np.ndarray], framing: np.ndarray, blend: Blend, rule_labels: Sequence[PassageLabel] | None,
+    scores: dict[str, np.ndarray],
+    framing: np.ndarray,
+    blend: Blend,
+    rule_labels: Sequence[PassageLabel] | None,
 ) -> list[PassageLabel]:
     """Turn blended scores into `PassageLabel`s; the rules' evidence is kept, and their successor flag."""
     labels = []
@@ -304,8 +315,9 @@ def choose_blend(
                 if f1 > best[0] + 1e-9:
                     best = (f1, w, t)
         if rule_labels is not None and code in probs:
-            rules_alone = f1_score(y, blended_scores({}, rule_labels, Blend.model_only(), len(y))[0][code] >= 0.5,
-                                   zero_division=0.0)
+            rules_alone = f1_score(
+                y, blended_scores({}, rule_labels, Blend.model_only(), len(y))[0][code] >= 0.5, zero_division=0.0
+            )
             if best[0] < rules_alone + min_gain(len(passages)):
                 best = (rules_alone, 1.0, 0.5)
         weights[code], thresholds[code] = best[1], best[2]
@@ -313,8 +325,9 @@ def choose_blend(
     best_framing = (-1.0, 1.0)
     framing_grid = weights_grid if "framing" in probs else (1.0,)
     for w in sorted(framing_grid, reverse=True):
-        _, dist = blended_scores({"framing": probs["framing"]} if "framing" in probs else {}, rule_labels,
-                                 Blend({}, {}, w), len(passages))
+        _, dist = blended_scores(
+            {"framing": probs["framing"]} if "framing" in probs else {}, rule_labels, Blend({}, {}, w), len(passages)
+        )
         predicted = [FRAMINGS[int(i)] for i in dist.argmax(axis=1)]
         f1 = f1_score(truth, predicted, labels=list(FRAMINGS), average="macro", zero_division=0.0)
         if w == 1.0:

@@ -223,8 +223,9 @@ def _refuse_yaml_bombs(text: str, path: Path) -> None:
         if isinstance(event, yaml.CollectionStartEvent):
             stack.append([event.anchor, 0])
             if len(stack) > MAX_YAML_DEPTH:
-                raise CodebookInvalid(f"{path} line {event.start_mark.line + 1}: nested more than "
-                                      f"{MAX_YAML_DEPTH} levels deep.")
+                raise CodebookInvalid(
+                    f"{path} line {event.start_mark.line + 1}: nested more than {MAX_YAML_DEPTH} levels deep."
+                )
             continue
         if isinstance(event, yaml.CollectionEndEvent):
             anchor, size = stack.pop()
@@ -239,8 +240,10 @@ def _refuse_yaml_bombs(text: str, path: Path) -> None:
             continue
         stack[-1][1] += size
         if stack[-1][1] > MAX_YAML_NODES:
-            raise CodebookInvalid(f"{path} line {event.start_mark.line + 1}: more than {MAX_YAML_NODES} values "
-                                  "once its aliases (*name) are expanded; write the values out.")
+            raise CodebookInvalid(
+                f"{path} line {event.start_mark.line + 1}: more than {MAX_YAML_NODES} values "
+                "once its aliases (*name) are expanded; write the values out."
+            )
 
 
 def _refuse_catastrophic(pattern: str, where: str) -> None:
@@ -265,8 +268,10 @@ def _refuse_catastrophic(pattern: str, where: str) -> None:
         return False  # atomic groups and possessive repeats never backtrack
 
     if nested(_sre_parse.parse(pattern), False):
-        raise CodebookInvalid(f"{where}: regex {pattern!r} repeats a repeat (like (a+)+), which can take "
-                              "exponential time on a near-miss; write it without the nesting.")
+        raise CodebookInvalid(
+            f"{where}: regex {pattern!r} repeats a repeat (like (a+)+), which can take "
+            "exponential time on a near-miss; write it without the nesting."
+        )
 
 
 @functools.lru_cache(maxsize=1)
@@ -353,8 +358,9 @@ def _checked(path: Path, raw: bytes) -> dict:
     return annotated
 
 
-_SCRAPE_SECTION = re.compile(rb"(?:^[ \t]*(?:#[^\n]*)?\n)*^prefilter:[^\n]*\n(?:(?:[ \t]*\n)*[ \t]+\S[^\n]*(?:\n|\Z))*",
-                             re.MULTILINE)
+_SCRAPE_SECTION = re.compile(
+    rb"(?:^[ \t]*(?:#[^\n]*)?\n)*^prefilter:[^\n]*\n(?:(?:[ \t]*\n)*[ \t]+\S[^\n]*(?:\n|\Z))*", re.MULTILINE
+)
 """The `prefilter:` key, its indented body and the comment lines just above it."""
 
 
@@ -531,7 +537,7 @@ class GlobIndex:
             if start in self.prefix:
                 affixes.append((i, 0, self.prefix[start]))
         for i in range(1, n + 1):
-            end = word[n - i:]
+            end = word[n - i :]
             if end not in self.suffix_ends:
                 break
             if end in self.suffix:
@@ -600,7 +606,7 @@ class CodebookExtraMatcher:
             found = frozenset(
                 piece_id
                 for i in range(len(word) - 2)
-                for piece, piece_id in by_trigram.get(word[i:i + 3], ())
+                for piece, piece_id in by_trigram.get(word[i : i + 3], ())
                 if word.startswith(piece, i)
             )
             if len(self._pieces_of) < 500_000:
@@ -622,8 +628,7 @@ class CodebookExtraMatcher:
             more = self._glob_ids(strings, lower)
             if more:
                 ids = tuple(dict.fromkeys(ids + more))
-        entry = (self._pieces_in(strings, lower),
-                 tuple((strings.add(self.term_codes[i]), strings.add(i)) for i in ids))
+        entry = (self._pieces_in(strings, lower), tuple((strings.add(self.term_codes[i]), strings.add(i)) for i in ids))
         if len(self._tokens) < 500_000:
             self._tokens[(norm, lower)] = entry
         return entry
@@ -748,9 +753,7 @@ def _sequence_triggers(items: list, min_length: int) -> list[frozenset[str]]:
 
 
 _WORD = r"[^\W\d_]+"
-_PLAIN_ALTERNATIVE = re.compile(
-    rf"(?:\\b)?(?P<words>{_WORD}(?:\\s\+{_WORD})*)(?P<glob>\\w\*|\\w\+)?(?:\\b)?"
-)
+_PLAIN_ALTERNATIVE = re.compile(rf"(?:\\b)?(?P<words>{_WORD}(?:\\s\+{_WORD})*)(?P<glob>\\w\*|\\w\+)?(?:\\b)?")
 
 
 def lemma_alternatives(pattern: str) -> list[str] | None:
@@ -786,9 +789,11 @@ def lemma_warnings(codebook: Codebook) -> list[str]:
     for term in codebook.regex_terms():
         lemmas = None if term.case_sensitive else lemma_alternatives(term.pattern)
         if lemmas:
-            found.append(f"line {term.line}: {term.id}: the regex could be lemma term(s) "
-                         + ", ".join(f"«{lemma}»" for lemma in lemmas)
-                         + " (lemmas also match inflected, nynorsk-lemmatised and compound forms)")
+            found.append(
+                f"line {term.line}: {term.id}: the regex could be lemma term(s) "
+                + ", ".join(f"«{lemma}»" for lemma in lemmas)
+                + " (lemmas also match inflected, nynorsk-lemmatised and compound forms)"
+            )
     return found
 
 

@@ -33,10 +33,53 @@ BUILTIN_NAME = "lhl_nb_builtin"
 BUILTIN_VERSION = f"{__version__}+simplemma{importlib.metadata.version('simplemma')}"
 
 ABBREVIATIONS: tuple[str, ...] = (
-    "Meld.", "St.", "St.meld.", "St.prp.", "Ot.prp.", "Prop.", "Innst.", "kap.", "Kap.", "Prof.", "prof.",
-    "mrd.", "jf.", "Jf.", "ift.", "evt.", "Evt.", "inkl.", "Inkl.", "ekskl.", "mht.", "tlf.", "Tlf.", "vedr.",
-    "Vedr.", "ref.", "Ref.", "iht.", "vha.", "bl.a.", "Bl.a.", "m.m.", "o.l.", "f.o.m.", "t.o.m.", "pr.",
-    "avd.", "adm.", "forts.", "Nr.", "stk.", "alt.", "ev.", "mv.", "m.v.", "sml.", "res.",
+    "Meld.",
+    "St.",
+    "St.meld.",
+    "St.prp.",
+    "Ot.prp.",
+    "Prop.",
+    "Innst.",
+    "kap.",
+    "Kap.",
+    "Prof.",
+    "prof.",
+    "mrd.",
+    "jf.",
+    "Jf.",
+    "ift.",
+    "evt.",
+    "Evt.",
+    "inkl.",
+    "Inkl.",
+    "ekskl.",
+    "mht.",
+    "tlf.",
+    "Tlf.",
+    "vedr.",
+    "Vedr.",
+    "ref.",
+    "Ref.",
+    "iht.",
+    "vha.",
+    "bl.a.",
+    "Bl.a.",
+    "m.m.",
+    "o.l.",
+    "f.o.m.",
+    "t.o.m.",
+    "pr.",
+    "avd.",
+    "adm.",
+    "forts.",
+    "Nr.",
+    "stk.",
+    "alt.",
+    "ev.",
+    "mv.",
+    "m.v.",
+    "sml.",
+    "res.",
 )
 """Abbreviations that spaCy's nb tokenizer splits off their final period (which then reads as a sentence end)."""
 
@@ -68,7 +111,7 @@ MAX_LEMMA_CHARS = 80
 """Longer tokens (URLs, debris, text without spaces) keep their lowercase form as lemma."""
 
 SENTENCE_END = frozenset({".", "!", "?", "…"})
-CLOSING = frozenset({"»", "\"", "”", "’", "'", ")", "]"})
+CLOSING = frozenset({"»", '"', "”", "’", "'", ")", "]"})
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v\u00a0]*\n")
 
 
@@ -137,8 +180,13 @@ class SentenceSplitter:
     def _kind(self, strings: Any, orth: int) -> tuple[bool, bool, bool, bool, bool]:
         """(blank line, sentence end, closing quote/bracket, ordinal-like «2018.», starts uppercase) of a form."""
         text = strings[orth]
-        kind = (bool(_BLANK_LINE.search(text)), text in SENTENCE_END, text in CLOSING,
-                text[-1:] == "." and text[:-1].isdigit(), text[:1].isupper())
+        kind = (
+            bool(_BLANK_LINE.search(text)),
+            text in SENTENCE_END,
+            text in CLOSING,
+            text[-1:] == "." and text[:-1].isdigit(),
+            text[:1].isupper(),
+        )
         if len(self._kinds) < 500_000:
             self._kinds[orth] = kind
         return kind
@@ -317,7 +365,7 @@ def _load(model: str) -> Language:
 
 
 def pipeline_id(nlp: Language) -> str:
-    """"<name>@<version>" of a pipeline, as recorded with every annotation."""
+    """ "<name>@<version>" of a pipeline, as recorded with every annotation."""
     name = nlp.meta.get("name") or "pipeline"
     lang = nlp.meta.get("lang") or nlp.lang
     if name != BUILTIN_NAME and not name.startswith(f"{lang}_"):

@@ -117,19 +117,20 @@ class _ContextTest:
                 return True
         return not self._words_found.isdisjoint(keys)
 
-    def __call__(self, doc: Doc, start: int, end: int, span: Span, keys: list[int],
-                 codes_at: list[tuple[int, int, set[str]]]) -> bool:
+    def __call__(
+        self, doc: Doc, start: int, end: int, span: Span, keys: list[int], codes_at: list[tuple[int, int, set[str]]]
+    ) -> bool:
         """Does the token window [start, end) around `span` hold the context?
 
         `keys` holds each token's NORM and LOWER hashes, one after the other.
         """
         context = self.context
-        if context.words and self._has_word(doc.vocab.strings, set(keys[2 * start:2 * end])):
+        if context.words and self._has_word(doc.vocab.strings, set(keys[2 * start : 2 * end])):
             return True
         if context.regexes:
             text = ""  # the window's text, as doc[start:end].text
             if start < end:
-                text = (doc.user_data.get(TEXT_KEY) or doc.text)[doc[start].idx:doc[end - 1].idx + len(doc[end - 1])]
+                text = (doc.user_data.get(TEXT_KEY) or doc.text)[doc[start].idx : doc[end - 1].idx + len(doc[end - 1])]
             if any(regex.search(text) for regex in context.regexes):
                 return True
         if context.codes:
@@ -182,8 +183,14 @@ class _Prefilter:
     in ``doc.spans["codebook"]`` (checked by tests/test_classify_prefilter.py).
     """
 
-    def __init__(self, nlp: Language, splitter: SentenceSplitter, lemmatizer: NorwegianLemmatizer,
-                 ruler: Any, extra: CodebookExtraMatcher):
+    def __init__(
+        self,
+        nlp: Language,
+        splitter: SentenceSplitter,
+        lemmatizer: NorwegianLemmatizer,
+        ruler: Any,
+        extra: CodebookExtraMatcher,
+    ):
         self.splitter, self.lemmatizer, self.ruler, self.extra = splitter, lemmatizer, ruler, extra
         self.vocab = nlp.vocab
         self.phrase_starts: frozenset[int] = frozenset()
@@ -213,7 +220,8 @@ class _Prefilter:
         norm = self.lemmatizer.matching_key(orth)
         lower = self.vocab[orth].lower
         flags = (PHRASE_START if norm in self.phrase_starts else 0) | (
-            GLOB_OR_REGEX if self.extra.matters(self.vocab.strings, norm, lower) else 0)
+            GLOB_OR_REGEX if self.extra.matters(self.vocab.strings, norm, lower) else 0
+        )
         entry = (norm, lower, flags)
         if len(self._forms) < 500_000:
             self._forms[orth] = entry
@@ -241,8 +249,9 @@ class _Prefilter:
         marked_norms, marked_lowers = table[inverse[marked], 0].tolist(), table[inverse[marked], 1].tolist()
         marked = (marked - numpy.repeat(starts, numpy.diff(cuts))).tolist()  # positions within their doc
         result: list[list[Span]] = []
-        for index, (doc, doc_flag, start, end) in enumerate(zip(docs, doc_flags.tolist(), starts.tolist(),
-                                                                 ends.tolist(), strict=True)):
+        for index, (doc, doc_flag, start, end) in enumerate(
+            zip(docs, doc_flags.tolist(), starts.tolist(), ends.tolist(), strict=True)
+        ):
             if not doc_flag:
                 result.append([])
                 continue
@@ -260,8 +269,14 @@ class RuleLabeller(Labeller):
     name = "rules"
     version = __version__
 
-    def __init__(self, codebook: Codebook | str | None = None, model: str = "auto", nlp: Language | None = None,
-                 *, prefilter: bool = True):
+    def __init__(
+        self,
+        codebook: Codebook | str | None = None,
+        model: str = "auto",
+        nlp: Language | None = None,
+        *,
+        prefilter: bool = True,
+    ):
         """`prefilter=False` runs every pipeline component on every passage (same labels, slower)."""
         self.codebook = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
         self.model = None if nlp is not None else model
@@ -285,8 +300,13 @@ class RuleLabeller(Labeller):
     def label(self, texts: Sequence[str], contexts: Sequence[DocContext | None] | None = None) -> list[PassageLabel]:
         return list(self.label_stream(texts, contexts=contexts))
 
-    def label_stream(self, texts: Iterable[str], batch_size: int = 256, n_process: int = 1,
-                     contexts: Iterable[DocContext | None] | None = None) -> Iterator[PassageLabel]:
+    def label_stream(
+        self,
+        texts: Iterable[str],
+        batch_size: int = 256,
+        n_process: int = 1,
+        contexts: Iterable[DocContext | None] | None = None,
+    ) -> Iterator[PassageLabel]:
         """Label texts in order, in batches; `n_process` > 1 spreads batches over worker processes.
 
         `contexts` (parallel to `texts`) gives each passage's heading, title and
@@ -333,8 +353,9 @@ class RuleLabeller(Labeller):
         if current is not None:
             yield self._decide(current)
 
-    def _piece_hits(self, pieces: Iterable[tuple[int, int, str, DocContext | None]],
-                    batch_size: int) -> Iterator[tuple[int, list[Hit]]]:
+    def _piece_hits(
+        self, pieces: Iterable[tuple[int, int, str, DocContext | None]], batch_size: int
+    ) -> Iterator[tuple[int, list[Hit]]]:
         """(text index, accepted hits) of every piece.
 
         On the built-in pipeline the prefilter sends only pieces with a token
@@ -345,8 +366,11 @@ class RuleLabeller(Labeller):
         """
         prefilter = self._prefilter
         if prefilter is None:
-            docs = self.nlp.pipe(((self._make_doc(chunk), (index, offset, context))
-                                  for index, offset, chunk, context in pieces), as_tuples=True, batch_size=batch_size)
+            docs = self.nlp.pipe(
+                ((self._make_doc(chunk), (index, offset, context)) for index, offset, chunk, context in pieces),
+                as_tuples=True,
+                batch_size=batch_size,
+            )
             for doc, (index, offset, context) in docs:
                 spans = list(doc.spans[SPANS_KEY]) if SPANS_KEY in doc.spans else []
                 yield index, self.hits(doc, spans, offset, context=context)
@@ -354,23 +378,35 @@ class RuleLabeller(Labeller):
         for batch in _batches(pieces, batch_size):
             docs = [self._make_doc(chunk) for _, _, chunk, _ in batch]
             for (index, offset, _, context), doc, spans in zip(batch, docs, prefilter.spans(docs), strict=True):
-                yield index, (self.hits(doc, spans, offset, split_sentences=prefilter.splitter, context=context)
-                              if spans else [])
+                yield (
+                    index,
+                    (
+                        self.hits(doc, spans, offset, split_sentences=prefilter.splitter, context=context)
+                        if spans
+                        else []
+                    ),
+                )
 
     def _decide(self, hits: list[Hit]) -> PassageLabel:
         if hits:
             return self.decide(hits)
         empty = self._no_hits
-        return PassageLabel(reform=empty.reform, areas=list(empty.areas), framing=empty.framing,
-                            scores=dict(empty.scores), evidence=[])
+        return PassageLabel(
+            reform=empty.reform, areas=list(empty.areas), framing=empty.framing, scores=dict(empty.scores), evidence=[]
+        )
 
-    def _label_parallel(self, pairs: Iterable[tuple[str, DocContext | None]], batch_size: int,
-                        n_process: int) -> Iterator[PassageLabel]:
+    def _label_parallel(
+        self, pairs: Iterable[tuple[str, DocContext | None]], batch_size: int, n_process: int
+    ) -> Iterator[PassageLabel]:
         """Worker processes label whole batches (texts in, labels out) with a copy of this labeller."""
         forking = _can_fork()
         context = multiprocessing.get_context("fork" if forking else None)
-        with ProcessPoolExecutor(n_process, mp_context=context, initializer=_init_worker,
-                                 initargs=(self if forking else None, str(self.codebook.path), self.model, os.getpid())) as pool:
+        with ProcessPoolExecutor(
+            n_process,
+            mp_context=context,
+            initializer=_init_worker,
+            initargs=(self if forking else None, str(self.codebook.path), self.model, os.getpid()),
+        ) as pool:
             pending: deque = deque()
             for batch in _batches(pairs, batch_size):
                 pending.append(pool.submit(_label_batch, batch))
@@ -412,8 +448,14 @@ class RuleLabeller(Labeller):
                 yield index, start, text[start:end], context
                 start = end
 
-    def hits(self, doc: Doc, spans: list[Span], offset: int = 0,
-             split_sentences: Callable[[Doc], Doc] | None = None, context: DocContext | None = None) -> list[Hit]:
+    def hits(
+        self,
+        doc: Doc,
+        spans: list[Span],
+        offset: int = 0,
+        split_sentences: Callable[[Doc], Doc] | None = None,
+        context: DocContext | None = None,
+    ) -> list[Hit]:
         """The accepted hits among a doc's codebook `spans`, with offsets shifted by `offset`.
 
         `split_sentences` marks sentence boundaries the first time a
@@ -474,8 +516,9 @@ class RuleLabeller(Labeller):
             if not context.text:
                 return False
             heading_doc, heading_keys = self._context_doc(context.text)
-            return bool(len(heading_doc)) and self._test(condition)(heading_doc, 0, len(heading_doc), span,
-                                                                    heading_keys, [])
+            return bool(len(heading_doc)) and self._test(condition)(
+                heading_doc, 0, len(heading_doc), span, heading_keys, []
+            )
 
         text = doc.user_data.get(TEXT_KEY) or doc.text
         for span, term, start, end in kept:

@@ -59,7 +59,7 @@ def lock_wait_s() -> float:
 
 def utcnow() -> str:
     """ISO-8601 UTC timestamp with seconds, used for every *_at column."""
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def default_db_path() -> Path:
@@ -80,7 +80,7 @@ def begin_immediate(conn: sqlite3.Connection) -> None:
             conn.execute("BEGIN IMMEDIATE")
             return
         except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) and "busy" not in str(exc) or attempt == LOCK_ATTEMPTS - 1:
+            if ("locked" not in str(exc) and "busy" not in str(exc)) or attempt == LOCK_ATTEMPTS - 1:
                 raise
             time.sleep(0.05 * (attempt + 1))
 
@@ -210,23 +210,29 @@ class Store:
 
     # ------------------------------------------------------------------ runs
     @contextlib.contextmanager
-    def run(self, command: str, parameters: dict[str, Any] | None = None, versions: dict[str, str] | None = None) -> Iterator[Run]:
+    def run(
+        self, command: str, parameters: dict[str, Any] | None = None, versions: dict[str, str] | None = None
+    ) -> Iterator[Run]:
         """Record a command run: parameters and versions at start, counts and outcome at end.
 
         A Ctrl-C marks the run `interrupted` (and re-raises); other errors mark it `failed`.
         """
         all_versions = {"lhl_mining": __version__, "python": platform.python_version(), **(versions or {})}
-        run_id = self.db["runs"].insert(
-            {
-                "command": command,
-                "parameters": json.dumps(parameters or {}, ensure_ascii=False, default=str),
-                "versions": json.dumps(all_versions, ensure_ascii=False),
-                "started_at": utcnow(),
-                "outcome": "running",
-                "pid": os.getpid(),
-                "host": socket.gethostname(),
-            }
-        ).last_pk
+        run_id = (
+            self.db["runs"]
+            .insert(
+                {
+                    "command": command,
+                    "parameters": json.dumps(parameters or {}, ensure_ascii=False, default=str),
+                    "versions": json.dumps(all_versions, ensure_ascii=False),
+                    "started_at": utcnow(),
+                    "outcome": "running",
+                    "pid": os.getpid(),
+                    "host": socket.gethostname(),
+                }
+            )
+            .last_pk
+        )
         current = Run(self, run_id)
         try:
             yield current
@@ -330,11 +336,13 @@ def _quick_check(conn: sqlite3.Connection, path: Path) -> None:
 
 def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
     if readonly:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=lock_wait_s(),
-                               check_same_thread=False)
+        conn = sqlite3.connect(
+            f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=lock_wait_s(), check_same_thread=False
+        )
     else:
-        conn = sqlite3.connect(str(path), timeout=lock_wait_s(), check_same_thread=False,
-                               isolation_level="IMMEDIATE")  # implicit write transactions take the lock first too
+        conn = sqlite3.connect(
+            str(path), timeout=lock_wait_s(), check_same_thread=False, isolation_level="IMMEDIATE"
+        )  # implicit write transactions take the lock first too
     conn.execute("PRAGMA foreign_keys=ON")
     return conn
 
@@ -356,5 +364,7 @@ def database_error(exc: sqlite3.Error, path: Path | str | None = None) -> Except
     if "readonly" in text or "read-only" in text:
         return DatabaseReadOnly(f"{where} cannot be written ({exc}).")
     if "disk is full" in text:
-        return DatabaseFull(f"{where} cannot be written: the disk is full ({exc}). Nothing was lost; free space and run again.")
+        return DatabaseFull(
+            f"{where} cannot be written: the disk is full ({exc}). Nothing was lost; free space and run again."
+        )
     return DatabaseUnreadable(f"Cannot use {where}: {exc}.")
