@@ -121,7 +121,7 @@ def timed(fn, repeat: int) -> list[float]:
 
 def p95(values: list[float]) -> float:
     values = sorted(values)
-    return values[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))]
+    return values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]
 
 
 def queries(texts: list[list[str]], rng: random.Random) -> dict[str, list[str]]:
@@ -173,7 +173,7 @@ def main() -> int:
         for band, qs in queries(gold_texts(), rng).items():
             times, hits = [], []
             for q in qs:
-                times += timed(lambda q=q: hits.append(find.search(store, q, limit=20).total), args.repeat)
+                times += timed(lambda q=q, hits=hits: hits.append(find.search(store, q, limit=20).total), args.repeat)
             results[band] = p95(times)
             print(
                 f"{band:14s} p95 {1000 * p95(times):7.1f} ms  median {1000 * statistics.median(times):6.1f} ms  "

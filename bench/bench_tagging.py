@@ -97,13 +97,20 @@ def measure(row: str, texts: list[str], batch_size: int, workers: int) -> dict:
     start = time.perf_counter()
     if row == "tokenizer":
         nlp = spacy.blank("nb")
-        run = lambda: consume(nlp.pipe(texts, batch_size=batch_size))
+
+        def run():
+            return consume(nlp.pipe(texts, batch_size=batch_size))
     elif row == "pipeline":
         nlp = load_pipeline("builtin")
-        run = lambda: consume(nlp.pipe(texts, batch_size=batch_size))
+
+        def run():
+            return consume(nlp.pipe(texts, batch_size=batch_size))
     else:
         labeller = RuleLabeller(model="builtin")
-        run = lambda: consume(labeller.label_stream(texts, batch_size=batch_size, n_process=workers))
+
+        def run():
+            return consume(labeller.label_stream(texts, batch_size=batch_size, n_process=workers))
+
     _simplemma_lemma("qqxqzz")  # opens the Bokmål and Nynorsk dictionaries; no word of the text is cached
     startup = time.perf_counter() - start
     cpu_start, start = time.process_time(), time.perf_counter()

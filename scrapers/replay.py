@@ -169,12 +169,19 @@ class ReplayServer:
                     return
                 if reply.delay_s:
                     time.sleep(reply.delay_s)
-                if reply.validators and reply.status == 200:
-                    if self.headers.get("If-None-Match") == reply.etag or (
-                        not self.headers.get("If-None-Match") and self.headers.get("If-Modified-Since") == LAST_MODIFIED
-                    ):
-                        self._send(Reply(b"", status=304, content_type="", validators=True), etag=reply.etag)
-                        return
+                if (
+                    reply.validators
+                    and reply.status == 200
+                    and (
+                        self.headers.get("If-None-Match") == reply.etag
+                        or (
+                            not self.headers.get("If-None-Match")
+                            and self.headers.get("If-Modified-Since") == LAST_MODIFIED
+                        )
+                    )
+                ):
+                    self._send(Reply(b"", status=304, content_type="", validators=True), etag=reply.etag)
+                    return
                 self._send(reply, etag=reply.etag if reply.validators else None)
 
             def _send(self, reply: Reply, etag: str | None = None) -> None:

@@ -117,8 +117,8 @@ def add_text_document(store: Store, url: str, text: str, *, knr: str | None = No
     store.db["document_texts"].insert(
         {"document_id": doc_id, "text": text, "text_sha256": hashlib.sha256(text.encode()).hexdigest()}
     )
-    out, seq = [], 0
-    for match in re.finditer(r"\S(?:.*?\S)?(?=\s*\n\s*\n|\s*$)", text, re.S):
+    out = []
+    for seq, match in enumerate(re.finditer(r"\S(?:.*?\S)?(?=\s*\n\s*\n|\s*$)", text, re.S)):
         passage = match.group()
         out.append(
             (
@@ -139,7 +139,6 @@ def add_text_document(store: Store, url: str, text: str, *, knr: str | None = No
                 passage,
             )
         )
-        seq += 1
     return out
 
 

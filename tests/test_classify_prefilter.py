@@ -28,7 +28,7 @@ def seed_texts(shared: Path) -> list[str]:
     """The seed documents: each paragraph, and all documents joined (long enough to be labelled in chunks)."""
     documents = [path.read_text(encoding="utf-8") for path in sorted((shared / "seeds").glob("*.txt"))]
     paragraphs = [p for document in documents for p in re.split(r"\n\s*\n", document) if p.strip()]
-    return paragraphs + ["\n\n".join(documents)]
+    return [*paragraphs, "\n\n".join(documents)]
 
 
 def assert_same_labels(labellers: tuple[RuleLabeller, RuleLabeller], texts: list[str]) -> None:

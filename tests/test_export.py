@@ -186,7 +186,7 @@ def test_qdpx_opens_in_pyqdpx_with_every_code_source_case_and_selection(runner, 
 
     out = tmp_path / "all.qdpx"
     assert _cli(runner, db_path, "export", "-f", "qdpx", "--codings", "all", "--out", str(out)).exit_code == 0
-    archive, root = _qde(out)
+    _archive, root = _qde(out)
     qde = QDPX(str(out)).get_project()
     assert set(qde.codes) == {c.get("guid") for c in root.iterfind(".//q:Code", NS)}
     assert {c.name for c in qde.codes.values()} >= {"Leve hele livet", "Mat og måltider", "Hamar", "Bodø"}
@@ -305,7 +305,7 @@ def test_final_codings_use_adjudication_agreement_and_undo(runner, db_path, proj
 def test_machine_suggestions_are_their_own_user_with_provenance(runner, db_path, project, tmp_path):
     out = tmp_path / "machine.qdpx"
     _cli(runner, db_path, "export", "-f", "qdpx", "--codings", "machine", "--out", str(out))
-    archive, root = _qde(out)
+    _archive, root = _qde(out)
     users = root.findall(".//q:User", NS)
     # the machine, and lhl-mining itself for the whole-source links of kommune cases
     assert [u.get("name") for u in users] == ["lhl-mining (machine suggestions)", "lhl-mining"]

@@ -210,7 +210,7 @@ def _wrap(text: str, font: str = "Helvetica", size: float = 10, width: float = 4
             current = word
         else:
             current = candidate
-    return lines + [current]
+    return [*lines, current]
 
 
 # (kind, text): «sak» bold heading, «label» bold line, «p» body paragraph

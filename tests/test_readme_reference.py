@@ -85,7 +85,7 @@ def test_every_option_in_help_is_in_its_readme_section():
         if found is None:
             gaps.append(f"`lhl {name}` has no README section: add `### `lhl {name} …`` under «Command reference»")
             continue
-        key, text = found
+        _key, text = found
         heading = text.splitlines()[0]
         named = set(OPTION_RE.findall(text))
         options = _long_options(command)

@@ -184,7 +184,7 @@ def test_coders_without_overlap_get_a_clear_error(store, db_path):
     code(db_path, ids[0], "ana", 1)
     code(db_path, ids[1], "ana", 0)
     code(db_path, ids[2], "bo", 1)
-    with pytest.raises(NoOverlap, match="no passage in common .*ana: 2, bo: 1"):
+    with pytest.raises(NoOverlap, match=r"no passage in common .*ana: 2, bo: 1"):
         reliability(store)
     with pytest.raises(UnknownCoder, match="No decisions by cy; coders with decisions: ana, bo"):
         reliability(store, ["ana", "cy"])

@@ -107,7 +107,7 @@ def test_acos_nye_innsyn_visibility_and_files():
         acos_nye_innsyn.parse_dokument(dokument([{"fileUrl": "/f/1", "visibility": "Intern"}]), HIT, "https://k/")
     with pytest.raises(FormatChanged, match="a hit with files"):
         acos_nye_innsyn.parse_dokument(dokument([]), HIT, "https://k/", "https://k/dokument/1")
-    with pytest.raises(FormatChanged, match="content.searchItems.items"):
+    with pytest.raises(FormatChanged, match=r"content\.searchItems\.items"):
         acos_nye_innsyn.parse_overview({"content": {"results": []}}, "https://k/overview")
 
 

@@ -101,7 +101,7 @@ def test_sources_list_cli_shows_registry_and_override_rows(runner, db_path, tmp_
     import json
 
     rows = json.loads(result.output)
-    assert {"knr": "3446", "platform": "website", "origin": "override"}.items() <= [
+    assert {"knr": "3446", "platform": "website", "origin": "override"}.items() <= next(
         r for r in rows if r["knr"] == "3446"
-    ][0].items()
+    ).items()
     assert len([r for r in rows if r["origin"] == "registry"]) == 45  # Gran alone has no registry platform

@@ -156,7 +156,7 @@ def test_train_from_database_uses_standing_and_adjudicated_decisions_and_rescore
     assert nothing_new.exit_code == 1 and "E502" in nothing_new.output and "learned from all 69" in nothing_new.output
     decide(db, undecided[0], "ana", {"reform": False, "areas": ["helsehjelp"], "framing": "sektor"})
     decide(db, undecided[1], "ana", {"reform": False, "areas": [], "framing": "ingen"}, action="not_relevant")
-    scored = runner.invoke(app, evaluate + ["--format", "json"])
+    scored = runner.invoke(app, [*evaluate, "--format", "json"])
     assert scored.exit_code == 0, scored.output
     report = json.loads(scored.stdout)
     assert report["n"] == 2 and report["results"]["combined"]["codes"]["area.helsehjelp"]["support"] == 1

@@ -432,9 +432,8 @@ def _doc_date(doc: dict[str, Any], text: str) -> str | None:
         return doc["meeting_date"]
     title = doc.get("title") or ""
     for source in (title, text[:1500]):
-        if m := re.search(rf"(?:{DATE}|{DATE_WORDS})", source, _I):
-            if iso := iso_date(m.group(0)):
-                return iso
+        if (m := re.search(rf"(?:{DATE}|{DATE_WORDS})", source, _I)) and (iso := iso_date(m.group(0))):
+            return iso
     if m := DATE_FIELD.search(text[:3000]):
         return iso_date(m.group("date"))
     return doc.get("doc_date")
@@ -451,7 +450,7 @@ def _routing_saksnr(text: str, body: str | None) -> tuple[str | None, str | None
     """(sak number, meeting date) of `body` from a saksframlegg's routing table («45/21 Kommunestyret 17.06.2021»)."""
     if not body:
         return None, None
-    pattern = dict(_BODY_PATTERNS)[body] if body in dict(_BODY_PATTERNS) else None
+    pattern = dict(_BODY_PATTERNS).get(body)
     for line in text[:3000].split("\n") if pattern else ():
         if not (at := pattern.search(line)):
             continue

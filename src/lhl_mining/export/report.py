@@ -248,7 +248,7 @@ def bar_chart(categories: Sequence[str], name: str, color: str, values: Sequence
     """Vertical bars on their own scale, ticks at round numbers; `unit` names what is counted."""
     width, height, left, bottom, top = 420, 200, 52, 34, 14
     plot_w, plot_h = width - left - 10, height - top - bottom
-    step = nice_step(max(list(values) + [1]))
+    step = nice_step(max([*values, 1]))
     peak = 4 * step
     group_w = plot_w / max(len(categories), 1)
     bar_w = min(40.0, group_w * 0.7)

@@ -65,10 +65,9 @@ def normalize_line(line: str) -> str:
     for ligature, letters in LIGATURES.items():
         line = line.replace(ligature, letters)
     line = unicodedata.normalize("NFC", line.translate(INVISIBLE))
-    if line.endswith("\u00ad"):  # kept at the line end so the join below drops it with the break
-        line = line[:-1].replace("\u00ad", "") + "\u00ad"
-    else:
-        line = line.replace("\u00ad", "")
+    # a soft hyphen is kept at the line end only, so the join below drops it with the break
+    soft_end = "\u00ad" if line.endswith("\u00ad") else ""
+    line = line.removesuffix("\u00ad").replace("\u00ad", "") + soft_end
     line = SPACES.sub(" ", line).strip()
     if (line and "\ue000" <= line[0] <= "\uf8ff") or (is_bullet_start(line) and line[0] not in "-–"):
         line = "• " + line[1:].lstrip()

@@ -363,7 +363,7 @@ def _ordered_lines(rows: list[list[Line]]) -> list[Line]:
         if len(row) > 1 and _is_bullet_glyph(row[0].text):  # a bullet set apart from its text by a tab
             bullet, first = row[0], row[1]
             row = [Line(bullet.x0, min(bullet.top, first.top), first.x1, max(bullet.bottom, first.bottom),
-                        f"{bullet.text} {first.text}", first.height, first.size, first.bold)] + row[2:]  # fmt: skip
+                        f"{bullet.text} {first.text}", first.height, first.size, first.bold), *row[2:]]  # fmt: skip
         if len(row) == 1:
             lines.append(row[0])
         else:

@@ -180,7 +180,7 @@ def decides_anything(meta: dict[str, Any]) -> bool:
     leave it off their default path.
     """
     blend = meta.get("blend") or {}
-    weights = list((blend.get("weights") or {}).values()) + [blend.get("framing_weight", 0.0)]
+    weights = [*(blend.get("weights") or {}).values(), blend.get("framing_weight", 0.0)]
     return any(float(w) < 1.0 for w in weights)
 
 

@@ -29,7 +29,7 @@ from ..nlp.labeller import AREA_CODES, AREAS, FRAMINGS, PassageLabel
 from .dataset import CodedPassage
 from .features import PassageFeaturizer, lemma_text, rule_features
 
-BINARY_CODES: tuple[str, ...] = ("reform",) + AREA_CODES
+BINARY_CODES: tuple[str, ...] = ("reform", *AREA_CODES)
 """Codes with a one-vs-rest classifier (reform.successor is left to the rules: the coders do not code it)."""
 
 MIN_PER_CLASS = 5

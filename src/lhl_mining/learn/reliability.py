@@ -33,7 +33,7 @@ from ..store import learning as sql
 RELIABLE = 0.800
 TENTATIVE = 0.667
 MACHINE = "machine"
-CODES: tuple[str, ...] = ("reform",) + tuple(f"area.{a}" for a in AREAS) + ("framing",)
+CODES: tuple[str, ...] = ("reform", *(f"area.{a}" for a in AREAS), "framing")
 
 
 def flag(alpha: float | None) -> str:

@@ -21,6 +21,7 @@ id as `id_`.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import functools
 import hashlib
 import json
@@ -252,7 +253,7 @@ def _refuse_catastrophic(pattern: str, where: str) -> None:
     def nested(items: Any, inside: bool) -> bool:
         for op, av in items:
             if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT):
-                low, high, sub = av
+                _low, high, sub = av
                 many = high == _sre.MAXREPEAT or high > 50
                 if (many and inside) or nested(sub, inside or many):
                     return True
@@ -262,9 +263,8 @@ def _refuse_catastrophic(pattern: str, where: str) -> None:
             elif op is _sre.BRANCH:
                 if any(nested(branch, inside) for branch in av[1]):
                     return True
-            elif op in (_sre.ASSERT, _sre.ASSERT_NOT):
-                if nested(av[1], inside):
-                    return True
+            elif op in (_sre.ASSERT, _sre.ASSERT_NOT) and nested(av[1], inside):
+                return True
         return False  # atomic groups and possessive repeats never backtrack
 
     if nested(_sre_parse.parse(pattern), False):
@@ -351,10 +351,9 @@ def _checked(path: Path, raw: bytes) -> dict:
         ]
         more = f"; and {len(errors) - 3} more problem(s)" if len(errors) > 3 else ""
         raise CodebookInvalid(f"{path} " + "; ".join(problems) + more + ".")
-    try:
+    # an unwritable cache, or YAML values marshal cannot keep: checked each time
+    with contextlib.suppress(OSError, ValueError):
         write_atomic(cached, marshal.dumps(annotated))
-    except (OSError, ValueError):  # an unwritable cache, or YAML values marshal cannot keep: checked each time
-        pass
     return annotated
 
 

@@ -245,7 +245,7 @@ class _Prefilter:
         if self.every_piece:
             doc_flags[filled] |= GLOB_OR_REGEX
         marked = numpy.flatnonzero(flags & GLOB_OR_REGEX)  # tokens that can give a glob hit or trigger a regex
-        cuts = numpy.searchsorted(marked, starts).tolist() + [len(marked)]
+        cuts = [*numpy.searchsorted(marked, starts).tolist(), len(marked)]
         marked_norms, marked_lowers = table[inverse[marked], 0].tolist(), table[inverse[marked], 1].tolist()
         marked = (marked - numpy.repeat(starts, numpy.diff(cuts))).tolist()  # positions within their doc
         result: list[list[Span]] = []

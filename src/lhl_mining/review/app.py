@@ -204,13 +204,13 @@ def create_app(config: ReviewConfig) -> Starlette:
             raise MalformedDecision("No coder name: sign in on /login first. Nothing was saved.")
         return coder
 
-    def gate(request: Request) -> tuple[str | None, Response | None]:
+    def gate(request: Request) -> str | Response:
         """For pages: the coder, or a redirect to the sign-in page."""
-        if not token_ok(request) or coder_of(request) is None:
-            return None, RedirectResponse(
+        if not token_ok(request) or (coder := coder_of(request)) is None:
+            return RedirectResponse(
                 "/login?" + urlencode({"next": str(request.url.path) + "?" + request.url.query}), 303
             )
-        return coder_of(request), None
+        return coder
 
     # ------------------------------------------------------------ building a passage screen
     def filter_of(params: Any) -> QueueFilter:
@@ -316,7 +316,7 @@ def create_app(config: ReviewConfig) -> Starlette:
         if not target.startswith("/") or target.startswith("//"):
             target = "/code"
         if not await _in_thread(lambda: login_token_ok(name, given)):
-            err = WrongToken(
+            err: ReviewError = WrongToken(
                 "Wrong access token for this coder; ask whoever started `lhl review` for your coder token."
             )
             return page(
@@ -345,9 +345,9 @@ def create_app(config: ReviewConfig) -> Starlette:
         return response
 
     def code_page(request: Request) -> Response:
-        coder, redirect = gate(request)
-        if redirect:
-            return redirect
+        coder = gate(request)
+        if isinstance(coder, Response):
+            return coder
         store = state.store()
         state.index.sync(store)
         flt = filter_of(request.query_params)
@@ -366,8 +366,8 @@ def create_app(config: ReviewConfig) -> Starlette:
 
     # ------------------------------------------------------------ the keyboard loop (JSON)
     def api_passage(request: Request) -> Response:
-        coder, redirect = gate(request)
-        if redirect:
+        coder = gate(request)
+        if isinstance(coder, Response):
             raise WrongToken("Sign in first (token or coder name missing).")
         store = state.store()
         state.index.sync(store)
@@ -495,8 +495,8 @@ def create_app(config: ReviewConfig) -> Starlette:
         return JSONResponse({"html": html})
 
     def api_remaining(request: Request) -> Response:
-        coder, redirect = gate(request)
-        if redirect:
+        coder = gate(request)
+        if isinstance(coder, Response):
             raise WrongToken("Sign in first.")
         store = state.store()
         state.index.sync(store)
@@ -528,9 +528,9 @@ def create_app(config: ReviewConfig) -> Starlette:
         return items
 
     def adjudicate_page(request: Request) -> Response:
-        coder, redirect = gate(request)
-        if redirect:
-            return redirect
+        coder = gate(request)
+        if isinstance(coder, Response):
+            return coder
         store = state.store()
         show = request.query_params.get("show") or "disagree"
         items = adjudication_items(store, viewer=coder)
@@ -560,11 +560,13 @@ def create_app(config: ReviewConfig) -> Starlette:
 
     def adjudication_detail(store: Store, item: dict[str, Any], coder: str) -> dict[str, Any]:
         context = sql.passage_context(store, item["passage_id"])
+        if context is None:
+            raise UnknownPassage(f"There is no passage {item['passage_id']} (it may have been re-ingested).")
         suggestions = sql.current_suggestions(store, item["passage_id"])
         suggested = sql.suggested_codes(suggestions)
         coders = sorted(item["decided"])
         codes = [item["codes"][c] for c in coders]
-        final = sql.codes_of_row(item["final"]) if item["final"] else _proposal(codes, suggested)
+        final = (sql.codes_of_row(item["final"]) if item["final"] else None) or _proposal(codes, suggested)
         disputed = _disputed(codes)
         ui_state = {
             "passage_id": item["passage_id"],
@@ -631,9 +633,9 @@ def create_app(config: ReviewConfig) -> Starlette:
 
     # ------------------------------------------------------------ progress
     def progress_page(request: Request) -> Response:
-        coder, redirect = gate(request)
-        if redirect:
-            return redirect
+        coder = gate(request)
+        if isinstance(coder, Response):
+            return coder
         store = state.store()
         state.index.sync(store)
         items = adjudication_items(store)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -53,7 +54,7 @@ def highlight(text: str, evidence: Sequence[dict[str, Any]]) -> Markup:
         return Markup(escape(text))
     bounds = sorted({0, len(text), *(s[0] for s in spans), *(s[1] for s in spans)})
     out: list[str] = []
-    for a, b in zip(bounds, bounds[1:]):
+    for a, b in itertools.pairwise(bounds):
         piece = escape(text[a:b])
         covering = [s for s in spans if s[0] <= a and s[1] >= b]
         if covering:

@@ -53,13 +53,13 @@ def _filters(params: Any) -> tuple[find.Filters, dict[str, str]]:
     return find.Filters(**given), given
 
 
-def routes(store_of: Callable[[], Store], gate: Callable, page: Callable) -> list[Route]:
+def routes(store_of: Callable[[], Store], gate: Callable[[Request], str | Response], page: Callable) -> list[Route]:
     """The search routes; `store_of` gives the request thread's store, `gate` and `page` are the app's own."""
 
     def search_page(request: Request) -> Response:
-        coder, redirect = gate(request)
-        if redirect:
-            return redirect
+        coder = gate(request)
+        if isinstance(coder, Response):
+            return coder
         params = request.query_params
         query = (params.get("q") or "").strip()
         flt, given = _filters(params)
@@ -96,9 +96,9 @@ def routes(store_of: Callable[[], Store], gate: Callable, page: Callable) -> lis
         return page("search.html", **context)
 
     def code_page(request: Request) -> Response:
-        coder, redirect = gate(request)
-        if redirect:
-            return redirect
+        coder = gate(request)
+        if isinstance(coder, Response):
+            return coder
         query = (request.query_params.get("q") or "").strip()
         flt, given = _filters(request.query_params)
         store = store_of()
@@ -133,8 +133,7 @@ def routes(store_of: Callable[[], Store], gate: Callable, page: Callable) -> lis
         )
 
     def api_similar(request: Request) -> Response:
-        coder, redirect = gate(request)
-        if redirect:
+        if isinstance(gate(request), Response):
             raise WrongToken("Sign in first (token or coder name missing).")
         passage = request.query_params.get("p") or ""
         if not passage.isdigit():
@@ -162,7 +161,7 @@ def routes(store_of: Callable[[], Store], gate: Callable, page: Callable) -> lis
     return [Route("/search", search_page), Route("/search/code", code_page), Route("/api/similar", api_similar)]
 
 
-def _decided_by(store: Store, coder: str, ids: list[int]) -> set[int]:
+def _decided_by(store: Store, coder: str, ids: list[int | None]) -> set[int]:
     """Passages of the queue the coder already has a row for (the queue starts at the first one without)."""
     found: set[int] = set()
     for i in range(0, len(ids), 500):

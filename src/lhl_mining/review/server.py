@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import signal
 import socket
@@ -65,11 +66,13 @@ def serve(config: ReviewConfig, *, host: str, port: int, open_browser: bool) -> 
         threading.Thread(target=_open_when_started, args=(server, url), daemon=True).start()
     parameters = {"host": host, "port": port, "coder": config.default_coder, "token": bool(config.token)}
     signal.signal(signal.SIGTERM, _stop_quietly)
-    with Store.open(config.db_path) as store, store.run("review", parameters, {"uvicorn": uvicorn.__version__}):
-        try:
-            server.run()
-        except KeyboardInterrupt:
-            pass  # Ctrl-C (or SIGTERM) is how a review session ends; every decision is already saved
+    # Ctrl-C (or SIGTERM) is how a review session ends; every decision is already saved
+    with (
+        Store.open(config.db_path) as store,
+        store.run("review", parameters, {"uvicorn": uvicorn.__version__}),
+        contextlib.suppress(KeyboardInterrupt),
+    ):
+        server.run()
 
 
 def _stop_quietly(signum: int, frame: object) -> None:

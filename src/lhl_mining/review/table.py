@@ -69,15 +69,15 @@ def save_cell(store: Any, *, knr: str, column: str, value: str | None, coder: st
 def routes(
     state: Any,
     page: Callable[..., Response],
-    gate: Callable[[Request], tuple[str | None, Response | None]],
+    gate: Callable[[Request], str | Response],
     check_write: Callable[[Request], str],
 ) -> list[Route]:
     """The table screen's routes, registered by `create_app`."""
 
     def table_page(request: Request) -> Response:
-        coder, redirect = gate(request)
-        if redirect:
-            return redirect
+        coder = gate(request)
+        if isinstance(coder, Response):
+            return coder
         return page(
             "table.html",
             coder=coder,
@@ -88,9 +88,9 @@ def routes(
         )
 
     def kommune_page(request: Request) -> Response:
-        coder, redirect = gate(request)
-        if redirect:
-            return redirect
+        coder = gate(request)
+        if isinstance(coder, Response):
+            return coder
         knr = request.path_params["knr"]
         store = state.store()
         summary = next((s for s in _summaries(store) if s.knr == knr), None)
@@ -118,7 +118,7 @@ def routes(
             column=str(form.get("column") or ""),
             value=None if value in ("", "machine") else value,
             coder=coder,
-            memo=form.get("memo"),
+            memo=memo if isinstance(memo := form.get("memo"), str) else None,  # never an uploaded file
         )
         if "application/json" in request.headers.get("accept", ""):
             return JSONResponse({"saved": saved})

@@ -38,6 +38,7 @@ from ..errors import (
     DatabaseReadOnly,
     DatabaseTooNew,
     DatabaseUnreadable,
+    LhlError,
 )
 from ..partfiles import process_alive
 
@@ -55,6 +56,13 @@ def lock_wait_s() -> float:
         return max(0.0, float(os.environ.get("LHL_LOCK_WAIT_S") or LOCK_WAIT_S))
     except ValueError:
         return LOCK_WAIT_S
+
+
+def inserted_id(table: sqlite_utils.db.Table) -> int:
+    """The rowid `table` just inserted; sqlite-utils types `last_pk` as optional (None before any insert)."""
+    if table.last_pk is None:
+        raise RuntimeError(f"no row was inserted into {table.name}")
+    return int(table.last_pk)
 
 
 def utcnow() -> str:
@@ -164,7 +172,7 @@ class Store:
         if self.meta("registry_sha256") == digest:
             return
         with self.db.atomic():
-            self.db["kommuner"].upsert_all((k.as_dict() for k in registry.kommuner()), pk="knr")
+            self.db.table("kommuner").upsert_all((k.as_dict() for k in registry.kommuner()), pk="knr")
             self.set_meta("registry_sha256", digest)
 
     def close(self) -> None:
@@ -200,7 +208,7 @@ class Store:
         return row[0] if row else None
 
     def set_meta(self, key: str, value: str) -> None:
-        self.db["meta"].upsert({"key": key, "value": value}, pk="key")
+        self.db.table("meta").upsert({"key": key, "value": value}, pk="key")
 
     def schema_version(self) -> str:
         from ..migrations import migrations
@@ -218,8 +226,8 @@ class Store:
         A Ctrl-C marks the run `interrupted` (and re-raises); other errors mark it `failed`.
         """
         all_versions = {"lhl_mining": __version__, "python": platform.python_version(), **(versions or {})}
-        run_id = (
-            self.db["runs"]
+        run_id = inserted_id(
+            self.db.table("runs")
             .insert(
                 {
                     "command": command,
@@ -231,7 +239,6 @@ class Store:
                     "host": socket.gethostname(),
                 }
             )
-            .last_pk
         )
         current = Run(self, run_id)
         try:
@@ -303,7 +310,7 @@ class Run:
         self.counts[key] = self.counts.get(key, 0) + n
 
     def finish(self, outcome: str, error: str | None = None) -> None:
-        self.store.db["runs"].update(
+        self.store.db.table("runs").update(
             self.id,
             {"ended_at": utcnow(), "outcome": outcome, "error": error, "counts": json.dumps(self.counts or {})},
         )
@@ -347,7 +354,7 @@ def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
     return conn
 
 
-def database_error(exc: sqlite3.Error, path: Path | str | None = None) -> Exception:
+def database_error(exc: sqlite3.Error, path: Path | str | None = None) -> LhlError:
     """The numbered one-line error for any SQLite failure (E011–E015), so no command ends in a traceback."""
     where = str(path) if path else "The database"
     text = str(exc).lower()

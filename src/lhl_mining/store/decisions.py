@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from . import Store, utcnow
+from . import Store, inserted_id, utcnow
 
 _DECISION_DOC = "d.knr, d.url, d.title, d.doc_type, d.utvalg, d.doc_date, d.meeting_date AS doc_meeting_date"
 """The document fields a decision row carries (its own saksnr and meeting_date win)."""
@@ -55,7 +55,7 @@ def save_decisions(
     """Replace the document's decisions and record the read, in one transaction."""
     with store.db.atomic():
         store.db.execute("DELETE FROM decisions WHERE document_id = ?", [document_id])
-        store.db["decisions"].insert_all({**r, "evidence": json.dumps(r["evidence"], ensure_ascii=False)} for r in rows)
+        store.db.table("decisions").insert_all({**r, "evidence": json.dumps(r["evidence"], ensure_ascii=False)} for r in rows)
         store.db.execute(
             "INSERT OR REPLACE INTO decision_reads (document_id, extractor, text_sha256, n_decisions, read_at, run_id) "
             "VALUES (?, ?, ?, ?, ?, ?)",
@@ -114,8 +114,8 @@ def add_cell_coding(
 ) -> int:
     """Record a coder's value for one cell (None: back to the machine's value)."""
     with store.db.atomic():
-        return (
-            store.db["table_cell_codings"]
+        return inserted_id(
+            store.db.table("table_cell_codings")
             .insert(
                 {
                     "knr": knr,
@@ -127,7 +127,6 @@ def add_cell_coding(
                     "memo": memo,
                 }
             )
-            .last_pk
         )
 
 

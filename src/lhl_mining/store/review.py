@@ -368,6 +368,7 @@ def _insert(conn: sqlite3.Connection, row: dict[str, Any]) -> int:
         f"INSERT INTO codings ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
         [row[c] for c in columns],
     )
+    assert cursor.lastrowid is not None  # an INSERT into a rowid table always sets it
     return cursor.lastrowid
 
 

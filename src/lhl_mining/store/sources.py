@@ -40,7 +40,8 @@ class SourceRow:
 
 
 def _row(values: tuple) -> SourceRow:
-    return SourceRow(*values[:10], active=bool(values[10]))
+    *fields, active = values
+    return SourceRow(*fields, active=bool(active))
 
 
 _COLUMNS = "id, knr, platform, role, base_url, platform_key, origin, evidence, checked_date, found_at, active"

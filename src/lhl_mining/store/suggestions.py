@@ -94,7 +94,7 @@ def store_suggestions(store: Store, rows_by_passage: dict[int, Sequence[dict[str
             marks = ",".join("?" * len(chunk))
             store.db.execute(f"UPDATE suggestions SET current = 0 WHERE current = 1 AND passage_id IN ({marks})", chunk)
         if rows:
-            store.db["suggestions"].insert_all(rows, batch_size=1000)
+            store.db.table("suggestions").insert_all(rows, batch_size=1000)
     return len(rows)
 
 
