@@ -238,7 +238,8 @@ def _reform_patterns() -> tuple[list[re.Pattern], list[re.Pattern]]:
     from ..nlp.codebook import load_codebook
 
     codebook = load_codebook()
-    found, excluded = [], []
+    found: list[re.Pattern] = []
+    excluded: list[re.Pattern] = []
     for term in codebook.terms.values():
         if term.code not in ("reform", "reform.successor") and "reform" not in dict(term.also):
             continue
@@ -272,7 +273,9 @@ def classify_outcome(text: str, sak_title: str = "") -> tuple[str, str | None, s
             return outcome, None, m.group(0)
     if m := PLAN_ADOPTION.search(text):
         obj = (m.group("obj") or m.group("obj2") or "").lower()
-        clause = m.group(0) + (re.match(r"[^.,;:\n]{0,80}", text[m.end() :]).group(0) if m.group("obj") else "")
+        clause = m.group(0) + (
+            re.split(r"[.,;:\n]", text[m.end() : m.end() + 80], maxsplit=1)[0] if m.group("obj") else ""
+        )
         if "planprogram" in obj or START_PLAN.search(clause):
             return "start_plan", obj, clause
         return "adopted", obj, clause
@@ -451,7 +454,9 @@ def _routing_saksnr(text: str, body: str | None) -> tuple[str | None, str | None
     if not body:
         return None, None
     pattern = dict(_BODY_PATTERNS).get(body)
-    for line in text[:3000].split("\n") if pattern else ():
+    if pattern is None:
+        return None, None
+    for line in text[:3000].split("\n"):
         if not (at := pattern.search(line)):
             continue
         after = line[at.start() :]
@@ -685,6 +690,7 @@ def _read_sak(
             evidence["as_proposed"] = earlier.seq
         subject = body_of(re.split(r"\s", block.strip(), maxsplit=1)[0]) if block.strip() else None
         context_body = body_of(context.get("body"))
+        body: str | None
         if kind == "innstilling":
             body = who_body or "kommunedirektor"
             body_text = who or None
@@ -836,7 +842,7 @@ REPORTED_ADOPTION = re.compile(
 def _reported_adoptions(text: str, arkivsak: str | None, seq: int, read: list[Decision]) -> list[Decision]:
     """«Handlingsplanen for Leve hele livet ble vedtatt i kommunestyret 12.12.2019, sak 99/19» in a later paper:
     a kommunestyre adoption of an LHL plan reported in the past tense (only when the sentence names the plan)."""
-    found = []
+    found: list[Decision] = []
     for m in REPORTED_ADOPTION.finditer(text):
         if any(d.char_start <= m.start() < d.char_end for d in read):
             continue

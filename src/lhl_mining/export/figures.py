@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..store import Store
-from .base import ExportFormat, ExportOptions, register
+from .base import ExportFormat, ExportOptions, database, register
 from .summary import CELL_COLUMNS, HEADINGS, PLAN_LABELS, VEDTAK_LABELS, KommuneSummary, build_summary
 
 ALL_COUNTIES = "Fylkene samlet"
@@ -58,6 +58,7 @@ def county_figures(summaries: list[KommuneSummary]) -> list[dict[str, Any]]:
 
 
 def _write_figures(store: Store | None, path: Path, options: ExportOptions) -> dict[str, Any]:
+    store = database(store)
     rows = county_figures(build_summary(store, options.codings, options))
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=FIGURE_COLUMNS)

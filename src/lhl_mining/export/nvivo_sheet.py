@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..store import Store
-from .base import ExportFormat, ExportOptions, register
+from .base import ExportFormat, ExportOptions, database, register
 from .qdpx import cell_label, reform_count_name, safe_name
 from .summary import CELL_COLUMNS, HEADINGS, build_summary
 from .tabular import spreadsheet_text, write_rows
@@ -27,6 +27,7 @@ def attributes(mode: str) -> list[str]:
 
 
 def _write_sheet(store: Store | None, path: Path, options: ExportOptions) -> dict[str, Any]:
+    store = database(store)
     summaries = build_summary(store, options.codings, options)
     columns = [CLASSIFICATION, *attributes(options.codings)]
     rows = []

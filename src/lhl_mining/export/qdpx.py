@@ -27,7 +27,7 @@ import re
 import tempfile
 import uuid
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from itertools import groupby
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,7 @@ from typing import Any
 from .. import __version__
 from ..store import Store, utcnow
 from ..store import exports as sql
-from .base import ExportFormat, ExportOptions, register
+from .base import ExportFormat, ExportOptions, database, register
 from .codebook import Codebook, CodeDef, load_codebook
 from .model import MACHINE, Decision, passage_records
 from .summary import (
@@ -272,6 +272,7 @@ class _Project:
 def _write_qdpx(store: Store | None, path: Path, options: ExportOptions) -> dict[str, Any]:
     """One pass over documents and passages into the body (sources) and notes parts; the head (users, codes
     with the kommune case codes, variables, cases) is written last, then the parts are joined inside the zip."""
+    store = database(store)
     codebook = options.codebook or load_codebook()
     mode, target = options.codings, options.target
     summary_mode = "machine" if mode == "machine" else "final"
@@ -410,7 +411,7 @@ def _case_name(knr: str, summary: KommuneSummary | None) -> str:
     return safe_name(summary.label if summary else kommune_label(knr, None))
 
 
-def write_codebook_codes(xml: _Xml, codebook: Codebook, cases: list[tuple[str, str]] = ()) -> None:
+def write_codebook_codes(xml: _Xml, codebook: Codebook, cases: Sequence[tuple[str, str]] = ()) -> None:
     """The code tree; with `cases`, a non-codable group holding one code per kommune case under the case's own
     GUID, the way NVivo exports cases and QualCoder links cases to their text."""
     xml.start("Codes")

@@ -336,7 +336,7 @@ def _documents_section(data: ReportData) -> str:
     years = sorted({y for _, y in data.documents_year})
     if not kommuner:
         return _figure("documents", "Dokumenter per kommune og år", _empty("Ingen dokumenter ennå."))
-    totals = Counter()
+    totals: Counter[str] = Counter()
     for (k, _), n in data.documents_year.items():
         totals[k] += n
     shown, hidden = _busiest(kommuner, lambda k: totals[k])

@@ -44,7 +44,7 @@ from ..store import Store
 from ..store import decisions as decisions_sql
 from ..store import exports as sql
 from ..store.documents import document_text
-from .base import ExportFormat, ExportOptions, register
+from .base import ExportFormat, ExportOptions, database, register
 from .model import PassageRecord, passage_records
 
 PLAN_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -263,8 +263,8 @@ def _document_facts(store: Store, mode: str, options: ExportOptions | None = Non
     for doc in sql.iter_documents(store):
         while current is not None and current[0] < doc["document_id"]:
             current = next(groups, None)
-        matched = current is not None and current[0] == doc["document_id"]
-        facts = document_facts(doc, current[1] if matched else (), mode, options)
+        matched = current if current is not None and current[0] == doc["document_id"] else None
+        facts = document_facts(doc, matched[1] if matched else (), mode, options)
         if matched:
             current = next(groups, None)
         if counts_for_summary(doc, facts):
@@ -445,7 +445,7 @@ class SummaryBuilder:
                 if treated and treated[0]["kind"] == "vedtak":
                     confidence = "høy"
                     reason = f"{treated[0].get('body') or 'et organ'}: {OUTCOME_LABELS[treated[0]['outcome']]}"
-                elif treated or [f for f in political if f.mentions]:
+                elif treated or any(f.mentions for f in political):
                     confidence, reason = "middels", "nevnt i politiske saksdokumenter, ingen vedtatt plan funnet"
                 elif mentioning:
                     confidence, reason = "lav", "nevnt i plandokumenter, ingen politisk behandling funnet"
@@ -526,6 +526,7 @@ def cell_label(column: str, value: str) -> str:
 
 
 def _write_summary(store: Store | None, path: Path, options: ExportOptions) -> dict[str, Any]:
+    store = database(store)
     summaries = build_summary(store, options.codings, options)
     if options.suffix == ".xlsx":
         _write_xlsx(summaries, path)
@@ -594,7 +595,8 @@ def _write_xlsx(summaries: list[KommuneSummary], path: Path) -> None:
     )
     for s in summaries:
         for column in CELL_COLUMNS:
-            for e in s.evidence[column] or [None]:
+            cell_evidence: list[Evidence | None] = [*s.evidence[column]] or [None]
+            for e in cell_evidence:
                 if e is None:
                     evidence.append(
                         [

@@ -23,7 +23,7 @@ from typing import Any
 
 from ..store import Store
 from ..store import exports as sql
-from .base import LEVELS, ExportFormat, ExportOptions, register
+from .base import LEVELS, ExportFormat, ExportOptions, database, register
 from .model import AREAS, FRAMINGS, Decision, PassageRecord, passage_records
 from .summary import kommune_label
 from .xlsx import write_xlsx
@@ -377,6 +377,7 @@ def write_rows(
 
 def _writer(suffix: str):
     def write(store: Store | None, path: Path, options: ExportOptions) -> dict[str, Any]:
+        store = database(store)
         tally = _Tally(options)
         if options.level == "passage":
             rows: Iterable[dict[str, Any]] = (

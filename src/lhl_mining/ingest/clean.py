@@ -183,11 +183,12 @@ def join_hyphenated(left: str, right: str, vocabulary: set[str]) -> str:
         return left[:-1] + right
     if URL_TAIL.search(left) and _continues_url(left, right):
         return left + right  # a web address broken at the line end
-    if not re.search(r"\w-$", left) or not right:
+    hyphenated = re.search(r"(\w+)-$", left)
+    if hyphenated is None or not right:
         return left + ("" if left.endswith(" ") else " ") + right
     first_word = re.match(r"[\w]+", right)
     next_word = first_word.group(0) if first_word else ""
-    prefix = re.search(r"(\w+)-$", left).group(1)
+    prefix = hyphenated.group(1)
     joined = (prefix + next_word).lower()
     if (next_word.lower() in SUSPENDED_NEXT and joined not in vocabulary) or not right[0].isalpha():
         return left + ("" if right[0].isdigit() else " ") + right  # «helse- og», «2019-2023»
@@ -195,8 +196,8 @@ def join_hyphenated(left: str, right: str, vocabulary: set[str]) -> str:
         return left + right
     if len(prefix) == 1 or prefix.isupper() or prefix.isdigit():
         return left + right  # «e-post», «IKT-system»
-    hyphenated = f"{prefix}-{next_word}".lower()
-    if hyphenated in vocabulary and joined not in vocabulary:
+    spelled = f"{prefix}-{next_word}".lower()
+    if spelled in vocabulary and joined not in vocabulary:
         return left + right
     return left[:-1] + right
 

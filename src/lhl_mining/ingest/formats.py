@@ -222,7 +222,7 @@ def extract_html(data: bytes) -> Extraction:
         if BOILERPLATE_HINT.search(hint.replace("-", " ").replace("_", " ")):
             node.decompose()
     root = next(
-        (node for selector in MAIN_SELECTORS if (node := tree.css_first(selector)) is not None),
+        (main for selector in MAIN_SELECTORS if (main := tree.css_first(selector)) is not None),
         None,
     )
     root = root or tree.body or tree.root

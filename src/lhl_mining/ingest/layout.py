@@ -178,7 +178,7 @@ def _font_size(items: list) -> float:
     for item in items:
         size = round(item.size, 1)
         weights[size] = weights.get(size, 0) + len(item.text.strip())
-    return max(weights, key=weights.get) if weights else 0.0
+    return max(weights, key=weights.__getitem__) if weights else 0.0
 
 
 def _ruled(gap_start: float, gap_end: float, top: float, bottom: float, rules: list[Rule]) -> bool:

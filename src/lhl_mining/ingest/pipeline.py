@@ -25,7 +25,7 @@ from typing import Any
 try:
     import resource
 except ImportError:  # Windows has no `resource`: the worker then runs without a memory cap
-    resource = None
+    resource = None  # type: ignore[assignment]  # mypy checks the POSIX branch; callers test `resource is None`
 
 from .. import registry
 from ..errors import (
@@ -279,7 +279,13 @@ def ingest_files(
     limits = limits or IngestLimits()
     corpus = Path(corpus_dir) if corpus_dir else DEFAULT_CORPUS
     files = [file for file in files if not _is_database(store, file)]
-    options = {"knr": knr, "doc_type": doc_type, "run_id": run_id, "corpus_dir": corpus, "retry_failed": retry_failed}
+    options: dict[str, Any] = {
+        "knr": knr,
+        "doc_type": doc_type,
+        "run_id": run_id,
+        "corpus_dir": corpus,
+        "retry_failed": retry_failed,
+    }
     results: list[IngestResult] = []
 
     def finish(file: Path, planned: IngestResult | _Job, extract: Callable[[], Extraction] | None) -> None:

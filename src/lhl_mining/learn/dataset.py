@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,7 +94,7 @@ def training_set_hash(passages: list[CodedPassage]) -> str:
     return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
 
 
-def label_counts(passages: list[CodedPassage]) -> dict[str, dict[str, int]]:
+def label_counts(passages: Sequence[CodedPassage]) -> dict[str, dict[str, int]]:
     """Positives and negatives per binary code, and the count per framing class."""
     n = len(passages)
     counts: dict[str, dict[str, int]] = {}

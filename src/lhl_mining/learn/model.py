@@ -71,7 +71,7 @@ class Prepared:
         texts = list(texts)
         return cls(texts, [lemma_text(t) for t in texts], rules.label(texts, contexts) if rules is not None else None)
 
-    def subset(self, index: Sequence[int]) -> Prepared:
+    def subset(self, index: Sequence[int] | np.ndarray) -> Prepared:
         return Prepared(
             [self.texts[i] for i in index],
             [self.lemmas[i] for i in index],
@@ -228,26 +228,22 @@ def blended_scores(
     for code in BINARY_CODES:
         rules = np.array([rule_binary(label, code) for label in rule_labels]) if rule_labels is not None else None
         model = probs.get(code)
-        if model is None and rules is None:
-            scores[code] = np.zeros(n)
-        elif model is None:
-            scores[code] = rules
+        if model is None:
+            scores[code] = rules if rules is not None else np.zeros(n)
         elif rules is None:
             scores[code] = model
         else:
             w = blend.weights.get(code, 0.0)
             if w == 1.0:
                 # The rules decide; the model's probability says how sure (disagreement lands near 0.5).
-                decided = np.array([rule_binary(label, code) >= 0.5 for label in rule_labels], dtype=float)
+                decided = (rules >= 0.5).astype(float)
                 scores[code] = 0.5 * decided + 0.5 * np.minimum(model, 0.999)
             else:
                 scores[code] = (1 - w) * model + w * rules
     rules_f = np.array([rule_framing(label) for label in rule_labels]) if rule_labels is not None else None
     model_f = probs.get("framing")
-    if model_f is None and rules_f is None:
-        framing = np.tile([0.0, 0.0, 0.0, 1.0], (n, 1))
-    elif model_f is None:
-        framing = rules_f
+    if model_f is None:
+        framing = rules_f if rules_f is not None else np.tile([0.0, 0.0, 0.0, 1.0], (n, 1))
     elif rules_f is None:
         framing = model_f
     elif blend.framing_weight == 1.0:

@@ -184,7 +184,7 @@ def build_model(
         scores, framing = blended_scores(oof, None, model_only, len(passages))
         cv["folds"] = cv_folds
         cv["model"] = _compact(score_labels(passages, labels_from_scores(scores, framing, model_only, None)))
-        if rules is not None:
+        if rules is not None and prepared.rule_labels is not None:
             scores, framing = blended_scores(oof, prepared.rule_labels, blend, len(passages))
             cv["combined"] = _compact(
                 score_labels(passages, labels_from_scores(scores, framing, blend, prepared.rule_labels))
@@ -295,15 +295,15 @@ def train_from_store(
             progress=say,
             reuse_blend_of=previous,
         )
-        rescored = None
+        rescored: dict[str, Any] | None = None
         if rescore:
             labeller = CombinedLabeller(trained, rules if rules is not None else default_rule_labeller())
-            rescored = rescore_undecided(
+            counts = rescore_undecided(
                 store,
                 labeller,
                 run_id=run.id,
                 progress=lambda done, total: say(f"Re-scoring undecided passages {done}/{total}"),
             )
-            rescored["labeller"] = labeller.provenance
+            rescored = {**counts, "labeller": labeller.provenance}
             run.count("rescored", int(rescored["passages"]))
     return StoreTraining(trained, coded, rescored, run.id)

@@ -170,7 +170,7 @@ def output_file(path: str | os.PathLike, *, force: bool = False) -> Iterator[Tex
 
 
 def classify_jsonl(
-    lines: Iterable[str] | Iterable[bytes],
+    lines: Iterable[str | bytes],
     write: Callable[[str], None],
     labeller: Labeller,
     *,
@@ -218,9 +218,8 @@ def classify_jsonl(
         stats.written += 1
 
     def flush_known() -> None:
-        while pending and pending[0][1] is not None:
-            item_id, body, _ = pending.popleft()
-            emit(item_id, body)
+        while pending and (body := pending[0][1]) is not None:
+            emit(pending.popleft()[0], body)
 
     # `texts()` queues each line's context before the labeller's zip asks for it
     pending_contexts = (contexts.popleft() for _ in itertools.repeat(None))

@@ -45,6 +45,7 @@ import yaml
 
 if TYPE_CHECKING:  # spaCy is imported where matching needs it: reading a codebook (export, report) does not
     from spacy.language import Language
+    from spacy.pipeline import SpanRuler
     from spacy.tokens import Doc, Span
 
 try:  # Python ≥ 3.11
@@ -807,7 +808,7 @@ def attach_codebook(nlp: Language, codebook: Codebook) -> Language:
             nlp.remove_pipe(name)
     phrases = [p for p in codebook.ruler_patterns() if isinstance(p["pattern"], str)]
     if phrases:
-        ruler = nlp.add_pipe(
+        ruler: SpanRuler = nlp.add_pipe(  # type: ignore[assignment]  # add_pipe is typed as returning a callable
             "span_ruler",
             name=RULER_NAME,
             config={"spans_key": SPANS_KEY, "phrase_matcher_attr": "NORM", "validate": True, "overwrite": True},

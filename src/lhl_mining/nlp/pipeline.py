@@ -16,13 +16,17 @@ import functools
 import importlib.metadata
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy
 import spacy
 from spacy.attrs import IS_SPACE, LEMMA, LOWER, NORM, ORTH, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
+
+if TYPE_CHECKING:
+    from spacy.tokenizer import Tokenizer
+    from thinc.types import Ints2d
 
 from .. import __version__
 from ..errors import PipelineNotFound
@@ -218,7 +222,9 @@ class SentenceSplitter:
                 after_end = True
             elif not closing:
                 after_end = False
-        doc.from_array([SENT_START], numpy.asarray(starts, dtype="int64").astype("uint64").reshape(-1, 1))
+        doc.from_array(
+            [SENT_START], cast("Ints2d", numpy.asarray(starts, dtype="int64").astype("uint64").reshape(-1, 1))
+        )
         return doc
 
 
@@ -283,14 +289,15 @@ class NorwegianLemmatizer:
                 else:
                     key = (cache.get(orth) or self._entry(orth))[2]
                 values.append((lemma or key, key))
-        doc.from_array([LEMMA, NORM], numpy.asarray(values, dtype="uint64").reshape(-1, 2))
+        doc.from_array([LEMMA, NORM], cast("Ints2d", numpy.asarray(values, dtype="uint64").reshape(-1, 2)))
         return doc
 
 
 def add_abbreviations(nlp: Language) -> None:
     """Keep the final period on Norwegian document abbreviations (Meld. St. 15, kap. 3 …)."""
+    tokenizer = cast("Tokenizer", nlp.tokenizer)
     for abbreviation in ABBREVIATIONS:
-        nlp.tokenizer.add_special_case(abbreviation, [{"ORTH": abbreviation}])
+        tokenizer.add_special_case(abbreviation, [{"ORTH": abbreviation}])
 
 
 def builtin_pipeline() -> Language:

@@ -16,11 +16,12 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import numpy
 from spacy.attrs import LOWER, NORM, ORTH
 from spacy.language import Language
+from spacy.pipeline import SpanRuler
 from spacy.tokens import Doc, Span
 
 from .. import __version__
@@ -53,6 +54,12 @@ MAX_EVIDENCE_PER_TERM = 20
 
 T = TypeVar("T")
 
+
+def _hashes(doc: Doc) -> list[int]:
+    """NORM, LOWER of each token, flat: the hashes a context condition compares."""
+    return cast(list[int], doc.to_array([NORM, LOWER]).ravel().tolist())  # spaCy types the array as floats
+
+
 _worker_labeller: RuleLabeller | None = None
 
 
@@ -61,7 +68,8 @@ def _init_worker(inherited: RuleLabeller | None, codebook_path: str, model: str 
     Either ends when the command that started it is killed."""
     global _worker_labeller
     end_with_parent(parent_pid)
-    _worker_labeller = inherited if inherited is not None else RuleLabeller(codebook_path, model=model)
+    # only a labeller on a named pipeline spawns (model set); one on a caller's own pipeline forks (inherited)
+    _worker_labeller = inherited if inherited is not None else RuleLabeller(codebook_path, model=model or "auto")
 
 
 def _can_fork() -> bool:
@@ -207,10 +215,12 @@ class _Prefilter:
         names = [name for name in nlp.pipe_names if name != RULER_NAME]
         if names != ["lhl_sentences", "lhl_lemmatizer", EXTRA_NAME]:
             return None
-        splitter, lemmatizer, extra = (nlp.get_pipe(name) for name in names)
+        splitter = cast(SentenceSplitter, nlp.get_pipe("lhl_sentences"))
+        lemmatizer = cast(NorwegianLemmatizer, nlp.get_pipe("lhl_lemmatizer"))
+        extra = cast(CodebookExtraMatcher, nlp.get_pipe(EXTRA_NAME))
         if not splitter.punctuation or lemmatizer.mode != "simplemma":
             return None
-        ruler = nlp.get_pipe(RULER_NAME) if RULER_NAME in nlp.pipe_names else None
+        ruler = cast(SpanRuler, nlp.get_pipe(RULER_NAME)) if RULER_NAME in nlp.pipe_names else None
         if ruler is not None and (ruler.key != SPANS_KEY or ruler.spans_filter or ruler.annotate_ents):
             return None
         return cls(nlp, splitter, lemmatizer, ruler, extra)
@@ -237,7 +247,7 @@ class _Prefilter:
         known = self._forms
         table = numpy.asarray([known.get(orth) or self._form(orth) for orth in forms.tolist()], dtype="uint64")
         norms, flags = table[inverse, 0], table[inverse, 2]
-        ends = numpy.cumsum(sizes)
+        ends = numpy.cumsum(sizes, dtype=numpy.int64)
         starts = ends - sizes
         filled = numpy.flatnonzero(sizes)
         doc_flags = numpy.zeros(len(docs), dtype="uint64")
@@ -304,8 +314,8 @@ class RuleLabeller(Labeller):
         self,
         texts: Iterable[str],
         batch_size: int = 256,
-        n_process: int = 1,
         contexts: Iterable[DocContext | None] | None = None,
+        n_process: int = 1,
     ) -> Iterator[PassageLabel]:
         """Label texts in order, in batches; `n_process` > 1 spreads batches over worker processes.
 
@@ -342,15 +352,15 @@ class RuleLabeller(Labeller):
 
     def _label_fresh(self, pairs: Iterable[tuple[str, DocContext | None]], batch_size: int) -> Iterator[PassageLabel]:
         """Labels of passages not seen before, in order."""
-        current: list[Hit] | None = None
-        current_index = -1
+        current: list[Hit] = []
+        current_index = -1  # no text yet
         for index, hits in self._piece_hits(self._pieces(pairs), batch_size):
             if index != current_index:
-                if current is not None:
+                if current_index >= 0:
                     yield self._decide(current)
                 current, current_index = [], index
             current.extend(hits)
-        if current is not None:
+        if current_index >= 0:
             yield self._decide(current)
 
     def _piece_hits(
@@ -376,8 +386,10 @@ class RuleLabeller(Labeller):
                 yield index, self.hits(doc, spans, offset, context=context)
             return
         for batch in _batches(pieces, batch_size):
-            docs = [self._make_doc(chunk) for _, _, chunk, _ in batch]
-            for (index, offset, _, context), doc, spans in zip(batch, docs, prefilter.spans(docs), strict=True):
+            batch_docs = [self._make_doc(chunk) for _, _, chunk, _ in batch]
+            for (index, offset, _, context), doc, spans in zip(
+                batch, batch_docs, prefilter.spans(batch_docs), strict=True
+            ):
                 yield (
                     index,
                     (
@@ -426,7 +438,7 @@ class RuleLabeller(Labeller):
         found = self._context_docs.get(text)
         if found is None:
             doc = self.nlp(text)
-            found = (doc, doc.to_array([NORM, LOWER]).ravel().tolist())
+            found = (doc, _hashes(doc))
             if len(self._context_docs) < 10_000:
                 self._context_docs[text] = found
         return found
@@ -497,7 +509,7 @@ class RuleLabeller(Labeller):
 
         def holds(condition: Context, span: Span) -> bool:
             if not keys:
-                keys.extend(doc.to_array([NORM, LOWER]).ravel().tolist())
+                keys.extend(_hashes(doc))
             test = self._test(condition)
             start, end = window(condition, span)
             if condition.codes:

@@ -59,8 +59,8 @@ class Near:
 @dataclass(frozen=True)
 class Op:
     op: str  # AND | OR | NOT
-    left: object
-    right: object
+    left: Node
+    right: Node
 
 
 Node = Phrase | Near | Op
@@ -124,8 +124,8 @@ class _Parser:
         if not self.tokens:
             raise self.fail("it is empty")
         node = self.or_expr()
-        if self.peek() is not None:
-            raise self.fail(f"unexpected «{self.peek()[1]}»")
+        if (extra := self.peek()) is not None:
+            raise self.fail(f"unexpected «{extra[1]}»")
         return node
 
     def or_expr(self) -> Node:

@@ -227,8 +227,7 @@ class Store:
         """
         all_versions = {"lhl_mining": __version__, "python": platform.python_version(), **(versions or {})}
         run_id = inserted_id(
-            self.db.table("runs")
-            .insert(
+            self.db.table("runs").insert(
                 {
                     "command": command,
                     "parameters": json.dumps(parameters or {}, ensure_ascii=False, default=str),

@@ -55,7 +55,9 @@ def save_decisions(
     """Replace the document's decisions and record the read, in one transaction."""
     with store.db.atomic():
         store.db.execute("DELETE FROM decisions WHERE document_id = ?", [document_id])
-        store.db.table("decisions").insert_all({**r, "evidence": json.dumps(r["evidence"], ensure_ascii=False)} for r in rows)
+        store.db.table("decisions").insert_all(
+            {**r, "evidence": json.dumps(r["evidence"], ensure_ascii=False)} for r in rows
+        )
         store.db.execute(
             "INSERT OR REPLACE INTO decision_reads (document_id, extractor, text_sha256, n_decisions, read_at, run_id) "
             "VALUES (?, ?, ?, ?, ?, ?)",
@@ -115,8 +117,7 @@ def add_cell_coding(
     """Record a coder's value for one cell (None: back to the machine's value)."""
     with store.db.atomic():
         return inserted_id(
-            store.db.table("table_cell_codings")
-            .insert(
+            store.db.table("table_cell_codings").insert(
                 {
                     "knr": knr,
                     "column_name": column,

@@ -175,8 +175,7 @@ def _insert_segments(
     section_ids: dict[int, int] = {}
     for section in sections:
         section_ids[section.seq] = inserted_id(
-            store.db.table("sections")
-            .insert(
+            store.db.table("sections").insert(
                 {
                     "document_id": document_id,
                     "seq": section.seq,

@@ -9,7 +9,7 @@ inserts the new ones, one short transaction per batch.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from . import Store, utcnow
@@ -75,7 +75,7 @@ def documents_without_passages(store: Store) -> list[int]:
     ]
 
 
-def store_suggestions(store: Store, rows_by_passage: dict[int, Sequence[dict[str, Any]]]) -> int:
+def store_suggestions(store: Store, rows_by_passage: Mapping[int, Sequence[dict[str, Any]]]) -> int:
     """Make `rows_by_passage` the current suggestions of those passages, in one transaction.
 
     Each row has code, score, selected, evidence (JSON text), source,
