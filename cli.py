@@ -31,8 +31,26 @@ err_console = Console(stderr=True)
 
 # `lhl --help` lists commands in the order of the workflow, not of the source.
 COMMAND_ORDER = [
-    "demo", "init", "status", "kommuner", "sources", "scrape", "prefilter", "ingest", "codebook", "classify", "tag",
-    "search", "words", "review", "train", "models", "evaluate", "reliability", "export", "report",
+    "demo",
+    "init",
+    "status",
+    "kommuner",
+    "sources",
+    "scrape",
+    "prefilter",
+    "ingest",
+    "codebook",
+    "classify",
+    "tag",
+    "search",
+    "words",
+    "review",
+    "train",
+    "models",
+    "evaluate",
+    "reliability",
+    "export",
+    "report",
 ]
 
 
@@ -55,8 +73,7 @@ class _LhlGroup(TyperGroup):
 
 app = typer.Typer(
     cls=_LhlGroup,
-    help="Mine municipal documents for the elder-care reform «Leve hele livet»: "
-    "scrape, extract, tag, review, export.",
+    help="Mine municipal documents for the elder-care reform «Leve hele livet»: scrape, extract, tag, review, export.",
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode="rich",
@@ -177,7 +194,9 @@ def kommuner(
 @app.command()
 def ingest(
     ctx: typer.Context,
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders (read recursively) to add.", show_default=False)],
+    paths: Annotated[
+        list[Path], typer.Argument(help="Files or folders (read recursively) to add.", show_default=False)
+    ],
     kommune: Annotated[
         str | None, typer.Option("--kommune", "-k", help="Kommune the documents belong to (number or name).")
     ] = None,
@@ -188,7 +207,8 @@ def ingest(
     ocr: Annotated[bool, typer.Option("--ocr", help="OCR scanned PDFs (needs ocrmypdf + tesseract-ocr-nor).")] = False,
     retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Try files that failed before again.")] = False,
     corpus: Annotated[
-        Path | None, typer.Option("--corpus", help="Folder keeping a copy of every file by content hash \\[default: ./corpus].")
+        Path | None,
+        typer.Option("--corpus", help="Folder keeping a copy of every file by content hash \\[default: ./corpus]."),
     ] = None,
     max_mb: Annotated[float, typer.Option("--max-mb", help="Refuse files larger than this many MB.")] = 200,
     max_pages: Annotated[int, typer.Option("--max-pages", help="Refuse PDFs with more pages.")] = 3000,
@@ -229,26 +249,25 @@ def ingest(
     }  # fmt: skip
     outcomes: dict[str, int] = {}
     problems: list[tuple[str, str]] = []
-    with Store.open(_db_path(ctx, db), create=True) as store, store.run("ingest", parameters) as run:
-        with Progress(
-            TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-            TextColumn("{task.description}"), console=err_console, transient=True,
-        ) as progress:  # fmt: skip
-            task = progress.add_task("", total=len(files))
+    with Store.open(_db_path(ctx, db), create=True) as store, store.run("ingest", parameters) as run, Progress(
+        TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        TextColumn("{task.description}"), console=err_console, transient=True,
+    ) as progress:  # fmt: skip
+        task = progress.add_task("", total=len(files))
 
-            def advance(file: Path, result: IngestResult) -> None:
-                key = "unchanged" if result.action == "unchanged" else result.status
-                outcomes[key] = outcomes.get(key, 0) + 1
-                run.count(key)
-                run.count("passages", result.n_passages if result.action != "unchanged" else 0)
-                if result.status in ("failed", "needs_ocr") and result.action != "unchanged" or result.warnings:
-                    problems.append((str(file), result.error or ""))
-                progress.update(task, advance=1, description=file.name[-50:])
+        def advance(file: Path, result: IngestResult) -> None:
+            key = "unchanged" if result.action == "unchanged" else result.status
+            outcomes[key] = outcomes.get(key, 0) + 1
+            run.count(key)
+            run.count("passages", result.n_passages if result.action != "unchanged" else 0)
+            if (result.status in ("failed", "needs_ocr") and result.action != "unchanged") or result.warnings:
+                problems.append((str(file), result.error or ""))
+            progress.update(task, advance=1, description=file.name[-50:])
 
-            ingest_files(
-                store, files, knr=knr, doc_type=doc_type, ocr=ocr, corpus_dir=corpus,
-                retry_failed=retry_failed, run_id=run.id, limits=limits, jobs=jobs, on_file=advance,
-            )  # fmt: skip
+        ingest_files(
+            store, files, knr=knr, doc_type=doc_type, ocr=ocr, corpus_dir=corpus,
+            retry_failed=retry_failed, run_id=run.id, limits=limits, jobs=jobs, on_file=advance,
+        )  # fmt: skip
     table = Table(title=f"Ingested {len(files)} file(s)", title_justify="left", show_header=False)
     table.add_column("outcome")
     table.add_column("files", justify="right")
@@ -264,8 +283,11 @@ def ingest(
 
 ModelsDirOption = Annotated[
     Path | None,
-    typer.Option("--models-dir", envvar="LHL_MODELS",
-                 help="Folder for trained models \\[default: beside the database, lhl.db → lhl.models/]."),
+    typer.Option(
+        "--models-dir",
+        envvar="LHL_MODELS",
+        help="Folder for trained models \\[default: beside the database, lhl.db → lhl.models/].",
+    ),
 ]
 
 
@@ -275,18 +297,29 @@ def train(
     gold: Annotated[
         Path | None, typer.Option("--gold", help="Train from this gold JSONL file instead of the database's codings.")
     ] = None,
-    name: Annotated[str | None, typer.Option("--name", help="Model name (its version) \\[default: lhl-<UTC time>].")] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="Model name (its version) \\[default: lhl-<UTC time>].")
+    ] = None,
     models_dir: ModelsDirOption = None,
-    cv_folds: Annotated[int, typer.Option("--cv-folds", help="Cross-validation folds for the metrics; 0 skips them.")] = 5,
-    rules: Annotated[bool, typer.Option("--rules/--no-rules", help="Use codebook-hit features and blend with the rules.")] = True,
+    cv_folds: Annotated[
+        int, typer.Option("--cv-folds", help="Cross-validation folds for the metrics; 0 skips them.")
+    ] = 5,
+    rules: Annotated[
+        bool, typer.Option("--rules/--no-rules", help="Use codebook-hit features and blend with the rules.")
+    ] = True,
     rescore: Annotated[
         bool,
-        typer.Option("--rescore/--no-rescore", help="After training from the database, re-score undecided passages "
-                     "so the review queue's least-confident order follows the new model."),
+        typer.Option(
+            "--rescore/--no-rescore",
+            help="After training from the database, re-score undecided passages "
+            "so the review queue's least-confident order follows the new model.",
+        ),
     ] = True,
     quick: Annotated[
         bool,
-        typer.Option("--quick", help="Retrain between sittings: no cross-validation, keep the newest model's rules blend."),
+        typer.Option(
+            "--quick", help="Retrain between sittings: no cross-validation, keep the newest model's rules blend."
+        ),
     ] = False,
     db: DbOption = None,
 ) -> None:
@@ -297,20 +330,34 @@ def train(
     from lhl_mining.learn.train import train_from_store, train_model
 
     folder = models_dir or files.default_models_dir(_db_path(ctx, db))
-    name = name or f"lhl-{dt.datetime.now(dt.timezone.utc):%Y%m%d-%H%M%S}"
+    name = name or f"lhl-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}"
     rule_labeller = labellers.default_rule_labeller() if rules else None
     outcome = None
     with console.status("Training") as spinner:
         if gold is not None:
             previous = files.load_model(files.find_model(None, folder)) if quick else None
             trained = train_model(
-                dataset.read_gold(gold), name=name, models_dir=folder, rules=rule_labeller, source=f"gold:{gold.name}",
-                cv_folds=0 if quick else cv_folds, progress=spinner.update, reuse_blend_of=previous,
+                dataset.read_gold(gold),
+                name=name,
+                models_dir=folder,
+                rules=rule_labeller,
+                source=f"gold:{gold.name}",
+                cv_folds=0 if quick else cv_folds,
+                progress=spinner.update,
+                reuse_blend_of=previous,
             )
         else:
             with Store.open(_db_path(ctx, db)) as store:
-                outcome = train_from_store(store, name=name, models_dir=folder, rules=rule_labeller, cv_folds=cv_folds,
-                                           quick=quick, rescore=rescore, progress=spinner.update)
+                outcome = train_from_store(
+                    store,
+                    name=name,
+                    models_dir=folder,
+                    rules=rule_labeller,
+                    cv_folds=cv_folds,
+                    quick=quick,
+                    rescore=rescore,
+                    progress=spinner.update,
+                )
             trained = outcome.trained
     if outcome is not None:
         coded_set = outcome.coded
@@ -319,8 +366,10 @@ def train(
             f"{len(coded_set.disagreed)} with disagreeing coders left out until adjudicated."
         )
     meta = trained.meta
-    console.print(f"Saved model [bold]{name}[/] to {folder} ({meta['file_bytes'] / 1e6:.1f} MB, "
-                  f"{meta['n_passages']} passages, {meta['train_seconds']:.1f} s).")
+    console.print(
+        f"Saved model [bold]{name}[/] to {folder} ({meta['file_bytes'] / 1e6:.1f} MB, "
+        f"{meta['n_passages']} passages, {meta['train_seconds']:.1f} s)."
+    )
     for code, why in meta["left_to_rules"].items():
         console.print(f"  {code}: left to the rules ({why})")
     cv = meta["cross_validation"]
@@ -329,12 +378,16 @@ def train(
     for who in ("rules", "model", "combined"):
         if who in cv:
             s = cv[who]["summary"]
-            console.print(f"  cross-validated {who:<8} reform F1 {s['reform_f1']:.3f}  areas micro-F1 "
-                          f"{s['areas_micro_f1']:.3f}  framing macro-F1 {s['framing_macro_f1']:.3f}")
+            console.print(
+                f"  cross-validated {who:<8} reform F1 {s['reform_f1']:.3f}  areas micro-F1 "
+                f"{s['areas_micro_f1']:.3f}  framing macro-F1 {s['framing_macro_f1']:.3f}"
+            )
     if outcome is not None and outcome.rescored is not None:
         counts = outcome.rescored
-        console.print(f"Re-scored {counts['passages']} undecided passages with {counts['labeller']} "
-                      f"({counts['unsure']} unsure: some code within 0.1 of 0.5).")
+        console.print(
+            f"Re-scored {counts['passages']} undecided passages with {counts['labeller']} "
+            f"({counts['unsure']} unsure: some code within 0.1 of 0.5)."
+        )
 
 
 @app.command()
@@ -363,13 +416,18 @@ def evaluate(
             passages = coded.held_out_passages(store, trained)
         err_console.print(f"Scoring on {len(passages)} coded passages that model {trained.name} did not learn from.")
     rule_labeller = labellers.default_rule_labeller()
-    results = evaluate_labellers(passages, {
-        "rules": rule_labeller,
-        "model": labellers.ModelLabeller(trained, rule_labeller),
-        "combined": labellers.CombinedLabeller(trained, rule_labeller),
-    })
+    results = evaluate_labellers(
+        passages,
+        {
+            "rules": rule_labeller,
+            "model": labellers.ModelLabeller(trained, rule_labeller),
+            "combined": labellers.CombinedLabeller(trained, rule_labeller),
+        },
+    )
     if fmt == "json":
-        typer.echo(json.dumps({"model": trained.name, "n": len(passages), "results": results}, ensure_ascii=False, indent=2))
+        typer.echo(
+            json.dumps({"model": trained.name, "n": len(passages), "results": results}, ensure_ascii=False, indent=2)
+        )
     else:
         typer.echo(f"{len(passages)} passages; model {trained.name}\n")
         typer.echo(format_report(results))
@@ -379,8 +437,12 @@ def evaluate(
 def reliability(
     ctx: typer.Context,
     coders: Annotated[str | None, typer.Option("--coders", help="Comma-separated coders \\[default: all].")] = None,
-    machine: Annotated[bool, typer.Option("--machine/--no-machine", help="Add the machine's current suggestions as a coder.")] = True,
-    samples: Annotated[int, typer.Option("--bootstrap", help="Bootstrap samples for the 95 % intervals (0: none).")] = 1000,
+    machine: Annotated[
+        bool, typer.Option("--machine/--no-machine", help="Add the machine's current suggestions as a coder.")
+    ] = True,
+    samples: Annotated[
+        int, typer.Option("--bootstrap", help="Bootstrap samples for the 95 % intervals (0: none).")
+    ] = 1000,
     blind_only: Annotated[
         bool, typer.Option("--blind-only", help="Only blind decisions (double-coding assignments).")
     ] = False,
@@ -416,22 +478,35 @@ def reliability(
             if row["raters"] != raters:
                 continue
             table.add_row(
-                row["code"], "–" if row["alpha"] is None else f"{row['alpha']:.3f}", row["ci95"] or "–",
+                row["code"],
+                "–" if row["alpha"] is None else f"{row['alpha']:.3f}",
+                row["ci95"] or "–",
                 f"[{colours[row['flag']]}]{row['flag']}[/]",
-                "–" if row["agreement"] is None else f"{row['agreement']:.3f}", str(row["units"]), str(row["prevalence"]),
+                "–" if row["agreement"] is None else f"{row['agreement']:.3f}",
+                str(row["units"]),
+                str(row["prevalence"]),
             )
         console.print(table)
     macro = [("coders", result["macro_alpha"])]
     if result["machine"]:
         macro.append(("coders+machine", result["machine"]["macro_alpha"]))
-    console.print("Mean α over the codes: " + ", ".join(
-        f"{who} {'–' if value is None else f'{value:.3f}'}" for who, value in macro), highlight=False)
+    console.print(
+        "Mean α over the codes: "
+        + ", ".join(f"{who} {'–' if value is None else f'{value:.3f}'}" for who, value in macro),
+        highlight=False,
+    )
     pairs = Table(title="Cohen's κ per pair", title_justify="left")
     for column in ("coder a", "coder b", "code", "κ", "agree", "n"):
         pairs.add_column(column)
     for p in rel.pair_rows(result):
-        pairs.add_row(p["coder_a"], p["coder_b"], p["code"], "–" if p["kappa"] is None else f"{p['kappa']:.3f}",
-                      "–" if p["percent_agreement"] is None else f"{p['percent_agreement']:.3f}", str(p["n_units"]))
+        pairs.add_row(
+            p["coder_a"],
+            p["coder_b"],
+            p["code"],
+            "–" if p["kappa"] is None else f"{p['kappa']:.3f}",
+            "–" if p["percent_agreement"] is None else f"{p['percent_agreement']:.3f}",
+            str(p["n_units"]),
+        )
     console.print(pairs)
 
 
@@ -439,8 +514,15 @@ def _export_progress(total: int, label: str):
     """A rich progress bar on stderr (or nothing when there is nothing to walk)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    progress = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                        console=err_console, transient=True, disable=total == 0)
+    progress = Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=total == 0,
+    )
     task = progress.add_task(label, total=total or None)
     return progress, lambda n: progress.advance(task, n)
 
@@ -452,27 +534,39 @@ def export_command(
         str,
         typer.Option("--format", "-f", help="qdpx | qdc | csv | xlsx | jsonl | nvivo-sheet | summary | figures."),
     ],
-    out: Annotated[Path, typer.Option("--out", "-o", help="File to write (its ending picks csv/xlsx/jsonl/txt where a format has several).")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", "-o", help="File to write (its ending picks csv/xlsx/jsonl/txt where a format has several)."
+        ),
+    ],
     level: Annotated[
         str | None, typer.Option("--level", help="csv/xlsx/jsonl: passage | document | kommune \\[default: passage].")
     ] = None,
     codings: Annotated[
         str,
-        typer.Option("--codings", help="final (adjudicated or agreed human codes) | all (every coder) | machine (suggestions)."),
+        typer.Option(
+            "--codings", help="final (adjudicated or agreed human codes) | all (every coder) | machine (suggestions)."
+        ),
     ] = "final",
     force: Annotated[bool, typer.Option("--force", help="Replace --out if it exists.")] = False,
     target: Annotated[
         str | None,
-        typer.Option("--for", help="qdpx: nvivo | qualcoder, whose position rule texts with emoji follow "
-                                   "\\[default: nvivo]."),
+        typer.Option(
+            "--for", help="qdpx: nvivo | qualcoder, whose position rule texts with emoji follow \\[default: nvivo]."
+        ),
     ] = None,
     labels: Annotated[
-        str | None, typer.Option("--labels", help="csv/xlsx/jsonl headers: en (snake_case) | nb (Norwegian) \\[default: en].")
+        str | None,
+        typer.Option("--labels", help="csv/xlsx/jsonl headers: en (snake_case) | nb (Norwegian) \\[default: en]."),
     ] = None,
     until: Annotated[
         str | None,
-        typer.Option("--until", help="summary, nvivo-sheet, qdpx: kommune table from evidence dated up to this day "
-                     "(e.g. 2021-12-15, where the evaluators stopped)."),
+        typer.Option(
+            "--until",
+            help="summary, nvivo-sheet, qdpx: kommune table from evidence dated up to this day "
+            "(e.g. 2021-12-15, where the evaluators stopped).",
+        ),
     ] = None,
     db: DbOption = None,
 ) -> None:
@@ -521,10 +615,16 @@ def report(
 @app.command()
 def decisions(
     ctx: typer.Context,
-    rebuild: Annotated[bool, typer.Option("--rebuild", help="Read every stored text again, not only new or changed ones.")] = False,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Read every stored text again, not only new or changed ones.")
+    ] = False,
     show: Annotated[bool, typer.Option("--list", help="Print the decisions (after reading).")] = False,
-    kommune: Annotated[str | None, typer.Option("--kommune", "-k", help="With --list: only this kommune (number or name).")] = None,
-    fmt: Annotated[OutputFormat, typer.Option("--format", help="With --list: table | csv | json.")] = OutputFormat.table,
+    kommune: Annotated[
+        str | None, typer.Option("--kommune", "-k", help="With --list: only this kommune (number or name).")
+    ] = None,
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", help="With --list: table | csv | json.")
+    ] = OutputFormat.table,
     db: DbOption = None,
 ) -> None:
     """Read the decisions (vedtak, innstilling, uttalelse) of stored case papers; ingest does this for new files."""
@@ -537,8 +637,9 @@ def decisions(
             run.count(key, n)
         rows = build.current_decisions(store) if show else []
     if not show:
-        table = Table(title=f"Read {counts['documents']} document(s): {counts['decisions']} decisions",
-                      title_justify="left")
+        table = Table(
+            title=f"Read {counts['documents']} document(s): {counts['decisions']} decisions", title_justify="left"
+        )
         table.add_column("kind: outcome")
         table.add_column("n", justify="right")
         for key in sorted(k for k in counts if ":" in k):
@@ -546,8 +647,19 @@ def decisions(
             table.add_row(f"{kind}: {OUTCOME_LABELS[outcome]}", str(counts[key]))
         console.print(table)
         return
-    columns = ["knr", "document_id", "kind", "body", "meeting_date", "saksnr", "outcome", "plan", "names_reform",
-               "sak_title", "text"]
+    columns = [
+        "knr",
+        "document_id",
+        "kind",
+        "body",
+        "meeting_date",
+        "saksnr",
+        "outcome",
+        "plan",
+        "names_reform",
+        "sak_title",
+        "text",
+    ]
     out = [{c: r.get(c) for c in columns} for r in rows if knr is None or r.get("knr") == knr]
     if fmt is OutputFormat.table:
         for r in out:
@@ -568,7 +680,8 @@ app.add_typer(review_app, name="review")
 def review(
     ctx: typer.Context,
     coder: Annotated[
-        str | None, typer.Option("--coder", envvar="LHL_CODER", help="Your coder name (asked in the browser if left out).")
+        str | None,
+        typer.Option("--coder", envvar="LHL_CODER", help="Your coder name (asked in the browser if left out)."),
     ] = None,
     host: Annotated[
         str, typer.Option("--host", help="Address to listen on; anything but localhost requires the access token.")
@@ -577,9 +690,12 @@ def review(
     no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open a browser window.")] = False,
     token: Annotated[
         str | None,
-        typer.Option("--token", envvar="LHL_REVIEW_TOKEN",
-                     help="Server token; on a non-local bind each coder's own sign-in token is derived from it "
-                          "\\[default: a random one when --host is not local]."),
+        typer.Option(
+            "--token",
+            envvar="LHL_REVIEW_TOKEN",
+            help="Server token; on a non-local bind each coder's own sign-in token is derived from it "
+            "\\[default: a random one when --host is not local].",
+        ),
     ] = None,
     db: DbOption = None,
 ) -> None:
@@ -601,12 +717,20 @@ def review(
 @review_app.command("assign")
 def review_assign(
     ctx: typer.Context,
-    coders: Annotated[list[str], typer.Option("--coder", help="A coder for the double-coding sample (give two or more).")],
-    double: Annotated[float, typer.Option("--double", help="Share of passages coded by two coders (0.15 = 15 %).")] = 0.15,
+    coders: Annotated[
+        list[str], typer.Option("--coder", help="A coder for the double-coding sample (give two or more).")
+    ],
+    double: Annotated[
+        float, typer.Option("--double", help="Share of passages coded by two coders (0.15 = 15 %).")
+    ] = 0.15,
     seed: Annotated[int, typer.Option("--seed", help="Random seed for drawing the sample.")] = 1,
-    kommune: Annotated[str | None, typer.Option("--kommune", help="Only passages of this kommune (name or number).")] = None,
+    kommune: Annotated[
+        str | None, typer.Option("--kommune", help="Only passages of this kommune (name or number).")
+    ] = None,
     doc_type: Annotated[str | None, typer.Option("--doc-type", help="Only passages of this document type.")] = None,
-    code: Annotated[str | None, typer.Option("--code", help="Only passages the machine coded with this code, e.g. reform.")] = None,
+    code: Annotated[
+        str | None, typer.Option("--code", help="Only passages the machine coded with this code, e.g. reform.")
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Put a share of passages in front of two coders each, blind to each other's codes (for reliability)."""
@@ -625,22 +749,30 @@ def review_assign(
 codebook_app = typer.Typer(help="Check and show the codebook (codes, terms, exclusions).", no_args_is_help=True)
 app.add_typer(codebook_app, name="codebook")
 
-_MODEL_HELP = "spaCy pipeline: auto (nb_core_news_lg/md/sm if installed, else built-in), builtin, a package name or a folder."
+_MODEL_HELP = (
+    "spaCy pipeline: auto (nb_core_news_lg/md/sm if installed, else built-in), builtin, a package name or a folder."
+)
 _CODEBOOK_HELP = "Codebook YAML \\[default: the bundled codebooks/lhl.yaml]."
-_TRAINED_HELP = ("Trained model to combine with the rules \\[default: the newest beside the database "
-                 "(lhl.models/), else the starter, if its blend changes a decision of the rules].")
+_TRAINED_HELP = (
+    "Trained model to combine with the rules \\[default: the newest beside the database "
+    "(lhl.models/), else the starter, if its blend changes a decision of the rules]."
+)
 
 
 @app.command()
 def classify(
     ctx: typer.Context,
-    input_path: Annotated[str, typer.Option("--input", "-i", help="JSONL file with {\"id\", \"text\"} lines, or - for stdin.")] = "-",
+    input_path: Annotated[
+        str, typer.Option("--input", "-i", help='JSONL file with {"id", "text"} lines, or - for stdin.')
+    ] = "-",
     output_path: Annotated[str, typer.Option("--output", "-o", help="JSONL output file, or - for stdout.")] = "-",
     model: Annotated[str, typer.Option("--model", "-m", help=_MODEL_HELP)] = "auto",
     codebook: Annotated[str | None, typer.Option("--codebook", help=_CODEBOOK_HELP)] = None,
     trained: Annotated[str | None, typer.Option("--trained", help=_TRAINED_HELP)] = None,
     rules_only: Annotated[bool, typer.Option("--rules-only", help="Codebook rules alone, no trained model.")] = False,
-    strict: Annotated[bool, typer.Option("--strict", help="Fail on the first invalid line instead of skipping it.")] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Fail on the first invalid line instead of skipping it.")
+    ] = False,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Passages per nlp.pipe batch.")] = 256,
     force: Annotated[bool, typer.Option("--force", help="Replace --output if it exists.")] = False,
 ) -> None:
@@ -653,8 +785,13 @@ def classify(
     from lhl_mining.learn.files import default_models_dir
     from lhl_mining.nlp.classify import classify_jsonl, make_labeller, output_file, start_up_frozen
 
-    labeller = make_labeller(model, codebook=codebook, trained=trained, rules_only=rules_only,
-                             models_dir=default_models_dir(_db_path(ctx, None)))
+    labeller = make_labeller(
+        model,
+        codebook=codebook,
+        trained=trained,
+        rules_only=rules_only,
+        models_dir=default_models_dir(_db_path(ctx, None)),
+    )
     _warn_if_model_is_stale(labeller)
     try:
         source = sys.stdin.buffer if input_path == "-" else open(input_path, "rb")  # noqa: SIM115
@@ -670,8 +807,10 @@ def classify(
     if stats.skipped > 20:
         err_console.print(f"[yellow]skipped[/] {stats.skipped - 20} more invalid line(s)", highlight=False)
     err_console.print(
-        escape(f"classified {stats.written} passage(s), skipped {stats.skipped} invalid line(s) "
-               f"[{labeller.provenance}; codebook {labeller.codebook_version}; pipeline {labeller.pipeline}]"),
+        escape(
+            f"classified {stats.written} passage(s), skipped {stats.skipped} invalid line(s) "
+            f"[{labeller.provenance}; codebook {labeller.codebook_version}; pipeline {labeller.pipeline}]"
+        ),
         highlight=False,
     )
 
@@ -683,7 +822,8 @@ def _warn_if_model_is_stale(labeller: Any) -> None:
             f"[yellow]Note[/] the trained model {labeller.trained.name} learned from codebook "
             f"{labeller.trained.meta.get('codebook_version')}, not {labeller.codebook_version}; retrain it "
             "(`lhl train`, or `python bench/build_starter_model.py` for the starter) to weigh the new rules.",
-            highlight=False, soft_wrap=True,
+            highlight=False,
+            soft_wrap=True,
         )
 
 
@@ -705,34 +845,66 @@ def tag(
     from lhl_mining.learn.files import default_models_dir
     from lhl_mining.nlp.classify import make_labeller, start_up_frozen, tag_store
 
-    labeller = make_labeller(model, codebook=codebook, trained=trained, rules_only=rules_only,
-                             models_dir=default_models_dir(_db_path(ctx, db)))
+    labeller = make_labeller(
+        model,
+        codebook=codebook,
+        trained=trained,
+        rules_only=rules_only,
+        models_dir=default_models_dir(_db_path(ctx, db)),
+    )
     _warn_if_model_is_stale(labeller)
-    parameters = {"model": model, "codebook": codebook, "trained": trained, "rules_only": rules_only,
-                  "workers": workers, "batch_size": batch_size, "limit": limit}
+    parameters = {
+        "model": model,
+        "codebook": codebook,
+        "trained": trained,
+        "rules_only": rules_only,
+        "workers": workers,
+        "batch_size": batch_size,
+        "limit": limit,
+    }
     versions = {"labeller": labeller.provenance, "codebook": labeller.codebook_version, "pipeline": labeller.pipeline}
     with Store.open(_db_path(ctx, db)) as store, store.run("tag", parameters, versions) as run:
-        with Progress(TextColumn("tagging"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                      console=err_console, transient=True) as bar:
+        with Progress(
+            TextColumn("tagging"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=err_console,
+            transient=True,
+        ) as bar:
             task = bar.add_task("tag", total=None)
             with start_up_frozen():
-                stats = tag_store(store, labeller, run_id=run.id, workers=workers, batch_size=batch_size, limit=limit,
-                                  progress=lambda done, total: bar.update(task, completed=done, total=total))
+                stats = tag_store(
+                    store,
+                    labeller,
+                    run_id=run.id,
+                    workers=workers,
+                    batch_size=batch_size,
+                    limit=limit,
+                    progress=lambda done, total: bar.update(task, completed=done, total=total),
+                )
         run.count("passages", stats.tagged)
         run.count("suggestions", stats.rows)
         run.count("segmented_documents", stats.segmented_documents)
         for code, n in stats.selected.items():
             run.count(f"selected.{code}", n)
-    console.print(f"Tagged {stats.tagged} passage(s) ({stats.rows} suggestion rows) with {labeller.provenance}, "
-                  f"codebook {labeller.codebook_version}, pipeline {labeller.pipeline}.", highlight=False)
+    console.print(
+        f"Tagged {stats.tagged} passage(s) ({stats.rows} suggestion rows) with {labeller.provenance}, "
+        f"codebook {labeller.codebook_version}, pipeline {labeller.pipeline}.",
+        highlight=False,
+    )
     for code in sorted(stats.selected):
         console.print(f"  {code}: {stats.selected[code]}", highlight=False)
     if stats.segmented_documents:
-        console.print(f"Segmented {stats.segmented_documents} stored document(s) without passages into "
-                      f"{stats.segmented_passages} passage(s) first.", highlight=False)
+        console.print(
+            f"Segmented {stats.segmented_documents} stored document(s) without passages into "
+            f"{stats.segmented_passages} passage(s) first.",
+            highlight=False,
+        )
     if stats.documents_without_passages:
-        console.print(f"{stats.documents_without_passages} document(s) have only blank text and no passages.",
-                      highlight=False)
+        console.print(
+            f"{stats.documents_without_passages} document(s) have only blank text and no passages.", highlight=False
+        )
 
 
 @codebook_app.command("check")
@@ -753,15 +925,20 @@ def codebook_check(
     n_exclude = sum(t.exclude for t in book.terms.values())
     for warning in lemma_warnings(book):
         err_console.print(f"[yellow]warning[/] {escape(warning)}", highlight=False, soft_wrap=True)
-    console.print(f"{book.path}: OK, {book.version_id}: {len(book.codes)} codes, "
-                  f"{len(book.terms) - n_exclude} terms, {n_exclude} exclusions.", highlight=False)
+    console.print(
+        f"{book.path}: OK, {book.version_id}: {len(book.codes)} codes, "
+        f"{len(book.terms) - n_exclude} terms, {n_exclude} exclusions.",
+        highlight=False,
+    )
 
 
 @codebook_app.command("show")
 def codebook_show(
     path: Annotated[str | None, typer.Argument(help=_CODEBOOK_HELP)] = None,
     code: Annotated[str | None, typer.Option("--code", "-c", help="Only this code (e.g. area.mat).")] = None,
-    patterns: Annotated[bool, typer.Option("--patterns", help="Print the compiled SpanRuler patterns as JSONL.")] = False,
+    patterns: Annotated[
+        bool, typer.Option("--patterns", help="Print the compiled SpanRuler patterns as JSONL.")
+    ] = False,
     fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.table,
 ) -> None:
     """Print the codebook as a readable table: codes, terms, weights, conditions and løsninger."""
@@ -782,30 +959,48 @@ def codebook_show(
         for term in entry.terms:
             conditions = []
             if term.context:
-                conditions.append("needs " + ", ".join(term.context.words + tuple(r.pattern for r in term.context.regexes)
-                                                       + term.context.codes)[:60])
+                conditions.append(
+                    "needs "
+                    + ", ".join(
+                        term.context.words + tuple(r.pattern for r in term.context.regexes) + term.context.codes
+                    )[:60]
+                )
             if term.unless:
                 conditions.append("unless " + ", ".join(term.unless.words)[:60])
-            rows.append({
-                "code": entry.code,
-                "label": entry.label,
-                "term": term.id,
-                "kind": "exclude" if term.exclude else term.kind,
-                "pattern": term.pattern,
-                "weight": term.weight,
-                "also": ", ".join(f"{c} {w:g}" for c, w in term.also),
-                "solution": f"{term.solution} {entry.solutions[term.solution]}" if term.solution else "",
-                "conditions": "; ".join(conditions),
-                "line": term.line,
-            })
+            rows.append(
+                {
+                    "code": entry.code,
+                    "label": entry.label,
+                    "term": term.id,
+                    "kind": "exclude" if term.exclude else term.kind,
+                    "pattern": term.pattern,
+                    "weight": term.weight,
+                    "also": ", ".join(f"{c} {w:g}" for c, w in term.also),
+                    "solution": f"{term.solution} {entry.solutions[term.solution]}" if term.solution else "",
+                    "conditions": "; ".join(conditions),
+                    "line": term.line,
+                }
+            )
     if fmt is OutputFormat.table:
         table = Table(title=f"{book.version_id} ({book.path})", title_justify="left", show_lines=False)
         for column in ("code", "term", "kind", "pattern", "weight", "also", "solution", "conditions"):
             table.add_column(column, overflow="fold")
         for row in rows:
-            table.add_row(*(escape(str(v)) for v in (row["code"], row["term"], row["kind"], row["pattern"][:70],
-                                                      f"{row['weight']:g}", row["also"], row["solution"],
-                                                      row["conditions"])))
+            table.add_row(
+                *(
+                    escape(str(v))
+                    for v in (
+                        row["code"],
+                        row["term"],
+                        row["kind"],
+                        row["pattern"][:70],
+                        f"{row['weight']:g}",
+                        row["also"],
+                        row["solution"],
+                        row["conditions"],
+                    )
+                )
+            )
         console.print(table)
     else:
         _emit_rows(rows, list(rows[0]) if rows else ["code"], fmt)
@@ -813,52 +1008,90 @@ def codebook_show(
 
 # ---------------------------------------------------------------- scrape, sources, demo
 
-sources_app = typer.Typer(help="Where each kommune publishes: list the known sources, discover new ones.",
-                          no_args_is_help=True)
+sources_app = typer.Typer(
+    help="Where each kommune publishes: list the known sources, discover new ones.", no_args_is_help=True
+)
 app.add_typer(sources_app, name="sources")
 
 SourcesFileOption = Annotated[
     Path | None,
-    typer.Option("--sources", envvar="LHL_SOURCES",
-                 help="Per-kommune override file (YAML) \\[default: ./lhl-sources.yaml when it exists]."),
+    typer.Option(
+        "--sources",
+        envvar="LHL_SOURCES",
+        help="Per-kommune override file (YAML) \\[default: ./lhl-sources.yaml when it exists].",
+    ),
 ]
 
 
-def _politeness(rate: float, ignore_robots: list[str] | None, contact: str | None, no_robots: bool = False,
-                i_know: bool = False, max_retry_after: float | None = None):
+def _politeness(
+    rate: float,
+    ignore_robots: list[str] | None,
+    contact: str | None,
+    no_robots: bool = False,
+    i_know: bool = False,
+    max_retry_after: float | None = None,
+):
     from lhl_mining.scrapers.http import MAX_RETRY_AFTER_S, Politeness, check_rate
 
     check_rate(rate, i_know)
-    return Politeness(rate=rate, robots=not no_robots, contact=contact,
-                      ignore_robots_hosts=frozenset(h.lower() for h in ignore_robots or []),
-                      max_retry_after_s=max_retry_after or MAX_RETRY_AFTER_S)
+    return Politeness(
+        rate=rate,
+        robots=not no_robots,
+        contact=contact,
+        ignore_robots_hosts=frozenset(h.lower() for h in ignore_robots or []),
+        max_retry_after_s=max_retry_after or MAX_RETRY_AFTER_S,
+    )
 
 
 IKnowOption = Annotated[
-    bool, typer.Option("--i-know", help="Accept a --rate above 2 requests/s or 0 (no pause); only with the owner's consent."),
+    bool,
+    typer.Option("--i-know", help="Accept a --rate above 2 requests/s or 0 (no pause); only with the owner's consent."),
 ]
 
 
 def _print_scrape_summary(result) -> None:
-    title = ("Plan (dry run): nothing downloaded" if result.dry_run
-             else f"Scrape run {result.run_id}: {result.requests} requests, {result.not_modified} unchanged (304)")
+    title = (
+        "Plan (dry run): nothing downloaded"
+        if result.dry_run
+        else f"Scrape run {result.run_id}: {result.requests} requests, {result.not_modified} unchanged (304)"
+    )
     table = Table(title=title, title_justify="left")
-    for column, justify in (("kommune", "left"), ("platform", "left"), ("status", "left"), ("meet", "right"),
-                            ("found", "right"), ("new", "right"), ("had", "right"), ("fail", "right"),
-                            ("LHL", "right"), ("gaps", "right")):
+    for column, justify in (
+        ("kommune", "left"),
+        ("platform", "left"),
+        ("status", "left"),
+        ("meet", "right"),
+        ("found", "right"),
+        ("new", "right"),
+        ("had", "right"),
+        ("fail", "right"),
+        ("LHL", "right"),
+        ("gaps", "right"),
+    ):
         table.add_column(column, justify=justify, overflow="fold")
     for r in result.reports:
-        table.add_row(r.name, ", ".join(r.platforms) or "–", r.status, str(r.meetings_seen),
-                      str(r.documents_found), str(r.downloaded), str(r.unchanged), str(r.failed), str(r.confirmed),
-                      str(len(r.gaps)))
+        table.add_row(
+            r.name,
+            ", ".join(r.platforms) or "–",
+            r.status,
+            str(r.meetings_seen),
+            str(r.documents_found),
+            str(r.downloaded),
+            str(r.unchanged),
+            str(r.failed),
+            str(r.confirmed),
+            str(len(r.gaps)),
+        )
     console.print(table)
     for r in result.reports:
         for method in r.methods:
             console.print(f"  {r.name} ({r.knr}) covered by {method}", highlight=False, soft_wrap=True)
     gaps = [(r, gap) for r in result.reports for gap in r.gaps]
     if gaps:
-        console.print("meet = meetings listed, found = relevant documents, new = downloaded now, had = stored "
-                      "before (not fetched again), LHL = documents whose text names the reform.\n[bold]Coverage gaps[/]")
+        console.print(
+            "meet = meetings listed, found = relevant documents, new = downloaded now, had = stored "
+            "before (not fetched again), LHL = documents whose text names the reform.\n[bold]Coverage gaps[/]"
+        )
         for r, gap in gaps:
             console.print(f"  {r.name} ({r.knr}): {gap}", highlight=False, soft_wrap=True)
 
@@ -872,7 +1105,9 @@ def scrape(
     ] = None,
     since: Annotated[int, typer.Option("--since", help="First year.")] = 2018,
     until: Annotated[int, typer.Option("--until", help="Last year.")] = 2024,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be downloaded; download nothing.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="List what would be downloaded; download nothing.")
+    ] = False,
     corpus: Annotated[Path, typer.Option("--corpus", help="Folder for downloaded files.")] = Path("corpus"),
     sources_file: SourcesFileOption = None,
     rate: Annotated[float, typer.Option("--rate", help="Requests per second per host (politeness; keep ≤ 1).")] = 1.0,
@@ -885,32 +1120,53 @@ def scrape(
     ] = None,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Kommuner scraped in parallel.")] = 4,
     refresh: Annotated[
-        bool, typer.Option("--refresh", help="Revalidate stored documents and the listings of settled periods instead of reusing them.")
+        bool,
+        typer.Option(
+            "--refresh", help="Revalidate stored documents and the listings of settled periods instead of reusing them."
+        ),
     ] = False,
     i_know: IKnowOption = False,
     max_retry_after: Annotated[
-        float, typer.Option("--max-retry-after", min=1, help="Longest Retry-After (s) honoured; a host asking more is left.")
+        float,
+        typer.Option("--max-retry-after", min=1, help="Longest Retry-After (s) honoured; a host asking more is left."),
     ] = 600,
     db: DbOption = None,
 ) -> None:
     """Download and ingest a county's LHL-relevant case documents and plans, politely and resumably."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from lhl_mining.scrape import ScrapeOptions, resolve_targets, scrape as run_scrape
+    from lhl_mining.scrape import ScrapeOptions, resolve_targets
+    from lhl_mining.scrape import scrape as run_scrape
     from lhl_mining.sources import load_overrides, overrides_path
 
     targets = resolve_targets(county, kommune)
     overrides = load_overrides(overrides_path(sources_file))
     if not contact:
-        err_console.print("[yellow]Note[/] no contact in the User-Agent; set LHL_CONTACT or --contact so portal "
-                          "owners can reach you.", highlight=False)
-    options = ScrapeOptions(since=since, until=until, dry_run=dry_run, corpus_dir=corpus, workers=workers,
-                            refresh=refresh, politeness=_politeness(rate, ignore_robots, contact, i_know=i_know,
-                                                                    max_retry_after=max_retry_after))
-    with Store.open(_db_path(ctx, db), create=True) as store, Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err_console, transient=True,
-    ) as progress:
+        err_console.print(
+            "[yellow]Note[/] no contact in the User-Agent; set LHL_CONTACT or --contact so portal "
+            "owners can reach you.",
+            highlight=False,
+        )
+    options = ScrapeOptions(
+        since=since,
+        until=until,
+        dry_run=dry_run,
+        corpus_dir=corpus,
+        workers=workers,
+        refresh=refresh,
+        politeness=_politeness(rate, ignore_robots, contact, i_know=i_know, max_retry_after=max_retry_after),
+    )
+    with (
+        Store.open(_db_path(ctx, db), create=True) as store,
+        Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=True,
+        ) as progress,
+    ):
         overall = progress.add_task(f"[bold]{county}", total=len(targets))
         tasks: dict[str, Any] = {}
 
@@ -928,14 +1184,24 @@ def scrape(
                 progress.remove_task(tasks.pop(knr))
                 progress.advance(overall)
 
-        result = run_scrape(store, county, [k.knr for k in targets] if kommune else None, options=options,
-                            overrides=overrides, progress=on_progress)
+        result = run_scrape(
+            store,
+            county,
+            [k.knr for k in targets] if kommune else None,
+            options=options,
+            overrides=overrides,
+            progress=on_progress,
+        )
     _print_scrape_summary(result)
     if dry_run:
         for r in result.reports:
             for item in r.planned:
-                console.print(f"{r.knr} {item['meeting_date'] or '':10} {item['doc_type'] or '':14} {item['title'][:70]}"
-                              f"  {item['url']}", highlight=False, soft_wrap=True)
+                console.print(
+                    f"{r.knr} {item['meeting_date'] or '':10} {item['doc_type'] or '':14} {item['title'][:70]}"
+                    f"  {item['url']}",
+                    highlight=False,
+                    soft_wrap=True,
+                )
     failures = [(r.name, f) for r in result.reports for f in r.failures]
     for name, failure in failures[:20]:
         err_console.print(f"[yellow]{name}[/]: {failure}", highlight=False, soft_wrap=True)
@@ -951,9 +1217,16 @@ class PrefilterFormat(str, enum.Enum):
 
 @app.command()
 def prefilter(
-    input_path: Annotated[str, typer.Option("--input", "-i", help="Text file with one agenda title per line, or - for stdin.")] = "-",
-    fmt: Annotated[PrefilterFormat, typer.Option("--format", "-f", help="jsonl (one object per title) or table.")] = PrefilterFormat.jsonl,
-    codebook: Annotated[str | None, typer.Option("--codebook", help="Codebook whose `prefilter:` section decides \\[default: the installed one].")] = None,
+    input_path: Annotated[
+        str, typer.Option("--input", "-i", help="Text file with one agenda title per line, or - for stdin.")
+    ] = "-",
+    fmt: Annotated[
+        PrefilterFormat, typer.Option("--format", "-f", help="jsonl (one object per title) or table.")
+    ] = PrefilterFormat.jsonl,
+    codebook: Annotated[
+        str | None,
+        typer.Option("--codebook", help="Codebook whose `prefilter:` section decides \\[default: the installed one]."),
+    ] = None,
 ) -> None:
     """Show which agenda titles `lhl scrape` would fetch, and the codebook entry that decided each."""
     from lhl_mining.prefilter import Prefilter, default_prefilter, read_titles
@@ -964,8 +1237,9 @@ def prefilter(
         for verdict in verdicts:
             typer.echo(json.dumps(verdict.as_json(), ensure_ascii=False))
         return
-    table = Table(title=f"{sum(v.relevant for v in verdicts)} of {len(verdicts)} titles would be fetched",
-                  title_justify="left")
+    table = Table(
+        title=f"{sum(v.relevant for v in verdicts)} of {len(verdicts)} titles would be fetched", title_justify="left"
+    )
     for column in ("title", "fetch", "because"):
         table.add_column(column, overflow="fold")
     for verdict in verdicts:
@@ -988,38 +1262,51 @@ def sources_list(
         knrs = [k.knr for k in registry.kommuner_in(county)] if county else None
         prepare_sources(store, load_overrides(overrides_path(sources_file)), knrs)
         rows = source_rows(store, county)
-    _emit_rows(rows, ["knr", "name", "platform", "base_url", "origin", "active", "checked_date"], fmt,
-               title=f"{len(rows)} sources" + (f" in {county}" if county else ""))
+    _emit_rows(
+        rows,
+        ["knr", "name", "platform", "base_url", "origin", "active", "checked_date"],
+        fmt,
+        title=f"{len(rows)} sources" + (f" in {county}" if county else ""),
+    )
 
 
 @sources_app.command("discover")
 def sources_discover(
     ctx: typer.Context,
     county: Annotated[str, typer.Option("--county", "-c", help="County to probe.")],
-    kommune: Annotated[list[str] | None, typer.Option("--kommune", "-k", help="Only this kommune (repeatable).")] = None,
+    kommune: Annotated[
+        list[str] | None, typer.Option("--kommune", "-k", help="Only this kommune (repeatable).")
+    ] = None,
     all_kommuner: Annotated[
         bool, typer.Option("--all", help="Probe every kommune, not only those without a usable registry source.")
     ] = False,
     rate: Annotated[float, typer.Option("--rate", help="Requests per second per host.")] = 1.0,
-    contact: Annotated[str | None, typer.Option("--contact", envvar="LHL_CONTACT", help="Contact for the User-Agent.")] = None,
-    ignore_robots: Annotated[list[str] | None, typer.Option("--ignore-robots", help="Host whose robots.txt you override.")] = None,
+    contact: Annotated[
+        str | None, typer.Option("--contact", envvar="LHL_CONTACT", help="Contact for the User-Agent.")
+    ] = None,
+    ignore_robots: Annotated[
+        list[str] | None, typer.Option("--ignore-robots", help="Host whose robots.txt you override.")
+    ] = None,
     i_know: IKnowOption = False,
     db: DbOption = None,
 ) -> None:
     """Fingerprint kommune websites for portal links and store what is found, with evidence and date."""
+    from lhl_mining.scrapers.http import PoliteClient
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from lhl_mining.scrape import resolve_targets
-    from lhl_mining.scrapers.http import PoliteClient
     from lhl_mining.sources import discover
 
     targets = resolve_targets(county, kommune)
     if not all_kommuner and not kommune:
         targets = [k for k in targets if k.meetings_platform in ("", "unknown", "other") or not k.meetings_url]
-    with Store.open(_db_path(ctx, db), create=True) as store, PoliteClient(
-        _politeness(rate, ignore_robots, contact, i_know=i_know)
-    ) as client, Progress(TextColumn("discover"), BarColumn(), MofNCompleteColumn(), console=err_console,
-                          transient=True) as progress:
+    with (
+        Store.open(_db_path(ctx, db), create=True) as store,
+        PoliteClient(_politeness(rate, ignore_robots, contact, i_know=i_know)) as client,
+        Progress(
+            TextColumn("discover"), BarColumn(), MofNCompleteColumn(), console=err_console, transient=True
+        ) as progress,
+    ):
         task = progress.add_task("", total=len(targets))
         results = discover(store, client, targets, progress=lambda _k: progress.advance(task))
     table = Table(title=f"Discovery in {county}: {len(results)} kommune(r) probed", title_justify="left")
@@ -1049,8 +1336,9 @@ def demo(
 
     explicit_db = db or ctx.find_root().params.get("db")
     started = time.monotonic()
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err_console,
-                  transient=True) as progress:
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err_console, transient=True
+    ) as progress:
         overall = progress.add_task("[bold]demo: scraping Innlandet (replayed portals)", total=len(DEMO_KOMMUNER))
 
         def on_progress(event: str, **data: Any) -> None:
@@ -1069,7 +1357,9 @@ def demo(
         f"Corpus:   {result.corpus_dir}\nSources:  {result.sources_file}\nReport:   {result.report_path}\n"
         f"Next: `lhl --db {result.db_path} status`, `lhl --db {result.db_path} review`, "
         f"`lhl --db {result.db_path} export --format csv --out passages.csv`.",
-        highlight=False, soft_wrap=True)
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @app.command("models")
@@ -1085,21 +1375,24 @@ def models_list(
     folder = models_dir or files.default_models_dir(_db_path(ctx, None))
     for meta in sorted(files.list_models(folder), key=lambda m: m.get("created_at", ""), reverse=True):
         summary = meta.get("cross_validation", {}).get("combined", {}).get("summary", {})
-        rows.append({
-            "name": meta["name"],
-            "created_at": meta.get("created_at", ""),
-            "passages": meta.get("n_passages"),
-            "source": meta.get("source", ""),
-            "codebook": meta.get("codebook_version") or "",
-            "sklearn": meta.get("sklearn_version", ""),
-            "readable": files.is_readable(meta),
-            "cv_reform_f1": summary.get("reform_f1"),
-            "cv_areas_micro_f1": summary.get("areas_micro_f1"),
-            "cv_framing_macro_f1": summary.get("framing_macro_f1"),
-            "path": meta["path"],
-        })
-    _emit_rows(rows, ["name", "created_at", "passages", "source", "codebook", "readable"], fmt,
-               title=f"{len(rows)} model(s)")
+        rows.append(
+            {
+                "name": meta["name"],
+                "created_at": meta.get("created_at", ""),
+                "passages": meta.get("n_passages"),
+                "source": meta.get("source", ""),
+                "codebook": meta.get("codebook_version") or "",
+                "sklearn": meta.get("sklearn_version", ""),
+                "readable": files.is_readable(meta),
+                "cv_reform_f1": summary.get("reform_f1"),
+                "cv_areas_micro_f1": summary.get("areas_micro_f1"),
+                "cv_framing_macro_f1": summary.get("framing_macro_f1"),
+                "path": meta["path"],
+            }
+        )
+    _emit_rows(
+        rows, ["name", "created_at", "passages", "source", "codebook", "readable"], fmt, title=f"{len(rows)} model(s)"
+    )
 
 
 # ---------------------------------------------------------------- search and word frequencies
@@ -1111,10 +1404,22 @@ class SearchFormat(str, enum.Enum):
     jsonl = "jsonl"
 
 
-CountyOption = Annotated[str | None, typer.Option("--county", "-c", help="Only kommuner of this county (name or number).")]
-KommuneOption = Annotated[str | None, typer.Option("--kommune", "-k", help="Only this kommune (name or number; several with commas).")]
-DocTypeOption = Annotated[str | None, typer.Option("--doc-type", help="Only this document type (e.g. saksframlegg, plan).")]
-SearchCodeOption = Annotated[str | None, typer.Option("--code", help="Only passages with this code, selected by the tagger or in a coder's decision (reform, area.mat, framing.samfunn …).")]
+CountyOption = Annotated[
+    str | None, typer.Option("--county", "-c", help="Only kommuner of this county (name or number).")
+]
+KommuneOption = Annotated[
+    str | None, typer.Option("--kommune", "-k", help="Only this kommune (name or number; several with commas).")
+]
+DocTypeOption = Annotated[
+    str | None, typer.Option("--doc-type", help="Only this document type (e.g. saksframlegg, plan).")
+]
+SearchCodeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--code",
+        help="Only passages with this code, selected by the tagger or in a coder's decision (reform, area.mat, framing.samfunn …).",
+    ),
+]
 
 
 def _search_rows(rows: list[dict[str, Any]], columns: list[str], fmt: SearchFormat, title: str) -> None:
@@ -1133,10 +1438,13 @@ def _search_rows(rows: list[dict[str, Any]], columns: list[str], fmt: SearchForm
             where = " · ".join(str(row[c]) for c in ("kommune", "date", "document") if row.get(c))
             ident = f"#{row['passage_id']}" if row.get("passage_id") else f"document {row['document_id']}"
             score = f"{row['score']:.3f} · " if "score" in row else ""
-            left = row["left"] if len(row["left"]) <= width else "…" + row["left"][-width + 1:]
+            left = row["left"] if len(row["left"]) <= width else "…" + row["left"][-width + 1 :]
             console.print(f"[dim]{escape(score + where)} · {ident}[/]", highlight=False, soft_wrap=True)
-            console.print(f"  {escape(left):>{width}} [bold yellow]{escape(row['hit'])}[/] {escape(row['right'])}",
-                          highlight=False, soft_wrap=True)
+            console.print(
+                f"  {escape(left):>{width}} [bold yellow]{escape(row['hit'])}[/] {escape(row['right'])}",
+                highlight=False,
+                soft_wrap=True,
+            )
     else:
         _emit_rows(rows, columns, OutputFormat.table, title=title)
 
@@ -1144,21 +1452,47 @@ def _search_rows(rows: list[dict[str, Any]], columns: list[str], fmt: SearchForm
 @app.command()
 def search(
     ctx: typer.Context,
-    query: Annotated[str | None, typer.Argument(help="Words, \"a phrase\", prefix eldre*, exact =eldres, AND / OR / NOT, NEAR(a b, 10), ( ). Every word also finds its other forms (lemmas).")] = None,
+    query: Annotated[
+        str | None,
+        typer.Argument(
+            help='Words, "a phrase", prefix eldre*, exact =eldres, AND / OR / NOT, NEAR(a b, 10), ( ). Every word also finds its other forms (lemmas).'
+        ),
+    ] = None,
     county: CountyOption = None,
     kommune: KommuneOption = None,
     doc_type: DocTypeOption = None,
-    since: Annotated[str | None, typer.Option("--since", help="Documents dated on or after (YYYY, YYYY-MM or YYYY-MM-DD).")] = None,
-    until: Annotated[str | None, typer.Option("--until", help="Documents dated on or before (YYYY, YYYY-MM or YYYY-MM-DD).")] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Documents dated on or after (YYYY, YYYY-MM or YYYY-MM-DD).")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Documents dated on or before (YYYY, YYYY-MM or YYYY-MM-DD).")
+    ] = None,
     code: SearchCodeOption = None,
-    coded_by: Annotated[str | None, typer.Option("--coded-by", help="Only passages this coder has decided (with --code: decided with that code).")] = None,
+    coded_by: Annotated[
+        str | None,
+        typer.Option("--coded-by", help="Only passages this coder has decided (with --code: decided with that code)."),
+    ] = None,
     titles: Annotated[bool, typer.Option("--titles", help="Search document titles instead of passages.")] = False,
-    count_by: Annotated[str | None, typer.Option("--count-by", help="Count the hits per kommune, county, doc-type or year instead of listing them.")] = None,
-    like: Annotated[int | None, typer.Option("--like", help="List the passages most like this passage id (TF-IDF over lemmas), from other documents.")] = None,
-    reindex: Annotated[bool, typer.Option("--reindex", help="Rebuild the search index from every passage and title.")] = False,
+    count_by: Annotated[
+        str | None,
+        typer.Option(
+            "--count-by", help="Count the hits per kommune, county, doc-type or year instead of listing them."
+        ),
+    ] = None,
+    like: Annotated[
+        int | None,
+        typer.Option(
+            "--like", help="List the passages most like this passage id (TF-IDF over lemmas), from other documents."
+        ),
+    ] = None,
+    reindex: Annotated[
+        bool, typer.Option("--reindex", help="Rebuild the search index from every passage and title.")
+    ] = False,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most this many hits.")] = 20,
     context: Annotated[int, typer.Option("--context", min=0, help="Words shown either side of the hit.")] = 8,
-    order: Annotated[str, typer.Option("--order", help="document (the order they were stored), relevance (bm25) or newest.")] = "document",
+    order: Annotated[
+        str, typer.Option("--order", help="document (the order they were stored), relevance (bm25) or newest.")
+    ] = "document",
     fmt: Annotated[SearchFormat, typer.Option("--format", "-f", help="Output format.")] = SearchFormat.table,
     db: DbOption = None,
 ) -> None:
@@ -1168,12 +1502,15 @@ def search(
 
     if reindex:
         with Store.open(_db_path(ctx, db)) as store:
-            n = index.reindex(store, progress=lambda done, total: err_console.print(f"indexed {done}/{total}", end="\r"))
+            n = index.reindex(
+                store, progress=lambda done, total: err_console.print(f"indexed {done}/{total}", end="\r")
+            )
         console.print(f"Search index rebuilt: {n} passages and titles.", highlight=False)
         if query is None and like is None:
             return
-    filters = find.Filters(county=county, kommune=kommune, doc_type=doc_type, since=since, until=until, code=code,
-                           coded_by=coded_by)
+    filters = find.Filters(
+        county=county, kommune=kommune, doc_type=doc_type, since=since, until=until, code=code, coded_by=coded_by
+    )
     try:
         opened = Store.open(_db_path(ctx, db))
     except DatabaseReadOnly:  # searching needs no writes; unindexed changes are reported below
@@ -1182,33 +1519,62 @@ def search(
         if like is not None:
             found = similar.like(store, like, limit=limit, filters=filters, context=context)
             rows = [{"score": s.score, **s.hit.row(), "shared": " ".join(s.shared)} for s in found]
-            _search_rows(rows, ["score", "kommune", "document", "date", "left", "hit", "right", "passage_id"], fmt,
-                         f"{len(rows)} passage(s) like #{like}")
+            _search_rows(
+                rows,
+                ["score", "kommune", "document", "date", "left", "hit", "right", "passage_id"],
+                fmt,
+                f"{len(rows)} passage(s) like #{like}",
+            )
             return
         if query is None:
             raise UsageError("Give a query, --like PASSAGE_ID or --reindex. See `lhl search --help`.")
         if count_by:
             result = find.count_by(store, query, count_by, filters, titles=titles)
             unit = "documents" if titles else "passages"
-            _search_rows(result.counts, [count_by, "name", unit, "documents"] if not titles else [count_by, "name", unit],
-                         fmt, f"{result.total} {unit} match «{query}», by {count_by}")
+            _search_rows(
+                result.counts,
+                [count_by, "name", unit, "documents"] if not titles else [count_by, "name", unit],
+                fmt,
+                f"{result.total} {unit} match «{query}», by {count_by}",
+            )
         else:
             result = find.search(store, query, filters, titles=titles, limit=limit, context=context, order=order)
             rows = [h.row() for h in result.hits]
-            columns = ["kommune", "document", "date", "left", "hit", "right", "passage_id" if not titles else "document_id"]
+            columns = [
+                "kommune",
+                "document",
+                "date",
+                "left",
+                "hit",
+                "right",
+                "passage_id" if not titles else "document_id",
+            ]
             shown = f"{len(rows)} of {result.total}" if result.total > len(rows) else str(result.total)
             _search_rows(rows, columns, fmt, f"{shown} {'document' if titles else 'passage'}(s) match «{query}»")
     if result.unindexed:
-        err_console.print(f"[yellow]Note[/] {result.unindexed} passage(s) or title(s) are not indexed yet (read-only "
-                          "or busy database); run `lhl search --reindex` or any search with write access.",
-                          highlight=False)
+        err_console.print(
+            f"[yellow]Note[/] {result.unindexed} passage(s) or title(s) are not indexed yet (read-only "
+            "or busy database); run `lhl search --reindex` or any search with write access.",
+            highlight=False,
+        )
 
 
 @app.command()
 def words(
     ctx: typer.Context,
-    by: Annotated[str | None, typer.Option("--by", help="Count per kommune, county, doc-type or year, with keyness of each group against the rest.")] = None,
-    group: Annotated[str | None, typer.Option("--group", help="With --by: only this group (a kommune number, county name, document type or year) against the rest.")] = None,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by", help="Count per kommune, county, doc-type or year, with keyness of each group against the rest."
+        ),
+    ] = None,
+    group: Annotated[
+        str | None,
+        typer.Option(
+            "--group",
+            help="With --by: only this group (a kommune number, county name, document type or year) against the rest.",
+        ),
+    ] = None,
     top: Annotated[int, typer.Option("--top", "-n", min=1, help="Lemmas per group.")] = 20,
     code: SearchCodeOption = None,
     county: CountyOption = None,

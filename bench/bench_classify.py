@@ -65,31 +65,44 @@ def main() -> None:
     texts, words, distinct = corpus(args.seeds, args.words)
     with tempfile.TemporaryDirectory() as tmp:
         data, out, one = Path(tmp, "in.jsonl"), Path(tmp, "out.jsonl"), Path(tmp, "one.jsonl")
-        data.write_text("".join(json.dumps({"id": i, "text": t}, ensure_ascii=False) + "\n"
-                                for i, t in enumerate(texts)), encoding="utf-8")
+        data.write_text(
+            "".join(json.dumps({"id": i, "text": t}, ensure_ascii=False) + "\n" for i, t in enumerate(texts)),
+            encoding="utf-8",
+        )
         one.write_text(json.dumps({"id": 1, "text": texts[0]}, ensure_ascii=False) + "\n", encoding="utf-8")
         classify = [*LHL, "classify", "-i", str(data), "-o", str(out), *args.classify_args]
         rows: dict[str, list[float]] = {"classify": [], "tokenizer": [], "tokenizer_loop": [], "startup": []}
         for _ in range(args.runs):
             rows["classify"].append(timed(classify))
             start = time.perf_counter()
-            done = subprocess.run([sys.executable, "-c", TOKENIZE, str(data)], check=True, capture_output=True,
-                                  text=True)
+            done = subprocess.run(
+                [sys.executable, "-c", TOKENIZE, str(data)], check=True, capture_output=True, text=True
+            )
             rows["tokenizer"].append(time.perf_counter() - start)
             rows["tokenizer_loop"].append(float(done.stdout))
             rows["startup"].append(timed([*LHL, "classify", "-i", str(one), "-o", str(out), *args.classify_args]))
     median = {row: statistics.median(values) for row, values in rows.items()}
-    print(f"corpus: {len(texts):,} passages ({distinct:,} distinct), {words:,} words, seeds in {args.seeds}; "
-          f"median of {args.runs} interleaved runs (wall-clock, shared machine)")
-    print(f"  lhl classify {' '.join(args.classify_args) or '(default settings)'}, end to end: "
-          f"{median['classify']:6.2f} s  {words / median['classify']:>9,.0f} words/s")
-    print(f"  bare tokenizer spacy.blank('nb').pipe, end to end: {median['tokenizer']:6.2f} s  "
-          f"{words / median['tokenizer']:>9,.0f} words/s")
-    print(f"  bare tokenizer, the tokenizing loop alone:         {median['tokenizer_loop']:6.2f} s  "
-          f"{words / median['tokenizer_loop']:>9,.0f} words/s")
-    print(f"  ratio end to end {median['classify'] / median['tokenizer']:.2f}× (target ≤ 3×), to the loop alone "
-          f"{median['classify'] / median['tokenizer_loop']:.2f}×; start-up, one line in and out: "
-          f"{median['startup']:.2f} s (target < 2 s)")
+    print(
+        f"corpus: {len(texts):,} passages ({distinct:,} distinct), {words:,} words, seeds in {args.seeds}; "
+        f"median of {args.runs} interleaved runs (wall-clock, shared machine)"
+    )
+    print(
+        f"  lhl classify {' '.join(args.classify_args) or '(default settings)'}, end to end: "
+        f"{median['classify']:6.2f} s  {words / median['classify']:>9,.0f} words/s"
+    )
+    print(
+        f"  bare tokenizer spacy.blank('nb').pipe, end to end: {median['tokenizer']:6.2f} s  "
+        f"{words / median['tokenizer']:>9,.0f} words/s"
+    )
+    print(
+        f"  bare tokenizer, the tokenizing loop alone:         {median['tokenizer_loop']:6.2f} s  "
+        f"{words / median['tokenizer_loop']:>9,.0f} words/s"
+    )
+    print(
+        f"  ratio end to end {median['classify'] / median['tokenizer']:.2f}× (target ≤ 3×), to the loop alone "
+        f"{median['classify'] / median['tokenizer_loop']:.2f}×; start-up, one line in and out: "
+        f"{median['startup']:.2f} s (target < 2 s)"
+    )
 
 
 if __name__ == "__main__":

@@ -34,8 +34,10 @@ def real_documents(repeat: int) -> None:
         for path in files:
             ingest_path(store, path, corpus_dir=Path(tmp) / "corpus", jobs=1)
         ingest_s = time.perf_counter() - started
-        docs = [dict(r) for r in store.db.query(
-            "SELECT d.*, t.text FROM documents d JOIN document_texts t ON t.document_id = d.id")]
+        docs = [
+            dict(r)
+            for r in store.db.query("SELECT d.*, t.text FROM documents d JOIN document_texts t ON t.document_id = d.id")
+        ]
         extract_decisions(docs[0]["text"], docs[0])  # load the codebook once, as a long ingest would
         started = time.perf_counter()
         for _ in range(repeat):
@@ -50,8 +52,10 @@ def real_documents(repeat: int) -> None:
             "SELECT d.url, x.kind, x.body, x.meeting_date, x.saksnr, x.outcome, x.names_reform FROM decisions x "
             "JOIN documents d ON d.id = x.document_id WHERE x.kind = 'vedtak' ORDER BY d.id, x.seq"
         ):
-            print(f"  vedtak {Path(row['url']).name[:48]:48} {row['body'] or '?':13} {row['meeting_date'] or '?':10} "
-                  f"sak {row['saksnr'] or '?':7} {row['outcome']:16} reform={row['names_reform']}")
+            print(
+                f"  vedtak {Path(row['url']).name[:48]:48} {row['body'] or '?':13} {row['meeting_date'] or '?':10} "
+                f"sak {row['saksnr'] or '?':7} {row['outcome']:16} reform={row['names_reform']}"
+            )
 
 
 def generated_protocol(saker: int) -> None:
@@ -68,10 +72,14 @@ def generated_protocol(saker: int) -> None:
     found = extract_decisions(text, {"doc_type": "moteprotokoll"})
     seconds = time.perf_counter() - started
     vedtak = [d for d in found if d.kind == "vedtak"]
-    right = sum(d.saksnr == f"{i}/21" and d.body == "kommunestyre" and d.outcome == "adopted"
-                for i, d in enumerate(vedtak, start=1))
-    print(f"generated protocol: {saker} saker, {len(text):,} characters: {seconds:.2f} s "
-          f"({saker / seconds:,.0f} saker/s); vedtak read right: {right}/{saker}")
+    right = sum(
+        d.saksnr == f"{i}/21" and d.body == "kommunestyre" and d.outcome == "adopted"
+        for i, d in enumerate(vedtak, start=1)
+    )
+    print(
+        f"generated protocol: {saker} saker, {len(text):,} characters: {seconds:.2f} s "
+        f"({saker / seconds:,.0f} saker/s); vedtak read right: {right}/{saker}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

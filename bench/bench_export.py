@@ -40,10 +40,29 @@ SENTENCES = [
     "Bemanningen i hjemmetjenesten økes med tre årsverk i økonomiplanperioden.",
     "Planen skal rulleres hvert år i forbindelse med handlings- og økonomiplanen.",
 ]
-CODES = ["reform", "reform.successor", "area.aldersvennlig", "area.aktivitet", "area.mat", "area.helsehjelp",
-         "area.sammenheng", "framing.samfunn", "framing.sektor"]
-DOC_TYPES = ["saksframlegg", "saksprotokoll", "moteprotokoll", "planstrategi", "samfunnsdel", "arealdel",
-             "helse_omsorgsplan", "okonomiplan", "lhl_plan", "other"]
+CODES = [
+    "reform",
+    "reform.successor",
+    "area.aldersvennlig",
+    "area.aktivitet",
+    "area.mat",
+    "area.helsehjelp",
+    "area.sammenheng",
+    "framing.samfunn",
+    "framing.sektor",
+]
+DOC_TYPES = [
+    "saksframlegg",
+    "saksprotokoll",
+    "moteprotokoll",
+    "planstrategi",
+    "samfunnsdel",
+    "arealdel",
+    "helse_omsorgsplan",
+    "okonomiplan",
+    "lhl_plan",
+    "other",
+]
 AREAS = ["aldersvennlig", "aktivitet", "mat", "helsehjelp", "sammenheng"]
 RUNS = [
     ("qdpx", "out.qdpx", ["--codings", "final"]),
@@ -80,40 +99,93 @@ def build(db_path: Path, n_passages: int, seed: int = 7) -> None:
         passage_id = 0
         for doc_no in range(n_documents):
             knr = kommuner[doc_no % len(kommuner)]
-            paragraphs = [" ".join(rng.choices(SENTENCES, k=rng.randint(3, 7))).replace(". ", ".\n", 1)
-                          for _ in range(per_document)]
+            paragraphs = [
+                " ".join(rng.choices(SENTENCES, k=rng.randint(3, 7))).replace(". ", ".\n", 1)
+                for _ in range(per_document)
+            ]
             text = "\n\n".join(paragraphs) + "\n"
             year = 2018 + doc_no % 7
-            doc_id = db["documents"].insert(
-                {"knr": knr, "platform": "bench", "url": f"https://bench.example/{knr}/{doc_no}.pdf",
-                 "title": f"Dokument {doc_no}", "doc_type": DOC_TYPES[doc_no % len(DOC_TYPES)],
-                 "meeting_date": f"{year}-0{1 + doc_no % 9}-15", "status": "extracted", "fetched_at": now,
-                 "created_at": now, "updated_at": now}
-            ).last_pk
-            db["document_texts"].insert({"document_id": doc_id, "text": text,
-                                         "text_sha256": hashlib.sha256(text.encode()).hexdigest()})
+            doc_id = (
+                db["documents"]
+                .insert(
+                    {
+                        "knr": knr,
+                        "platform": "bench",
+                        "url": f"https://bench.example/{knr}/{doc_no}.pdf",
+                        "title": f"Dokument {doc_no}",
+                        "doc_type": DOC_TYPES[doc_no % len(DOC_TYPES)],
+                        "meeting_date": f"{year}-0{1 + doc_no % 9}-15",
+                        "status": "extracted",
+                        "fetched_at": now,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
+                .last_pk
+            )
+            db["document_texts"].insert(
+                {"document_id": doc_id, "text": text, "text_sha256": hashlib.sha256(text.encode()).hexdigest()}
+            )
             passages, suggestions, codings, start = [], [], [], 0
             for seq, paragraph in enumerate(paragraphs):
                 passage_id += 1
-                passages.append({"id": passage_id, "document_id": doc_id, "seq": seq, "char_start": start,
-                                 "char_end": start + len(paragraph), "text": paragraph,
-                                 "text_sha1": hashlib.sha1(paragraph.encode()).hexdigest(),
-                                 "n_words": len(paragraph.split()), "created_at": now})
+                passages.append(
+                    {
+                        "id": passage_id,
+                        "document_id": doc_id,
+                        "seq": seq,
+                        "char_start": start,
+                        "char_end": start + len(paragraph),
+                        "text": paragraph,
+                        "text_sha1": hashlib.sha1(paragraph.encode()).hexdigest(),
+                        "n_words": len(paragraph.split()),
+                        "created_at": now,
+                    }
+                )
                 start += len(paragraph) + 2
                 selected = {c for c in CODES if rng.random() < 0.3}
-                suggestions += [{"passage_id": passage_id, "code": c, "score": 0.8 if c in selected else 0.2,
-                                 "selected": int(c in selected), "source": "rules", "codebook_version": "bench",
-                                 "pipeline": "builtin", "run_id": run_id, "current": 1, "created_at": now}
-                                for c in CODES]
+                suggestions += [
+                    {
+                        "passage_id": passage_id,
+                        "code": c,
+                        "score": 0.8 if c in selected else 0.2,
+                        "selected": int(c in selected),
+                        "source": "rules",
+                        "codebook_version": "bench",
+                        "pipeline": "builtin",
+                        "run_id": run_id,
+                        "current": 1,
+                        "created_at": now,
+                    }
+                    for c in CODES
+                ]
                 if rng.random() < 0.15:
                     for coder in ("ane", "bjørn"):
-                        codings.append({"passage_id": passage_id, "coder": coder, "coded_at": now, "action": "code",
-                                        "reform": rng.randint(0, 1), "areas": json.dumps(rng.sample(AREAS, 2)),
-                                        "framing": rng.choice(["samfunn", "sektor", "begge", "ingen"]), "blind": 1})
+                        codings.append(
+                            {
+                                "passage_id": passage_id,
+                                "coder": coder,
+                                "coded_at": now,
+                                "action": "code",
+                                "reform": rng.randint(0, 1),
+                                "areas": json.dumps(rng.sample(AREAS, 2)),
+                                "framing": rng.choice(["samfunn", "sektor", "begge", "ingen"]),
+                                "blind": 1,
+                            }
+                        )
                     if rng.random() < 0.3:
-                        codings.append({"passage_id": passage_id, "coder": "cecilie", "coded_at": now,
-                                        "action": "adjudicate", "reform": 1, "areas": json.dumps(["mat"]),
-                                        "framing": "sektor", "blind": 0})
+                        codings.append(
+                            {
+                                "passage_id": passage_id,
+                                "coder": "cecilie",
+                                "coded_at": now,
+                                "action": "adjudicate",
+                                "reform": 1,
+                                "areas": json.dumps(["mat"]),
+                                "framing": "sektor",
+                                "blind": 0,
+                            }
+                        )
             db["passages"].insert_all(passages, batch_size=1000)
             db["suggestions"].insert_all(suggestions, batch_size=2000)
             if codings:
@@ -123,12 +195,14 @@ def build(db_path: Path, n_passages: int, seed: int = 7) -> None:
 
 def run_one(db: Path, fmt: str, out: Path, extra: list[str]) -> None:
     """Child process: one export through the CLI; prints seconds and peak RSS as JSON."""
+    from lhl.cli import app
     from typer.testing import CliRunner
 
-    from lhl.cli import app
-
-    args = ["--db", str(db), "report", "--out", str(out)] if fmt == "report" else \
-        ["--db", str(db), "export", "--format", fmt, "--out", str(out), *extra]
+    args = (
+        ["--db", str(db), "report", "--out", str(out)]
+        if fmt == "report"
+        else ["--db", str(db), "export", "--format", fmt, "--out", str(out), *extra]
+    )
     started = time.perf_counter()
     result = CliRunner().invoke(app, args, catch_exceptions=False)
     seconds = time.perf_counter() - started
@@ -153,11 +227,15 @@ def main() -> None:
     if not db.exists():
         started = time.perf_counter()
         build(db, args.passages)
-        print(f"built {db} with {args.passages:,} passages in {time.perf_counter() - started:.1f} s "
-              f"({db.stat().st_size / 2**20:.0f} MiB)")
+        print(
+            f"built {db} with {args.passages:,} passages in {time.perf_counter() - started:.1f} s "
+            f"({db.stat().st_size / 2**20:.0f} MiB)"
+        )
     Store.open(db, create=True).close()  # bring the schema up to date; the exports open it read-only
-    print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs "
-          "(other work shares the machine: compare the ratios)")
+    print(
+        f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs "
+        "(other work shares the machine: compare the ratios)"
+    )
     print(f"{'format':<12} {'options':<30} {'seconds':>8} {'× csv':>6} {'peak RSS MiB':>13} {'output MiB':>11}  target")
     runs = RUNS
     if args.only:
@@ -169,7 +247,9 @@ def main() -> None:
         out.unlink(missing_ok=True)
         child = subprocess.run(
             [sys.executable, __file__, "--db", str(db), "--one", fmt, str(out), json.dumps(extra)],
-            capture_output=True, text=True, check=False,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if child.returncode != 0:
             print(f"{fmt:<12} {' '.join(extra):<22} FAILED: {child.stdout.strip()} {child.stderr.strip()[-300:]}")
@@ -178,8 +258,11 @@ def main() -> None:
         seconds = stats["seconds"]
         csv_seconds = csv_seconds or seconds
         verdict = ("ok" if seconds <= TARGET_SECONDS else f"OVER {TARGET_SECONDS} s") if fmt in TARGETED else ""
-        print(f"{fmt:<12} {' '.join(extra):<30} {seconds:8.1f} {seconds / csv_seconds:6.2f} "
-              f"{stats['peak_rss_mib']:13.0f} {stats['bytes'] / 2**20:11.1f}  {verdict}", flush=True)
+        print(
+            f"{fmt:<12} {' '.join(extra):<30} {seconds:8.1f} {seconds / csv_seconds:6.2f} "
+            f"{stats['peak_rss_mib']:13.0f} {stats['bytes'] / 2**20:11.1f}  {verdict}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

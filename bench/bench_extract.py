@@ -224,7 +224,7 @@ def main() -> int:
         for index in range(20):
             pages, _ = build_pdf(
                 folder / f"plan-{index:02d}.pdf",
-                repeated[index * chunk : (index + 1) * chunk] + [f"Dokument {index}."],
+                [*repeated[index * chunk : (index + 1) * chunk], f"Dokument {index}."],
                 columns=2,
                 max_pages=15,
             )

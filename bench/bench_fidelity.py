@@ -81,7 +81,7 @@ def drop_furniture(pages: list[str]) -> list[list[str]]:
         edge = set(range(min(3, len(lines)))) | set(range(max(0, len(lines) - 3), len(lines)))
         kept.append([
             line for index, line in enumerate(lines)
-            if not (index in edge and (PAGE_NUMBER.match(line) or len(paged) >= 2 and counts[_key(line)] >= threshold))
+            if not (index in edge and (PAGE_NUMBER.match(line) or (len(paged) >= 2 and counts[_key(line)] >= threshold)))
         ])  # fmt: skip
     return kept
 
@@ -106,9 +106,11 @@ def split_words(tokens: list[str], vocabulary: set[str]) -> list[str]:
             continue
         nxt = lower[i + 1] if i + 1 < len(lower) else ""
         prev = lower[i - 1] if i else ""
-        if nxt and token + nxt in vocabulary or prev and prev + token in vocabulary:
-            found.append(f"{prev} {token} {nxt}".strip())
-        elif len(token) <= 3 and (prev.endswith(token) or nxt.startswith(token)):
+        if (
+            (nxt and token + nxt in vocabulary)
+            or (prev and prev + token in vocabulary)
+            or (len(token) <= 3 and (prev.endswith(token) or nxt.startswith(token)))
+        ):
             found.append(f"{prev} {token} {nxt}".strip())
     return found
 
@@ -172,7 +174,9 @@ def measure(path: Path) -> dict:
     intact = sum(contains_run(numbers, row) for row in rows)
     spans = cut_passages(cleaned.units, text, cleaned.page_ranges)
     covered = bytearray(len(text))
-    for start, end in [(s.start, s.end) for s in spans] + [(u.start, u.end) for u in cleaned.units if u.kind == HEADING]:
+    for start, end in [(s.start, s.end) for s in spans] + [
+        (u.start, u.end) for u in cleaned.units if u.kind == HEADING
+    ]:
         covered[start:end] = b"\x01" * (end - start)
     outside = sum(1 for m in TOKEN.finditer(text) if not covered[m.start()])
     return {

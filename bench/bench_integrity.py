@@ -28,8 +28,10 @@ from pathlib import Path
 
 from lhl_mining.store import Store, utcnow
 
-TEXT = ("Kommunestyret vedtar at kvalitetsreformen «Leve hele livet» skal forankres i kommuneplanens samfunnsdel, "
-        "med tiltak for et aldersvennlig samfunn, måltider, aktivitet og sammenheng i tjenestene. ") * 8
+TEXT = (
+    "Kommunestyret vedtar at kvalitetsreformen «Leve hele livet» skal forankres i kommuneplanens samfunnsdel, "
+    "med tiltak for et aldersvennlig samfunn, måltider, aktivitet og sammenheng i tjenestene. "
+) * 8
 
 
 def build(path: Path, megabytes: int) -> None:
@@ -41,24 +43,46 @@ def build(path: Path, megabytes: int) -> None:
             with store.db.atomic():
                 for _ in range(50):
                     doc += 1
-                    doc_id = store.db["documents"].insert({
-                        "knr": "3403", "platform": "acos", "url": f"https://bench.example/{doc}.pdf",
-                        "title": f"Saksframlegg {doc}", "status": "extracted", "created_at": now, "updated_at": now,
-                    }).last_pk
+                    doc_id = (
+                        store.db["documents"]
+                        .insert(
+                            {
+                                "knr": "3403",
+                                "platform": "acos",
+                                "url": f"https://bench.example/{doc}.pdf",
+                                "title": f"Saksframlegg {doc}",
+                                "status": "extracted",
+                                "created_at": now,
+                                "updated_at": now,
+                            }
+                        )
+                        .last_pk
+                    )
                     rows = []
                     for seq in range(100):
                         text = f"{doc}-{seq} {TEXT}"
-                        rows.append({"document_id": doc_id, "seq": seq, "char_start": seq * 2000,
-                                     "char_end": seq * 2000 + len(text), "text": text, "n_words": len(text.split()),
-                                     "text_sha1": hashlib.sha1(text.encode()).hexdigest(), "created_at": now})
+                        rows.append(
+                            {
+                                "document_id": doc_id,
+                                "seq": seq,
+                                "char_start": seq * 2000,
+                                "char_end": seq * 2000 + len(text),
+                                "text": text,
+                                "n_words": len(text.split()),
+                                "text_sha1": hashlib.sha1(text.encode()).hexdigest(),
+                                "created_at": now,
+                            }
+                        )
                     store.db["passages"].insert_all(rows)
             store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def timed(code: str, db: Path) -> float:
     """Seconds `code` takes in a fresh Python process (imports excluded)."""
-    script = ("import sys, time\nfrom lhl_mining.store import Store\nimport sqlite3\n"
-              "db = sys.argv[1]\nstart = time.perf_counter()\n" + code + "\nprint(time.perf_counter() - start)")
+    script = (
+        "import sys, time\nfrom lhl_mining.store import Store\nimport sqlite3\n"
+        "db = sys.argv[1]\nstart = time.perf_counter()\n" + code + "\nprint(time.perf_counter() - start)"
+    )
     out = subprocess.run([sys.executable, "-c", script, str(db)], capture_output=True, text=True, check=True)
     return float(out.stdout.strip().splitlines()[-1])
 
@@ -87,8 +111,15 @@ def main() -> None:
         results[name] = min(timed(code, db) for _ in range(2))  # the second run reads from the page cache
         print(f"{name:30s} {results[name]:7.2f} s", flush=True)
     ratio = results["writing open (quick_check)"] / max(results["read-only open (no check)"], 1e-6)
-    print(json.dumps({"mb": round(db.stat().st_size / 2**20), **{k: round(v, 3) for k, v in results.items()},
-                      "writing_open_over_readonly_open": round(ratio, 1)}))
+    print(
+        json.dumps(
+            {
+                "mb": round(db.stat().st_size / 2**20),
+                **{k: round(v, 3) for k, v in results.items()},
+                "writing_open_over_readonly_open": round(ratio, 1),
+            }
+        )
+    )
     if not args.keep and not args.db:
         db.unlink()
 

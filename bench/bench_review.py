@@ -40,11 +40,27 @@ SENTENCES = [
     "Eldrerådet ber om at universell utforming og gang- og sykkelvei prioriteres i arealplanen.",
     "Leve heile livet: kommunen har tilsett ein koordinator som skal følgje opp reforma i tenestene.",
 ]
-CODES = ["reform", "reform.successor", "area.aldersvennlig", "area.aktivitet", "area.mat", "area.helsehjelp",
-         "area.sammenheng", "framing.samfunn", "framing.sektor"]
-TERMS = {"reform": "Leve hele livet", "area.mat": "måltidsvertskap", "area.helsehjelp": "hverdagsrehabilitering",
-         "framing.sektor": "Hjemmetjenesten", "framing.samfunn": "samfunnsdel", "area.aktivitet": "generasjonsmøter",
-         "area.sammenheng": "avlastning", "area.aldersvennlig": "universell utforming"}
+CODES = [
+    "reform",
+    "reform.successor",
+    "area.aldersvennlig",
+    "area.aktivitet",
+    "area.mat",
+    "area.helsehjelp",
+    "area.sammenheng",
+    "framing.samfunn",
+    "framing.sektor",
+]
+TERMS = {
+    "reform": "Leve hele livet",
+    "area.mat": "måltidsvertskap",
+    "area.helsehjelp": "hverdagsrehabilitering",
+    "framing.sektor": "Hjemmetjenesten",
+    "framing.samfunn": "samfunnsdel",
+    "area.aktivitet": "generasjonsmøter",
+    "area.sammenheng": "avlastning",
+    "area.aldersvennlig": "universell utforming",
+}
 
 
 def build(db_path: Path, n_passages: int) -> None:
@@ -56,36 +72,79 @@ def build(db_path: Path, n_passages: int) -> None:
         run_id = store.db["runs"].insert({"command": "tag", "started_at": now, "outcome": "ok"}).last_pk
         passage_id = 0
         for doc in range(0, n_passages, per_doc):
-            doc_id = store.db["documents"].insert({
-                "knr": kommuner[doc // per_doc % len(kommuner)], "platform": "acos",
-                "url": f"https://innsyn.example.no/{doc}.pdf", "title": f"Saksframlegg {doc // per_doc}: Leve hele livet",
-                "doc_type": rng.choice(["saksframlegg", "protokoll", "plan", "budsjett"]), "status": "extracted",
-                "meeting_date": "2024-03-14", "created_at": now, "updated_at": now,
-            }).last_pk
+            doc_id = (
+                store.db["documents"]
+                .insert(
+                    {
+                        "knr": kommuner[doc // per_doc % len(kommuner)],
+                        "platform": "acos",
+                        "url": f"https://innsyn.example.no/{doc}.pdf",
+                        "title": f"Saksframlegg {doc // per_doc}: Leve hele livet",
+                        "doc_type": rng.choice(["saksframlegg", "protokoll", "plan", "budsjett"]),
+                        "status": "extracted",
+                        "meeting_date": "2024-03-14",
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
+                .last_pk
+            )
             passages, suggestions = [], []
             for seq in range(min(per_doc, n_passages - doc)):
                 passage_id += 1
                 text = " ".join(rng.sample(SENTENCES, 3))
-                passages.append({"id": passage_id, "document_id": doc_id, "seq": seq, "char_start": 0,
-                                 "char_end": len(text), "page_no": seq // 4 + 1, "text": text,
-                                 "text_sha1": hashlib.sha1(text.encode()).hexdigest(), "n_words": len(text.split()),
-                                 "created_at": now})
+                passages.append(
+                    {
+                        "id": passage_id,
+                        "document_id": doc_id,
+                        "seq": seq,
+                        "char_start": 0,
+                        "char_end": len(text),
+                        "page_no": seq // 4 + 1,
+                        "text": text,
+                        "text_sha1": hashlib.sha1(text.encode()).hexdigest(),
+                        "n_words": len(text.split()),
+                        "created_at": now,
+                    }
+                )
                 for code in CODES:
                     score = rng.random() if code in TERMS and TERMS[code] in text else rng.random() * 0.1
                     start = text.find(TERMS.get(code, "\0"))
-                    evidence = [{"code": code, "term": TERMS[code].lower(), "rule_id": f"{code}:1", "start": start,
-                                 "end": start + len(TERMS[code])}] if start >= 0 else []
-                    suggestions.append({"passage_id": passage_id, "code": code, "score": round(score, 3),
-                                        "selected": int(score >= 0.5), "evidence": json.dumps(evidence, ensure_ascii=False),
-                                        "source": "rules", "codebook_version": "lhl-bench", "pipeline": "bench",
-                                        "run_id": run_id, "current": 1, "created_at": now})
+                    evidence = (
+                        [
+                            {
+                                "code": code,
+                                "term": TERMS[code].lower(),
+                                "rule_id": f"{code}:1",
+                                "start": start,
+                                "end": start + len(TERMS[code]),
+                            }
+                        ]
+                        if start >= 0
+                        else []
+                    )
+                    suggestions.append(
+                        {
+                            "passage_id": passage_id,
+                            "code": code,
+                            "score": round(score, 3),
+                            "selected": int(score >= 0.5),
+                            "evidence": json.dumps(evidence, ensure_ascii=False),
+                            "source": "rules",
+                            "codebook_version": "lhl-bench",
+                            "pipeline": "bench",
+                            "run_id": run_id,
+                            "current": 1,
+                            "created_at": now,
+                        }
+                    )
             store.db["passages"].insert_all(passages, batch_size=1000)
             store.db["suggestions"].insert_all(suggestions, batch_size=5000)
 
 
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def server_ms(response: httpx.Response) -> float:
@@ -101,10 +160,20 @@ def work(url: str, coder: str, n: int, out: dict[str, list[tuple[float, float]]]
             state = response.json()["passage"]["state"]
             codes = state["codes"]
             started = time.perf_counter()
-            response = http.post("/api/decide", data={
-                "passage_id": state["passage_id"], "action": "decide" if i % 5 else "not_relevant",
-                "shown": state["shown"], "base": state["base"], "reform": "1" if codes["reform"] else "0",
-                "areas": ",".join(codes["areas"]), "framing": codes["framing"], "memo": "", "then": "queue"})
+            response = http.post(
+                "/api/decide",
+                data={
+                    "passage_id": state["passage_id"],
+                    "action": "decide" if i % 5 else "not_relevant",
+                    "shown": state["shown"],
+                    "base": state["base"],
+                    "reform": "1" if codes["reform"] else "0",
+                    "areas": ",".join(codes["areas"]),
+                    "framing": codes["framing"],
+                    "memo": "",
+                    "then": "queue",
+                },
+            )
             response.raise_for_status()
             out["decide"].append((server_ms(response), (time.perf_counter() - started) * 1000))
 
@@ -131,8 +200,10 @@ def main() -> int:
         httpx.get(running.url + "/api/passage", headers={"x-lhl-coder": "warmup"}, timeout=120).raise_for_status()
         print(f"first passage: {(time.perf_counter() - started) * 1000:.0f} ms")
         per_coder = max(1, args.requests // args.coders)
-        threads = [threading.Thread(target=work, args=(running.url, f"coder{i}", per_coder, timings))
-                   for i in range(args.coders)]
+        threads = [
+            threading.Thread(target=work, args=(running.url, f"coder{i}", per_coder, timings))
+            for i in range(args.coders)
+        ]
         started = time.perf_counter()
         for thread in threads:
             thread.start()
@@ -145,8 +216,10 @@ def main() -> int:
     for name, label in (("next", "next passage (GET)"), ("decide", "decision + next (POST)")):
         server = [s for s, _ in timings[name]]
         wall = [w for _, w in timings[name]]
-        print(f"{label:<22}{statistics.median(server):>9.1f}ms{percentile(server, 95):>9.1f}ms"
-              f"{max(server):>9.1f}ms{percentile(wall, 95):>8.1f}ms")
+        print(
+            f"{label:<22}{statistics.median(server):>9.1f}ms{percentile(server, 95):>9.1f}ms"
+            f"{max(server):>9.1f}ms{percentile(wall, 95):>8.1f}ms"
+        )
     worst = max(percentile([s for s, _ in timings[k]], 95) for k in timings)
     print(f"target p95 < 50 ms: {'met' if worst < 50 else 'NOT met'} (worst p95 {worst:.1f} ms)")
     if not args.keep and not args.db:

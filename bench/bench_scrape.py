@@ -18,12 +18,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from lhl_mining.scrapers.http import Politeness
+from lhl_mining.scrapers.replay import ReplayServer
+
 from lhl_mining.demo import DEMO_KOMMUNER, demo_routes, demo_sources
 from lhl_mining.demo import texts as demo_texts
 from lhl_mining.demo.portals import elements_routes
 from lhl_mining.scrape import ScrapeOptions, scrape
-from lhl_mining.scrapers.http import Politeness
-from lhl_mining.scrapers.replay import ReplayServer
 from lhl_mining.sources import load_overrides
 from lhl_mining.store import Store
 

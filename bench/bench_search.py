@@ -57,7 +57,7 @@ def passage(rng: random.Random, texts: list[list[str]]) -> str:
     for _ in range(rng.randint(3, 5)):
         words = rng.choice(texts)
         start = rng.randrange(0, max(1, len(words) - 12))
-        parts.append(" ".join(words[start:start + rng.randint(8, 14)]))
+        parts.append(" ".join(words[start : start + rng.randint(8, 14)]))
     parts.append(f"Sak {rng.randint(2015, 2024)}/{rng.randint(1, 9999)}.")
     return " ".join(parts)
 
@@ -75,17 +75,31 @@ def generate(store: Store, n_passages: int, seed: int = 20) -> None:
         conn.executemany(
             "INSERT INTO documents(id, knr, platform, url, title, doc_type, meeting_date, status, created_at, updated_at) "
             "VALUES (?, ?, 'bench', ?, ?, ?, ?, 'extracted', ?, ?)",
-            [(first + i, rng.choice(knrs), f"https://bench.invalid/{first + i}", " ".join(rng.choice(texts)[:6]),
-              rng.choice(DOC_TYPES), f"{rng.randint(2015, 2024)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
-              now, now) for i in range(n_docs)])
+            [
+                (
+                    first + i,
+                    rng.choice(knrs),
+                    f"https://bench.invalid/{first + i}",
+                    " ".join(rng.choice(texts)[:6]),
+                    rng.choice(DOC_TYPES),
+                    f"{rng.randint(2015, 2024)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+                    now,
+                    now,
+                )
+                for i in range(n_docs)
+            ],
+        )
 
         def rows():
             for i in range(n_passages):
                 text = passage(rng, texts)
                 yield (first + i // PER_DOCUMENT, i % PER_DOCUMENT, 0, len(text), text, "", len(text.split()), now)
 
-        conn.executemany("INSERT INTO passages(document_id, seq, char_start, char_end, text, text_sha1, n_words, "
-                         "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows())
+        conn.executemany(
+            "INSERT INTO passages(document_id, seq, char_start, char_end, text, text_sha1, n_words, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            rows(),
+        )
 
 
 def sizes(store: Store) -> dict[str, int]:
@@ -107,7 +121,7 @@ def timed(fn, repeat: int) -> list[float]:
 
 def p95(values: list[float]) -> float:
     values = sorted(values)
-    return values[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))]
+    return values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]
 
 
 def queries(texts: list[list[str]], rng: random.Random) -> dict[str, list[str]]:
@@ -119,7 +133,7 @@ def queries(texts: list[list[str]], rng: random.Random) -> dict[str, list[str]]:
     while len(phrases) < 10:
         words = rng.choice(texts)
         i = rng.randrange(0, len(words) - 1)
-        pair = [w for w in words[i:i + 2] if WORD.fullmatch(w)]
+        pair = [w for w in words[i : i + 2] if WORD.fullmatch(w)]
         if len(pair) == 2:
             phrases.append('"' + " ".join(pair) + '"')
     bands["phrase"] = phrases
@@ -146,19 +160,25 @@ def main() -> int:
         store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         size = sizes(store)
         total = size["data"] + size["index"]
-        print(f"store: {args.passages:,} passages generated in {generated:.0f} s; index of {indexed:,} rows built in "
-              f"{build:.0f} s ({indexed / build:,.0f} rows/s)")
-        print(f"size: database {total / 2**20:,.0f} MiB, index {size['index'] / 2**20:,.0f} MiB = "
-              f"{100 * size['index'] / total:.1f} % of the database (target <= 50 %)")
+        print(
+            f"store: {args.passages:,} passages generated in {generated:.0f} s; index of {indexed:,} rows built in "
+            f"{build:.0f} s ({indexed / build:,.0f} rows/s)"
+        )
+        print(
+            f"size: database {total / 2**20:,.0f} MiB, index {size['index'] / 2**20:,.0f} MiB = "
+            f"{100 * size['index'] / total:.1f} % of the database (target <= 50 %)"
+        )
         rng = random.Random(7)
         results = {}
         for band, qs in queries(gold_texts(), rng).items():
             times, hits = [], []
             for q in qs:
-                times += timed(lambda q=q: hits.append(find.search(store, q, limit=20).total), args.repeat)
+                times += timed(lambda q=q, hits=hits: hits.append(find.search(store, q, limit=20).total), args.repeat)
             results[band] = p95(times)
-            print(f"{band:14s} p95 {1000 * p95(times):7.1f} ms  median {1000 * statistics.median(times):6.1f} ms  "
-                  f"hits per query {min(hits):,}–{max(hits):,}  ({len(qs)} queries × {args.repeat})")
+            print(
+                f"{band:14s} p95 {1000 * p95(times):7.1f} ms  median {1000 * statistics.median(times):6.1f} ms  "
+                f"hits per query {min(hits):,}–{max(hits):,}  ({len(qs)} queries × {args.repeat})"
+            )
         word_p95 = max(results.values())
         common = queries(gold_texts(), random.Random(7))["common word"][0]
         filtered = timed(lambda: find.search(store, common, find.Filters(county="Innlandet"), limit=20), args.repeat)
@@ -167,13 +187,17 @@ def main() -> int:
         middling = queries(gold_texts(), random.Random(7))["middling word"][0]
         counted_mid = timed(lambda: find.count_by(store, middling, "kommune"), 3)
         hits_common = find.count_by(store, common, "kommune").total
-        print(f"count-by kommune max {max(counted):.2f} s for «{common}» ({hits_common:,} passages), "
-              f"{max(counted_mid):.2f} s for «{middling}» (target <= 2 s)")
+        print(
+            f"count-by kommune max {max(counted):.2f} s for «{common}» ({hits_common:,} passages), "
+            f"{max(counted_mid):.2f} s for «{middling}» (target <= 2 s)"
+        )
         started = time.perf_counter()
         scanned = store.db.execute("SELECT count(*) FROM passages WHERE text LIKE ?", [f"%{middling}%"]).fetchone()[0]
         scan = time.perf_counter() - started
-        print(f"for scale: LIKE '%{middling}%' scans every passage in {scan:.2f} s ({scanned:,} rows); the indexed "
-              f"middling-word query is {scan / max(results['middling word'], 1e-9):,.0f}× faster at p95")
+        print(
+            f"for scale: LIKE '%{middling}%' scans every passage in {scan:.2f} s ({scanned:,} rows); the indexed "
+            f"middling-word query is {scan / max(results['middling word'], 1e-9):,.0f}× faster at p95"
+        )
         ok = word_p95 <= 0.2 and max(counted) <= 2.0 and size["index"] <= 0.5 * total
         print("targets met" if ok else "TARGET MISSED")
     if not args.keep and args.db is None:

@@ -97,13 +97,20 @@ def measure(row: str, texts: list[str], batch_size: int, workers: int) -> dict:
     start = time.perf_counter()
     if row == "tokenizer":
         nlp = spacy.blank("nb")
-        run = lambda: consume(nlp.pipe(texts, batch_size=batch_size))
+
+        def run():
+            return consume(nlp.pipe(texts, batch_size=batch_size))
     elif row == "pipeline":
         nlp = load_pipeline("builtin")
-        run = lambda: consume(nlp.pipe(texts, batch_size=batch_size))
+
+        def run():
+            return consume(nlp.pipe(texts, batch_size=batch_size))
     else:
         labeller = RuleLabeller(model="builtin")
-        run = lambda: consume(labeller.label_stream(texts, batch_size=batch_size, n_process=workers))
+
+        def run():
+            return consume(labeller.label_stream(texts, batch_size=batch_size, n_process=workers))
+
     _simplemma_lemma("qqxqzz")  # opens the Bokmål and Nynorsk dictionaries; no word of the text is cached
     startup = time.perf_counter() - start
     cpu_start, start = time.process_time(), time.perf_counter()
@@ -114,15 +121,29 @@ def measure(row: str, texts: list[str], batch_size: int, workers: int) -> dict:
 
 def in_fresh_process(args: argparse.Namespace, row: str, whole: bool, workers: int = 1) -> dict:
     """Run `measure` in a new interpreter: no cache has seen the text, and no memory is shared with this one."""
-    command = [sys.executable, __file__, "--seeds", str(args.seeds), "--min-words", str(args.min_words),
-               "--batch-size", str(args.batch_size), "--workers", str(workers), "--measure", row]
+    command = [
+        sys.executable,
+        __file__,
+        "--seeds",
+        str(args.seeds),
+        "--min-words",
+        str(args.min_words),
+        "--batch-size",
+        str(args.batch_size),
+        "--workers",
+        str(workers),
+        "--measure",
+        row,
+    ]
     done = subprocess.run(command + (["--whole"] if whole else []), capture_output=True, text=True, check=True)
     return json.loads(done.stdout)
 
 
 def show(label: str, words: int, wall: float, cpu: float) -> None:
-    print(f"  {label:<{LABEL_WIDTH}}{wall:>6.2f} s{words / wall:>11,.0f} words/s   "
-          f"cpu {cpu:>5.2f} s{words / cpu:>11,.0f} words/s")
+    print(
+        f"  {label:<{LABEL_WIDTH}}{wall:>6.2f} s{words / wall:>11,.0f} words/s   "
+        f"cpu {cpu:>5.2f} s{words / cpu:>11,.0f} words/s"
+    )
 
 
 def main() -> None:
@@ -130,7 +151,9 @@ def main() -> None:
     parser.add_argument("--seeds", type=Path, default=DEFAULT_SEEDS)
     parser.add_argument("--min-words", type=int, default=500_000)
     parser.add_argument("--runs", type=int, default=5, help="cold runs per row (the median is shown)")
-    parser.add_argument("--workers", type=int, default=1, help="also tag the whole corpus with N processes (lhl tag --workers)")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="also tag the whole corpus with N processes (lhl tag --workers)"
+    )
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--measure", choices=ROWS, help=argparse.SUPPRESS)
     parser.add_argument("--whole", action="store_true", help=argparse.SUPPRESS)
@@ -142,37 +165,50 @@ def main() -> None:
         print(json.dumps(measure(args.measure, texts if args.whole else once, args.batch_size, args.workers)))
         return
     words_once = sum(len(t.split()) for t in once)
-    print(f"corpus: {n_once:,} distinct passages, {words_once:,} words, {words_once / n_once:.0f} words/passage "
-          f"(seeds in {args.seeds}); whole corpus {len(texts):,} passages, {words:,} words "
-          f"({words // words_once} copies)")
+    print(
+        f"corpus: {n_once:,} distinct passages, {words_once:,} words, {words_once / n_once:.0f} words/passage "
+        f"(seeds in {args.seeds}); whole corpus {len(texts):,} passages, {words:,} words "
+        f"({words // words_once} copies)"
+    )
 
     print(f"cold: one pass over the distinct seed text, each run in a new process; median of {args.runs} runs")
     cold: dict[str, list[dict]] = {row: [] for row in ROWS}
     for _ in range(args.runs):
         for row in ROWS:  # interleaved, so a change in machine load touches every row alike
             cold[row].append(in_fresh_process(args, row, whole=False))
-    median = {row: {key: statistics.median(run[key] for run in runs) for key in ("startup", "wall", "cpu")}
-              for row, runs in cold.items()}
+    median = {
+        row: {key: statistics.median(run[key] for run in runs) for key in ("startup", "wall", "cpu")}
+        for row, runs in cold.items()
+    }
     for row in ROWS:
         show(ROW_LABELS[row], words_once, median[row]["wall"], median[row]["cpu"])
     ratio = median["tagging"]["cpu"] / median["tokenizer"]["cpu"]
-    print(f"  full tagging takes {ratio:.2f}× the bare tokenizer's CPU time (target ≤ 3×); "
-          f"{words_once / median['tagging']['cpu']:,.0f} words/s per process (target ≥ 100,000)")
-    print(f"  startup (not in the rates): labeller {median['tagging']['startup']:.2f} s "
-          "(pipeline, codebook, lemma dictionaries)")
+    print(
+        f"  full tagging takes {ratio:.2f}× the bare tokenizer's CPU time (target ≤ 3×); "
+        f"{words_once / median['tagging']['cpu']:,.0f} words/s per process (target ≥ 100,000)"
+    )
+    print(
+        f"  startup (not in the rates): labeller {median['tagging']['startup']:.2f} s "
+        "(pipeline, codebook, lemma dictionaries)"
+    )
 
-    print(f"whole corpus: {words:,} words, one pass in a new process; from the second copy on the text is served "
-          "from every cache (spaCy's tokenizer cache too), so this ratio is not like for like")
+    print(
+        f"whole corpus: {words:,} words, one pass in a new process; from the second copy on the text is served "
+        "from every cache (spaCy's tokenizer cache too), so this ratio is not like for like"
+    )
     whole = {row: in_fresh_process(args, row, whole=True) for row in ("tokenizer", "tagging")}
     for row, result in whole.items():
         show(ROW_LABELS[row], words, result["wall"], result["cpu"])
-    print(f"  full tagging takes {whole['tagging']['cpu'] / whole['tokenizer']['cpu']:.2f}× the bare tokenizer's "
-          "CPU time")
+    print(
+        f"  full tagging takes {whole['tagging']['cpu'] / whole['tokenizer']['cpu']:.2f}× the bare tokenizer's CPU time"
+    )
     if args.workers > 1:
         result = in_fresh_process(args, "tagging", whole=True, workers=args.workers)
         show(f"full tagging, {args.workers} worker processes (read wall-clock)", words, result["wall"], result["cpu"])
-        print("  (workers are forked copies of the labeller; their labels come back pickled to this process, "
-              "whose CPU time is the one shown)")
+        print(
+            "  (workers are forked copies of the labeller; their labels come back pickled to this process, "
+            "whose CPU time is the one shown)"
+        )
 
 
 if __name__ == "__main__":

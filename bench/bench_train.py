@@ -34,22 +34,45 @@ NOW = "2026-11-01T10:00:00+00:00"
 def build_db(path: Path, n: int) -> tuple[Store, list[tuple[int, dict]]]:
     gold = read_gold(GOLD)
     store = Store.open(path, create=True)
-    doc = store.db["documents"].insert({"platform": "bench", "url": f"https://bench.example/{n}", "created_at": NOW,
-                                         "updated_at": NOW}).last_pk
+    doc = (
+        store.db["documents"]
+        .insert({"platform": "bench", "url": f"https://bench.example/{n}", "created_at": NOW, "updated_at": NOW})
+        .last_pk
+    )
     rows = []
     for i in range(n):
         g = gold[i % len(gold)]
         text = g.text if i < len(gold) else f"{g.text} ({i // len(gold)})"
-        pid = store.db["passages"].insert({"document_id": doc, "seq": i, "char_start": 0, "char_end": len(text),
-                                           "text": text, "text_sha1": str(i), "created_at": NOW}).last_pk
+        pid = (
+            store.db["passages"]
+            .insert(
+                {
+                    "document_id": doc,
+                    "seq": i,
+                    "char_start": 0,
+                    "char_end": len(text),
+                    "text": text,
+                    "text_sha1": str(i),
+                    "created_at": NOW,
+                }
+            )
+            .last_pk
+        )
         rows.append((pid, g.as_dict()))
     return store, rows
 
 
 def code(store: Store, rows) -> None:
     store.db["codings"].insert_all(
-        {"passage_id": pid, "coder": "ana", "coded_at": NOW, "action": "code", "reform": int(g["reform"]),
-         "areas": json.dumps(g["areas"]), "framing": g["framing"]}
+        {
+            "passage_id": pid,
+            "coder": "ana",
+            "coded_at": NOW,
+            "action": "code",
+            "reform": int(g["reform"]),
+            "areas": json.dumps(g["areas"]),
+            "framing": g["framing"],
+        }
         for pid, g in rows
     )
 
@@ -74,13 +97,22 @@ def main() -> None:
                 started = time.perf_counter()
                 passages = coded_passages(store).passages
                 read = time.perf_counter() - started
-                trained = train_model(passages, name=f"bench-{n}-{len(passages)}", models_dir=Path(tmp) / "models",
-                                      rules=rules, source="bench", cv_folds=0 if previous else 5,
-                                      reuse_blend_of=previous)
+                trained = train_model(
+                    passages,
+                    name=f"bench-{n}-{len(passages)}",
+                    models_dir=Path(tmp) / "models",
+                    rules=rules,
+                    source="bench",
+                    cv_folds=0 if previous else 5,
+                    reuse_blend_of=previous,
+                )
                 previous = trained
                 total = time.perf_counter() - started
-                print(f"{len(passages):>9} {label:<26} {total:>8.1f}  (reading codings {read:.2f} s, "
-                      f"model {trained.meta['file_bytes'] / 1e6:.2f} MB)", flush=True)
+                print(
+                    f"{len(passages):>9} {label:<26} {total:>8.1f}  (reading codings {read:.2f} s, "
+                    f"model {trained.meta['file_bytes'] / 1e6:.2f} MB)",
+                    flush=True,
+                )
             store.close()
 
 

@@ -42,24 +42,38 @@ def main() -> None:
     passages = [passage for path in args.gold for passage in read_gold(path)]
     for suffix in (".joblib", ".json"):
         (args.models_dir / f"{args.name}{suffix}").unlink(missing_ok=True)
-    trained = build_model(passages, name=args.name, rules=default_rule_labeller(),
-                          source="gold:" + "+".join(path.name for path in args.gold), progress=print)
+    trained = build_model(
+        passages,
+        name=args.name,
+        rules=default_rule_labeller(),
+        source="gold:" + "+".join(path.name for path in args.gold),
+        progress=print,
+    )
     meta = trained.meta
     if not args.keep_blend:
         meta["blend_chosen_by_cv"] = meta["blend"]
         trained.blend = Blend({code: 1.0 for code in BINARY_CODES}, {code: 0.5 for code in BINARY_CODES}, 1.0)
         meta["blend"] = trained.blend.as_dict()
-        meta["blend_note"] = ("rules keep every decision: bench/cv_eval.py --learned (3x5-fold CV grouped by URL) "
-                              "showed no out-of-fold gain beyond noise")
+        meta["blend_note"] = (
+            "rules keep every decision: bench/cv_eval.py --learned (3x5-fold CV grouped by URL) "
+            "showed no out-of-fold gain beyond noise"
+        )
     save_model(trained, args.models_dir)
-    print(f"{args.name}: {meta['n_passages']} passages, {meta['n_features']} features, "
-          f"{meta['file_bytes'] / 1e6:.2f} MB, {meta['train_seconds']:.1f} s, codebook {meta['codebook_version']}")
+    print(
+        f"{args.name}: {meta['n_passages']} passages, {meta['n_features']} features, "
+        f"{meta['file_bytes'] / 1e6:.2f} MB, {meta['train_seconds']:.1f} s, codebook {meta['codebook_version']}"
+    )
     for who in ("rules", "model", "combined"):
         s = meta["cross_validation"][who]["summary"]
-        print(f"  cross-validated {who:<9} reform F1 {s['reform_f1']:.3f}  areas micro-F1 {s['areas_micro_f1']:.3f}"
-              f"  framing macro-F1 {s['framing_macro_f1']:.3f}")
-    print("its blend changes decisions of the rules: on the default classify/tag path" if decides_anything(meta)
-          else "its blend leaves every decision to the rules: off the default classify/tag path")
+        print(
+            f"  cross-validated {who:<9} reform F1 {s['reform_f1']:.3f}  areas micro-F1 {s['areas_micro_f1']:.3f}"
+            f"  framing macro-F1 {s['framing_macro_f1']:.3f}"
+        )
+    print(
+        "its blend changes decisions of the rules: on the default classify/tag path"
+        if decides_anything(meta)
+        else "its blend leaves every decision to the rules: off the default classify/tag path"
+    )
 
 
 if __name__ == "__main__":

@@ -119,8 +119,7 @@ def group_bootstrap(groups: np.ndarray, resamples: int, seed: int = 0) -> list[n
     for i, group in enumerate(groups.tolist()):
         members.setdefault(group, []).append(i)
     blocks = [np.array(m) for m in members.values()]
-    return [np.concatenate([blocks[b] for b in rng.integers(0, len(blocks), len(blocks))])
-            for _ in range(resamples)]
+    return [np.concatenate([blocks[b] for b in rng.integers(0, len(blocks), len(blocks))]) for _ in range(resamples)]
 
 
 def summarise(gold: Truth, runs: list[Truth], rows: np.ndarray, samples: list[np.ndarray]) -> dict[str, tuple]:
@@ -133,9 +132,14 @@ def summarise(gold: Truth, runs: list[Truth], rows: np.ndarray, samples: list[np
         sample = sample[mask[sample]]
         per_run = [metrics(gold, run, sample) for run in runs]
         boot.append({key: float(np.mean([m[key] for m in per_run])) for key in per_run[0]})
-    return {key: (float(np.mean([p[key] for p in point])),
-                  float(np.percentile([b[key] for b in boot], 2.5)),
-                  float(np.percentile([b[key] for b in boot], 97.5))) for key in point[0]}
+    return {
+        key: (
+            float(np.mean([p[key] for p in point])),
+            float(np.percentile([b[key] for b in boot], 2.5)),
+            float(np.percentile([b[key] for b in boot], 97.5)),
+        )
+        for key in point[0]
+    }
 
 
 # ---------------------------------------------------------------- the learned layer, out of fold
@@ -161,8 +165,14 @@ def learned_runs(gold: list[dict], repeats: int, folds: int) -> list[list[dict]]
         splitter = StratifiedGroupKFold(folds, shuffle=True, random_state=repeat)
         for fold, (train, test) in enumerate(splitter.split(np.zeros(len(gold)), strata, groups)):
             print(f"  learned layer: repeat {repeat + 1}/{repeats}, fold {fold + 1}/{folds}", file=sys.stderr)
-            trained = build_model([passages[i] for i in train], name="cv", rules=rules, source="cv",
-                                  random_state=repeat, prepared=prepared.subset(train))
+            trained = build_model(
+                [passages[i] for i in train],
+                name="cv",
+                rules=rules,
+                source="cv",
+                random_state=repeat,
+                prepared=prepared.subset(train),
+            )
             part = prepared.subset(test)
             probs = trained.model.probabilities(part)
             scores, dist = blended_scores(probs, part.rule_labels, trained.blend, len(test))
@@ -207,10 +217,12 @@ def main(argv: list[str] | None = None) -> int:
         subsets[standard] = np.flatnonzero([g["standard"] == standard for g in gold])
     for name in GOLD_FILES:
         subsets[name.removesuffix(".jsonl")] = np.flatnonzero([g["file"] == name.removesuffix(".jsonl") for g in gold])
-    print(f"{len(gold)} passages from {len(set(groups.tolist()))} URLs ("
-          + ", ".join(f"{k} {len(v)}" for k, v in subsets.items() if k != "all")
-          + f"); mean [95 % URL-bootstrap interval, {args.bootstrap} resamples]"
-          + (f"; learned layer: {args.repeats}×{args.folds}-fold grouped CV" if args.learned else ""))
+    print(
+        f"{len(gold)} passages from {len(set(groups.tolist()))} URLs ("
+        + ", ".join(f"{k} {len(v)}" for k, v in subsets.items() if k != "all")
+        + f"); mean [95 % URL-bootstrap interval, {args.bootstrap} resamples]"
+        + (f"; learned layer: {args.repeats}×{args.folds}-fold grouped CV" if args.learned else "")
+    )
     per_class = [f"area.{a}" for a in AREAS] + [f"framing.{f}" for f in FRAMINGS] + ["framing_accuracy"]
     results: dict[str, dict[str, dict[str, tuple]]] = {}
     for who, runs in labellers.items():
@@ -221,7 +233,9 @@ def main(argv: list[str] | None = None) -> int:
         for name in subsets:
             if name == "all":
                 continue
-            cells = "  ".join(f"{m:.3f} [{lo:.3f}, {hi:.3f}]" for m, lo, hi in (results[who][name][k] for k in HEADLINE))
+            cells = "  ".join(
+                f"{m:.3f} [{lo:.3f}, {hi:.3f}]" for m, lo, hi in (results[who][name][k] for k in HEADLINE)
+            )
             print(f"  {name:<14}{len(subsets[name]):>4}  {cells}")
     if args.learned:
         print("\nlearned − rules (paired over the same URL resamples): gain [95 % interval]")
@@ -231,14 +245,18 @@ def main(argv: list[str] | None = None) -> int:
                 a = np.mean([metrics(truth, run, sample)[key] for run in labellers["learned"]])
                 b = metrics(truth, labellers["rules"][0], sample)[key]
                 gains.append(a - b)
-            print(f"  {key:<22}{np.mean(gains):>+7.3f}  [{np.percentile(gains, 2.5):+.3f}, "
-                  f"{np.percentile(gains, 97.5):+.3f}]")
+            print(
+                f"  {key:<22}{np.mean(gains):>+7.3f}  [{np.percentile(gains, 2.5):+.3f}, "
+                f"{np.percentile(gains, 97.5):+.3f}]"
+            )
     if args.show_errors:
         print("\npassages the rules get wrong:")
         for g, p in zip(gold, default, strict=True):
             if (g["reform"], sorted(g["areas"]), g["framing"]) != (p["reform"], sorted(p["areas"]), p["framing"]):
-                print(f"  {g['id']} [{g['standard']}, {g.get('doc_type')}] gold {g['reform']} {g['areas']} "
-                      f"{g['framing']} | predicted {p['reform']} {p['areas']} {p['framing']}")
+                print(
+                    f"  {g['id']} [{g['standard']}, {g.get('doc_type')}] gold {g['reform']} {g['areas']} "
+                    f"{g['framing']} | predicted {p['reform']} {p['areas']} {p['framing']}"
+                )
     if args.write_floors:
         stats = results["rules"]["all"]
         floors = {key: math.floor(stats[key][1] * 100) / 100 for key in HEADLINE}

@@ -31,8 +31,9 @@ DEFAULT_BASELINE = HERE / "eval_baseline.json"
 
 def classify_with_cli(gold: list[dict], extra: list[str]) -> list[dict]:
     """Run `lhl classify` on the gold texts (with their doc_type), exactly as a user would."""
-    lines = "".join(json.dumps({k: g[k] for k in ("id", "text", "doc_type") if g.get(k)}, ensure_ascii=False) + "\n"
-                    for g in gold)
+    lines = "".join(
+        json.dumps({k: g[k] for k in ("id", "text", "doc_type") if g.get(k)}, ensure_ascii=False) + "\n" for g in gold
+    )
     command = [sys.executable, "-c", "import sys; from lhl.cli import app; sys.argv[0] = 'lhl'; app()"]
     done = subprocess.run([*command, "classify", *extra], input=lines.encode("utf-8"), capture_output=True, check=True)
     return [json.loads(line) for line in done.stdout.decode("utf-8").splitlines() if line.strip()]
@@ -67,7 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     if sorted(args.gold) != sorted(DEFAULT_GOLD):
         return 0  # the floors are for all labelled passages together
     floors = json.loads(args.baseline.read_text(encoding="utf-8"))["floors"]
-    failed = [f"{name} {result[name]:.3f} < floor {floor:.3f}" for name, floor in floors.items() if result[name] < floor]
+    failed = [
+        f"{name} {result[name]:.3f} < floor {floor:.3f}" for name, floor in floors.items() if result[name] < floor
+    ]
     print()
     if failed:
         print("BELOW FLOOR: " + "; ".join(failed))

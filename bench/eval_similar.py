@@ -38,7 +38,11 @@ def rates(rows: list[dict], neighbour: dict[int, int]) -> dict[str, tuple[float,
     out = {}
     for name, eligible, agree in (
         ("shares an area", lambda r: bool(r["areas"]), lambda a, b: bool(set(a["areas"]) & set(b["areas"]))),
-        ("same framing", lambda r: r["framing"] in ("samfunn", "sektor", "begge"), lambda a, b: a["framing"] == b["framing"]),
+        (
+            "same framing",
+            lambda r: r["framing"] in ("samfunn", "sektor", "begge"),
+            lambda a, b: a["framing"] == b["framing"],
+        ),
     ):
         hits = chance = n = 0
         for i, row in enumerate(rows):
@@ -60,12 +64,37 @@ def tfidf_neighbours(rows: list[dict]) -> dict[int, int]:
         ids = []
         for seq, row in enumerate(rows):
             if row["url"] not in docs:
-                docs[row["url"]] = store.db["documents"].insert({
-                    "knr": row.get("knr"), "platform": "gold", "url": row["url"], "title": None,
-                    "doc_type": row.get("doc_type"), "status": "extracted", "created_at": now, "updated_at": now}).last_pk
-            ids.append(store.db["passages"].insert({
-                "document_id": docs[row["url"]], "seq": seq, "char_start": 0, "char_end": len(row["text"]),
-                "text": row["text"], "text_sha1": "", "created_at": now}).last_pk)
+                docs[row["url"]] = (
+                    store.db["documents"]
+                    .insert(
+                        {
+                            "knr": row.get("knr"),
+                            "platform": "gold",
+                            "url": row["url"],
+                            "title": None,
+                            "doc_type": row.get("doc_type"),
+                            "status": "extracted",
+                            "created_at": now,
+                            "updated_at": now,
+                        }
+                    )
+                    .last_pk
+                )
+            ids.append(
+                store.db["passages"]
+                .insert(
+                    {
+                        "document_id": docs[row["url"]],
+                        "seq": seq,
+                        "char_start": 0,
+                        "char_end": len(row["text"]),
+                        "text": row["text"],
+                        "text_sha1": "",
+                        "created_at": now,
+                    }
+                )
+                .last_pk
+            )
         position = {pid: i for i, pid in enumerate(ids)}
         out = {}
         for i, pid in enumerate(ids):
@@ -103,8 +132,10 @@ def main() -> int:
         neighbour = find(rows)
         took = time.perf_counter() - started
         for what, (rate, chance, n) in rates(rows, neighbour).items():
-            print(f"{name:22s} nearest neighbour {what}: {100 * rate:5.1f} %  (chance {100 * chance:5.1f} %, "
-                  f"lift {rate / chance:.2f}×, n = {n})")
+            print(
+                f"{name:22s} nearest neighbour {what}: {100 * rate:5.1f} %  (chance {100 * chance:5.1f} %, "
+                f"lift {rate / chance:.2f}×, n = {n})"
+            )
         print(f"{name:22s} {took:.1f} s for all neighbours")
     return 0
 

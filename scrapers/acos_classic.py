@@ -140,8 +140,7 @@ def parse_mote(html: str, meeting: Meeting) -> tuple[list[AgendaItem], list[Docu
     protocol_links = [
         a
         for a in tree.css("a[href*='wfdocument.ashx']")
-        if "protokoll" in (_text(a) + " " + (a.attributes.get("title") or "")).lower()
-        and not _inside(a, results)
+        if "protokoll" in (_text(a) + " " + (a.attributes.get("title") or "")).lower() and not _inside(a, results)
     ]
     return items, _document_refs(protocol_links, meeting.url, meeting, None, "meeting")
 

@@ -25,8 +25,23 @@ from .base import Adapter, DocumentRef, SourceUnusable, iso_date, require, settl
 
 API = "/api/presentation/v2/nye-innsyn"
 PUBLIC = frozenset({"", "public", "offentlig", "offentleg", "true", "1", "synlig", "synleg"})
-RESTRICTED = frozenset({"private", "restricted", "hidden", "false", "0", "ikke offentlig", "ikkje offentleg",
-                        "unntatt offentlighet", "unnateke offentlegheit", "skjermet", "skjerma", "usynlig", "usynleg"})
+RESTRICTED = frozenset(
+    {
+        "private",
+        "restricted",
+        "hidden",
+        "false",
+        "0",
+        "ikke offentlig",
+        "ikkje offentleg",
+        "unntatt offentlighet",
+        "unnateke offentlegheit",
+        "skjermet",
+        "skjerma",
+        "usynlig",
+        "usynleg",
+    }
+)
 """File visibility values; anything else is a format error, so a new wording is not read as «no files»."""
 PAGE_SIZE = 100
 MIN_FULL_PAGE = 10
@@ -53,8 +68,12 @@ def parse_overview(data: dict[str, Any], url: str = "overview") -> list[dict[str
     require(isinstance(items, list), url, "content.searchItems.items (a list of hits)", data)
     hits = []
     for item in items:
-        require(isinstance(item, dict) and item.get("identifier") and "title" in item, url,
-                "hits with identifier and title", item)
+        require(
+            isinstance(item, dict) and item.get("identifier") and "title" in item,
+            url,
+            "hits with identifier and title",
+            item,
+        )
         props = item.get("properties") or {}
         hits.append(
             {
@@ -69,7 +88,9 @@ def parse_overview(data: dict[str, Any], url: str = "overview") -> list[dict[str
     return hits
 
 
-def parse_dokument(data: dict[str, Any], hit: dict[str, Any], page_url: str, url: str = "dokument") -> list[DocumentRef]:
+def parse_dokument(
+    data: dict[str, Any], hit: dict[str, Any], page_url: str, url: str = "dokument"
+) -> list[DocumentRef]:
     """A ``dokument/{identifier}`` answer → its public files.
 
     A hit without ``content.model.vedleggGruppe[].vedlegg[]`` files, or a file whose visibility is
@@ -80,14 +101,22 @@ def parse_dokument(data: dict[str, Any], hit: dict[str, Any], page_url: str, url
     groups = model.get("vedleggGruppe") if isinstance(model, dict) else None
     require(isinstance(groups, list), url, "content.model.vedleggGruppe (a list of file groups)", data)
     files = [f for g in groups if isinstance(g, dict) for f in (g.get("vedlegg") or []) if isinstance(f, dict)]
-    require(bool(files) and all(f.get("fileUrl") for f in files), url, "a hit with files that have a fileUrl",
-            files[0] if files else groups)
+    require(
+        bool(files) and all(f.get("fileUrl") for f in files),
+        url,
+        "a hit with files that have a fileUrl",
+        files[0] if files else groups,
+    )
     refs = []
     for group in groups:
         for file in group.get("vedlegg") or []:
             visibility = str(file.get("visibility") or "").strip().lower()
-            require(visibility in PUBLIC or visibility in RESTRICTED, url,
-                    "a visibility of " + ", ".join(sorted(PUBLIC | RESTRICTED - {""})), file.get("visibility"))
+            require(
+                visibility in PUBLIC or visibility in RESTRICTED,
+                url,
+                "a visibility of " + ", ".join(sorted(PUBLIC | RESTRICTED - {""})),
+                file.get("visibility"),
+            )
             if visibility in RESTRICTED:
                 continue
             refs.append(

@@ -166,7 +166,6 @@ class Adapter(abc.ABC):
         return {}
 
 
-
 class SourceUnusable(Exception):
     """The source's URL or key does not fit the adapter (reported as a coverage gap)."""
 

@@ -108,8 +108,12 @@ def parse_meetings(rows: list[dict[str, Any]], page: str) -> list[Meeting]:
     """``meetings`` of ``GetYearMeetings`` → published meetings; the board is the commission's name."""
     meetings = []
     for row in rows:
-        require(isinstance(row, dict) and {"id", "date", "published"} <= row.keys(), page,
-                "GetYearMeetings rows with id, date and published", row)
+        require(
+            isinstance(row, dict) and {"id", "date", "published"} <= row.keys(),
+            page,
+            "GetYearMeetings rows with id, date and published",
+            row,
+        )
         if row.get("id") is None or not row.get("published"):
             continue
         commission = row.get("commission") or {}
@@ -131,7 +135,9 @@ def parse_agenda(detail: dict[str, Any], meeting: Meeting) -> list[AgendaItem]:
     require(isinstance(detail.get("proceedings", []), list | None), meeting.url, "a proceedings list", detail)
     items = []
     for row in detail.get("proceedings") or []:
-        require(isinstance(row, dict) and {"id", "title"} <= row.keys(), meeting.url, "proceedings with id and title", row)
+        require(
+            isinstance(row, dict) and {"id", "title"} <= row.keys(), meeting.url, "proceedings with id and title", row
+        )
         title = (row.get("title") or "").strip()
         if row.get("id") is None or row.get("classified") or not title:
             continue
@@ -253,8 +259,12 @@ class DigdemAdapter(Adapter):
             )
             raise HttpError(f"{self.graphql} answered GraphQL errors to {operation}: {messages}")
         data = answer.get("data")
-        require(isinstance(data, dict) and data.get(field) is not None, self.graphql,
-                f"data.{field} in the answer to {operation} {variables}", data)
+        require(
+            isinstance(data, dict) and data.get(field) is not None,
+            self.graphql,
+            f"data.{field} in the answer to {operation} {variables}",
+            data,
+        )
         return data[field]
 
     def meetings(self, year: int) -> list[Meeting]:

@@ -39,8 +39,12 @@ def search_url(api: str, term: str, enhet: str, since: int, until: int) -> str:
 
 def parse_search_page(data: dict[str, Any], api: str, url: str = "") -> tuple[list[DocumentRef], str | None]:
     """One ``/search`` page of Moetesak items → documents (one per dokumentobjekt) and the next-page URL."""
-    require(isinstance(data, dict) and isinstance(data.get("items"), list), url or f"{api}/search",
-            "an items list (Moetesak hits)", data)
+    require(
+        isinstance(data, dict) and isinstance(data.get("items"), list),
+        url or f"{api}/search",
+        "an items list (Moetesak hits)",
+        data,
+    )
     refs: list[DocumentRef] = []
     for item in data["items"]:
         require(isinstance(item, dict) and "id" in item, url or f"{api}/search", "hits with an id", item)
@@ -110,7 +114,9 @@ class EinnsynAdapter(Adapter):
             url: str | None = search_url(self.api, term, self.source.key, since, until)
             pages = 0
             while url and pages < MAX_PAGES:
-                data = self.client.get(url, headers={"Accept": "application/json"}, use_cache=True, fresh_since=fresh).json()
+                data = self.client.get(
+                    url, headers={"Accept": "application/json"}, use_cache=True, fresh_since=fresh
+                ).json()
                 refs, url = parse_search_page(data, self.api, url)
                 pages += 1
                 for ref in refs:

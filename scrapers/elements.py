@@ -33,8 +33,12 @@ def parse_meetings(rows: list[dict[str, Any]], api: str, url: str = "DmbMeetings
     require(isinstance(rows, list), url, "a list of meetings", rows)
     meetings = []
     for row in rows:
-        require(isinstance(row, dict) and MEETING_KEYS <= row.keys(), url,
-                "meeting rows with " + ", ".join(sorted(MEETING_KEYS)), row)
+        require(
+            isinstance(row, dict) and row.keys() >= MEETING_KEYS,
+            url,
+            "meeting rows with " + ", ".join(sorted(MEETING_KEYS)),
+            row,
+        )
         if row.get("MO_ID") is None:
             continue
         meetings.append(
@@ -57,8 +61,12 @@ def parse_agenda(rows: list[dict[str, Any]] | None, meeting: Meeting, url: str =
     require(rows is None or isinstance(rows, list), url, "a list of agenda items (DmbHandlings)", rows)
     items = []
     for row in rows or []:
-        require(isinstance(row, dict) and HANDLING_KEYS <= row.keys(), url,
-                "agenda items with " + ", ".join(sorted(HANDLING_KEYS)), row)
+        require(
+            isinstance(row, dict) and row.keys() >= HANDLING_KEYS,
+            url,
+            "agenda items with " + ", ".join(sorted(HANDLING_KEYS)),
+            row,
+        )
         title = row.get("Title")
         if row.get("Id") is None or not title:
             continue
@@ -92,31 +100,57 @@ def boards_of(detail: dict[str, Any], item: AgendaItem) -> str:
         if not isinstance(other, dict):
             continue
         start = iso_date((other.get("Meeting") or {}).get("StartDate"))
-        others.append(" ".join(filter(None, [(other.get("Dmb") or {}).get("Name"),
-                                             start if start and start > "0001-01-01" else None,
-                                             sequence_number(other)])))
+        others.append(
+            " ".join(
+                filter(
+                    None,
+                    [
+                        (other.get("Dmb") or {}).get("Name"),
+                        start if start and start > "0001-01-01" else None,
+                        sequence_number(other),
+                    ],
+                )
+            )
+        )
     return "; ".join(dict.fromkeys([own, *others]))
 
 
-def handling_documents(detail: dict[str, Any], item: AgendaItem, api: str, url: str = "DmbHandlings") -> list[DocumentRef]:
+def handling_documents(
+    detail: dict[str, Any], item: AgendaItem, api: str, url: str = "DmbHandlings"
+) -> list[DocumentRef]:
     """A ``DmbHandlings/{Id}`` answer → the published documents of the case and its protocol.
 
     saksnr is the case number, or the item's sequence («PS 1/2026») where Elements gives none (as in
     every real capture); `boards` records every board that treated the case.
     """
-    require(isinstance(detail, dict) and "Id" in detail and "RegistryEntry" in detail, url,
-            "a handling with Id and RegistryEntry", detail)
+    require(
+        isinstance(detail, dict) and "Id" in detail and "RegistryEntry" in detail,
+        url,
+        "a handling with Id and RegistryEntry",
+        detail,
+    )
     entry = detail.get("RegistryEntry") or {}
-    require(isinstance(entry, dict) and isinstance(entry.get("Documents", []), list | None), url,
-            "RegistryEntry as an object with a Documents list", entry)
+    require(
+        isinstance(entry, dict) and isinstance(entry.get("Documents", []), list | None),
+        url,
+        "RegistryEntry as an object with a Documents list",
+        entry,
+    )
     database = detail.get("Database") or item.raw.get("database")
     if not database:
         raise SourceUnusable(f"DmbHandlings/{item.id} has no Database id; cannot build document URLs.")
     case = detail.get("Case") or {}
-    saksnr = (case.get("CaseNumber") if isinstance(case, dict) else None) or sequence_number(detail) or item.raw.get("sequence")
+    saksnr = (
+        (case.get("CaseNumber") if isinstance(case, dict) else None)
+        or sequence_number(detail)
+        or item.raw.get("sequence")
+    )
     caseworker = (detail.get("CaseWorker") or {}).get("Name")
-    ids = {"moetesak_id": str(detail.get("Id") or item.id), "moetemappe_id": item.meeting.id,
-           "boards": boards_of(detail, item)}
+    ids = {
+        "moetesak_id": str(detail.get("Id") or item.id),
+        "moetemappe_id": item.meeting.id,
+        "boards": boards_of(detail, item),
+    }
     refs: list[DocumentRef] = []
     if entry.get("Id") is not None and entry.get("IsPublished", True):
         for doc in entry.get("Documents") or []:
@@ -173,8 +207,12 @@ def meeting_documents(
     detail: dict[str, Any], meeting: Meeting, api: str, types: dict[str, str] = MEETING_DOC_TYPES, url: str = "Meetings"
 ) -> list[DocumentRef]:
     """A ``Meetings/{id}`` answer → its unrestricted protocol documents."""
-    require(isinstance(detail, dict) and isinstance(detail.get("MeetingDocuments", []), list | None), url,
-            "a meeting with a MeetingDocuments list", detail)
+    require(
+        isinstance(detail, dict) and isinstance(detail.get("MeetingDocuments", []), list | None),
+        url,
+        "a meeting with a MeetingDocuments list",
+        detail,
+    )
     database = detail.get("Database") or meeting.raw.get("database")
     refs = []
     for doc in detail.get("MeetingDocuments") or []:

@@ -33,11 +33,26 @@ from urllib.parse import urlsplit
 import httpx
 
 from lhl_mining import __version__
-from lhl_mining.errors import HostStopped, HttpError, NotJson, RetryAfterTooLong, RobotsDisallowed, Unreachable, UsageError
+from lhl_mining.errors import (
+    HostStopped,
+    HttpError,
+    NotJson,
+    RetryAfterTooLong,
+    RobotsDisallowed,
+    Unreachable,
+    UsageError,
+)
 
 __all__ = [
-    "HostStopped", "HttpError", "NotJson", "PoliteClient", "Politeness", "RetryAfterTooLong", "RobotsDisallowed",
-    "Unreachable", "check_rate",
+    "HostStopped",
+    "HttpError",
+    "NotJson",
+    "PoliteClient",
+    "Politeness",
+    "RetryAfterTooLong",
+    "RobotsDisallowed",
+    "Unreachable",
+    "check_rate",
 ]
 
 DEFAULT_RATE = 1.0  # requests per second per host
@@ -278,8 +293,9 @@ class PoliteClient:
         whose content is final once fetched on or after that date: such a
         cached answer is reused without any request.
         """
-        return self.request("GET", url, headers=headers, use_cache=use_cache, conditional=conditional,
-                            fresh_since=fresh_since)
+        return self.request(
+            "GET", url, headers=headers, use_cache=use_cache, conditional=conditional, fresh_since=fresh_since
+        )
 
     def post_json(
         self, url: str, payload: Any, *, headers: Mapping[str, str] | None = None, fresh_since: str | None = None
@@ -287,8 +303,15 @@ class PoliteClient:
         """POST JSON; with `fresh_since` the answer is cached under the URL and body and reused like a settled GET."""
         merged = {"Content-Type": "application/json", "Accept": "application/json", **(headers or {})}
         key = _post_key(url, payload) if fresh_since else None
-        return self.request("POST", url, headers=merged, content=json.dumps(payload).encode(), use_cache=bool(key),
-                            cache_key=key, fresh_since=fresh_since)
+        return self.request(
+            "POST",
+            url,
+            headers=merged,
+            content=json.dumps(payload).encode(),
+            use_cache=bool(key),
+            cache_key=key,
+            fresh_since=fresh_since,
+        )
 
     def reusable(self, url: str, fresh_since: str | None, *, payload: Any = None) -> bool:
         """Would a request for this listing be answered from the cache without asking the host?"""
@@ -319,8 +342,9 @@ class PoliteClient:
             settled = self._settled(key, fresh_since)
             if settled is not None:
                 self._counters.add("reused")
-                return Fetched(url, settled.status, settled.body or b"", {"content-type": settled.content_type},
-                               from_cache=True)
+                return Fetched(
+                    url, settled.status, settled.body or b"", {"content-type": settled.content_type}, from_cache=True
+                )
         host = _host(url)
         state = self._state(host)
         if state.stopped:

@@ -53,8 +53,11 @@ def board_active_in(period: str, year: int) -> bool:
 def parse_board_meetings(html: str, page_url: str) -> list[Meeting]:
     """``/Boards/Details/{id}?Year=`` → published meetings of the board."""
     tree = HTMLParser(html)
-    require(tree.css_first("div.meetingTitleHeader") is not None and tree.css_first("div.meetingList") is not None,
-            page_url, "a board page (div.meetingTitleHeader, div.meetingList)")
+    require(
+        tree.css_first("div.meetingTitleHeader") is not None and tree.css_first("div.meetingList") is not None,
+        page_url,
+        "a board page (div.meetingTitleHeader, div.meetingList)",
+    )
     board = _text(tree.css_first("div.meetingTitleHeader h2"))
     meetings = []
     for link in tree.css("div.meetingList li a[href]"):
@@ -218,7 +221,9 @@ class OpenGovAdapter(Adapter):
 
     def _meeting(self, meeting: Meeting) -> tuple[list[AgendaItem], list[DocumentRef]]:
         if meeting.id not in self._meeting_pages:
-            self._meeting_pages = {meeting.id: self._html(meeting.url, settled_since(meeting.date))}  # only the meeting at hand is kept
+            self._meeting_pages = {
+                meeting.id: self._html(meeting.url, settled_since(meeting.date))
+            }  # only the meeting at hand is kept
         return parse_meeting(self._meeting_pages[meeting.id], meeting)
 
     def agenda(self, meeting: Meeting) -> list[AgendaItem]:

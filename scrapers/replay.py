@@ -142,14 +142,14 @@ class ReplayServer:
             protocol_version = "HTTP/1.1"
             disable_nagle_algorithm = True  # headers and body go out as separate writes
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
+            def log_message(self, format: str, *args: Any) -> None:
                 return
 
-            def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+            def do_GET(self) -> None:
                 self._origin_form()
                 self._serve(self.path)
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 self._origin_form()
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
@@ -169,12 +169,19 @@ class ReplayServer:
                     return
                 if reply.delay_s:
                     time.sleep(reply.delay_s)
-                if reply.validators and reply.status == 200:
-                    if self.headers.get("If-None-Match") == reply.etag or (
-                        not self.headers.get("If-None-Match") and self.headers.get("If-Modified-Since") == LAST_MODIFIED
-                    ):
-                        self._send(Reply(b"", status=304, content_type="", validators=True), etag=reply.etag)
-                        return
+                if (
+                    reply.validators
+                    and reply.status == 200
+                    and (
+                        self.headers.get("If-None-Match") == reply.etag
+                        or (
+                            not self.headers.get("If-None-Match")
+                            and self.headers.get("If-Modified-Since") == LAST_MODIFIED
+                        )
+                    )
+                ):
+                    self._send(Reply(b"", status=304, content_type="", validators=True), etag=reply.etag)
+                    return
                 self._send(reply, etag=reply.etag if reply.validators else None)
 
             def _send(self, reply: Reply, etag: str | None = None) -> None:

@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import review_data
 from typer.testing import CliRunner
 
 from lhl_mining.review.app import ReviewConfig
 from lhl_mining.review.server import BackgroundServer
 from lhl_mining.store import Store
-
-import review_data
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

@@ -36,7 +36,10 @@ def start_review(db: Path, coder: str, *extra: str, timeout: float = 30) -> tupl
     port = free_port()
     process = subprocess.Popen(
         [LHL, "--db", str(db), "review", "--coder", coder, "--port", str(port), "--no-browser", *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env(),
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout

@@ -45,27 +45,69 @@ TERMS = {
     "area.aktivitet": ["generasjonsmøter"],
     "area.sammenheng": ["pårørendeskole", "avlastning", "primærkontakt"],
 }
-ALL_CODES = ["reform", "reform.successor", "area.aldersvennlig", "area.aktivitet", "area.mat", "area.helsehjelp",
-             "area.sammenheng", "framing.samfunn", "framing.sektor"]
+ALL_CODES = [
+    "reform",
+    "reform.successor",
+    "area.aldersvennlig",
+    "area.aktivitet",
+    "area.mat",
+    "area.helsehjelp",
+    "area.sammenheng",
+    "framing.samfunn",
+    "framing.sektor",
+]
 
 
-def add_document(store: Store, *, knr: str = "3403", title: str = "Saksframlegg: Leve hele livet i Hamar",
-                 doc_type: str = "saksframlegg", url: str | None = None, texts: list[str] | None = None) -> list[int]:
+def add_document(
+    store: Store,
+    *,
+    knr: str = "3403",
+    title: str = "Saksframlegg: Leve hele livet i Hamar",
+    doc_type: str = "saksframlegg",
+    url: str | None = None,
+    texts: list[str] | None = None,
+) -> list[int]:
     """A document with its passages; returns the passage ids in order."""
     now = utcnow()
     url = url or f"https://innsyn.example.kommune.no/doc/{hashlib.sha1(title.encode()).hexdigest()[:8]}.pdf"
-    doc_id = store.db["documents"].insert({
-        "knr": knr, "platform": "acos", "url": url, "title": title, "doc_type": doc_type,
-        "meeting_date": "2024-03-14", "utvalg": "Kommunestyret", "status": "extracted", "n_pages": 4,
-        "created_at": now, "updated_at": now,
-    }).last_pk
+    doc_id = (
+        store.db["documents"]
+        .insert(
+            {
+                "knr": knr,
+                "platform": "acos",
+                "url": url,
+                "title": title,
+                "doc_type": doc_type,
+                "meeting_date": "2024-03-14",
+                "utvalg": "Kommunestyret",
+                "status": "extracted",
+                "n_pages": 4,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+        .last_pk
+    )
     ids = []
     for seq, text in enumerate(texts or PASSAGES):
-        ids.append(store.db["passages"].insert({
-            "document_id": doc_id, "seq": seq, "char_start": seq * 1000, "char_end": seq * 1000 + len(text),
-            "page_no": 1 + seq // 3, "text": text, "text_sha1": hashlib.sha1(text.encode()).hexdigest(),
-            "n_words": len(text.split()), "created_at": now,
-        }).last_pk)
+        ids.append(
+            store.db["passages"]
+            .insert(
+                {
+                    "document_id": doc_id,
+                    "seq": seq,
+                    "char_start": seq * 1000,
+                    "char_end": seq * 1000 + len(text),
+                    "page_no": 1 + seq // 3,
+                    "text": text,
+                    "text_sha1": hashlib.sha1(text.encode()).hexdigest(),
+                    "n_words": len(text.split()),
+                    "created_at": now,
+                }
+            )
+            .last_pk
+        )
     return ids
 
 
@@ -74,8 +116,9 @@ def add_tag_run(store: Store) -> int:
         return run.id
 
 
-def add_suggestions(store: Store, passage_id: int, selected: dict[str, float], *, run_id: int | None,
-                    text: str) -> None:
+def add_suggestions(
+    store: Store, passage_id: int, selected: dict[str, float], *, run_id: int | None, text: str
+) -> None:
     """One current suggestion row per code, like `lhl tag` writes them, with evidence offsets into `text`."""
     now = utcnow()
     rows: list[dict[str, Any]] = []
@@ -85,13 +128,30 @@ def add_suggestions(store: Store, passage_id: int, selected: dict[str, float], *
             for term in TERMS.get(code, []):
                 start = text.find(term)
                 if start >= 0:
-                    evidence.append({"code": code, "term": term.lower(), "rule_id": f"{code}:{term.lower()}",
-                                     "start": start, "end": start + len(term)})
-        rows.append({
-            "passage_id": passage_id, "code": code, "score": selected.get(code, 0.04), "selected": int(code in selected),
-            "evidence": json.dumps(evidence, ensure_ascii=False), "source": "rules", "codebook_version": "lhl-2024.1",
-            "pipeline": "nb_core_news_sm", "run_id": run_id, "current": 1, "created_at": now,
-        })
+                    evidence.append(
+                        {
+                            "code": code,
+                            "term": term.lower(),
+                            "rule_id": f"{code}:{term.lower()}",
+                            "start": start,
+                            "end": start + len(term),
+                        }
+                    )
+        rows.append(
+            {
+                "passage_id": passage_id,
+                "code": code,
+                "score": selected.get(code, 0.04),
+                "selected": int(code in selected),
+                "evidence": json.dumps(evidence, ensure_ascii=False),
+                "source": "rules",
+                "codebook_version": "lhl-2024.1",
+                "pipeline": "nb_core_news_sm",
+                "run_id": run_id,
+                "current": 1,
+                "created_at": now,
+            }
+        )
     store.db["suggestions"].insert_all(rows)
 
 

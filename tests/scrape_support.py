@@ -52,7 +52,7 @@ def documents(store: Store) -> list[dict[str, Any]]:
 
 
 def report_of(result: ScrapeResult, knr: str):
-    return [r for r in result.reports if r.knr == knr][0]
+    return next(r for r in result.reports if r.knr == knr)
 
 
 def lhl_doc(key: str, title: str, date: str = "2021-05-04") -> texts.DemoDoc:

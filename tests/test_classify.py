@@ -26,7 +26,10 @@ def lines_of(*items) -> str:
 
 def test_stdin_to_stdout(runner):
     data = lines_of(
-        {"id": "p1", "text": "Kommunestyret vedtok handlingsplanen for Leve hele livet med tiltak for hverdagsrehabilitering."},
+        {
+            "id": "p1",
+            "text": "Kommunestyret vedtok handlingsplanen for Leve hele livet med tiltak for hverdagsrehabilitering.",
+        },
         {"id": 2, "text": "Søknadsfrist for barnehageplass er 1. mars."},
     )
     result = runner.invoke(app, ["classify", "--rules-only"], input=data)
@@ -35,15 +38,22 @@ def test_stdin_to_stdout(runner):
     assert [row["id"] for row in out] == ["p1", 2]
     assert all(list(row) == KEYS for row in out)
     assert out[0]["reform"] is True and out[0]["areas"] == ["helsehjelp"] and out[0]["framing"] == "sektor"
-    assert out[1] == {"id": 2, "reform": False, "areas": [], "framing": "ingen",
-                      "scores": {code: 0.0 for code in PASSAGE_CODES}, "evidence": []}
+    assert out[1] == {
+        "id": 2,
+        "reform": False,
+        "areas": [],
+        "framing": "ingen",
+        "scores": {code: 0.0 for code in PASSAGE_CODES},
+        "evidence": [],
+    }
     assert "classified 2 passage(s)" in result.stderr
 
 
 def test_files_in_and_out(runner, tmp_path):
     source = tmp_path / "in.jsonl"
-    source.write_text(lines_of({"id": "a", "text": "Måltidsvenn og matombringing for heimebuande eldre."}),
-                      encoding="utf-8")
+    source.write_text(
+        lines_of({"id": "a", "text": "Måltidsvenn og matombringing for heimebuande eldre."}), encoding="utf-8"
+    )
     target = tmp_path / "out.jsonl"
     result = runner.invoke(app, ["classify", "-i", str(source), "-o", str(target), "--rules-only"])
     assert result.exit_code == 0, result.output
@@ -65,8 +75,13 @@ def test_invalid_lines_are_skipped_and_counted_with_line_numbers(runner):
     result = runner.invoke(app, ["classify", "--rules-only"], input=data)
     assert result.exit_code == 0
     assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["ok1", "ok2"]
-    for expected in ("line 2: not JSON", 'line 4: no "id"', 'line 5: "text" missing or not a string',
-                     "line 6: not a JSON object", "skipped 4 invalid line(s)"):
+    for expected in (
+        "line 2: not JSON",
+        'line 4: no "id"',
+        'line 5: "text" missing or not a string',
+        "line 6: not a JSON object",
+        "skipped 4 invalid line(s)",
+    ):
         assert expected in result.stderr
 
 
@@ -101,14 +116,16 @@ def test_empty_whitespace_and_english_texts(rules):
 
 
 def test_ten_megabyte_passage(rules):
-    paragraph = ("Kommunen satser på hverdagsrehabilitering og velferdsteknologi for eldre som bor hjemme. "
-                 "Veiene skal brøytes og vannledningen fornyes i løpet av året.\n\n")
+    paragraph = (
+        "Kommunen satser på hverdagsrehabilitering og velferdsteknologi for eldre som bor hjemme. "
+        "Veiene skal brøytes og vannledningen fornyes i løpet av året.\n\n"
+    )
     text = paragraph * (10_000_000 // len(paragraph) + 1) + "Til slutt nevnes Leve hele livet."
     assert len(text) > 10_000_000
     [label] = rules.label([text])
     assert label.reform and "helsehjelp" in label.areas
     last = [e for e in label.evidence if e["rule_id"] == "reform.name"][-1]
-    assert text[last["start"]:last["end"]] == "Leve hele livet"
+    assert text[last["start"] : last["end"]] == "Leve hele livet"
 
 
 def test_output_values_are_in_the_contract(rules, shared: Path):
@@ -183,20 +200,25 @@ def test_a_model_that_changes_no_decision_stays_off_the_default_path(runner):
     assert default.exit_code == 0 and "[rules@" in default.stderr
     named = runner.invoke(app, ["classify", "--trained", "starter"], input=data)
     assert named.exit_code == 0 and "[rules+model@" in named.stderr and "+starter" in named.stderr
-    code = ("import sys; sys.argv = ['lhl', 'classify']; from lhl.cli import app\n"
-            "try:\n    app()\nexcept SystemExit:\n    pass\n"
-            "print('sklearn' in sys.modules, file=sys.stderr)")
+    code = (
+        "import sys; sys.argv = ['lhl', 'classify']; from lhl.cli import app\n"
+        "try:\n    app()\nexcept SystemExit:\n    pass\n"
+        "print('sklearn' in sys.modules, file=sys.stderr)"
+    )
     done = subprocess.run([sys.executable, "-c", code], input=data, capture_output=True, text=True, timeout=120)
     assert done.stderr.strip().endswith("False"), done.stderr
 
 
-@pytest.mark.parametrize("context, expected", [
-    ({}, ([], "ingen")),
-    ({"heading": "Aldersvennlig samfunn"}, (["aldersvennlig"], "samfunn")),
-    ({"title": "Plan for eldre 2024–2030", "heading": "3.2 Bustader og transport"}, (["aldersvennlig"], "samfunn")),
-    ({"doc_type": "lhl_plan"}, (["aldersvennlig"], "samfunn")),
-    ({"doc_type": "okonomiplan", "heading": "Samferdsel"}, ([], "ingen")),
-])
+@pytest.mark.parametrize(
+    "context, expected",
+    [
+        ({}, ([], "ingen")),
+        ({"heading": "Aldersvennlig samfunn"}, (["aldersvennlig"], "samfunn")),
+        ({"title": "Plan for eldre 2024–2030", "heading": "3.2 Bustader og transport"}, (["aldersvennlig"], "samfunn")),
+        ({"doc_type": "lhl_plan"}, (["aldersvennlig"], "samfunn")),
+        ({"doc_type": "okonomiplan", "heading": "Samferdsel"}, ([], "ingen")),
+    ],
+)
 def test_document_context_can_satisfy_the_elder_context(runner, context, expected):
     """A housing and bus sentence says nothing about older people by itself; its heading, its document's
     title or an LHL plan does (LABELING.md: aldersvennlig covers housing and transport for eldre)."""
@@ -208,8 +230,10 @@ def test_document_context_can_satisfy_the_elder_context(runner, context, expecte
 
 
 def test_context_fields_must_be_strings(runner):
-    data = lines_of({"id": "a", "text": "Måltidsvenn for eldre.", "heading": ["not", "a", "string"]},
-                    {"id": "b", "text": "Måltidsvenn for eldre.", "doc_type": None})
+    data = lines_of(
+        {"id": "a", "text": "Måltidsvenn for eldre.", "heading": ["not", "a", "string"]},
+        {"id": "b", "text": "Måltidsvenn for eldre.", "doc_type": None},
+    )
     result = runner.invoke(app, ["classify", "--rules-only"], input=data)
     assert result.exit_code == 0
     assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["b"]
@@ -244,6 +268,7 @@ def test_repeated_passages_get_the_same_bytes_as_labelling_each_alone(rules, sha
     for item in items:
         context = {k: item[k] for k in ("heading", "doc_type") if k in item}
         [label] = RuleLabeller(rules.codebook, nlp=rules.nlp).label(
-            [item["text"]], contexts=[DocContext(**context) if context else None])
+            [item["text"]], contexts=[DocContext(**context) if context else None]
+        )
         alone.append(json.dumps({"id": item["id"], **label.as_dict()}, ensure_ascii=False) + "\n")
     assert out == alone

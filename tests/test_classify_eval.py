@@ -26,8 +26,10 @@ GOLD_FILES = ("gold_train.jsonl", "gold_train_2.jsonl", "gold_dev.jsonl")
 def test_rules_meet_the_cross_validated_floors_on_all_gold(runner, shared):
     gold = [g for name in GOLD_FILES for g in read_jsonl(shared / "data" / name)]
     assert len(gold) == 538
-    data = "".join(json.dumps({"id": g["id"], "text": g["text"], "doc_type": g["doc_type"]}, ensure_ascii=False)
-                   + "\n" for g in gold)
+    data = "".join(
+        json.dumps({"id": g["id"], "text": g["text"], "doc_type": g["doc_type"]}, ensure_ascii=False) + "\n"
+        for g in gold
+    )
     result = runner.invoke(app, ["classify", "--rules-only"], input=data)
     assert result.exit_code == 0, result.output
     predicted = [json.loads(line) for line in result.stdout.splitlines()]
@@ -50,10 +52,15 @@ def test_cv_bench_groups_by_url_and_splits_bokmal_and_nynorsk(shared):
     for sample in cv_eval.group_bootstrap(groups, 50):
         picked = sample.tolist()
         assert picked.count(0) == picked.count(1)  # a page's passages are drawn together
-    truth = cv_eval.Truth([{"reform": True, "areas": ["mat"], "framing": "sektor"},
-                           {"reform": False, "areas": [], "framing": "ingen"}])
-    guess = cv_eval.Truth([{"reform": True, "areas": ["mat", "aktivitet"], "framing": "sektor"},
-                           {"reform": True, "areas": [], "framing": "ingen"}])
+    truth = cv_eval.Truth(
+        [{"reform": True, "areas": ["mat"], "framing": "sektor"}, {"reform": False, "areas": [], "framing": "ingen"}]
+    )
+    guess = cv_eval.Truth(
+        [
+            {"reform": True, "areas": ["mat", "aktivitet"], "framing": "sektor"},
+            {"reform": True, "areas": [], "framing": "ingen"},
+        ]
+    )
     m = cv_eval.metrics(truth, guess, np.arange(2))
     assert round(m["reform_f1"], 4) == 0.6667 and round(m["areas_micro_f1"], 4) == 0.6667
     assert m["framing_macro_f1"] == 0.5  # sektor and ingen right, samfunn and begge absent (F1 0)
@@ -73,13 +80,24 @@ def test_floors_are_at_least_the_product_targets_of_the_first_round():
 
 
 def test_scoring_counts_and_confusion():
-    gold = [{"id": "a", "reform": True, "areas": ["mat"], "framing": "sektor"},
-            {"id": "b", "reform": False, "areas": [], "framing": "ingen"}]
-    predicted = [{"id": "a", "reform": True, "areas": ["mat", "helsehjelp"], "framing": "begge"},
-                 {"id": "b", "reform": True, "areas": [], "framing": "ingen"}]
+    gold = [
+        {"id": "a", "reform": True, "areas": ["mat"], "framing": "sektor"},
+        {"id": "b", "reform": False, "areas": [], "framing": "ingen"},
+    ]
+    predicted = [
+        {"id": "a", "reform": True, "areas": ["mat", "helsehjelp"], "framing": "begge"},
+        {"id": "b", "reform": True, "areas": [], "framing": "ingen"},
+    ]
     result = score(gold, predicted)
-    assert result["per_code"]["reform"] == {"precision": 0.5, "recall": 1.0, "f1": 0.6667, "support": 1,
-                                            "tp": 1, "fp": 1, "fn": 0}
+    assert result["per_code"]["reform"] == {
+        "precision": 0.5,
+        "recall": 1.0,
+        "f1": 0.6667,
+        "support": 1,
+        "tp": 1,
+        "fp": 1,
+        "fn": 0,
+    }
     assert result["areas_micro_f1"] == 0.6667
     assert result["framing_confusion"]["sektor"]["begge"] == 1
     assert [e["id"] for e in result["errors"]] == ["a", "b"]

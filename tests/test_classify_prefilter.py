@@ -28,7 +28,7 @@ def seed_texts(shared: Path) -> list[str]:
     """The seed documents: each paragraph, and all documents joined (long enough to be labelled in chunks)."""
     documents = [path.read_text(encoding="utf-8") for path in sorted((shared / "seeds").glob("*.txt"))]
     paragraphs = [p for document in documents for p in re.split(r"\n\s*\n", document) if p.strip()]
-    return paragraphs + ["\n\n".join(documents)]
+    return [*paragraphs, "\n\n".join(documents)]
 
 
 def assert_same_labels(labellers: tuple[RuleLabeller, RuleLabeller], texts: list[str]) -> None:
@@ -57,8 +57,13 @@ def test_seed_paragraphs_and_a_chunked_text_get_the_same_labels(labellers, share
 
 def test_odd_texts_get_the_same_labels(labellers):
     texts = [
-        "", "   \n\n\t", "The council approved the road budget.", "🙂" * 50, "x" * 300,
-        "LHL Glittre klinikk har nye tilbud.", "LHL-koordinatoren i kommunen følger opp eldre.",
+        "",
+        "   \n\n\t",
+        "The council approved the road budget.",
+        "🙂" * 50,
+        "x" * 300,
+        "LHL Glittre klinikk har nye tilbud.",
+        "LHL-koordinatoren i kommunen følger opp eldre.",
         "Vi skal leve hele livet.  Reformen leve hele livet gjelder eldre.",
         "Meld. St. 15 (2017–2018) Leve hele livet.\n\nMeld. St. 15 om noe annet.",
         "ELDRERÅDET\n\nMøteplasser og bolig.\n\n\n\nHverdagsrehabilitering – velferdsteknologi!",

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from lhl.cli import app
+
 from lhl_mining import __version__
 
 
@@ -99,12 +100,22 @@ def test_installed_command_works_in_any_directory(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "LHL_DB"}
     done = subprocess.run(
         [_installed_lhl(), "kommuner", "--county", "innlandet", "--format", "csv"],
-        cwd=tmp_path, capture_output=True, text=True, env=env, timeout=120,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     assert len(done.stdout.strip().splitlines()) == 1 + 46
-    bad = subprocess.run([_installed_lhl(), "kommuner", "--county", "Narnia"], cwd=tmp_path,
-                         capture_output=True, text=True, env=env, timeout=120)
+    bad = subprocess.run(
+        [_installed_lhl(), "kommuner", "--county", "Narnia"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert bad.returncode == 2
     assert "Did you mean" in bad.stderr
 
@@ -129,8 +140,15 @@ def test_db_given_to_review_reaches_its_assign_subcommand(runner, tmp_path):
 
 def test_every_command_that_uses_the_database_takes_db_after_its_name(runner, tmp_path):
     missing = tmp_path / "missing.db"
-    for command in (["status"], ["train"], ["evaluate"], ["reliability"], ["report", "--out", str(tmp_path / "r.html")],
-                    ["export", "--format", "csv", "--out", str(tmp_path / "p.csv")], ["tag"]):
+    for command in (
+        ["status"],
+        ["train"],
+        ["evaluate"],
+        ["reliability"],
+        ["report", "--out", str(tmp_path / "r.html")],
+        ["export", "--format", "csv", "--out", str(tmp_path / "p.csv")],
+        ["tag"],
+    ):
         result = runner.invoke(app, [*command, "--db", str(missing)])
         assert result.exit_code != 0, command
         assert "No database at" in result.output and "missing.db" in result.output, (command, result.output)

@@ -75,12 +75,20 @@ def test_show_lists_terms_and_patterns(runner):
     "body, message",
     [
         ("name: x\nversion: '1.0.0'\ncodes:\n  - code: reform\n    label: [unclosed\n", "flow sequence on line 5"),
-        ("name: x\nversion: '1.0.0'\ncodes:\n  - code: reform\n    label: R\n    colour: red\n",
-         "line 4: codes/0: Additional properties are not allowed ('colour' was unexpected)"),
+        (
+            "name: x\nversion: '1.0.0'\ncodes:\n  - code: reform\n    label: R\n    colour: red\n",
+            "line 4: codes/0: Additional properties are not allowed ('colour' was unexpected)",
+        ),
         ("name: x\nversion: '1'\ncodes: []\n", "version"),
-        (TERMS + "      - {id: t1, lemma: 'eldre* omsorg'}\n", "line 7: term 't1': globs (* ?) are allowed in one-word terms"),
+        (
+            TERMS + "      - {id: t1, lemma: 'eldre* omsorg'}\n",
+            "line 7: term 't1': globs (* ?) are allowed in one-word terms",
+        ),
         (TERMS + "      - {id: t1, regex: 'leve(hele'}\n", "line 7: term 't1': bad regex"),
-        (TERMS + "      - {id: t1, lemma: reform}\n      - {id: t1, lemma: eldre}\n", "line 8: term id 't1' is already used on line 7"),
+        (
+            TERMS + "      - {id: t1, lemma: reform}\n      - {id: t1, lemma: eldre}\n",
+            "line 8: term id 't1' is already used on line 7",
+        ),
         (TERMS + "      - {id: t1, lemma: reform, regex: x}\n", "line 7"),
         ("name: x\nversion: '1.0.0'\ncodes:\n  - code: reform\n    label: R\n", "lacks the code(s) reform.successor"),
     ],
@@ -93,8 +101,11 @@ def test_invalid_codebooks_name_the_line(tmp_path, body, message):
 
 
 def test_check_command_reports_the_error_and_fails(runner, tmp_path):
-    path = write(tmp_path, "name: x\nversion: '1.0.0'\ncodes:\n  - code: reform\n    label: R\n    terms:\n"
-                           "      - {id: t1, lemma: reform, weight: 2}\n")
+    path = write(
+        tmp_path,
+        "name: x\nversion: '1.0.0'\ncodes:\n  - code: reform\n    label: R\n    terms:\n"
+        "      - {id: t1, lemma: reform, weight: 2}\n",
+    )
     result = runner.invoke(app, ["codebook", "check", str(path)])
     assert result.exit_code == 1
     assert "E101" in result.output and "line 7" in result.output and "weight" in result.output
@@ -170,8 +181,11 @@ def test_not_reform_mentions(rules, text):
 @pytest.mark.parametrize(
     ("text", "areas", "framing"),
     [
-        ("Planen har tre innsatsområder: Aktivitet og fellesskap, Helsehjelp og Sammenheng i tjenestene.",
-         ["aktivitet", "helsehjelp", "sammenheng"], "sektor"),
+        (
+            "Planen har tre innsatsområder: Aktivitet og fellesskap, Helsehjelp og Sammenheng i tjenestene.",
+            ["aktivitet", "helsehjelp", "sammenheng"],
+            "sektor",
+        ),
         ("Planen har to innsatsområder: Aktivitet og fellesskap og Helsehjelp.", ["aktivitet", "helsehjelp"], "begge"),
     ],
 )
@@ -192,7 +206,7 @@ def test_evidence_offsets_point_at_the_text(rules):
     text = "Planen bygger på Leve hele livet og gir tilbud om hverdagsrehabilitering."
     [label] = rules.label([text])
     for item in label.evidence:
-        assert text[item["start"]:item["end"]] == item["term"]
+        assert text[item["start"] : item["end"]] == item["term"]
         assert item["code"] in PASSAGE_CODES
 
 
@@ -231,11 +245,16 @@ def test_lemma_lists_and_the_regex_warning(runner, tmp_path):
     assert lemma_alternatives(r"\bkorttid\w*[^.]{0,60}\butredning") is None
     bundled = load_codebook().path.read_text(encoding="utf-8")
     edited = tmp_path / "lhl.yaml"
-    edited.write_text(bundled.replace(
-        "    terms:\n      - {id: c.heading,",
-        "    terms:\n      - {id: c.test_regex, regex: '\\bmåltidsvenn\\w*|\\bmåltidsven\\w*', weight: 0.9}\n"
-        "      - {id: c.test_list, lemma: [middag, 'lunsj*', felles måltid], weight: 0.4}\n"
-        "      - {id: c.heading,", 1), encoding="utf-8")
+    edited.write_text(
+        bundled.replace(
+            "    terms:\n      - {id: c.heading,",
+            "    terms:\n      - {id: c.test_regex, regex: '\\bmåltidsvenn\\w*|\\bmåltidsven\\w*', weight: 0.9}\n"
+            "      - {id: c.test_list, lemma: [middag, 'lunsj*', felles måltid], weight: 0.4}\n"
+            "      - {id: c.heading,",
+            1,
+        ),
+        encoding="utf-8",
+    )
     result = runner.invoke(app, ["codebook", "check", str(edited)])
     assert result.exit_code == 0, result.output
     assert "c.test_regex: the regex could be lemma term(s) «måltidsvenn*», «måltidsven*»" in result.stderr

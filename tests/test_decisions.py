@@ -13,8 +13,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from lhl.cli import app
+
 from lhl_mining.decisions import extract_decisions
 from lhl_mining.ingest.doctype import detect_doc_type
 from lhl_mining.store import Store, utcnow
@@ -216,8 +216,19 @@ def table_db(tmp_path_factory):
         folder.mkdir()
         for name, text in files.items():
             (folder / name).write_text(text, encoding="utf-8")
-        _invoke(runner, "--db", str(db), "ingest", str(folder), "--kommune", knr, "--corpus", str(root / "corpus"),
-                "--jobs", "1")
+        _invoke(
+            runner,
+            "--db",
+            str(db),
+            "ingest",
+            str(folder),
+            "--kommune",
+            knr,
+            "--corpus",
+            str(root / "corpus"),
+            "--jobs",
+            "1",
+        )
     _invoke(runner, "--db", str(db), "tag", "--rules-only", "--model", "builtin")
     with Store.open(db) as store:
         store.db["sources"].insert({"knr": GAP, "platform": "unknown", "origin": "registry", "found_at": utcnow()})
@@ -315,19 +326,23 @@ def test_decisions_are_stored_at_ingest_and_rebuilt_idempotently(table_db, runne
     assert "decisions" in result.output
     with Store.open(table_db) as store:
         after = [dict(r) for r in store.db.query("SELECT * FROM decisions ORDER BY document_id, seq")]
-    assert [{k: v for k, v in r.items() if k != "id"} for r in after] == \
-        [{k: v for k, v in r.items() if k != "id"} for r in before]
+    assert [{k: v for k, v in r.items() if k != "id"} for r in after] == [
+        {k: v for k, v in r.items() if k != "id"} for r in before
+    ]
 
 
 def test_offsets_point_at_the_decision_text():
-    (decision,) = [d for d in extract_decisions(PROTOKOLL_ORIENTATION, {"doc_type": "moteprotokoll"})
-                   if d.saksnr == "67/20"]
-    assert PROTOKOLL_ORIENTATION[decision.char_start:decision.char_end] == decision.text
+    (decision,) = [
+        d for d in extract_decisions(PROTOKOLL_ORIENTATION, {"doc_type": "moteprotokoll"}) if d.saksnr == "67/20"
+    ]
+    assert PROTOKOLL_ORIENTATION[decision.char_start : decision.char_end] == decision.text
 
 
 def test_planstrategi_cue_comes_before_the_lhl_plan_cue():
     assert detect_doc_type(PLANSTRATEGI_ANNOUNCES, PLANSTRATEGI_ANNOUNCES)[0] == "planstrategi"
-    assert detect_doc_type("Handlingsplan for Leve hele livet 2021–2024\nJf. kommunal planstrategi.", "")[0] == "lhl_plan"
+    assert (
+        detect_doc_type("Handlingsplan for Leve hele livet 2021–2024\nJf. kommunal planstrategi.", "")[0] == "lhl_plan"
+    )
     assert detect_doc_type(ELDRERAD_LETTER, ELDRERAD_LETTER)[0] != "lhl_plan"
 
 
@@ -347,7 +362,9 @@ def test_real_motebok_reads_its_decision(shared: Path):
     assert rows and not any(r["names_reform"] for r in rows)
     # «K-112/12 | Som PTN-utvalet … – vedteke med 14 mot 10 røyster» over «Vedtak:», routed to 17.12.2012
     kommunestyret = [r for r in rows if r["body"] == "kommunestyre"]
-    assert [(r["saksnr"], r["meeting_date"], r["outcome"]) for r in kommunestyret] == [("112/12", "2012-12-17", "adopted")]
+    assert [(r["saksnr"], r["meeting_date"], r["outcome"]) for r in kommunestyret] == [
+        ("112/12", "2012-12-17", "adopted")
+    ]
     assert "Mindretalet" not in kommunestyret[0]["text"]
 
 
@@ -373,32 +390,49 @@ def test_coder_corrects_a_cell_in_review_and_exports_use_it(table_db, tmp_path):
     import shutil
 
     import httpx
+    from typer.testing import CliRunner
+
     from lhl_mining.review.app import ReviewConfig
     from lhl_mining.review.server import BackgroundServer
-    from typer.testing import CliRunner
 
     db = tmp_path / "review.db"
     shutil.copy(table_db, db)
-    with BackgroundServer(ReviewConfig(db)) as running, httpx.Client(
-        base_url=running.url, headers={"x-lhl-coder": "siri"}, timeout=20
-    ) as http:
+    with (
+        BackgroundServer(ReviewConfig(db)) as running,
+        httpx.Client(base_url=running.url, headers={"x-lhl-coder": "siri"}, timeout=20) as http,
+    ):
         listing = http.get("/table")
         assert listing.status_code == 200 and "Vågå" in listing.text and "Gran" in listing.text
         screen = http.get("/table/3407")
         assert "tar orienteringen om arbeidet med Leve hele livet til orientering" in screen.text  # the decision text
-        saved = http.post("/api/table/cell", data={"knr": "3407", "column": "vedtak_lhl", "value": "2",
-                                                    "memo": "vedtatt i et senere møte"},
-                          headers={"accept": "application/json"})
+        saved = http.post(
+            "/api/table/cell",
+            data={"knr": "3407", "column": "vedtak_lhl", "value": "2", "memo": "vedtatt i et senere møte"},
+            headers={"accept": "application/json"},
+        )
         assert saved.status_code == 200, saved.text
-        assert saved.json()["saved"] == {"knr": "3407", "column": "vedtak_lhl", "value": "2", "machine_value": "1",
-                                         "confidence": "koder", "coder": "siri"}
-        refused = http.post("/api/table/cell", data={"knr": "3407", "column": "planstrategi", "value": "2"},
-                            headers={"accept": "application/json"})
+        assert saved.json()["saved"] == {
+            "knr": "3407",
+            "column": "vedtak_lhl",
+            "value": "2",
+            "machine_value": "1",
+            "confidence": "koder",
+            "coder": "siri",
+        }
+        refused = http.post(
+            "/api/table/cell",
+            data={"knr": "3407", "column": "planstrategi", "value": "2"},
+            headers={"accept": "application/json"},
+        )
         assert refused.status_code == 400 and refused.json()["error"] == "E401"
     out = tmp_path / "s.jsonl"
     _invoke(CliRunner(), "--db", str(db), "export", "-f", "summary", "--out", str(out))
     row = next(r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines()) if r["knr"] == "3407")
-    assert (row["vedtak_lhl"], row["confidence"]["vedtak_lhl"], row["coded_by"]) == ("2", "koder", {"vedtak_lhl": "siri"})
+    assert (row["vedtak_lhl"], row["confidence"]["vedtak_lhl"], row["coded_by"]) == (
+        "2",
+        "koder",
+        {"vedtak_lhl": "siri"},
+    )
     assert row["machine_values"] == {"vedtak_lhl": "1"}
 
 
@@ -482,62 +516,112 @@ Kommunestyret tek saka om Leve heile livet til vitande og ber kommunedirektøren
     [
         (MELDING_OM_VEDTAK, ("adopted", "kommunestyre", "2021-06-17", "45/21", "lhl_plan")),
         (NYNORSK_SAKSPROTOKOLL, ("start_plan", "kommunestyre", "2022-03-24", None, None)),
-        ("Møtebok\n\nUtval: Kommunestyret\nMøtedato: 02.02.2022\n\nPS 3/22 Leve heile livet\nVedtak:\n"
-         "Saka vert utsett til neste møte.\n", ("postponed", "kommunestyre", "2022-02-02", "3/22", None)),
-        ("Møteprotokoll\n\nUtvalg: Bystyret\nMøtedato: 09.03.2022\n\nPS 8/22 Plan for Leve hele livet\n"
-         "Bystyrets vedtak:\nPlanen avvises.\n", ("rejected", "kommunestyre", "2022-03-09", "8/22", None)),
-        ("Møteprotokoll\n\nUtvalg: Kommunestyret\nMøtedato: 09.03.2022\n\nPS 9/22 Planprogram for kommunedelplan "
-         "helse og omsorg\nVedtak:\nPlanprogrammet vedtas.\n",
-         ("start_plan", "kommunestyre", "2022-03-09", "9/22", "plan")),
+        (
+            "Møtebok\n\nUtval: Kommunestyret\nMøtedato: 02.02.2022\n\nPS 3/22 Leve heile livet\nVedtak:\n"
+            "Saka vert utsett til neste møte.\n",
+            ("postponed", "kommunestyre", "2022-02-02", "3/22", None),
+        ),
+        (
+            "Møteprotokoll\n\nUtvalg: Bystyret\nMøtedato: 09.03.2022\n\nPS 8/22 Plan for Leve hele livet\n"
+            "Bystyrets vedtak:\nPlanen avvises.\n",
+            ("rejected", "kommunestyre", "2022-03-09", "8/22", None),
+        ),
+        (
+            "Møteprotokoll\n\nUtvalg: Kommunestyret\nMøtedato: 09.03.2022\n\nPS 9/22 Planprogram for kommunedelplan "
+            "helse og omsorg\nVedtak:\nPlanprogrammet vedtas.\n",
+            ("start_plan", "kommunestyre", "2022-03-09", "9/22", "plan"),
+        ),
     ],
 )
 def test_decision_outcomes_in_bokmal_and_nynorsk(text, expected):
     doc_type = detect_doc_type(text, text)[0]
     (vedtak,) = [d for d in extract_decisions(text, {"doc_type": doc_type}) if d.kind == "vedtak"]
     assert (vedtak.outcome, vedtak.body, vedtak.meeting_date, vedtak.saksnr, vedtak.plan) == expected
-    assert text[vedtak.char_start:vedtak.char_end] == vedtak.text
+    assert text[vedtak.char_start : vedtak.char_end] == vedtak.text
 
 
 def test_an_adoption_reported_in_a_later_paper_counts_with_its_date_and_sak():
-    text = ("Saksframlegg\n\nSaksbehandler: Ola Nordmann\nArkivsak: 22/100\n\nLeve hele livet – status\n\n"
-            "Handlingsplanen for Leve hele livet ble vedtatt i kommunestyret 12.12.2019, sak 99/19. "
-            "Denne saken gir status.\n\nKommunedirektørens innstilling\nSaken tas til orientering.\n")
+    text = (
+        "Saksframlegg\n\nSaksbehandler: Ola Nordmann\nArkivsak: 22/100\n\nLeve hele livet – status\n\n"
+        "Handlingsplanen for Leve hele livet ble vedtatt i kommunestyret 12.12.2019, sak 99/19. "
+        "Denne saken gir status.\n\nKommunedirektørens innstilling\nSaken tas til orientering.\n"
+    )
     found = extract_decisions(text, {"doc_type": "saksframlegg", "saksnr": "22/100"})
     (reported,) = [d for d in found if d.kind == "vedtak"]
-    assert (reported.body, reported.meeting_date, reported.saksnr, reported.plan) == \
-        ("kommunestyre", "2019-12-12", "99/19", "lhl_plan")
+    assert (reported.body, reported.meeting_date, reported.saksnr, reported.plan) == (
+        "kommunestyre",
+        "2019-12-12",
+        "99/19",
+        "lhl_plan",
+    )
     future = text.replace("ble vedtatt", "skal vedtas")
     assert not [d for d in extract_decisions(future, {"doc_type": "saksframlegg"}) if d.kind == "vedtak"]
 
 
 def test_only_the_adopted_plan_counts_as_the_lhl_plan():
-    strategi = ("Særutskrift\n\nKommunal planstrategi 2020–2023\n\nKommunestyrets vedtak:\nKommunestyret vedtar kommunal "
-                "planstrategi 2020–2023, med oppstart av arbeidet med en plan for Leve hele livet i 2021.\n")
+    strategi = (
+        "Særutskrift\n\nKommunal planstrategi 2020–2023\n\nKommunestyrets vedtak:\nKommunestyret vedtar kommunal "
+        "planstrategi 2020–2023, med oppstart av arbeidet med en plan for Leve hele livet i 2021.\n"
+    )
     (vedtak,) = [d for d in extract_decisions(strategi, {"doc_type": "saksprotokoll"}) if d.kind == "vedtak"]
     assert vedtak.plan != "lhl_plan" and vedtak.names_reform  # adopted a planstrategi that announces the plan: 1
-    bare = ("Særutskrift\n\nSak 45/21 Handlingsplan Leve hele livet\n\nVedtak:\nKommunestyret vedtar planen.\n")
+    bare = "Særutskrift\n\nSak 45/21 Handlingsplan Leve hele livet\n\nVedtak:\nKommunestyret vedtar planen.\n"
     (vedtak,) = [d for d in extract_decisions(bare, {"doc_type": "saksprotokoll"}) if d.kind == "vedtak"]
     assert vedtak.plan == "lhl_plan"
-    assert detect_doc_type("Uttalelse fra eldrerådet – Leve hele livet-plan\nEldrerådet støtter planen.", "")[0] \
+    assert (
+        detect_doc_type("Uttalelse fra eldrerådet – Leve hele livet-plan\nEldrerådet støtter planen.", "")[0]
         != "lhl_plan"
+    )
 
 
 def test_the_schema_accepts_every_kind_outcome_and_body_the_reader_gives(store):
     from lhl_mining.decisions import BODIES, KINDS, OUTCOMES
     from lhl_mining.decisions.extract import body_of
 
-    doc = store.db["documents"].insert({"url": "file:///x", "platform": "local", "status": "extracted",
-                                        "created_at": utcnow(), "updated_at": utcnow()}).last_pk
+    doc = (
+        store.db["documents"]
+        .insert(
+            {
+                "url": "file:///x",
+                "platform": "local",
+                "status": "extracted",
+                "created_at": utcnow(),
+                "updated_at": utcnow(),
+            }
+        )
+        .last_pk
+    )
     for seq, (kind, outcome) in enumerate((k, o) for k in KINDS for o in OUTCOMES):
-        store.db["decisions"].insert({"document_id": doc, "seq": seq, "kind": kind, "outcome": outcome, "text": "x",
-                                      "char_start": 0, "char_end": 1})
-    assert {body_of(b) for b in ("Bystyret", "KST", "Formannskapet", "Hovudutval for helse", "Eldrerådet",
-                                 "Planutvalget", "Kommunedirektøren", "Ordføreren")} <= set(BODIES)
+        store.db["decisions"].insert(
+            {
+                "document_id": doc,
+                "seq": seq,
+                "kind": kind,
+                "outcome": outcome,
+                "text": "x",
+                "char_start": 0,
+                "char_end": 1,
+            }
+        )
+    assert {
+        body_of(b)
+        for b in (
+            "Bystyret",
+            "KST",
+            "Formannskapet",
+            "Hovudutval for helse",
+            "Eldrerådet",
+            "Planutvalget",
+            "Kommunedirektøren",
+            "Ordføreren",
+        )
+    } <= set(BODIES)
 
 
 def test_decisions_list_for_one_kommune(table_db, runner):
     result = _invoke(runner, "--db", str(table_db), "decisions", "--list", "--kommune", "Vågå", "--format", "json")
     rows = json.loads(result.output)
-    assert [(r["kind"], r["body"], r["saksnr"], r["outcome"]) for r in rows] == \
-        [("vedtak", "kommunestyre", "88/21", "adopted")]
+    assert [(r["kind"], r["body"], r["saksnr"], r["outcome"]) for r in rows] == [
+        ("vedtak", "kommunestyre", "88/21", "adopted")
+    ]
     assert rows[0]["text"].startswith("Kommunestyret vedtek planen")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from lhl.cli import app
+
 from lhl_mining.store import Store
 
 

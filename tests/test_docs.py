@@ -6,9 +6,8 @@ import re
 
 import click
 import typer.main
-
-from lhl.cli import app
 from conftest import REPO
+from lhl.cli import app
 
 
 def _commands() -> dict[str, click.Command]:

@@ -21,6 +21,7 @@ import httpx
 import pytest
 import review_data
 from procs import LHL, env, lhl, start_review, stop
+
 from lhl_mining.store import Store
 
 SHARED_DOCUMENTS = Path(__file__).resolve().parents[1] / ".." / "shared" / "real" / "documents"
@@ -64,8 +65,17 @@ class Coder(threading.Thread):
                 self.refused.append(shown.status_code)
                 return
             state = shown.json()["passage"]["state"]
-            form = {"passage_id": passage_id, "action": "decide", "shown": state["shown"], "base": state["base"],
-                    "reform": "1" if reform else "0", "areas": "mat", "framing": "sektor", "memo": "", "then": "queue"}
+            form = {
+                "passage_id": passage_id,
+                "action": "decide",
+                "shown": state["shown"],
+                "base": state["base"],
+                "reform": "1" if reform else "0",
+                "areas": "mat",
+                "framing": "sektor",
+                "memo": "",
+                "then": "queue",
+            }
             answer = http.post("/api/decide", data=form)
             if answer.status_code == 200:
                 saved = answer.json()["saved"]
@@ -79,8 +89,10 @@ class Coder(threading.Thread):
 
 def plain_reader(db: Path) -> subprocess.CompletedProcess:
     """Another program reading the file the ordinary way (default sqlite3 connection, no lhl code)."""
-    code = ("import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
-            "print(c.execute('SELECT count(*) FROM codings').fetchone()[0]); c.close()")
+    code = (
+        "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
+        "print(c.execute('SELECT count(*) FROM codings').fetchone()[0]); c.close()"
+    )
     return subprocess.run([sys.executable, "-c", code, str(db)], capture_output=True, text=True, timeout=60)
 
 
@@ -155,8 +167,13 @@ def test_ingest_and_tag_killed_while_coders_save_then_resumed(tmp_path):
         while time.monotonic() < deadline and killed.poll() is None and _count(db, "documents") < 3:
             time.sleep(0.05)
         stop(killed, signal.SIGKILL)
-        tag = subprocess.Popen([LHL, "--db", str(db), "tag", "--rules-only"], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True, env=env())
+        tag = subprocess.Popen(
+            [LHL, "--db", str(db), "tag", "--rules-only"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env(),
+        )
         time.sleep(1.0)
         stop(tag, signal.SIGKILL)
         resumed = subprocess.run(ingest, capture_output=True, text=True, timeout=300, env=env())
@@ -172,15 +189,27 @@ def test_ingest_and_tag_killed_while_coders_save_then_resumed(tmp_path):
 
     clean = tmp_path / "clean.db"
     seed_many(clean, documents=2)
-    once = lhl("--db", str(clean), "ingest", str(documents), "--kommune", "3403", "--corpus", str(tmp_path / "corpus2"),
-               timeout=300)
+    once = lhl(
+        "--db",
+        str(clean),
+        "ingest",
+        str(documents),
+        "--kommune",
+        "3403",
+        "--corpus",
+        str(tmp_path / "corpus2"),
+        timeout=300,
+    )
     assert once.returncode == 0, once.stderr
     assert lhl("--db", str(clean), "tag", "--rules-only", timeout=300).returncode == 0
     assert _documents(db) == _documents(clean)
     assert _suggestions(db) == _suggestions(clean)
     with Store.open(db) as store:
-        outcomes = {r["command"]: r["outcome"] for r in store.db.query("SELECT command, outcome FROM runs ORDER BY id")
-                    if r["outcome"] != "ok"}
+        outcomes = {
+            r["command"]: r["outcome"]
+            for r in store.db.query("SELECT command, outcome FROM runs ORDER BY id")
+            if r["outcome"] != "ok"
+        }
         assert "running" not in outcomes.values()
         assert store.first("SELECT count(*) AS n FROM runs WHERE outcome = 'interrupted'")["n"] >= 2
 
@@ -197,14 +226,16 @@ def _documents(db: Path) -> list[tuple]:
     with contextlib.closing(sqlite3.connect(db)) as conn:
         return conn.execute(
             "SELECT d.url, d.status, d.n_pages, t.text_sha256, (SELECT count(*) FROM passages p WHERE p.document_id = d.id) "
-            "FROM documents d LEFT JOIN document_texts t ON t.document_id = d.id ORDER BY d.url").fetchall()
+            "FROM documents d LEFT JOIN document_texts t ON t.document_id = d.id ORDER BY d.url"
+        ).fetchall()
 
 
 def _suggestions(db: Path) -> list[tuple]:
     with contextlib.closing(sqlite3.connect(db)) as conn:
         return conn.execute(
             "SELECT d.url, p.seq, s.code, s.selected FROM suggestions s JOIN passages p ON p.id = s.passage_id "
-            "JOIN documents d ON d.id = p.document_id WHERE s.current ORDER BY 1, 2, 3").fetchall()
+            "JOIN documents d ON d.id = p.document_id WHERE s.current ORDER BY 1, 2, 3"
+        ).fetchall()
 
 
 def test_two_servers_on_one_file_never_serve_the_same_passage_to_two_coders(tmp_path):
@@ -213,8 +244,10 @@ def test_two_servers_on_one_file_never_serve_the_same_passage_to_two_coders(tmp_
     anne_server, anne_url = start_review(db, "anne")
     bjorn_server, bjorn_url = start_review(db, "bjorn")
     try:
-        with httpx.Client(base_url=anne_url, headers={"x-lhl-coder": "anne"}, timeout=15) as anne, \
-                httpx.Client(base_url=bjorn_url, headers={"x-lhl-coder": "bjorn"}, timeout=15) as bjorn:
+        with (
+            httpx.Client(base_url=anne_url, headers={"x-lhl-coder": "anne"}, timeout=15) as anne,
+            httpx.Client(base_url=bjorn_url, headers={"x-lhl-coder": "bjorn"}, timeout=15) as bjorn,
+        ):
             served = []
             for _ in range(6):
                 a = anne.get("/api/passage").json()["passage"]["state"]
@@ -222,8 +255,16 @@ def test_two_servers_on_one_file_never_serve_the_same_passage_to_two_coders(tmp_
                 assert a["passage_id"] != b["passage_id"]
                 served += [a["passage_id"], b["passage_id"]]
                 for http, state in ((anne, a), (bjorn, b)):
-                    form = {"passage_id": state["passage_id"], "action": "decide", "shown": state["shown"],
-                            "base": state["base"], "reform": "0", "areas": "", "framing": "ingen", "then": "queue"}
+                    form = {
+                        "passage_id": state["passage_id"],
+                        "action": "decide",
+                        "shown": state["shown"],
+                        "base": state["base"],
+                        "reform": "0",
+                        "areas": "",
+                        "framing": "ingen",
+                        "then": "queue",
+                    }
                     assert http.post("/api/decide", data=form).status_code == 200
     finally:
         stop(anne_server, signal.SIGTERM)
@@ -246,8 +287,20 @@ def test_scrape_and_train_write_beside_a_coder(tmp_path):
         coder.start()
         demo = lhl("demo", "--dir", str(tmp_path / "demo"), "--db", str(db), timeout=300)
         assert demo.returncode == 0, demo.stderr
-        train = lhl("--db", str(db), "train", "--gold", str(gold), "--name", "beside-a-coder", "--cv-folds", "0",
-                    "--models-dir", str(tmp_path / "models"), timeout=300)
+        train = lhl(
+            "--db",
+            str(db),
+            "train",
+            "--gold",
+            str(gold),
+            "--name",
+            "beside-a-coder",
+            "--cv-folds",
+            "0",
+            "--models-dir",
+            str(tmp_path / "models"),
+            timeout=300,
+        )
         assert train.returncode == 0, train.stderr
         assert "Traceback" not in demo.stderr + train.stderr
     finally:
@@ -262,8 +315,9 @@ def test_scrape_killed_then_resumed_ends_as_an_uninterrupted_run(tmp_path):
     """SIGKILL `lhl demo` mid-scrape, run it again: the same documents, texts and suggestions as one clean run."""
     killed_dir, clean_dir = tmp_path / "killed", tmp_path / "clean"
     db = killed_dir / "lhl.db"
-    process = subprocess.Popen([LHL, "demo", "--dir", str(killed_dir)], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True, env=env())
+    process = subprocess.Popen(
+        [LHL, "demo", "--dir", str(killed_dir)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env()
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None and _count(db, "documents") < 4:
         time.sleep(0.05)

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from lxml import etree
-
 from _export_data import HAMAR_PLAN, build_project
 from lhl.cli import app
+from lxml import etree
+
 from lhl_mining.export import export
 from lhl_mining.export.codebook import load_codebook
 from lhl_mining.export.qdpx import guid, safe_name, source_positions
@@ -51,7 +51,7 @@ def nvivo_text(raw: bytes) -> str:
     Returned as UTF-16-LE code units widened to one character each, so Python slicing follows the rule."""
     text = raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
     units = text.encode("utf-16-le")
-    return "".join(chr(int.from_bytes(units[i:i + 2], "little")) for i in range(0, len(units), 2))
+    return "".join(chr(int.from_bytes(units[i : i + 2], "little")) for i in range(0, len(units), 2))
 
 
 def qualcoder_text(raw: bytes) -> str:
@@ -61,7 +61,7 @@ def qualcoder_text(raw: bytes) -> str:
     Windows line break counts two; positions are code points into that string."""
     text = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8", errors="replace").read()
     first_break = raw.find(b"\n")
-    if first_break > 0 and raw[first_break - 1:first_break] == b"\r" and b"\r" not in raw[:first_break - 1]:
+    if first_break > 0 and raw[first_break - 1 : first_break] == b"\r" and b"\r" not in raw[: first_break - 1]:
         text = text.replace("\n", "\n ")
     return text
 
@@ -84,13 +84,15 @@ def _selections(archive: zipfile.ZipFile, root: etree._Element, rule: str = "nvi
                 continue
             start, end = int(selection.get("startPosition")), int(selection.get("endPosition"))
             piece = text[start:end]
-            out.append({
-                "source": source.get("name"),
-                "text": _widened(piece) if rule == "nvivo" else piece,
-                "user": selection.get("creatingUser"),
-                "codes": [c.find("q:CodeRef", NS).get("targetGUID") for c in selection.iterfind("q:Coding", NS)],
-                "coding_users": {c.get("creatingUser") for c in selection.iterfind("q:Coding", NS)},
-            })
+            out.append(
+                {
+                    "source": source.get("name"),
+                    "text": _widened(piece) if rule == "nvivo" else piece,
+                    "user": selection.get("creatingUser"),
+                    "codes": [c.find("q:CodeRef", NS).get("targetGUID") for c in selection.iterfind("q:Coding", NS)],
+                    "coding_users": {c.get("creatingUser") for c in selection.iterfind("q:Coding", NS)},
+                }
+            )
     return out
 
 
@@ -98,7 +100,9 @@ def _lf(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def test_qdpx_validates_against_the_refi_schema_in_every_coding_mode(runner, db_path, project, project_schema, tmp_path):
+def test_qdpx_validates_against_the_refi_schema_in_every_coding_mode(
+    runner, db_path, project, project_schema, tmp_path
+):
     for mode in ("final", "all", "machine"):
         out = tmp_path / f"{mode}.qdpx"
         result = _cli(runner, db_path, "export", "--format", "qdpx", "--codings", mode, "--out", str(out))
@@ -114,8 +118,9 @@ def test_qdpx_validates_against_the_refi_schema_in_every_coding_mode(runner, db_
         assert archive.read("project.qde").startswith(b"<?xml")
 
 
-def test_every_selection_covers_its_passage_by_nvivos_rule_and_by_qualcoders_with_for(runner, db_path, project,
-                                                                                      tmp_path):
+def test_every_selection_covers_its_passage_by_nvivos_rule_and_by_qualcoders_with_for(
+    runner, db_path, project, tmp_path
+):
     out = tmp_path / "all.qdpx"
     result = _cli(runner, db_path, "export", "-f", "qdpx", "--codings", "all", "--out", str(out))
     archive, root = _qde(out)
@@ -132,8 +137,9 @@ def test_every_selection_covers_its_passage_by_nvivos_rule_and_by_qualcoders_wit
     # QualCoder's rule misplaces the emoji passages in this file, and places everything with --for qualcoder
     assert HAMAR_PLAN[1] not in {s["text"] for s in _selections(archive, root, "qualcoder")}
     for_qualcoder = tmp_path / "qualcoder.qdpx"
-    result = _cli(runner, db_path, "export", "-f", "qdpx", "--codings", "all", "--for", "qualcoder",
-                  "--out", str(for_qualcoder))
+    result = _cli(
+        runner, db_path, "export", "-f", "qdpx", "--codings", "all", "--for", "qualcoder", "--out", str(for_qualcoder)
+    )
     assert result.exit_code == 0 and "--for nvivo" in result.output
     qualcoder = _selections(*_qde(for_qualcoder), "qualcoder")
     assert sorted(s["text"] for s in qualcoder) == sorted(s["text"] for s in selections)
@@ -142,8 +148,10 @@ def test_every_selection_covers_its_passage_by_nvivos_rule_and_by_qualcoders_wit
     _cli(runner, db_path, "export", "-f", "qdpx", "--codings", "machine", "--out", str(machine))
     for rule in ("nvivo", "qualcoder"):
         machine_texts = {s["text"] for s in _selections(*_qde(machine), rule)}
-        assert "Leve hele livet følges opp gjennom økt dekningsgrad i hjemmetjenesten.\nNye stillinger i sykehjem." \
+        assert (
+            "Leve hele livet følges opp gjennom økt dekningsgrad i hjemmetjenesten.\nNye stillinger i sykehjem."
             in machine_texts
+        )
 
 
 def test_without_astral_characters_both_rules_place_every_selection_alike(runner, db_path, project, store, tmp_path):
@@ -153,11 +161,13 @@ def test_without_astral_characters_both_rules_place_every_selection_alike(runner
     # passages keep their spans: recompute them from the texts
     for doc_id, text in store.db.execute("SELECT document_id, text FROM document_texts").fetchall():
         start = 0
-        for pid, ptext in store.db.execute("SELECT id, text FROM passages WHERE document_id = ? ORDER BY seq",
-                                           [doc_id]).fetchall():
+        for pid, ptext in store.db.execute(
+            "SELECT id, text FROM passages WHERE document_id = ? ORDER BY seq", [doc_id]
+        ).fetchall():
             start = text.index(ptext, start)
-            store.db.execute("UPDATE passages SET char_start = ?, char_end = ? WHERE id = ?",
-                             [start, start + len(ptext), pid])
+            store.db.execute(
+                "UPDATE passages SET char_start = ?, char_end = ? WHERE id = ?", [start, start + len(ptext), pid]
+            )
             start += len(ptext)
     store.db.conn.commit()
     out = tmp_path / "all.qdpx"
@@ -176,7 +186,7 @@ def test_qdpx_opens_in_pyqdpx_with_every_code_source_case_and_selection(runner, 
 
     out = tmp_path / "all.qdpx"
     assert _cli(runner, db_path, "export", "-f", "qdpx", "--codings", "all", "--out", str(out)).exit_code == 0
-    archive, root = _qde(out)
+    _archive, root = _qde(out)
     qde = QDPX(str(out)).get_project()
     assert set(qde.codes) == {c.get("guid") for c in root.iterfind(".//q:Code", NS)}
     assert {c.name for c in qde.codes.values()} >= {"Leve hele livet", "Mat og måltider", "Hamar", "Bodø"}
@@ -218,16 +228,22 @@ def test_cases_memos_sets_and_dates_the_way_readers_take_them(runner, db_path, p
     assert len(refs) == 1 and refs[0].find("q:NoteRef", NS).get("targetGUID") in notes
     assert refs[0].get("creatingUser") == guid("user", "ane")
     # a Set per county and per document type
-    sets = {s.get("name"): {m.get("targetGUID") for m in s.iterfind("q:MemberSource", NS)}
-            for s in root.iterfind("q:Sets/q:Set", NS)}
+    sets = {
+        s.get("name"): {m.get("targetGUID") for m in s.iterfind("q:MemberSource", NS)}
+        for s in root.iterfind("q:Sets/q:Set", NS)
+    }
     assert sets["Fylke: Innlandet"] == hamar_sources
     assert len(sets["Fylke: Nordland"]) == 2 and sets["Dokumenttype: lhl_plan"] == {
-        guid("source", "https://hamar.example/lhl-plan.pdf")}
+        guid("source", "https://hamar.example/lhl-plan.pdf")
+    }
     # Dato is a REFI Date variable holding xsd:date values
     dato = next(v for v in root.iterfind(".//q:Variable", NS) if v.get("name") == "Dato")
     assert dato.get("typeOfVariable") == "Date"
-    dates = {v.find("q:DateValue", NS).text for v in root.iterfind(".//q:TextSource/q:VariableValue", NS)
-             if v.find("q:VariableRef", NS).get("targetGUID") == dato.get("guid")}
+    dates = {
+        v.find("q:DateValue", NS).text
+        for v in root.iterfind(".//q:TextSource/q:VariableValue", NS)
+        if v.find("q:VariableRef", NS).get("targetGUID") == dato.get("guid")
+    }
     assert "2020-06-17" in dates and len(dates) == 5
 
 
@@ -252,7 +268,10 @@ def test_source_positions_by_each_readers_rule():
 
 
 def test_source_names_are_safe_file_names():
-    assert safe_name("Hamar – 2022-05-12 – sak 34/22: «Plan» <utkast>?") == "Hamar – 2022-05-12 – sak 34-22- «Plan» -utkast-"
+    assert (
+        safe_name("Hamar – 2022-05-12 – sak 34/22: «Plan» <utkast>?")
+        == "Hamar – 2022-05-12 – sak 34-22- «Plan» -utkast-"
+    )
     assert safe_name("a\\b|c*d\ne. ") == "a-b-c-d-e"
     assert len(safe_name("x" * 400)) == 150
 
@@ -267,9 +286,13 @@ def test_final_codings_use_adjudication_agreement_and_undo(runner, db_path, proj
     by_text = {s["text"]: s for s in _selections(archive, root)}
     adjudicated = by_text[_lf(HAMAR_PLAN[2])]
     assert adjudicated["user"] == guid("user", "cecilie")
-    assert set(adjudicated["codes"]) == {guid("code", c) for c in ("reform", "area.mat", "framing.samfunn", "framing.sektor")}
+    assert set(adjudicated["codes"]) == {
+        guid("code", c) for c in ("reform", "area.mat", "framing.samfunn", "framing.sektor")
+    }
     agreed = by_text[HAMAR_PLAN[1]]
-    assert set(agreed["codes"]) == {guid("code", c) for c in ("reform", "area.aldersvennlig", "area.aktivitet", "framing.samfunn")}
+    assert set(agreed["codes"]) == {
+        guid("code", c) for c in ("reform", "area.aldersvennlig", "area.aktivitet", "framing.samfunn")
+    }
     # ane's undone «mat» is gone; her later decision and bjørn's accept of the suggestion agree
     undone = by_text[HAMAR_PLAN[3]]
     assert set(undone["codes"]) == {guid("code", c) for c in ("area.helsehjelp", "framing.sektor")}
@@ -282,7 +305,7 @@ def test_final_codings_use_adjudication_agreement_and_undo(runner, db_path, proj
 def test_machine_suggestions_are_their_own_user_with_provenance(runner, db_path, project, tmp_path):
     out = tmp_path / "machine.qdpx"
     _cli(runner, db_path, "export", "-f", "qdpx", "--codings", "machine", "--out", str(out))
-    archive, root = _qde(out)
+    _archive, root = _qde(out)
     users = root.findall(".//q:User", NS)
     # the machine, and lhl-mining itself for the whole-source links of kommune cases
     assert [u.get("name") for u in users] == ["lhl-mining (machine suggestions)", "lhl-mining"]
@@ -321,13 +344,18 @@ def test_cases_are_kommuner_with_variables_linked_to_their_sources(runner, db_pa
     cases = {c.get("name"): c for c in root.iterfind(".//q:Case", NS)}
     assert set(cases) == {"Hamar", "Bodø"}
     hamar = cases["Hamar"]
-    values = {variables[v.find("q:VariableRef", NS).get("targetGUID")]: v[1].text
-              for v in hamar.iterfind("q:VariableValue", NS)}
+    values = {
+        variables[v.find("q:VariableRef", NS).get("targetGUID")]: v[1].text
+        for v in hamar.iterfind("q:VariableValue", NS)
+    }
     assert values["Kommunenummer"] == "3403" and values["Fylke"] == "Innlandet"
     assert values["Vedtak LHL"] == "1: behandlet eller nevnt, ikke vedtatt plan (inkl. vedtak om å lage plan)"
     assert values["Planstrategi"] == "0: nevner ikke reformen"
     refs = {r.get("targetGUID") for r in hamar.iterfind("q:SourceRef", NS)}
-    assert refs == {guid("source", f"https://hamar.example/{name}") for name in ("lhl-plan.pdf", "sak-12-19.pdf", "planstrategi.pdf")}
+    assert refs == {
+        guid("source", f"https://hamar.example/{name}")
+        for name in ("lhl-plan.pdf", "sak-12-19.pdf", "planstrategi.pdf")
+    }
 
 
 def test_reexport_keeps_every_guid(runner, db_path, project, tmp_path):
@@ -351,8 +379,11 @@ def test_final_selection_keeps_its_guid_when_a_second_coder_agrees(runner, db_pa
     def okonomi_selection() -> str:
         _cli(runner, db_path, "export", "-f", "qdpx", "--out", str(out), "--force")
         root = _qde(out)[1]
-        source = next(s for s in root.iterfind(".//q:TextSource", NS)
-                      if s.get("guid") == guid("source", "https://bodo.example/okonomiplan-2022.pdf"))
+        source = next(
+            s
+            for s in root.iterfind(".//q:TextSource", NS)
+            if s.get("guid") == guid("source", "https://bodo.example/okonomiplan-2022.pdf")
+        )
         (selection,) = [s for s in source.findall("q:PlainTextSelection", NS) if s.get("name") != "kommune case"]
         return selection.get("guid")
 
@@ -389,7 +420,9 @@ def test_passage_csv_final_codes(runner, db_path, project, tmp_path):
     assert len(rows) == 13
     adjudicated = rows[project["plan_p"][2]]
     assert adjudicated["coder"] == "cecilie" and adjudicated["code_status"] == "adjudicated"
-    assert adjudicated["area_mat"] == "1" and adjudicated["area_helsehjelp"] == "0" and adjudicated["framing"] == "begge"
+    assert (
+        adjudicated["area_mat"] == "1" and adjudicated["area_helsehjelp"] == "0" and adjudicated["framing"] == "begge"
+    )
     assert adjudicated["text"] == HAMAR_PLAN[2]  # CRLF kept inside the quoted field
     agreed = rows[project["plan_p"][1]]
     assert agreed["code_status"] == "agreed" and agreed["coder"] == "ane; bjørn" and "👵🏼" in agreed["text"]
@@ -407,7 +440,11 @@ def test_passage_xlsx_all_coders_and_jsonl_machine(runner, db_path, project, tmp
     header = [c.value for c in sheet[1]]
     rows = [dict(zip(header, [c.value for c in row])) for row in sheet.iter_rows(min_row=2)]
     plan_p2 = [r for r in rows if r["passage_id"] == project["plan_p"][2]]
-    assert {(r["coder"], r["code_status"]) for r in plan_p2} == {("ane", "coded"), ("bjørn", "coded"), ("cecilie", "adjudicated")}
+    assert {(r["coder"], r["code_status"]) for r in plan_p2} == {
+        ("ane", "coded"),
+        ("bjørn", "coded"),
+        ("cecilie", "adjudicated"),
+    }
     assert any("Måltidene" in (r["text"] or "") for r in rows)
 
     jsonl = tmp_path / "machine.jsonl"
@@ -422,8 +459,22 @@ def test_passage_xlsx_all_coders_and_jsonl_machine(runner, db_path, project, tmp
 
 def test_document_and_kommune_levels_count_coded_passages(runner, db_path, project, tmp_path):
     documents = tmp_path / "documents.csv"
-    assert _cli(runner, db_path, "export", "-f", "csv", "--level", "document", "--codings", "machine",
-                "--out", str(documents)).exit_code == 0
+    assert (
+        _cli(
+            runner,
+            db_path,
+            "export",
+            "-f",
+            "csv",
+            "--level",
+            "document",
+            "--codings",
+            "machine",
+            "--out",
+            str(documents),
+        ).exit_code
+        == 0
+    )
     rows = {int(r["document_id"]): r for r in _csv(documents)}
     assert rows[project["plan"]]["n_passages"] == "5" and rows[project["plan"]]["n_reform_machine"] == "3"
     assert rows[project["failed"]]["status"] == "failed" and rows[project["failed"]]["n_passages"] == "0"
@@ -445,7 +496,9 @@ def test_summary_is_vedlegg2_with_evidence(runner, db_path, project, tmp_path):
     hamar, bodo, heroy, risor = rows["3403"], rows["1804"], rows["1818"], rows["4201"]
     # an LHL plan without a read adoption, and a proposal to make one: treated, not adopted
     assert (hamar["Vedtak LHL"], hamar["Planstrategi"], hamar["Samfunnsdel"]) == ("1", "0", ".")
-    assert hamar["Vedtak LHL (evidens)"].startswith(f"#{project['sak']} https://hamar.example/sak-12-19.pdf (innstilling")
+    assert hamar["Vedtak LHL (evidens)"].startswith(
+        f"#{project['sak']} https://hamar.example/sak-12-19.pdf (innstilling"
+    )
     assert f"#{project['plan']} https://hamar.example/lhl-plan.pdf" in hamar["Vedtak LHL (evidens)"]
     assert "https://hamar.example/planstrategi.pdf" in hamar["Planstrategi (evidens)"]
     # named only in a planning document: 1 with low confidence; the bystyre decision is about something else
@@ -529,8 +582,17 @@ def test_unwritable_paths_are_refused(runner, db_path, project, tmp_path):
 
 def test_codes_missing_from_codebook_are_named(runner, db_path, store, tmp_path):
     ids = build_project(store)
-    store.db["codings"].insert({"passage_id": ids["plan_p"][0], "coder": "ane", "coded_at": "2024-05-01T10:00:00+00:00",
-                                "action": "code", "reform": 1, "areas": json.dumps(["boliger"]), "framing": "ingen"})
+    store.db["codings"].insert(
+        {
+            "passage_id": ids["plan_p"][0],
+            "coder": "ane",
+            "coded_at": "2024-05-01T10:00:00+00:00",
+            "action": "code",
+            "reform": 1,
+            "areas": json.dumps(["boliger"]),
+            "framing": "ingen",
+        }
+    )
     out = tmp_path / "p.qdpx"
     result = _cli(runner, db_path, "export", "-f", "qdpx", "--out", str(out))
     assert result.exit_code == 1 and "E603" in result.output and "area.boliger" in result.output
@@ -593,8 +655,17 @@ def test_qdpx_of_real_seed_texts_slices_exactly(store, db_path, runner, shared, 
     assert len(passages) > 100
     coded = passages[::7]
     for passage_id, _ in coded:
-        store.db["codings"].insert({"passage_id": passage_id, "coder": "ane", "coded_at": "2024-05-01T10:00:00+00:00",
-                                    "action": "code", "reform": 1, "areas": "[]", "framing": "ingen"})
+        store.db["codings"].insert(
+            {
+                "passage_id": passage_id,
+                "coder": "ane",
+                "coded_at": "2024-05-01T10:00:00+00:00",
+                "action": "code",
+                "reform": 1,
+                "areas": "[]",
+                "framing": "ingen",
+            }
+        )
     store.db.conn.commit()
     out = tmp_path / "seeds.qdpx"
     assert _cli(runner, db_path, "export", "-f", "qdpx", "--out", str(out)).exit_code == 0
@@ -603,7 +674,9 @@ def test_qdpx_of_real_seed_texts_slices_exactly(store, db_path, runner, shared, 
     assert root.find("q:Cases", NS) is None  # documents without a kommune make no cases
     texts = sorted(s["text"] for s in _selections(archive, root))
     assert texts == sorted(_lf(t) for _, t in coded)
-    assert [s["text"] for s in _selections(archive, root, "qualcoder")] == [s["text"] for s in _selections(archive, root)]
+    assert [s["text"] for s in _selections(archive, root, "qualcoder")] == [
+        s["text"] for s in _selections(archive, root)
+    ]
     # no kommune: the Vedlegg-2 table says why it cannot be made
     result = _cli(runner, db_path, "export", "-f", "summary", "--out", str(tmp_path / "s.csv"))
     assert result.exit_code == 1 and "--kommune" in result.output
@@ -633,10 +706,18 @@ def test_demo_with_two_coders_opens_right_in_every_checked_reader(runner, tmp_pa
             for coder, at in (("ane", "2024-05-01T10:00:00+00:00"), ("bjørn", "2024-05-02T10:00:00+00:00")):
                 if coder == "bjørn" and n % 3:
                     continue
-                store.db["codings"].insert({"passage_id": passage_id, "coder": coder, "coded_at": at, "action": "code",
-                                            "reform": 1, "areas": json.dumps(["mat"] if n % 2 else []),
-                                            "framing": "sektor" if coder == "ane" or n % 2 else "samfunn",
-                                            "memo": "sjekk" if n == 4 else None})
+                store.db["codings"].insert(
+                    {
+                        "passage_id": passage_id,
+                        "coder": coder,
+                        "coded_at": at,
+                        "action": "code",
+                        "reform": 1,
+                        "areas": json.dumps(["mat"] if n % 2 else []),
+                        "framing": "sektor" if coder == "ane" or n % 2 else "samfunn",
+                        "memo": "sjekk" if n == 4 else None,
+                    }
+                )
         store.db.conn.commit()
     expected = {_lf(t) for _, t in passages}
     out = tmp_path / "demo.qdpx"
@@ -684,8 +765,21 @@ def test_counts_name_their_basis_and_exports_say_what_they_leave_out(runner, db_
     header = _csv(human)[0].keys()
     assert "n_reform_human" in header and "n_reform" not in header and "n_passages" in header
     machine = tmp_path / "machine.jsonl"
-    _cli(runner, db_path, "export", "-f", "jsonl", "--level", "kommune", "--codings", "machine", "--labels", "nb",
-         "--out", str(machine))
+    _cli(
+        runner,
+        db_path,
+        "export",
+        "-f",
+        "jsonl",
+        "--level",
+        "kommune",
+        "--codings",
+        "machine",
+        "--labels",
+        "nb",
+        "--out",
+        str(machine),
+    )
     first = json.loads(machine.read_text(encoding="utf-8").splitlines()[0])
     assert "Passasjer om reformen (maskin)" in first and first["Kommunenummer"] == "1804"
     passages = tmp_path / "passages.csv"
@@ -698,14 +792,24 @@ def test_counts_name_their_basis_and_exports_say_what_they_leave_out(runner, db_
 
 
 def test_options_that_do_not_fit_are_refused(runner, db_path, project, tmp_path):
-    for args in (("-f", "csv", "--for", "nvivo"), ("-f", "qdpx", "--for", "atlas"), ("-f", "qdpx", "--labels", "nb"),
-                 ("-f", "csv", "--labels", "de")):
+    for args in (
+        ("-f", "csv", "--for", "nvivo"),
+        ("-f", "qdpx", "--for", "atlas"),
+        ("-f", "qdpx", "--labels", "nb"),
+        ("-f", "csv", "--labels", "de"),
+    ):
         result = _cli(runner, db_path, "export", *args, "--out", str(tmp_path / f"x.{args[1]}"))
         assert result.exit_code == 2 and "E604" in result.output, (args, result.output)
 
 
-FORMULAS = ["=HYPERLINK(\"http://evil.example\",\"klikk\")", "+47 22 00 00 00", "-1+2", "@SUM(1;2)",
-            "\tTab først", "\rCR først"]
+FORMULAS = [
+    '=HYPERLINK("http://evil.example","klikk")',
+    "+47 22 00 00 00",
+    "-1+2",
+    "@SUM(1;2)",
+    "\tTab først",
+    "\rCR først",
+]
 
 
 def test_csv_cells_that_would_run_as_formulas_are_text_in_a_spreadsheet(runner, db_path, project, store, tmp_path):
@@ -738,16 +842,40 @@ def test_csv_cells_that_would_run_as_formulas_are_text_in_a_spreadsheet(runner, 
     control.write_text("a\n=1+1\n", encoding="utf-8")
     converted = tmp_path / "converted"
     for csv_file in (out, control):
-        subprocess.run([soffice, "--headless", f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}",
-                        "--infilter=CSV:44,34,76,1,,0,false,true,false,false,false,false,true",
-                        "--convert-to", "xlsx", "--outdir", str(converted), str(csv_file)],
-                       check=True, capture_output=True, timeout=120)
+        subprocess.run(
+            [
+                soffice,
+                "--headless",
+                f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}",
+                "--infilter=CSV:44,34,76,1,,0,false,true,false,false,false,false,true",
+                "--convert-to",
+                "xlsx",
+                "--outdir",
+                str(converted),
+                str(csv_file),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
     assert openpyxl.load_workbook(converted / "control.xlsx").active["A2"].data_type == "f"  # Calc runs formulas
     sheet = openpyxl.load_workbook(converted / "passages.xlsx").active
     assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
     # LibreOffice opens the xlsx export too, with the formula-like text as text
-    subprocess.run([soffice, "--headless", f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}", "--convert-to",
-                    "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir", str(tmp_path / "back"), str(xlsx)],
-                   check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [
+            soffice,
+            "--headless",
+            f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}",
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):44,34,76",
+            "--outdir",
+            str(tmp_path / "back"),
+            str(xlsx),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     back = list(csv.DictReader((tmp_path / "back" / "passages.csv").read_text(encoding="utf-8").splitlines()))
     assert FORMULAS[0] in {r["text"] for r in back} and back[0]["date"] == "2020-06-17"

@@ -21,6 +21,7 @@ import review_data
 import sqlite_utils
 from procs import LHL as LHL_PATH
 from procs import env, free_port, lhl, one_line_error
+
 from lhl_mining.migrations import migrations as schema
 from lhl_mining.store import Store
 
@@ -66,14 +67,16 @@ def _damaged_page(db: Path) -> None:
     _seeded(db)
     data = bytearray(db.read_bytes())
     start = 4096 * 3
-    data[start:start + 32768] = (b"\xde\xad\xbe\xef" * 8192)[: len(data[start:start + 32768])]
+    data[start : start + 32768] = (b"\xde\xad\xbe\xef" * 8192)[: len(data[start : start + 32768])]
     db.write_bytes(bytes(data))
 
 
 def _newer_schema(db: Path) -> None:
     _seeded(db)
     conn = sqlite3.connect(db)
-    conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES ('lhl_mining', '9999_future', '2030-01-01')")
+    conn.execute(
+        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES ('lhl_mining', '9999_future', '2030-01-01')"
+    )
     conn.commit()
     conn.close()
 
@@ -132,10 +135,15 @@ def test_database_fault(tmp_path, document, fault, command):
 
 def _hold(db: Path, mode: str) -> subprocess.Popen:
     """Another process holding a lock on the file until killed: 'write' (a long write transaction) or 'exclusive'."""
-    statements = {"write": ["BEGIN IMMEDIATE", "INSERT INTO meta VALUES ('held', 'x')"],
-                  "exclusive": ["PRAGMA locking_mode=EXCLUSIVE", "BEGIN EXCLUSIVE", "INSERT INTO meta VALUES ('held', 'x')"]}[mode]
-    code = ("import sqlite3, sys, time; c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
-            + "".join(f"c.execute({s!r})\n" for s in statements) + "print('held', flush=True); time.sleep(120)")
+    statements = {
+        "write": ["BEGIN IMMEDIATE", "INSERT INTO meta VALUES ('held', 'x')"],
+        "exclusive": ["PRAGMA locking_mode=EXCLUSIVE", "BEGIN EXCLUSIVE", "INSERT INTO meta VALUES ('held', 'x')"],
+    }[mode]
+    code = (
+        "import sqlite3, sys, time; c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+        + "".join(f"c.execute({s!r})\n" for s in statements)
+        + "print('held', flush=True); time.sleep(120)"
+    )
     holder = subprocess.Popen([sys.executable, "-c", code, str(db)], stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "held"
     return holder
@@ -245,10 +253,22 @@ BAD_ARGUMENTS = {
     "ingest a FIFO": (["ingest", "{fifo}"], "E211"),
     "ingest a missing path": (["ingest", "{tmp}/nothing.pdf"], "E211"),
     "ingest --corpus on a file": (["ingest", "{doc}", "--corpus", "{doc}"], "E310"),
-    "scrape --rate nan": (["scrape", "--county", "Innlandet", "--contact", "test@example.org", "--rate", "nan", "--dry-run"], "E002"),
-    "scrape --rate 1000": (["scrape", "--county", "Innlandet", "--contact", "test@example.org", "--rate", "1000", "--dry-run"], "E002"),
-    "scrape --since 1066": (["scrape", "--county", "Innlandet", "--contact", "test@example.org", "--since", "1066", "--dry-run"], "E002"),
-    "scrape --until 9999": (["scrape", "--county", "Innlandet", "--contact", "test@example.org", "--until", "9999", "--dry-run"], "E002"),
+    "scrape --rate nan": (
+        ["scrape", "--county", "Innlandet", "--contact", "test@example.org", "--rate", "nan", "--dry-run"],
+        "E002",
+    ),
+    "scrape --rate 1000": (
+        ["scrape", "--county", "Innlandet", "--contact", "test@example.org", "--rate", "1000", "--dry-run"],
+        "E002",
+    ),
+    "scrape --since 1066": (
+        ["scrape", "--county", "Innlandet", "--contact", "test@example.org", "--since", "1066", "--dry-run"],
+        "E002",
+    ),
+    "scrape --until 9999": (
+        ["scrape", "--county", "Innlandet", "--contact", "test@example.org", "--until", "9999", "--dry-run"],
+        "E002",
+    ),
     "review --port 70000": (["review", "--port", "70000", "--no-browser"], "E420"),
     "review assign --double 5": (["review", "assign", "--coder", "a", "--coder", "b", "--double", "5"], "E420"),
     "export into a folder": (["export", "--format", "csv", "--out", "{tmp}"], "E602"),
@@ -272,9 +292,14 @@ def test_bad_arguments_and_files(tmp_path, document, case):
     jsonl = tmp_path / "in.jsonl"
     jsonl.write_text('{"id": 1, "text": "Leve hele livet"}\n', encoding="utf-8")
     values = {
-        "db": db, "tmp": tmp_path, "doc": document, "fifo": fifo, "jsonl": jsonl,
+        "db": db,
+        "tmp": tmp_path,
+        "doc": document,
+        "fifo": fifo,
+        "jsonl": jsonl,
         "catastrophic": _codebook_with(tmp_path, "regex: ", "regex: '(a+)+$' #") if "(a+)" in case else None,
-        "bomb": _alias_bomb(tmp_path), "deep": _deep(tmp_path),
+        "bomb": _alias_bomb(tmp_path),
+        "deep": _deep(tmp_path),
     }
     before = _rows(db)
     done = lhl("--db", str(db), *(a.format(**values) for a in args), timeout=60)
@@ -292,7 +317,9 @@ def test_fifos_devices_and_symlinks_to_them_are_skipped_in_folders(tmp_path, doc
     (folder / "zero.pdf").symlink_to("/dev/zero")
     (folder / "pipe-link.pdf").symlink_to(folder / "pipe.pdf")
     db = tmp_path / "lhl.db"
-    done = lhl("--db", str(db), "ingest", str(folder), "--kommune", "3403", "--corpus", str(tmp_path / "corpus"), timeout=60)
+    done = lhl(
+        "--db", str(db), "ingest", str(folder), "--kommune", "3403", "--corpus", str(tmp_path / "corpus"), timeout=60
+    )
     assert done.returncode == 0, done.stderr
     with contextlib.closing(sqlite3.connect(db)) as conn:
         assert conn.execute("SELECT count(*), min(status) FROM documents").fetchone() == (1, "extracted")
@@ -300,8 +327,11 @@ def test_fifos_devices_and_symlinks_to_them_are_skipped_in_folders(tmp_path, doc
 
 def test_classify_skips_a_lone_surrogate_and_keeps_the_rest(tmp_path):
     source = tmp_path / "in.jsonl"
-    source.write_text('{"id": 1, "text": "Leve hele livet"}\n{"id": 2, "text": "bad \\ud800 text"}\n'
-                      '{"id": 3, "text": "Eldrerådet møtes"}\n', encoding="utf-8")
+    source.write_text(
+        '{"id": 1, "text": "Leve hele livet"}\n{"id": 2, "text": "bad \\ud800 text"}\n'
+        '{"id": 3, "text": "Eldrerådet møtes"}\n',
+        encoding="utf-8",
+    )
     out = tmp_path / "out.jsonl"
     done = lhl("classify", "-i", str(source), "-o", str(out), "--rules-only", timeout=120)
     assert done.returncode == 0, done.stderr
@@ -322,8 +352,12 @@ def _small_fs(folder: Path, size: str = "2m") -> bool:
     folder.mkdir()
     if os.geteuid() != 0:
         return False
-    return subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
-                          capture_output=True, timeout=30).returncode == 0
+    return (
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True, timeout=30
+        ).returncode
+        == 0
+    )
 
 
 @pytest.fixture
@@ -348,8 +382,17 @@ def test_full_disk_under_the_database_is_one_line_and_loses_nothing(small_disk, 
         before = conn.execute("SELECT count(*) FROM passages").fetchone()[0]
     _fill(small_disk, leave_kb=48)
     documents = Path(__file__).resolve().parents[1] / ".." / "shared" / "real" / "documents"
-    done = lhl("--db", str(db), "ingest", str(documents.resolve()), "--kommune", "3403",
-               "--corpus", str(tmp_path / "corpus"), timeout=300)
+    done = lhl(
+        "--db",
+        str(db),
+        "ingest",
+        str(documents.resolve()),
+        "--kommune",
+        "3403",
+        "--corpus",
+        str(tmp_path / "corpus"),
+        timeout=300,
+    )
     assert done.returncode == 1, done.stderr
     assert "[E016]" in one_line_error(done.stderr)
     (small_disk / "filler").unlink()
@@ -362,8 +405,17 @@ def test_full_corpus_disk_is_one_line_and_leaves_no_part_files(small_disk, tmp_p
     db = tmp_path / "lhl.db"
     _fill(small_disk, leave_kb=64)
     documents = Path(__file__).resolve().parents[1] / ".." / "shared" / "real" / "documents"
-    done = lhl("--db", str(db), "ingest", str(documents.resolve()), "--kommune", "3403",
-               "--corpus", str(small_disk / "corpus"), timeout=300)
+    done = lhl(
+        "--db",
+        str(db),
+        "ingest",
+        str(documents.resolve()),
+        "--kommune",
+        "3403",
+        "--corpus",
+        str(small_disk / "corpus"),
+        timeout=300,
+    )
     assert done.returncode == 1, done.stderr
     assert "[E310]" in one_line_error(done.stderr) and "disk is full" in done.stderr
     assert not [p for p in small_disk.rglob("*") if p.name.endswith(".part")]
@@ -377,9 +429,25 @@ def test_ingest_under_a_memory_limit_below_its_own_cap(tmp_path, document):
     assert prlimit, "prlimit (util-linux) is needed"
     db = tmp_path / "lhl.db"
     limit = 3 * 1024**3
-    done = subprocess.run([prlimit, f"--as={limit}", LHL_PATH, "--db", str(db), "ingest", str(document),
-                           "--kommune", "3403", "--corpus", str(tmp_path / "corpus")],
-                          capture_output=True, text=True, timeout=120, env=env())
+    done = subprocess.run(
+        [
+            prlimit,
+            f"--as={limit}",
+            LHL_PATH,
+            "--db",
+            str(db),
+            "ingest",
+            str(document),
+            "--kommune",
+            "3403",
+            "--corpus",
+            str(tmp_path / "corpus"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env(),
+    )
     assert done.returncode == 0, done.stderr
     with contextlib.closing(sqlite3.connect(db)) as conn:
         assert conn.execute("SELECT status FROM documents").fetchall() == [("extracted",)]
@@ -401,10 +469,24 @@ def test_killed_run_is_closed_as_interrupted_by_the_next_writer(tmp_path):
     db = tmp_path / "lhl.db"
     _seeded(db)
     with Store.open(db) as store:
-        store.db["runs"].insert({"command": "ingest", "started_at": "2026-01-01T00:00:00+00:00", "outcome": "running",
-                                 "pid": _dead_pid(), "host": __import__("socket").gethostname()})
-        store.db["runs"].insert({"command": "tag", "started_at": "2026-01-01T00:00:00+00:00", "outcome": "running",
-                                 "pid": os.getpid(), "host": __import__("socket").gethostname()})
+        store.db["runs"].insert(
+            {
+                "command": "ingest",
+                "started_at": "2026-01-01T00:00:00+00:00",
+                "outcome": "running",
+                "pid": _dead_pid(),
+                "host": __import__("socket").gethostname(),
+            }
+        )
+        store.db["runs"].insert(
+            {
+                "command": "tag",
+                "started_at": "2026-01-01T00:00:00+00:00",
+                "outcome": "running",
+                "pid": os.getpid(),
+                "host": __import__("socket").gethostname(),
+            }
+        )
     assert lhl("--db", str(db), "status").returncode == 0  # readers change nothing
     assert lhl("--db", str(db), "init").returncode == 0
     with contextlib.closing(sqlite3.connect(db)) as conn:

@@ -28,8 +28,11 @@ VOCABULARY = {"forskjeller", "helse-norge", "ansvaret"}
             "les mer på https://www.regjeringen.no/no/dokumenter/meld.-st.-15-20172018/id2599850/",
         ),
         ("se www.nav.no", "for mer informasjon", "se www.nav.no for mer informasjon"),
-        ("www.nord-odal.kommune.no", "postmottak@nord-odal.kommune.no",
-         "www.nord-odal.kommune.no postmottak@nord-odal.kommune.no"),
+        (
+            "www.nord-odal.kommune.no",
+            "postmottak@nord-odal.kommune.no",
+            "www.nord-odal.kommune.no postmottak@nord-odal.kommune.no",
+        ),
         ("www.nord-odal.kommune.no", "https://x.no/y", "www.nord-odal.kommune.no https://x.no/y"),
         ("www.nord-odal.kommune.no", "postmottak@nord-", "www.nord-odal.kommune.no postmottak@nord-"),
         ("postmottak@nord-", "odal.kommune.no", "postmottak@nord-odal.kommune.no"),

@@ -210,7 +210,7 @@ def _wrap(text: str, font: str = "Helvetica", size: float = 10, width: float = 4
             current = word
         else:
             current = candidate
-    return lines + [current]
+    return [*lines, current]
 
 
 # (kind, text): «sak» bold heading, «label» bold line, «p» body paragraph
@@ -254,9 +254,11 @@ def _protokoll_pdf(path: Path) -> Path:
     page = canvas.Canvas(str(path), pagesize=A4)
     y = HEIGHT - 60
     for kind, text in PROTOKOLL:
-        font, size = {"title": ("Helvetica-Bold", 16), "sak": ("Helvetica-Bold", 12), "label": ("Helvetica-Bold", 10)}.get(
-            kind, ("Helvetica", 10)
-        )
+        font, size = {
+            "title": ("Helvetica-Bold", 16),
+            "sak": ("Helvetica-Bold", 12),
+            "label": ("Helvetica-Bold", 10),
+        }.get(kind, ("Helvetica", 10))
         lines = _wrap(text, font, size)
         if y - 14 * len(lines) < 80:
             page.showPage()
@@ -397,7 +399,9 @@ def test_titles_of_real_documents_are_their_own_not_producer_residue(store, tmp_
     for name, title in expected.items():
         result = _ingest(store, tmp_path, REAL / name)
         assert doc_store.document(store, result.document_id)["title"] == title, name
-    bo = doc_store.document_by_url(store, (REAL / "bo_2012_motebok_ptn139-12_k112-12_breisas_syd.pdf").resolve().as_uri())
+    bo = doc_store.document_by_url(
+        store, (REAL / "bo_2012_motebok_ptn139-12_k112-12_breisas_syd.pdf").resolve().as_uri()
+    )
     assert (bo["utvalg"], bo["meeting_date"]) == ("Utval for plan, teknikk og næring", "2012-11-23")
 
 
@@ -489,7 +493,10 @@ def test_map_page_passages_are_flagged_as_noise(store, tmp_path):
 
 
 def test_real_letters_and_map_start_with_content_once_noise_is_set_aside(store, tmp_path):
-    letters = ("nord-odal_2023_brev_oversendelse_valgstyrets_motebok.pdf", "nord-odal_2021_brev_oversendelse_valgprotokoll.pdf")
+    letters = (
+        "nord-odal_2023_brev_oversendelse_valgstyrets_motebok.pdf",
+        "nord-odal_2021_brev_oversendelse_valgprotokoll.pdf",
+    )
     for name in letters:
         passages = doc_store.passages_of(store, _ingest(store, tmp_path, REAL / name).document_id)
         noise = [p["text"] for p in passages if p["noise"] == "letterhead"]
@@ -555,9 +562,18 @@ def _framed_columns_pdf(path: Path) -> Path:
     width, height = 960, 540
     page = canvas.Canvas(str(path), pagesize=(width, height))
     page.setLineWidth(1)
-    for x0, y0, x1, y1 in ((50, 470, 910, 470), (50, 60, 910, 60), (50, 60, 50, 470), (910, 60, 910, 470), (480, 60, 480, 470)):
+    for x0, y0, x1, y1 in (
+        (50, 470, 910, 470),
+        (50, 60, 910, 60),
+        (50, 60, 50, 470),
+        (910, 60, 910, 470),
+        (480, 60, 480, 470),
+    ):
         page.line(x0, y0, x1, y1)
-    for x, heading, items in ((70, "Utfordringer vi må håndtere:", CHALLENGES), (500, "Muligheter vi kan gripe:", CHANCES)):
+    for x, heading, items in (
+        (70, "Utfordringer vi må håndtere:", CHALLENGES),
+        (500, "Muligheter vi kan gripe:", CHANCES),
+    ):
         y = 440
         page.setFont("Helvetica-Bold", 14)
         page.drawString(x, y, heading)

@@ -43,8 +43,19 @@ def assert_all_end(pids: set[int], within: float = 15) -> None:
 
 def test_train_workers_end_with_a_killed_train(tmp_path: Path, shared: Path):
     gold = shared / "data" / "gold_train.jsonl"
-    args = ["--db", str(tmp_path / "lhl.db"), "train", "--gold", str(gold), "--models-dir", str(tmp_path / "models"),
-            "--name", "killed", "--cv-folds", "5"]
+    args = [
+        "--db",
+        str(tmp_path / "lhl.db"),
+        "train",
+        "--gold",
+        str(gold),
+        "--models-dir",
+        str(tmp_path / "models"),
+        "--name",
+        "killed",
+        "--cv-folds",
+        "5",
+    ]
     assert_all_end(kill_when_workers_run(args, workers=2))
     assert not (tmp_path / "models" / "killed.json").exists()  # nothing half-saved either
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from lhl.cli import app
+
 from lhl_mining.errors import ModelIncompatible, ModelNotFound
 from lhl_mining.learn import CombinedLabeller, ModelLabeller, latest_model_labeller, uncertainty
 from lhl_mining.learn.files import bundled_models_dir, find_model, list_models, load_model
@@ -51,7 +51,7 @@ def test_combined_labeller_implements_the_labeller_interface_and_keeps_rule_evid
     assert all(0.0 <= v <= 1.0 for v in positive.scores.values())
     # The rules' hits are still there, with offsets into the passage.
     reform_hits = [e for e in positive.evidence if e["code"] == "reform"]
-    assert reform_hits and REFORM_TEXT[reform_hits[0]["start"]:reform_hits[0]["end"]].lower() == "leve hele livet"
+    assert reform_hits and REFORM_TEXT[reform_hits[0]["start"] : reform_hits[0]["end"]].lower() == "leve hele livet"
     assert not negative.reform and negative.areas == [] and negative.framing == "ingen"
     assert labeller.label([]) == []
 
@@ -129,8 +129,9 @@ def test_evaluate_with_an_incompatible_model_says_so(runner, starter_copy, tmp_p
     meta["sklearn_version"] = "0.24.2"
     (starter_copy / "starter.json").write_text(json.dumps(meta))
     gold = shared / "data" / "gold_dev.jsonl"
-    result = runner.invoke(app, ["evaluate", "--gold", str(gold), "--models-dir", str(starter_copy),
-                                 "--model-version", "starter"])
+    result = runner.invoke(
+        app, ["evaluate", "--gold", str(gold), "--models-dir", str(starter_copy), "--model-version", "starter"]
+    )
     assert result.exit_code == 1 and "E505" in result.output and "Retrain it with `lhl train`" in result.output
 
 

@@ -47,8 +47,10 @@ def test_the_model_decides_only_where_its_cross_validated_gain_beats_two_standar
         if weight < 1.0:
             assert cv["combined"]["codes"][code]["f1"] >= rules_f1 + min_gain(n) - 1e-4, code
     if blend.framing_weight < 1.0:
-        assert (cv["combined"]["summary"]["framing_macro_f1"]
-                >= cv["rules"]["summary"]["framing_macro_f1"] + min_gain(n) - 1e-4)
+        assert (
+            cv["combined"]["summary"]["framing_macro_f1"]
+            >= cv["rules"]["summary"]["framing_macro_f1"] + min_gain(n) - 1e-4
+        )
     assert decides_anything(meta) == (min(blend.weights.values()) < 1.0 or blend.framing_weight < 1.0)
 
 

@@ -14,7 +14,6 @@ import json
 import re
 from pathlib import Path
 
-import pytest
 import simplemma
 
 from lhl_mining.nlp import lexicon

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from lhl.cli import app
-from lhl_mining.learn.files import bundled_models_dir, default_models_dir
-
 from test_train import gold_subset
+
+from lhl_mining.learn.files import bundled_models_dir, default_models_dir
 
 
 @pytest.fixture(autouse=True)
@@ -44,8 +43,9 @@ def test_train_saves_beside_the_database_and_other_databases_do_not_see_it(runne
     assert {m["name"] for m in json.loads(other.output)} == {"starter"}
 
     passages = tmp_path / "in.jsonl"
-    passages.write_text(json.dumps({"id": 1, "text": "Kommunen satsar på Leve hele livet og heimeteneste."}) + "\n",
-                        encoding="utf-8")
+    passages.write_text(
+        json.dumps({"id": 1, "text": "Kommunen satsar på Leve hele livet og heimeteneste."}) + "\n", encoding="utf-8"
+    )
     classify = ["classify", "--input", str(passages), "--model", "builtin", "--trained", "mine"]
     found = runner.invoke(app, ["--db", str(study), *classify])
     assert found.exit_code == 0, found.output

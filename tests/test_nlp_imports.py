@@ -27,8 +27,9 @@ print("EXIT", code, "SPACY", "spacy" in sys.modules, "SKLEARN", "sklearn" in sys
 
 
 def run(args: list[str], cwd, imports: tuple[str, ...] = ()) -> str:
-    done = subprocess.run([sys.executable, "-c", RUN.format(imports=imports), *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", RUN.format(imports=imports), *args], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
     return done.stderr.strip().splitlines()[-1]
 
 
@@ -39,14 +40,20 @@ def db(tmp_path_factory):
     return folder / "lhl.db"
 
 
-@pytest.mark.parametrize("args, imports", [
-    (["status"], ()),
-    (["kommuner", "--county", "Innlandet"], ()),
-    (["export", "--format", "csv", "--out", "{tmp}/out.csv"], ()),
-    (["export", "--format", "qdpx", "--out", "{tmp}/out.qdpx"], ()),
-    (["report", "--out", "{tmp}/report.html"], ()),
-    (["review", "assign", "--double", "0.2", "--coder", "a", "--coder", "b"], ("lhl_mining.review.app", "lhl_mining.review.server")),
-])
+@pytest.mark.parametrize(
+    "args, imports",
+    [
+        (["status"], ()),
+        (["kommuner", "--county", "Innlandet"], ()),
+        (["export", "--format", "csv", "--out", "{tmp}/out.csv"], ()),
+        (["export", "--format", "qdpx", "--out", "{tmp}/out.qdpx"], ()),
+        (["report", "--out", "{tmp}/report.html"], ()),
+        (
+            ["review", "assign", "--double", "0.2", "--coder", "a", "--coder", "b"],
+            ("lhl_mining.review.app", "lhl_mining.review.server"),
+        ),
+    ],
+)
 def test_commands_without_nlp_do_not_import_spacy(db, args, imports):
     args = [a.replace("{tmp}", str(db.parent)) for a in args]
     result = run(["--db", str(db), *args], db.parent, imports)
@@ -71,11 +78,17 @@ def test_classify_start_up_loads_only_what_labelling_needs(tmp_path):
     """One line in, one out, after a first run has filled the cache: no store, no schema check, no decoded
     simplemma dictionary (the per-word disk cache answers), no scikit-learn (the starter model decides nothing)."""
     source, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
-    source.write_text('{"id": 1, "text": "Eldrerådet drøftet Leve hele livet og kvardagsmeistringa."}\n',
-                      encoding="utf-8")
+    source.write_text(
+        '{"id": 1, "text": "Eldrerådet drøftet Leve hele livet og kvardagsmeistringa."}\n', encoding="utf-8"
+    )
     for _ in range(2):
-        done = subprocess.run([sys.executable, "-c", CLASSIFY_ONE, str(source), str(out)], cwd=tmp_path,
-                              capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [sys.executable, "-c", CLASSIFY_ONE, str(source), str(out)],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode == 0, done.stderr
     assert done.stderr.strip().splitlines()[-1] == "DECODED 0 MODULES []", done.stderr
     assert json.loads(out.read_text(encoding="utf-8"))["reform"] is True

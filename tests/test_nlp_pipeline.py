@@ -86,7 +86,7 @@ def test_missing_named_pipeline_says_how_to_install_it():
 
 
 def test_folder_that_is_not_a_pipeline(tmp_path):
-    with pytest.raises(PipelineNotFound, match="no config.cfg"):
+    with pytest.raises(PipelineNotFound, match=r"no config\.cfg"):
         load_pipeline(str(tmp_path))
 
 

@@ -18,23 +18,38 @@ from lhl_mining.nlp import RuleLabeller, load_pipeline, pipeline_id
 
 # (text, UPOS, heads, deps, lemmas, BILUO entities)
 SENTENCES = [
-    ("Kommunen vedtok Leve hele livet i Oslo .",
-     ["NOUN", "VERB", "PROPN", "PROPN", "PROPN", "ADP", "PROPN", "PUNCT"], [1, 1, 1, 2, 2, 6, 1, 1],
-     ["nsubj", "ROOT", "obj", "flat", "flat", "case", "obl", "punct"],
-     ["kommune", "vedta", "Leve", "hele", "livet", "i", "Oslo", "."],
-     ["O", "O", "O", "O", "O", "O", "U-GPE_LOC", "O"]),
-    ("Eldre i Bergen får hjelp .",
-     ["NOUN", "ADP", "PROPN", "VERB", "NOUN", "PUNCT"], [3, 2, 0, 3, 3, 3],
-     ["nsubj", "case", "nmod", "ROOT", "obj", "punct"],
-     ["eldre", "i", "Bergen", "få", "hjelp", "."],
-     ["O", "O", "U-GPE_LOC", "O", "O", "O"]),
-    ("Helsedirektoratet støtter kommunene .",
-     ["PROPN", "VERB", "NOUN", "PUNCT"], [1, 1, 1, 1], ["nsubj", "ROOT", "obj", "punct"],
-     ["Helsedirektoratet", "støtte", "kommune", "."], ["U-ORG", "O", "O", "O"]),
-    ("Tjenestene gir måltider til eldre .",
-     ["NOUN", "VERB", "NOUN", "ADP", "NOUN", "PUNCT"], [1, 1, 1, 4, 2, 1],
-     ["nsubj", "ROOT", "obj", "case", "nmod", "punct"],
-     ["tjeneste", "gi", "måltid", "til", "eldre", "."], ["O", "O", "O", "O", "O", "O"]),
+    (
+        "Kommunen vedtok Leve hele livet i Oslo .",
+        ["NOUN", "VERB", "PROPN", "PROPN", "PROPN", "ADP", "PROPN", "PUNCT"],
+        [1, 1, 1, 2, 2, 6, 1, 1],
+        ["nsubj", "ROOT", "obj", "flat", "flat", "case", "obl", "punct"],
+        ["kommune", "vedta", "Leve", "hele", "livet", "i", "Oslo", "."],
+        ["O", "O", "O", "O", "O", "O", "U-GPE_LOC", "O"],
+    ),
+    (
+        "Eldre i Bergen får hjelp .",
+        ["NOUN", "ADP", "PROPN", "VERB", "NOUN", "PUNCT"],
+        [3, 2, 0, 3, 3, 3],
+        ["nsubj", "case", "nmod", "ROOT", "obj", "punct"],
+        ["eldre", "i", "Bergen", "få", "hjelp", "."],
+        ["O", "O", "U-GPE_LOC", "O", "O", "O"],
+    ),
+    (
+        "Helsedirektoratet støtter kommunene .",
+        ["PROPN", "VERB", "NOUN", "PUNCT"],
+        [1, 1, 1, 1],
+        ["nsubj", "ROOT", "obj", "punct"],
+        ["Helsedirektoratet", "støtte", "kommune", "."],
+        ["U-ORG", "O", "O", "O"],
+    ),
+    (
+        "Tjenestene gir måltider til eldre .",
+        ["NOUN", "VERB", "NOUN", "ADP", "NOUN", "PUNCT"],
+        [1, 1, 1, 4, 2, 1],
+        ["nsubj", "ROOT", "obj", "case", "nmod", "punct"],
+        ["tjeneste", "gi", "måltid", "til", "eldre", "."],
+        ["O", "O", "O", "O", "O", "O"],
+    ),
 ]
 
 
@@ -49,8 +64,10 @@ def trained_dir(tmp_path_factory):
     nlp.add_pipe("trainable_lemmatizer", name="lemmatizer", config={"backoff": "orth", "min_tree_freq": 1})
     nlp.add_pipe("ner")
     examples = [
-        Example.from_dict(nlp.make_doc(text), {"pos": pos, "morphs": ["_"] * len(pos), "heads": heads,
-                                               "deps": deps, "lemmas": lemmas, "entities": ents})
+        Example.from_dict(
+            nlp.make_doc(text),
+            {"pos": pos, "morphs": ["_"] * len(pos), "heads": heads, "deps": deps, "lemmas": lemmas, "entities": ents},
+        )
         for text, pos, heads, deps, lemmas, ents in SENTENCES
     ]
     optimizer = nlp.initialize(lambda: examples)

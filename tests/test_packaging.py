@@ -14,10 +14,8 @@ import subprocess
 import sys
 import tarfile
 import zipfile
-from pathlib import Path
 
 import pytest
-
 from conftest import REPO
 
 # Source folder -> its place in the installed package (the root folders keep the design's top level).
@@ -31,20 +29,26 @@ ENTRY_POINT = {"cli.py": "lhl/cli.py"}
 SDIST_EXTRAS = {"setup.py", "pyproject.toml", "README.md", "LICENSE", "MANIFEST.in", "PKG-INFO", "setup.cfg"}
 
 PLANTED_LEFTOVERS = [
-    "models/my-coders-model.joblib", "models/my-coders-model.json",  # `lhl train` output of an older version
-    "lhl.models/lhl-20261201.joblib", "lhl.models/lhl-20261201.json",  # and of this one (beside lhl.db)
+    "models/my-coders-model.joblib",
+    "models/my-coders-model.json",  # `lhl train` output of an older version
+    "lhl.models/lhl-20261201.joblib",
+    "lhl.models/lhl-20261201.json",  # and of this one (beside lhl.db)
     "stray_notes.py",  # any .py at the root
     "corpus/ab/abcdef.pdf",  # downloads
     ".venv/lib/site.py",
     "scrapers/notes.txt",
 ]
-PLANTED_PACKAGES = ["src/lhl_mining/newpart/__init__.py", "src/lhl_mining/newpart/inner/__init__.py",
-                    "scrapers/newportal/__init__.py"]
+PLANTED_PACKAGES = [
+    "src/lhl_mining/newpart/__init__.py",
+    "src/lhl_mining/newpart/inner/__init__.py",
+    "scrapers/newportal/__init__.py",
+]
 
 
 def _clone_files() -> list[str]:
-    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=REPO, check=True,
-                            capture_output=True).stdout.decode()
+    listed = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=REPO, check=True, capture_output=True
+    ).stdout.decode()
     return [name for name in listed.split("\0") if name and (REPO / name).is_file()]
 
 
@@ -54,7 +58,7 @@ def _installed_path(source: str) -> str | None:
         return ENTRY_POINT[source]
     for folder, package in PACKAGE_FOLDERS.items():
         if source.startswith(folder + "/") and "__pycache__" not in source:
-            return package + source[len(folder):]
+            return package + source[len(folder) :]
     return None
 
 
@@ -69,8 +73,12 @@ def built(tmp_path_factory) -> dict:
         (tree / name).parent.mkdir(parents=True, exist_ok=True)
         (tree / name).write_text('"""planted by test_packaging"""\n', encoding="utf-8")
     dist = tmp_path_factory.mktemp("dist")
-    result = subprocess.run([sys.executable, "-m", "build", "--no-isolation", "--outdir", str(dist), str(tree)],
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(dist), str(tree)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     shipped = sorted(name for name in files + PLANTED_PACKAGES if _installed_path(name))
     return {"wheel": next(dist.glob("*.whl")), "sdist": next(dist.glob("*.tar.gz")), "shipped": shipped}
@@ -125,6 +133,8 @@ def test_every_module_imports_from_the_wheel_under_one_name(built, tmp_path):
         "app(['--version'])\n"
     )
     env = {**os.environ, "PYTHONPATH": str(unpacked)}
-    result = subprocess.run([sys.executable, "-c", probe], cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=REPO, env=env, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
     assert result.stdout.startswith("lhl-mining ")

@@ -13,9 +13,8 @@ import re
 
 import click
 import typer.main
-
-from lhl.cli import app
 from conftest import REPO
+from lhl.cli import app
 
 GLOBAL_OPTIONS = {"--db", "--version", "--help"}
 OPTION_RE = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*")
@@ -36,9 +35,13 @@ def _commands() -> dict[str, click.Command]:
 
 def _long_options(command: click.Command) -> dict[str, str]:
     """Each long option (both halves of `--x/--no-x`) with its help text."""
-    return {opt: (getattr(param, "help", None) or "").replace("\\[", "[")
-            for param in command.params if param.param_type_name == "option"
-            for opt in (*param.opts, *param.secondary_opts) if opt.startswith("--")}
+    return {
+        opt: (getattr(param, "help", None) or "").replace("\\[", "[")
+        for param in command.params
+        if param.param_type_name == "option"
+        for opt in (*param.opts, *param.secondary_opts)
+        if opt.startswith("--")
+    }
 
 
 def _sections() -> dict[str, str]:
@@ -82,7 +85,7 @@ def test_every_option_in_help_is_in_its_readme_section():
         if found is None:
             gaps.append(f"`lhl {name}` has no README section: add `### `lhl {name} …`` under «Command reference»")
             continue
-        key, text = found
+        _key, text = found
         heading = text.splitlines()[0]
         named = set(OPTION_RE.findall(text))
         options = _long_options(command)
@@ -104,10 +107,16 @@ def test_the_readme_names_no_option_a_command_does_not_have():
             target = _command_of_call(call.group(1), commands)
             if target is None or target == key or target.startswith(key + " "):
                 continue
-            for option in sorted(set(OPTION_RE.findall(call.group(2))) - set(_long_options(commands[target])) - GLOBAL_OPTIONS):
-                wrong.append(f"README section `### lhl {key}` shows `lhl {target} {option}`, which `lhl {target}` lacks")
+            for option in sorted(
+                set(OPTION_RE.findall(call.group(2))) - set(_long_options(commands[target])) - GLOBAL_OPTIONS
+            ):
+                wrong.append(
+                    f"README section `### lhl {key}` shows `lhl {target} {option}`, which `lhl {target}` lacks"
+                )
             text = text.replace(call.group(0), "")
         for option in sorted(set(OPTION_RE.findall(text)) - own):
-            wrong.append(f"README section `### lhl {key}` names `{option}`, which no `lhl {key}` command has: "
-                         "remove it or fix its spelling")
+            wrong.append(
+                f"README section `### lhl {key}` names `{option}`, which no `lhl {key}` command has: "
+                "remove it or fix its spelling"
+            )
     assert not wrong, "README names options that do not exist:\n" + "\n".join(wrong)

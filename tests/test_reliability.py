@@ -6,8 +6,8 @@ import json
 
 import pytest
 import sqlite_utils
-
 from lhl.cli import app
+
 from lhl_mining.errors import NoOverlap, UnknownCoder
 from lhl_mining.learn.reliability import reliability
 
@@ -23,24 +23,41 @@ KAPPA_BY_HAND = (0.8 - 0.52) / (1 - 0.52)
 def add_passages(db_path, n: int) -> list[int]:
     db = sqlite_utils.Database(db_path)
     now = "2026-11-01T10:00:00+00:00"
-    doc_id = db["documents"].insert(
-        {"platform": "test", "url": f"https://kommune.example/doc{n}", "created_at": now, "updated_at": now}
-    ).last_pk
+    doc_id = (
+        db["documents"]
+        .insert({"platform": "test", "url": f"https://kommune.example/doc{n}", "created_at": now, "updated_at": now})
+        .last_pk
+    )
     ids = []
     for seq in range(n):
         text = f"Passasje {seq} om eldre og tjenester i kommunen."
-        ids.append(db["passages"].insert({
-            "document_id": doc_id, "seq": seq, "char_start": 0, "char_end": len(text), "text": text,
-            "text_sha1": f"sha{seq}", "created_at": now,
-        }).last_pk)
+        ids.append(
+            db["passages"]
+            .insert(
+                {
+                    "document_id": doc_id,
+                    "seq": seq,
+                    "char_start": 0,
+                    "char_end": len(text),
+                    "text": text,
+                    "text_sha1": f"sha{seq}",
+                    "created_at": now,
+                }
+            )
+            .last_pk
+        )
     return ids
 
 
-def code(db_path, passage_id: int, coder: str, reform: int, areas=(), framing="ingen", action="code", when=1,
-         undoes_id=None) -> int:
+def code(
+    db_path, passage_id: int, coder: str, reform: int, areas=(), framing="ingen", action="code", when=1, undoes_id=None
+) -> int:
     db = sqlite_utils.Database(db_path)
     row = {
-        "passage_id": passage_id, "coder": coder, "coded_at": f"2026-11-02T10:{when:02d}:00+00:00", "action": action,
+        "passage_id": passage_id,
+        "coder": coder,
+        "coded_at": f"2026-11-02T10:{when:02d}:00+00:00",
+        "action": action,
         "reform": None if action in ("not_relevant", "undo", "skip") else reform,
         "areas": None if action in ("not_relevant", "undo", "skip") else json.dumps(list(areas)),
         "framing": None if action in ("not_relevant", "undo", "skip") else framing,
@@ -88,10 +105,20 @@ def test_perfect_agreement_is_flagged_reliable(store, db_path):
     ids = add_passages(db_path, 8)
     for i, pid in enumerate(ids):
         for coder in ("ana", "bo"):
-            code(db_path, pid, coder, i % 2, ["aktivitet"] if i % 3 == 0 else [], ("samfunn", "sektor", "begge", "ingen")[i % 4])
+            code(
+                db_path,
+                pid,
+                coder,
+                i % 2,
+                ["aktivitet"] if i % 3 == 0 else [],
+                ("samfunn", "sektor", "begge", "ingen")[i % 4],
+            )
     result = reliability(store, samples=100)
-    assert all(c["alpha"] == pytest.approx(1.0) and c["flag"] == "reliable"
-               for c in result["codes"] if c["code"] in ("reform", "area.aktivitet", "framing"))
+    assert all(
+        c["alpha"] == pytest.approx(1.0) and c["flag"] == "reliable"
+        for c in result["codes"]
+        if c["code"] in ("reform", "area.aktivitet", "framing")
+    )
 
 
 def test_units_coded_by_some_coders_are_missing_data_not_dropped(store, db_path, two_coders):
@@ -131,11 +158,18 @@ def test_machine_is_compared_as_one_more_coder(store, db_path, two_coders):
     db = sqlite_utils.Database(db_path)
     for pid, value in zip(two_coders, ANA):
         for code_name, selected in (("reform", value), ("area.mat", value), ("framing.sektor", value)):
-            db["suggestions"].insert({
-                "passage_id": pid, "code": code_name, "score": 0.9 if selected else 0.1, "selected": selected,
-                "source": "rules+model@test", "codebook_version": "1", "current": 1,
-                "created_at": "2026-11-01T09:00:00+00:00",
-            })
+            db["suggestions"].insert(
+                {
+                    "passage_id": pid,
+                    "code": code_name,
+                    "score": 0.9 if selected else 0.1,
+                    "selected": selected,
+                    "source": "rules+model@test",
+                    "codebook_version": "1",
+                    "current": 1,
+                    "created_at": "2026-11-01T09:00:00+00:00",
+                }
+            )
     result = reliability(store, samples=0)
     machine = result["machine"]
     assert machine["sources"] == ["rules+model@test"] and machine["units"] == 10
@@ -150,7 +184,7 @@ def test_coders_without_overlap_get_a_clear_error(store, db_path):
     code(db_path, ids[0], "ana", 1)
     code(db_path, ids[1], "ana", 0)
     code(db_path, ids[2], "bo", 1)
-    with pytest.raises(NoOverlap, match="no passage in common .*ana: 2, bo: 1"):
+    with pytest.raises(NoOverlap, match=r"no passage in common .*ana: 2, bo: 1"):
         reliability(store)
     with pytest.raises(UnknownCoder, match="No decisions by cy; coders with decisions: ana, bo"):
         reliability(store, ["ana", "cy"])

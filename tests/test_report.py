@@ -6,13 +6,19 @@ import re
 import shutil
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
-
 from _export_data import build_project, code
 from lhl.cli import app
+from playwright.sync_api import sync_playwright
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _render(path: Path, screenshot: Path) -> tuple[dict[str, int], list[str]]:
@@ -40,9 +46,18 @@ def _render(path: Path, screenshot: Path) -> tuple[dict[str, int], list[str]]:
 def test_report_draws_every_chart_offline(runner, db_path, store, tmp_path):
     build_project(store)
     run_id = store.db["runs"].insert({"command": "scrape", "started_at": "2024-03-01T10:00:00+00:00"}).last_pk
-    store.db["scrape_coverage"].insert({"run_id": run_id, "knr": "1804", "platform": "einnsyn", "status": "gap",
-                                        "since": 2018, "until": 2024, "created_at": "2024-03-01T10:00:00+00:00",
-                                        "gaps": '["portalen viser bare de siste 365 dagene"]'})
+    store.db["scrape_coverage"].insert(
+        {
+            "run_id": run_id,
+            "knr": "1804",
+            "platform": "einnsyn",
+            "status": "gap",
+            "since": 2018,
+            "until": 2024,
+            "created_at": "2024-03-01T10:00:00+00:00",
+            "gaps": '["portalen viser bare de siste 365 dagene"]',
+        }
+    )
     out = tmp_path / "report.html"
     result = runner.invoke(app, ["--db", str(db_path), "report", "--out", str(out)])
     assert result.exit_code == 0, result.output
@@ -65,7 +80,7 @@ def test_report_draws_every_chart_offline(runner, db_path, store, tmp_path):
     assert "portalen viser bare de siste 365 dagene" in page  # the scrape's coverage gap
     # two coders decided the same passages: the reliability table is there, in Norwegian with code names, and
     # a handful of units is never «reliable», whatever α says
-    assert "Krippendorff" in page and "<td title=\"area.mat\">Mat og måltider</td>" in page
+    assert "Krippendorff" in page and '<td title="area.mat">Mat og måltider</td>' in page
     assert "Vurdering" in page and ">pålitelig<" not in page and ">for få enheter<" in page
 
 
@@ -152,8 +167,9 @@ def test_report_fits_a_phone_screen(runner, db_path, store, tmp_path):
     assert layout["page"] <= 390  # the page never scrolls sideways
     assert all(right <= 390 for right in layout["boxes"])
     # each chart fits the screen, or scrolls inside its own box (which fits)
-    assert layout["charts"] and all(c["left"] >= 0 and (c["right"] <= 390 or (c["scrolls"] and c["boxRight"] <= 390))
-                                    for c in layout["charts"])
+    assert layout["charts"] and all(
+        c["left"] >= 0 and (c["right"] <= 390 or (c["scrolls"] and c["boxRight"] <= 390)) for c in layout["charts"]
+    )
     assert sum(c["right"] <= 390 for c in layout["charts"]) >= 2  # the two bar charts fit without scrolling
     assert layout["smallest"] >= 8  # chart labels stay legible: charts shrink to 75 % at most
 
@@ -167,8 +183,8 @@ def test_undated_documents_are_ukjent_in_every_chart(runner, db_path, store, tmp
     out = tmp_path / "report.html"
     assert runner.invoke(app, ["--db", str(db_path), "report", "--out", str(out)]).exit_code == 0
     page = out.read_text(encoding="utf-8")
-    documents = page[page.index('id="documents"'):page.index('id="reform"')]
-    reform = page[page.index('id="reform"'):page.index('id="areas-county"')]
+    documents = page[page.index('id="documents"') : page.index('id="reform"')]
+    reform = page[page.index('id="reform"') : page.index('id="areas-county"')]
     assert ">ukjent</text>" in documents and ">2024</text>" not in documents
     assert ">ukjent</text>" in reform and ">2024</text>" not in reform
     assert page.count("dokumenter uten dato står under «ukjent»") == 2

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 import review_data
+
 from lhl_mining.errors import PortInUse, ReviewUsageError
 from lhl_mining.review import server as review_server
 from lhl_mining.review.app import ReviewConfig
@@ -35,9 +36,17 @@ def screen(http: httpx.Client, **params) -> dict:
 
 
 def decide(http: httpx.Client, state: dict, action: str = "decide", **fields) -> httpx.Response:
-    form = {"passage_id": state["passage_id"], "action": action, "shown": state["shown"], "base": state["base"],
-            "reform": "1" if state["codes"]["reform"] else "0", "areas": ",".join(state["codes"]["areas"]),
-            "framing": state["codes"]["framing"], "memo": "", "then": "queue"}
+    form = {
+        "passage_id": state["passage_id"],
+        "action": action,
+        "shown": state["shown"],
+        "base": state["base"],
+        "reform": "1" if state["codes"]["reform"] else "0",
+        "areas": ",".join(state["codes"]["areas"]),
+        "framing": state["codes"]["framing"],
+        "memo": "",
+        "then": "queue",
+    }
     form.update({k: str(v) for k, v in fields.items()})
     return http.post("/api/decide", data=form)
 
@@ -103,8 +112,13 @@ def test_skip_moves_on_and_skipped_passages_wait_in_their_own_queue(server, seed
 
 def test_filters_by_kommune_document_type_and_code(db_path, seeded):
     with Store.open(db_path) as store:
-        oslo = review_data.add_document(store, knr="0301", title="Budsjett Oslo", doc_type="budsjett",
-                                        texts=["Oslo kommune styrker hjemmetjenesten i 2025."])
+        oslo = review_data.add_document(
+            store,
+            knr="0301",
+            title="Budsjett Oslo",
+            doc_type="budsjett",
+            texts=["Oslo kommune styrker hjemmetjenesten i 2025."],
+        )
     with BackgroundServer(ReviewConfig(db_path)) as running, client(running.url, "anne") as http:
         assert screen(http, knr="0301")["passage_id"] == oslo[0]
         assert screen(http, doc_type="budsjett")["passage_id"] == oslo[0]
@@ -121,8 +135,10 @@ def test_two_coders_are_not_shown_the_same_passage_at_once(server, seeded):
 
 def test_unknown_passage_is_404_and_writes_nothing(server, db_path):
     with client(server.url, "anne") as http:
-        response = decide(http, {"passage_id": 999999, "shown": 0, "base": 0,
-                                 "codes": {"reform": False, "areas": [], "framing": "ingen"}})
+        response = decide(
+            http,
+            {"passage_id": 999999, "shown": 0, "base": 0, "codes": {"reform": False, "areas": [], "framing": "ingen"}},
+        )
         assert response.status_code == 404
         assert response.json()["error"] == "E402" and "999999" in response.json()["message"]
         assert http.get("/api/passage", params={"p": 999999}).status_code == 404
@@ -179,8 +195,15 @@ def test_token_is_required_when_set_and_a_wrong_one_is_refused(db_path, seeded):
     config = ReviewConfig(db_path, token="s3cret-token", local_only=False)
     with BackgroundServer(config) as running:
         with client(running.url, "anne", token="wrong") as http:
-            response = decide(http, {"passage_id": seeded[0], "shown": 0, "base": 0,
-                                     "codes": {"reform": False, "areas": [], "framing": "ingen"}})
+            response = decide(
+                http,
+                {
+                    "passage_id": seeded[0],
+                    "shown": 0,
+                    "base": 0,
+                    "codes": {"reform": False, "areas": [], "framing": "ingen"},
+                },
+            )
             assert response.status_code == 403 and response.json()["error"] == "E406"
             assert http.get("/code", follow_redirects=False).status_code == 303
         login = httpx.post(running.url + "/login", data={"coder": "anne", "token": "nope", "next": "/code"})
@@ -197,8 +220,10 @@ def test_writes_from_a_foreign_site_are_refused(server, seeded, db_path):
     with client(server.url, "anne") as http:
         state = screen(http)
         response = http.post(
-            "/api/decide", headers={"origin": "https://evil.example"},
-            data={"passage_id": state["passage_id"], "action": "skip", "shown": state["shown"], "base": 0})
+            "/api/decide",
+            headers={"origin": "https://evil.example"},
+            data={"passage_id": state["passage_id"], "action": "skip", "shown": state["shown"], "base": 0},
+        )
         assert response.status_code == 403 and response.json()["error"] == "E407"
         sandboxed = http.post("/api/undo", headers={"origin": "null"}, data={"target": 1})
         assert sandboxed.status_code == 403 and sandboxed.json()["error"] == "E407"
@@ -212,9 +237,10 @@ def test_parallel_coders_lose_and_double_nothing(db_path):
         run_id = review_data.add_tag_run(store)
         texts = [f"Sak {i}: tiltak i Leve hele livet for hjemmetjenesten og måltidsvertskap." for i in range(120)]
         for doc in range(4):
-            chunk = texts[doc * 30:(doc + 1) * 30]
-            ids = review_data.add_document(store, title=f"Plan {doc}", texts=chunk,
-                                           url=f"https://example.kommune.no/{doc}.pdf")
+            chunk = texts[doc * 30 : (doc + 1) * 30]
+            ids = review_data.add_document(
+                store, title=f"Plan {doc}", texts=chunk, url=f"https://example.kommune.no/{doc}.pdf"
+            )
             for pid, text in zip(ids, chunk, strict=True):
                 review_data.add_suggestions(store, pid, {"reform": 0.6 + (pid % 7) / 20}, run_id=run_id, text=text)
     coders = [f"coder{i}" for i in range(6)]
@@ -289,8 +315,12 @@ def test_blind_double_coding_and_adjudication_over_http(server, seeded, db_path)
             state = screen(anne)
             assert decide(anne, state, areas="mat", framing="sektor").status_code == 200
             state = screen(bjorn)
-            assert decide(bjorn, state, areas="mat", framing="samfunn" if state["passage_id"] == sample[0] else "sektor"
-                          ).status_code == 200
+            assert (
+                decide(
+                    bjorn, state, areas="mat", framing="samfunn" if state["passage_id"] == sample[0] else "sektor"
+                ).status_code
+                == 200
+            )
         seen_by_cora = set()
         for _ in range(8):
             state = screen(cora)
@@ -302,17 +332,30 @@ def test_blind_double_coding_and_adjudication_over_http(server, seeded, db_path)
         # the blind coders never see each other's codes, and cannot set the final code of their own sample
         own = anne.get("/adjudicate?show=all").text
         assert "0</b> disagree" in own and "2 passages of your own blind sample" in own and "bjorn" not in own
-        refused = anne.post("/api/adjudicate", data={"passage_id": sample[0], "base": 0, "reform": "0", "areas": "",
-                                                       "framing": "sektor"})
+        refused = anne.post(
+            "/api/adjudicate",
+            data={"passage_id": sample[0], "base": 0, "reform": "0", "areas": "", "framing": "sektor"},
+        )
         assert refused.status_code == 403 and refused.json()["error"] == "E408"
         page = cora.get("/adjudicate").text
         assert "1</b> disagree" in page and "1</b> unanimous" in page
         base = 0
-        response = cora.post("/api/adjudicate", data={"passage_id": sample[0], "base": base, "reform": "0",
-                                                        "areas": "mat", "framing": "begge", "memo": "begge perspektiv"})
+        response = cora.post(
+            "/api/adjudicate",
+            data={
+                "passage_id": sample[0],
+                "base": base,
+                "reform": "0",
+                "areas": "mat",
+                "framing": "begge",
+                "memo": "begge perspektiv",
+            },
+        )
         assert response.status_code == 200
-        stale = cora.post("/api/adjudicate", data={"passage_id": sample[0], "base": base, "reform": "0",
-                                                     "areas": "", "framing": "ingen"})
+        stale = cora.post(
+            "/api/adjudicate",
+            data={"passage_id": sample[0], "base": base, "reform": "0", "areas": "", "framing": "ingen"},
+        )
         assert stale.status_code == 409
         assert cora.post("/api/adjudicate/unanimous").json() == {"written": 1}
         assert "2</b> adjudicated" in cora.get("/adjudicate").text
@@ -323,7 +366,9 @@ def test_blind_double_coding_and_adjudication_over_http(server, seeded, db_path)
     assert len(blind) == 4 and {r["coder"] for r in blind} == {"anne", "bjorn"}
     finals = [r for r in written if r["action"] == "adjudicate"]
     assert [(r["passage_id"], r["coder"], r["framing"]) for r in finals] == [
-        (sample[0], "cora", "begge"), (sample[1], "cora", "sektor")]
+        (sample[0], "cora", "begge"),
+        (sample[1], "cora", "sektor"),
+    ]
 
 
 def test_cli_assign_needs_two_coders_and_a_sane_share(db_path, seeded, runner):
@@ -331,11 +376,27 @@ def test_cli_assign_needs_two_coders_and_a_sane_share(db_path, seeded, runner):
 
     result = runner.invoke(app, ["--db", str(db_path), "review", "assign", "--coder", "anne", "--double", "0.15"])
     assert result.exit_code == 2 and "E420" in result.output
-    result = runner.invoke(app, ["--db", str(db_path), "review", "assign", "--coder", "a", "--coder", "b",
-                                 "--double", "1.5"])
+    result = runner.invoke(
+        app, ["--db", str(db_path), "review", "assign", "--coder", "a", "--coder", "b", "--double", "1.5"]
+    )
     assert result.exit_code == 2 and "between 0 and 1" in result.output
-    result = runner.invoke(app, ["--db", str(db_path), "review", "assign", "--coder", "anne", "--coder", "bjorn",
-                                 "--double", "0.5", "--code", "reform"])
+    result = runner.invoke(
+        app,
+        [
+            "--db",
+            str(db_path),
+            "review",
+            "assign",
+            "--coder",
+            "anne",
+            "--coder",
+            "bjorn",
+            "--double",
+            "0.5",
+            "--code",
+            "reform",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "1 passages newly assigned" in result.output
     with Store.open(db_path) as store:
@@ -375,9 +436,20 @@ def test_lhl_review_command_serves_the_coding_screen(db_path, seeded):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "lhl"), "--db", str(db_path), "review", "--coder", "anne", "--port", str(port),
-         "--no-browser"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            str(Path(sys.executable).parent / "lhl"),
+            "--db",
+            str(db_path),
+            "review",
+            "--coder",
+            "anne",
+            "--port",
+            str(port),
+            "--no-browser",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 30

@@ -7,12 +7,20 @@ import shutil
 
 import pytest
 import review_data
-from lhl_mining.review.assign import assign_double
-from lhl_mining.store import Store
 from playwright.sync_api import Page, sync_playwright
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+from lhl_mining.review.assign import assign_double
+from lhl_mining.store import Store
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="module")
@@ -78,12 +86,19 @@ def test_coding_by_keyboard_only_with_undo_and_going_back(browser, server, seede
 
     written = review_data.codings_in(db_path)
     assert [(r["passage_id"], r["action"]) for r in written] == [
-        (first, "code"), (second, "accept"), (third, "not_relevant"), (fourth, "skip")]
+        (first, "code"),
+        (second, "accept"),
+        (third, "not_relevant"),
+        (fourth, "skip"),
+    ]
     assert json.loads(written[0]["areas"]) == ["mat"] and written[0]["framing"] == "begge" and written[0]["reform"] == 0
 
     # u takes back the skip and shows that passage again
     assert press_and_wait_for_new_passage(page, "u") == fourth
-    assert review_data.codings_in(db_path)[-1]["action"] == "undo" and review_data.codings_in(db_path)[-1]["undoes_id"] == written[-1]["id"]
+    assert (
+        review_data.codings_in(db_path)[-1]["action"] == "undo"
+        and review_data.codings_in(db_path)[-1]["undoes_id"] == written[-1]["id"]
+    )
     assert page.locator("#history li.undone").count() == 1
 
     # ← goes back to the not-relevant passage: it shows anne's decision; a memo and a new code replace it
@@ -96,7 +111,9 @@ def test_coding_by_keyboard_only_with_undo_and_going_back(browser, server, seede
     assert press_and_wait_for_new_passage(page, "Enter") == fourth  # back to where the coder was
     latest = review_data.codings_in(db_path)[-1]
     assert latest["passage_id"] == third and latest["action"] == "code"
-    assert latest["memo"] == "Nynorsk omtale av reforma i tenestene" and json.loads(latest["areas"]) == ["aldersvennlig"]
+    assert latest["memo"] == "Nynorsk omtale av reforma i tenestene" and json.loads(latest["areas"]) == [
+        "aldersvennlig"
+    ]
 
     # c shows the neighbouring passages of the document
     page.keyboard.press("c")

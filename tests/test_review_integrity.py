@@ -8,6 +8,7 @@ import re
 
 import httpx
 import review_data
+
 from lhl_mining.review.app import ReviewConfig
 from lhl_mining.review.assign import assign_double
 from lhl_mining.review.server import BackgroundServer
@@ -21,17 +22,37 @@ def client(url: str, coder: str) -> httpx.Client:
 
 def decide(http: httpx.Client, passage_id: int, **codes: str) -> httpx.Response:
     state = http.get("/api/passage", params={"p": passage_id}).json()["passage"]["state"]
-    form = {"passage_id": passage_id, "action": "decide", "shown": state["shown"], "base": state["base"],
-            "reform": "0", "areas": "", "framing": "ingen", "memo": "", "then": "queue", **codes}
+    form = {
+        "passage_id": passage_id,
+        "action": "decide",
+        "shown": state["shown"],
+        "base": state["base"],
+        "reform": "0",
+        "areas": "",
+        "framing": "ingen",
+        "memo": "",
+        "then": "queue",
+        **codes,
+    }
     return http.post("/api/decide", data=form)
 
 
 def views(http: httpx.Client, passage_id: int) -> dict[str, str]:
     """Every page and endpoint a coder can open about a passage, with the 'passages reviewed' numbers masked
     (that someone decided is public; what they decided is not)."""
-    paths = ["/code", f"/code?p={passage_id}", f"/api/passage?p={passage_id}", f"/api/context?p={passage_id}",
-             "/api/remaining", "/api/remaining?queue=assigned", "/adjudicate", "/adjudicate?show=all",
-             "/adjudicate?show=waiting", f"/adjudicate?p={passage_id}&show=all", "/progress"]
+    paths = [
+        "/code",
+        f"/code?p={passage_id}",
+        f"/api/passage?p={passage_id}",
+        f"/api/context?p={passage_id}",
+        "/api/remaining",
+        "/api/remaining?queue=assigned",
+        "/adjudicate",
+        "/adjudicate?show=all",
+        "/adjudicate?show=waiting",
+        f"/adjudicate?p={passage_id}&show=all",
+        "/progress",
+    ]
     out = {}
     for path in paths:
         response = http.get(path)
@@ -47,8 +68,12 @@ def test_a_blind_coder_learns_nothing_of_the_other_coders_codes(db_path, seeded)
         assign_double(store, ["anne", "bjorn"], share=0.25, seed=3)
         sample = sql.double_sample_of(store, "bjorn")
     target = sample[0]
-    with BackgroundServer(ReviewConfig(db_path)) as server, client(server.url, "anne") as anne, \
-            client(server.url, "bjorn") as bjorn, client(server.url, "cora") as cora:
+    with (
+        BackgroundServer(ReviewConfig(db_path)) as server,
+        client(server.url, "anne") as anne,
+        client(server.url, "bjorn") as bjorn,
+        client(server.url, "cora") as cora,
+    ):
         assert decide(cora, target, reform="1", areas="mat", framing="sektor").status_code == 200  # a third opinion
         before = views(bjorn, target)
         assert decide(anne, target, reform="1", areas="aktivitet,sammenheng", framing="begge").status_code == 200
@@ -62,8 +87,11 @@ def test_a_blind_coder_learns_nothing_of_the_other_coders_codes(db_path, seeded)
 
 def test_progress_counts_a_revised_decision_once_and_drops_fully_undone_items(db_path, seeded):
     first, second = seeded[0], seeded[1]
-    with BackgroundServer(ReviewConfig(db_path)) as server, client(server.url, "anne") as anne, \
-            client(server.url, "cora") as cora:
+    with (
+        BackgroundServer(ReviewConfig(db_path)) as server,
+        client(server.url, "anne") as anne,
+        client(server.url, "cora") as cora,
+    ):
         assert decide(anne, first, framing="sektor").status_code == 200
         revised = decide(anne, first, framing="samfunn")
         assert revised.status_code == 200 and revised.json()["counts"]["decided"] == 1
@@ -82,15 +110,21 @@ def test_progress_counts_a_revised_decision_once_and_drops_fully_undone_items(db
 
 def test_adjudication_undo_takes_back_the_final_code_of_the_passage_shown(db_path, seeded):
     one, two = seeded[2], seeded[3]
-    with BackgroundServer(ReviewConfig(db_path)) as server, client(server.url, "anne") as anne, \
-            client(server.url, "bjorn") as bjorn, client(server.url, "cora") as cora:
+    with (
+        BackgroundServer(ReviewConfig(db_path)) as server,
+        client(server.url, "anne") as anne,
+        client(server.url, "bjorn") as bjorn,
+        client(server.url, "cora") as cora,
+    ):
         for passage in (one, two):
             decide(anne, passage, framing="sektor")
             decide(bjorn, passage, framing="samfunn")
         finals = {}
         for passage in (one, two):
-            response = cora.post("/api/adjudicate", data={"passage_id": passage, "base": 0, "reform": "0",
-                                                          "areas": "", "framing": "begge"})
+            response = cora.post(
+                "/api/adjudicate",
+                data={"passage_id": passage, "base": 0, "reform": "0", "areas": "", "framing": "begge"},
+            )
             assert response.status_code == 200
             finals[passage] = response.json()["saved"]["id"]
         undone = cora.post("/api/adjudicate/undo", data={"target": finals[one]})  # not the newest final
@@ -100,8 +134,12 @@ def test_adjudication_undo_takes_back_the_final_code_of_the_passage_shown(db_pat
         foreign = anne.post("/api/adjudicate/undo", data={"target": finals[two]})
         assert foreign.status_code == 409 and foreign.json()["error"] == "E405"
     with Store.open(db_path) as store:
-        standing = {r["passage_id"] for r in review_data.codings(store) if r["action"] == "adjudicate"
-                    and not store.first("SELECT 1 AS x FROM codings WHERE undoes_id = ?", [r["id"]])}
+        standing = {
+            r["passage_id"]
+            for r in review_data.codings(store)
+            if r["action"] == "adjudicate"
+            and not store.first("SELECT 1 AS x FROM codings WHERE undoes_id = ?", [r["id"]])
+        }
     assert standing == {two}
 
 
@@ -118,22 +156,34 @@ def test_on_a_non_local_bind_a_coder_identity_cannot_be_borrowed(db_path, seeded
         assert httpx.post(url + "/login", data={"coder": "anne", "token": master}).status_code == 403
         assert httpx.post(url + "/login", data={"coder": "anne", "token": bjorn_token}).status_code == 403
         assert httpx.post(url + "/login", data={"coder": "dora", "token": master}).status_code == 303
-        csrf = httpx.post(url + "/login", data={"coder": "anne", "token": anne_token},
-                          headers={"origin": "https://evil.example"})
+        csrf = httpx.post(
+            url + "/login", data={"coder": "anne", "token": anne_token}, headers={"origin": "https://evil.example"}
+        )
         assert csrf.status_code == 403 and "E407" in csrf.text
         with httpx.Client(base_url=url) as anne:
             signed_in = anne.post("/login", data={"coder": "anne", "token": anne_token, "next": "/code"})
             assert signed_in.status_code == 303 and "lhl_session" in signed_in.headers["set-cookie"]
             # a header naming another coder does not make anne bjorn
             state = anne.get("/api/passage", params={"p": seeded[0]}, headers={"x-lhl-coder": "bjorn"}).json()
-            form = {"passage_id": seeded[0], "action": "decide", "shown": state["passage"]["state"]["shown"],
-                    "base": 0, "reform": "0", "areas": "", "framing": "sektor", "then": "queue"}
+            form = {
+                "passage_id": seeded[0],
+                "action": "decide",
+                "shown": state["passage"]["state"]["shown"],
+                "base": 0,
+                "reform": "0",
+                "areas": "",
+                "framing": "sektor",
+                "then": "queue",
+            }
             saved = anne.post("/api/decide", data=form, headers={"x-lhl-coder": "bjorn"})
             assert saved.status_code == 200 and saved.json()["saved"]["coder"] == "anne"
         # cookies or headers that merely name a coder, or carry another's token or a forged session, are refused
         forged = {"lhl_session": "Ympvcm4=.0000", "lhl_coder": "bjorn", "lhl_token": master}
-        for cookies, headers in [(forged, {}), ({}, {"x-lhl-coder": "bjorn", "x-lhl-token": anne_token}),
-                                 ({}, {"x-lhl-coder": "bjorn", "x-lhl-token": master})]:
+        for cookies, headers in [
+            (forged, {}),
+            ({}, {"x-lhl-coder": "bjorn", "x-lhl-token": anne_token}),
+            ({}, {"x-lhl-coder": "bjorn", "x-lhl-token": master}),
+        ]:
             with httpx.Client(base_url=url, cookies=cookies, headers=headers) as thief:
                 refused = thief.post("/api/decide", data={**form, "passage_id": seeded[1]})
                 assert refused.status_code == 403 and refused.json()["error"] == "E406"

@@ -7,6 +7,7 @@ from collections import Counter
 
 import pytest
 import review_data
+
 from lhl_mining.errors import DecisionConflict, ReviewUsageError
 from lhl_mining.review.assign import assign_double
 from lhl_mining.review.queue import QueueFilter, QueueIndex
@@ -23,8 +24,16 @@ def decide(store, passage_id: int, coder: str, action: str = "accept") -> dict:
     latest = sql.latest_row(store, passage_id, coder)
     version = sql.suggestion_version(sql.current_suggestions(store, passage_id))
     codes = None if action == "skip" else sql.Codes(True, ("mat",), "sektor")
-    return sql.record_decision(store, passage_id=passage_id, coder=coder, action=action, codes=codes, memo=None,
-                               shown_version=version, base_id=latest["id"] if latest else 0)
+    return sql.record_decision(
+        store,
+        passage_id=passage_id,
+        coder=coder,
+        action=action,
+        codes=codes,
+        memo=None,
+        shown_version=version,
+        base_id=latest["id"] if latest else 0,
+    )
 
 
 def test_least_confident_first_then_untagged_passages_last(store, seeded):
@@ -98,8 +107,13 @@ def test_skips_leave_my_queue_but_not_others(store, seeded):
 
 
 def test_filters_narrow_the_queue(store, seeded):
-    oslo = review_data.add_document(store, knr="0301", title="Budsjett", doc_type="budsjett",
-                                    texts=["Budsjettet for pleie og omsorg.", "Investeringer i sykehjem."])
+    oslo = review_data.add_document(
+        store,
+        knr="0301",
+        title="Budsjett",
+        doc_type="budsjett",
+        texts=["Budsjettet for pleie og omsorg.", "Investeringer i sykehjem."],
+    )
     index = QueueIndex()
     index.sync(store)
     assert index.remaining("anne", QueueFilter(knr="0301")) == 2
@@ -140,16 +154,30 @@ def test_double_coding_sample_is_balanced_reserved_and_idempotent(store):
 
 def test_adjudication_sees_disagreement_and_records_the_final_code(store, seeded):
     for coder, framing in (("anne", "sektor"), ("bjorn", "samfunn")):
-        sql.record_decision(store, passage_id=seeded[0], coder=coder, action="code",
-                            codes=sql.Codes(True, ("aldersvennlig",), framing), memo=None,
-                            shown_version=sql.suggestion_version(sql.current_suggestions(store, seeded[0])), base_id=0)
+        sql.record_decision(
+            store,
+            passage_id=seeded[0],
+            coder=coder,
+            action="code",
+            codes=sql.Codes(True, ("aldersvennlig",), framing),
+            memo=None,
+            shown_version=sql.suggestion_version(sql.current_suggestions(store, seeded[0])),
+            base_id=0,
+        )
     (item,) = sql.multi_coded(store)
     assert set(item["coders"]) == {"anne", "bjorn"} and item["final"] is None
-    row = sql.record_adjudication(store, passage_id=seeded[0], adjudicator="cora",
-                                  codes=sql.Codes(True, ("aldersvennlig",), "begge"), memo="begge", base_id=0)
+    row = sql.record_adjudication(
+        store,
+        passage_id=seeded[0],
+        adjudicator="cora",
+        codes=sql.Codes(True, ("aldersvennlig",), "begge"),
+        memo="begge",
+        base_id=0,
+    )
     with pytest.raises(DecisionConflict):
-        sql.record_adjudication(store, passage_id=seeded[0], adjudicator="dag",
-                                codes=sql.Codes(False, (), "ingen"), memo=None, base_id=0)
+        sql.record_adjudication(
+            store, passage_id=seeded[0], adjudicator="dag", codes=sql.Codes(False, (), "ingen"), memo=None, base_id=0
+        )
     (item,) = sql.multi_coded(store)
     assert item["final"]["id"] == row["id"] and item["final"]["framing"] == "begge"
     sql.undo_adjudication(store, adjudicator="cora", target_id=row["id"])

@@ -7,11 +7,12 @@ import shutil
 import httpx
 import pytest
 import search_data
+from playwright.sync_api import sync_playwright
+from test_review_browser import CHROMIUM_ARGS
+
 from lhl_mining.review.app import ReviewConfig
 from lhl_mining.review.server import BackgroundServer
 from lhl_mining.store import Store
-from playwright.sync_api import sync_playwright
-from test_review_browser import CHROMIUM_ARGS
 
 
 @pytest.fixture
@@ -84,7 +85,9 @@ def test_coding_every_hit_of_a_query_in_a_row_by_keyboard(search_server, corpus,
         finally:
             browser.close()
     with Store.open(db_path) as store:
-        rows = store.db.execute("SELECT passage_id, action, areas FROM codings WHERE coder = 'anne' ORDER BY id").fetchall()
+        rows = store.db.execute(
+            "SELECT passage_id, action, areas FROM codings WHERE coder = 'anne' ORDER BY id"
+        ).fetchall()
     assert [(p, a) for p, a, _ in rows] == [(hits[0], "code"), (hits[1], "not_relevant"), (hits[2], "code")]
     assert rows[0][2] == '["mat"]'
 

@@ -183,7 +183,7 @@ def test_framsikt_and_plans_page(store, tmp_path):
         assert not [k for k in server.hits if "sor-aurdal-regulering" in k]  # not a plan the study needs
     assert report_of(result, "3421").confirmed == 1
     assert report_of(result, "3449").downloaded == 2
-    framsikt = [d for d in documents(store) if d["platform"] == "framsikt"][0]
+    framsikt = next(d for d in documents(store) if d["platform"] == "framsikt")
     text = store.db.execute("SELECT text FROM document_texts WHERE document_id = ?", [framsikt["id"]]).fetchone()[0]
     assert "Leve hele livet" in text and "Helse og omsorg" in text
     assert framsikt["title"] == "Handlings- og økonomiplan 2023-2026"  # the publication's heading, not its slug

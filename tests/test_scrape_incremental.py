@@ -19,7 +19,9 @@ def county_run(store, tmp_path, server, since=2018, until=2024, **options):
     sources = tmp_path / "lhl-sources.yaml"
     sources.write_text(yaml.safe_dump(demo_sources(server.base), allow_unicode=True), encoding="utf-8")
     before = len(server.requests)
-    opts = ScrapeOptions(since=since, until=until, corpus_dir=tmp_path / "corpus", politeness=FAST, workers=4, **options)
+    opts = ScrapeOptions(
+        since=since, until=until, corpus_dir=tmp_path / "corpus", politeness=FAST, workers=4, **options
+    )
     result = scrape(store, "Innlandet", list(DEMO_KOMMUNER), options=opts, overrides=load_overrides(sources))
     return result, len(server.requests) - before
 

@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 import yaml
 from lhl.cli import app
+from lhl_mining.scrapers import elements, opengov360
+from lhl_mining.scrapers.base import Meeting
+from typer.testing import CliRunner
+
 from lhl_mining.errors import CodebookInvalid
 from lhl_mining.nlp.codebook import default_codebook_path
 from lhl_mining.prefilter import Prefilter, default_prefilter
 from lhl_mining.scrape import board_matches, title_matches
-from lhl_mining.scrapers import elements, opengov360
-from lhl_mining.scrapers.base import Meeting
-from typer.testing import CliRunner
 
 LABELS = Path(__file__).parent / "data" / "prefilter_titles.yaml"
 RECALL_FLOOR = 0.95
@@ -31,7 +32,9 @@ def capture_titles(captures: Path) -> list[str]:
     html = (captures / "opengov360/meeting_644324_fylkestinget_2018-03-05_tfk.html").read_text(encoding="utf-8")
     items, _ = opengov360.parse_meeting(html, Meeting("644324", "Fylkestinget", "2018-03-05", "u"))
     titles += [item.title for item in items]
-    snapshot = json.loads((captures / "einnsyn/legacy_api_result_snapshot_datatilsynet_2026-08-11_derived.json").read_text())
+    snapshot = json.loads(
+        (captures / "einnsyn/legacy_api_result_snapshot_datatilsynet_2026-08-11_derived.json").read_text()
+    )
     titles += [post["title"] for post in snapshot["posts"]]
     return titles
 
@@ -71,9 +74,19 @@ def test_recall_and_precision_on_the_labelled_titles(labels):
 
 @pytest.mark.parametrize(
     "title",
-    ["Heimetenesta – bemanning", "Kvardagsmeistring", "Bu- og behandlingssenter", "Seniorpolitisk plattform",
-     "Trygghetsalarm – ny avtale", "Universell utforming", "Sjukeheimane i kommunen", "E-helse i kommunen",
-     "Handlings- og økonomiplan 2021-2024", "Kommuneplanens arealdel", "Leve heile livet"],
+    [
+        "Heimetenesta – bemanning",
+        "Kvardagsmeistring",
+        "Bu- og behandlingssenter",
+        "Seniorpolitisk plattform",
+        "Trygghetsalarm – ny avtale",
+        "Universell utforming",
+        "Sjukeheimane i kommunen",
+        "E-helse i kommunen",
+        "Handlings- og økonomiplan 2021-2024",
+        "Kommuneplanens arealdel",
+        "Leve heile livet",
+    ],
 )
 def test_lemmas_compounds_and_hyphens_match(title):
     assert title_matches(title)
@@ -96,7 +109,10 @@ def test_a_codebook_edit_reaches_the_filter(tmp_path):
     text = default_codebook_path().read_text(encoding="utf-8")
     assert not default_prefilter().title("Snøbrøyting av fortau").relevant
     edited = tmp_path / "lhl.yaml"
-    edited.write_text(text.replace("- id: eldre\n      words: [eldre*,", "- id: eldre\n      words: [snøbrøyting*, eldre*,"), encoding="utf-8")
+    edited.write_text(
+        text.replace("- id: eldre\n      words: [eldre*,", "- id: eldre\n      words: [snøbrøyting*, eldre*,"),
+        encoding="utf-8",
+    )
     verdict = Prefilter.load(edited).title("Snøbrøyting av fortau")
     assert verdict.relevant and verdict.because == ["titles.eldre: snøbrøyting* «Snøbrøyting»"]
 
@@ -104,8 +120,9 @@ def test_a_codebook_edit_reaches_the_filter(tmp_path):
 def test_the_prefilter_section_is_schema_checked(tmp_path):
     text = default_codebook_path().read_text(encoding="utf-8")
     broken = tmp_path / "lhl.yaml"
-    broken.write_text(text.replace("    - id: planstrategi\n      words:", "    - id: planstrategi\n      wrds:", 1),
-                      encoding="utf-8")
+    broken.write_text(
+        text.replace("    - id: planstrategi\n      words:", "    - id: planstrategi\n      wrds:", 1), encoding="utf-8"
+    )
     with pytest.raises(CodebookInvalid, match=r"line \d+: prefilter/plans/0"):
         Prefilter.load(broken)
 
@@ -121,7 +138,10 @@ def test_cli_prefilter_jsonl_and_table(tmp_path):
     result = runner.invoke(app, ["prefilter"], input="Foreldrebetaling\n\nHeimetenesta – bemanning\n")
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.output.splitlines()]
-    assert [(x["title"], x["relevant"]) for x in lines] == [("Foreldrebetaling", False), ("Heimetenesta – bemanning", True)]
+    assert [(x["title"], x["relevant"]) for x in lines] == [
+        ("Foreldrebetaling", False),
+        ("Heimetenesta – bemanning", True),
+    ]
     assert "heimeteneste* «Heimetenesta»" in " ".join(lines[1]["because"])
     titles = tmp_path / "titles.txt"
     titles.write_text("Kvardagsmeistring\n", encoding="utf-8")
@@ -136,10 +156,11 @@ def test_editing_the_prefilter_does_not_change_the_tagging_codebook_version(tmp_
 
     text = default_codebook_path().read_text(encoding="utf-8")
     scrape_edit = tmp_path / "scrape.yaml"
-    scrape_edit.write_text(text.replace("words: [planstrategi*,", "words: [planstrategi*, strategi*,", 1),
-                           encoding="utf-8")
+    scrape_edit.write_text(
+        text.replace("words: [planstrategi*,", "words: [planstrategi*, strategi*,", 1), encoding="utf-8"
+    )
     tag_edit = tmp_path / "tag.yaml"
-    tag_edit.write_text(text.replace("version: \"1.0.0\"", "version: \"1.0.0\"\n# a comment", 1), encoding="utf-8")
+    tag_edit.write_text(text.replace('version: "1.0.0"', 'version: "1.0.0"\n# a comment', 1), encoding="utf-8")
     original = load_codebook().version_id
     assert load_codebook(scrape_edit).version_id == original  # models and tags stay current
     assert load_codebook(tag_edit).version_id != original

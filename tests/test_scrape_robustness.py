@@ -156,7 +156,7 @@ def test_unreachable_host_is_reported_and_the_run_continues(store, tmp_path):
 def test_slow_document_times_out_and_is_retried(store, tmp_path):
     pdf = render_pdf(lhl_doc("slow", "Leve hele livet - treg fil"), "Sør-Aurdal")
     routes = plans_page_routes("Sør-Aurdal", "/sor-aurdal/planer/", [texts.SOR_AURDAL_STRATEGY])
-    href = [k for k in routes if k.endswith(".pdf")][0]
+    href = next(k for k in routes if k.endswith(".pdf"))
     routes[href] = [Reply.pdf(pdf, delay_s=3.0), Reply.pdf(pdf)]
     with ReplayServer(routes) as server:
         result = run_scrape(

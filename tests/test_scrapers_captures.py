@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 from lhl_mining.scrapers import acos_classic, acos_nye_innsyn, einnsyn, elements, opengov360
-from lhl_mining.errors import FormatChanged
 from lhl_mining.scrapers.base import Meeting, iso_date
+
+from lhl_mining.errors import FormatChanged
 
 API = "https://prod01.elementscloud.no/publikum/api/"
 
@@ -46,7 +47,7 @@ def test_elements_meeting_list(captures):
     rows = json.loads((captures / "elements/dmbmeetings_steinkjer_2026.json").read_text())
     meetings = elements.parse_meetings(rows, API)
     assert len(meetings) == 120
-    eldre = [m for m in meetings if m.id == "1249"][0]
+    eldre = next(m for m in meetings if m.id == "1249")
     assert (eldre.utvalg, eldre.date) == ("Eldrerådet", "2026-03-11")
     assert eldre.raw["database"] == "b069d4f5-192a-4fee-be37-dc006441e271"
     assert eldre.url == API + "Meetings/1249"
@@ -169,7 +170,7 @@ def test_acos_classic_year_grid(captures):
     assert all(m.date.startswith("2018") for m in meetings)
     assert len([m for m in meetings if m.utvalg == "Eldrerådet"]) == 11
     boards = acos_classic.parse_boards(html, url)
-    assert {"id": "7", "name": "Eldrerådet"}.items() <= [b for b in boards if b["id"] == "7"][0].items()
+    assert {"id": "7", "name": "Eldrerådet"}.items() <= next(b for b in boards if b["id"] == "7").items()
 
 
 def test_acos_classic_board_page(captures):
@@ -194,7 +195,7 @@ def test_acos_nye_innsyn_page_shells_are_recognised(captures, name):
     assert shell is not None and shell["mode"] == "1"
     assert "kommune" in shell["title"].lower()
     # a page shell holds no meetings; an overview answer without searchItems is a format error, not «no hits»
-    with pytest.raises(FormatChanged, match="content.searchItems.items"):
+    with pytest.raises(FormatChanged, match=r"content\.searchItems\.items"):
         acos_nye_innsyn.parse_overview({})
 
 
@@ -202,7 +203,7 @@ def test_opengov_chain_boards_meetings_agenda_files(captures):
     root = "http://opengov.cloudapp.net/Meetings/tfk"
     boards = opengov360.parse_boards((captures / "opengov360/boards_tfk_2020.html").read_text(), f"{root}/Boards")
     assert len(boards) == 48
-    fylkestinget = [b for b in boards if b["id"] == "216162"][0]
+    fylkestinget = next(b for b in boards if b["id"] == "216162")
     assert fylkestinget["name"] == "Fylkestinget" and opengov360.board_active_in(fylkestinget["period"], 2018)
 
     url = f"{root}/Boards/Details/216162?Year=2018"
@@ -220,7 +221,7 @@ def test_opengov_chain_boards_meetings_agenda_files(captures):
         (captures / "opengov360/meeting_644324_fylkestinget_2018-03-05_tfk.html").read_text(), meetings[0]
     )
     assert len(items) == 9
-    item = [i for i in items if i.id == "211236"][0]
+    item = next(i for i in items if i.id == "211236")
     assert item.title == "Ny Skien videregående skole utgreiing om Inventar"
     assert [(f.doc_type, f.ids["dokument_id"]) for f in files] == [
         ("møteinnkalling", "845680"),

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from lhl.cli import app
 from lhl_mining.scrapers.discover import fingerprint_page, navigation_links
 from lhl_mining.scrapers.http import PoliteClient
 from lhl_mining.scrapers.replay import ReplayServer, Reply
 from scrape_support import FAST
 
-from lhl.cli import app
 from lhl_mining import registry
 from lhl_mining.sources import discover
 from lhl_mining.store import sources as source_sql
@@ -101,7 +101,7 @@ def test_sources_list_cli_shows_registry_and_override_rows(runner, db_path, tmp_
     import json
 
     rows = json.loads(result.output)
-    assert {"knr": "3446", "platform": "website", "origin": "override"}.items() <= [
+    assert {"knr": "3446", "platform": "website", "origin": "override"}.items() <= next(
         r for r in rows if r["knr"] == "3446"
-    ][0].items()
+    ).items()
     assert len([r for r in rows if r["origin"] == "registry"]) == 45  # Gran alone has no registry platform

@@ -11,6 +11,7 @@ import pytest
 import review_data
 import search_data
 from lhl.cli import app
+
 from lhl_mining.errors import QuerySyntaxError, SearchIndexStale, UsageError
 from lhl_mining.search import find, index, similar, words
 from lhl_mining.store import Store, utcnow
@@ -27,10 +28,10 @@ def ids(store, query, **filters):
 
 def test_words_find_their_inflected_and_nynorsk_forms(store, corpus):
     hamar, sondre, stange, bergen = corpus["3403"], corpus["3447"], corpus["3413"], corpus["4601"]
-    assert ids(store, "heimeteneste") == [sondre[0]]            # «Heimetenesta»
-    assert set(ids(store, "eldre")) >= {hamar[0], hamar[1]}     # «eldres» counts as eldre
+    assert ids(store, "heimeteneste") == [sondre[0]]  # «Heimetenesta»
+    assert set(ids(store, "eldre")) >= {hamar[0], hamar[1]}  # «eldres» counts as eldre
     assert ids(store, "trygghetsalarm") == [hamar[0], sondre[0], bergen[0]]  # -er, -en, bare
-    assert ids(store, "=trygghetsalarm") == [bergen[0]]         # exactly this form
+    assert ids(store, "=trygghetsalarm") == [bergen[0]]  # exactly this form
     assert set(ids(store, "matombringing")) == {sondre[1], stange[0]}
     assert set(ids(store, "måltid")) == {sondre[1], stange[0]}  # «måltidene»
     assert ids(store, "eldreomsorg*") == [bergen[0]]
@@ -38,7 +39,7 @@ def test_words_find_their_inflected_and_nynorsk_forms(store, corpus):
 
 def test_phrases_boolean_operators_and_near(store, corpus):
     hamar, sondre, stange, bergen = corpus["3403"], corpus["3447"], corpus["3413"], corpus["4601"]
-    assert ids(store, '"møteplass for eldre"') == [sondre[1], stange[1]]   # møteplass / møteplasser
+    assert ids(store, '"møteplass for eldre"') == [sondre[1], stange[1]]  # møteplass / møteplasser
     assert ids(store, "«felles måltid»") == [sondre[1]]
     assert ids(store, "trygghetsalarm AND kommune") == [hamar[0]]
     assert ids(store, "trygghetsalarm NOT kommune") == [sondre[0], bergen[0]]
@@ -77,8 +78,17 @@ def test_code_filters_use_machine_suggestions_and_standing_human_decisions(store
     run_id = review_data.add_tag_run(store)
     review_data.add_suggestions(store, hamar[0], {"area.helsehjelp": 0.9}, run_id=run_id, text="")
     now = utcnow()
-    store.db["codings"].insert({"passage_id": sondre[0], "coder": "kari", "coded_at": now, "action": "code",
-                                "reform": 1, "areas": '["mat"]', "framing": "sektor"})
+    store.db["codings"].insert(
+        {
+            "passage_id": sondre[0],
+            "coder": "kari",
+            "coded_at": now,
+            "action": "code",
+            "reform": 1,
+            "areas": '["mat"]',
+            "framing": "sektor",
+        }
+    )
     assert ids(store, "trygghetsalarm", code="area.helsehjelp") == [hamar[0]]
     assert ids(store, "trygghetsalarm", code="area.mat") == [sondre[0]]
     assert ids(store, "trygghetsalarm", code="framing.sektor") == [sondre[0]]
@@ -86,8 +96,9 @@ def test_code_filters_use_machine_suggestions_and_standing_human_decisions(store
     assert ids(store, "trygghetsalarm", coded_by="kari", code="area.helsehjelp") == []
     # kari undoes her decision: it no longer counts
     first = store.db.execute("SELECT id FROM codings").fetchone()[0]
-    store.db["codings"].insert({"passage_id": sondre[0], "coder": "kari", "coded_at": now, "action": "undo",
-                                "undoes_id": first})
+    store.db["codings"].insert(
+        {"passage_id": sondre[0], "coder": "kari", "coded_at": now, "action": "undo", "undoes_id": first}
+    )
     assert ids(store, "trygghetsalarm", code="area.mat") == []
     with pytest.raises(UsageError):
         ids(store, "eldre", code="area.golf")
@@ -118,8 +129,11 @@ def test_index_follows_every_writer(store, corpus, db_path):
     other = sqlite3.connect(db_path)  # a writer that knows nothing of lhl-mining: the triggers queue it
     other.execute("PRAGMA foreign_keys=ON")
     document_id = other.execute("SELECT document_id FROM passages WHERE id = ?", [corpus["4601"][0]]).fetchone()[0]
-    other.execute("INSERT INTO passages(document_id, seq, char_start, char_end, text, text_sha1, created_at) "
-                  "VALUES (?, 9, 0, 30, 'Rullatorane vart reparerte.', 'x', 'now')", [document_id])
+    other.execute(
+        "INSERT INTO passages(document_id, seq, char_start, char_end, text, text_sha1, created_at) "
+        "VALUES (?, 9, 0, 30, 'Rullatorane vart reparerte.', 'x', 'now')",
+        [document_id],
+    )
     other.execute("UPDATE passages SET text = 'Bystyret vedtok budsjettet.' WHERE id = ?", [corpus["4601"][0]])
     other.commit()
     assert index.pending(store) == 2
@@ -137,10 +151,14 @@ def test_index_follows_every_writer(store, corpus, db_path):
 def test_migration_indexes_an_existing_database(db_path, corpus, store):
     store.close()
     conn = sqlite3.connect(db_path)  # turn the file back into a pre-0010 database
-    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'search_%'").fetchall():
+    for (name,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'search_%'"
+    ).fetchall():
         conn.execute(f"DROP TRIGGER {name}")
-    conn.executescript("DROP TABLE search_fts; DROP TABLE search_gone; DROP TABLE search_queue; "
-                       "DELETE FROM _sqlite_migrations WHERE name = '0010_search';")
+    conn.executescript(
+        "DROP TABLE search_fts; DROP TABLE search_gone; DROP TABLE search_queue; "
+        "DELETE FROM _sqlite_migrations WHERE name = '0010_search';"
+    )
     conn.close()
     with Store.open(db_path, create=True) as upgraded:
         assert index.pending(upgraded) == 9 + 4  # every passage and title
@@ -192,9 +210,14 @@ def test_cli_search_kwic_formats_and_counts(runner, db_path, corpus, store):
     out = runner.invoke(app, ["--db", str(db_path), "search", "heimeteneste"])
     assert out.exit_code == 0, out.output
     assert "Søndre Land · 2022-05-17" in out.output and "Heimetenesta" in out.output
-    out = runner.invoke(app, ["search", "trygghetsalarm", "--db", str(db_path), "--format", "csv", "--county", "Innlandet"])
+    out = runner.invoke(
+        app, ["search", "trygghetsalarm", "--db", str(db_path), "--format", "csv", "--county", "Innlandet"]
+    )
     rows = list(csv.DictReader(io.StringIO(out.output)))
-    assert [(r["kommune"], r["hit"]) for r in rows] == [("Hamar", "trygghetsalarmer"), ("Søndre Land", "trygghetsalarmen")]
+    assert [(r["kommune"], r["hit"]) for r in rows] == [
+        ("Hamar", "trygghetsalarmer"),
+        ("Søndre Land", "trygghetsalarmen"),
+    ]
     out = runner.invoke(app, ["search", "eldre", "--db", str(db_path), "-f", "jsonl", "-n", "1", "--context", "2"])
     line = json.loads(out.output.splitlines()[0])
     assert line["hit"] == "eldre" and line["left"] == "… til hjemmeboende" and line["passage_id"] == corpus["3403"][0]
@@ -259,13 +282,22 @@ def test_two_processes_refreshing_at_once_index_each_passage_once(db_path, corpu
     import subprocess
     import sys
 
-    script = ("import sys; from lhl_mining.store import Store; from lhl_mining.search import index; "
-              "s = Store.open(sys.argv[1]); print(index.refresh(s))")
+    script = (
+        "import sys; from lhl_mining.store import Store; from lhl_mining.search import index; "
+        "s = Store.open(sys.argv[1]); print(index.refresh(s))"
+    )
     store.close()
-    procs = [subprocess.Popen([sys.executable, "-c", script, str(db_path)], stdout=subprocess.PIPE, text=True)
-             for _ in range(2)]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", script, str(db_path)], stdout=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
     outputs = [int(p.communicate(timeout=120)[0].strip()) for p in procs]
     assert all(p.returncode == 0 for p in procs) and sum(outputs) == 9 + 4
     with Store.open(db_path) as again:
-        assert again.db.execute("SELECT count(*) FROM search_fts WHERE search_fts MATCH 'lemmas : eldre' AND rowid > 0").fetchone()[0] == 5
+        assert (
+            again.db.execute(
+                "SELECT count(*) FROM search_fts WHERE search_fts MATCH 'lemmas : eldre' AND rowid > 0"
+            ).fetchone()[0]
+            == 5
+        )
         assert find.search(again, "trygghetsalarm").total == 3

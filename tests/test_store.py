@@ -8,7 +8,6 @@ import sqlite3
 import pytest
 import sqlite_utils
 
-from lhl_mining import store as store_module
 from lhl_mining.errors import (
     DatabaseCorrupt,
     DatabaseLocked,
@@ -20,8 +19,20 @@ from lhl_mining.migrations import migrations
 from lhl_mining.store import Store
 
 EXPECTED_TABLES = {
-    "kommuner", "sources", "documents", "document_texts", "pages", "sections", "passages",
-    "suggestions", "assignments", "codings", "runs", "meta", "http_cache", "scrape_coverage",
+    "kommuner",
+    "sources",
+    "documents",
+    "document_texts",
+    "pages",
+    "sections",
+    "passages",
+    "suggestions",
+    "assignments",
+    "codings",
+    "runs",
+    "meta",
+    "http_cache",
+    "scrape_coverage",
 }
 
 
@@ -31,7 +42,7 @@ def digest(path):
 
 def test_create_from_empty_builds_schema_wal_and_registry(db_path):
     with Store.open(db_path, create=True) as store:
-        assert EXPECTED_TABLES <= set(store.db.table_names())
+        assert set(store.db.table_names()) >= EXPECTED_TABLES
         assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert store.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         assert store.db["kommuner"].count == 357
@@ -138,12 +149,10 @@ def test_locked_database(db_path, monkeypatch):
 def test_run_records_outcome_counts_and_versions(store):
     with store.run("ingest", {"paths": ["a.pdf"]}, {"codebook": "1.0"}) as run:
         run.count("documents", 3)
-    with pytest.raises(KeyboardInterrupt):
-        with store.run("scrape", {}):
-            raise KeyboardInterrupt
-    with pytest.raises(ValueError):
-        with store.run("tag", {}):
-            raise ValueError("bad codebook")
+    with pytest.raises(KeyboardInterrupt), store.run("scrape", {}):
+        raise KeyboardInterrupt
+    with pytest.raises(ValueError), store.run("tag", {}):
+        raise ValueError("bad codebook")
     rows = list(store.db["runs"].rows_where(order_by="id"))
     assert [r["outcome"] for r in rows] == ["ok", "interrupted", "failed"]
     assert '"documents": 3' in rows[0]["counts"]

@@ -28,16 +28,32 @@ TEXTS = [
 
 def add_document(store: Store, url: str, texts: list[str]) -> int:
     now = utcnow()
-    doc_id = store.db["documents"].insert({"platform": "test", "url": url, "status": "extracted",
-                                           "created_at": now, "updated_at": now}).last_pk
-    store.db["document_texts"].insert({"document_id": doc_id, "text": "\n\n".join(texts),
-                                       "text_sha256": hashlib.sha256("".join(texts).encode()).hexdigest()})
+    doc_id = (
+        store.db["documents"]
+        .insert({"platform": "test", "url": url, "status": "extracted", "created_at": now, "updated_at": now})
+        .last_pk
+    )
+    store.db["document_texts"].insert(
+        {
+            "document_id": doc_id,
+            "text": "\n\n".join(texts),
+            "text_sha256": hashlib.sha256("".join(texts).encode()).hexdigest(),
+        }
+    )
     offset = 0
     for seq, text in enumerate(texts):
-        store.db["passages"].insert({"document_id": doc_id, "seq": seq, "char_start": offset,
-                                     "char_end": offset + len(text), "text": text,
-                                     "text_sha1": hashlib.sha1(text.encode()).hexdigest(),
-                                     "n_words": len(text.split()), "created_at": now})
+        store.db["passages"].insert(
+            {
+                "document_id": doc_id,
+                "seq": seq,
+                "char_start": offset,
+                "char_end": offset + len(text),
+                "text": text,
+                "text_sha1": hashlib.sha1(text.encode()).hexdigest(),
+                "n_words": len(text.split()),
+                "created_at": now,
+            }
+        )
         offset += len(text) + 2
     return doc_id
 
@@ -94,13 +110,18 @@ def test_new_codebook_version_retags_and_keeps_old_rows(runner, filled, tmp_path
     assert runner.invoke(app, ["--db", str(filled), "tag", "--rules-only"]).exit_code == 0
     old_version = rows(filled, "SELECT DISTINCT codebook_version FROM suggestions")[0]["codebook_version"]
     changed = tmp_path / "lhl-1.0.1.yaml"
-    changed.write_text(default_codebook_path().read_text(encoding="utf-8").replace('version: "1.0.0"', 'version: "1.0.1"'),
-                       encoding="utf-8")
+    changed.write_text(
+        default_codebook_path().read_text(encoding="utf-8").replace('version: "1.0.0"', 'version: "1.0.1"'),
+        encoding="utf-8",
+    )
     result = runner.invoke(app, ["--db", str(filled), "tag", "--rules-only", "--codebook", str(changed)])
     assert result.exit_code == 0, result.output
     assert "Tagged 3 passage(s)" in result.output
-    versions = rows(filled, "SELECT codebook_version, current, count(*) AS n FROM suggestions "
-                            "GROUP BY codebook_version, current ORDER BY current")
+    versions = rows(
+        filled,
+        "SELECT codebook_version, current, count(*) AS n FROM suggestions "
+        "GROUP BY codebook_version, current ORDER BY current",
+    )
     assert versions[0]["codebook_version"] == old_version and versions[0]["current"] == 0
     assert versions[1]["codebook_version"].startswith("lhl@1.0.1+") and versions[1]["current"] == 1
     assert versions[0]["n"] == versions[1]["n"] == 3 * len(PASSAGE_CODES)
@@ -115,8 +136,11 @@ def test_workers_give_the_same_suggestions(runner, filled, tmp_path):
         add_document(store, "https://example.kommune.no/sak/3.pdf", TEXTS * 20)
     result = runner.invoke(app, ["--db", str(filled), "tag", "--rules-only", "--workers", "2", "--batch-size", "16"])
     assert result.exit_code == 0, result.output
-    got = rows(filled, "SELECT p.text, s.code, s.score, s.selected FROM suggestions s "
-                       "JOIN passages p ON p.id = s.passage_id ORDER BY p.id, s.code")
+    got = rows(
+        filled,
+        "SELECT p.text, s.code, s.score, s.selected FROM suggestions s "
+        "JOIN passages p ON p.id = s.passage_id ORDER BY p.id, s.code",
+    )
     by_text: dict[str, list] = {}
     for row in got:
         by_text.setdefault(row["text"], []).append((row["code"], row["score"], row["selected"]))
@@ -136,8 +160,9 @@ class _FailsOnSecondBatch(Labeller):
         self.calls += 1
         if self.calls == 2:
             raise RuntimeError("labeller failed")
-        return [PassageLabel(reform=False, areas=[], framing="ingen", scores={c: 0.0 for c in PASSAGE_CODES})
-                for _ in texts]
+        return [
+            PassageLabel(reform=False, areas=[], framing="ingen", scores={c: 0.0 for c in PASSAGE_CODES}) for _ in texts
+        ]
 
 
 def test_a_failing_batch_leaves_no_half_written_passage(filled):
@@ -151,11 +176,33 @@ def test_a_failing_batch_leaves_no_half_written_passage(filled):
 def test_tag_segments_a_stored_text_without_passages(runner, db_path):
     with Store.open(db_path, create=True) as store:
         now = utcnow()
-        doc_id = store.db["documents"].insert({"platform": "test", "url": "https://x.no/a", "status": "extracted",
-                                               "created_at": now, "updated_at": now}).last_pk
+        doc_id = (
+            store.db["documents"]
+            .insert(
+                {
+                    "platform": "test",
+                    "url": "https://x.no/a",
+                    "status": "extracted",
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            .last_pk
+        )
         store.db["document_texts"].insert({"document_id": doc_id, "text": "Leve hele livet", "text_sha256": "x"})
-        blank_id = store.db["documents"].insert({"platform": "test", "url": "https://x.no/b", "status": "extracted",
-                                                 "created_at": now, "updated_at": now}).last_pk
+        blank_id = (
+            store.db["documents"]
+            .insert(
+                {
+                    "platform": "test",
+                    "url": "https://x.no/b",
+                    "status": "extracted",
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            .last_pk
+        )
         store.db["document_texts"].insert({"document_id": blank_id, "text": " \n\n ", "text_sha256": "y"})
     result = runner.invoke(app, ["--db", str(db_path), "tag", "--rules-only"])
     assert result.exit_code == 0, result.output
@@ -163,7 +210,12 @@ def test_tag_segments_a_stored_text_without_passages(runner, db_path):
     assert "Tagged 1 passage(s)" in result.output
     assert "1 document(s) have only blank text and no passages" in result.output
     [passage] = rows(db_path, "SELECT * FROM passages")
-    assert (passage["document_id"], passage["text"], passage["char_start"], passage["char_end"]) == (1, "Leve hele livet", 0, 15)
+    assert (passage["document_id"], passage["text"], passage["char_start"], passage["char_end"]) == (
+        1,
+        "Leve hele livet",
+        0,
+        15,
+    )
     selected = rows(db_path, "SELECT code FROM suggestions WHERE selected = 1")
     assert {"code": "reform"} in selected
 
@@ -228,8 +280,10 @@ def test_segment_stored_cuts_a_meeting_bundle_as_ingest_did(tmp_path, db_path):
 
     from lhl_mining.ingest import ingest_path, segment_stored
 
-    query = ("SELECT p.seq, p.char_start, p.char_end, p.page_no, p.heading, p.text, s.saksnr, s.title "
-             "FROM passages p LEFT JOIN sections s ON s.id = p.section_id ORDER BY p.seq")
+    query = (
+        "SELECT p.seq, p.char_start, p.char_end, p.page_no, p.heading, p.text, s.saksnr, s.title "
+        "FROM passages p LEFT JOIN sections s ON s.id = p.section_id ORDER BY p.seq"
+    )
     with Store.open(db_path, create=True) as store:
         [result] = ingest_path(store, meeting_bundle(tmp_path / "bundle.pdf"), corpus_dir=tmp_path / "corpus")
         ingested = [dict(r) for r in store.db.query(query)]
@@ -238,7 +292,9 @@ def test_segment_stored_cuts_a_meeting_bundle_as_ingest_did(tmp_path, db_path):
         store.db.execute("DELETE FROM passages WHERE document_id = ?", [result.document_id])
         assert segment_stored(store, result.document_id) == len(ingested)
         assert [dict(r) for r in store.db.query(query)] == ingested
-        assert store.db.execute("SELECT count(*) FROM sections").fetchone()[0] == len({r["saksnr"] for r in ingested} - {None})
+        assert store.db.execute("SELECT count(*) FROM sections").fetchone()[0] == len(
+            {r["saksnr"] for r in ingested} - {None}
+        )
 
 
 def test_tag_reads_the_passages_heading_and_the_documents_title_and_type(runner, db_path):
@@ -256,7 +312,12 @@ def test_tag_reads_the_passages_heading_and_the_documents_title_and_type(runner,
         store.db.conn.commit()
     result = runner.invoke(app, ["--db", str(db_path), "tag", "--rules-only"])
     assert result.exit_code == 0, result.output
-    got = {r["document_id"]: r["selected"] for r in rows(
-        db_path, "SELECT p.document_id, s.selected FROM suggestions s JOIN passages p ON p.id = s.passage_id "
-                 "WHERE s.code = 'area.aldersvennlig' AND s.current = 1")}
+    got = {
+        r["document_id"]: r["selected"]
+        for r in rows(
+            db_path,
+            "SELECT p.document_id, s.selected FROM suggestions s JOIN passages p ON p.id = s.passage_id "
+            "WHERE s.code = 'area.aldersvennlig' AND s.current = 1",
+        )
+    }
     assert got == {plain: 0, plan: 1, titled: 1, headed: 1}

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
-
 from lhl.cli import app
+
 from lhl_mining.learn.dataset import read_gold, training_set_hash
 from lhl_mining.store import Store
 
@@ -24,33 +24,62 @@ def gold_subset(shared: Path, tmp_path: Path, n: int, name: str = "gold.jsonl") 
 
 
 def add_document(db: sqlite_utils.Database, texts: list[str]) -> list[int]:
-    doc_id = db["documents"].insert(
-        {"platform": "test", "url": f"https://kommune.example/{len(texts)}-{texts[0][:10]}", "created_at": NOW,
-         "updated_at": NOW}
-    ).last_pk
+    doc_id = (
+        db["documents"]
+        .insert(
+            {
+                "platform": "test",
+                "url": f"https://kommune.example/{len(texts)}-{texts[0][:10]}",
+                "created_at": NOW,
+                "updated_at": NOW,
+            }
+        )
+        .last_pk
+    )
     return [
-        db["passages"].insert({"document_id": doc_id, "seq": seq, "char_start": 0, "char_end": len(text), "text": text,
-                               "text_sha1": str(seq), "created_at": NOW}).last_pk
+        db["passages"]
+        .insert(
+            {
+                "document_id": doc_id,
+                "seq": seq,
+                "char_start": 0,
+                "char_end": len(text),
+                "text": text,
+                "text_sha1": str(seq),
+                "created_at": NOW,
+            }
+        )
+        .last_pk
         for seq, text in enumerate(texts)
     ]
 
 
 def decide(db, passage_id, coder, row, action="code", undoes_id=None) -> int:
     codes = action in ("code", "accept", "adjudicate")
-    return db["codings"].insert({
-        "passage_id": passage_id, "coder": coder, "coded_at": NOW, "action": action,
-        "reform": int(row["reform"]) if codes else None,
-        "areas": json.dumps(row["areas"]) if codes else None,
-        "framing": row["framing"] if codes else None,
-        "undoes_id": undoes_id,
-    }).last_pk
+    return (
+        db["codings"]
+        .insert(
+            {
+                "passage_id": passage_id,
+                "coder": coder,
+                "coded_at": NOW,
+                "action": action,
+                "reform": int(row["reform"]) if codes else None,
+                "areas": json.dumps(row["areas"]) if codes else None,
+                "framing": row["framing"] if codes else None,
+                "undoes_id": undoes_id,
+            }
+        )
+        .last_pk
+    )
 
 
 def test_train_from_gold_file_writes_model_and_metadata(runner, shared, tmp_path):
     gold = gold_subset(shared, tmp_path, 80)
     models = tmp_path / "models"
-    result = runner.invoke(app, ["train", "--gold", str(gold), "--name", "first", "--models-dir", str(models),
-                                 "--cv-folds", "3"])
+    result = runner.invoke(
+        app, ["train", "--gold", str(gold), "--name", "first", "--models-dir", str(models), "--cv-folds", "3"]
+    )
     assert result.exit_code == 0, result.output
     assert "Saved model first" in result.output and "cross-validated combined" in result.output
     meta = json.loads((models / "first.json").read_text())
@@ -59,7 +88,13 @@ def test_train_from_gold_file_writes_model_and_metadata(runner, shared, tmp_path
     assert meta["sklearn_version"] and meta["codebook_version"].startswith("lhl@")
     assert meta["source"] == "gold:gold.jsonl"
     assert set(meta["cross_validation"]["model"]["codes"]) == {
-        "reform", "area.aldersvennlig", "area.aktivitet", "area.mat", "area.helsehjelp", "area.sammenheng"}
+        "reform",
+        "area.aldersvennlig",
+        "area.aktivitet",
+        "area.mat",
+        "area.helsehjelp",
+        "area.sammenheng",
+    }
     assert 0.0 <= meta["cross_validation"]["combined"]["summary"]["reform_f1"] <= 1.0
     assert (models / "first.joblib").stat().st_size < 5_000_000
     # The same name again is refused and the model is left as it was.
@@ -72,7 +107,10 @@ def test_train_from_gold_file_writes_model_and_metadata(runner, shared, tmp_path
 def test_train_from_database_uses_standing_and_adjudicated_decisions_and_rescores(runner, shared, tmp_path, db_path):
     Store.open(db_path, create=True).close()
     db = sqlite_utils.Database(db_path)
-    rows = [json.loads(line) for line in (shared / "data" / "gold_train.jsonl").read_text(encoding="utf-8").splitlines()[:70]]
+    rows = [
+        json.loads(line)
+        for line in (shared / "data" / "gold_train.jsonl").read_text(encoding="utf-8").splitlines()[:70]
+    ]
     ids = add_document(db, [r["text"] for r in rows])
     for pid, row in zip(ids, rows):
         pure_negative = not row["reform"] and not row["areas"] and row["framing"] == "ingen"
@@ -85,18 +123,27 @@ def test_train_from_database_uses_standing_and_adjudicated_decisions_and_rescore
     decide(db, ids[1], "bo", other)
     decide(db, ids[2], "bo", {"reform": not rows[2]["reform"], "areas": [], "framing": "ingen"})
     decide(db, ids[2], "eva", rows[2], action="adjudicate")
-    undecided = add_document(db, ["Kommunen satser på hverdagsrehabilitering og velferdsteknologi for eldre.",
-                                  "Vannverket skal oppgraderes i 2025."])
+    undecided = add_document(
+        db,
+        [
+            "Kommunen satser på hverdagsrehabilitering og velferdsteknologi for eldre.",
+            "Vannverket skal oppgraderes i 2025.",
+        ],
+    )
     models = tmp_path / "models"
-    result = runner.invoke(app, ["--db", str(db_path), "train", "--name", "fromdb", "--models-dir", str(models),
-                                 "--cv-folds", "3"])
+    result = runner.invoke(
+        app, ["--db", str(db_path), "train", "--name", "fromdb", "--models-dir", str(models), "--cv-folds", "3"]
+    )
     assert result.exit_code == 0, result.output
     assert "69 coded passages (1 adjudicated, 68 decided); 1 with disagreeing coders" in result.output
     meta = json.loads((models / "fromdb.json").read_text())
     assert meta["n_passages"] == 69 and meta["source"] == f"db:{db_path.name}"
     # Active learning: the undecided passages now carry the new model's suggestions as current ones.
-    current = list(db.query(
-        "SELECT passage_id, code, score, source, run_id FROM suggestions WHERE current = 1 ORDER BY passage_id, code"))
+    current = list(
+        db.query(
+            "SELECT passage_id, code, score, source, run_id FROM suggestions WHERE current = 1 ORDER BY passage_id, code"
+        )
+    )
     assert {r["passage_id"] for r in current} == set(undecided)
     assert len(current) == 2 * 9 and all(r["source"].endswith("+fromdb") for r in current)
     run = db["runs"].get(current[0]["run_id"])
@@ -109,7 +156,7 @@ def test_train_from_database_uses_standing_and_adjudicated_decisions_and_rescore
     assert nothing_new.exit_code == 1 and "E502" in nothing_new.output and "learned from all 69" in nothing_new.output
     decide(db, undecided[0], "ana", {"reform": False, "areas": ["helsehjelp"], "framing": "sektor"})
     decide(db, undecided[1], "ana", {"reform": False, "areas": [], "framing": "ingen"}, action="not_relevant")
-    scored = runner.invoke(app, evaluate + ["--format", "json"])
+    scored = runner.invoke(app, [*evaluate, "--format", "json"])
     assert scored.exit_code == 0, scored.output
     report = json.loads(scored.stdout)
     assert report["n"] == 2 and report["results"]["combined"]["codes"]["area.helsehjelp"]["support"] == 1
@@ -127,9 +174,22 @@ def test_too_few_coded_passages(runner, shared, tmp_path):
 
 def test_single_class_everywhere(runner, tmp_path):
     gold = tmp_path / "negatives.jsonl"
-    gold.write_text("".join(
-        json.dumps({"id": f"n{i}", "text": f"Vannledningen i gate {i} skal skiftes.", "reform": False, "areas": [],
-                    "framing": "ingen"}) + "\n" for i in range(25)), encoding="utf-8")
+    gold.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "id": f"n{i}",
+                    "text": f"Vannledningen i gate {i} skal skiftes.",
+                    "reform": False,
+                    "areas": [],
+                    "framing": "ingen",
+                }
+            )
+            + "\n"
+            for i in range(25)
+        ),
+        encoding="utf-8",
+    )
     result = runner.invoke(app, ["train", "--gold", str(gold), "--models-dir", str(tmp_path / "m")])
     assert result.exit_code == 1
     assert "E503" in result.output and "reform: 0 with / 25 without (needs 5 of each)" in result.output
@@ -152,10 +212,14 @@ def test_codes_without_enough_examples_fall_back_to_the_rules(shared, tmp_path):
     [
         ("{not json", "gold.jsonl:2: not valid JSON"),
         ('{"id": "x", "text": "Tekst"}', "gold.jsonl:2: missing key(s) reform, areas, framing"),
-        ('{"id": "x", "text": "Tekst", "reform": false, "areas": ["sport"], "framing": "ingen"}',
-         "gold.jsonl:2: unknown area(s) sport"),
-        ('{"id": "x", "text": "Tekst", "reform": false, "areas": [], "framing": "kanskje"}',
-         "gold.jsonl:2: unknown framing 'kanskje'"),
+        (
+            '{"id": "x", "text": "Tekst", "reform": false, "areas": ["sport"], "framing": "ingen"}',
+            "gold.jsonl:2: unknown area(s) sport",
+        ),
+        (
+            '{"id": "x", "text": "Tekst", "reform": false, "areas": [], "framing": "kanskje"}',
+            "gold.jsonl:2: unknown framing 'kanskje'",
+        ),
     ],
 )
 def test_bad_gold_lines_name_their_line(runner, tmp_path, line, message):
@@ -170,11 +234,14 @@ def test_bad_gold_lines_name_their_line(runner, tmp_path, line, message):
 def test_quick_retrain_keeps_the_newest_models_blend(runner, shared, tmp_path):
     gold = gold_subset(shared, tmp_path, 60)
     models = tmp_path / "models"
-    full = runner.invoke(app, ["train", "--gold", str(gold), "--name", "full", "--models-dir", str(models),
-                               "--cv-folds", "3"])
+    full = runner.invoke(
+        app, ["train", "--gold", str(gold), "--name", "full", "--models-dir", str(models), "--cv-folds", "3"]
+    )
     assert full.exit_code == 0, full.output
     more = gold_subset(shared, tmp_path, 80, name="more.jsonl")
-    quick = runner.invoke(app, ["train", "--gold", str(more), "--name", "quick", "--models-dir", str(models), "--quick"])
+    quick = runner.invoke(
+        app, ["train", "--gold", str(more), "--name", "quick", "--models-dir", str(models), "--quick"]
+    )
     assert quick.exit_code == 0, quick.output
     assert "quick retrain: no cross-validation; rules blend kept from model full" in quick.output
     full_meta = json.loads((models / "full.json").read_text())
@@ -201,8 +268,21 @@ def test_text_only_model_without_rule_features(runner, shared, tmp_path):
 
     gold = gold_subset(shared, tmp_path, 60)
     models = tmp_path / "models"
-    result = runner.invoke(app, ["train", "--gold", str(gold), "--name", "textonly", "--models-dir", str(models),
-                                 "--no-rules", "--cv-folds", "3"])
+    result = runner.invoke(
+        app,
+        [
+            "train",
+            "--gold",
+            str(gold),
+            "--name",
+            "textonly",
+            "--models-dir",
+            str(models),
+            "--no-rules",
+            "--cv-folds",
+            "3",
+        ],
+    )
     assert result.exit_code == 0, result.output
     trained = load_model(models / "textonly.joblib")
     assert trained.meta["rules"] is None and trained.meta["codebook_version"] is None

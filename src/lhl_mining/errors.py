@@ -319,8 +319,11 @@ class FormatChanged(HttpError):
     code = "E305"
 
     def __init__(self, url: str, expected: str, got: str = ""):
-        super().__init__(f"{url} answered in an unknown format: expected {expected}" + (f", got {got}" if got else "")
-                         + ". The portal may have changed; nothing from it is trusted until the adapter is updated.")
+        super().__init__(
+            f"{url} answered in an unknown format: expected {expected}"
+            + (f", got {got}" if got else "")
+            + ". The portal may have changed; nothing from it is trusted until the adapter is updated."
+        )
 
 
 class RetryAfterTooLong(HttpError):

@@ -411,13 +411,14 @@ def search_index(db: Database) -> None:
 
 def _gone(rowid: str, text: str) -> str:
     """Trigger step: remember the indexed text of a row that changes (a queued row is not indexed yet)."""
-    return (f"INSERT INTO search_gone(id, text) SELECT {rowid}, {text} WHERE {text} IS NOT NULL "
-            f"AND NOT EXISTS (SELECT 1 FROM search_queue WHERE id = {rowid});")
+    return (
+        f"INSERT INTO search_gone(id, text) SELECT {rowid}, {text} WHERE {text} IS NOT NULL "
+        f"AND NOT EXISTS (SELECT 1 FROM search_queue WHERE id = {rowid});"
+    )
 
 
 _SEARCH_SCHEMA = (
-    "CREATE VIRTUAL TABLE search_fts USING fts5(text, lemmas, content='', "
-    "tokenize=\"unicode61 remove_diacritics 0\")",
+    "CREATE VIRTUAL TABLE search_fts USING fts5(text, lemmas, content='', tokenize=\"unicode61 remove_diacritics 0\")",
     "CREATE TABLE search_queue (id INTEGER PRIMARY KEY)",
     "CREATE TABLE search_gone (seq INTEGER PRIMARY KEY, id INTEGER NOT NULL, text TEXT NOT NULL)",
     "CREATE TRIGGER search_passage_insert AFTER INSERT ON passages BEGIN "

@@ -29,7 +29,7 @@ def remove_stale(target: Path) -> int:
     removed = 0
     with contextlib.suppress(OSError):
         for part in target.parent.glob(f".{target.name}.*.part"):
-            pid = part.name[len(target.name) + 2:].split(".", 1)[0]
+            pid = part.name[len(target.name) + 2 :].split(".", 1)[0]
             if pid.isdigit() and not process_alive(int(pid)):
                 with contextlib.suppress(OSError):
                     part.unlink()

@@ -210,9 +210,10 @@ def scrape(
         "sources_file": str(overrides.path) if overrides.path else None,
     }
     stop = threading.Event()
-    with store.run("scrape", parameters) as run, PoliteClient(
-        politeness, cache=cache, reuse_settled=not options.refresh, transport=options.transport
-    ) as client:
+    with (
+        store.run("scrape", parameters) as run,
+        PoliteClient(politeness, cache=cache, reuse_settled=not options.refresh, transport=options.transport) as client,
+    ):
         worker = _KommuneScraper(store, client, options, run.id, db_lock, stop, progress, county)
         reports: list[KommuneReport] = []
         with ThreadPoolExecutor(max_workers=max(1, options.workers)) as pool:
@@ -232,9 +233,7 @@ def scrape(
             run.count("gaps", len(report.gaps))
         run.count("requests", client.requests_sent)
         run.count("reused", client.reused)
-        return ScrapeResult(
-            run.id, reports, options.dry_run, client.requests_sent, client.not_modified, client.reused
-        )
+        return ScrapeResult(run.id, reports, options.dry_run, client.requests_sent, client.not_modified, client.reused)
 
 
 class _KommuneScraper:
@@ -369,7 +368,9 @@ class _KommuneScraper:
             report.methods.append(f"{adapter.platform}: server-side search, {len(rules.queries)} codebook queries")
             hits = adapter.search(rules.queries, self.options.since, self.options.until)
             return _unique([ref for ref in hits if _search_hit_relevant(ref, rules)])
-        report.methods.append(f"{adapter.platform}: every meeting {self.options.since}–{self.options.until}, titles pre-filtered")
+        report.methods.append(
+            f"{adapter.platform}: every meeting {self.options.since}–{self.options.until}, titles pre-filtered"
+        )
         refs: list[DocumentRef] = []
         empty_years = []
         held, items_parsed = [], 0
@@ -390,8 +391,9 @@ class _KommuneScraper:
                 if meeting.date and meeting.date < utcnow()[:10]:
                     held.append(meeting)
         if len(held) >= MIN_MEETINGS_FOR_ITEMS and not items_parsed and not report.failed:
-            raise FormatChanged(held[0].url, f"agenda items for some of the {len(held)} meetings held",
-                                "no agenda item in any of them")
+            raise FormatChanged(
+                held[0].url, f"agenda items for some of the {len(held)} meetings held", "no agenda item in any of them"
+            )
         if empty_years:
             report.gaps.append(f"{adapter.platform}: no meetings listed for {_year_ranges(empty_years)}")
         return _unique(refs)

@@ -11,8 +11,14 @@ from ..store import decisions as sql
 from .extract import EXTRACTOR, extract_decisions
 
 
-def build(store: Store, *, rebuild: bool = False, document_ids: Iterable[int] | None = None,
-          run_id: int | None = None, progress: Callable[[int], None] | None = None) -> Counter:
+def build(
+    store: Store,
+    *,
+    rebuild: bool = False,
+    document_ids: Iterable[int] | None = None,
+    run_id: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Counter:
     """(Re)read the decisions of stored documents; only texts not yet read by this extractor unless `rebuild`.
 
     Returns counts: documents read, decisions, and decisions per kind and outcome.
@@ -20,8 +26,14 @@ def build(store: Store, *, rebuild: bool = False, document_ids: Iterable[int] | 
     counts: Counter = Counter()
     for doc in list(sql.texts_to_read(store, EXTRACTOR, rebuild=rebuild, document_ids=document_ids)):
         found = extract_decisions(doc["text"], doc)
-        sql.save_decisions(store, doc["document_id"], doc["text_sha256"], EXTRACTOR,
-                           [d.as_row(doc["document_id"]) for d in found], run_id)
+        sql.save_decisions(
+            store,
+            doc["document_id"],
+            doc["text_sha256"],
+            EXTRACTOR,
+            [d.as_row(doc["document_id"]) for d in found],
+            run_id,
+        )
         counts["documents"] += 1
         counts["decisions"] += len(found)
         for d in found:

@@ -57,8 +57,11 @@ _BODY_PATTERNS: tuple[tuple[str, re.Pattern], ...] = tuple(
         ("eldreraad", r"eldrer[åa]d|r[åa]d\s+for\s+eldre|seniorr[åa]d|eldre\w*r[åa]d"),
         ("funksjonsraad", r"funksjons(?:nedsett|hemm)\w*|r[åa]d\s+for\s+personer\s+med"),
         ("planutvalg", r"planutval|plan-\s*og\s+bygnings|planr[åa]d|bygningsr[åa]d|teknisk\s+utval"),
-        ("hovedutvalg", r"hovedutval|hovudutval|levekårsutval|tjenesteutval|tenesteutval|driftsutval|komit[eé]|"
-                        r"utval\w*\s+for|\butvalet\b|\butvalget\b"),
+        (
+            "hovedutvalg",
+            r"hovedutval|hovudutval|levekårsutval|tjenesteutval|tenesteutval|driftsutval|komit[eé]|"
+            r"utval\w*\s+for|\butvalet\b|\butvalget\b",
+        ),
         ("kommunedirektor", r"kommunedirekt|rådmann|administrasjonssjef|kommunalsjef|administrasjonen"),
         ("ordforer", r"ordfør"),
     )
@@ -187,8 +190,9 @@ class Decision:
 
     def as_row(self, document_id: int) -> dict[str, Any]:
         row = {k: v for k, v in self.__dict__.items()}
-        row.update(document_id=document_id, names_reform=int(self.names_reform),
-                   implements_reform=int(self.implements_reform))
+        row.update(
+            document_id=document_id, names_reform=int(self.names_reform), implements_reform=int(self.implements_reform)
+        )
         return row
 
 
@@ -234,7 +238,8 @@ def _reform_patterns() -> tuple[list[re.Pattern], list[re.Pattern]]:
     from ..nlp.codebook import load_codebook
 
     codebook = load_codebook()
-    found, excluded = [], []
+    found: list[re.Pattern] = []
+    excluded: list[re.Pattern] = []
     for term in codebook.terms.values():
         if term.code not in ("reform", "reform.successor") and "reform" not in dict(term.also):
             continue
@@ -268,7 +273,9 @@ def classify_outcome(text: str, sak_title: str = "") -> tuple[str, str | None, s
             return outcome, None, m.group(0)
     if m := PLAN_ADOPTION.search(text):
         obj = (m.group("obj") or m.group("obj2") or "").lower()
-        clause = m.group(0) + (re.match(r"[^.,;:\n]{0,80}", text[m.end():]).group(0) if m.group("obj") else "")
+        clause = m.group(0) + (
+            re.split(r"[.,;:\n]", text[m.end() : m.end() + 80], maxsplit=1)[0] if m.group("obj") else ""
+        )
         if "planprogram" in obj or START_PLAN.search(clause):
             return "start_plan", obj, clause
         return "adopted", obj, clause
@@ -318,9 +325,12 @@ def _label(line: str) -> tuple[str, str, str, int] | None:
     m = _KEYWORDS.search(line[:90])
     if not m:
         return None
-    prefix, rest = line[: m.start()].strip(" \t#*•>-"), line[m.end():]
-    if len(prefix.split()) > 6 or re.search(r"[.;!?]\s", prefix + " ") or \
-            re.search(r"\b(?:om|for|til|etter|med|ved|av|og|uten|utan|på|slikt|sitt\s+eige)\s*$", prefix, _I):
+    prefix, rest = line[: m.start()].strip(" \t#*•>-"), line[m.end() :]
+    if (
+        len(prefix.split()) > 6
+        or re.search(r"[.;!?]\s", prefix + " ")
+        or re.search(r"\b(?:om|for|til|etter|med|ved|av|og|uten|utan|på|slikt|sitt\s+eige)\s*$", prefix, _I)
+    ):
         return None  # «Melding om vedtak», «Det ble fattet slikt vedtak» name a decision, they do not label one
     colon = rest.find(":")
     tail = rest[:colon] if colon >= 0 else rest
@@ -376,8 +386,12 @@ def _is_heading(line: str) -> bool:
     if stripped.startswith("#"):
         return True
     words = stripped.split()
-    return (0 < len(words) <= 5 and stripped[0].isupper() and not stripped[0].isdigit()
-            and not stripped.endswith((".", ",", ":", ";", "!", "?", ")")))
+    return (
+        0 < len(words) <= 5
+        and stripped[0].isupper()
+        and not stripped[0].isdigit()
+        and not stripped.endswith((".", ",", ":", ";", "!", "?", ")"))
+    )
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -421,9 +435,8 @@ def _doc_date(doc: dict[str, Any], text: str) -> str | None:
         return doc["meeting_date"]
     title = doc.get("title") or ""
     for source in (title, text[:1500]):
-        if m := re.search(rf"(?:{DATE}|{DATE_WORDS})", source, _I):
-            if iso := iso_date(m.group(0)):
-                return iso
+        if (m := re.search(rf"(?:{DATE}|{DATE_WORDS})", source, _I)) and (iso := iso_date(m.group(0))):
+            return iso
     if m := DATE_FIELD.search(text[:3000]):
         return iso_date(m.group("date"))
     return doc.get("doc_date")
@@ -440,11 +453,13 @@ def _routing_saksnr(text: str, body: str | None) -> tuple[str | None, str | None
     """(sak number, meeting date) of `body` from a saksframlegg's routing table («45/21 Kommunestyret 17.06.2021»)."""
     if not body:
         return None, None
-    pattern = dict(_BODY_PATTERNS)[body] if body in dict(_BODY_PATTERNS) else None
-    for line in text[:3000].split("\n") if pattern else ():
+    pattern = dict(_BODY_PATTERNS).get(body)
+    if pattern is None:
+        return None, None
+    for line in text[:3000].split("\n"):
         if not (at := pattern.search(line)):
             continue
-        after = line[at.start():]
+        after = line[at.start() :]
         nr = re.search(rf"(?<![\d/]){SAKNR}", after)
         date = re.search(DATE, after)
         if nr and date:
@@ -462,7 +477,9 @@ def extract_decisions(text: str, doc: dict[str, Any] | None = None) -> list[Deci
     arkivsak = doc.get("saksnr")
     decisions: list[Decision] = []
     for sak in _saker(text, doc_type):
-        decisions.extend(_read_sak(text, sak, doc, doc_body, doc_body_text, doc_date, doc_saksnr, arkivsak, len(decisions)))
+        decisions.extend(
+            _read_sak(text, sak, doc, doc_body, doc_body_text, doc_date, doc_saksnr, arkivsak, len(decisions))
+        )
     if doc_type in PLAN_DOC_TYPES:
         decisions.extend(_plan_statements(text, doc, arkivsak, len(decisions)))
     else:
@@ -525,25 +542,52 @@ class _Marker:
 
 def _markers(text: str, sak: _Sak, lines: list[_Line]) -> list[_Marker]:
     """Labels, «Behandling i …» contexts and stops in a sak, in text order (inline or on lines of their own)."""
-    span = text[sak.start:sak.end]
+    span = text[sak.start : sak.end]
     found: list[_Marker] = []
     row_labels: set[int] = set()
     for i, line in enumerate(lines):
         if row := _row_decision(lines, i):
             (kind, abbr, asak, _), offset, label_line = row
-            found.append(_Marker(line.start, "label", line.start + offset,
-                                 {"kind": kind, "who": abbr, "abbr_sak": asak, "row": True,
-                                  "label": lines[label_line].text.strip(), "end": line.end}))
+            found.append(
+                _Marker(
+                    line.start,
+                    "label",
+                    line.start + offset,
+                    {
+                        "kind": kind,
+                        "who": abbr,
+                        "abbr_sak": asak,
+                        "row": True,
+                        "label": lines[label_line].text.strip(),
+                        "end": line.end,
+                    },
+                )
+            )
             row_labels.add(lines[label_line].start)
         elif (label := _label(line.text)) and label[3] < 0:
-            found.append(_Marker(line.start, "label", line.end + 1,
-                                 {"kind": label[0], "who": label[1], "abbr_sak": label[2], "label": line.text.strip()}))
+            found.append(
+                _Marker(
+                    line.start,
+                    "label",
+                    line.end + 1,
+                    {"kind": label[0], "who": label[1], "abbr_sak": label[2], "label": line.text.strip()},
+                )
+            )
         elif bm := BODY_LINE.match(line.text):
             raw = bm.group("body") or bm.group("body2")
-            found.append(_Marker(line.start, "context", line.end,
-                                 {"body": raw.strip(), "date": bm.group("date") or bm.group("date2"),
-                                  "sak": bm.group("sak2"),
-                                  "title": line.text[bm.end():].strip(" :") if bm.group("body2") else ""}))
+            found.append(
+                _Marker(
+                    line.start,
+                    "context",
+                    line.end,
+                    {
+                        "body": raw.strip(),
+                        "date": bm.group("date") or bm.group("date2"),
+                        "sak": bm.group("sak2"),
+                        "title": line.text[bm.end() :].strip(" :") if bm.group("body2") else "",
+                    },
+                )
+            )
         elif STOP_LINE.match(line.text) or (_is_heading(line.text) and line.start > sak.heading_end):
             found.append(_Marker(line.start, "stop" if STOP_LINE.match(line.text) else "heading"))
     for m in _inline_labels(span):
@@ -551,24 +595,52 @@ def _markers(text: str, sak: _Sak, lines: list[_Line]) -> list[_Marker]:
         if text.rfind("\n", 0, start) + 1 in row_labels:
             continue
         who = f"{m.group('abbr') or ''} {m.group('who')} {m.group('tail') or ''}".strip()
-        found.append(_Marker(start, "label", sak.start + m.end(),
-                             {"kind": "innstilling" if re.match(r"forslag|fr[ae]mlegg|innstill|tilr", m.group("kw"), _I)
-                              else "uttalelse" if re.match(r"uttal|fråsegn", m.group("kw"), _I) else "vedtak",
-                              "who": who, "abbr_sak": m.group("asak") or "", "label": m.group(0).strip(),
-                              "date": m.group("date")}))
+        found.append(
+            _Marker(
+                start,
+                "label",
+                sak.start + m.end(),
+                {
+                    "kind": "innstilling"
+                    if re.match(r"forslag|fr[ae]mlegg|innstill|tilr", m.group("kw"), _I)
+                    else "uttalelse"
+                    if re.match(r"uttal|fråsegn", m.group("kw"), _I)
+                    else "vedtak",
+                    "who": who,
+                    "abbr_sak": m.group("asak") or "",
+                    "label": m.group(0).strip(),
+                    "date": m.group("date"),
+                },
+            )
+        )
     for m in CONTEXT_INLINE.finditer(span):
         start = sak.start + m.start()
         if not any(f.kind == "context" and f.start <= start <= f.text_start for f in found):
-            found.append(_Marker(start, "context", sak.start + m.end(),
-                                 {"body": m.group("body"), "date": m.group("date"), "sak": m.group("sak"), "title": ""}))
+            found.append(
+                _Marker(
+                    start,
+                    "context",
+                    sak.start + m.end(),
+                    {"body": m.group("body"), "date": m.group("date"), "sak": m.group("sak"), "title": ""},
+                )
+            )
     for m in STOP_INLINE.finditer(span):
         found.append(_Marker(sak.start + m.start(), "stop", sak.start + m.end()))
     found.sort(key=lambda f: (f.start, f.kind != "label"))
     return found
 
 
-def _read_sak(text: str, sak: _Sak, doc: dict[str, Any], doc_body: str | None, doc_body_text: str | None,
-              doc_date: str | None, doc_saksnr: str | None, arkivsak: str | None, seq0: int) -> list[Decision]:
+def _read_sak(
+    text: str,
+    sak: _Sak,
+    doc: dict[str, Any],
+    doc_body: str | None,
+    doc_body_text: str | None,
+    doc_date: str | None,
+    doc_saksnr: str | None,
+    arkivsak: str | None,
+    seq0: int,
+) -> list[Decision]:
     lines = _lines(text, sak.start, sak.end)
     markers = _markers(text, sak, lines)
     title = sak.title or doc.get("title") or ""
@@ -589,9 +661,14 @@ def _read_sak(text: str, sak: _Sak, doc: dict[str, Any], doc_body: str | None, d
             end = info["end"]
         else:
             first_line_end = text.find("\n", marker.text_start + 1)
-            nexts = [m.start for m in markers[n + 1:] if m.start >= marker.text_start
-                     and not (m.kind == "heading" and m.start <= first_line_end
-                              and not text[marker.text_start:m.start].strip())]
+            nexts = [
+                m.start
+                for m in markers[n + 1 :]
+                if m.start >= marker.text_start
+                and not (
+                    m.kind == "heading" and m.start <= first_line_end and not text[marker.text_start : m.start].strip()
+                )
+            ]
             end = min([*nexts, sak.end, marker.text_start + MAX_DECISION_CHARS])
         start, end = _trim(text, marker.text_start, end)
         if end <= start:
@@ -602,7 +679,9 @@ def _read_sak(text: str, sak: _Sak, doc: dict[str, Any], doc_body: str | None, d
             end = start + dated.end()
             info = {**info, "date": dated.group(0)}
         block = text[start:end]
-        who_body = body_of(who) or (_abbr_body(who) if info.get("row") else None) or ("utvalg" if info.get("row") else None)
+        who_body = (
+            body_of(who) or (_abbr_body(who) if info.get("row") else None) or ("utvalg" if info.get("row") else None)
+        )
         evidence: dict[str, Any] = {"label": info["label"][:120]}
         effective = block
         if proposals and (SOM_INNSTILLING.match(block) or len(block) < 3 or SOM_BODY.match(block)):
@@ -611,26 +690,45 @@ def _read_sak(text: str, sak: _Sak, doc: dict[str, Any], doc_body: str | None, d
             evidence["as_proposed"] = earlier.seq
         subject = body_of(re.split(r"\s", block.strip(), maxsplit=1)[0]) if block.strip() else None
         context_body = body_of(context.get("body"))
+        body: str | None
         if kind == "innstilling":
             body = who_body or "kommunedirektor"
             body_text = who or None
         else:
             body = who_body or context_body or doc_body or (subject if subject not in ("kommunedirektor",) else None)
             body_text = who or context.get("body") or doc_body_text
-            evidence["body_from"] = ("label" if who_body else "behandling" if context_body else
-                                     "document" if doc_body else "subject" if body else None)
+            evidence["body_from"] = (
+                "label"
+                if who_body
+                else "behandling"
+                if context_body
+                else "document"
+                if doc_body
+                else "subject"
+                if body
+                else None
+            )
         date = iso_date(info.get("date")) or (iso_date(context.get("date")) if context_body in (None, body) else None)
         decision = Decision(
-            seq=seq0 + len(found), kind=kind, outcome="other", text=block,
-            char_start=start, char_end=end, body=body, body_text=(body_text or None),
+            seq=seq0 + len(found),
+            kind=kind,
+            outcome="other",
+            text=block,
+            char_start=start,
+            char_end=end,
+            body=body,
+            body_text=(body_text or None),
             meeting_date=date if kind != "innstilling" else None,
             saksnr=_norm_saknr(info.get("abbr_sak")) or _norm_saknr(context.get("sak")) or sak.saksnr,
-            arkivsak=arkivsak, sak_title=title.strip() or None, sak_start=sak.start, sak_end=sak.end,
+            arkivsak=arkivsak,
+            sak_title=title.strip() or None,
+            sak_start=sak.start,
+            sak_end=sak.end,
             evidence=evidence,
         )
         if effective is not block:
             decision.evidence["effective_text"] = effective
-        _judge(decision, effective, text[context_at:marker.start] if context_at is not None else "", proposals)
+        _judge(decision, effective, text[context_at : marker.start] if context_at is not None else "", proposals)
         if dated:
             head = f"{doc.get('title') or ''}\n{text[:PLAN_STATEMENT_ZONE]}"
             decision.outcome, decision.plan = "adopted", "lhl_plan" if is_lhl_plan(head) else "plan"
@@ -640,8 +738,11 @@ def _read_sak(text: str, sak: _Sak, doc: dict[str, Any], doc_body: str | None, d
         if kind == "innstilling":
             proposals.append(decision)
     if not any(d.kind in ("vedtak", "uttalelse") for d in found) and doc.get("doc_type") in PROTOCOL_DOC_TYPES:
-        found.extend(_unlabelled(text, sak, doc, doc_body, doc_body_text, doc_date, doc_saksnr, arkivsak, title,
-                                 seq0 + len(found)))
+        found.extend(
+            _unlabelled(
+                text, sak, doc, doc_body, doc_body_text, doc_date, doc_saksnr, arkivsak, title, seq0 + len(found)
+            )
+        )
     for decision in found:
         if decision.kind == "innstilling":
             continue
@@ -651,8 +752,18 @@ def _read_sak(text: str, sak: _Sak, doc: dict[str, Any], doc_body: str | None, d
     return found
 
 
-def _unlabelled(text: str, sak: _Sak, doc: dict[str, Any], doc_body: str | None, doc_body_text: str | None,
-                doc_date: str | None, doc_saksnr: str | None, arkivsak: str | None, title: str, seq: int) -> list[Decision]:
+def _unlabelled(
+    text: str,
+    sak: _Sak,
+    doc: dict[str, Any],
+    doc_body: str | None,
+    doc_body_text: str | None,
+    doc_date: str | None,
+    doc_saksnr: str | None,
+    arkivsak: str | None,
+    title: str,
+    seq: int,
+) -> list[Decision]:
     """A protocol sak without a «Vedtak:» label: its own text is the decision when it states an outcome."""
     start, end = _trim(text, sak.start if sak.title is None else sak.heading_end, sak.end)
     if end <= start:  # «Sak 45/22 Reguleringsplan for Sentrum vedtas enstemmig.»: the heading is the decision
@@ -662,9 +773,20 @@ def _unlabelled(text: str, sak: _Sak, doc: dict[str, Any], doc_body: str | None,
         return []
     subject = body_of(body_text.split(None, 1)[0]) if sak.title is None and body_text else None
     decision = Decision(
-        seq=seq, kind="vedtak", outcome="other", text=body_text, char_start=start, char_end=end,
-        body=doc_body or subject, body_text=doc_body_text, meeting_date=doc_date, saksnr=sak.saksnr or doc_saksnr,
-        arkivsak=arkivsak, sak_title=title or None, sak_start=sak.start, sak_end=sak.end,
+        seq=seq,
+        kind="vedtak",
+        outcome="other",
+        text=body_text,
+        char_start=start,
+        char_end=end,
+        body=doc_body or subject,
+        body_text=doc_body_text,
+        meeting_date=doc_date,
+        saksnr=sak.saksnr or doc_saksnr,
+        arkivsak=arkivsak,
+        sak_title=title or None,
+        sak_start=sak.start,
+        sak_end=sak.end,
         evidence={"label": None, "body_from": "document" if doc_body else "subject" if subject else None},
     )
     _judge(decision, body_text, "", [])
@@ -692,16 +814,20 @@ def _judge(decision: Decision, effective: str, behandling: str, proposals: list[
     if outcome in ("adopted", "adopted_changed", "start_plan"):
         # the LHL plan must be what is adopted: named in the adoption clause, or the sak's plan («vedtar planen»)
         bare = bool(obj and BARE_PLAN.fullmatch(obj))
-        if is_lhl_plan(cue) or (bare and (is_lhl_plan(title) or reform_spans(title))) \
-                or (obj is None and is_lhl_plan(title)) or (outcome == "start_plan" and is_lhl_plan(effective)):
+        if (
+            is_lhl_plan(cue)
+            or (bare and (is_lhl_plan(title) or reform_spans(title)))
+            or (obj is None and is_lhl_plan(title))
+            or (outcome == "start_plan" and is_lhl_plan(effective))
+        ):
             decision.plan = "lhl_plan"
         elif obj or re.search(PLAN_WORD, title, _I):
             decision.plan = "plan"
         if decision.plan == "plan":
             for s, _ in reform_spans(effective):
-                if IMPLEMENTS.search(effective[max(0, s - 80):s]):
+                if IMPLEMENTS.search(effective[max(0, s - 80) : s]):
                     decision.implements_reform = True
-                    decision.evidence["implements_cue"] = effective[max(0, s - 80):s].strip()[-80:]
+                    decision.evidence["implements_cue"] = effective[max(0, s - 80) : s].strip()[-80:]
                     break
 
 
@@ -716,22 +842,32 @@ REPORTED_ADOPTION = re.compile(
 def _reported_adoptions(text: str, arkivsak: str | None, seq: int, read: list[Decision]) -> list[Decision]:
     """«Handlingsplanen for Leve hele livet ble vedtatt i kommunestyret 12.12.2019, sak 99/19» in a later paper:
     a kommunestyre adoption of an LHL plan reported in the past tense (only when the sentence names the plan)."""
-    found = []
+    found: list[Decision] = []
     for m in REPORTED_ADOPTION.finditer(text):
         if any(d.char_start <= m.start() < d.char_end for d in read):
             continue
         sentence_start = max(text.rfind(". ", 0, m.start()), text.rfind("\n", 0, m.start())) + 1
-        sentence = text[sentence_start:m.end()]
+        sentence = text[sentence_start : m.end()]
         if not is_lhl_plan(sentence):
             continue
-        found.append(Decision(
-            seq=seq + len(found), kind="vedtak", outcome="adopted", text=sentence.strip(),
-            char_start=sentence_start + (len(sentence) - len(sentence.lstrip())), char_end=m.end(),
-            body="kommunestyre", body_text=m.group("body"), meeting_date=iso_date(m.group("date")),
-            saksnr=_norm_saknr(m.group("sak")), arkivsak=arkivsak, plan="lhl_plan",
-            names_reform=bool(reform_spans(sentence)),
-            evidence={"label": "reported adoption", "body_from": "label", "outcome_cue": m.group(0)},
-        ))
+        found.append(
+            Decision(
+                seq=seq + len(found),
+                kind="vedtak",
+                outcome="adopted",
+                text=sentence.strip(),
+                char_start=sentence_start + (len(sentence) - len(sentence.lstrip())),
+                char_end=m.end(),
+                body="kommunestyre",
+                body_text=m.group("body"),
+                meeting_date=iso_date(m.group("date")),
+                saksnr=_norm_saknr(m.group("sak")),
+                arkivsak=arkivsak,
+                plan="lhl_plan",
+                names_reform=bool(reform_spans(sentence)),
+                evidence={"label": "reported adoption", "body_from": "label", "outcome_cue": m.group(0)},
+            )
+        )
     return found
 
 
@@ -743,9 +879,19 @@ def _plan_statements(text: str, doc: dict[str, Any], arkivsak: str | None, seq: 
     title = doc.get("title") or ""
     plan = "lhl_plan" if doc.get("doc_type") == "lhl_plan" or is_lhl_plan(title) else "plan"
     decision = Decision(
-        seq=seq, kind="vedtak", outcome="adopted", text=m.group(0), char_start=m.start(), char_end=m.end(),
-        body="kommunestyre", body_text=m.group("body"), meeting_date=iso_date(m.group("date")),
-        saksnr=_norm_saknr(m.group("sak")), arkivsak=arkivsak, sak_title=title or None, plan=plan,
+        seq=seq,
+        kind="vedtak",
+        outcome="adopted",
+        text=m.group(0),
+        char_start=m.start(),
+        char_end=m.end(),
+        body="kommunestyre",
+        body_text=m.group("body"),
+        meeting_date=iso_date(m.group("date")),
+        saksnr=_norm_saknr(m.group("sak")),
+        arkivsak=arkivsak,
+        sak_title=title or None,
+        plan=plan,
         names_reform=bool(reform_spans(f"{title}\n{text[:PLAN_STATEMENT_ZONE]}")),
         evidence={"label": "plan document: adoption statement", "outcome_cue": m.group(0)},
     )

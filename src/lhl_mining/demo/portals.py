@@ -10,7 +10,8 @@ tests use the same builders, then script failures on top.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 from urllib.parse import quote
 from xml.sax.saxutils import escape
 
@@ -72,7 +73,7 @@ def elements_routes(
         summary = []
         for seq, item in enumerate(meeting.items, start=1):
             handling_id = next(handling_ids)
-            detail = {
+            detail: dict[str, Any] = {
                 "AccessCode": None,
                 "AdditionalDmbHandlings": [],
                 "Case": None,  # real Elements handlings give no case number and no caseworker name
@@ -405,7 +406,7 @@ def opengov_routes(
     years: range,
     *,
     pdf: PdfFn = render_pdf,
-    unpublished: list[tuple[str, str]] = (),
+    unpublished: Sequence[tuple[str, str]] = (),
 ) -> Routes:
     root = f"/Meetings/{client}"
     routes: Routes = {}

@@ -12,9 +12,9 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from ..decisions.extract import EXTRACTOR
 from ..errors import CodesMissingFromCodebook, ExportOptionError, NothingToExport
 from ..store import Store
-from ..decisions.extract import EXTRACTOR
 from ..store import decisions as decisions_sql
 from ..store import exports as sql
 from . import figures, nvivo_sheet, qdc, qdpx, summary, tabular  # noqa: F401  (each registers its format)
@@ -25,8 +25,18 @@ from .output import atomic_output, check_output
 from .qdpx import TARGETS
 from .tabular import LABELS
 
-__all__ = ["FORMATS", "LEVELS", "CODING_MODES", "ExportFormat", "ExportResult", "export", "check_codes",
-           "load_codebook", "prepare_export", "total_work"]
+__all__ = [
+    "CODING_MODES",
+    "FORMATS",
+    "LEVELS",
+    "ExportFormat",
+    "ExportResult",
+    "check_codes",
+    "export",
+    "load_codebook",
+    "prepare_export",
+    "total_work",
+]
 
 # Codes the tagger may store that name a framing value rather than a codebook code.
 _DERIVED_CODES = {"framing.begge", "framing.ingen"}
@@ -42,9 +52,17 @@ def check_codes(store: Store, codebook: Codebook) -> None:
         )
 
 
-def prepare_export(fmt_name: str, out: str | os.PathLike, *, level: str | None = None, codings: str = "final",
-                   force: bool = False, target: str | None = None, labels: str | None = None,
-                   until: str | None = None) -> tuple[ExportFormat, ExportOptions]:
+def prepare_export(
+    fmt_name: str,
+    out: str | os.PathLike,
+    *,
+    level: str | None = None,
+    codings: str = "final",
+    force: bool = False,
+    target: str | None = None,
+    labels: str | None = None,
+    until: str | None = None,
+) -> tuple[ExportFormat, ExportOptions]:
     """Validate format, level, codings and the output path before any work is done."""
     fmt = FORMATS.get(fmt_name)
     if fmt is None:
@@ -74,12 +92,19 @@ def prepare_export(fmt_name: str, out: str | os.PathLike, *, level: str | None =
     if target is not None and (fmt.name != "qdpx" or target not in TARGETS):
         raise ExportOptionError(f"--for applies to --format qdpx and takes {' or '.join(TARGETS)}, not «{target}».")
     if labels is not None and (not fmt.levels or labels not in LABELS):
-        raise ExportOptionError(f"--labels applies to csv, xlsx and jsonl and takes {' or '.join(LABELS)}, "
-                                f"not «{labels}».")
+        raise ExportOptionError(
+            f"--labels applies to csv, xlsx and jsonl and takes {' or '.join(LABELS)}, not «{labels}»."
+        )
     if until is not None and fmt.needs != "kommuner" and fmt.name != "qdpx":
         raise ExportOptionError(f"--until cuts the kommune table; --format {fmt.name} has none.")
-    return fmt, ExportOptions(level=level or "passage", codings=codings, suffix=suffix, target=target or "nvivo",
-                              labels=labels or "en", until=check_until(until))
+    return fmt, ExportOptions(
+        level=level or "passage",
+        codings=codings,
+        suffix=suffix,
+        target=target or "nvivo",
+        labels=labels or "en",
+        until=check_until(until),
+    )
 
 
 def check_until(until: str | None) -> str | None:
@@ -109,14 +134,25 @@ def _check_content(store: Store, fmt: ExportFormat, options: ExportOptions) -> N
         raise NothingToExport(f"{store.path} has no documents to export. {hint}")
 
 
-def export(store: Store | None, fmt_name: str, out: str | os.PathLike, *, level: str | None = None,
-           codings: str = "final", force: bool = False, codebook: Codebook | None = None,
-           progress: Callable[[int], None] | None = None, target: str | None = None,
-           labels: str | None = None, until: str | None = None) -> ExportResult:
+def export(
+    store: Store | None,
+    fmt_name: str,
+    out: str | os.PathLike,
+    *,
+    level: str | None = None,
+    codings: str = "final",
+    force: bool = False,
+    codebook: Codebook | None = None,
+    progress: Callable[[int], None] | None = None,
+    target: str | None = None,
+    labels: str | None = None,
+    until: str | None = None,
+) -> ExportResult:
     """Write `out` in format `fmt_name`; nothing is left at `out` unless it succeeds.  The result's
     warnings say what the file leaves out and why."""
-    fmt, options = prepare_export(fmt_name, out, level=level, codings=codings, force=force, target=target,
-                                  labels=labels, until=until)
+    fmt, options = prepare_export(
+        fmt_name, out, level=level, codings=codings, force=force, target=target, labels=labels, until=until
+    )
     options.codebook = codebook or load_codebook()
     options.progress = progress
     if fmt.needs_database:
@@ -127,11 +163,18 @@ def export(store: Store | None, fmt_name: str, out: str | os.PathLike, *, level:
     with atomic_output(out, force=force) as tmp:
         counts = fmt.write(store, tmp, options)
     result = ExportResult(path=Path(out), format=fmt.name, counts=counts, warnings=list(options.notices))
-    if store is not None and (fmt.needs == "kommuner" or fmt.name == "qdpx") and \
-            (unread := decisions_sql.unread_count(store, EXTRACTOR)):
-        result.warnings.append(f"The decisions of {unread} document(s) were read in memory for the kommune table; "
-                               "`lhl decisions` stores them once and makes exports faster.")
+    if (
+        store is not None
+        and (fmt.needs == "kommuner" or fmt.name == "qdpx")
+        and (unread := decisions_sql.unread_count(store, EXTRACTOR))
+    ):
+        result.warnings.append(
+            f"The decisions of {unread} document(s) were read in memory for the kommune table; "
+            "`lhl decisions` stores them once and makes exports faster."
+        )
     if store is not None and codings == "final" and fmt.name == "qdpx" and counts.get("selections") == 0:
-        result.warnings.append("No passage has a final human code yet, so the project has no codings; "
-                               "export the machine's suggestions with --codings machine.")
+        result.warnings.append(
+            "No passage has a final human code yet, so the project has no codings; "
+            "export the machine's suggestions with --codings machine."
+        )
     return result

@@ -62,6 +62,13 @@ class ExportFormat:
 FORMATS: dict[str, ExportFormat] = {}
 
 
+def database(store: Store | None) -> Store:
+    """The store of a writer whose format has `needs_database` (export() opens it before calling the writer)."""
+    if store is None:
+        raise RuntimeError("a format with needs_database=True was written without its database")
+    return store
+
+
 def register(fmt: ExportFormat) -> ExportFormat:
     FORMATS[fmt.name] = fmt
     return fmt

@@ -16,27 +16,63 @@ FIXED_VERSION = "codes-1"
 
 # The project's fixed code list (common contract), with the reform evaluation's names.
 _FIXED_CODES: tuple[tuple[str, str, str, str], ...] = (
-    ("reform", "Leve hele livet", "#1F77B4",
-     "The passage names the quality reform for older people «Leve hele livet» (Meld. St. 15 (2017–2018)), "
-     "in any spelling: Leve heile livet, LHL, kvalitetsreformen for eldre, eldrereformen."),
-    ("reform.successor", "Bo trygt hjemme", "#6BAED6",
-     "The successor reform «Bo trygt hjemme» / «Bu trygt heime» (Meld. St. 24 (2022–2023))."),
+    (
+        "reform",
+        "Leve hele livet",
+        "#1F77B4",
+        "The passage names the quality reform for older people «Leve hele livet» (Meld. St. 15 (2017–2018)), "
+        "in any spelling: Leve heile livet, LHL, kvalitetsreformen for eldre, eldrereformen.",
+    ),
+    (
+        "reform.successor",
+        "Bo trygt hjemme",
+        "#6BAED6",
+        "The successor reform «Bo trygt hjemme» / «Bu trygt heime» (Meld. St. 24 (2022–2023)).",
+    ),
     ("area", "Innsatsområder", "#7F7F7F", "The reform's five focus areas."),
-    ("area.aldersvennlig", "Et aldersvennlig Norge", "#2CA02C",
-     "Age-friendly society: planning, housing, transport, participation, aldersvennlige lokalsamfunn."),
-    ("area.aktivitet", "Aktivitet og fellesskap", "#FF7F0E",
-     "Activity, good experiences and community: meeting places, culture, volunteers, loneliness."),
-    ("area.mat", "Mat og måltider", "#D62728",
-     "Food and meals: ernæring, underernæring, måltidsopplevelser, måltidsvenner."),
-    ("area.helsehjelp", "Helsehjelp", "#9467BD",
-     "Health care: mestring, hverdagsrehabilitering, forebygging of funksjonsfall, «rett hjelp til rett tid»."),
-    ("area.sammenheng", "Sammenheng i tjenestene", "#8C564B",
-     "Continuity of services: pasientforløp, overganger, pårørende, kontaktperson, trygghet og forutsigbarhet."),
+    (
+        "area.aldersvennlig",
+        "Et aldersvennlig Norge",
+        "#2CA02C",
+        "Age-friendly society: planning, housing, transport, participation, aldersvennlige lokalsamfunn.",
+    ),
+    (
+        "area.aktivitet",
+        "Aktivitet og fellesskap",
+        "#FF7F0E",
+        "Activity, good experiences and community: meeting places, culture, volunteers, loneliness.",
+    ),
+    (
+        "area.mat",
+        "Mat og måltider",
+        "#D62728",
+        "Food and meals: ernæring, underernæring, måltidsopplevelser, måltidsvenner.",
+    ),
+    (
+        "area.helsehjelp",
+        "Helsehjelp",
+        "#9467BD",
+        "Health care: mestring, hverdagsrehabilitering, forebygging of funksjonsfall, «rett hjelp til rett tid».",
+    ),
+    (
+        "area.sammenheng",
+        "Sammenheng i tjenestene",
+        "#8C564B",
+        "Continuity of services: pasientforløp, overganger, pårørende, kontaktperson, trygghet og forutsigbarhet.",
+    ),
     ("framing", "Framing", "#7F7F7F", "Whether the passage treats the reform as a society or a sector reform."),
-    ("framing.samfunn", "Samfunnsreform", "#17BECF",
-     "Framed as a society reform: cross-sector, planning, housing, transport, culture, volunteers, civil society."),
-    ("framing.sektor", "Sektorreform", "#BCBD22",
-     "Framed as a health and care sector reform: services, capacity, staffing, institutions."),
+    (
+        "framing.samfunn",
+        "Samfunnsreform",
+        "#17BECF",
+        "Framed as a society reform: cross-sector, planning, housing, transport, culture, volunteers, civil society.",
+    ),
+    (
+        "framing.sektor",
+        "Sektorreform",
+        "#BCBD22",
+        "Framed as a health and care sector reform: services, capacity, staffing, institutions.",
+    ),
 )
 _GROUPING_IDS = {"area", "framing"}
 
@@ -84,14 +120,16 @@ def _with_parents(codes: list[CodeDef]) -> tuple[CodeDef, ...]:
             known.add(parent)
             parent = parent.rsplit(".", 1)[0] if "." in parent else None
         for pid in reversed(missing):
-            name, color, description = (fixed[pid][1:] if pid in fixed else (pid, "#7F7F7F", ""))
+            name, color, description = fixed[pid][1:] if pid in fixed else (pid, "#7F7F7F", "")
             out.append(CodeDef(pid, name, color, description, codable=False))
         out.append(code)
     return tuple(out)
 
 
 def _fixed_codebook() -> Codebook:
-    codes = [CodeDef(cid, name, color, desc, codable=cid not in _GROUPING_IDS) for cid, name, color, desc in _FIXED_CODES]
+    codes = [
+        CodeDef(cid, name, color, desc, codable=cid not in _GROUPING_IDS) for cid, name, color, desc in _FIXED_CODES
+    ]
     return Codebook(FIXED_VERSION, tuple(codes), "fixed code list")
 
 
@@ -109,6 +147,7 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
     codes = []
     for code in project.codes.values():
         default = fixed.get(code.code, (code.code, code.code, "#7F7F7F", ""))
-        codes.append(CodeDef(code.code, code.label or default[1], default[2],
-                             " ".join((code.description or default[3]).split())))
+        codes.append(
+            CodeDef(code.code, code.label or default[1], default[2], " ".join((code.description or default[3]).split()))
+        )
     return Codebook(project.version_id, _with_parents(codes), str(source))

@@ -75,8 +75,13 @@ class PassageRecord:
         first = min(decisions, key=lambda d: d.coded_at or "")
         if all(first.same_codes(d) for d in decisions):
             return Decision(
-                coder=first.coder, status="single" if len(decisions) == 1 else "agreed", reform=first.reform,
-                areas=first.areas, framing=first.framing, coded_at=first.coded_at, memo=first.memo,
+                coder=first.coder,
+                status="single" if len(decisions) == 1 else "agreed",
+                reform=first.reform,
+                areas=first.areas,
+                framing=first.framing,
+                coded_at=first.coded_at,
+                memo=first.memo,
                 coders=tuple(sorted(self.by_coder)),
             )
         return None
@@ -113,7 +118,10 @@ def _machine_decision(codes: str | None, provenance: str | None) -> Decision | N
     sektor = "framing.sektor" in selected or "framing.begge" in selected
     framing = "begge" if samfunn and sektor else "samfunn" if samfunn else "sektor" if sektor else "ingen"
     return Decision(
-        coder=MACHINE, status="suggested", reform="reform" in selected, successor="reform.successor" in selected,
+        coder=MACHINE,
+        status="suggested",
+        reform="reform" in selected,
+        successor="reform.successor" in selected,
         areas=tuple(a for a in AREAS if f"area.{a}" in selected)
         + tuple(sorted(c[5:] for c in selected if c.startswith("area.") and c[5:] not in AREAS)),
         framing=framing,
@@ -135,9 +143,13 @@ def _human_decision(row: dict[str, Any], machine: Decision | None) -> Decision:
         # An accept row that does not repeat the codes takes the suggestion it answered.
         reform, areas, framing = machine.reform, list(machine.areas), machine.framing
     return Decision(
-        coder=row["coder"], status="adjudicated" if row["action"] == "adjudicate" else "coded",
-        reform=bool(reform), areas=tuple(a for a in AREAS if a in areas) + tuple(sorted(set(areas) - set(AREAS))),
-        framing=framing or "ingen", coded_at=row["coded_at"], memo=row["memo"],
+        coder=row["coder"],
+        status="adjudicated" if row["action"] == "adjudicate" else "coded",
+        reform=bool(reform),
+        areas=tuple(a for a in AREAS if a in areas) + tuple(sorted(set(areas) - set(AREAS))),
+        framing=framing or "ingen",
+        coded_at=row["coded_at"],
+        memo=row["memo"],
     )
 
 
@@ -163,8 +175,9 @@ def passage_record(row: dict[str, Any]) -> PassageRecord:
             adjudication = decision
         else:
             by_coder[coding["coder"]] = decision
-    return PassageRecord(row=row, machine=machine, by_coder=by_coder, adjudication=adjudication,
-                         machine_provenance=provenance or "")
+    return PassageRecord(
+        row=row, machine=machine, by_coder=by_coder, adjudication=adjudication, machine_provenance=provenance or ""
+    )
 
 
 def passage_records(rows: Iterable[dict[str, Any]]) -> Iterator[PassageRecord]:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..store import Store
-from .base import ExportFormat, ExportOptions, register
+from .base import ExportFormat, ExportOptions, database, register
 from .qdpx import cell_label, reform_count_name, safe_name
 from .summary import CELL_COLUMNS, HEADINGS, build_summary
 from .tabular import spreadsheet_text, write_rows
@@ -27,12 +27,18 @@ def attributes(mode: str) -> list[str]:
 
 
 def _write_sheet(store: Store | None, path: Path, options: ExportOptions) -> dict[str, Any]:
+    store = database(store)
     summaries = build_summary(store, options.codings, options)
     columns = [CLASSIFICATION, *attributes(options.codings)]
     rows = []
     for s in summaries:
-        row = {CLASSIFICATION: safe_name(s.label), "Kommunenummer": s.knr, "Fylke": s.county, "Dokumenter": s.n_documents,
-               reform_count_name(options.codings): s.n_reform_passages}
+        row = {
+            CLASSIFICATION: safe_name(s.label),
+            "Kommunenummer": s.knr,
+            "Fylke": s.county,
+            "Dokumenter": s.n_documents,
+            reform_count_name(options.codings): s.n_reform_passages,
+        }
         row.update({HEADINGS[c]: cell_label(c, s.cells[c]) or "" for c in CELL_COLUMNS})
         rows.append(row)
     if options.suffix in (".txt", ".tsv", ""):

@@ -27,7 +27,7 @@ import re
 import tempfile
 import uuid
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from itertools import groupby
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,7 @@ from typing import Any
 from .. import __version__
 from ..store import Store, utcnow
 from ..store import exports as sql
-from .base import ExportFormat, ExportOptions, register
+from .base import ExportFormat, ExportOptions, database, register
 from .codebook import Codebook, CodeDef, load_codebook
 from .model import MACHINE, Decision, passage_records
 from .summary import (
@@ -139,7 +139,7 @@ def _datetime(value: str | None) -> str | None:
     except ValueError:
         return None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.timezone.utc)
+        parsed = parsed.replace(tzinfo=dt.UTC)
     return parsed.isoformat(timespec="seconds")
 
 
@@ -149,8 +149,11 @@ class _Xml:
     _NEEDS_WORK = re.compile('[&<>"\x00-\x1f\ufffe\uffff]')
 
     def __init__(self, fh: Any, *, declaration: bool = True) -> None:
-        self.fh = io.TextIOWrapper(fh, encoding="utf-8", newline="", write_through=False) \
-            if not isinstance(fh, io.TextIOBase) else fh
+        self.fh = (
+            io.TextIOWrapper(fh, encoding="utf-8", newline="", write_through=False)
+            if not isinstance(fh, io.TextIOBase)
+            else fh
+        )
         if declaration:
             self.fh.write('<?xml version="1.0" encoding="utf-8"?>\n')
 
@@ -185,8 +188,13 @@ class _Xml:
 
 
 def _write_code(xml: _Xml, codebook: Codebook, code: CodeDef) -> None:
-    xml.start("Code", guid=guid("code", code.id), name=code.name, isCodable="true" if code.codable else "false",
-              color=code.color)
+    xml.start(
+        "Code",
+        guid=guid("code", code.id),
+        name=code.name,
+        isCodable="true" if code.codable else "false",
+        color=code.color,
+    )
     description = f"{code.description} [code {code.id}, codebook {codebook.version}]".strip()
     xml.leaf("Description", description)
     for child in codebook.children(code.id):
@@ -264,6 +272,7 @@ class _Project:
 def _write_qdpx(store: Store | None, path: Path, options: ExportOptions) -> dict[str, Any]:
     """One pass over documents and passages into the body (sources) and notes parts; the head (users, codes
     with the kommune case codes, variables, cases) is written last, then the parts are joined inside the zip."""
+    store = database(store)
     codebook = options.codebook or load_codebook()
     mode, target = options.codings, options.target
     summary_mode = "machine" if mode == "machine" else "final"
@@ -272,9 +281,12 @@ def _write_qdpx(store: Store | None, path: Path, options: ExportOptions) -> dict
     project = _Project(mode, target)
     now = utcnow()
 
-    with tempfile.TemporaryFile(dir=path.parent) as head_file, tempfile.TemporaryFile(dir=path.parent) as body_file, \
-            tempfile.TemporaryFile(dir=path.parent) as notes_file, \
-            zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+    with (
+        tempfile.TemporaryFile(dir=path.parent) as head_file,
+        tempfile.TemporaryFile(dir=path.parent) as body_file,
+        tempfile.TemporaryFile(dir=path.parent) as notes_file,
+        zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive,
+    ):
         body = _Xml(body_file, declaration=False)
         notes = _Xml(notes_file, declaration=False)
         passages = groupby(passage_records(sql.iter_passage_rows(store)), key=lambda r: r.row["document_id"])
@@ -303,8 +315,14 @@ def _write_qdpx(store: Store | None, path: Path, options: ExportOptions) -> dict
         body.close()
 
         head = _Xml(head_file)
-        head.start("Project", xmlns=PROJECT_NS, name="Leve hele livet (lhl-mining)",
-                   origin=f"lhl-mining {__version__}", creationDateTime=now, modifiedDateTime=now)
+        head.start(
+            "Project",
+            xmlns=PROJECT_NS,
+            name="Leve hele livet (lhl-mining)",
+            origin=f"lhl-mining {__version__}",
+            creationDateTime=now,
+            modifiedDateTime=now,
+        )
         if project.case_sources:
             users.append(STRUCTURE_USER)
         if users:
@@ -321,8 +339,10 @@ def _write_qdpx(store: Store | None, path: Path, options: ExportOptions) -> dict
         kommune_variables = case_variables(summary_mode)
         for name, kind in kommune_variables + SOURCE_VARIABLES:
             head.start("Variable", guid=guid("variable", name), name=name, typeOfVariable=kind)
-            head.leaf("Description", "Kommune attribute (case)" if (name, kind) in kommune_variables else
-                      "Document attribute (source)")
+            head.leaf(
+                "Description",
+                "Kommune attribute (case)" if (name, kind) in kommune_variables else "Document attribute (source)",
+            )
             head.end("Variable")
         head.end("Variables")
         project.counts["cases"] = _write_cases(head, cases, project.case_sources, summary_mode)
@@ -331,8 +351,11 @@ def _write_qdpx(store: Store | None, path: Path, options: ExportOptions) -> dict
         tail_file = io.BytesIO()
         tail = _Xml(tail_file, declaration=False)
         project.counts["sets"] = _write_sets(tail, project.sets)
-        tail.leaf("Description", f"Exported by lhl-mining {__version__} on {now}: codebook {codebook.version} "
-                  f"({codebook.origin}), codings: {mode}, positions for {target}.")
+        tail.leaf(
+            "Description",
+            f"Exported by lhl-mining {__version__} on {now}: codebook {codebook.version} "
+            f"({codebook.origin}), codings: {mode}, positions for {target}.",
+        )
         tail.end("Project")
         tail.close()
 
@@ -361,19 +384,24 @@ def _notices(project: _Project) -> list[str]:
     out = []
     basis = {"final": "final human code", "all": "human code", "machine": "machine suggestion"}[project.mode]
     if project.disagreed:
-        out.append(f"{project.disagreed} passage(s) with open disagreements are not in the final codes (adjudicate "
-                   "them in `lhl review`, or export every coder with --codings all).")
+        out.append(
+            f"{project.disagreed} passage(s) with open disagreements are not in the final codes (adjudicate "
+            "them in `lhl review`, or export every coder with --codings all)."
+        )
     if project.uncoded:
         out.append(f"{project.uncoded} passage(s) have no {basis} and carry no coding.")
     if project.without_text:
-        out.append(f"{project.without_text} document(s) without extracted text (failed or needing OCR) are not "
-                   "sources.")
+        out.append(
+            f"{project.without_text} document(s) without extracted text (failed or needing OCR) are not sources."
+        )
     if project.astral:
         other = "qualcoder" if project.target == "nvivo" else "nvivo"
         named = ", ".join(f"«{n}»" for n in project.astral[:3]) + (" …" if len(project.astral) > 3 else "")
-        out.append(f"{len(project.astral)} source(s) contain characters above U+FFFF (emoji), which NVivo counts as "
-                   f"two positions and QualCoder as one: their selections are placed for {project.target} "
-                   f"(export again with --for {other} for the other tool): {named}.")
+        out.append(
+            f"{len(project.astral)} source(s) contain characters above U+FFFF (emoji), which NVivo counts as "
+            f"two positions and QualCoder as one: their selections are placed for {project.target} "
+            f"(export again with --for {other} for the other tool): {named}."
+        )
     if project.undated:
         out.append(f"{project.undated} source(s) have no full date (YYYY-MM-DD), so their «Dato» is left empty.")
     return out
@@ -383,7 +411,7 @@ def _case_name(knr: str, summary: KommuneSummary | None) -> str:
     return safe_name(summary.label if summary else kommune_label(knr, None))
 
 
-def write_codebook_codes(xml: _Xml, codebook: Codebook, cases: list[tuple[str, str]] = ()) -> None:
+def write_codebook_codes(xml: _Xml, codebook: Codebook, cases: Sequence[tuple[str, str]] = ()) -> None:
     """The code tree; with `cases`, a non-codable group holding one code per kommune case under the case's own
     GUID, the way NVivo exports cases and QualCoder links cases to their text."""
     xml.start("Codes")
@@ -391,8 +419,11 @@ def write_codebook_codes(xml: _Xml, codebook: Codebook, cases: list[tuple[str, s
         _write_code(xml, codebook, code)
     if cases:
         xml.start("Code", guid=guid("code", "cases"), name=CASE_GROUP, isCodable="false", color="#7F7F7F")
-        xml.leaf("Description", "Each kommune case as a code on its whole sources (NVivo's and QualCoder's link "
-                 "from a case to its documents).")
+        xml.leaf(
+            "Description",
+            "Each kommune case as a code on its whole sources (NVivo's and QualCoder's link "
+            "from a case to its documents).",
+        )
         for knr, name in cases:
             xml.start("Code", guid=guid("kommune", knr), name=name, isCodable="true", color="#7F7F7F")
             xml.leaf("Description", f"Kommune {knr} (case)")
@@ -401,8 +432,9 @@ def write_codebook_codes(xml: _Xml, codebook: Codebook, cases: list[tuple[str, s
     xml.end("Codes")
 
 
-def _write_cases(xml: _Xml, cases: list[tuple[str, KommuneSummary | None]], case_sources: dict[str, list[str]],
-                 mode: str) -> int:
+def _write_cases(
+    xml: _Xml, cases: list[tuple[str, KommuneSummary | None]], case_sources: dict[str, list[str]], mode: str
+) -> int:
     """One case per kommune with documents, carrying its Vedlegg-2 values and links to its sources."""
     if not cases:
         return 0
@@ -448,18 +480,25 @@ def _source_name(doc: dict[str, Any]) -> str:
     return safe_name(" – ".join(p for p in parts if p), limit=140) + f" [#{doc['document_id']}]"
 
 
-def _write_source(xml: _Xml, notes: _Xml, doc: dict[str, Any], source_guid: str, text: str, records: list,
-                  project: _Project) -> None:
+def _write_source(
+    xml: _Xml, notes: _Xml, doc: dict[str, Any], source_guid: str, text: str, records: list, project: _Project
+) -> None:
     name = _source_name(doc)
-    xml.start("TextSource", guid=source_guid, name=name, plainTextPath=f"internal://{source_guid}.txt",
-              creationDateTime=_datetime(doc["fetched_at"]))
+    xml.start(
+        "TextSource",
+        guid=source_guid,
+        name=name,
+        plainTextPath=f"internal://{source_guid}.txt",
+        creationDateTime=_datetime(doc["fetched_at"]),
+    )
     details = [doc["url"], f"platform {doc['platform']}", f"type {doc['doc_type'] or 'unknown'}"]
     details += [f"{k} {doc[k]}" for k in ("saksnr", "utvalg", "date") if doc.get(k)]
     xml.leaf("Description", "; ".join(details))
     if _ASTRAL.search(text):
         project.astral.append(name)
-    offsets = source_positions(text, [p for r in records for p in (r.row["char_start"], r.row["char_end"])]
-                               + [len(text)], project.target)
+    offsets = source_positions(
+        text, [p for r in records for p in (r.row["char_start"], r.row["char_end"])] + [len(text)], project.target
+    )
     for record in records:
         decisions = record.decisions(project.mode)
         if not decisions:
@@ -490,16 +529,18 @@ def _write_case_link(xml: _Xml, knr: str, source_guid: str, end: int) -> None:
     """The whole source coded with its kommune's case code."""
     selection = guid("case-link", source_guid)
     user = _cached_guid("user", STRUCTURE_USER)
-    xml.start("PlainTextSelection", guid=selection, name="kommune case", startPosition=0, endPosition=end,
-              creatingUser=user)
+    xml.start(
+        "PlainTextSelection", guid=selection, name="kommune case", startPosition=0, endPosition=end, creatingUser=user
+    )
     xml.start("Coding", guid=guid("coding", f"{selection}|case"), creatingUser=user)
     xml.leaf("CodeRef", targetGUID=_cached_guid("kommune", knr))
     xml.end("Coding")
     xml.end("PlainTextSelection")
 
 
-def _write_selection(xml: _Xml, notes: _Xml, record, decision: Decision, codes: list[str], offsets: dict[int, int],
-                     project: _Project) -> None:
+def _write_selection(
+    xml: _Xml, notes: _Xml, record, decision: Decision, codes: list[str], offsets: dict[int, int], project: _Project
+) -> None:
     row = record.row
     user = _cached_guid("user", _user_name(decision.coder))
     when = _datetime(decision.coded_at)
@@ -514,8 +555,15 @@ def _write_selection(xml: _Xml, notes: _Xml, record, decision: Decision, codes: 
     key = f"{row['url']}|{row['char_start']}|{row['char_end']}|{view}"
     selection = guid("selection", key)
     start, end = offsets[row["char_start"]], offsets[row["char_end"]]
-    xml.start("PlainTextSelection", guid=selection, name=f"passage {row['passage_id']}",
-              startPosition=start, endPosition=end, creatingUser=user, creationDateTime=when)
+    xml.start(
+        "PlainTextSelection",
+        guid=selection,
+        name=f"passage {row['passage_id']}",
+        startPosition=start,
+        endPosition=end,
+        creatingUser=user,
+        creationDateTime=when,
+    )
     who = ", ".join(decision.coders) or _user_name(decision.coder)
     description = [f"{decision.status} by {who}"]
     if decision.coder == MACHINE and record.machine_provenance:
@@ -535,11 +583,11 @@ def _write_selection(xml: _Xml, notes: _Xml, record, decision: Decision, codes: 
     xml.end("PlainTextSelection")
 
 
-def _write_memo(notes: _Xml, note: str, decision: Decision, who: str, user: str, when: str | None,
-                passage_id: int) -> None:
+def _write_memo(
+    notes: _Xml, note: str, decision: Decision, who: str, user: str, when: str | None, passage_id: int
+) -> None:
     """A coder's memo as a REFI Note (inline text), linked from its selection by NoteRef."""
-    notes.start("Note", guid=note, name=f"Memo: passage {passage_id} ({who})", creatingUser=user,
-                creationDateTime=when)
+    notes.start("Note", guid=note, name=f"Memo: passage {passage_id} ({who})", creatingUser=user, creationDateTime=when)
     notes.leaf("Description", f"Memo on passage {passage_id}, {decision.status} by {who}")
     notes.leaf("PlainTextContent", decision.memo)
     notes.end("Note")
@@ -550,7 +598,7 @@ register(
         name="qdpx",
         write=_write_qdpx,
         help="REFI-QDA project for NVivo, QualCoder, ATLAS.ti, MAXQDA: codebook, documents, codings, kommune cases, "
-             "memos, sets.",
+        "memos, sets.",
         suffixes=(".qdpx",),
         needs="texts",
     )

@@ -30,22 +30,41 @@ from ..store import Store, utcnow
 from ..store import exports as sql
 from .base import ExportResult
 from .codebook import Codebook, load_codebook
+from .figures import figures_section, vedlegg_section
 from .model import AREAS, passage_records
 from .output import atomic_output, check_output
-from .figures import figures_section, vedlegg_section
 from .summary import KommuneSummary, SummaryBuilder, counts_for_summary, document_facts, kommune_label
 
 MAX_ROWS = 60  # kommuner shown in per-kommune charts (the busiest); the rest are counted in a note
-AREA_NAMES = {"aldersvennlig": "Aldersvennlig", "aktivitet": "Aktivitet", "mat": "Mat", "helsehjelp": "Helsehjelp",
-              "sammenheng": "Sammenheng"}
-DOC_TYPE_NAMES = {
-    "saksframlegg": "Saksframlegg", "saksprotokoll": "Saksprotokoll/særutskrift", "moteinnkalling": "Møteinnkalling",
-    "moteprotokoll": "Møteprotokoll", "planstrategi": "Planstrategi", "samfunnsdel": "Samfunnsdel",
-    "arealdel": "Arealdel", "helse_omsorgsplan": "Helse- og omsorgsplan", "okonomiplan": "Handlings- og økonomiplan",
-    "lhl_plan": "Plan for Leve hele livet", "other": "Annet",
+AREA_NAMES = {
+    "aldersvennlig": "Aldersvennlig",
+    "aktivitet": "Aktivitet",
+    "mat": "Mat",
+    "helsehjelp": "Helsehjelp",
+    "sammenheng": "Sammenheng",
 }
-STATUS_COLORS = {"extracted": "#4C9F70", "downloaded": "#9BC4A8", "needs_ocr": "#E0A030", "failed": "#C8453C",
-                 "discovered": "#B0B0B0", "skipped": "#D0D0D0", "duplicate": "#E8E8E8"}
+DOC_TYPE_NAMES = {
+    "saksframlegg": "Saksframlegg",
+    "saksprotokoll": "Saksprotokoll/særutskrift",
+    "moteinnkalling": "Møteinnkalling",
+    "moteprotokoll": "Møteprotokoll",
+    "planstrategi": "Planstrategi",
+    "samfunnsdel": "Samfunnsdel",
+    "arealdel": "Arealdel",
+    "helse_omsorgsplan": "Helse- og omsorgsplan",
+    "okonomiplan": "Handlings- og økonomiplan",
+    "lhl_plan": "Plan for Leve hele livet",
+    "other": "Annet",
+}
+STATUS_COLORS = {
+    "extracted": "#4C9F70",
+    "downloaded": "#9BC4A8",
+    "needs_ocr": "#E0A030",
+    "failed": "#C8453C",
+    "discovered": "#B0B0B0",
+    "skipped": "#D0D0D0",
+    "duplicate": "#E8E8E8",
+}
 
 
 def check_report_output(out: str | os.PathLike, *, force: bool) -> None:
@@ -80,15 +99,18 @@ def _year(date: str | None) -> str:
     return date[:4] if date and len(date) >= 4 and date[:4].isdigit() else "ukjent"
 
 
-def collect(store: Store, advance: Callable[[int], None] = lambda n: None, *,
-            until: str | None = None) -> tuple[ReportData, list[KommuneSummary]]:
+def collect(
+    store: Store, advance: Callable[[int], None] = lambda n: None, *, until: str | None = None
+) -> tuple[ReportData, list[KommuneSummary]]:
     """One pass over documents and their passages, counting by year, county, document type and kommune and
     building the Vedlegg-2 table from the same records (a second pass cost a 100,000-passage report 7 s)."""
     data = ReportData()
     for row in sql.documents_per_kommune_year(store):
         key = (row["knr"] or "", _year(row["year"]))
         data.documents_year[key] = data.documents_year.get(key, 0) + row["n"]
-        data.kommune_names[row["knr"] or ""] = kommune_label(row["knr"], row["kommune"]) if row["knr"] else "(uten kommune)"
+        data.kommune_names[row["knr"] or ""] = (
+            kommune_label(row["knr"], row["kommune"]) if row["knr"] else "(uten kommune)"
+        )
     builder = SummaryBuilder(store, "final", required=False, until=until)
     groups = groupby(passage_records(sql.iter_passage_rows(store)), key=lambda r: r.row["document_id"])
     current = next(groups, None)
@@ -143,7 +165,7 @@ def _e(value: Any) -> str:
 def _mix(color: str, share: float) -> str:
     """`color` faded towards white: share 0 → near white, 1 → full colour."""
     share = max(0.0, min(1.0, share))
-    r, g, b = (int(color[i:i + 2], 16) for i in (1, 3, 5))
+    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
     weight = 0.12 + 0.88 * share
     return "#" + "".join(f"{round(255 - (255 - c) * weight):02x}" for c in (r, g, b))
 
@@ -156,13 +178,22 @@ def _svg_open(width: int, height: int, label: str = "") -> str:
     """An SVG that shrinks to a narrow screen, but not below 75 % (labels stay ≥ 8 px); wider charts scroll
     inside their own box (a shadow at the edge shows there is more) instead of widening the page."""
     aria = f' aria-label="{_e(label)}"' if label else ""
-    return (f'<svg class="chart-svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-            f'style="min-width:{round(width * 0.75)}px" role="img"{aria}>')
+    return (
+        f'<svg class="chart-svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'style="min-width:{round(width * 0.75)}px" role="img"{aria}>'
+    )
 
 
-def heatmap(rows: Sequence[tuple[str, str]], columns: Sequence[tuple[str, str]], values: dict[tuple[str, str], int],
-            color: str | dict[str, str], *, label_width: int = 170, normalise_rows: bool = False,
-            cell_w: int = 64) -> str:
+def heatmap(
+    rows: Sequence[tuple[str, str]],
+    columns: Sequence[tuple[str, str]],
+    values: dict[tuple[str, str], int],
+    color: str | dict[str, str],
+    *,
+    label_width: int = 170,
+    normalise_rows: bool = False,
+    cell_w: int = 64,
+) -> str:
     """Rows × columns of counts; `rows`/`columns` are (key, label); colour per column or one colour."""
     cell_h, top = 22, 40
     width = label_width + cell_w * len(columns) + 10
@@ -175,7 +206,9 @@ def heatmap(rows: Sequence[tuple[str, str]], columns: Sequence[tuple[str, str]],
     for i, (rkey, rlabel) in enumerate(rows):
         y = top + i * cell_h
         row_peak = max([values.get((rkey, c), 0) for c, _ in columns] + [1]) if normalise_rows else peak
-        parts.append(f'<text class="axis" x="{label_width - 8}" y="{y + cell_h * 0.68}" text-anchor="end">{_e(rlabel)}</text>')
+        parts.append(
+            f'<text class="axis" x="{label_width - 8}" y="{y + cell_h * 0.68}" text-anchor="end">{_e(rlabel)}</text>'
+        )
         for j, (ckey, clabel) in enumerate(columns):
             value = values.get((rkey, ckey), 0)
             share = value / row_peak
@@ -187,8 +220,10 @@ def heatmap(rows: Sequence[tuple[str, str]], columns: Sequence[tuple[str, str]],
                 f'fill="{fill}"><title>{_e(rlabel)} · {_e(clabel)}: {value}</title></rect>'
             )
             if value:
-                parts.append(f'<text class="value" x="{x + cell_w / 2}" y="{y + cell_h * 0.68}" text-anchor="middle" '
-                             f'fill="{_text_color(share)}">{value}</text>')
+                parts.append(
+                    f'<text class="value" x="{x + cell_w / 2}" y="{y + cell_h * 0.68}" text-anchor="middle" '
+                    f'fill="{_text_color(share)}">{value}</text>'
+                )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -213,31 +248,43 @@ def bar_chart(categories: Sequence[str], name: str, color: str, values: Sequence
     """Vertical bars on their own scale, ticks at round numbers; `unit` names what is counted."""
     width, height, left, bottom, top = 420, 200, 52, 34, 14
     plot_w, plot_h = width - left - 10, height - top - bottom
-    step = nice_step(max(list(values) + [1]))
+    step = nice_step(max([*values, 1]))
     peak = 4 * step
     group_w = plot_w / max(len(categories), 1)
     bar_w = min(40.0, group_w * 0.7)
     parts = [_svg_open(width, height, name)]
     for k in range(5):
         y = top + plot_h - plot_h * k / 4
-        parts.append(f'<line class="grid" x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}"/>'
-                     f'<text class="axis" x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{number(step * k)}</text>')
+        parts.append(
+            f'<line class="grid" x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}"/>'
+            f'<text class="axis" x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{number(step * k)}</text>'
+        )
     for i, category in enumerate(categories):
         value = values[i]
         h = plot_h * value / peak
         x = left + i * group_w + (group_w - bar_w) / 2
-        parts.append(f'<rect class="mark" x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{bar_w:.1f}" '
-                     f'height="{max(h, 0.5):.1f}" fill="{color}"><title>{_e(category)} · {_e(name)}: '
-                     f'{number(value)} {_e(unit)}</title></rect>')
-        parts.append(f'<text class="axis" x="{left + i * group_w + group_w / 2:.1f}" y="{height - bottom + 18}" '
-                     f'text-anchor="middle">{_e(category)}</text>')
+        parts.append(
+            f'<rect class="mark" x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{bar_w:.1f}" '
+            f'height="{max(h, 0.5):.1f}" fill="{color}"><title>{_e(category)} · {_e(name)}: '
+            f"{number(value)} {_e(unit)}</title></rect>"
+        )
+        parts.append(
+            f'<text class="axis" x="{left + i * group_w + group_w / 2:.1f}" y="{height - bottom + 18}" '
+            f'text-anchor="middle">{_e(category)}</text>'
+        )
     parts.append("</svg>")
-    return f'<div class="legend"><span class="key"><i style="background:{color}"></i>{_e(name)}</span></div>' \
-        + "".join(parts)
+    return f'<div class="legend"><span class="key"><i style="background:{color}"></i>{_e(name)}</span></div>' + "".join(
+        parts
+    )
 
 
-def stacked_bars(rows: Sequence[tuple[str, str]], segments: Sequence[tuple[str, str, str]],
-                 values: dict[str, Counter], *, label_width: int = 170) -> str:
+def stacked_bars(
+    rows: Sequence[tuple[str, str]],
+    segments: Sequence[tuple[str, str, str]],
+    values: dict[str, Counter],
+    *,
+    label_width: int = 170,
+) -> str:
     """Horizontal 100 % bars per row; `segments` is (key, label, colour); counts shown in tooltips."""
     bar_w, row_h, top = 520, 22, 8
     width, height = label_width + bar_w + 70, top + row_h * len(rows) + 8
@@ -246,15 +293,19 @@ def stacked_bars(rows: Sequence[tuple[str, str]], segments: Sequence[tuple[str, 
         y = top + i * row_h
         counts = values.get(key, Counter())
         total = sum(counts[s] for s, _, _ in segments)
-        parts.append(f'<text class="axis" x="{label_width - 8}" y="{y + row_h * 0.68}" text-anchor="end">{_e(label)}</text>')
+        parts.append(
+            f'<text class="axis" x="{label_width - 8}" y="{y + row_h * 0.68}" text-anchor="end">{_e(label)}</text>'
+        )
         x = float(label_width)
         for seg, seg_label, color in segments:
             if not counts[seg] or not total:
                 continue
             w = bar_w * counts[seg] / total
-            parts.append(f'<rect class="mark" x="{x:.1f}" y="{y + 2}" width="{w:.1f}" height="{row_h - 4}" '
-                         f'fill="{color}"><title>{_e(label)} · {_e(seg_label)}: {counts[seg]} '
-                         f'({100 * counts[seg] / total:.0f} %)</title></rect>')
+            parts.append(
+                f'<rect class="mark" x="{x:.1f}" y="{y + 2}" width="{w:.1f}" height="{row_h - 4}" '
+                f'fill="{color}"><title>{_e(label)} · {_e(seg_label)}: {counts[seg]} '
+                f"({100 * counts[seg] / total:.0f} %)</title></rect>"
+            )
             x += w
         parts.append(f'<text class="value" x="{label_width + bar_w + 6}" y="{y + row_h * 0.68}">{total}</text>')
     parts.append("</svg>")
@@ -265,8 +316,10 @@ def stacked_bars(rows: Sequence[tuple[str, str]], segments: Sequence[tuple[str, 
 # ---------------------------------------------------------------- sections
 def _figure(chart_id: str, title: str, body: str, note: str = "") -> str:
     note_html = f'<p class="note">{note}</p>' if note else ""
-    return (f'<section class="chart" id="{chart_id}" data-chart="{chart_id}"><h2>{_e(title)}</h2>{note_html}'
-            f'<div class="scroll">{body}</div></section>')
+    return (
+        f'<section class="chart" id="{chart_id}" data-chart="{chart_id}"><h2>{_e(title)}</h2>{note_html}'
+        f'<div class="scroll">{body}</div></section>'
+    )
 
 
 def _empty(text: str) -> str:
@@ -283,7 +336,7 @@ def _documents_section(data: ReportData) -> str:
     years = sorted({y for _, y in data.documents_year})
     if not kommuner:
         return _figure("documents", "Dokumenter per kommune og år", _empty("Ingen dokumenter ennå."))
-    totals = Counter()
+    totals: Counter[str] = Counter()
     for (k, _), n in data.documents_year.items():
         totals[k] += n
     shown, hidden = _busiest(kommuner, lambda k: totals[k])
@@ -300,14 +353,27 @@ def _reform_section(data: ReportData, codebook: Codebook) -> str:
     if not years:
         return _figure("reform", "Omtale av reformen over tid", _empty("Ingen passasjer er kodet med reformen ennå."))
     color = (codebook.get("reform") or codebook.codes[0]).color
-    body = ('<div class="pair">'
-            + "<div>" + bar_chart(years, "Dokumenter som nevner reformen", "#5B8FC9",
-                                  [data.reform_documents_year[y] for y in years], unit="dokumenter") + "</div>"
-            + "<div>" + bar_chart(years, "Passasjer om reformen", color,
-                                  [data.reform_passages_year[y] for y in years], unit="passasjer") + "</div>"
-            + "</div>")
-    return _figure("reform", "Omtale av reformen over tid", body,
-                   f"{YEAR_RULE} Dokumenter og passasjer har hver sin skala.")
+    body = (
+        '<div class="pair">'
+        + "<div>"
+        + bar_chart(
+            years,
+            "Dokumenter som nevner reformen",
+            "#5B8FC9",
+            [data.reform_documents_year[y] for y in years],
+            unit="dokumenter",
+        )
+        + "</div>"
+        + "<div>"
+        + bar_chart(
+            years, "Passasjer om reformen", color, [data.reform_passages_year[y] for y in years], unit="passasjer"
+        )
+        + "</div>"
+        + "</div>"
+    )
+    return _figure(
+        "reform", "Omtale av reformen over tid", body, f"{YEAR_RULE} Dokumenter og passasjer har hver sin skala."
+    )
 
 
 def _area_colors(codebook: Codebook) -> dict[str, str]:
@@ -318,17 +384,21 @@ def _area_colors(codebook: Codebook) -> dict[str, str]:
     return out
 
 
-def _areas_section(data: ReportData, codebook: Codebook, counter: Counter, reform: Counter, chart_id: str,
-                   title: str, what: str) -> str:
+def _areas_section(
+    data: ReportData, codebook: Codebook, counter: Counter, reform: Counter, chart_id: str, title: str, what: str
+) -> str:
     keys = sorted({k for k, _ in counter})
     if not keys:
         return _figure(chart_id, title, _empty("Ingen passasjer er kodet med innsatsområder ennå."))
     rows = [(k, f"{DOC_TYPE_NAMES.get(k, k)} ({reform[k]})") for k in keys]
     columns = [(a, AREA_NAMES[a]) for a in AREAS]
-    body = heatmap(rows, columns, dict(counter), _area_colors(codebook), label_width=230, normalise_rows=True,
-                   cell_w=96)
-    note = (f"Passasjer per innsatsområde og {what}; fargen er andelen innen raden. "
-            "Tallet i parentes er passasjer som nevner reformen.")
+    body = heatmap(
+        rows, columns, dict(counter), _area_colors(codebook), label_width=230, normalise_rows=True, cell_w=96
+    )
+    note = (
+        f"Passasjer per innsatsområde og {what}; fargen er andelen innen raden. "
+        "Tallet i parentes er passasjer som nevner reformen."
+    )
     return _figure(chart_id, title, body, note)
 
 
@@ -337,11 +407,16 @@ def _framing_section(data: ReportData, codebook: Codebook) -> str:
         found = codebook.get(code)
         return found.color if found else default
 
-    segments = [("samfunn", "Samfunn", color("framing.samfunn", "#17BECF")), ("begge", "Begge", "#9E9AC8"),
-                ("sektor", "Sektor", color("framing.sektor", "#BCBD22"))]
+    segments = [
+        ("samfunn", "Samfunn", color("framing.samfunn", "#17BECF")),
+        ("begge", "Begge", "#9E9AC8"),
+        ("sektor", "Sektor", color("framing.sektor", "#BCBD22")),
+    ]
     framed = {k: c for k, c in data.framing_kommune.items() if c["samfunn"] + c["sektor"] + c["begge"]}
     if not framed:
-        return _figure("framing", "Samfunn- eller sektorreform per kommune", _empty("Ingen passasjer har framing ennå."))
+        return _figure(
+            "framing", "Samfunn- eller sektorreform per kommune", _empty("Ingen passasjer har framing ennå.")
+        )
     shown, hidden = _busiest(list(framed), lambda k: sum(framed[k].values()))
 
     def share(k: str) -> float:
@@ -371,8 +446,9 @@ def _coverage_section(store: Store, summaries: list[KommuneSummary]) -> str:
     if problem:
         shown, hidden = _busiest(problem, lambda k: sum(statuses[k].values()))
         segments = [(s, s, STATUS_COLORS.get(s, "#999999")) for s in STATUS_COLORS]
-        parts.append("<h3>Dokumentstatus der noe mangler</h3>"
-                     + stacked_bars([(k, names[k]) for k in shown], segments, statuses))
+        parts.append(
+            "<h3>Dokumentstatus der noe mangler</h3>" + stacked_bars([(k, names[k]) for k in shown], segments, statuses)
+        )
         if hidden:
             parts.append(f'<p class="note">{hidden} kommuner til er ikke vist.</p>')
     scrape = sql.scrape_gaps(store)
@@ -383,18 +459,29 @@ def _coverage_section(store: Store, summaries: list[KommuneSummary]) -> str:
             f"<td>{_e('; '.join(str(x) for x in g['gaps']))}</td></tr>"
             for g in scrape
         )
-        parts.append(f"<h3>Hull fra siste skraping ({len(scrape)})</h3><table class=\"gaps-table\"><thead><tr>"
-                     "<th>Kommune</th><th>Plattform</th><th>Status</th><th>Periode</th><th>Hull</th></tr></thead>"
-                     f"<tbody>{rows}</tbody></table>")
+        parts.append(
+            f'<h3>Hull fra siste skraping ({len(scrape)})</h3><table class="gaps-table"><thead><tr>'
+            "<th>Kommune</th><th>Plattform</th><th>Status</th><th>Periode</th><th>Hull</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>"
+        )
     if not parts:
         parts.append(_empty("Ingen dekningshull: alle kommuner har lesbare dokumenter."))
-    return _figure("coverage", "Dekningshull", "".join(parts),
-                   "Kommuner i prosjektet (med kilde eller dokument) der dokumenter mangler, feilet eller trenger OCR, "
-                   "og portaler som ikke viste hele perioden ved siste skraping.")
+    return _figure(
+        "coverage",
+        "Dekningshull",
+        "".join(parts),
+        "Kommuner i prosjektet (med kilde eller dokument) der dokumenter mangler, feilet eller trenger OCR, "
+        "og portaler som ikke viste hele perioden ved siste skraping.",
+    )
 
 
-FLAG_NAMES = {"reliable": "pålitelig", "tentative": "foreløpig", "unreliable": "upålitelig",
-              "too-few": "for få enheter", "undefined": "udefinert"}
+FLAG_NAMES = {
+    "reliable": "pålitelig",
+    "tentative": "foreløpig",
+    "unreliable": "upålitelig",
+    "too-few": "for få enheter",
+    "undefined": "udefinert",
+}
 
 
 MIN_UNITS = 50  # below this a bootstrap interval of α is too rough to call a code reliable
@@ -443,14 +530,18 @@ def _reliability_section(store: Store, codebook: Codebook) -> str:
         flag = interval_flag(c["alpha"], c["ci_low"], c["ci_high"], c["n_units"])
         interval = f"{_decimal(c['ci_low'])}–{_decimal(c['ci_high'])}" if c["ci_low"] is not None else "–"
         agreement = "–" if c["percent_agreement"] is None else f"{100 * c['percent_agreement']:.0f} %"
-        body.append(f'<tr class="flag-{flag}"><td title="{_e(c["code"])}">{_e(name)}</td>'
-                    f"<td>{_decimal(c['alpha'])}</td><td>{interval}</td><td>{FLAG_NAMES[flag]}</td>"
-                    f"<td>{agreement}</td><td>{number(c['n_units'])}</td></tr>")
+        body.append(
+            f'<tr class="flag-{flag}"><td title="{_e(c["code"])}">{_e(name)}</td>'
+            f"<td>{_decimal(c['alpha'])}</td><td>{interval}</td><td>{FLAG_NAMES[flag]}</td>"
+            f"<td>{agreement}</td><td>{number(c['n_units'])}</td></tr>"
+        )
     units = result["units"]
-    note = (f"Krippendorffs α (nominal), kodere {_e(', '.join(result['coders']))}: {number(units['pairable'])} "
-            f"passasjer kodet av minst to, {number(units['single_coder'])} av én. Vurderingen bruker intervallet: "
-            f"pålitelig når nedre grense er minst 0,800, foreløpig når den er minst 0,667, upålitelig når øvre grense "
-            f"er under 0,667, ellers (og alltid under {MIN_UNITS} enheter) for få enheter til å si noe. Maskinen mot koderne: <code>lhl reliability</code>.")
+    note = (
+        f"Krippendorffs α (nominal), kodere {_e(', '.join(result['coders']))}: {number(units['pairable'])} "
+        f"passasjer kodet av minst to, {number(units['single_coder'])} av én. Vurderingen bruker intervallet: "
+        f"pålitelig når nedre grense er minst 0,800, foreløpig når den er minst 0,667, upålitelig når øvre grense "
+        f"er under 0,667, ellers (og alltid under {MIN_UNITS} enheter) for få enheter til å si noe. Maskinen mot koderne: <code>lhl reliability</code>."
+    )
     table = f'<table class="reliability"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
     return _figure("reliability", title, table, note)
 
@@ -483,8 +574,13 @@ section.chart{padding:10px 10px}ul.gaps{columns:1}.fact{padding:6px 10px}}
 """
 
 
-def render(store: Store, *, codebook: Codebook | None = None, advance: Callable[[int], None] = lambda n: None,
-           until: str | None = None) -> str:
+def render(
+    store: Store,
+    *,
+    codebook: Codebook | None = None,
+    advance: Callable[[int], None] = lambda n: None,
+    until: str | None = None,
+) -> str:
     """The whole report as one HTML string; `until` cuts the kommune table's evidence at that date."""
     codebook = codebook or load_codebook()
     counts = sql.content_counts(store)
@@ -496,18 +592,30 @@ def render(store: Store, *, codebook: Codebook | None = None, advance: Callable[
     data, summaries = collect(store, advance, until=until)
     coders = sql.coders(store)
     facts = [
-        ("kommuner", len(summaries)), ("dokumenter", counts["documents"]), ("med tekst", counts["texts"]),
-        ("passasjer", counts["passages"]), ("kodet av mennesker (endelig)", data.basis["human"]),
-        ("kun maskinforslag", data.basis["machine"]), ("kodere", len(coders)),
+        ("kommuner", len(summaries)),
+        ("dokumenter", counts["documents"]),
+        ("med tekst", counts["texts"]),
+        ("passasjer", counts["passages"]),
+        ("kodet av mennesker (endelig)", data.basis["human"]),
+        ("kun maskinforslag", data.basis["machine"]),
+        ("kodere", len(coders)),
     ]
     fact_html = "".join(f'<div class="fact"><b>{n}</b>{_e(label)}</div>' for label, n in facts)
     sections = [
         _documents_section(data),
         _reform_section(data, codebook),
-        _areas_section(data, codebook, data.area_county, data.reform_county, "areas-county",
-                       "Innsatsområder etter fylke", "fylke"),
-        _areas_section(data, codebook, data.area_doctype, data.reform_doctype, "areas-doctype",
-                       "Innsatsområder etter dokumenttype", "dokumenttype"),
+        _areas_section(
+            data, codebook, data.area_county, data.reform_county, "areas-county", "Innsatsområder etter fylke", "fylke"
+        ),
+        _areas_section(
+            data,
+            codebook,
+            data.area_doctype,
+            data.reform_doctype,
+            "areas-doctype",
+            "Innsatsområder etter dokumenttype",
+            "dokumenttype",
+        ),
         _framing_section(data, codebook),
         _coverage_section(store, summaries),
         vedlegg_section(summaries),
@@ -529,12 +637,21 @@ def render(store: Store, *, codebook: Codebook | None = None, advance: Callable[
     )
 
 
-def write_report(store: Store, out: str | os.PathLike, *, force: bool = False,
-                 progress: Callable[[int], None] | None = None, until: str | None = None) -> ExportResult:
+def write_report(
+    store: Store,
+    out: str | os.PathLike,
+    *,
+    force: bool = False,
+    progress: Callable[[int], None] | None = None,
+    until: str | None = None,
+) -> ExportResult:
     """Render the report and write it to `out` (atomically; refuses to overwrite without `force`)."""
     check_output(Path(out), force=force)
     page = render(store, advance=progress or (lambda n: None), until=until)
     with atomic_output(out, force=force) as tmp:
         tmp.write_text(page, encoding="utf-8")
-    return ExportResult(path=Path(out), format="report",
-                        counts={"bytes": len(page.encode("utf-8")), "charts": page.count('class="chart-svg"')})
+    return ExportResult(
+        path=Path(out),
+        format="report",
+        counts={"bytes": len(page.encode("utf-8")), "charts": page.count('class="chart-svg"')},
+    )

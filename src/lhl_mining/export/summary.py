@@ -42,9 +42,9 @@ from ..decisions.extract import reform_spans
 from ..errors import ExportOptionError, NothingToExport
 from ..store import Store
 from ..store import decisions as decisions_sql
-from ..store.documents import document_text
 from ..store import exports as sql
-from .base import ExportFormat, ExportOptions, register
+from ..store.documents import document_text
+from .base import ExportFormat, ExportOptions, database, register
 from .model import PassageRecord, passage_records
 
 PLAN_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -66,9 +66,22 @@ CONFIDENCE = ("høy", "middels", "lav", "koder")
 machine suggestions in planning documents, or absence; koder: a coder set the cell."""
 
 _POLITICAL_CUES = (
-    "saksframlegg", "saksfremlegg", "saksframstilling", "sakspapir", "saksutgreiing", "saksutredning",
-    "saksprotokoll", "saerutskrift", "saksutskrift", "protokoll", "motebok", "moteinnkalling", "innkalling",
-    "sakliste", "saksliste", "vedtak",
+    "saksframlegg",
+    "saksfremlegg",
+    "saksframstilling",
+    "sakspapir",
+    "saksutgreiing",
+    "saksutredning",
+    "saksprotokoll",
+    "saerutskrift",
+    "saksutskrift",
+    "protokoll",
+    "motebok",
+    "moteinnkalling",
+    "innkalling",
+    "sakliste",
+    "saksliste",
+    "vedtak",
 )
 ADOPTED = ("adopted", "adopted_changed")
 DECIDING_BODIES = ("kommunestyre",)
@@ -79,8 +92,9 @@ def doc_category(doc_type: str | None) -> str | None:
     folded = registry.fold(doc_type or "")
     if not folded:
         return None
-    if any(cue in folded for cue in ("levehelelivet", "leveheilelivet", "eldreplan", "seniorplan", "aldersvennlig")) \
-            or folded.startswith("lhl"):
+    if any(
+        cue in folded for cue in ("levehelelivet", "leveheilelivet", "eldreplan", "seniorplan", "aldersvennlig")
+    ) or folded.startswith("lhl"):
         return "lhl_plan"
     for cue, category in (("planstrategi", "planstrategi"), ("samfunnsdel", "samfunnsdel"), ("arealdel", "arealdel")):
         if cue in folded:
@@ -125,13 +139,24 @@ class Evidence:
     papers: tuple[tuple[int, str, str], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"document_id": self.document_id, "url": self.url, "title": self.title,
-                               "doc_type": self.doc_type, "mentions_reform": self.mentions}
+        out: dict[str, Any] = {
+            "document_id": self.document_id,
+            "url": self.url,
+            "title": self.title,
+            "doc_type": self.doc_type,
+            "mentions_reform": self.mentions,
+        }
         if self.kind:
             out["decision"] = {
-                "id": self.decision_id, "kind": self.kind, "body": self.body, "meeting_date": self.meeting_date,
-                "saksnr": self.saksnr, "outcome": self.outcome, "text": self.decision_text,
-                "char_start": self.char_start, "char_end": self.char_end,
+                "id": self.decision_id,
+                "kind": self.kind,
+                "body": self.body,
+                "meeting_date": self.meeting_date,
+                "saksnr": self.saksnr,
+                "outcome": self.outcome,
+                "text": self.decision_text,
+                "char_start": self.char_start,
+                "char_end": self.char_end,
                 "case_papers": [{"document_id": i, "url": u, "title": t} for i, u, t in self.papers],
             }
         return out
@@ -201,11 +226,19 @@ def _reform_decision(record: PassageRecord, mode: str) -> tuple[bool, bool]:
     return bool(record.machine and record.machine.reform), False
 
 
-def document_facts(doc: dict[str, Any], records: Iterable[PassageRecord], mode: str,
-                   options: ExportOptions | None = None) -> _DocumentFacts:
+def document_facts(
+    doc: dict[str, Any], records: Iterable[PassageRecord], mode: str, options: ExportOptions | None = None
+) -> _DocumentFacts:
     """Reform facts of one document from its passages (`records`, consumed)."""
-    facts = _DocumentFacts(doc["document_id"], doc["knr"], doc["url"], doc["title"] or "", doc["doc_type"] or "",
-                           date=doc.get("date"), in_meeting=bool(doc.get("utvalg") or doc.get("meeting_date")))
+    facts = _DocumentFacts(
+        doc["document_id"],
+        doc["knr"],
+        doc["url"],
+        doc["title"] or "",
+        doc["doc_type"] or "",
+        date=doc.get("date"),
+        in_meeting=bool(doc.get("utvalg") or doc.get("meeting_date")),
+    )
     for record in records:
         mentions, human = _reform_decision(record, mode)
         facts.n_passages += 1
@@ -230,8 +263,8 @@ def _document_facts(store: Store, mode: str, options: ExportOptions | None = Non
     for doc in sql.iter_documents(store):
         while current is not None and current[0] < doc["document_id"]:
             current = next(groups, None)
-        matched = current is not None and current[0] == doc["document_id"]
-        facts = document_facts(doc, current[1] if matched else (), mode, options)
+        matched = current if current is not None and current[0] == doc["document_id"] else None
+        facts = document_facts(doc, matched[1] if matched else (), mode, options)
         if matched:
             current = next(groups, None)
         if counts_for_summary(doc, facts):
@@ -249,9 +282,20 @@ def _evidence_of(facts: _DocumentFacts) -> Evidence:
 def _decision_evidence(d: dict[str, Any], cases: CaseIndex) -> Evidence:
     text = (d.get("evidence") or {}).get("effective_text") or d["text"]
     return Evidence(
-        d["document_id"], d["url"], d.get("title") or "", d.get("doc_type") or "", bool(d["names_reform"]),
-        decision_id=d.get("id"), body=d.get("body"), meeting_date=d.get("meeting_date"), saksnr=d.get("saksnr"),
-        kind=d["kind"], outcome=d["outcome"], decision_text=text, char_start=d["char_start"], char_end=d["char_end"],
+        d["document_id"],
+        d["url"],
+        d.get("title") or "",
+        d.get("doc_type") or "",
+        bool(d["names_reform"]),
+        decision_id=d.get("id"),
+        body=d.get("body"),
+        meeting_date=d.get("meeting_date"),
+        saksnr=d.get("saksnr"),
+        kind=d["kind"],
+        outcome=d["outcome"],
+        decision_text=text,
+        char_start=d["char_start"],
+        char_end=d["char_end"],
         papers=tuple((p["document_id"], p["url"], p.get("title") or "") for p in cases.papers(d)),
     )
 
@@ -259,8 +303,11 @@ def _decision_evidence(d: dict[str, Any], cases: CaseIndex) -> Evidence:
 def _treatment_rank(d: dict[str, Any]) -> tuple[int, int, str]:
     """Strongest treatment first: vedtak before statements and proposals, kommunestyre first, start_plan first."""
     kind = {"vedtak": 0, "uttalelse": 1, "innstilling": 2}[d["kind"]]
-    return kind, 0 if d["outcome"] == "start_plan" else 1 if d.get("body") in DECIDING_BODIES else 2, \
-        d.get("meeting_date") or ""
+    return (
+        kind,
+        0 if d["outcome"] == "start_plan" else 1 if d.get("body") in DECIDING_BODIES else 2,
+        d.get("meeting_date") or "",
+    )
 
 
 class SummaryBuilder:
@@ -303,8 +350,11 @@ class SummaryBuilder:
         by_knr: dict[str, list[dict[str, Any]]] = {}
         for d in current_decisions(self.store):
             paper_date = d.get("doc_meeting_date") or d.get("doc_date")
-            if d.get("knr") in self.summaries and not _after(d.get("meeting_date"), self.until) \
-                    and not _after(paper_date, self.until):  # a later paper was not there to read
+            if (
+                d.get("knr") in self.summaries
+                and not _after(d.get("meeting_date"), self.until)
+                and not _after(paper_date, self.until)
+            ):  # a later paper was not there to read
                 by_knr.setdefault(d["knr"], []).append(d)
         return by_knr
 
@@ -340,30 +390,51 @@ class SummaryBuilder:
             reason = f"{len(mentioning)} av {len(docs)} plan(er) nevner reformen" + (" (kodet)" if human else "")
         else:
             sure = all(f.n_passages and not f.read_by_names for f in docs)
-            value, confidence, reason = "0", "middels" if sure else "lav", \
-                f"{len(docs)} plan(er), ingen nevner reformen"
+            value, confidence, reason = (
+                "0",
+                "middels" if sure else "lav",
+                f"{len(docs)} plan(er), ingen nevner reformen",
+            )
         summary.cells[column], summary.confidence[column], summary.reasons[column] = value, confidence, reason
         summary.evidence[column] = [_evidence_of(f) for f in (mentioning or docs)]
 
     @staticmethod
-    def _vedtak_cell(summary: KommuneSummary, found: dict[str, list[_DocumentFacts]],
-                     decisions: list[dict[str, Any]], cases: CaseIndex) -> None:
+    def _vedtak_cell(
+        summary: KommuneSummary,
+        found: dict[str, list[_DocumentFacts]],
+        decisions: list[dict[str, Any]],
+        cases: CaseIndex,
+    ) -> None:
         column = "vedtak_lhl"
-        adoptions = [d for d in decisions if d["kind"] == "vedtak" and d.get("body") in DECIDING_BODIES
-                     and d["outcome"] in ADOPTED and (d.get("plan") == "lhl_plan" or d["implements_reform"])]
+        adoptions = [
+            d
+            for d in decisions
+            if d["kind"] == "vedtak"
+            and d.get("body") in DECIDING_BODIES
+            and d["outcome"] in ADOPTED
+            and (d.get("plan") == "lhl_plan" or d["implements_reform"])
+        ]
         political = found.get("political", []) + found.get("lhl_plan", [])
         planning = [f for c, _ in PLAN_COLUMNS for f in found.get(c, [])]
         if adoptions:
             adoptions.sort(key=lambda d: (d.get("plan") != "lhl_plan", d.get("meeting_date") or ""))
             best = adoptions[0]
             label = (best.get("evidence") or {}).get("label")
-            strong = best.get("plan") == "lhl_plan" and label and label != "reported adoption" \
+            strong = (
+                best.get("plan") == "lhl_plan"
+                and label
+                and label != "reported adoption"
                 and (best.get("evidence") or {}).get("body_from", "label") != "subject"
+            )
             value, confidence = "2", "høy" if strong else "middels"
-            when = " ".join(p for p in (best.get("meeting_date"), f"sak {best['saksnr']}" if best.get("saksnr")
-                                        else None) if p)
-            reason = "kommunestyret vedtok " + ("en plan for reformen" if best.get("plan") == "lhl_plan" else
-                                                "en plan som følger opp reformen") + (f" ({when})" if when else "")
+            when = " ".join(
+                p for p in (best.get("meeting_date"), f"sak {best['saksnr']}" if best.get("saksnr") else None) if p
+            )
+            reason = (
+                "kommunestyret vedtok "
+                + ("en plan for reformen" if best.get("plan") == "lhl_plan" else "en plan som følger opp reformen")
+                + (f" ({when})" if when else "")
+            )
             evidence = [_decision_evidence(d, cases) for d in adoptions]
         else:
             treated = sorted((d for d in decisions if d["names_reform"]), key=_treatment_rank)
@@ -374,7 +445,7 @@ class SummaryBuilder:
                 if treated and treated[0]["kind"] == "vedtak":
                     confidence = "høy"
                     reason = f"{treated[0].get('body') or 'et organ'}: {OUTCOME_LABELS[treated[0]['outcome']]}"
-                elif treated or [f for f in political if f.mentions]:
+                elif treated or any(f.mentions for f in political):
                     confidence, reason = "middels", "nevnt i politiske saksdokumenter, ingen vedtatt plan funnet"
                 elif mentioning:
                     confidence, reason = "lav", "nevnt i plandokumenter, ingen politisk behandling funnet"
@@ -382,12 +453,16 @@ class SummaryBuilder:
                     confidence, reason = "lav", "nevnt bare i andre dokumenter"
                 shown = {d["document_id"] for d in treated}
                 evidence = [_decision_evidence(d, cases) for d in treated] + [
-                    _evidence_of(f) for f in mentioning + others if f.document_id not in shown]
+                    _evidence_of(f) for f in mentioning + others if f.document_id not in shown
+                ]
             elif political or planning:
-                value, reason = "0", f"{len(political) + len(planning)} politiske dokumenter/plandokumenter, " \
-                    "ingen nevner reformen"
-                confidence = "middels" if all(f.n_passages and not f.read_by_names for f in political + planning) \
-                    else "lav"
+                value, reason = (
+                    "0",
+                    f"{len(political) + len(planning)} politiske dokumenter/plandokumenter, ingen nevner reformen",
+                )
+                confidence = (
+                    "middels" if all(f.n_passages and not f.read_by_names for f in political + planning) else "lav"
+                )
                 evidence = [_evidence_of(f) for f in political + planning]
             else:
                 value, confidence, evidence = ".", "", []
@@ -406,11 +481,19 @@ class SummaryBuilder:
                 summary.cells[column] = coding["value"]
                 summary.confidence[column] = "koder"
                 summary.coded_by[column] = coding["coder"]
-                summary.reasons[column] = f"satt av {coding['coder']}" + (f": {coding['memo']}" if coding["memo"] else "")
+                summary.reasons[column] = f"satt av {coding['coder']}" + (
+                    f": {coding['memo']}" if coding["memo"] else ""
+                )
 
 
-def build_summary(store: Store, mode: str = "final", options: ExportOptions | None = None, *,
-                  required: bool = True, until: str | None = None) -> list[KommuneSummary]:
+def build_summary(
+    store: Store,
+    mode: str = "final",
+    options: ExportOptions | None = None,
+    *,
+    required: bool = True,
+    until: str | None = None,
+) -> list[KommuneSummary]:
     """The Vedlegg-2 table for every kommune of the counties in scope (touched by a source, document or scrape).
 
     With `required`, no kommune in scope is an error (the table would be empty); else it is an empty list.
@@ -443,6 +526,7 @@ def cell_label(column: str, value: str) -> str:
 
 
 def _write_summary(store: Store | None, path: Path, options: ExportOptions) -> dict[str, Any]:
+    store = database(store)
     summaries = build_summary(store, options.codings, options)
     if options.suffix == ".xlsx":
         _write_xlsx(summaries, path)
@@ -456,19 +540,28 @@ def _write_summary(store: Store | None, path: Path, options: ExportOptions) -> d
                 record["evidence"] = {c: [e.as_dict() for e in s.evidence[c]] for c in CELL_COLUMNS}
                 record["coded_by"] = s.coded_by
                 record["machine_values"] = s.machine_cells
-                record.update(n_documents=s.n_documents, n_passages=s.n_passages,
-                              n_reform_passages=s.n_reform_passages, n_human_coded_passages=s.n_human_coded)
+                record.update(
+                    n_documents=s.n_documents,
+                    n_passages=s.n_passages,
+                    n_reform_passages=s.n_reform_passages,
+                    n_human_coded_passages=s.n_human_coded,
+                )
                 fh.write(json.dumps(record, ensure_ascii=False) + "\n")
     else:
         with path.open("w", encoding="utf-8-sig", newline="") as fh:
             writer = csv.writer(fh)
-            writer.writerow([HEADINGS[c] for c in SUMMARY_COLUMNS] + [f"{HEADINGS[c]} (evidens)" for c in CELL_COLUMNS]
-                            + [f"{HEADINGS[c]} (sikkerhet)" for c in CELL_COLUMNS])
+            writer.writerow(
+                [HEADINGS[c] for c in SUMMARY_COLUMNS]
+                + [f"{HEADINGS[c]} (evidens)" for c in CELL_COLUMNS]
+                + [f"{HEADINGS[c]} (sikkerhet)" for c in CELL_COLUMNS]
+            )
             for s in summaries:
                 row = summary_row(s)
-                writer.writerow([row[c] for c in SUMMARY_COLUMNS]
-                                + [" | ".join(e.as_text() for e in s.evidence[c]) for c in CELL_COLUMNS]
-                                + [s.confidence[c] for c in CELL_COLUMNS])
+                writer.writerow(
+                    [row[c] for c in SUMMARY_COLUMNS]
+                    + [" | ".join(e.as_text() for e in s.evidence[c]) for c in CELL_COLUMNS]
+                    + [s.confidence[c] for c in CELL_COLUMNS]
+                )
     return {"kommuner": len(summaries), "documents": sum(s.n_documents for s in summaries)}
 
 
@@ -482,19 +575,66 @@ def _write_xlsx(summaries: list[KommuneSummary], path: Path) -> None:
         row = summary_row(s)
         table.append([row[c] for c in SUMMARY_COLUMNS])
     evidence = book.create_sheet("Evidens")
-    evidence.append(["Knr", "Kommune", "Kolonne", "Verdi", "Dokument-id", "Dokumenttype", "Nevner reformen",
-                     "Tittel", "URL", "Sikkerhet", "Begrunnelse", "Vedtak", "Vedtakstekst", "Saksdokumenter"])
+    evidence.append(
+        [
+            "Knr",
+            "Kommune",
+            "Kolonne",
+            "Verdi",
+            "Dokument-id",
+            "Dokumenttype",
+            "Nevner reformen",
+            "Tittel",
+            "URL",
+            "Sikkerhet",
+            "Begrunnelse",
+            "Vedtak",
+            "Vedtakstekst",
+            "Saksdokumenter",
+        ]
+    )
     for s in summaries:
         for column in CELL_COLUMNS:
-            for e in s.evidence[column] or [None]:
+            cell_evidence: list[Evidence | None] = [*s.evidence[column]] or [None]
+            for e in cell_evidence:
                 if e is None:
-                    evidence.append([s.knr, s.label, HEADINGS[column], s.cells[column], None, None, None, None, None,
-                                     s.confidence[column], s.reasons[column], None, None, None])
+                    evidence.append(
+                        [
+                            s.knr,
+                            s.label,
+                            HEADINGS[column],
+                            s.cells[column],
+                            None,
+                            None,
+                            None,
+                            None,
+                            None,
+                            s.confidence[column],
+                            s.reasons[column],
+                            None,
+                            None,
+                            None,
+                        ]
+                    )
                     continue
-                evidence.append([s.knr, s.label, HEADINGS[column], s.cells[column], e.document_id, e.doc_type,
-                                 int(e.mentions), e.title, e.url, s.confidence[column], s.reasons[column],
-                                 e.describe() if e.kind else None, e.decision_text,
-                                 " ".join(f"#{i} {u}" for i, u, _ in e.papers) or None])
+                evidence.append(
+                    [
+                        s.knr,
+                        s.label,
+                        HEADINGS[column],
+                        s.cells[column],
+                        e.document_id,
+                        e.doc_type,
+                        int(e.mentions),
+                        e.title,
+                        e.url,
+                        s.confidence[column],
+                        s.reasons[column],
+                        e.describe() if e.kind else None,
+                        e.decision_text,
+                        " ".join(f"#{i} {u}" for i, u, _ in e.papers) or None,
+                    ]
+                )
     legend = book.create_sheet("Koder")
     legend.append(["Kolonne", "Kode", "Betydning"])
     for column in CELL_COLUMNS:

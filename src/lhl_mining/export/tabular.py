@@ -23,21 +23,59 @@ from typing import Any
 
 from ..store import Store
 from ..store import exports as sql
-from .base import LEVELS, ExportFormat, ExportOptions, register
+from .base import LEVELS, ExportFormat, ExportOptions, database, register
 from .model import AREAS, FRAMINGS, Decision, PassageRecord, passage_records
 from .summary import kommune_label
 from .xlsx import write_xlsx
 
 CODE_COLUMNS = ["reform", "reform_successor", *[f"area_{a}" for a in AREAS], "areas", "framing"]
 PASSAGE_COLUMNS = [
-    "passage_id", "document_id", "knr", "kommune", "county", "doc_type", "title", "date", "url", "page_no",
-    "seq", "char_start", "char_end", "n_words", "coder", "code_status", *CODE_COLUMNS, "memo", "provenance", "text",
+    "passage_id",
+    "document_id",
+    "knr",
+    "kommune",
+    "county",
+    "doc_type",
+    "title",
+    "date",
+    "url",
+    "page_no",
+    "seq",
+    "char_start",
+    "char_end",
+    "n_words",
+    "coder",
+    "code_status",
+    *CODE_COLUMNS,
+    "memo",
+    "provenance",
+    "text",
 ]
-_COUNTED = ["n_coded", "n_reform", "n_reform_successor", *[f"n_area_{a}" for a in AREAS],
-            *[f"n_framing_{f}" for f in FRAMINGS]]
+_COUNTED = [
+    "n_coded",
+    "n_reform",
+    "n_reform_successor",
+    *[f"n_area_{a}" for a in AREAS],
+    *[f"n_framing_{f}" for f in FRAMINGS],
+]
 COUNT_COLUMNS = ["n_passages", *_COUNTED]
-DOCUMENT_COLUMNS = ["document_id", "knr", "kommune", "county", "doc_type", "title", "date", "utvalg", "saksnr",
-                    "platform", "url", "status", "n_pages", "fetched_at", *COUNT_COLUMNS]
+DOCUMENT_COLUMNS = [
+    "document_id",
+    "knr",
+    "kommune",
+    "county",
+    "doc_type",
+    "title",
+    "date",
+    "utvalg",
+    "saksnr",
+    "platform",
+    "url",
+    "status",
+    "n_pages",
+    "fetched_at",
+    *COUNT_COLUMNS,
+]
 KOMMUNE_COLUMNS = ["knr", "kommune", "county", "n_documents", *COUNT_COLUMNS, "samfunn_share"]
 BASIS = {"final": "human", "machine": "machine"}
 LABELS = ("en", "nb")
@@ -48,20 +86,55 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 _NB_BASIS = {"human": "menneske", "machine": "maskin"}
 _NB = {
-    "passage_id": "Passasje-id", "document_id": "Dokument-id", "knr": "Kommunenummer", "kommune": "Kommune",
-    "county": "Fylke", "doc_type": "Dokumenttype", "title": "Tittel", "date": "Dato", "url": "URL",
-    "page_no": "Side", "seq": "Nr. i dokumentet", "char_start": "Tegn fra", "char_end": "Tegn til",
-    "n_words": "Ord", "coder": "Koder", "code_status": "Kodestatus", "reform": "Leve hele livet",
-    "reform_successor": "Bo trygt hjemme", "area_aldersvennlig": "Et aldersvennlig Norge",
-    "area_aktivitet": "Aktivitet og fellesskap", "area_mat": "Mat og måltider", "area_helsehjelp": "Helsehjelp",
-    "area_sammenheng": "Sammenheng i tjenestene", "areas": "Innsatsområder", "framing": "Framing", "memo": "Memo",
-    "provenance": "Opphav", "text": "Tekst", "utvalg": "Utvalg", "saksnr": "Saksnummer", "platform": "Plattform",
-    "status": "Status", "n_pages": "Sider", "fetched_at": "Hentet", "n_documents": "Dokumenter",
-    "n_passages": "Passasjer", "n_coded": "Kodede passasjer", "n_reform": "Passasjer om reformen",
+    "passage_id": "Passasje-id",
+    "document_id": "Dokument-id",
+    "knr": "Kommunenummer",
+    "kommune": "Kommune",
+    "county": "Fylke",
+    "doc_type": "Dokumenttype",
+    "title": "Tittel",
+    "date": "Dato",
+    "url": "URL",
+    "page_no": "Side",
+    "seq": "Nr. i dokumentet",
+    "char_start": "Tegn fra",
+    "char_end": "Tegn til",
+    "n_words": "Ord",
+    "coder": "Koder",
+    "code_status": "Kodestatus",
+    "reform": "Leve hele livet",
+    "reform_successor": "Bo trygt hjemme",
+    "area_aldersvennlig": "Et aldersvennlig Norge",
+    "area_aktivitet": "Aktivitet og fellesskap",
+    "area_mat": "Mat og måltider",
+    "area_helsehjelp": "Helsehjelp",
+    "area_sammenheng": "Sammenheng i tjenestene",
+    "areas": "Innsatsområder",
+    "framing": "Framing",
+    "memo": "Memo",
+    "provenance": "Opphav",
+    "text": "Tekst",
+    "utvalg": "Utvalg",
+    "saksnr": "Saksnummer",
+    "platform": "Plattform",
+    "status": "Status",
+    "n_pages": "Sider",
+    "fetched_at": "Hentet",
+    "n_documents": "Dokumenter",
+    "n_passages": "Passasjer",
+    "n_coded": "Kodede passasjer",
+    "n_reform": "Passasjer om reformen",
     "n_reform_successor": "Passasjer om Bo trygt hjemme",
-    **{f"n_area_{a}": f"Passasjer: {n}" for a, n in (
-        ("aldersvennlig", "Et aldersvennlig Norge"), ("aktivitet", "Aktivitet og fellesskap"),
-        ("mat", "Mat og måltider"), ("helsehjelp", "Helsehjelp"), ("sammenheng", "Sammenheng i tjenestene"))},
+    **{
+        f"n_area_{a}": f"Passasjer: {n}"
+        for a, n in (
+            ("aldersvennlig", "Et aldersvennlig Norge"),
+            ("aktivitet", "Aktivitet og fellesskap"),
+            ("mat", "Mat og måltider"),
+            ("helsehjelp", "Helsehjelp"),
+            ("sammenheng", "Sammenheng i tjenestene"),
+        )
+    },
     **{f"n_framing_{f}": f"Passasjer: framing {f}" for f in FRAMINGS},
     "samfunn_share": "Andel samfunnsreform",
 }
@@ -103,26 +176,48 @@ def _code_values(decision: Decision | None) -> dict[str, Any]:
 def _passage_rows(record: PassageRecord, mode: str) -> Iterator[dict[str, Any]]:
     row = record.row
     base = {
-        "passage_id": row["passage_id"], "document_id": row["document_id"], "knr": row["knr"],
-        "kommune": kommune_label(row["knr"], row["kommune"]) if row["knr"] else None, "county": row["county"],
-        "doc_type": row["doc_type"], "title": row["title"], "date": row["date"], "url": row["url"],
-        "page_no": row["page_no"], "seq": row["seq"], "char_start": row["char_start"], "char_end": row["char_end"],
+        "passage_id": row["passage_id"],
+        "document_id": row["document_id"],
+        "knr": row["knr"],
+        "kommune": kommune_label(row["knr"], row["kommune"]) if row["knr"] else None,
+        "county": row["county"],
+        "doc_type": row["doc_type"],
+        "title": row["title"],
+        "date": row["date"],
+        "url": row["url"],
+        "page_no": row["page_no"],
+        "seq": row["seq"],
+        "char_start": row["char_start"],
+        "char_end": row["char_end"],
         "n_words": row["n_words"],
     }
     decisions = record.decisions(mode)
     if not decisions:
         status = {"machine": "untagged", "final": record.final_status}.get(mode, "uncoded")
-        yield {**base, "coder": None, "code_status": status, **_code_values(None), "memo": None,
-               "provenance": None, "text": row["text"]}
+        yield {
+            **base,
+            "coder": None,
+            "code_status": status,
+            **_code_values(None),
+            "memo": None,
+            "provenance": None,
+            "text": row["text"],
+        }
         return
     for decision in decisions:
         if mode == "final":
             coder = "; ".join(decision.coders) if decision.status != "adjudicated" else decision.coder
         else:
             coder = decision.coder
-        yield {**base, "coder": coder, "code_status": decision.status, **_code_values(decision),
-               "memo": decision.memo, "provenance": record.machine_provenance if decision.coder == "machine" else
-               decision.coded_at, "text": row["text"]}
+        yield {
+            **base,
+            "coder": coder,
+            "code_status": decision.status,
+            **_code_values(decision),
+            "memo": decision.memo,
+            "provenance": record.machine_provenance if decision.coder == "machine" else decision.coded_at,
+            "text": row["text"],
+        }
 
 
 class _Counts:
@@ -165,14 +260,21 @@ class _Tally:
         mode, level = self.options.codings, self.options.level
         out = []
         if self.disagreed:
-            where = ("have code_status «disagreed» and empty code columns" if level == "passage"
-                     else f"are not in the {level} counts (n_coded_human)")
-            out.append(f"{self.disagreed} passage(s) with open disagreements have no final code and {where}; "
-                       "adjudicate them in `lhl review` or export every coder with --codings all.")
+            where = (
+                "have code_status «disagreed» and empty code columns"
+                if level == "passage"
+                else f"are not in the {level} counts (n_coded_human)"
+            )
+            out.append(
+                f"{self.disagreed} passage(s) with open disagreements have no final code and {where}; "
+                "adjudicate them in `lhl review` or export every coder with --codings all."
+            )
         if self.uncoded:
             what = {"final": "human code", "machine": "machine suggestion", "all": "human code"}[mode]
-            out.append(f"{self.uncoded} passage(s) have no {what} (empty code columns"
-                       + (")." if level == "passage" else ", counted in n_passages only)."))
+            out.append(
+                f"{self.uncoded} passage(s) have no {what} (empty code columns"
+                + (")." if level == "passage" else ", counted in n_passages only).")
+            )
         return out
 
 
@@ -208,10 +310,14 @@ def _kommune_rows(store: Store, options: ExportOptions, tally: _Tally) -> Iterat
         values = counts.values
         samfunn = values["n_framing_samfunn"] + values["n_framing_begge"]
         sektor = values["n_framing_sektor"] + values["n_framing_begge"]
-        yield {"knr": kommune["knr"], "kommune": kommune_label(kommune["knr"], kommune["name"]),
-               "county": kommune["county"], "n_documents": kommune["n_documents"],
-               **counts.named(options.codings),
-               "samfunn_share": round(samfunn / (samfunn + sektor), 3) if samfunn + sektor else None}
+        yield {
+            "knr": kommune["knr"],
+            "kommune": kommune_label(kommune["knr"], kommune["name"]),
+            "county": kommune["county"],
+            "n_documents": kommune["n_documents"],
+            **counts.named(options.codings),
+            "samfunn_share": round(samfunn / (samfunn + sektor), 3) if samfunn + sektor else None,
+        }
 
 
 def _flat(value: Any) -> Any:
@@ -234,14 +340,15 @@ def _xlsx_value(column: str, value: Any) -> Any:
             parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             return value
-        return parsed.astimezone(dt.timezone.utc).replace(tzinfo=None) if parsed.tzinfo else parsed
+        return parsed.astimezone(dt.UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
     if column in _TEXT_COLUMNS:
         return str(value)
     return value
 
 
-def write_rows(rows: Iterable[dict[str, Any]], columns: list[str], path: Path, suffix: str, sheet: str,
-               labels: str = "en") -> int:
+def write_rows(
+    rows: Iterable[dict[str, Any]], columns: list[str], path: Path, suffix: str, sheet: str, labels: str = "en"
+) -> int:
     """Write rows as csv, xlsx or jsonl (by `suffix`), streaming; returns the number of rows."""
     n = 0
     headers = [header(c, labels) for c in columns]
@@ -252,9 +359,12 @@ def write_rows(rows: Iterable[dict[str, Any]], columns: list[str], path: Path, s
                 n += 1
     elif suffix == ".xlsx":
         typed = {c for c in columns if c in _DATE_COLUMNS | _DATETIME_COLUMNS | _TEXT_COLUMNS}
-        n = write_xlsx(path, sheet, headers, (
-            [_xlsx_value(c, _flat(row.get(c))) if c in typed else _flat(row.get(c)) for c in columns] for row in rows
-        ))
+        n = write_xlsx(
+            path,
+            sheet,
+            headers,
+            ([_xlsx_value(c, _flat(row.get(c))) if c in typed else _flat(row.get(c)) for c in columns] for row in rows),
+        )
     else:
         with path.open("w", encoding="utf-8-sig", newline="") as fh:
             writer = csv.writer(fh)
@@ -267,10 +377,12 @@ def write_rows(rows: Iterable[dict[str, Any]], columns: list[str], path: Path, s
 
 def _writer(suffix: str):
     def write(store: Store | None, path: Path, options: ExportOptions) -> dict[str, Any]:
+        store = database(store)
         tally = _Tally(options)
         if options.level == "passage":
             rows: Iterable[dict[str, Any]] = (
-                out for record in tally.records(store)
+                out
+                for record in tally.records(store)
                 for out in _advancing(_passage_rows(record, options.codings), options)
             )
             columns = PASSAGE_COLUMNS

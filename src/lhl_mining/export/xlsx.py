@@ -122,9 +122,11 @@ def write_xlsx(path: Path, sheet: str, header: Sequence[str], rows: Iterable[Seq
                 '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
                 '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" state="frozen"/>'
                 "</sheetView></sheetViews><sheetData>",
-                '<row r="1">' + "".join(
+                '<row r="1">'
+                + "".join(
                     f'<c r="{c}1" t="inlineStr" s="3"><is><t>{_text(h)}</t></is></c>' for c, h in zip(letters, header)
-                ) + "</row>",
+                )
+                + "</row>",
             ]
             for row in rows:
                 n += 1

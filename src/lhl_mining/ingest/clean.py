@@ -65,12 +65,11 @@ def normalize_line(line: str) -> str:
     for ligature, letters in LIGATURES.items():
         line = line.replace(ligature, letters)
     line = unicodedata.normalize("NFC", line.translate(INVISIBLE))
-    if line.endswith("\u00ad"):  # kept at the line end so the join below drops it with the break
-        line = line[:-1].replace("\u00ad", "") + "\u00ad"
-    else:
-        line = line.replace("\u00ad", "")
+    # a soft hyphen is kept at the line end only, so the join below drops it with the break
+    soft_end = "\u00ad" if line.endswith("\u00ad") else ""
+    line = line.removesuffix("\u00ad").replace("\u00ad", "") + soft_end
     line = SPACES.sub(" ", line).strip()
-    if line and "\ue000" <= line[0] <= "\uf8ff" or is_bullet_start(line) and line[0] not in "-–":
+    if (line and "\ue000" <= line[0] <= "\uf8ff") or (is_bullet_start(line) and line[0] not in "-–"):
         line = "• " + line[1:].lstrip()
     line = re.sub(r"[\ue000-\uf8ff]", "", line)
     line = REPEATED_PHRASE.sub(_read_once, line)  # «Møtebok Møtebok Møtebok» printed over itself
@@ -184,20 +183,21 @@ def join_hyphenated(left: str, right: str, vocabulary: set[str]) -> str:
         return left[:-1] + right
     if URL_TAIL.search(left) and _continues_url(left, right):
         return left + right  # a web address broken at the line end
-    if not re.search(r"\w-$", left) or not right:
+    hyphenated = re.search(r"(\w+)-$", left)
+    if hyphenated is None or not right:
         return left + ("" if left.endswith(" ") else " ") + right
     first_word = re.match(r"[\w]+", right)
     next_word = first_word.group(0) if first_word else ""
-    prefix = re.search(r"(\w+)-$", left).group(1)
+    prefix = hyphenated.group(1)
     joined = (prefix + next_word).lower()
-    if next_word.lower() in SUSPENDED_NEXT and joined not in vocabulary or not right[0].isalpha():
+    if (next_word.lower() in SUSPENDED_NEXT and joined not in vocabulary) or not right[0].isalpha():
         return left + ("" if right[0].isdigit() else " ") + right  # «helse- og», «2019-2023»
     if right[0].isupper():
         return left + right
     if len(prefix) == 1 or prefix.isupper() or prefix.isdigit():
         return left + right  # «e-post», «IKT-system»
-    hyphenated = f"{prefix}-{next_word}".lower()
-    if hyphenated in vocabulary and joined not in vocabulary:
+    spelled = f"{prefix}-{next_word}".lower()
+    if spelled in vocabulary and joined not in vocabulary:
         return left + right
     return left[:-1] + right
 

@@ -158,7 +158,7 @@ def _plan_type(title_zone: str) -> tuple[str, str] | None:
         if match is None:
             continue
         line_start = title_zone.rfind("\n", 0, match.start()) + 1
-        if REFERENCE_BEFORE.search(title_zone[line_start:match.start()]):
+        if REFERENCE_BEFORE.search(title_zone[line_start : match.start()]):
             continue  # the paper is about that plan
         if best is None or match.start() < best[0]:
             best = (match.start(), doc_type, " ".join(match.group(0).split()))
@@ -213,11 +213,8 @@ def _grid_fields(head: str) -> dict[str, str]:
                 date = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", value)
                 if date and (iso := _iso(*date.groups())):
                     found.setdefault(key, iso)
-            elif (
-                key == "saksnr"
-                and re.fullmatch(r"(?:[A-ZÆØÅ]{2,6}-)?\d{2,4}/\d{1,7}(?:-\d{1,4})?", value)
-                or key == "saksbehandler"
-                and re.fullmatch(r"[A-ZÆØÅ][\w.\-]+(?:\s+[A-ZÆØÅ][\w.\-]+){0,3}", value)
+            elif (key == "saksnr" and re.fullmatch(r"(?:[A-ZÆØÅ]{2,6}-)?\d{2,4}/\d{1,7}(?:-\d{1,4})?", value)) or (
+                key == "saksbehandler" and re.fullmatch(r"[A-ZÆØÅ][\w.\-]+(?:\s+[A-ZÆØÅ][\w.\-]+){0,3}", value)
             ):
                 found.setdefault(key, value)
     return found

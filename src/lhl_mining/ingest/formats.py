@@ -222,7 +222,7 @@ def extract_html(data: bytes) -> Extraction:
         if BOILERPLATE_HINT.search(hint.replace("-", " ").replace("_", " ")):
             node.decompose()
     root = next(
-        (node for selector in MAIN_SELECTORS if (node := tree.css_first(selector)) is not None),
+        (main for selector in MAIN_SELECTORS if (main := tree.css_first(selector)) is not None),
         None,
     )
     root = root or tree.body or tree.root
@@ -312,7 +312,7 @@ def check_zip(data: bytes, *, max_uncompressed: int) -> None:
         )
     total = sum(entry.file_size for entry in entries)
     compressed = sum(entry.compress_size for entry in entries) or 1
-    if total > max_uncompressed or total / compressed > MAX_DOCX_RATIO and total > 10_000_000:
+    if total > max_uncompressed or (total / compressed > MAX_DOCX_RATIO and total > 10_000_000):
         raise ZipBomb(
             f"The Word file would unpack to {total / 1e6:.0f} MB from {len(data) / 1e6:.1f} MB "
             f"(limit {max_uncompressed / 1e6:.0f} MB); refused as a likely zip bomb."
@@ -339,7 +339,7 @@ def extract_docx(data: bytes, *, max_uncompressed: int) -> Extraction:
             else:
                 _docx_table(item, blocks)
         title = (document.core_properties.title or "").strip() or None
-    except Exception as exc:  # noqa: BLE001 - python-docx raises KeyError, ValueError, lxml errors … on damaged parts
+    except Exception as exc:
         raise CorruptDocument(f"The Word file cannot be read ({type(exc).__name__}: {exc}).") from None
     return Extraction(
         pages=[Page(blocks=blocks)],
@@ -390,7 +390,7 @@ def _docx_paragraph(paragraph: Paragraph, blocks: list[Block]) -> None:
         blocks.append(Block(lines=[" ".join(lines)], kind=HEADING, level=int(heading.group(1)) if heading else 1))
     elif len(lines) == 1 and len(text) <= 100 and not text.endswith((".", ",", ";")) and _all_bold(paragraph._p):
         blocks.append(Block(lines=lines, kind=HEADING, level=3))  # a bold line standing alone titles what follows
-    elif paragraph._p.pPr is not None and paragraph._p.pPr.numPr is not None or "list" in style.lower():
+    elif (paragraph._p.pPr is not None and paragraph._p.pPr.numPr is not None) or "list" in style.lower():
         blocks.append(Block(lines=[f"• {' '.join(lines)}"], kind=LIST_ITEM))
     else:
         blocks.append(Block(lines=lines))  # <w:br/> lines are joined by cleaning, like PDF lines (hyphens, addresses)

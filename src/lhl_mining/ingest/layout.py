@@ -79,7 +79,7 @@ def is_bullet_start(text: str) -> bool:
 
 def _is_bullet_glyph(text: str) -> bool:
     text = text.strip()
-    return len(text) == 1 and (text in BULLET_CHARS or "\ue000" <= text <= "\uf8ff") or text in ("o", "-", "–")
+    return (len(text) == 1 and (text in BULLET_CHARS or "\ue000" <= text <= "\uf8ff")) or text in ("o", "-", "–")
 
 
 SAME_SIZE = 1.15  # text more than this much taller or smaller is another line (a label beside the text)
@@ -178,7 +178,7 @@ def _font_size(items: list) -> float:
     for item in items:
         size = round(item.size, 1)
         weights[size] = weights.get(size, 0) + len(item.text.strip())
-    return max(weights, key=weights.get) if weights else 0.0
+    return max(weights, key=weights.__getitem__) if weights else 0.0
 
 
 def _ruled(gap_start: float, gap_end: float, top: float, bottom: float, rules: list[Rule]) -> bool:
@@ -363,7 +363,7 @@ def _ordered_lines(rows: list[list[Line]]) -> list[Line]:
         if len(row) > 1 and _is_bullet_glyph(row[0].text):  # a bullet set apart from its text by a tab
             bullet, first = row[0], row[1]
             row = [Line(bullet.x0, min(bullet.top, first.top), first.x1, max(bullet.bottom, first.bottom),
-                        f"{bullet.text} {first.text}", first.height, first.size, first.bold)] + row[2:]  # fmt: skip
+                        f"{bullet.text} {first.text}", first.height, first.size, first.bold), *row[2:]]  # fmt: skip
         if len(row) == 1:
             lines.append(row[0])
         else:

@@ -203,9 +203,11 @@ def _pdfium_words(textpage: pdfium.PdfTextPage, height: float) -> list[Piece]:
                 # fast path: a word whose last glyph lies on the same line, after its first, within
                 # the width its letters can take, is read whole (else glyph by glyph, below)
                 get_box(textpage, end - 1, box_ref)
-                if bottom < (box.top + box.bottom) / 2 < top and left <= box.left and box.right - left <= (
-                    end - index
-                ) * (top - bottom):
+                if (
+                    bottom < (box.top + box.bottom) / 2 < top
+                    and left <= box.left
+                    and box.right - left <= (end - index) * (top - bottom)
+                ):
                     x1 = max(right, box.right)
                     word.append(text[index:end].replace("\x00", ""))
                     flush()
@@ -254,7 +256,7 @@ def _replace_text_with_pdfplumber(data: bytes, pages: list[Page]) -> None:
                 ]  # fmt: skip
                 rules = [Rule(e["x0"], e["top"], e["x1"], e["bottom"]) for e in plumber_page.edges]
                 page.blocks, page.header, page.footer = page_blocks(pieces, plumber_page.height, rules)
-    except Exception as exc:  # noqa: BLE001 - pdfminer raises many unrelated types on damaged files
+    except Exception as exc:
         raise CorruptDocument(f"pdfplumber cannot read the PDF ({type(exc).__name__}: {exc}).") from None
 
 

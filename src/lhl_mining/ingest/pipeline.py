@@ -25,7 +25,7 @@ from typing import Any
 try:
     import resource
 except ImportError:  # Windows has no `resource`: the worker then runs without a memory cap
-    resource = None
+    resource = None  # type: ignore[assignment]  # mypy checks the POSIX branch; callers test `resource is None`
 
 from .. import registry
 from ..errors import (
@@ -40,11 +40,11 @@ from ..errors import (
     UnreadableFile,
     UsageError,
 )
-from ..processes import end_with_parent
 from ..partfiles import remove_stale
+from ..processes import end_with_parent
+from ..search import index as search_index
 from ..store import Store, utcnow
 from ..store import documents as doc_store
-from ..search import index as search_index
 from . import ocr as ocr_tools
 from .clean import Unit, clean_pages
 from .doctype import BUNDLE_TYPES, DOC_TYPES, detect_doc_type, detect_metadata
@@ -183,8 +183,26 @@ def ingest_download(
 # Data and project files that sit beside documents in a download folder (manifests, notes,
 # spreadsheets of metadata) are not documents; files named on the command line are always read.
 NOT_DOCUMENTS_IN_FOLDERS = frozenset(
-    {".json", ".jsonl", ".csv", ".tsv", ".md", ".yaml", ".yml", ".db", ".sqlite", ".log", ".py", ".sh",
-     ".db-wal", ".db-shm", ".db-journal", ".sqlite-wal", ".sqlite-shm", ".sqlite-journal"}
+    {
+        ".json",
+        ".jsonl",
+        ".csv",
+        ".tsv",
+        ".md",
+        ".yaml",
+        ".yml",
+        ".db",
+        ".sqlite",
+        ".log",
+        ".py",
+        ".sh",
+        ".db-wal",
+        ".db-shm",
+        ".db-journal",
+        ".sqlite-wal",
+        ".sqlite-shm",
+        ".sqlite-journal",
+    }
 )
 
 
@@ -211,7 +229,8 @@ def discover_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
                 found.extend(
                     Path(root) / name
                     for name in sorted(files)
-                    if not name.startswith(".") and Path(name).suffix.lower() not in NOT_DOCUMENTS_IN_FOLDERS
+                    if not name.startswith(".")
+                    and Path(name).suffix.lower() not in NOT_DOCUMENTS_IN_FOLDERS
                     and _regular(Path(root) / name)
                 )
         else:
@@ -260,7 +279,13 @@ def ingest_files(
     limits = limits or IngestLimits()
     corpus = Path(corpus_dir) if corpus_dir else DEFAULT_CORPUS
     files = [file for file in files if not _is_database(store, file)]
-    options = {"knr": knr, "doc_type": doc_type, "run_id": run_id, "corpus_dir": corpus, "retry_failed": retry_failed}
+    options: dict[str, Any] = {
+        "knr": knr,
+        "doc_type": doc_type,
+        "run_id": run_id,
+        "corpus_dir": corpus,
+        "retry_failed": retry_failed,
+    }
     results: list[IngestResult] = []
 
     def finish(file: Path, planned: IngestResult | _Job, extract: Callable[[], Extraction] | None) -> None:
@@ -459,7 +484,7 @@ def _finish(
         return _store_extraction(store, url, fields, extraction, action=action, warnings=warnings)
     except IngestError as exc:
         result = _failed(store, url, fields, exc)
-    except Exception as exc:  # noqa: BLE001 - a damaged file can trip any library; the batch goes on
+    except Exception as exc:
         where = traceback.extract_tb(exc.__traceback__)[-1]
         error = CorruptDocument(
             f"Unexpected {type(exc).__name__} while reading the file ({exc}; at {Path(where.filename).name}:{where.lineno})."
@@ -518,7 +543,7 @@ def _extract_worker(sender, content: bytes, mime: str, limits: IngestLimits, par
                 DocumentTooLarge(f"Extraction needed more than {limits.max_memory_mb} MB of memory."),
             )
         )
-    except Exception as exc:  # noqa: BLE001 - a damaged file can trip any library
+    except Exception as exc:
         sender.send(
             (
                 "error",
@@ -626,7 +651,12 @@ def _store_extraction(
 
 
 def segment_rows(
-    units: list[Unit], text: str, page_ranges: list[tuple[int, int]], *, bundle: bool, paginated: bool,
+    units: list[Unit],
+    text: str,
+    page_ranges: list[tuple[int, int]],
+    *,
+    bundle: bool,
+    paginated: bool,
     page_noise: list[str | None] | None = None,
 ) -> tuple[list[doc_store.SectionRow], list[doc_store.PassageRow]]:
     """The sections (one per sak) and passages of a document's text, as store rows.

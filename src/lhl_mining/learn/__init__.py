@@ -14,9 +14,15 @@ from importlib import import_module
 from typing import Any
 
 _EXPORTS = {
-    "rescore_undecided": "active", "uncertainty": "active",
-    "default_models_dir": "files", "find_model": "files", "list_models": "files", "load_model": "files",
-    "CombinedLabeller": "labellers", "ModelLabeller": "labellers", "default_rule_labeller": "labellers",
+    "rescore_undecided": "active",
+    "uncertainty": "active",
+    "default_models_dir": "files",
+    "find_model": "files",
+    "list_models": "files",
+    "load_model": "files",
+    "CombinedLabeller": "labellers",
+    "ModelLabeller": "labellers",
+    "default_rule_labeller": "labellers",
     "latest_model_labeller": "labellers",
 }
 

@@ -26,14 +26,18 @@ def uncertainty(label: PassageLabel) -> float:
 
 
 def rescore_undecided(
-    store: Store, labeller: Labeller, *, run_id: int | None = None, batch_size: int = 512,
+    store: Store,
+    labeller: Labeller,
+    *,
+    run_id: int | None = None,
+    batch_size: int = 512,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, float | int]:
     """Label every undecided passage with `labeller` and store the result as current suggestions."""
     undecided = sql.undecided_passages(store)
     done, most_unsure = 0, 0
     for start in range(0, len(undecided), batch_size):
-        batch = undecided[start:start + batch_size]
+        batch = undecided[start : start + batch_size]
         labels = labeller.label([text for _, text in batch])
         rows = {pid: suggestion_rows(label, labeller, run_id) for (pid, _), label in zip(batch, labels)}
         store_suggestions(store, rows)

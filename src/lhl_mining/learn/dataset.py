@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,8 +35,9 @@ class CodedPassage:
         return {"id": self.key, "reform": self.reform, "areas": list(self.areas), "framing": self.framing}
 
 
-def coded_passage(key: str, text: str, reform: bool, areas: list[str] | tuple[str, ...], framing: str,
-                  group: str = "") -> CodedPassage:
+def coded_passage(
+    key: str, text: str, reform: bool, areas: list[str] | tuple[str, ...], framing: str, group: str = ""
+) -> CodedPassage:
     """Build a `CodedPassage`, checking the labels against the codebook's areas and framings."""
     unknown = [a for a in areas if a not in AREAS]
     if unknown:
@@ -70,8 +72,14 @@ def read_gold(path: str | Path) -> list[CodedPassage]:
                 raise GoldFileInvalid(f"{path}:{line_no}: `reform` must be true/false and `areas` a list.")
             try:
                 passages.append(
-                    coded_passage(row.get("id", f"line{line_no}"), row["text"], row["reform"], row["areas"], row["framing"],
-                                  str(row.get("url") or ""))
+                    coded_passage(
+                        row.get("id", f"line{line_no}"),
+                        row["text"],
+                        row["reform"],
+                        row["areas"],
+                        row["framing"],
+                        str(row.get("url") or ""),
+                    )
                 )
             except ValueError as exc:
                 raise GoldFileInvalid(f"{path}:{line_no}: {exc}.") from None
@@ -82,13 +90,11 @@ def read_gold(path: str | Path) -> list[CodedPassage]:
 
 def training_set_hash(passages: list[CodedPassage]) -> str:
     """sha256 over the sorted (text, labels) pairs: the same data gives the same hash in any order."""
-    lines = sorted(
-        json.dumps([p.text, p.reform, list(p.areas), p.framing], ensure_ascii=False) for p in passages
-    )
+    lines = sorted(json.dumps([p.text, p.reform, list(p.areas), p.framing], ensure_ascii=False) for p in passages)
     return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
 
 
-def label_counts(passages: list[CodedPassage]) -> dict[str, dict[str, int]]:
+def label_counts(passages: Sequence[CodedPassage]) -> dict[str, dict[str, int]]:
     """Positives and negatives per binary code, and the count per framing class."""
     n = len(passages)
     counts: dict[str, dict[str, int]] = {}

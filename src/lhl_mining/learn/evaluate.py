@@ -24,7 +24,16 @@ def _binary(truth: list[bool], predicted: list[bool]) -> dict[str, Any]:
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": precision, "recall": recall, "f1": f1, "support": tp + fn, "tp": tp, "fp": fp, "fn": fn, "tn": tn}
+    return {
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "support": tp + fn,
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "tn": tn,
+    }
 
 
 def score_labels(gold: Sequence[CodedPassage], predicted: Sequence[PassageLabel]) -> dict[str, Any]:
@@ -46,7 +55,12 @@ def score_labels(gold: Sequence[CodedPassage], predicted: Sequence[PassageLabel]
         truth_f, pred_f, labels=list(FRAMINGS), zero_division=0.0
     )
     framing_classes = {
-        f: {"precision": float(precision[i]), "recall": float(recall[i]), "f1": float(f1[i]), "support": int(support[i])}
+        f: {
+            "precision": float(precision[i]),
+            "recall": float(recall[i]),
+            "f1": float(f1[i]),
+            "support": int(support[i]),
+        }
         for i, f in enumerate(FRAMINGS)
     }
     return {
@@ -65,7 +79,9 @@ def score_labels(gold: Sequence[CodedPassage], predicted: Sequence[PassageLabel]
         "summary": {
             "reform_f1": codes["reform"]["f1"],
             "areas_micro_f1": micro_f1,
-            "framing_macro_f1": float(f1_score(truth_f, pred_f, labels=list(FRAMINGS), average="macro", zero_division=0.0)),
+            "framing_macro_f1": float(
+                f1_score(truth_f, pred_f, labels=list(FRAMINGS), average="macro", zero_division=0.0)
+            ),
         },
     }
 
@@ -97,13 +113,19 @@ def format_report(results: dict[str, dict[str, Any]]) -> str:
             cells.append(f"{m['precision']:.2f}  {m['recall']:.2f}  {m['f1']:.2f} {m['support']:>3}")
         lines.append(f"{'framing=' + f:<22}" + "".join(f"{c:>24}" for c in cells))
     lines.append("")
-    for key, title in (("reform_f1", "reform F1"), ("areas_micro_f1", "areas micro-F1"), ("framing_macro_f1", "framing macro-F1")):
+    for key, title in (
+        ("reform_f1", "reform F1"),
+        ("areas_micro_f1", "areas micro-F1"),
+        ("framing_macro_f1", "framing macro-F1"),
+    ):
         lines.append(f"{title:<22}" + "".join(f"{results[name]['summary'][key]:>24.3f}" for name in names))
     for name in names:
         lines.append("")
         reform = results[name]["codes"]["reform"]
-        lines.append(f"{name}: reform confusion (rows gold, columns predicted) "
-                     f"[[tn {reform['tn']}, fp {reform['fp']}], [fn {reform['fn']}, tp {reform['tp']}]]")
+        lines.append(
+            f"{name}: reform confusion (rows gold, columns predicted) "
+            f"[[tn {reform['tn']}, fp {reform['fp']}], [fn {reform['fn']}, tp {reform['tp']}]]"
+        )
         lines.append(f"{name}: framing confusion (rows gold, columns predicted)")
         lines.append(f"{'':<10}" + "".join(f"{f:>9}" for f in FRAMINGS))
         for f, row in zip(FRAMINGS, results[name]["framing"]["confusion"]["matrix"]):

@@ -78,12 +78,21 @@ class PassageFeaturizer:
     def __init__(self, *, use_rules: bool, word_max_features: int = 20_000, char_max_features: int = 30_000):
         self.use_rules = use_rules
         self.words = TfidfVectorizer(
-            analyzer="word", token_pattern=r"\S+", ngram_range=(1, 2), min_df=2, sublinear_tf=True,
-            max_features=word_max_features, dtype=np.float32,
+            analyzer="word",
+            token_pattern=r"\S+",
+            ngram_range=(1, 2),
+            min_df=2,
+            sublinear_tf=True,
+            max_features=word_max_features,
+            dtype=np.float32,
         )
         self.chars = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=(3, 5), min_df=2, sublinear_tf=True,
-            max_features=char_max_features, dtype=np.float32,
+            analyzer="char_wb",
+            ngram_range=(3, 5),
+            min_df=2,
+            sublinear_tf=True,
+            max_features=char_max_features,
+            dtype=np.float32,
         )
 
     def fit_transform(self, lemmas: Sequence[str], texts: Sequence[str], rules: np.ndarray | None) -> sparse.csr_matrix:

@@ -158,7 +158,9 @@ def find_model(name: str | None = None, models_dir: Path | None = None) -> Path:
         known = ", ".join(sorted(m["name"] for m in models)) or "none"
         raise ModelNotFound(f"No model named {name!r} (known: {known}). Train one with `lhl train --name {name}`.")
     if not models:
-        raise ModelNotFound("No trained model found. Train one with `lhl train`, or reinstall lhl-mining for the starter model.")
+        raise ModelNotFound(
+            "No trained model found. Train one with `lhl train`, or reinstall lhl-mining for the starter model."
+        )
     newest_first = sorted(models, key=lambda m: m.get("created_at", ""), reverse=True)
     for meta in newest_first:
         try:
@@ -178,7 +180,7 @@ def decides_anything(meta: dict[str, Any]) -> bool:
     leave it off their default path.
     """
     blend = meta.get("blend") or {}
-    weights = list((blend.get("weights") or {}).values()) + [blend.get("framing_weight", 0.0)]
+    weights = [*(blend.get("weights") or {}).values(), blend.get("framing_weight", 0.0)]
     return any(float(w) < 1.0 for w in weights)
 
 
@@ -198,5 +200,7 @@ def load_model(path: Path) -> TrainedModel:
     except Exception as exc:  # a damaged or foreign pickle: say so instead of a traceback
         raise ModelIncompatible(f"Cannot load model {path}: {exc}. Retrain it with `lhl train`.") from None
     if not isinstance(payload, dict) or payload.get("format") != MODEL_FORMAT:
-        raise ModelIncompatible(f"{path} is not an lhl-mining model of format {MODEL_FORMAT}. Retrain it with `lhl train`.")
+        raise ModelIncompatible(
+            f"{path} is not an lhl-mining model of format {MODEL_FORMAT}. Retrain it with `lhl train`."
+        )
     return TrainedModel(meta["name"], payload["model"], Blend.from_dict(payload["blend"]), meta)

@@ -29,7 +29,7 @@ from ..nlp.labeller import AREA_CODES, AREAS, FRAMINGS, PassageLabel
 from .dataset import CodedPassage
 from .features import PassageFeaturizer, lemma_text, rule_features
 
-BINARY_CODES: tuple[str, ...] = ("reform",) + AREA_CODES
+BINARY_CODES: tuple[str, ...] = ("reform", *AREA_CODES)
 """Codes with a one-vs-rest classifier (reform.successor is left to the rules: the coders do not code it)."""
 
 MIN_PER_CLASS = 5
@@ -69,10 +69,9 @@ class Prepared:
     def from_texts(cls, texts: Sequence[str], rules=None, contexts=None) -> Prepared:
         """`contexts`: the passages' document contexts (`DocContext`), which the rules read."""
         texts = list(texts)
-        return cls(texts, [lemma_text(t) for t in texts],
-                   rules.label(texts, contexts) if rules is not None else None)
+        return cls(texts, [lemma_text(t) for t in texts], rules.label(texts, contexts) if rules is not None else None)
 
-    def subset(self, index: Sequence[int]) -> Prepared:
+    def subset(self, index: Sequence[int] | np.ndarray) -> Prepared:
         return Prepared(
             [self.texts[i] for i in index],
             [self.lemmas[i] for i in index],
@@ -99,7 +98,10 @@ def trainable_framings(passages: Sequence[CodedPassage], min_per_class: int = MI
 def _calibrated(n_minority: int, *, random_state: int) -> CalibratedClassifierCV:
     """Balanced logistic regression (newton-cg: a few iterations on these sparse features) with sigmoid calibration."""
     base = LogisticRegression(
-        C=REGULARISATION_C, class_weight="balanced", max_iter=3000, random_state=random_state,
+        C=REGULARISATION_C,
+        class_weight="balanced",
+        max_iter=3000,
+        random_state=random_state,
         solver="newton-cg",
     )
     return CalibratedClassifierCV(base, method="sigmoid", cv=min(CALIBRATION_FOLDS, n_minority), ensemble=False)
@@ -118,7 +120,11 @@ class PassageModel:
 
     @classmethod
     def fit(
-        cls, prepared: Prepared, passages: Sequence[CodedPassage], *, random_state: int = 0,
+        cls,
+        prepared: Prepared,
+        passages: Sequence[CodedPassage],
+        *,
+        random_state: int = 0,
         min_per_class: int = MIN_PER_CLASS,
     ) -> PassageModel:
         featurizer = PassageFeaturizer(use_rules=prepared.rule_labels is not None)
@@ -137,8 +143,9 @@ class PassageModel:
             counts = np.bincount(y, minlength=len(classes))
             framing = _calibrated(int(counts.min()), random_state=random_state).fit(x[keep], y)
             priors = (counts / counts.sum()).tolist()
-        return cls(featurizer, binary, framing, classes if framing is not None else [],
-                   priors if framing is not None else None)
+        return cls(
+            featurizer, binary, framing, classes if framing is not None else [], priors if framing is not None else None
+        )
 
     def probabilities(self, prepared: Prepared) -> dict[str, np.ndarray]:
         """`{code: P(code)}` for learned binary codes and `"framing"`: an (n, 4) array in `FRAMINGS` order."""
@@ -147,7 +154,8 @@ class PassageModel:
         if self.framing is not None:
             probs = np.zeros((x.shape[0], len(FRAMINGS)))
             probs[:, [FRAMINGS.index(f) for f in self.framing_classes]] = balanced(
-                self.framing.predict_proba(x), getattr(self, "framing_priors", None))
+                self.framing.predict_proba(x), getattr(self, "framing_priors", None)
+            )
             result["framing"] = probs
         return result
 
@@ -220,26 +228,22 @@ def blended_scores(
     for code in BINARY_CODES:
         rules = np.array([rule_binary(label, code) for label in rule_labels]) if rule_labels is not None else None
         model = probs.get(code)
-        if model is None and rules is None:
-            scores[code] = np.zeros(n)
-        elif model is None:
-            scores[code] = rules
+        if model is None:
+            scores[code] = rules if rules is not None else np.zeros(n)
         elif rules is None:
             scores[code] = model
         else:
             w = blend.weights.get(code, 0.0)
             if w == 1.0:
                 # The rules decide; the model's probability says how sure (disagreement lands near 0.5).
-                decided = np.array([rule_binary(label, code) >= 0.5 for label in rule_labels], dtype=float)
+                decided = (rules >= 0.5).astype(float)
                 scores[code] = 0.5 * decided + 0.5 * np.minimum(model, 0.999)
             else:
                 scores[code] = (1 - w) * model + w * rules
     rules_f = np.array([rule_framing(label) for label in rule_labels]) if rule_labels is not None else None
     model_f = probs.get("framing")
-    if model_f is None and rules_f is None:
-        framing = np.tile([0.0, 0.0, 0.0, 1.0], (n, 1))
-    elif model_f is None:
-        framing = rules_f
+    if model_f is None:
+        framing = rules_f if rules_f is not None else np.tile([0.0, 0.0, 0.0, 1.0], (n, 1))
     elif rules_f is None:
         framing = model_f
     elif blend.framing_weight == 1.0:
@@ -251,7 +255,10 @@ def blended_scores(
 
 
 def labels_from_scores(
-    scores: dict[str, np.ndarray], framing: np.ndarray, blend: Blend, rule_labels: Sequence[PassageLabel] | None,
+    scores: dict[str, np.ndarray],
+    framing: np.ndarray,
+    blend: Blend,
+    rule_labels: Sequence[PassageLabel] | None,
 ) -> list[PassageLabel]:
     """Turn blended scores into `PassageLabel`s; the rules' evidence is kept, and their successor flag."""
     labels = []
@@ -304,8 +311,9 @@ def choose_blend(
                 if f1 > best[0] + 1e-9:
                     best = (f1, w, t)
         if rule_labels is not None and code in probs:
-            rules_alone = f1_score(y, blended_scores({}, rule_labels, Blend.model_only(), len(y))[0][code] >= 0.5,
-                                   zero_division=0.0)
+            rules_alone = f1_score(
+                y, blended_scores({}, rule_labels, Blend.model_only(), len(y))[0][code] >= 0.5, zero_division=0.0
+            )
             if best[0] < rules_alone + min_gain(len(passages)):
                 best = (rules_alone, 1.0, 0.5)
         weights[code], thresholds[code] = best[1], best[2]
@@ -313,8 +321,9 @@ def choose_blend(
     best_framing = (-1.0, 1.0)
     framing_grid = weights_grid if "framing" in probs else (1.0,)
     for w in sorted(framing_grid, reverse=True):
-        _, dist = blended_scores({"framing": probs["framing"]} if "framing" in probs else {}, rule_labels,
-                                 Blend({}, {}, w), len(passages))
+        _, dist = blended_scores(
+            {"framing": probs["framing"]} if "framing" in probs else {}, rule_labels, Blend({}, {}, w), len(passages)
+        )
         predicted = [FRAMINGS[int(i)] for i in dist.argmax(axis=1)]
         f1 = f1_score(truth, predicted, labels=list(FRAMINGS), average="macro", zero_division=0.0)
         if w == 1.0:

@@ -33,7 +33,7 @@ from ..store import learning as sql
 RELIABLE = 0.800
 TENTATIVE = 0.667
 MACHINE = "machine"
-CODES: tuple[str, ...] = ("reform",) + tuple(f"area.{a}" for a in AREAS) + ("framing",)
+CODES: tuple[str, ...] = ("reform", *(f"area.{a}" for a in AREAS), "framing")
 
 
 def flag(alpha: float | None) -> str:
@@ -74,7 +74,9 @@ def _percent_agreement(matrix: np.ndarray) -> float | None:
     return float(np.mean(shares)) if shares else None
 
 
-def _bootstrap(matrix: np.ndarray, domain: Sequence[int], samples: int, rng: np.random.Generator) -> tuple[float | None, float | None]:
+def _bootstrap(
+    matrix: np.ndarray, domain: Sequence[int], samples: int, rng: np.random.Generator
+) -> tuple[float | None, float | None]:
     n_units = matrix.shape[1]
     values = []
     for _ in range(samples):
@@ -88,8 +90,12 @@ def _bootstrap(matrix: np.ndarray, domain: Sequence[int], samples: int, rng: np.
 
 
 def _variable(
-    decisions: dict[str, dict[int, dict]], coders: Sequence[str], units: Sequence[int], code: str,
-    samples: int, rng: np.random.Generator,
+    decisions: dict[str, dict[int, dict]],
+    coders: Sequence[str],
+    units: Sequence[int],
+    code: str,
+    samples: int,
+    rng: np.random.Generator,
 ) -> dict[str, Any]:
     domain = list(range(len(FRAMINGS))) if code == "framing" else [0, 1]
     matrix = np.full((len(coders), len(units)), np.nan)
@@ -116,7 +122,7 @@ def _variable(
         "percent_agreement": _percent_agreement(matrix),
         "n_units": int(matrix.shape[1]),
         "n_coders": len(coders),
-        "n_values": int(len(values)),
+        "n_values": len(values),
         "prevalence": prevalence,
     }
 
@@ -134,20 +140,27 @@ def _pairs(decisions: dict[str, dict[int, dict]], coders: Sequence[str]) -> list
                     warnings.simplefilter("ignore", RuntimeWarning)
                     value = cohen_kappa_score(x, y)
                 kappa = None if np.isnan(value) else float(value)
-            rows.append({
-                "coder_a": a,
-                "coder_b": b,
-                "code": code,
-                "kappa": kappa,
-                "percent_agreement": float(np.mean([p == q for p, q in zip(x, y)])) if shared else None,
-                "n_units": len(shared),
-            })
+            rows.append(
+                {
+                    "coder_a": a,
+                    "coder_b": b,
+                    "code": code,
+                    "kappa": kappa,
+                    "percent_agreement": float(np.mean([p == q for p, q in zip(x, y)])) if shared else None,
+                    "n_units": len(shared),
+                }
+            )
     return rows
 
 
 def reliability(
-    store: Store, coders: Sequence[str] | None = None, *, include_machine: bool = True, samples: int = 1000,
-    seed: int = 0, blind_only: bool = False,
+    store: Store,
+    coders: Sequence[str] | None = None,
+    *,
+    include_machine: bool = True,
+    samples: int = 1000,
+    seed: int = 0,
+    blind_only: bool = False,
 ) -> dict[str, Any]:
     """Reliability of the coders' standing decisions (and of the machine against them); see the module docstring."""
     known = sql.coders(store)
@@ -230,25 +243,25 @@ def flat_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
                 prevalence = " ".join(f"{k[:3]} {v:.2f}" for k, v in prevalence.items())
             else:
                 prevalence = round(prevalence, 3)
-            rows.append({
-                "raters": who,
-                "code": c["code"],
-                "alpha": _round(c["alpha"]),
-                "ci95": f"{c['ci_low']:.3f}–{c['ci_high']:.3f}" if c["ci_low"] is not None else "",
-                "flag": c["flag"],
-                "agreement": _round(c["percent_agreement"]),
-                "units": c["n_units"],
-                "coders": c["n_coders"],
-                "prevalence": prevalence,
-            })
+            rows.append(
+                {
+                    "raters": who,
+                    "code": c["code"],
+                    "alpha": _round(c["alpha"]),
+                    "ci95": f"{c['ci_low']:.3f}–{c['ci_high']:.3f}" if c["ci_low"] is not None else "",
+                    "flag": c["flag"],
+                    "agreement": _round(c["percent_agreement"]),
+                    "units": c["n_units"],
+                    "coders": c["n_coders"],
+                    "prevalence": prevalence,
+                }
+            )
     return rows
 
 
 def pair_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
     pairs = list(result["pairs"]) + (list(result["machine"]["pairs"]) if result["machine"] else [])
-    return [
-        {**p, "kappa": _round(p["kappa"]), "percent_agreement": _round(p["percent_agreement"])} for p in pairs
-    ]
+    return [{**p, "kappa": _round(p["kappa"]), "percent_agreement": _round(p["percent_agreement"])} for p in pairs]
 
 
 def _round(value: float | None) -> float | None:

@@ -79,7 +79,8 @@ def plan_training(passages: Sequence[CodedPassage]) -> TrainingPlan:
             left_to_rules["framing"] = f"classes left to the rules: {', '.join(short)} (needs {MIN_PER_CLASS} each)"
     else:
         left_to_rules["framing"] = (
-            ", ".join(f"{f} {counts['framing'][f]}" for f in FRAMINGS) + f" (needs 2+ classes with {MIN_PER_CLASS} each)"
+            ", ".join(f"{f} {counts['framing'][f]}" for f in FRAMINGS)
+            + f" (needs 2+ classes with {MIN_PER_CLASS} each)"
         )
     if not learned:
         raise SingleClass(
@@ -106,16 +107,22 @@ def cross_validated_probabilities(
     groups = [p.group for p in passages]
     if smallest >= 2 and all(groups) and len(set(groups)) >= folds:
         splits = StratifiedGroupKFold(n_splits=min(folds, smallest), shuffle=True, random_state=random_state).split(
-            np.zeros(n), strata, groups)
+            np.zeros(n), strata, groups
+        )
     elif smallest >= 2:
         splits = StratifiedKFold(n_splits=min(folds, smallest), shuffle=True, random_state=random_state).split(
-            np.zeros(n), strata)
+            np.zeros(n), strata
+        )
     else:
         splits = KFold(n_splits=folds, shuffle=True, random_state=random_state).split(np.zeros(n))
 
     def fold(train_index: np.ndarray, test_index: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        model = PassageModel.fit(prepared.subset(train_index), [passages[i] for i in train_index],
-                                 random_state=random_state, min_per_class=CV_MIN_PER_CLASS)
+        model = PassageModel.fit(
+            prepared.subset(train_index),
+            [passages[i] for i in train_index],
+            random_state=random_state,
+            min_per_class=CV_MIN_PER_CLASS,
+        )
         return test_index, model.probabilities(prepared.subset(test_index))
 
     workers = max(1, min(folds, os.cpu_count() or 1))
@@ -177,7 +184,7 @@ def build_model(
         scores, framing = blended_scores(oof, None, model_only, len(passages))
         cv["folds"] = cv_folds
         cv["model"] = _compact(score_labels(passages, labels_from_scores(scores, framing, model_only, None)))
-        if rules is not None:
+        if rules is not None and prepared.rule_labels is not None:
             scores, framing = blended_scores(oof, prepared.rule_labels, blend, len(passages))
             cv["combined"] = _compact(
                 score_labels(passages, labels_from_scores(scores, framing, blend, prepared.rule_labels))
@@ -219,8 +226,10 @@ def _compact(result: dict[str, Any]) -> dict[str, Any]:
         code: {k: round(m[k], 4) for k in ("precision", "recall", "f1")} | {"support": m["support"]}
         for code, m in result["codes"].items()
     }
-    framing = {f: {k: round(m[k], 4) for k in ("precision", "recall", "f1")} | {"support": m["support"]}
-               for f, m in result["framing"]["classes"].items()}
+    framing = {
+        f: {k: round(m[k], 4) for k in ("precision", "recall", "f1")} | {"support": m["support"]}
+        for f, m in result["framing"]["classes"].items()
+    }
     return {
         "summary": {k: round(v, 4) for k, v in result["summary"].items()},
         "codes": codes,
@@ -265,20 +274,36 @@ def train_from_store(
     say = progress or (lambda message: None)
     coded = coded_passages(store)
     previous = load_model(find_model(None, models_dir)) if quick else None
-    parameters = {"name": name, "models_dir": str(models_dir), "cv_folds": 0 if quick else cv_folds,
-                  "quick": quick, "rules": rules is not None, "rescore": rescore}
+    parameters = {
+        "name": name,
+        "models_dir": str(models_dir),
+        "cv_folds": 0 if quick else cv_folds,
+        "quick": quick,
+        "rules": rules is not None,
+        "rescore": rescore,
+    }
     with store.run("train", parameters, {"sklearn": sklearn.__version__}) as run:
         run.count("coded", len(coded.passages))
         run.count("disagreed", len(coded.disagreed))
-        trained = train_model(coded.passages, name=name, models_dir=models_dir, rules=rules,
-                              source=f"db:{store.path.name}", cv_folds=0 if quick else cv_folds,
-                              progress=say, reuse_blend_of=previous)
-        rescored = None
+        trained = train_model(
+            coded.passages,
+            name=name,
+            models_dir=models_dir,
+            rules=rules,
+            source=f"db:{store.path.name}",
+            cv_folds=0 if quick else cv_folds,
+            progress=say,
+            reuse_blend_of=previous,
+        )
+        rescored: dict[str, Any] | None = None
         if rescore:
             labeller = CombinedLabeller(trained, rules if rules is not None else default_rule_labeller())
-            rescored = rescore_undecided(
-                store, labeller, run_id=run.id, progress=lambda done, total: say(f"Re-scoring undecided passages {done}/{total}")
+            counts = rescore_undecided(
+                store,
+                labeller,
+                run_id=run.id,
+                progress=lambda done, total: say(f"Re-scoring undecided passages {done}/{total}"),
             )
-            rescored["labeller"] = labeller.provenance
+            rescored = {**counts, "labeller": labeller.provenance}
             run.count("rescored", int(rescored["passages"]))
     return StoreTraining(trained, coded, rescored, run.id)

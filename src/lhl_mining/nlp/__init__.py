@@ -17,8 +17,10 @@ from typing import Any
 from .labeller import AREAS, FRAMINGS, PASSAGE_CODES, DocContext, Labeller, PassageLabel
 
 _LAZY = {
-    "Codebook": "codebook", "load_codebook": "codebook",
-    "load_pipeline": "pipeline", "pipeline_id": "pipeline",
+    "Codebook": "codebook",
+    "load_codebook": "codebook",
+    "load_pipeline": "pipeline",
+    "pipeline_id": "pipeline",
     "RuleLabeller": "rules",
 }
 

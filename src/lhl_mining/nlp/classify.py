@@ -35,7 +35,11 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def make_labeller(
-    model: str = "auto", *, codebook: str | None = None, trained: str | None = None, rules_only: bool = False,
+    model: str = "auto",
+    *,
+    codebook: str | None = None,
+    trained: str | None = None,
+    rules_only: bool = False,
     models_dir: Path | None = None,
 ) -> Labeller:
     """The labeller `lhl classify`/`lhl tag` use.
@@ -64,8 +68,8 @@ def make_labeller(
         return rules
     if trained is None and not decides_anything(read_meta(path.with_suffix(".json"))):
         return rules
-    from ..learn.labellers import CombinedLabeller
     from ..learn.files import load_model
+    from ..learn.labellers import CombinedLabeller
 
     return CombinedLabeller(load_model(path), rules)
 
@@ -166,7 +170,7 @@ def output_file(path: str | os.PathLike, *, force: bool = False) -> Iterator[Tex
 
 
 def classify_jsonl(
-    lines: Iterable[str] | Iterable[bytes],
+    lines: Iterable[str | bytes],
     write: Callable[[str], None],
     labeller: Labeller,
     *,
@@ -214,9 +218,8 @@ def classify_jsonl(
         stats.written += 1
 
     def flush_known() -> None:
-        while pending and pending[0][1] is not None:
-            item_id, body, _ = pending.popleft()
-            emit(item_id, body)
+        while pending and (body := pending[0][1]) is not None:
+            emit(pending.popleft()[0], body)
 
     # `texts()` queues each line's context before the labeller's zip asks for it
     pending_contexts = (contexts.popleft() for _ in itertools.repeat(None))
@@ -285,8 +288,11 @@ def tag_store(
         stats.segmented_documents += bool(written)
         stats.segmented_passages += written
         stats.documents_without_passages += not written
-    key = {"source": labeller.provenance, "codebook_version": labeller.codebook_version,
-           "pipeline": labeller.pipeline or ""}
+    key = {
+        "source": labeller.provenance,
+        "codebook_version": labeller.codebook_version,
+        "pipeline": labeller.pipeline or "",
+    }
     stats.to_tag = sql.count_passages_to_tag(store, **key)
     if limit is not None:
         stats.to_tag = min(stats.to_tag, limit)
@@ -309,4 +315,3 @@ def tag_store(
             progress(stats.tagged, stats.to_tag)
     search_index.refresh(store)  # passages segmented here become searchable (docs/search.md)
     return stats
-

@@ -21,6 +21,7 @@ id as `id_`.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import functools
 import hashlib
 import json
@@ -44,6 +45,7 @@ import yaml
 
 if TYPE_CHECKING:  # spaCy is imported where matching needs it: reading a codebook (export, report) does not
     from spacy.language import Language
+    from spacy.pipeline import SpanRuler
     from spacy.tokens import Doc, Span
 
 try:  # Python ≥ 3.11
@@ -223,8 +225,9 @@ def _refuse_yaml_bombs(text: str, path: Path) -> None:
         if isinstance(event, yaml.CollectionStartEvent):
             stack.append([event.anchor, 0])
             if len(stack) > MAX_YAML_DEPTH:
-                raise CodebookInvalid(f"{path} line {event.start_mark.line + 1}: nested more than "
-                                      f"{MAX_YAML_DEPTH} levels deep.")
+                raise CodebookInvalid(
+                    f"{path} line {event.start_mark.line + 1}: nested more than {MAX_YAML_DEPTH} levels deep."
+                )
             continue
         if isinstance(event, yaml.CollectionEndEvent):
             anchor, size = stack.pop()
@@ -239,8 +242,10 @@ def _refuse_yaml_bombs(text: str, path: Path) -> None:
             continue
         stack[-1][1] += size
         if stack[-1][1] > MAX_YAML_NODES:
-            raise CodebookInvalid(f"{path} line {event.start_mark.line + 1}: more than {MAX_YAML_NODES} values "
-                                  "once its aliases (*name) are expanded; write the values out.")
+            raise CodebookInvalid(
+                f"{path} line {event.start_mark.line + 1}: more than {MAX_YAML_NODES} values "
+                "once its aliases (*name) are expanded; write the values out."
+            )
 
 
 def _refuse_catastrophic(pattern: str, where: str) -> None:
@@ -249,7 +254,7 @@ def _refuse_catastrophic(pattern: str, where: str) -> None:
     def nested(items: Any, inside: bool) -> bool:
         for op, av in items:
             if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT):
-                low, high, sub = av
+                _low, high, sub = av
                 many = high == _sre.MAXREPEAT or high > 50
                 if (many and inside) or nested(sub, inside or many):
                     return True
@@ -259,14 +264,15 @@ def _refuse_catastrophic(pattern: str, where: str) -> None:
             elif op is _sre.BRANCH:
                 if any(nested(branch, inside) for branch in av[1]):
                     return True
-            elif op in (_sre.ASSERT, _sre.ASSERT_NOT):
-                if nested(av[1], inside):
-                    return True
+            elif op in (_sre.ASSERT, _sre.ASSERT_NOT) and nested(av[1], inside):
+                return True
         return False  # atomic groups and possessive repeats never backtrack
 
     if nested(_sre_parse.parse(pattern), False):
-        raise CodebookInvalid(f"{where}: regex {pattern!r} repeats a repeat (like (a+)+), which can take "
-                              "exponential time on a near-miss; write it without the nesting.")
+        raise CodebookInvalid(
+            f"{where}: regex {pattern!r} repeats a repeat (like (a+)+), which can take "
+            "exponential time on a near-miss; write it without the nesting."
+        )
 
 
 @functools.lru_cache(maxsize=1)
@@ -346,15 +352,15 @@ def _checked(path: Path, raw: bytes) -> dict:
         ]
         more = f"; and {len(errors) - 3} more problem(s)" if len(errors) > 3 else ""
         raise CodebookInvalid(f"{path} " + "; ".join(problems) + more + ".")
-    try:
+    # an unwritable cache, or YAML values marshal cannot keep: checked each time
+    with contextlib.suppress(OSError, ValueError):
         write_atomic(cached, marshal.dumps(annotated))
-    except (OSError, ValueError):  # an unwritable cache, or YAML values marshal cannot keep: checked each time
-        pass
     return annotated
 
 
-_SCRAPE_SECTION = re.compile(rb"(?:^[ \t]*(?:#[^\n]*)?\n)*^prefilter:[^\n]*\n(?:(?:[ \t]*\n)*[ \t]+\S[^\n]*(?:\n|\Z))*",
-                             re.MULTILINE)
+_SCRAPE_SECTION = re.compile(
+    rb"(?:^[ \t]*(?:#[^\n]*)?\n)*^prefilter:[^\n]*\n(?:(?:[ \t]*\n)*[ \t]+\S[^\n]*(?:\n|\Z))*", re.MULTILINE
+)
 """The `prefilter:` key, its indented body and the comment lines just above it."""
 
 
@@ -531,7 +537,7 @@ class GlobIndex:
             if start in self.prefix:
                 affixes.append((i, 0, self.prefix[start]))
         for i in range(1, n + 1):
-            end = word[n - i:]
+            end = word[n - i :]
             if end not in self.suffix_ends:
                 break
             if end in self.suffix:
@@ -600,7 +606,7 @@ class CodebookExtraMatcher:
             found = frozenset(
                 piece_id
                 for i in range(len(word) - 2)
-                for piece, piece_id in by_trigram.get(word[i:i + 3], ())
+                for piece, piece_id in by_trigram.get(word[i : i + 3], ())
                 if word.startswith(piece, i)
             )
             if len(self._pieces_of) < 500_000:
@@ -622,8 +628,7 @@ class CodebookExtraMatcher:
             more = self._glob_ids(strings, lower)
             if more:
                 ids = tuple(dict.fromkeys(ids + more))
-        entry = (self._pieces_in(strings, lower),
-                 tuple((strings.add(self.term_codes[i]), strings.add(i)) for i in ids))
+        entry = (self._pieces_in(strings, lower), tuple((strings.add(self.term_codes[i]), strings.add(i)) for i in ids))
         if len(self._tokens) < 500_000:
             self._tokens[(norm, lower)] = entry
         return entry
@@ -748,9 +753,7 @@ def _sequence_triggers(items: list, min_length: int) -> list[frozenset[str]]:
 
 
 _WORD = r"[^\W\d_]+"
-_PLAIN_ALTERNATIVE = re.compile(
-    rf"(?:\\b)?(?P<words>{_WORD}(?:\\s\+{_WORD})*)(?P<glob>\\w\*|\\w\+)?(?:\\b)?"
-)
+_PLAIN_ALTERNATIVE = re.compile(rf"(?:\\b)?(?P<words>{_WORD}(?:\\s\+{_WORD})*)(?P<glob>\\w\*|\\w\+)?(?:\\b)?")
 
 
 def lemma_alternatives(pattern: str) -> list[str] | None:
@@ -786,9 +789,11 @@ def lemma_warnings(codebook: Codebook) -> list[str]:
     for term in codebook.regex_terms():
         lemmas = None if term.case_sensitive else lemma_alternatives(term.pattern)
         if lemmas:
-            found.append(f"line {term.line}: {term.id}: the regex could be lemma term(s) "
-                         + ", ".join(f"«{lemma}»" for lemma in lemmas)
-                         + " (lemmas also match inflected, nynorsk-lemmatised and compound forms)")
+            found.append(
+                f"line {term.line}: {term.id}: the regex could be lemma term(s) "
+                + ", ".join(f"«{lemma}»" for lemma in lemmas)
+                + " (lemmas also match inflected, nynorsk-lemmatised and compound forms)"
+            )
     return found
 
 
@@ -803,7 +808,7 @@ def attach_codebook(nlp: Language, codebook: Codebook) -> Language:
             nlp.remove_pipe(name)
     phrases = [p for p in codebook.ruler_patterns() if isinstance(p["pattern"], str)]
     if phrases:
-        ruler = nlp.add_pipe(
+        ruler: SpanRuler = nlp.add_pipe(  # type: ignore[assignment]  # add_pipe is typed as returning a callable
             "span_ruler",
             name=RULER_NAME,
             config={"spans_key": SPANS_KEY, "phrase_matcher_attr": "NORM", "validate": True, "overwrite": True},

@@ -16,12 +16,78 @@ from typing import Any
 from .labeller import AREAS, FRAMINGS
 
 _NYNORSK_ONLY = frozenset(
-    "ikkje eg kva korleis kvar frå berre dei desse mykje saman heile eit vere vore vert verte hjå noko nokon "
-    "sjølv fleire meir medan difor òg tenester tenesta tenestene teneste heime bu gjer gjere".split()
+    [
+        "ikkje",
+        "eg",
+        "kva",
+        "korleis",
+        "kvar",
+        "frå",
+        "berre",
+        "dei",
+        "desse",
+        "mykje",
+        "saman",
+        "heile",
+        "eit",
+        "vere",
+        "vore",
+        "vert",
+        "verte",
+        "hjå",
+        "noko",
+        "nokon",
+        "sjølv",
+        "fleire",
+        "meir",
+        "medan",
+        "difor",
+        "òg",
+        "tenester",
+        "tenesta",
+        "tenestene",
+        "teneste",
+        "heime",
+        "bu",
+        "gjer",
+        "gjere",
+    ]
 )
 _BOKMAL_ONLY = frozenset(
-    "ikke jeg hva hvordan hvor fra bare de disse mye sammen hele et være vært hos noe noen selv flere mer "
-    "mens derfor også tjenester tjenesten tjenestene tjeneste hjemme bo gjør gjøre".split()
+    [
+        "ikke",
+        "jeg",
+        "hva",
+        "hvordan",
+        "hvor",
+        "fra",
+        "bare",
+        "de",
+        "disse",
+        "mye",
+        "sammen",
+        "hele",
+        "et",
+        "være",
+        "vært",
+        "hos",
+        "noe",
+        "noen",
+        "selv",
+        "flere",
+        "mer",
+        "mens",
+        "derfor",
+        "også",
+        "tjenester",
+        "tjenesten",
+        "tjenestene",
+        "tjeneste",
+        "hjemme",
+        "bo",
+        "gjør",
+        "gjøre",
+    ]
 )
 
 
@@ -47,8 +113,15 @@ def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
-            "support": tp + fn, "tp": tp, "fp": fp, "fn": fn}
+    return {
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "f1": round(f1, 4),
+        "support": tp + fn,
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+    }
 
 
 def score(gold: Iterable[dict[str, Any]], predicted: Iterable[dict[str, Any]]) -> dict[str, Any]:
@@ -79,10 +152,18 @@ def score(gold: Iterable[dict[str, Any]], predicted: Iterable[dict[str, Any]]) -
         for framing in FRAMINGS:
             add(f"framing.{framing}", item["framing"] == framing, pred["framing"] == framing)
         confusion[item["framing"]][pred["framing"]] += 1
-        if (bool(item["reform"]) != bool(pred["reform"]) or sorted(item["areas"]) != sorted(pred["areas"])
-                or item["framing"] != pred["framing"]):
-            errors.append({"id": item["id"], "gold": {k: item[k] for k in ("reform", "areas", "framing")},
-                           "predicted": {k: pred[k] for k in ("reform", "areas", "framing")}})
+        if (
+            bool(item["reform"]) != bool(pred["reform"])
+            or sorted(item["areas"]) != sorted(pred["areas"])
+            or item["framing"] != pred["framing"]
+        ):
+            errors.append(
+                {
+                    "id": item["id"],
+                    "gold": {k: item[k] for k in ("reform", "areas", "framing")},
+                    "predicted": {k: pred[k] for k in ("reform", "areas", "framing")},
+                }
+            )
     per_code = {code: _prf(*c) for code, c in counts.items()}
     area_totals = [sum(counts[f"area.{a}"][i] for a in AREAS) for i in range(3)]
     framing_f1 = [per_code[f"framing.{f}"]["f1"] for f in FRAMINGS]

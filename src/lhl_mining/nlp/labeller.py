@@ -141,8 +141,9 @@ class Labeller(abc.ABC):
     def label(self, texts: Sequence[str], contexts: Sequence[DocContext | None] | None = None) -> list[PassageLabel]:
         """Label each text (with its document context, when given); one `PassageLabel` per text, in order."""
 
-    def label_stream(self, texts: Iterable[str], batch_size: int = 256,
-                     contexts: Iterable[DocContext | None] | None = None) -> Iterable[PassageLabel]:
+    def label_stream(
+        self, texts: Iterable[str], batch_size: int = 256, contexts: Iterable[DocContext | None] | None = None
+    ) -> Iterable[PassageLabel]:
         """Label a long stream of texts in batches (used by `lhl classify`); `contexts` runs parallel to `texts`."""
         pairs = zip(texts, contexts) if contexts is not None else ((text, None) for text in texts)
         batch: list[tuple[str, DocContext | None]] = []

@@ -107,15 +107,14 @@ class CachedDictionary(Mapping[str, str]):
             if size < HEADER.size:
                 raise DamagedCache(path)
             if hasattr(mmap, "MAP_POPULATE"):  # Linux: map every page now (< 1 ms), not one fault per page
-                self._data = mmap.mmap(file.fileno(), 0, flags=mmap.MAP_SHARED | mmap.MAP_POPULATE,
-                                       prot=mmap.PROT_READ)
+                self._data = mmap.mmap(file.fileno(), 0, flags=mmap.MAP_SHARED | mmap.MAP_POPULATE, prot=mmap.PROT_READ)
             else:
                 self._data = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
         magic, slots, self._len, expected_size = HEADER.unpack_from(self._data)
         if magic != MAGIC or slots & (slots - 1) or size != expected_size or size < HEADER.size + 4 * slots:
             raise DamagedCache(path)
         self._mask = slots - 1
-        self._slots = memoryview(self._data)[HEADER.size:HEADER.size + 4 * slots].cast("I")
+        self._slots = memoryview(self._data)[HEADER.size : HEADER.size + 4 * slots].cast("I")
         self._memo: dict[str, str | None] = {}
 
     def _find(self, key: bytes) -> str | None:
@@ -126,7 +125,7 @@ class CachedDictionary(Mapping[str, str]):
             start = offset + 2
             end = start + data[offset]
             if data[start:end] == key:
-                return data[end:end + data[offset + 1]].decode()
+                return data[end : end + data[offset + 1]].decode()
             i = (i + 1) & mask
         return None
 
@@ -149,7 +148,7 @@ class CachedDictionary(Mapping[str, str]):
     def __iter__(self) -> Iterator[str]:
         for offset in self._slots:
             if offset:
-                yield self._data[offset + 2:offset + 2 + self._data[offset]].decode()
+                yield self._data[offset + 2 : offset + 2 + self._data[offset]].decode()
 
     def __len__(self) -> int:
         return self._len

@@ -16,13 +16,17 @@ import functools
 import importlib.metadata
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy
 import spacy
 from spacy.attrs import IS_SPACE, LEMMA, LOWER, NORM, ORTH, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
+
+if TYPE_CHECKING:
+    from spacy.tokenizer import Tokenizer
+    from thinc.types import Ints2d
 
 from .. import __version__
 from ..errors import PipelineNotFound
@@ -33,10 +37,53 @@ BUILTIN_NAME = "lhl_nb_builtin"
 BUILTIN_VERSION = f"{__version__}+simplemma{importlib.metadata.version('simplemma')}"
 
 ABBREVIATIONS: tuple[str, ...] = (
-    "Meld.", "St.", "St.meld.", "St.prp.", "Ot.prp.", "Prop.", "Innst.", "kap.", "Kap.", "Prof.", "prof.",
-    "mrd.", "jf.", "Jf.", "ift.", "evt.", "Evt.", "inkl.", "Inkl.", "ekskl.", "mht.", "tlf.", "Tlf.", "vedr.",
-    "Vedr.", "ref.", "Ref.", "iht.", "vha.", "bl.a.", "Bl.a.", "m.m.", "o.l.", "f.o.m.", "t.o.m.", "pr.",
-    "avd.", "adm.", "forts.", "Nr.", "stk.", "alt.", "ev.", "mv.", "m.v.", "sml.", "res.",
+    "Meld.",
+    "St.",
+    "St.meld.",
+    "St.prp.",
+    "Ot.prp.",
+    "Prop.",
+    "Innst.",
+    "kap.",
+    "Kap.",
+    "Prof.",
+    "prof.",
+    "mrd.",
+    "jf.",
+    "Jf.",
+    "ift.",
+    "evt.",
+    "Evt.",
+    "inkl.",
+    "Inkl.",
+    "ekskl.",
+    "mht.",
+    "tlf.",
+    "Tlf.",
+    "vedr.",
+    "Vedr.",
+    "ref.",
+    "Ref.",
+    "iht.",
+    "vha.",
+    "bl.a.",
+    "Bl.a.",
+    "m.m.",
+    "o.l.",
+    "f.o.m.",
+    "t.o.m.",
+    "pr.",
+    "avd.",
+    "adm.",
+    "forts.",
+    "Nr.",
+    "stk.",
+    "alt.",
+    "ev.",
+    "mv.",
+    "m.v.",
+    "sml.",
+    "res.",
 )
 """Abbreviations that spaCy's nb tokenizer splits off their final period (which then reads as a sentence end)."""
 
@@ -68,7 +115,7 @@ MAX_LEMMA_CHARS = 80
 """Longer tokens (URLs, debris, text without spaces) keep their lowercase form as lemma."""
 
 SENTENCE_END = frozenset({".", "!", "?", "…"})
-CLOSING = frozenset({"»", "\"", "”", "’", "'", ")", "]"})
+CLOSING = frozenset({"»", '"', "”", "’", "'", ")", "]"})
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v\u00a0]*\n")
 
 
@@ -137,8 +184,13 @@ class SentenceSplitter:
     def _kind(self, strings: Any, orth: int) -> tuple[bool, bool, bool, bool, bool]:
         """(blank line, sentence end, closing quote/bracket, ordinal-like «2018.», starts uppercase) of a form."""
         text = strings[orth]
-        kind = (bool(_BLANK_LINE.search(text)), text in SENTENCE_END, text in CLOSING,
-                text[-1:] == "." and text[:-1].isdigit(), text[:1].isupper())
+        kind = (
+            bool(_BLANK_LINE.search(text)),
+            text in SENTENCE_END,
+            text in CLOSING,
+            text[-1:] == "." and text[:-1].isdigit(),
+            text[:1].isupper(),
+        )
         if len(self._kinds) < 500_000:
             self._kinds[orth] = kind
         return kind
@@ -170,7 +222,9 @@ class SentenceSplitter:
                 after_end = True
             elif not closing:
                 after_end = False
-        doc.from_array([SENT_START], numpy.asarray(starts, dtype="int64").astype("uint64").reshape(-1, 1))
+        doc.from_array(
+            [SENT_START], cast("Ints2d", numpy.asarray(starts, dtype="int64").astype("uint64").reshape(-1, 1))
+        )
         return doc
 
 
@@ -235,14 +289,15 @@ class NorwegianLemmatizer:
                 else:
                     key = (cache.get(orth) or self._entry(orth))[2]
                 values.append((lemma or key, key))
-        doc.from_array([LEMMA, NORM], numpy.asarray(values, dtype="uint64").reshape(-1, 2))
+        doc.from_array([LEMMA, NORM], cast("Ints2d", numpy.asarray(values, dtype="uint64").reshape(-1, 2)))
         return doc
 
 
 def add_abbreviations(nlp: Language) -> None:
     """Keep the final period on Norwegian document abbreviations (Meld. St. 15, kap. 3 …)."""
+    tokenizer = cast("Tokenizer", nlp.tokenizer)
     for abbreviation in ABBREVIATIONS:
-        nlp.tokenizer.add_special_case(abbreviation, [{"ORTH": abbreviation}])
+        tokenizer.add_special_case(abbreviation, [{"ORTH": abbreviation}])
 
 
 def builtin_pipeline() -> Language:
@@ -317,7 +372,7 @@ def _load(model: str) -> Language:
 
 
 def pipeline_id(nlp: Language) -> str:
-    """"<name>@<version>" of a pipeline, as recorded with every annotation."""
+    """ "<name>@<version>" of a pipeline, as recorded with every annotation."""
     name = nlp.meta.get("name") or "pipeline"
     lang = nlp.meta.get("lang") or nlp.lang
     if name != BUILTIN_NAME and not name.startswith(f"{lang}_"):

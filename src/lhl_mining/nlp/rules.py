@@ -16,11 +16,12 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import numpy
 from spacy.attrs import LOWER, NORM, ORTH
 from spacy.language import Language
+from spacy.pipeline import SpanRuler
 from spacy.tokens import Doc, Span
 
 from .. import __version__
@@ -53,6 +54,12 @@ MAX_EVIDENCE_PER_TERM = 20
 
 T = TypeVar("T")
 
+
+def _hashes(doc: Doc) -> list[int]:
+    """NORM, LOWER of each token, flat: the hashes a context condition compares."""
+    return cast(list[int], doc.to_array([NORM, LOWER]).ravel().tolist())  # spaCy types the array as floats
+
+
 _worker_labeller: RuleLabeller | None = None
 
 
@@ -61,7 +68,8 @@ def _init_worker(inherited: RuleLabeller | None, codebook_path: str, model: str 
     Either ends when the command that started it is killed."""
     global _worker_labeller
     end_with_parent(parent_pid)
-    _worker_labeller = inherited if inherited is not None else RuleLabeller(codebook_path, model=model)
+    # only a labeller on a named pipeline spawns (model set); one on a caller's own pipeline forks (inherited)
+    _worker_labeller = inherited if inherited is not None else RuleLabeller(codebook_path, model=model or "auto")
 
 
 def _can_fork() -> bool:
@@ -117,19 +125,20 @@ class _ContextTest:
                 return True
         return not self._words_found.isdisjoint(keys)
 
-    def __call__(self, doc: Doc, start: int, end: int, span: Span, keys: list[int],
-                 codes_at: list[tuple[int, int, set[str]]]) -> bool:
+    def __call__(
+        self, doc: Doc, start: int, end: int, span: Span, keys: list[int], codes_at: list[tuple[int, int, set[str]]]
+    ) -> bool:
         """Does the token window [start, end) around `span` hold the context?
 
         `keys` holds each token's NORM and LOWER hashes, one after the other.
         """
         context = self.context
-        if context.words and self._has_word(doc.vocab.strings, set(keys[2 * start:2 * end])):
+        if context.words and self._has_word(doc.vocab.strings, set(keys[2 * start : 2 * end])):
             return True
         if context.regexes:
             text = ""  # the window's text, as doc[start:end].text
             if start < end:
-                text = (doc.user_data.get(TEXT_KEY) or doc.text)[doc[start].idx:doc[end - 1].idx + len(doc[end - 1])]
+                text = (doc.user_data.get(TEXT_KEY) or doc.text)[doc[start].idx : doc[end - 1].idx + len(doc[end - 1])]
             if any(regex.search(text) for regex in context.regexes):
                 return True
         if context.codes:
@@ -182,8 +191,14 @@ class _Prefilter:
     in ``doc.spans["codebook"]`` (checked by tests/test_classify_prefilter.py).
     """
 
-    def __init__(self, nlp: Language, splitter: SentenceSplitter, lemmatizer: NorwegianLemmatizer,
-                 ruler: Any, extra: CodebookExtraMatcher):
+    def __init__(
+        self,
+        nlp: Language,
+        splitter: SentenceSplitter,
+        lemmatizer: NorwegianLemmatizer,
+        ruler: Any,
+        extra: CodebookExtraMatcher,
+    ):
         self.splitter, self.lemmatizer, self.ruler, self.extra = splitter, lemmatizer, ruler, extra
         self.vocab = nlp.vocab
         self.phrase_starts: frozenset[int] = frozenset()
@@ -200,10 +215,12 @@ class _Prefilter:
         names = [name for name in nlp.pipe_names if name != RULER_NAME]
         if names != ["lhl_sentences", "lhl_lemmatizer", EXTRA_NAME]:
             return None
-        splitter, lemmatizer, extra = (nlp.get_pipe(name) for name in names)
+        splitter = cast(SentenceSplitter, nlp.get_pipe("lhl_sentences"))
+        lemmatizer = cast(NorwegianLemmatizer, nlp.get_pipe("lhl_lemmatizer"))
+        extra = cast(CodebookExtraMatcher, nlp.get_pipe(EXTRA_NAME))
         if not splitter.punctuation or lemmatizer.mode != "simplemma":
             return None
-        ruler = nlp.get_pipe(RULER_NAME) if RULER_NAME in nlp.pipe_names else None
+        ruler = cast(SpanRuler, nlp.get_pipe(RULER_NAME)) if RULER_NAME in nlp.pipe_names else None
         if ruler is not None and (ruler.key != SPANS_KEY or ruler.spans_filter or ruler.annotate_ents):
             return None
         return cls(nlp, splitter, lemmatizer, ruler, extra)
@@ -213,7 +230,8 @@ class _Prefilter:
         norm = self.lemmatizer.matching_key(orth)
         lower = self.vocab[orth].lower
         flags = (PHRASE_START if norm in self.phrase_starts else 0) | (
-            GLOB_OR_REGEX if self.extra.matters(self.vocab.strings, norm, lower) else 0)
+            GLOB_OR_REGEX if self.extra.matters(self.vocab.strings, norm, lower) else 0
+        )
         entry = (norm, lower, flags)
         if len(self._forms) < 500_000:
             self._forms[orth] = entry
@@ -229,7 +247,7 @@ class _Prefilter:
         known = self._forms
         table = numpy.asarray([known.get(orth) or self._form(orth) for orth in forms.tolist()], dtype="uint64")
         norms, flags = table[inverse, 0], table[inverse, 2]
-        ends = numpy.cumsum(sizes)
+        ends = numpy.cumsum(sizes, dtype=numpy.int64)
         starts = ends - sizes
         filled = numpy.flatnonzero(sizes)
         doc_flags = numpy.zeros(len(docs), dtype="uint64")
@@ -237,12 +255,13 @@ class _Prefilter:
         if self.every_piece:
             doc_flags[filled] |= GLOB_OR_REGEX
         marked = numpy.flatnonzero(flags & GLOB_OR_REGEX)  # tokens that can give a glob hit or trigger a regex
-        cuts = numpy.searchsorted(marked, starts).tolist() + [len(marked)]
+        cuts = [*numpy.searchsorted(marked, starts).tolist(), len(marked)]
         marked_norms, marked_lowers = table[inverse[marked], 0].tolist(), table[inverse[marked], 1].tolist()
         marked = (marked - numpy.repeat(starts, numpy.diff(cuts))).tolist()  # positions within their doc
         result: list[list[Span]] = []
-        for index, (doc, doc_flag, start, end) in enumerate(zip(docs, doc_flags.tolist(), starts.tolist(),
-                                                                 ends.tolist(), strict=True)):
+        for index, (doc, doc_flag, start, end) in enumerate(
+            zip(docs, doc_flags.tolist(), starts.tolist(), ends.tolist(), strict=True)
+        ):
             if not doc_flag:
                 result.append([])
                 continue
@@ -260,8 +279,14 @@ class RuleLabeller(Labeller):
     name = "rules"
     version = __version__
 
-    def __init__(self, codebook: Codebook | str | None = None, model: str = "auto", nlp: Language | None = None,
-                 *, prefilter: bool = True):
+    def __init__(
+        self,
+        codebook: Codebook | str | None = None,
+        model: str = "auto",
+        nlp: Language | None = None,
+        *,
+        prefilter: bool = True,
+    ):
         """`prefilter=False` runs every pipeline component on every passage (same labels, slower)."""
         self.codebook = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
         self.model = None if nlp is not None else model
@@ -285,8 +310,13 @@ class RuleLabeller(Labeller):
     def label(self, texts: Sequence[str], contexts: Sequence[DocContext | None] | None = None) -> list[PassageLabel]:
         return list(self.label_stream(texts, contexts=contexts))
 
-    def label_stream(self, texts: Iterable[str], batch_size: int = 256, n_process: int = 1,
-                     contexts: Iterable[DocContext | None] | None = None) -> Iterator[PassageLabel]:
+    def label_stream(
+        self,
+        texts: Iterable[str],
+        batch_size: int = 256,
+        contexts: Iterable[DocContext | None] | None = None,
+        n_process: int = 1,
+    ) -> Iterator[PassageLabel]:
         """Label texts in order, in batches; `n_process` > 1 spreads batches over worker processes.
 
         `contexts` (parallel to `texts`) gives each passage's heading, title and
@@ -322,19 +352,20 @@ class RuleLabeller(Labeller):
 
     def _label_fresh(self, pairs: Iterable[tuple[str, DocContext | None]], batch_size: int) -> Iterator[PassageLabel]:
         """Labels of passages not seen before, in order."""
-        current: list[Hit] | None = None
-        current_index = -1
+        current: list[Hit] = []
+        current_index = -1  # no text yet
         for index, hits in self._piece_hits(self._pieces(pairs), batch_size):
             if index != current_index:
-                if current is not None:
+                if current_index >= 0:
                     yield self._decide(current)
                 current, current_index = [], index
             current.extend(hits)
-        if current is not None:
+        if current_index >= 0:
             yield self._decide(current)
 
-    def _piece_hits(self, pieces: Iterable[tuple[int, int, str, DocContext | None]],
-                    batch_size: int) -> Iterator[tuple[int, list[Hit]]]:
+    def _piece_hits(
+        self, pieces: Iterable[tuple[int, int, str, DocContext | None]], batch_size: int
+    ) -> Iterator[tuple[int, list[Hit]]]:
         """(text index, accepted hits) of every piece.
 
         On the built-in pipeline the prefilter sends only pieces with a token
@@ -345,32 +376,49 @@ class RuleLabeller(Labeller):
         """
         prefilter = self._prefilter
         if prefilter is None:
-            docs = self.nlp.pipe(((self._make_doc(chunk), (index, offset, context))
-                                  for index, offset, chunk, context in pieces), as_tuples=True, batch_size=batch_size)
+            docs = self.nlp.pipe(
+                ((self._make_doc(chunk), (index, offset, context)) for index, offset, chunk, context in pieces),
+                as_tuples=True,
+                batch_size=batch_size,
+            )
             for doc, (index, offset, context) in docs:
                 spans = list(doc.spans[SPANS_KEY]) if SPANS_KEY in doc.spans else []
                 yield index, self.hits(doc, spans, offset, context=context)
             return
         for batch in _batches(pieces, batch_size):
-            docs = [self._make_doc(chunk) for _, _, chunk, _ in batch]
-            for (index, offset, _, context), doc, spans in zip(batch, docs, prefilter.spans(docs), strict=True):
-                yield index, (self.hits(doc, spans, offset, split_sentences=prefilter.splitter, context=context)
-                              if spans else [])
+            batch_docs = [self._make_doc(chunk) for _, _, chunk, _ in batch]
+            for (index, offset, _, context), doc, spans in zip(
+                batch, batch_docs, prefilter.spans(batch_docs), strict=True
+            ):
+                yield (
+                    index,
+                    (
+                        self.hits(doc, spans, offset, split_sentences=prefilter.splitter, context=context)
+                        if spans
+                        else []
+                    ),
+                )
 
     def _decide(self, hits: list[Hit]) -> PassageLabel:
         if hits:
             return self.decide(hits)
         empty = self._no_hits
-        return PassageLabel(reform=empty.reform, areas=list(empty.areas), framing=empty.framing,
-                            scores=dict(empty.scores), evidence=[])
+        return PassageLabel(
+            reform=empty.reform, areas=list(empty.areas), framing=empty.framing, scores=dict(empty.scores), evidence=[]
+        )
 
-    def _label_parallel(self, pairs: Iterable[tuple[str, DocContext | None]], batch_size: int,
-                        n_process: int) -> Iterator[PassageLabel]:
+    def _label_parallel(
+        self, pairs: Iterable[tuple[str, DocContext | None]], batch_size: int, n_process: int
+    ) -> Iterator[PassageLabel]:
         """Worker processes label whole batches (texts in, labels out) with a copy of this labeller."""
         forking = _can_fork()
         context = multiprocessing.get_context("fork" if forking else None)
-        with ProcessPoolExecutor(n_process, mp_context=context, initializer=_init_worker,
-                                 initargs=(self if forking else None, str(self.codebook.path), self.model, os.getpid())) as pool:
+        with ProcessPoolExecutor(
+            n_process,
+            mp_context=context,
+            initializer=_init_worker,
+            initargs=(self if forking else None, str(self.codebook.path), self.model, os.getpid()),
+        ) as pool:
             pending: deque = deque()
             for batch in _batches(pairs, batch_size):
                 pending.append(pool.submit(_label_batch, batch))
@@ -390,7 +438,7 @@ class RuleLabeller(Labeller):
         found = self._context_docs.get(text)
         if found is None:
             doc = self.nlp(text)
-            found = (doc, doc.to_array([NORM, LOWER]).ravel().tolist())
+            found = (doc, _hashes(doc))
             if len(self._context_docs) < 10_000:
                 self._context_docs[text] = found
         return found
@@ -412,8 +460,14 @@ class RuleLabeller(Labeller):
                 yield index, start, text[start:end], context
                 start = end
 
-    def hits(self, doc: Doc, spans: list[Span], offset: int = 0,
-             split_sentences: Callable[[Doc], Doc] | None = None, context: DocContext | None = None) -> list[Hit]:
+    def hits(
+        self,
+        doc: Doc,
+        spans: list[Span],
+        offset: int = 0,
+        split_sentences: Callable[[Doc], Doc] | None = None,
+        context: DocContext | None = None,
+    ) -> list[Hit]:
         """The accepted hits among a doc's codebook `spans`, with offsets shifted by `offset`.
 
         `split_sentences` marks sentence boundaries the first time a
@@ -455,7 +509,7 @@ class RuleLabeller(Labeller):
 
         def holds(condition: Context, span: Span) -> bool:
             if not keys:
-                keys.extend(doc.to_array([NORM, LOWER]).ravel().tolist())
+                keys.extend(_hashes(doc))
             test = self._test(condition)
             start, end = window(condition, span)
             if condition.codes:
@@ -474,8 +528,9 @@ class RuleLabeller(Labeller):
             if not context.text:
                 return False
             heading_doc, heading_keys = self._context_doc(context.text)
-            return bool(len(heading_doc)) and self._test(condition)(heading_doc, 0, len(heading_doc), span,
-                                                                    heading_keys, [])
+            return bool(len(heading_doc)) and self._test(condition)(
+                heading_doc, 0, len(heading_doc), span, heading_keys, []
+            )
 
         text = doc.user_data.get(TEXT_KEY) or doc.text
         for span, term, start, end in kept:

@@ -117,8 +117,14 @@ class _State:
 def _templates() -> Environment:
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
     env.globals.update(
-        AREA_KEYS=AREA_KEYS, AREA_TITLES=AREA_TITLES, FRAMING_KEYS=FRAMING_KEYS, AREAS=sql.AREAS,
-        FRAMINGS=sql.FRAMINGS, QUEUES=QUEUES, code_class=code_class, code_label=code_label,
+        AREA_KEYS=AREA_KEYS,
+        AREA_TITLES=AREA_TITLES,
+        FRAMING_KEYS=FRAMING_KEYS,
+        AREAS=sql.AREAS,
+        FRAMINGS=sql.FRAMINGS,
+        QUEUES=QUEUES,
+        code_class=code_class,
+        code_label=code_label,
     )
     env.filters["codes_summary"] = _codes_summary
     env.filters["short_time"] = lambda ts: (ts or "")[11:16]
@@ -129,7 +135,9 @@ def _codes_summary(row: dict[str, Any]) -> str:
     codes = sql.codes_of_row(row)
     if codes is None:
         return ""
-    parts = (["reform"] if codes.reform else []) + list(codes.areas) + ([codes.framing] if codes.framing != "ingen" else [])
+    parts = (
+        (["reform"] if codes.reform else []) + list(codes.areas) + ([codes.framing] if codes.framing != "ingen" else [])
+    )
     return ", ".join(parts) or "no codes"
 
 
@@ -155,7 +163,11 @@ def create_app(config: ReviewConfig) -> Starlette:
         if coder:
             return coder
         name, given = request.headers.get("x-lhl-coder") or "", request.headers.get("x-lhl-token") or ""
-        if name and CODER_NAME.match(name) and secrets.compare_digest(given.encode(), coder_token(config.token, name).encode()):
+        if (
+            name
+            and CODER_NAME.match(name)
+            and secrets.compare_digest(given.encode(), coder_token(config.token, name).encode())
+        ):
             return name
         return None
 
@@ -176,23 +188,29 @@ def create_app(config: ReviewConfig) -> Starlette:
     def check_origin(request: Request) -> None:
         origin = request.headers.get("origin")
         if origin and urlsplit(origin).netloc != request.headers.get("host"):  # "null" (sandboxed pages) too
-            raise ForeignOrigin(f"Refused a request from {origin}: only pages of this review server may sign in or save codes.")
+            raise ForeignOrigin(
+                f"Refused a request from {origin}: only pages of this review server may sign in or save codes."
+            )
 
     def check_write(request: Request) -> str:
         """Refuse writes without the token, from other sites, or without a coder name."""
         if not token_ok(request):
-            raise WrongToken("This review server needs its access token; enter it on the sign-in page. Nothing was saved.")
+            raise WrongToken(
+                "This review server needs its access token; enter it on the sign-in page. Nothing was saved."
+            )
         check_origin(request)
         coder = coder_of(request)
         if coder is None:
             raise MalformedDecision("No coder name: sign in on /login first. Nothing was saved.")
         return coder
 
-    def gate(request: Request) -> tuple[str | None, Response | None]:
+    def gate(request: Request) -> str | Response:
         """For pages: the coder, or a redirect to the sign-in page."""
-        if not token_ok(request) or coder_of(request) is None:
-            return None, RedirectResponse("/login?" + urlencode({"next": str(request.url.path) + "?" + request.url.query}), 303)
-        return coder_of(request), None
+        if not token_ok(request) or (coder := coder_of(request)) is None:
+            return RedirectResponse(
+                "/login?" + urlencode({"next": str(request.url.path) + "?" + request.url.query}), 303
+            )
+        return coder
 
     # ------------------------------------------------------------ building a passage screen
     def filter_of(params: Any) -> QueueFilter:
@@ -225,15 +243,23 @@ def create_app(config: ReviewConfig) -> Starlette:
             "mine": standing["action"] if standing else None,
         }
         html = fragment(
-            "_passage.html", p=context, text_html=highlight(context["text"], evidence), scores=scores,
-            suggestions=suggestions, codes=shown, suggested=suggested, standing=standing,
-            blind=sql.is_blind(store, passage_id, coder), state_json=json.dumps(ui_state, ensure_ascii=False),
+            "_passage.html",
+            p=context,
+            text_html=highlight(context["text"], evidence),
+            scores=scores,
+            suggestions=suggestions,
+            codes=shown,
+            suggested=suggested,
+            standing=standing,
+            blind=sql.is_blind(store, passage_id, coder),
+            state_json=json.dumps(ui_state, ensure_ascii=False),
             source_href=_source_href(context),
         )
         return {"html": html, "state": ui_state}
 
     def queue_screen(store: Store, coder: str, flt: QueueFilter, after: int | None = None) -> dict[str, Any]:
         """The next passage of the queue; if it has vanished (re-ingested document), reload the queues once."""
+
         def claim(passage_id: int, who: str, force: bool = False) -> tuple[str, float] | None:
             return sql.claim_lease(store, passage_id, who, LEASE_SECONDS, force=force)
 
@@ -246,8 +272,11 @@ def create_app(config: ReviewConfig) -> Starlette:
 
     def extras(store: Store, coder: str) -> dict[str, Any]:
         return {
-            "history_html": fragment("_history.html", history=sql.recent_rows(store, coder),
-                                     undo_target=(sql.latest_undoable(store, coder) or {}).get("id", "")),
+            "history_html": fragment(
+                "_history.html",
+                history=sql.recent_rows(store, coder),
+                undo_target=(sql.latest_undoable(store, coder) or {}).get("id", ""),
+            ),
             "counts": state.index.counts(coder),
         }
 
@@ -256,14 +285,23 @@ def create_app(config: ReviewConfig) -> Starlette:
         return RedirectResponse("/code", 303)
 
     def login_form(request: Request) -> Response:
-        return page("login.html", next=request.query_params.get("next") or "/code", need_token=bool(config.token),
-                    coder=coder_of(request) or "", error=None)
+        return page(
+            "login.html",
+            next=request.query_params.get("next") or "/code",
+            need_token=bool(config.token),
+            coder=coder_of(request) or "",
+            error=None,
+        )
 
     def login_token_ok(name: str, given: str) -> bool:
         """The server's token; on a non-local bind a coder already in the database needs their own coder token."""
         if not config.token:
             return True
-        if proven and CODER_NAME.match(name) and secrets.compare_digest(given.encode(), coder_token(config.token, name).encode()):
+        if (
+            proven
+            and CODER_NAME.match(name)
+            and secrets.compare_digest(given.encode(), coder_token(config.token, name).encode())
+        ):
             return True
         if not secrets.compare_digest(given.encode(), config.token.encode()):
             return False
@@ -278,17 +316,28 @@ def create_app(config: ReviewConfig) -> Starlette:
         if not target.startswith("/") or target.startswith("//"):
             target = "/code"
         if not await _in_thread(lambda: login_token_ok(name, given)):
-            err = WrongToken("Wrong access token for this coder; ask whoever started `lhl review` for your coder token.")
-            return page("login.html", status_code=err.http_status, next=target, need_token=True, coder=name, error=str(err))
+            err: ReviewError = WrongToken(
+                "Wrong access token for this coder; ask whoever started `lhl review` for your coder token."
+            )
+            return page(
+                "login.html", status_code=err.http_status, next=target, need_token=True, coder=name, error=str(err)
+            )
         if not CODER_NAME.match(name):
             err = MalformedDecision("Enter your coder name (letters, digits, space, . @ - ; at most 40 characters).")
-            return page("login.html", status_code=err.http_status, next=target, need_token=bool(config.token),
-                        coder=name, error=str(err))
+            return page(
+                "login.html",
+                status_code=err.http_status,
+                next=target,
+                need_token=bool(config.token),
+                coder=name,
+                error=str(err),
+            )
         response = RedirectResponse(target, 303)
         if proven:
             assert config.token
-            response.set_cookie(COOKIE_SESSION, _session_value(config.token, name), max_age=30 * 86400, httponly=True,
-                                samesite="strict")
+            response.set_cookie(
+                COOKIE_SESSION, _session_value(config.token, name), max_age=30 * 86400, httponly=True, samesite="strict"
+            )
             return response
         response.set_cookie(COOKIE_CODER, name, max_age=365 * 86400, httponly=True, samesite="strict")
         if config.token:
@@ -296,24 +345,29 @@ def create_app(config: ReviewConfig) -> Starlette:
         return response
 
     def code_page(request: Request) -> Response:
-        coder, redirect = gate(request)
-        if redirect:
-            return redirect
+        coder = gate(request)
+        if isinstance(coder, Response):
+            return coder
         store = state.store()
         state.index.sync(store)
         flt = filter_of(request.query_params)
         requested = _int_or_none(request.query_params.get("p"))
         screen = passage_screen(store, requested, coder) if requested is not None else queue_screen(store, coder, flt)
         return page(
-            "code.html", coder=coder, flt=flt, screen=screen, facets=sql.facets(store),
+            "code.html",
+            coder=coder,
+            flt=flt,
+            screen=screen,
+            facets=sql.facets(store),
             codes_filter=["reform", *(f"area.{a}" for a in sql.AREAS), "framing.samfunn", "framing.sektor"],
-            remaining=state.index.remaining(coder, flt), **extras(store, coder),
+            remaining=state.index.remaining(coder, flt),
+            **extras(store, coder),
         )
 
     # ------------------------------------------------------------ the keyboard loop (JSON)
     def api_passage(request: Request) -> Response:
-        coder, redirect = gate(request)
-        if redirect:
+        coder = gate(request)
+        if isinstance(coder, Response):
             raise WrongToken("Sign in first (token or coder name missing).")
         store = state.store()
         state.index.sync(store)
@@ -336,13 +390,24 @@ def create_app(config: ReviewConfig) -> Starlette:
         then = str(form.get("then") or "queue")
         then_id = None if then == "queue" else _int_or_none(then)
         if then != "queue" and then_id is None:
-            raise MalformedDecision(f"Field 'then' must be 'queue' or a passage id, not {then[:40]!r}; nothing was saved.")
+            raise MalformedDecision(
+                f"Field 'then' must be 'queue' or a passage id, not {then[:40]!r}; nothing was saved."
+            )
         if kind == "decide":
             _codes_from_form(form)  # refuse malformed codes before anything is read or written
         return await _in_thread(lambda: decide(coder, passage_id, kind, form, shown, base, memo, flt, then_id))
 
-    def decide(coder: str, passage_id: int, kind: str, form: FormData, shown: int, base: int, memo: str,
-               flt: QueueFilter, then_id: int | None) -> Response:
+    def decide(
+        coder: str,
+        passage_id: int,
+        kind: str,
+        form: FormData,
+        shown: int,
+        base: int,
+        memo: str,
+        flt: QueueFilter,
+        then_id: int | None,
+    ) -> Response:
         store = state.store()
         if kind == "decide":
             codes = _codes_from_form(form)
@@ -352,21 +417,45 @@ def create_app(config: ReviewConfig) -> Starlette:
                 row = None  # re-confirming one's own decision writes nothing
             else:
                 action = "accept" if suggested is not None and codes == suggested else "code"
-                row = sql.record_decision(store, passage_id=passage_id, coder=coder, action=action, codes=codes,
-                                          memo=memo, shown_version=shown, base_id=base)
+                row = sql.record_decision(
+                    store,
+                    passage_id=passage_id,
+                    coder=coder,
+                    action=action,
+                    codes=codes,
+                    memo=memo,
+                    shown_version=shown,
+                    base_id=base,
+                )
         elif kind == "not_relevant":
             standing = sql.standing_row(store, passage_id, coder)
             if standing and standing["action"] == "not_relevant" and (standing["memo"] or "") == memo:
                 row = None
             else:
-                row = sql.record_decision(store, passage_id=passage_id, coder=coder, action="not_relevant",
-                                          codes=sql.NOT_RELEVANT, memo=memo, shown_version=shown, base_id=base)
+                row = sql.record_decision(
+                    store,
+                    passage_id=passage_id,
+                    coder=coder,
+                    action="not_relevant",
+                    codes=sql.NOT_RELEVANT,
+                    memo=memo,
+                    shown_version=shown,
+                    base_id=base,
+                )
         elif kind == "skip":
             if sql.standing_row(store, passage_id, coder) is not None:
                 row = None  # moving past a passage already decided is not a skip
             else:
-                row = sql.record_decision(store, passage_id=passage_id, coder=coder, action="skip", codes=None,
-                                          memo=memo, shown_version=shown, base_id=base)
+                row = sql.record_decision(
+                    store,
+                    passage_id=passage_id,
+                    coder=coder,
+                    action="skip",
+                    codes=None,
+                    memo=memo,
+                    shown_version=shown,
+                    base_id=base,
+                )
         else:
             raise MalformedDecision(f"Unknown action {kind!r}; use decide, not_relevant or skip.")
         state.index.sync(store)
@@ -386,8 +475,11 @@ def create_app(config: ReviewConfig) -> Starlette:
             store = state.store()
             row = sql.record_undo(store, coder=coder, target_id=target)
             state.index.sync(store)
-            body = {"saved": _row_json(row), "passage": passage_screen(store, row["passage_id"], coder),
-                    **extras(store, coder)}
+            body = {
+                "saved": _row_json(row),
+                "passage": passage_screen(store, row["passage_id"], coder),
+                **extras(store, coder),
+            }
             return JSONResponse(body)
 
         return await _in_thread(work)
@@ -403,8 +495,8 @@ def create_app(config: ReviewConfig) -> Starlette:
         return JSONResponse({"html": html})
 
     def api_remaining(request: Request) -> Response:
-        coder, redirect = gate(request)
-        if redirect:
+        coder = gate(request)
+        if isinstance(coder, Response):
             raise WrongToken("Sign in first.")
         store = state.store()
         state.index.sync(store)
@@ -436,14 +528,16 @@ def create_app(config: ReviewConfig) -> Starlette:
         return items
 
     def adjudicate_page(request: Request) -> Response:
-        coder, redirect = gate(request)
-        if redirect:
-            return redirect
+        coder = gate(request)
+        if isinstance(coder, Response):
+            return coder
         store = state.store()
         show = request.query_params.get("show") or "disagree"
         items = adjudication_items(store, viewer=coder)
         own_sample = len(sql.double_sample_of(store, coder))
-        tally = {s: sum(1 for i in items if i["status"] == s) for s in ("disagree", "unanimous", "adjudicated", "waiting")}
+        tally = {
+            s: sum(1 for i in items if i["status"] == s) for s in ("disagree", "unanimous", "adjudicated", "waiting")
+        }
         listed = [i for i in items if show == "all" or i["status"] == show]
         requested = _int_or_none(request.query_params.get("p"))
         current = next((i for i in listed if i["passage_id"] == requested), None) or next(iter(listed), None)
@@ -451,17 +545,28 @@ def create_app(config: ReviewConfig) -> Starlette:
             current = next((i for i in items if i["passage_id"] == requested), None)
         detail = adjudication_detail(store, current, coder) if current else None
         at = listed.index(current) if current in listed else 0
-        window = listed[max(0, at - 100): at + 200]  # the sidebar around the current passage, not thousands of rows
-        return page("adjudicate.html", coder=coder, items=listed, window=window, tally=tally, show=show,
-                    current=current, detail=detail, own_sample=own_sample)
+        window = listed[max(0, at - 100) : at + 200]  # the sidebar around the current passage, not thousands of rows
+        return page(
+            "adjudicate.html",
+            coder=coder,
+            items=listed,
+            window=window,
+            tally=tally,
+            show=show,
+            current=current,
+            detail=detail,
+            own_sample=own_sample,
+        )
 
     def adjudication_detail(store: Store, item: dict[str, Any], coder: str) -> dict[str, Any]:
         context = sql.passage_context(store, item["passage_id"])
+        if context is None:
+            raise UnknownPassage(f"There is no passage {item['passage_id']} (it may have been re-ingested).")
         suggestions = sql.current_suggestions(store, item["passage_id"])
         suggested = sql.suggested_codes(suggestions)
         coders = sorted(item["decided"])
         codes = [item["codes"][c] for c in coders]
-        final = sql.codes_of_row(item["final"]) if item["final"] else _proposal(codes, suggested)
+        final = (sql.codes_of_row(item["final"]) if item["final"] else None) or _proposal(codes, suggested)
         disputed = _disputed(codes)
         ui_state = {
             "passage_id": item["passage_id"],
@@ -472,9 +577,16 @@ def create_app(config: ReviewConfig) -> Starlette:
         }
         evidence = [e for s in suggestions for e in s["evidence"]]
         return {
-            "p": context, "text_html": highlight(context["text"], evidence), "coders": coders, "codes": codes,
-            "rows": item["decided"], "suggested": suggested, "final": final, "disputed": disputed,
-            "state_json": json.dumps(ui_state, ensure_ascii=False), "source_href": _source_href(context),
+            "p": context,
+            "text_html": highlight(context["text"], evidence),
+            "coders": coders,
+            "codes": codes,
+            "rows": item["decided"],
+            "suggested": suggested,
+            "final": final,
+            "disputed": disputed,
+            "state_json": json.dumps(ui_state, ensure_ascii=False),
+            "source_href": _source_href(context),
         }
 
     async def api_adjudicate(request: Request) -> Response:
@@ -490,9 +602,11 @@ def create_app(config: ReviewConfig) -> Starlette:
             if sql.is_blind(store, passage_id, coder):
                 raise OwnBlindPassage(
                     f"Passage {passage_id} is in {coder}'s own blind double-coding sample: another coder adjudicates it. "
-                    "Nothing was saved.")
-            return sql.record_adjudication(store, passage_id=passage_id, adjudicator=coder, codes=codes, memo=memo,
-                                           base_id=base)
+                    "Nothing was saved."
+                )
+            return sql.record_adjudication(
+                store, passage_id=passage_id, adjudicator=coder, codes=codes, memo=memo, base_id=base
+            )
 
         return JSONResponse({"saved": _row_json(await _in_thread(work))})
 
@@ -510,7 +624,8 @@ def create_app(config: ReviewConfig) -> Starlette:
             store = state.store()
             agreed = [
                 (i["passage_id"], next(iter(i["codes"].values())), sql.latest_final_row_id(store, i["passage_id"]))
-                for i in adjudication_items(store, viewer=coder) if i["status"] == "unanimous"
+                for i in adjudication_items(store, viewer=coder)
+                if i["status"] == "unanimous"
             ]
             return sql.record_unanimous(store, adjudicator=coder, passages=agreed)
 
@@ -518,18 +633,24 @@ def create_app(config: ReviewConfig) -> Starlette:
 
     # ------------------------------------------------------------ progress
     def progress_page(request: Request) -> Response:
-        coder, redirect = gate(request)
-        if redirect:
-            return redirect
+        coder = gate(request)
+        if isinstance(coder, Response):
+            return coder
         store = state.store()
         state.index.sync(store)
         items = adjudication_items(store)
         visible = adjudication_items(store, viewer=coder)  # tallies and agreement never count the viewer's blind sample
         return page(
-            "progress.html", coder=coder, rows=sql.coder_counts(store, viewer=coder), assigned=sql.assignment_counts(store),
-            counts=state.index.counts(coder), open_by_coder={
-                c: sum(1 for i in items if c in i["waiting"]) for c in sql.assignment_counts(store)},
-            tally={s: sum(1 for i in visible if i["status"] == s) for s in ("disagree", "unanimous", "adjudicated", "waiting")},
+            "progress.html",
+            coder=coder,
+            rows=sql.coder_counts(store, viewer=coder),
+            assigned=sql.assignment_counts(store),
+            counts=state.index.counts(coder),
+            open_by_coder={c: sum(1 for i in items if c in i["waiting"]) for c in sql.assignment_counts(store)},
+            tally={
+                s: sum(1 for i in visible if i["status"] == s)
+                for s in ("disagree", "unanimous", "adjudicated", "waiting")
+            },
             agreement=_agreement_by_code(visible),
         )
 
@@ -603,7 +724,10 @@ class _ServerTiming:
         async def timed_send(message: dict) -> None:
             if message["type"] == "http.response.start":
                 ms = (time.perf_counter() - started) * 1000
-                message = {**message, "headers": [*message.get("headers", []), (b"server-timing", f"app;dur={ms:.2f}".encode())]}
+                message = {
+                    **message,
+                    "headers": [*message.get("headers", []), (b"server-timing", f"app;dur={ms:.2f}".encode())],
+                }
             await send(message)
 
         await self.app(scope, receive, timed_send)
@@ -641,18 +765,22 @@ def _codes_from_form(form: Any) -> sql.Codes:
     unknown = [a for a in areas if a not in sql.AREAS]
     if unknown:
         raise MalformedDecision(
-            f"Unknown focus area {unknown[0][:40]!r}; use {', '.join(sql.AREAS)}. Nothing was saved.")
+            f"Unknown focus area {unknown[0][:40]!r}; use {', '.join(sql.AREAS)}. Nothing was saved."
+        )
     framing = form.get("framing")
     if framing not in sql.FRAMINGS:
         raise MalformedDecision(
-            f"Field 'framing' must be one of {', '.join(sql.FRAMINGS)}, not {str(framing)[:40]!r}; nothing was saved.")
+            f"Field 'framing' must be one of {', '.join(sql.FRAMINGS)}, not {str(framing)[:40]!r}; nothing was saved."
+        )
     return sql.Codes.of(reform == "1", areas, str(framing))
 
 
 def _row_json(row: dict[str, Any] | None) -> dict[str, Any] | None:
     if row is None:
         return None
-    return {k: row[k] for k in ("id", "passage_id", "coder", "action", "reform", "areas", "framing", "undoes_id", "blind")}
+    return {
+        k: row[k] for k in ("id", "passage_id", "coder", "action", "reform", "areas", "framing", "undoes_id", "blind")
+    }
 
 
 def _source_href(context: dict[str, Any]) -> str | None:
@@ -692,7 +820,12 @@ def _agreement_by_code(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     fields += [("framing", lambda c: c.framing)]
     for name, get in fields:
         agree = sum(1 for codes in pairs if len({get(c) for c in codes}) == 1)
-        rows.append({"code": name, "units": len(pairs), "agree": agree,
-                     "percent": round(100 * agree / len(pairs), 1) if pairs else None})
+        rows.append(
+            {
+                "code": name,
+                "units": len(pairs),
+                "agree": agree,
+                "percent": round(100 * agree / len(pairs), 1) if pairs else None,
+            }
+        )
     return rows
-

@@ -31,15 +31,18 @@ def assign_double(
         raise ReviewUsageError("Double coding needs at least two coders: --coder anne --coder bjorn.")
     bad = [n for n in names if not CODER_NAME.match(n)]
     if bad:
-        raise ReviewUsageError(f"Coder name {bad[0]!r} is not usable: letters, digits, space, . @ - ; at most 40 characters.")
+        raise ReviewUsageError(
+            f"Coder name {bad[0]!r} is not usable: letters, digits, space, . @ - ; at most 40 characters."
+        )
     if not 0 < share <= 1:
         raise ReviewUsageError(f"--double must be a share between 0 and 1 (e.g. 0.15 for 15 %), not {share}.")
     if code is not None and code not in CODES:
         raise ReviewUsageError(f"Unknown code {code!r}; use one of {', '.join(CODES)}.")
     parameters = {"coders": names, "share": share, "seed": seed, "knr": knr, "doc_type": doc_type, "code": code}
     with store.run("review assign", parameters) as run:
-        result = sql.assign_double(store, coders=names, share=share, seed=seed, run_id=run.id, knr=knr,
-                                   doc_type=doc_type, code=code)
+        result = sql.assign_double(
+            store, coders=names, share=share, seed=seed, run_id=run.id, knr=knr, doc_type=doc_type, code=code
+        )
         run.count("passages_added", result["added"])
         run.count("assignments_added", 2 * result["added"])
     return result

@@ -45,8 +45,11 @@ class QueueFilter:
         return {k: v for k, v in vars(self).items() if v and not (k == "queue" and v == "todo")}
 
     def matches(self, entry: _Entry) -> bool:
-        return ((not self.knr or entry.knr == self.knr) and (not self.doc_type or entry.doc_type == self.doc_type)
-                and (not self.code or self.code in entry.codes))
+        return (
+            (not self.knr or entry.knr == self.knr)
+            and (not self.doc_type or entry.doc_type == self.doc_type)
+            and (not self.code or self.code in entry.codes)
+        )
 
 
 @dataclass
@@ -179,11 +182,18 @@ class QueueIndex:
 
     def _my_sample(self, coder: str, view: _View) -> list[int]:
         """The coder's double-coding passages in this view that they have not answered yet, in queue order."""
-        mine = [p for p in self.assigned_to.get(coder, ()) if p in view.position and self.standing_action(p, coder) is None]
+        mine = [
+            p for p in self.assigned_to.get(coder, ()) if p in view.position and self.standing_action(p, coder) is None
+        ]
         return sorted(mine, key=view.position.__getitem__)
 
-    def next_passage(self, coder: str, flt: QueueFilter, after: int | None = None,
-                     claim: Callable[..., tuple[str, float] | None] | None = None) -> int | None:
+    def next_passage(
+        self,
+        coder: str,
+        flt: QueueFilter,
+        after: int | None = None,
+        claim: Callable[..., tuple[str, float] | None] | None = None,
+    ) -> int | None:
         """The next passage for the coder: their double-coding sample first, then the queue after `after` (wrapping).
 
         `claim` holds a shared-queue passage in the database, so coders on other servers skip it too; it answers
@@ -191,8 +201,10 @@ class QueueIndex:
         with self.lock:
             view = self._view(flt)
             if flt.queue == "skipped":
-                skipped = sorted((p for p in self.skipped_by.get(coder, ()) if p in view.position and p != after),
-                                 key=view.position.__getitem__)
+                skipped = sorted(
+                    (p for p in self.skipped_by.get(coder, ()) if p in view.position and p != after),
+                    key=view.position.__getitem__,
+                )
                 return self._claim(skipped[0], coder, claim) if skipped else None
             sample = [p for p in self._my_sample(coder, view) if p != after]
             if sample or flt.queue == "assigned":

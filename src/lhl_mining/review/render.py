@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,13 +19,17 @@ AREA_TITLES = {
     "helsehjelp": "Helsehjelp",
     "sammenheng": "Sammenheng i tjenestene",
 }
-_SHORT = {"reform": "reform", "reform.successor": "Bo trygt hjemme", "framing.samfunn": "samfunn",
-          "framing.sektor": "sektor"}
+_SHORT = {
+    "reform": "reform",
+    "reform.successor": "Bo trygt hjemme",
+    "framing.samfunn": "samfunn",
+    "framing.sektor": "sektor",
+}
 
 
 def code_label(code: str) -> str:
     """The short label shown on a highlight: the area name, «samfunn», «reform» …"""
-    return _SHORT.get(code) or (code[len("area."):] if code.startswith("area.") else code)
+    return _SHORT.get(code) or (code[len("area.") :] if code.startswith("area.") else code)
 
 
 def code_class(code: str) -> str:
@@ -41,13 +46,15 @@ def highlight(text: str, evidence: Sequence[dict[str, Any]]) -> Markup:
     for item in evidence:
         start, end = item.get("start"), item.get("end")
         if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text):
-            spans.append((start, end, str(item.get("code", "")), str(item.get("term", "")), str(item.get("rule_id", ""))))
+            spans.append(
+                (start, end, str(item.get("code", "")), str(item.get("term", "")), str(item.get("rule_id", "")))
+            )
     spans = sorted(set(spans))
     if not spans:
         return Markup(escape(text))
     bounds = sorted({0, len(text), *(s[0] for s in spans), *(s[1] for s in spans)})
     out: list[str] = []
-    for a, b in zip(bounds, bounds[1:]):
+    for a, b in itertools.pairwise(bounds):
         piece = escape(text[a:b])
         covering = [s for s in spans if s[0] <= a and s[1] >= b]
         if covering:

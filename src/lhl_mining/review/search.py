@@ -40,8 +40,12 @@ def marked(text: str, spans: list[tuple[int, int]]) -> Markup:
 
 
 def _kwic_html(hit: find.Hit) -> dict[str, Any]:
-    return {**hit.row(), "left": hit.left, "hit_html": marked(hit.hit, [(0, len(hit.hit))] if hit.hit else []),
-            "right": hit.right}
+    return {
+        **hit.row(),
+        "left": hit.left,
+        "hit_html": marked(hit.hit, [(0, len(hit.hit))] if hit.hit else []),
+        "right": hit.right,
+    }
 
 
 def _filters(params: Any) -> tuple[find.Filters, dict[str, str]]:
@@ -49,78 +53,124 @@ def _filters(params: Any) -> tuple[find.Filters, dict[str, str]]:
     return find.Filters(**given), given
 
 
-def routes(store_of: Callable[[], Store], gate: Callable, page: Callable) -> list[Route]:
+def routes(store_of: Callable[[], Store], gate: Callable[[Request], str | Response], page: Callable) -> list[Route]:
     """The search routes; `store_of` gives the request thread's store, `gate` and `page` are the app's own."""
 
     def search_page(request: Request) -> Response:
-        coder, redirect = gate(request)
-        if redirect:
-            return redirect
+        coder = gate(request)
+        if isinstance(coder, Response):
+            return coder
         params = request.query_params
         query = (params.get("q") or "").strip()
         flt, given = _filters(params)
         like = params.get("like")
-        context: dict[str, Any] = {"coder": coder, "q": query, "given": given, "codes_filter": PASSAGE_CODES,
-                                   "hits": [], "total": None, "error": None, "like": None}
+        context: dict[str, Any] = {
+            "coder": coder,
+            "q": query,
+            "given": given,
+            "codes_filter": PASSAGE_CODES,
+            "hits": [],
+            "total": None,
+            "error": None,
+            "like": None,
+        }
         store = store_of()
         try:
             if like:
                 if not like.isdigit():
                     raise MalformedDecision(f"«like» must be a passage id, not {like[:20]!r}.")
                 found = similar.like(store, int(like), limit=20, filters=flt)
-                context.update(like=int(like), hits=[{**_kwic_html(s.hit), "score": s.score} for s in found],
-                               total=len(found))
+                context.update(
+                    like=int(like), hits=[{**_kwic_html(s.hit), "score": s.score} for s in found], total=len(found)
+                )
             elif query:
                 result = find.search(store, query, flt, limit=LIST_LIMIT)
-                context.update(hits=[_kwic_html(h) for h in result.hits], total=result.total,
-                               unindexed=result.unindexed,
-                               code_url="/search/code?" + urlencode({"q": query, **given}))
+                context.update(
+                    hits=[_kwic_html(h) for h in result.hits],
+                    total=result.total,
+                    unindexed=result.unindexed,
+                    code_url="/search/code?" + urlencode({"q": query, **given}),
+                )
         except LhlError as exc:  # a query the coder can fix: show it on the page, keep what they typed
             context["error"] = str(exc)
         return page("search.html", **context)
 
     def code_page(request: Request) -> Response:
-        coder, redirect = gate(request)
-        if redirect:
-            return redirect
+        coder = gate(request)
+        if isinstance(coder, Response):
+            return coder
         query = (request.query_params.get("q") or "").strip()
         flt, given = _filters(request.query_params)
         store = store_of()
         try:
             result = find.search(store, query, flt, limit=QUEUE_LIMIT, context=0, count=False)
         except LhlError as exc:
-            return page("search.html", coder=coder, q=query, given=given, codes_filter=PASSAGE_CODES, hits=[],
-                        total=None, error=str(exc), like=None)
+            return page(
+                "search.html",
+                coder=coder,
+                q=query,
+                given=given,
+                codes_filter=PASSAGE_CODES,
+                hits=[],
+                total=None,
+                error=str(exc),
+                like=None,
+            )
         ids = [h.passage_id for h in result.hits]
         decided = _decided_by(store, coder, ids)
         start = next((i for i, pid in enumerate(ids) if pid not in decided), 0)
         plan = [{"id": h.passage_id, "spans": h.spans} for h in result.hits]
-        return page("search_code.html", coder=coder, q=query, given=given, plan_json=json.dumps(plan),
-                    start=start, n=len(ids), n_decided=len(decided),
-                    back_url="/search?" + urlencode({"q": query, **given}))
+        return page(
+            "search_code.html",
+            coder=coder,
+            q=query,
+            given=given,
+            plan_json=json.dumps(plan),
+            start=start,
+            n=len(ids),
+            n_decided=len(decided),
+            back_url="/search?" + urlencode({"q": query, **given}),
+        )
 
     def api_similar(request: Request) -> Response:
-        coder, redirect = gate(request)
-        if redirect:
+        if isinstance(gate(request), Response):
             raise WrongToken("Sign in first (token or coder name missing).")
         passage = request.query_params.get("p") or ""
         if not passage.isdigit():
             raise UnknownPassage(f"There is no passage {passage[:20]!r}.")
         found = similar.like(store_of(), int(passage), limit=10)
-        return JSONResponse({"passages": [
-            {"passage_id": s.passage_id, "score": s.score, "kommune": s.hit.kommune, "date": s.hit.date,
-             "document": s.hit.title, "left": s.hit.left, "hit": s.hit.hit, "right": s.hit.right, "shared": s.shared}
-            for s in found]})
+        return JSONResponse(
+            {
+                "passages": [
+                    {
+                        "passage_id": s.passage_id,
+                        "score": s.score,
+                        "kommune": s.hit.kommune,
+                        "date": s.hit.date,
+                        "document": s.hit.title,
+                        "left": s.hit.left,
+                        "hit": s.hit.hit,
+                        "right": s.hit.right,
+                        "shared": s.shared,
+                    }
+                    for s in found
+                ]
+            }
+        )
 
     return [Route("/search", search_page), Route("/search/code", code_page), Route("/api/similar", api_similar)]
 
 
-def _decided_by(store: Store, coder: str, ids: list[int]) -> set[int]:
+def _decided_by(store: Store, coder: str, ids: list[int | None]) -> set[int]:
     """Passages of the queue the coder already has a row for (the queue starts at the first one without)."""
     found: set[int] = set()
     for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
-        found.update(r[0] for r in store.db.execute(
-            f"SELECT DISTINCT passage_id FROM codings WHERE coder = ? AND passage_id IN ({','.join('?' * len(chunk))})",
-            [coder, *chunk]))
+        chunk = ids[i : i + 500]
+        found.update(
+            r[0]
+            for r in store.db.execute(
+                f"SELECT DISTINCT passage_id FROM codings WHERE coder = ? AND passage_id IN ({','.join('?' * len(chunk))})",
+                [coder, *chunk],
+            )
+        )
     return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import signal
 import socket
@@ -26,7 +27,9 @@ def is_local(host: str) -> bool:
 def prepare(db_path: Path, *, host: str, port: int, coder: str | None, token: str | None) -> ReviewConfig:
     """Validate the options and the database before anything listens; a non-local bind gets a token."""
     if coder is not None and not CODER_NAME.match(coder):
-        raise ReviewUsageError(f"Coder name {coder!r} is not usable: letters, digits, space, . @ - ; at most 40 characters.")
+        raise ReviewUsageError(
+            f"Coder name {coder!r} is not usable: letters, digits, space, . @ - ; at most 40 characters."
+        )
     if not 1 <= port <= 65535:
         raise ReviewUsageError(f"Port {port} is out of range (1–65535).")
     with Store.open(db_path) as store:  # upgrades the schema and sets WAL, so coders never wait on it later
@@ -55,18 +58,21 @@ def coder_tokens(config: ReviewConfig) -> dict[str, str]:
 
 def serve(config: ReviewConfig, *, host: str, port: int, open_browser: bool) -> None:
     """Run the app in the foreground until Ctrl-C; the session is recorded as a `review` run."""
-    server = uvicorn.Server(uvicorn.Config(create_app(config), host=host.strip("[]"), port=port, log_level="warning",
-                                           access_log=False))
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(config), host=host.strip("[]"), port=port, log_level="warning", access_log=False)
+    )
     if open_browser:
         url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/code"
         threading.Thread(target=_open_when_started, args=(server, url), daemon=True).start()
     parameters = {"host": host, "port": port, "coder": config.default_coder, "token": bool(config.token)}
     signal.signal(signal.SIGTERM, _stop_quietly)
-    with Store.open(config.db_path) as store, store.run("review", parameters, {"uvicorn": uvicorn.__version__}):
-        try:
-            server.run()
-        except KeyboardInterrupt:
-            pass  # Ctrl-C (or SIGTERM) is how a review session ends; every decision is already saved
+    # Ctrl-C (or SIGTERM) is how a review session ends; every decision is already saved
+    with (
+        Store.open(config.db_path) as store,
+        store.run("review", parameters, {"uvicorn": uvicorn.__version__}),
+        contextlib.suppress(KeyboardInterrupt),
+    ):
+        server.run()
 
 
 def _stop_quietly(signum: int, frame: object) -> None:
@@ -98,7 +104,9 @@ class BackgroundServer:
                 probe.bind((self.host, 0))
                 self.port = probe.getsockname()[1]
         self.server = uvicorn.Server(
-            uvicorn.Config(create_app(self.config), host=self.host, port=self.port, log_level="warning", access_log=False)
+            uvicorn.Config(
+                create_app(self.config), host=self.host, port=self.port, log_level="warning", access_log=False
+            )
         )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()

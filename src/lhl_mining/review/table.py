@@ -35,51 +35,91 @@ def cell_choices(column: str) -> dict[str, str]:
 def save_cell(store: Any, *, knr: str, column: str, value: str | None, coder: str, memo: str | None) -> dict[str, Any]:
     """Validate and store one coder value; returns the kommune's cell as it now stands."""
     if column not in CELL_COLUMNS:
-        raise MalformedDecision(f"Unknown table column {column!r}; choose one of {', '.join(CELL_COLUMNS)}. Nothing was saved.")
+        raise MalformedDecision(
+            f"Unknown table column {column!r}; choose one of {', '.join(CELL_COLUMNS)}. Nothing was saved."
+        )
     if value is not None and value not in cell_choices(column):
-        raise MalformedDecision(f"{HEADINGS[column]} takes {', '.join(cell_choices(column))}, not {value!r}. Nothing was saved.")
+        raise MalformedDecision(
+            f"{HEADINGS[column]} takes {', '.join(cell_choices(column))}, not {value!r}. Nothing was saved."
+        )
     summary = next((s for s in _summaries(store) if s.knr == knr), None)
     if summary is None:
         raise MalformedDecision(f"Kommune {knr} is not in this project's table. Nothing was saved.")
     machine = summary.machine_cells.get(column, summary.cells[column])
-    sql.add_cell_coding(store, knr=knr, column=column, value=value, machine_value=machine, coder=coder,
-                        memo=(memo or "").strip()[:MAX_MEMO] or None)
+    sql.add_cell_coding(
+        store,
+        knr=knr,
+        column=column,
+        value=value,
+        machine_value=machine,
+        coder=coder,
+        memo=(memo or "").strip()[:MAX_MEMO] or None,
+    )
     after = next(s for s in _summaries(store) if s.knr == knr)
-    return {"knr": knr, "column": column, "value": after.cells[column], "machine_value": machine,
-            "confidence": after.confidence[column], "coder": after.coded_by.get(column)}
+    return {
+        "knr": knr,
+        "column": column,
+        "value": after.cells[column],
+        "machine_value": machine,
+        "confidence": after.confidence[column],
+        "coder": after.coded_by.get(column),
+    }
 
 
-def routes(state: Any, page: Callable[..., Response], gate: Callable[[Request], tuple[str | None, Response | None]],
-           check_write: Callable[[Request], str]) -> list[Route]:
+def routes(
+    state: Any,
+    page: Callable[..., Response],
+    gate: Callable[[Request], str | Response],
+    check_write: Callable[[Request], str],
+) -> list[Route]:
     """The table screen's routes, registered by `create_app`."""
 
     def table_page(request: Request) -> Response:
-        coder, redirect = gate(request)
-        if redirect:
-            return redirect
-        return page("table.html", coder=coder, active="table", summaries=_summaries(state.store()),
-                    columns=CELL_COLUMNS, headings=HEADINGS)
+        coder = gate(request)
+        if isinstance(coder, Response):
+            return coder
+        return page(
+            "table.html",
+            coder=coder,
+            active="table",
+            summaries=_summaries(state.store()),
+            columns=CELL_COLUMNS,
+            headings=HEADINGS,
+        )
 
     def kommune_page(request: Request) -> Response:
-        coder, redirect = gate(request)
-        if redirect:
-            return redirect
+        coder = gate(request)
+        if isinstance(coder, Response):
+            return coder
         knr = request.path_params["knr"]
         store = state.store()
         summary = next((s for s in _summaries(store) if s.knr == knr), None)
         if summary is None:
             raise MalformedDecision(f"Kommune {knr} is not in this project's table.")
-        return page("table_kommune.html", coder=coder, active="table", s=summary, columns=CELL_COLUMNS,
-                    headings=HEADINGS, choices={c: cell_choices(c) for c in CELL_COLUMNS},
-                    history=sql.cell_history(store, knr))
+        return page(
+            "table_kommune.html",
+            coder=coder,
+            active="table",
+            s=summary,
+            columns=CELL_COLUMNS,
+            headings=HEADINGS,
+            choices={c: cell_choices(c) for c in CELL_COLUMNS},
+            history=sql.cell_history(store, knr),
+        )
 
     async def api_cell(request: Request) -> Response:
         coder = check_write(request)
         form = await request.form()
         knr = resolve_kommune(str(form.get("knr") or "")).knr if form.get("knr") else ""
         value = str(form.get("value") or "")
-        saved = save_cell(state.store(), knr=knr, column=str(form.get("column") or ""),
-                          value=None if value in ("", "machine") else value, coder=coder, memo=form.get("memo"))
+        saved = save_cell(
+            state.store(),
+            knr=knr,
+            column=str(form.get("column") or ""),
+            value=None if value in ("", "machine") else value,
+            coder=coder,
+            memo=memo if isinstance(memo := form.get("memo"), str) else None,  # never an uploaded file
+        )
         if "application/json" in request.headers.get("accept", ""):
             return JSONResponse({"saved": saved})
         return RedirectResponse(f"/table/{knr}#{saved['column']}", 303)

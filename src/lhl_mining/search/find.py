@@ -18,7 +18,10 @@ COUNT_BY = {
     "kommune": ("d.knr", "coalesce(k.name, d.knr)"),
     "county": ("k.county", "k.county"),
     "doc-type": ("d.doc_type", "d.doc_type"),
-    "year": ("substr(coalesce(d.meeting_date, d.doc_date), 1, 4)", "substr(coalesce(d.meeting_date, d.doc_date), 1, 4)"),
+    "year": (
+        "substr(coalesce(d.meeting_date, d.doc_date), 1, 4)",
+        "substr(coalesce(d.meeting_date, d.doc_date), 1, 4)",
+    ),
 }
 ORDERS = ("document", "relevance", "newest")
 DATE = "coalesce(d.meeting_date, d.doc_date)"
@@ -88,7 +91,9 @@ class Filters:
         if self.coded_by:
             params += human_args
             return f"EXISTS ({human})"
-        machine = "SELECT 1 FROM suggestions s WHERE s.passage_id = p.id AND s.current = 1 AND s.selected = 1 AND s.code = ?"
+        machine = (
+            "SELECT 1 FROM suggestions s WHERE s.passage_id = p.id AND s.current = 1 AND s.selected = 1 AND s.code = ?"
+        )
         if code == "reform.successor":  # machine-only code: coders do not record it
             params.append(code)
             return f"EXISTS ({machine})"
@@ -114,9 +119,21 @@ class Hit:
     right: str = ""
 
     def row(self) -> dict[str, Any]:
-        return {"passage_id": self.passage_id, "document_id": self.document_id, "knr": self.knr, "kommune": self.kommune,
-                "county": self.county, "document": self.title, "doc_type": self.doc_type, "date": self.date,
-                "left": self.left, "hit": self.hit, "right": self.right, "hits": len(self.spans), "url": self.url}
+        return {
+            "passage_id": self.passage_id,
+            "document_id": self.document_id,
+            "knr": self.knr,
+            "kommune": self.kommune,
+            "county": self.county,
+            "document": self.title,
+            "doc_type": self.doc_type,
+            "date": self.date,
+            "left": self.left,
+            "hit": self.hit,
+            "right": self.right,
+            "hits": len(self.spans),
+            "url": self.url,
+        }
 
 
 @dataclass
@@ -153,8 +170,18 @@ def _from(titles: bool) -> str:
     return f"{joins} LEFT JOIN kommuner k ON k.knr = d.knr"
 
 
-def search(store: Store, text: str, filters: Filters | None = None, *, titles: bool = False, limit: int = 20,
-           offset: int = 0, context: int = 8, order: str = "document", count: bool = True) -> Result:
+def search(
+    store: Store,
+    text: str,
+    filters: Filters | None = None,
+    *,
+    titles: bool = False,
+    limit: int = 20,
+    offset: int = 0,
+    context: int = 8,
+    order: str = "document",
+    count: bool = True,
+) -> Result:
     """Passages (or, with `titles`, documents by title) matching the query, as keyword-in-context hits."""
     filters = filters or Filters()
     if titles and (filters.code or filters.coded_by):
@@ -166,8 +193,11 @@ def search(store: Store, text: str, filters: Filters | None = None, *, titles: b
     clauses, params = filters.where()
     where = " AND ".join(["search_fts MATCH ?", _scope(titles), *clauses])
     args = [to_fts(node), *params]
-    sort = {"document": "f.rowid DESC" if titles else "f.rowid", "relevance": "f.rank",
-            "newest": f"{DATE} DESC, f.rowid"}[order]
+    sort = {
+        "document": "f.rowid DESC" if titles else "f.rowid",
+        "relevance": "f.rank",
+        "newest": f"{DATE} DESC, f.rowid",
+    }[order]
     rows = store.db.execute(
         f"SELECT f.rowid FROM {_from(titles)} WHERE {where} ORDER BY {sort} LIMIT ? OFFSET ?", [*args, limit, offset]
     ).fetchall()
@@ -177,8 +207,9 @@ def search(store: Store, text: str, filters: Filters | None = None, *, titles: b
             total = store.db.execute(f"SELECT count(*) FROM {_from(titles)} WHERE {where}", args).fetchone()[0]
         else:  # every indexed row is a passage or title (the triggers and refresh keep it so): count in the index
             scope = "rowid < 0" if titles else "rowid > 0"
-            total = store.db.execute(f"SELECT count(*) FROM search_fts WHERE search_fts MATCH ? AND {scope}",
-                                     args[:1]).fetchone()[0]
+            total = store.db.execute(
+                f"SELECT count(*) FROM search_fts WHERE search_fts MATCH ? AND {scope}", args[:1]
+            ).fetchone()[0]
     hits = [_hit(store, rowid, node, context) for (rowid,) in rows]
     return Result(text, total, hits, unindexed)
 
@@ -199,8 +230,15 @@ def count_by(store: Store, text: str, by: str, filters: Filters | None = None, *
         f"GROUP BY {key} ORDER BY 3 DESC, 2",
         [to_fts(node), *params],
     ).fetchall()
-    counted = [{by: value if value is not None else "(unknown)", "name": name if name is not None else "(unknown)",
-                unit: n, "documents": docs} for value, name, n, docs in rows]
+    counted = [
+        {
+            by: value if value is not None else "(unknown)",
+            "name": name if name is not None else "(unknown)",
+            unit: n,
+            "documents": docs,
+        }
+        for value, name, n, docs in rows
+    ]
     return Result(text, sum(r[unit] for r in counted), unindexed=unindexed, counts=counted)
 
 
@@ -209,11 +247,15 @@ def _hit(store: Store, rowid: int, node: Node, context: int) -> Hit:
         row = store.db.execute(
             "SELECT p.id, d.id, d.knr, k.name, k.county, d.title, d.doc_type, coalesce(d.meeting_date, d.doc_date), "
             "d.url, p.text FROM passages p JOIN documents d ON d.id = p.document_id "
-            "LEFT JOIN kommuner k ON k.knr = d.knr WHERE p.id = ?", [rowid]).fetchone()
+            "LEFT JOIN kommuner k ON k.knr = d.knr WHERE p.id = ?",
+            [rowid],
+        ).fetchone()
     else:
         row = store.db.execute(
             "SELECT NULL, d.id, d.knr, k.name, k.county, d.title, d.doc_type, coalesce(d.meeting_date, d.doc_date), "
-            "d.url, d.title FROM documents d LEFT JOIN kommuner k ON k.knr = d.knr WHERE d.id = ?", [-rowid]).fetchone()
+            "d.url, d.title FROM documents d LEFT JOIN kommuner k ON k.knr = d.knr WHERE d.id = ?",
+            [-rowid],
+        ).fetchone()
     hit = Hit(*row)
     found = list(words(hit.text))
     spans = hit_spans(found, positive_phrases(node))
@@ -225,6 +267,7 @@ def _hit(store: Store, rowid: int, node: Node, context: int) -> Hit:
 
 def kwic(text: str, found: list, span: tuple[int, int] | None, context: int) -> tuple[str, str, str]:
     """(left context, the hit, right context) with `context` words either side, on one line."""
+
     def flat(piece: str) -> str:
         return " ".join(piece.split())
 
@@ -234,7 +277,10 @@ def kwic(text: str, found: list, span: tuple[int, int] | None, context: int) -> 
     a, b = span
     start = found[max(0, a - context)].start
     end = found[min(len(found), b + context) - 1].end
-    left = flat(text[start:found[a].start])
-    right = flat(text[found[b - 1].end:end])
-    return (("… " if start > 0 else "") + left, flat(text[found[a].start:found[b - 1].end]),
-            right + (" …" if end < len(text) else ""))
+    left = flat(text[start : found[a].start])
+    right = flat(text[found[b - 1].end : end])
+    return (
+        ("… " if start > 0 else "") + left,
+        flat(text[found[a].start : found[b - 1].end]),
+        right + (" …" if end < len(text) else ""),
+    )

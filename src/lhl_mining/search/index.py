@@ -30,7 +30,9 @@ BATCH = 500
 
 def pending(store: Store) -> int:
     """Passages and titles changed since the last refresh (not yet searchable as they are now)."""
-    return store.db.execute("SELECT count(*) FROM (SELECT id FROM search_queue UNION SELECT id FROM search_gone)").fetchone()[0]
+    return store.db.execute(
+        "SELECT count(*) FROM (SELECT id FROM search_queue UNION SELECT id FROM search_gone)"
+    ).fetchone()[0]
 
 
 def stale_lemmatizer(store: Store) -> str | None:
@@ -73,8 +75,10 @@ def refresh(store: Store, progress: Callable[[int, int], None] | None = None) ->
             gone = conn.execute("SELECT seq, id, text FROM search_gone ORDER BY seq LIMIT ?", [BATCH]).fetchall()
             if not gone:
                 break
-            conn.executemany("INSERT INTO search_fts(search_fts, rowid, text, lemmas) VALUES ('delete', ?, ?, ?)",
-                             [(rowid, text, lemma_line(text)) for _, rowid, text in gone])
+            conn.executemany(
+                "INSERT INTO search_fts(search_fts, rowid, text, lemmas) VALUES ('delete', ?, ?, ?)",
+                [(rowid, text, lemma_line(text)) for _, rowid, text in gone],
+            )
             conn.execute("DELETE FROM search_gone WHERE seq <= ?", [gone[-1][0]])
     while True:
         with _locked(conn):
@@ -87,8 +91,10 @@ def refresh(store: Store, progress: Callable[[int, int], None] | None = None) ->
                 f"UNION ALL SELECT -id, title FROM documents WHERE id IN ({marks}) AND title IS NOT NULL",
                 ids + [-i for i in ids],
             ).fetchall()
-            conn.executemany("INSERT INTO search_fts(rowid, text, lemmas) VALUES (?, ?, ?)",
-                             [(rowid, text, lemma_line(text)) for rowid, text in rows])
+            conn.executemany(
+                "INSERT INTO search_fts(rowid, text, lemmas) VALUES (?, ?, ?)",
+                [(rowid, text, lemma_line(text)) for rowid, text in rows],
+            )
             conn.execute(f"DELETE FROM search_queue WHERE id IN ({marks})", ids)
         done += len(ids)
         if progress:

@@ -59,8 +59,8 @@ class Near:
 @dataclass(frozen=True)
 class Op:
     op: str  # AND | OR | NOT
-    left: object
-    right: object
+    left: Node
+    right: Node
 
 
 Node = Phrase | Near | Op
@@ -89,7 +89,7 @@ class _Parser:
             if not m or m.end() == pos:
                 if text[pos:].strip() == "":
                     break
-                raise QuerySyntaxError(f"Cannot read the query at «{text[pos:pos + 20]}»: close every quote.")
+                raise QuerySyntaxError(f"Cannot read the query at «{text[pos : pos + 20]}»: close every quote.")
             pos = m.end()
             if m.group("op"):
                 self.tokens.append(("op", m.group("op")))
@@ -124,8 +124,8 @@ class _Parser:
         if not self.tokens:
             raise self.fail("it is empty")
         node = self.or_expr()
-        if self.peek() is not None:
-            raise self.fail(f"unexpected «{self.peek()[1]}»")
+        if (extra := self.peek()) is not None:
+            raise self.fail(f"unexpected «{extra[1]}»")
         return node
 
     def or_expr(self) -> Node:
@@ -166,7 +166,9 @@ class _Parser:
         if kind == "op" and value == "NEAR":
             return self.near()
         if kind == "op":
-            raise self.fail(f"«{value}» needs a word before it" if value in ("AND", "OR", "NOT") else f"unexpected «{value}»")
+            raise self.fail(
+                f"«{value}» needs a word before it" if value in ("AND", "OR", "NOT") else f"unexpected «{value}»"
+            )
         terms = _terms(value)
         if not terms:
             raise self.fail(f"«{value}» has no letters or digits")
@@ -242,7 +244,9 @@ def to_fts(node: Node) -> str:
     if isinstance(node, Near):
         column = "lemmas" if all(t.kind != "exact" for p in node.items for t in p.terms) else "text"
         near = f"{column} : NEAR({' '.join(_phrase_fts(p, column) for p in node.items)}, {node.distance})"
-        typed = f"{column} : NEAR({' '.join(_phrase_fts(p, column, as_typed=True) for p in node.items)}, {node.distance})"
+        typed = (
+            f"{column} : NEAR({' '.join(_phrase_fts(p, column, as_typed=True) for p in node.items)}, {node.distance})"
+        )
         return near if typed == near else f"({near} OR {typed})"
     return f"({to_fts(node.left)} {node.op} {to_fts(node.right)})"
 

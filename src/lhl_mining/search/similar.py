@@ -44,7 +44,9 @@ class _Idf:
     def __call__(self, lemma: str) -> float:
         value = self.cache.get(lemma)
         if value is None:
-            row = self.db.execute("SELECT doc FROM temp.search_vocab WHERE term = ? AND col = 'lemmas'", [lemma]).fetchone()
+            row = self.db.execute(
+                "SELECT doc FROM temp.search_vocab WHERE term = ? AND col = 'lemmas'", [lemma]
+            ).fetchone()
             value = self.cache[lemma] = math.log((1 + self.n) / (1 + (row[0] if row else 0))) + 1
         return value
 
@@ -57,8 +59,9 @@ def _vector(lemmas: str, idf: _Idf) -> dict[str, float]:
     return {w: v / norm for w, v in vector.items()}
 
 
-def like(store: Store, passage_id: int, limit: int = 10, filters: Filters | None = None,
-         context: int = 8) -> list[Similar]:
+def like(
+    store: Store, passage_id: int, limit: int = 10, filters: Filters | None = None, context: int = 8
+) -> list[Similar]:
     """The `limit` passages of other documents most similar to `passage_id`, best first."""
     prepare(store)
     row = store.db.execute("SELECT document_id, text FROM passages WHERE id = ?", [passage_id]).fetchone()
@@ -72,12 +75,14 @@ def like(store: Store, passage_id: int, limit: int = 10, filters: Filters | None
         return []
     match = "lemmas : (" + " OR ".join('"' + t.replace('"', '""') + '"' for t in terms) + ")"
     clauses, params = (filters or Filters()).where()
-    where = " AND ".join(["search_fts MATCH ?", "f.rowid > 0", "p.id = f.rowid", "d.id = p.document_id",
-                          "p.document_id != ?", *clauses])
+    where = " AND ".join(
+        ["search_fts MATCH ?", "f.rowid > 0", "p.id = f.rowid", "d.id = p.document_id", "p.document_id != ?", *clauses]
+    )
     candidates = store.db.execute(
         f"SELECT f.rowid, p.text FROM search_fts f, passages p, documents d LEFT JOIN kommuner k ON k.knr = d.knr "
         f"WHERE {where} ORDER BY f.rank LIMIT ?",
-        [match, document_id, *params, CANDIDATES]).fetchall()
+        [match, document_id, *params, CANDIDATES],
+    ).fetchall()
     scored = []
     for pid, other in candidates:
         vector = _vector(lemma_line(other), idf)
@@ -85,8 +90,10 @@ def like(store: Store, passage_id: int, limit: int = 10, filters: Filters | None
         score = sum(target[w] * vector[w] for w in shared)
         scored.append((score, pid, sorted(shared, key=lambda w: -target[w] * vector[w])[:5]))
     scored.sort(key=lambda s: (-s[0], s[1]))
-    return [Similar(pid, round(score, 4), _hit(store, pid, _any(shared or terms[:1]), context), shared)
-            for score, pid, shared in scored[:limit]]
+    return [
+        Similar(pid, round(score, 4), _hit(store, pid, _any(shared or terms[:1]), context), shared)
+        for score, pid, shared in scored[:limit]
+    ]
 
 
 def _any(lemmas: list[str]) -> Node:

@@ -29,8 +29,11 @@ def stop_words() -> frozenset[str]:
     """spaCy's bokmål list, the nynorsk list shipped here, and the lemmas of both."""
     from spacy.lang.nb.stop_words import STOP_WORDS
 
-    nynorsk = {line.strip() for line in (HERE / "stopwords_nn.txt").read_text(encoding="utf-8").splitlines()
-               if line.strip() and not line.startswith("#")}
+    nynorsk = {
+        line.strip()
+        for line in (HERE / "stopwords_nn.txt").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    }
     words = {w.lower() for w in STOP_WORDS} | nynorsk
     return frozenset(words | {lemma_of(w) for w in words})
 
@@ -60,7 +63,9 @@ def count(store: Store, by: str | None = None, filters: Filters | None = None) -
     n = 0
     rows = store.db.execute(
         f"SELECT {key}, {label}, p.text FROM passages p "
-        f"JOIN documents d ON d.id = p.document_id LEFT JOIN kommuner k ON k.knr = d.knr WHERE {where}", params)
+        f"JOIN documents d ON d.id = p.document_id LEFT JOIN kommuner k ON k.knr = d.knr WHERE {where}",
+        params,
+    )
     for value, name, text in rows:
         value = value if value is not None else "(unknown)"
         names.setdefault(value, name if name is not None else "(unknown)")
@@ -78,8 +83,15 @@ def top_words(freq: Frequencies, top: int = 20) -> list[dict[str, Any]]:
         total = sum(counter.values())
         for rank, (lemma, n) in enumerate(counter.most_common(top), 1):
             row = {freq.by: value, "name": freq.names[value]} if freq.by else {}
-            rows.append({**row, "rank": rank, "lemma": lemma, "count": n,
-                         "per_1000": round(1000 * n / total, 2) if total else 0.0})
+            rows.append(
+                {
+                    **row,
+                    "rank": rank,
+                    "lemma": lemma,
+                    "count": n,
+                    "per_1000": round(1000 * n / total, 2) if total else 0.0,
+                }
+            )
     return rows
 
 
@@ -115,6 +127,16 @@ def keyness(freq: Frequencies, target: str | None = None, top: int = 20) -> list
                 scored.append((score, lemma, a, b))
         scored.sort(key=lambda s: (-s[0], s[1]))
         for rank, (score, lemma, a, b) in enumerate(scored[:top], 1):
-            rows.append({freq.by: value, "name": freq.names[value], "rank": rank, "lemma": lemma, "n_target": a,
-                         "n_reference": b, "chi2": round(score, 2), "p": float(f"{math.erfc(math.sqrt(score / 2)):.3g}")})
+            rows.append(
+                {
+                    freq.by: value,
+                    "name": freq.names[value],
+                    "rank": rank,
+                    "lemma": lemma,
+                    "n_target": a,
+                    "n_reference": b,
+                    "chi2": round(score, 2),
+                    "p": float(f"{math.erfc(math.sqrt(score / 2)):.3g}"),
+                }
+            )
     return rows

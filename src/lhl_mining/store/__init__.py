@@ -38,6 +38,7 @@ from ..errors import (
     DatabaseReadOnly,
     DatabaseTooNew,
     DatabaseUnreadable,
+    LhlError,
 )
 from ..partfiles import process_alive
 
@@ -57,9 +58,16 @@ def lock_wait_s() -> float:
         return LOCK_WAIT_S
 
 
+def inserted_id(table: sqlite_utils.db.Table) -> int:
+    """The rowid `table` just inserted; sqlite-utils types `last_pk` as optional (None before any insert)."""
+    if table.last_pk is None:
+        raise RuntimeError(f"no row was inserted into {table.name}")
+    return int(table.last_pk)
+
+
 def utcnow() -> str:
     """ISO-8601 UTC timestamp with seconds, used for every *_at column."""
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def default_db_path() -> Path:
@@ -80,7 +88,7 @@ def begin_immediate(conn: sqlite3.Connection) -> None:
             conn.execute("BEGIN IMMEDIATE")
             return
         except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) and "busy" not in str(exc) or attempt == LOCK_ATTEMPTS - 1:
+            if ("locked" not in str(exc) and "busy" not in str(exc)) or attempt == LOCK_ATTEMPTS - 1:
                 raise
             time.sleep(0.05 * (attempt + 1))
 
@@ -164,7 +172,7 @@ class Store:
         if self.meta("registry_sha256") == digest:
             return
         with self.db.atomic():
-            self.db["kommuner"].upsert_all((k.as_dict() for k in registry.kommuner()), pk="knr")
+            self.db.table("kommuner").upsert_all((k.as_dict() for k in registry.kommuner()), pk="knr")
             self.set_meta("registry_sha256", digest)
 
     def close(self) -> None:
@@ -200,7 +208,7 @@ class Store:
         return row[0] if row else None
 
     def set_meta(self, key: str, value: str) -> None:
-        self.db["meta"].upsert({"key": key, "value": value}, pk="key")
+        self.db.table("meta").upsert({"key": key, "value": value}, pk="key")
 
     def schema_version(self) -> str:
         from ..migrations import migrations
@@ -210,23 +218,27 @@ class Store:
 
     # ------------------------------------------------------------------ runs
     @contextlib.contextmanager
-    def run(self, command: str, parameters: dict[str, Any] | None = None, versions: dict[str, str] | None = None) -> Iterator[Run]:
+    def run(
+        self, command: str, parameters: dict[str, Any] | None = None, versions: dict[str, str] | None = None
+    ) -> Iterator[Run]:
         """Record a command run: parameters and versions at start, counts and outcome at end.
 
         A Ctrl-C marks the run `interrupted` (and re-raises); other errors mark it `failed`.
         """
         all_versions = {"lhl_mining": __version__, "python": platform.python_version(), **(versions or {})}
-        run_id = self.db["runs"].insert(
-            {
-                "command": command,
-                "parameters": json.dumps(parameters or {}, ensure_ascii=False, default=str),
-                "versions": json.dumps(all_versions, ensure_ascii=False),
-                "started_at": utcnow(),
-                "outcome": "running",
-                "pid": os.getpid(),
-                "host": socket.gethostname(),
-            }
-        ).last_pk
+        run_id = inserted_id(
+            self.db.table("runs").insert(
+                {
+                    "command": command,
+                    "parameters": json.dumps(parameters or {}, ensure_ascii=False, default=str),
+                    "versions": json.dumps(all_versions, ensure_ascii=False),
+                    "started_at": utcnow(),
+                    "outcome": "running",
+                    "pid": os.getpid(),
+                    "host": socket.gethostname(),
+                }
+            )
+        )
         current = Run(self, run_id)
         try:
             yield current
@@ -297,7 +309,7 @@ class Run:
         self.counts[key] = self.counts.get(key, 0) + n
 
     def finish(self, outcome: str, error: str | None = None) -> None:
-        self.store.db["runs"].update(
+        self.store.db.table("runs").update(
             self.id,
             {"ended_at": utcnow(), "outcome": outcome, "error": error, "counts": json.dumps(self.counts or {})},
         )
@@ -330,16 +342,18 @@ def _quick_check(conn: sqlite3.Connection, path: Path) -> None:
 
 def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
     if readonly:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=lock_wait_s(),
-                               check_same_thread=False)
+        conn = sqlite3.connect(
+            f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=lock_wait_s(), check_same_thread=False
+        )
     else:
-        conn = sqlite3.connect(str(path), timeout=lock_wait_s(), check_same_thread=False,
-                               isolation_level="IMMEDIATE")  # implicit write transactions take the lock first too
+        conn = sqlite3.connect(
+            str(path), timeout=lock_wait_s(), check_same_thread=False, isolation_level="IMMEDIATE"
+        )  # implicit write transactions take the lock first too
     conn.execute("PRAGMA foreign_keys=ON")
     return conn
 
 
-def database_error(exc: sqlite3.Error, path: Path | str | None = None) -> Exception:
+def database_error(exc: sqlite3.Error, path: Path | str | None = None) -> LhlError:
     """The numbered one-line error for any SQLite failure (E011–E015), so no command ends in a traceback."""
     where = str(path) if path else "The database"
     text = str(exc).lower()
@@ -356,5 +370,7 @@ def database_error(exc: sqlite3.Error, path: Path | str | None = None) -> Except
     if "readonly" in text or "read-only" in text:
         return DatabaseReadOnly(f"{where} cannot be written ({exc}).")
     if "disk is full" in text:
-        return DatabaseFull(f"{where} cannot be written: the disk is full ({exc}). Nothing was lost; free space and run again.")
+        return DatabaseFull(
+            f"{where} cannot be written: the disk is full ({exc}). Nothing was lost; free space and run again."
+        )
     return DatabaseUnreadable(f"Cannot use {where}: {exc}.")

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from . import Store, utcnow
+from . import Store, inserted_id, utcnow
 
 _DECISION_DOC = "d.knr, d.url, d.title, d.doc_type, d.utvalg, d.doc_date, d.meeting_date AS doc_meeting_date"
 """The document fields a decision row carries (its own saksnr and meeting_date win)."""
@@ -14,8 +14,9 @@ _DOC = """d.id AS document_id, d.knr, d.url, d.title, d.doc_type, d.utvalg, d.sa
 d.moetemappe_id, d.moetesak_id, d.saksmappe_id, d.status"""
 
 
-def texts_to_read(store: Store, extractor: str, *, rebuild: bool = False,
-                  document_ids: Iterable[int] | None = None) -> Iterator[dict[str, Any]]:
+def texts_to_read(
+    store: Store, extractor: str, *, rebuild: bool = False, document_ids: Iterable[int] | None = None
+) -> Iterator[dict[str, Any]]:
     """Documents with text whose decisions are missing or were read from another text or extractor."""
     where = "" if rebuild else (" AND (r.document_id IS NULL OR r.extractor != ? OR r.text_sha256 != t.text_sha256)")
     params: list[Any] = [] if rebuild else [extractor]
@@ -38,16 +39,25 @@ def unread_count(store: Store, extractor: str) -> int:
     return store.db.execute(
         "SELECT count(*) FROM documents d JOIN document_texts t ON t.document_id = d.id "
         "LEFT JOIN decision_reads r ON r.document_id = d.id WHERE d.duplicate_of IS NULL "
-        "AND (r.document_id IS NULL OR r.extractor != ? OR r.text_sha256 != t.text_sha256)", [extractor]
+        "AND (r.document_id IS NULL OR r.extractor != ? OR r.text_sha256 != t.text_sha256)",
+        [extractor],
     ).fetchone()[0]
 
 
-def save_decisions(store: Store, document_id: int, text_sha256: str, extractor: str, rows: list[dict[str, Any]],
-                   run_id: int | None = None) -> None:
+def save_decisions(
+    store: Store,
+    document_id: int,
+    text_sha256: str,
+    extractor: str,
+    rows: list[dict[str, Any]],
+    run_id: int | None = None,
+) -> None:
     """Replace the document's decisions and record the read, in one transaction."""
     with store.db.atomic():
         store.db.execute("DELETE FROM decisions WHERE document_id = ?", [document_id])
-        store.db["decisions"].insert_all({**r, "evidence": json.dumps(r["evidence"], ensure_ascii=False)} for r in rows)
+        store.db.table("decisions").insert_all(
+            {**r, "evidence": json.dumps(r["evidence"], ensure_ascii=False)} for r in rows
+        )
         store.db.execute(
             "INSERT OR REPLACE INTO decision_reads (document_id, extractor, text_sha256, n_decisions, read_at, run_id) "
             "VALUES (?, ?, ?, ?, ?, ?)",
@@ -94,14 +104,31 @@ def table_kommuner(store: Store) -> list[dict[str, Any]]:
 
 
 # ------------------------------------------------------------------ kommune-table cell codings
-def add_cell_coding(store: Store, *, knr: str, column: str, value: str | None, machine_value: str | None, coder: str,
-                    memo: str | None = None) -> int:
+def add_cell_coding(
+    store: Store,
+    *,
+    knr: str,
+    column: str,
+    value: str | None,
+    machine_value: str | None,
+    coder: str,
+    memo: str | None = None,
+) -> int:
     """Record a coder's value for one cell (None: back to the machine's value)."""
     with store.db.atomic():
-        return store.db["table_cell_codings"].insert(
-            {"knr": knr, "column_name": column, "value": value, "machine_value": machine_value, "coder": coder,
-             "coded_at": utcnow(), "memo": memo}
-        ).last_pk
+        return inserted_id(
+            store.db.table("table_cell_codings").insert(
+                {
+                    "knr": knr,
+                    "column_name": column,
+                    "value": value,
+                    "machine_value": machine_value,
+                    "coder": coder,
+                    "coded_at": utcnow(),
+                    "memo": memo,
+                }
+            )
+        )
 
 
 def latest_cell_codings(store: Store) -> dict[tuple[str, str], dict[str, Any]]:

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from . import Store, utcnow
+from . import Store, inserted_id, utcnow
 
 DOCUMENT_COLUMNS = (
     "knr", "source_id", "platform", "url", "platform_ids", "moetemappe_id", "moetesak_id", "saksmappe_id",
@@ -108,10 +108,10 @@ def _upsert(store: Store, url: str, fields: dict[str, Any]) -> int:
     fields = _clean_fields({**fields, "url": url})
     existing = store.db.execute("SELECT id FROM documents WHERE url = ?", [url]).fetchone()
     if existing:
-        store.db["documents"].update(existing[0], {**fields, "updated_at": now})
+        store.db.table("documents").update(existing[0], {**fields, "updated_at": now})
         return existing[0]
     fields.setdefault("platform", "local")
-    return store.db["documents"].insert({**fields, "created_at": now, "updated_at": now}).last_pk
+    return inserted_id(store.db.table("documents").insert({**fields, "created_at": now, "updated_at": now}))
 
 
 def _delete_extraction(store: Store, document_id: int) -> None:
@@ -146,14 +146,14 @@ def save_extraction(
     with store.db.atomic():
         document_id = _upsert(store, url, fields)
         _delete_extraction(store, document_id)
-        store.db["document_texts"].insert(
+        store.db.table("document_texts").insert(
             {
                 "document_id": document_id,
                 "text": text,
                 "text_sha256": text_sha256(text),
             }
         )
-        store.db["pages"].insert_all(
+        store.db.table("pages").insert_all(
             {
                 "document_id": document_id,
                 "page_no": page.page_no,
@@ -174,9 +174,8 @@ def _insert_segments(
     """Insert sections and the passages cut from `text` (inside the caller's transaction); returns the passage count."""
     section_ids: dict[int, int] = {}
     for section in sections:
-        section_ids[section.seq] = (
-            store.db["sections"]
-            .insert(
+        section_ids[section.seq] = inserted_id(
+            store.db.table("sections").insert(
                 {
                     "document_id": document_id,
                     "seq": section.seq,
@@ -187,7 +186,6 @@ def _insert_segments(
                     "char_end": section.char_end,
                 }
             )
-            .last_pk
         )
     rows = []
     for passage in passages:
@@ -210,7 +208,7 @@ def _insert_segments(
                 "created_at": now,
             }
         )
-    store.db["passages"].insert_all(rows)
+    store.db.table("passages").insert_all(rows)
     return len(rows)
 
 

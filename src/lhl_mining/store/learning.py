@@ -57,7 +57,9 @@ FROM live WHERE newest = 1 ORDER BY passage_id, coder""",
     return [{**row, **_codes(row)} for row in rows]
 
 
-def coder_decisions(store: Store, coders: Sequence[str] | None = None, blind_only: bool = False) -> list[dict[str, Any]]:
+def coder_decisions(
+    store: Store, coders: Sequence[str] | None = None, blind_only: bool = False
+) -> list[dict[str, Any]]:
     """Every coder's standing decision per passage (adjudications excluded): one dict per (passage, coder).
 
     `blind_only` keeps decisions made blind (double-coding assignments, where coders
@@ -74,16 +76,19 @@ def adjudications(store: Store) -> dict[int, dict[str, Any]]:
 def coders(store: Store) -> list[str]:
     """Coders with at least one decision row."""
     marks = ",".join("?" * len(DECISION_ACTIONS))
-    return [r[0] for r in store.db.execute(
-        f"SELECT DISTINCT coder FROM codings WHERE action IN ({marks}) ORDER BY coder", DECISION_ACTIONS
-    ).fetchall()]
+    return [
+        r[0]
+        for r in store.db.execute(
+            f"SELECT DISTINCT coder FROM codings WHERE action IN ({marks}) ORDER BY coder", DECISION_ACTIONS
+        ).fetchall()
+    ]
 
 
 def passage_texts(store: Store, passage_ids: Iterable[int]) -> dict[int, str]:
     ids = sorted(set(passage_ids))
     texts: dict[int, str] = {}
     for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
+        chunk = ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
         texts.update(store.db.execute(f"SELECT id, text FROM passages WHERE id IN ({marks})", chunk).fetchall())
     return texts

@@ -55,7 +55,7 @@ def suggested_codes(suggestions: Sequence[dict[str, Any]]) -> Codes | None:
     selected = {s["code"] for s in suggestions if s["selected"]}
     samfunn, sektor = "framing.samfunn" in selected, "framing.sektor" in selected
     framing = "begge" if samfunn and sektor else "samfunn" if samfunn else "sektor" if sektor else "ingen"
-    return Codes.of("reform" in selected, [c[len("area."):] for c in selected if c.startswith("area.")], framing)
+    return Codes.of("reform" in selected, [c[len("area.") :] for c in selected if c.startswith("area.")], framing)
 
 
 def codes_of_row(row: dict[str, Any]) -> Codes | None:
@@ -203,13 +203,14 @@ FROM passages p JOIN documents d ON d.id = p.document_id GROUP BY 1 ORDER BY 1""
 def latest_row(store: Store, passage_id: int, coder: str) -> dict[str, Any] | None:
     """The coder's newest row of any action for a passage (what the next write must be based on)."""
     return store.first(
-        "SELECT * FROM codings WHERE passage_id = ? AND coder = ? AND action != 'adjudicate' "
-        "ORDER BY id DESC LIMIT 1",
+        "SELECT * FROM codings WHERE passage_id = ? AND coder = ? AND action != 'adjudicate' ORDER BY id DESC LIMIT 1",
         [passage_id, coder],
     )
 
 
-def standing_row(store: Store, passage_id: int, coder: str, actions: Sequence[str] = CODER_ACTIONS) -> dict[str, Any] | None:
+def standing_row(
+    store: Store, passage_id: int, coder: str, actions: Sequence[str] = CODER_ACTIONS
+) -> dict[str, Any] | None:
     """The coder's newest row with one of `actions` that no undo row points at."""
     marks = ",".join("?" * len(actions))
     return store.first(
@@ -284,18 +285,24 @@ def record_decision(
                 f"The machine suggestion for passage {passage_id} changed after it was shown (it was re-tagged); "
                 "nothing was saved. Look at the passage again."
             )
-        latest = conn.execute(
-            "SELECT max(id) FROM codings WHERE passage_id = ? AND coder = ? AND action != 'adjudicate'",
-            [passage_id, coder],
-        ).fetchone()[0] or 0
+        latest = (
+            conn.execute(
+                "SELECT max(id) FROM codings WHERE passage_id = ? AND coder = ? AND action != 'adjudicate'",
+                [passage_id, coder],
+            ).fetchone()[0]
+            or 0
+        )
         if latest != base_id:
             raise DecisionConflict(
                 f"{coder}'s decision on passage {passage_id} changed after this screen was drawn "
                 "(another tab, or the key was pressed twice); nothing was saved."
             )
-        blind = conn.execute(
-            "SELECT 1 FROM assignments WHERE passage_id = ? AND coder = ? AND kind = 'double'", [passage_id, coder]
-        ).fetchone() is not None
+        blind = (
+            conn.execute(
+                "SELECT 1 FROM assignments WHERE passage_id = ? AND coder = ? AND kind = 'double'", [passage_id, coder]
+            ).fetchone()
+            is not None
+        )
         run_ids = sorted({s[1] for s in suggestions if s[1] is not None})
         sources = sorted({f"{s[2]}; codebook {s[3]}" for s in suggestions})
         row = {
@@ -361,6 +368,7 @@ def _insert(conn: sqlite3.Connection, row: dict[str, Any]) -> int:
         f"INSERT INTO codings ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
         [row[c] for c in columns],
     )
+    assert cursor.lastrowid is not None  # an INSERT into a rowid table always sets it
     return cursor.lastrowid
 
 
@@ -390,8 +398,10 @@ def assign_double(
         where.append("d.doc_type = ?")
         params.append(doc_type)
     if code:
-        where.append("EXISTS (SELECT 1 FROM suggestions s WHERE s.passage_id = p.id AND s.current = 1 "
-                     "AND s.selected = 1 AND s.code = ?)")
+        where.append(
+            "EXISTS (SELECT 1 FROM suggestions s WHERE s.passage_id = p.id AND s.current = 1 "
+            "AND s.selected = 1 AND s.code = ?)"
+        )
         params.append(code)
     population = [
         r[0]
@@ -462,8 +472,12 @@ WHERE c.action != 'undo' ORDER BY c.passage_id, c.id"""
     for row in rows:
         item = items.setdefault(
             row["passage_id"],
-            {"passage_id": row["passage_id"], "coders": {}, "assigned": assigned.get(row["passage_id"], []),
-             "final": None},
+            {
+                "passage_id": row["passage_id"],
+                "coders": {},
+                "assigned": assigned.get(row["passage_id"], []),
+                "final": None,
+            },
         )
         if row["undone"]:
             continue
@@ -476,7 +490,9 @@ WHERE c.action != 'undo' ORDER BY c.passage_id, c.id"""
     return [items[k] for k in sorted(items)]
 
 
-def claim_lease(store: Store, passage_id: int, coder: str, seconds: float, *, force: bool = False) -> tuple[str, float] | None:
+def claim_lease(
+    store: Store, passage_id: int, coder: str, seconds: float, *, force: bool = False
+) -> tuple[str, float] | None:
     """Hold the passage on the coder's screen for every review server on this file (one passage per coder);
     returns (coder, until) of another coder's unexpired hold instead of taking it, unless `force` (the coder's
     own sample or skipped passages)."""
@@ -486,8 +502,10 @@ def claim_lease(store: Store, passage_id: int, coder: str, seconds: float, *, fo
         if held and held[0] != coder and held[1] > now and not force:
             return held[0], held[1]
         conn.execute("DELETE FROM leases WHERE coder = ? OR until < ?", [coder, now])
-        conn.execute("INSERT OR REPLACE INTO leases (passage_id, coder, until) VALUES (?, ?, ?)",
-                     [passage_id, coder, now + seconds])
+        conn.execute(
+            "INSERT OR REPLACE INTO leases (passage_id, coder, until) VALUES (?, ?, ?)",
+            [passage_id, coder, now + seconds],
+        )
     return None
 
 
@@ -498,18 +516,26 @@ def known_coders(store: Store) -> set[str]:
 
 def blind_undecided(store: Store, coder: str) -> list[int]:
     """Passages of the coder's blind sample without their standing decision: others' codes there stay hidden."""
-    return [r[0] for r in store.db.execute(
-        """
+    return [
+        r[0]
+        for r in store.db.execute(
+            """
 SELECT a.passage_id FROM assignments a WHERE a.coder = ? AND a.kind = 'double' AND NOT EXISTS (
     SELECT 1 FROM codings c WHERE c.passage_id = a.passage_id AND c.coder = a.coder
     AND c.action IN ('code', 'accept', 'not_relevant') AND NOT EXISTS (SELECT 1 FROM codings u WHERE u.undoes_id = c.id))""",
-        [coder])]
+            [coder],
+        )
+    ]
 
 
 def double_sample_of(store: Store, coder: str) -> list[int]:
     """Passages of the coder's own double-coding sample (kept out of their adjudication screen)."""
-    return [r[0] for r in store.db.execute(
-        "SELECT passage_id FROM assignments WHERE coder = ? AND kind = 'double' ORDER BY passage_id", [coder])]
+    return [
+        r[0]
+        for r in store.db.execute(
+            "SELECT passage_id FROM assignments WHERE coder = ? AND kind = 'double' ORDER BY passage_id", [coder]
+        )
+    ]
 
 
 def record_adjudication(
@@ -546,7 +572,8 @@ def undo_adjudication(store: Store, *, adjudicator: str, target_id: int) -> dict
     the adjudicator decided last."""
     with _immediate(store) as conn:
         target = conn.execute(
-            "SELECT passage_id FROM codings WHERE id = ? AND action = 'adjudicate' AND coder = ?", [target_id, adjudicator]
+            "SELECT passage_id FROM codings WHERE id = ? AND action = 'adjudicate' AND coder = ?",
+            [target_id, adjudicator],
         ).fetchone()
         if target is None:
             raise NothingToUndo(f"{adjudicator} has no final code {target_id} to undo.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 from dataclasses import dataclass
@@ -40,7 +41,8 @@ class SourceRow:
 
 
 def _row(values: tuple) -> SourceRow:
-    return SourceRow(*values[:10], active=bool(values[10]))
+    row = SourceRow(*values)
+    return dataclasses.replace(row, active=bool(row.active))  # SQLite gives 0/1
 
 
 _COLUMNS = "id, knr, platform, role, base_url, platform_key, origin, evidence, checked_date, found_at, active"
@@ -174,7 +176,7 @@ def document_text(store: Store, document_id: int) -> str:
 class StoreCache:
     """`ResponseCache` kept in the `http_cache` table (listing pages and their validators)."""
 
-    def __init__(self, store: Store, lock: threading.Lock | None = None):
+    def __init__(self, store: Store, lock: threading.Lock | threading.RLock | None = None):
         self.store = store
         self.lock = lock or threading.Lock()
 

@@ -9,7 +9,7 @@ inserts the new ones, one short transaction per batch.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from . import Store, utcnow
@@ -30,7 +30,9 @@ LIMIT :limit
 
 def count_passages_to_tag(store: Store, *, source: str, codebook_version: str, pipeline: str) -> int:
     """Passages without current suggestions from this labeller, codebook and pipeline."""
-    sql = _NEEDS_TAGGING.replace("SELECT p.id, p.text, p.heading, d.title, d.doc_type", "SELECT count(*)").replace("ORDER BY p.id\nLIMIT :limit", "")
+    sql = _NEEDS_TAGGING.replace("SELECT p.id, p.text, p.heading, d.title, d.doc_type", "SELECT count(*)").replace(
+        "ORDER BY p.id\nLIMIT :limit", ""
+    )
     params = {"after": 0, "source": source, "codebook_version": codebook_version, "pipeline": pipeline}
     return store.db.execute(sql, params).fetchone()[0]
 
@@ -44,13 +46,19 @@ def passages_to_tag(
         size = batch_size if remaining is None else min(batch_size, remaining)
         rows = store.db.execute(
             _NEEDS_TAGGING,
-            {"after": after, "source": source, "codebook_version": codebook_version, "pipeline": pipeline,
-             "limit": size},
+            {
+                "after": after,
+                "source": source,
+                "codebook_version": codebook_version,
+                "pipeline": pipeline,
+                "limit": size,
+            },
         ).fetchall()
         if not rows:
             return
-        yield [(row[0], row[1], {"heading": row[2] or "", "title": row[3] or "", "doc_type": row[4] or ""})
-               for row in rows]
+        yield [
+            (row[0], row[1], {"heading": row[2] or "", "title": row[3] or "", "doc_type": row[4] or ""}) for row in rows
+        ]
         after = rows[-1][0]
         if remaining is not None:
             remaining -= len(rows)
@@ -67,7 +75,7 @@ def documents_without_passages(store: Store) -> list[int]:
     ]
 
 
-def store_suggestions(store: Store, rows_by_passage: dict[int, Sequence[dict[str, Any]]]) -> int:
+def store_suggestions(store: Store, rows_by_passage: Mapping[int, Sequence[dict[str, Any]]]) -> int:
     """Make `rows_by_passage` the current suggestions of those passages, in one transaction.
 
     Each row has code, score, selected, evidence (JSON text), source,
@@ -75,15 +83,18 @@ def store_suggestions(store: Store, rows_by_passage: dict[int, Sequence[dict[str
     """
     now = utcnow()
     ids = list(rows_by_passage)
-    rows = [{**row, "passage_id": pid, "current": 1, "created_at": now} for pid, batch in rows_by_passage.items()
-            for row in batch]
+    rows = [
+        {**row, "passage_id": pid, "current": 1, "created_at": now}
+        for pid, batch in rows_by_passage.items()
+        for row in batch
+    ]
     with store.db.atomic():
         for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
+            chunk = ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
             store.db.execute(f"UPDATE suggestions SET current = 0 WHERE current = 1 AND passage_id IN ({marks})", chunk)
         if rows:
-            store.db["suggestions"].insert_all(rows, batch_size=1000)
+            store.db.table("suggestions").insert_all(rows, batch_size=1000)
     return len(rows)
 
 
