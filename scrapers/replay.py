@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 import threading
 import time
 from collections import defaultdict
@@ -23,6 +24,17 @@ from typing import Any
 from urllib.parse import urlsplit
 
 LAST_MODIFIED = "Mon, 04 Mar 2024 08:00:00 GMT"
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client that hangs up (a closed keep-alive connection, a stopped scrape) is normal, not a traceback
+    on the user's terminal; anything else is one line on stderr."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionResetError, BrokenPipeError, ConnectionAbortedError, TimeoutError)):
+            return
+        print(f"replay server: {type(error).__name__}: {error} ({client_address})", file=sys.stderr)
 
 
 @dataclass
@@ -89,9 +101,9 @@ class ReplayServer:
         self.requests: list[tuple[str, str, dict[str, str], bytes]] = []
         self._lock = threading.Lock()
         try:
-            self._httpd = ThreadingHTTPServer((host, port), self._handler())
+            self._httpd = _QuietServer((host, port), self._handler())
         except OSError:  # the preferred port is taken: any free port will do
-            self._httpd = ThreadingHTTPServer((host, 0), self._handler())
+            self._httpd = _QuietServer((host, 0), self._handler())
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 

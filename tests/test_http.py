@@ -6,6 +6,7 @@ import itertools
 import threading
 import time
 
+import httpx
 import pytest
 from lhl.cli import app
 from lhl_mining.scrapers.http import (
@@ -317,3 +318,20 @@ def test_page_charset_is_used_when_the_header_has_none(declaration):
     routes = {"/side": Reply(body, content_type="text/html")}
     with ReplayServer(routes) as server, PoliteClient(FAST) as client:
         assert "Eldrerådet på Ås" in client.get(server.url("/side")).text
+
+
+def test_replay_server_takes_a_client_hanging_up_quietly(capfd):
+    """`lhl demo` serves its portals in-process: a client that resets its connection is no traceback on the terminal."""
+    import socket
+    import struct
+
+    with ReplayServer({"/x": Reply(b"{}")}) as server:
+        host, port = server._httpd.server_address[:2]
+        for _ in range(3):
+            client = socket.create_connection((host, port), timeout=5)
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close = RST
+            client.send(b"GET /x HTTP/1.1\r\nHost: x\r\n")  # half a request, then the reset
+            client.close()
+        time.sleep(0.5)
+        assert httpx.get(server.url("/x"), timeout=5).status_code == 200  # and it still serves
+    assert "Traceback" not in capfd.readouterr().err
