@@ -467,23 +467,32 @@ def _routing_saksnr(text: str, body: str | None) -> tuple[str | None, str | None
     return None, None
 
 
+@dataclass(frozen=True)
+class _DocFacts:
+    """What the document says about itself, the fallback for every sak in it: its body (as code and as
+    printed), its meeting date, its sak number and the case (arkivsak) it belongs to."""
+
+    doc: dict[str, Any]
+    body: str | None
+    body_text: str | None
+    date: str | None
+    saksnr: str | None
+    arkivsak: str | None
+
+
 def extract_decisions(text: str, doc: dict[str, Any] | None = None) -> list[Decision]:
     """Every decision, proposal and council statement in `text`; `doc` gives doc_type, title, utvalg, dates, saksnr."""
     doc = doc or {}
     doc_type = doc.get("doc_type")
-    doc_body, doc_body_text = _doc_body(doc, text)
-    doc_date = _doc_date(doc, text)
-    doc_saksnr = _doc_saksnr(doc, text)
-    arkivsak = doc.get("saksnr")
+    body, body_text = _doc_body(doc, text)
+    facts = _DocFacts(doc, body, body_text, _doc_date(doc, text), _doc_saksnr(doc, text), doc.get("saksnr"))
     decisions: list[Decision] = []
     for sak in _saker(text, doc_type):
-        decisions.extend(
-            _read_sak(text, sak, doc, doc_body, doc_body_text, doc_date, doc_saksnr, arkivsak, len(decisions))
-        )
+        decisions.extend(_read_sak(text, sak, facts, len(decisions)))
     if doc_type in PLAN_DOC_TYPES:
-        decisions.extend(_plan_statements(text, doc, arkivsak, len(decisions)))
+        decisions.extend(_plan_statements(text, doc, facts.arkivsak, len(decisions)))
     else:
-        decisions.extend(_reported_adoptions(text, arkivsak, len(decisions), decisions))
+        decisions.extend(_reported_adoptions(text, facts.arkivsak, len(decisions), decisions))
     return decisions
 
 
@@ -630,17 +639,8 @@ def _markers(text: str, sak: _Sak, lines: list[_Line]) -> list[_Marker]:
     return found
 
 
-def _read_sak(
-    text: str,
-    sak: _Sak,
-    doc: dict[str, Any],
-    doc_body: str | None,
-    doc_body_text: str | None,
-    doc_date: str | None,
-    doc_saksnr: str | None,
-    arkivsak: str | None,
-    seq0: int,
-) -> list[Decision]:
+def _read_sak(text: str, sak: _Sak, facts: _DocFacts, seq0: int) -> list[Decision]:
+    doc = facts.doc
     lines = _lines(text, sak.start, sak.end)
     markers = _markers(text, sak, lines)
     title = sak.title or doc.get("title") or ""
@@ -695,15 +695,15 @@ def _read_sak(
             body = who_body or "kommunedirektor"
             body_text = who or None
         else:
-            body = who_body or context_body or doc_body or (subject if subject not in ("kommunedirektor",) else None)
-            body_text = who or context.get("body") or doc_body_text
+            body = who_body or context_body or facts.body or (subject if subject not in ("kommunedirektor",) else None)
+            body_text = who or context.get("body") or facts.body_text
             evidence["body_from"] = (
                 "label"
                 if who_body
                 else "behandling"
                 if context_body
                 else "document"
-                if doc_body
+                if facts.body
                 else "subject"
                 if body
                 else None
@@ -720,7 +720,7 @@ def _read_sak(
             body_text=(body_text or None),
             meeting_date=date if kind != "innstilling" else None,
             saksnr=_norm_saknr(info.get("abbr_sak")) or _norm_saknr(context.get("sak")) or sak.saksnr,
-            arkivsak=arkivsak,
+            arkivsak=facts.arkivsak,
             sak_title=title.strip() or None,
             sak_start=sak.start,
             sak_end=sak.end,
@@ -738,32 +738,17 @@ def _read_sak(
         if kind == "innstilling":
             proposals.append(decision)
     if not any(d.kind in ("vedtak", "uttalelse") for d in found) and doc.get("doc_type") in PROTOCOL_DOC_TYPES:
-        found.extend(
-            _unlabelled(
-                text, sak, doc, doc_body, doc_body_text, doc_date, doc_saksnr, arkivsak, title, seq0 + len(found)
-            )
-        )
+        found.extend(_unlabelled(text, sak, facts, title, seq0 + len(found)))
     for decision in found:
         if decision.kind == "innstilling":
             continue
         routed_nr, routed_date = _routing_saksnr(text, decision.body)
-        decision.saksnr = decision.saksnr or routed_nr or doc_saksnr
-        decision.meeting_date = decision.meeting_date or routed_date or doc_date
+        decision.saksnr = decision.saksnr or routed_nr or facts.saksnr
+        decision.meeting_date = decision.meeting_date or routed_date or facts.date
     return found
 
 
-def _unlabelled(
-    text: str,
-    sak: _Sak,
-    doc: dict[str, Any],
-    doc_body: str | None,
-    doc_body_text: str | None,
-    doc_date: str | None,
-    doc_saksnr: str | None,
-    arkivsak: str | None,
-    title: str,
-    seq: int,
-) -> list[Decision]:
+def _unlabelled(text: str, sak: _Sak, facts: _DocFacts, title: str, seq: int) -> list[Decision]:
     """A protocol sak without a «Vedtak:» label: its own text is the decision when it states an outcome."""
     start, end = _trim(text, sak.start if sak.title is None else sak.heading_end, sak.end)
     if end <= start:  # «Sak 45/22 Reguleringsplan for Sentrum vedtas enstemmig.»: the heading is the decision
@@ -779,15 +764,15 @@ def _unlabelled(
         text=body_text,
         char_start=start,
         char_end=end,
-        body=doc_body or subject,
-        body_text=doc_body_text,
-        meeting_date=doc_date,
-        saksnr=sak.saksnr or doc_saksnr,
-        arkivsak=arkivsak,
+        body=facts.body or subject,
+        body_text=facts.body_text,
+        meeting_date=facts.date,
+        saksnr=sak.saksnr or facts.saksnr,
+        arkivsak=facts.arkivsak,
         sak_title=title or None,
         sak_start=sak.start,
         sak_end=sak.end,
-        evidence={"label": None, "body_from": "document" if doc_body else "subject" if subject else None},
+        evidence={"label": None, "body_from": "document" if facts.body else "subject" if subject else None},
     )
     _judge(decision, body_text, "", [])
     return [decision]
