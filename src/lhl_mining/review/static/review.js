@@ -1,16 +1,15 @@
 // lhl review: the keyboard loop. One key per decision; the server renders every passage.
 (function () {
   "use strict";
-  const AREAS = ["aldersvennlig", "aktivitet", "mat", "helsehjelp", "sammenheng"];
-  const FRAMING_KEYS = { s: "samfunn", t: "sektor", b: "begge", n: "ingen" };
+  const { AREAS, FRAMING_KEYS } = window.LHL_KEYS;
   const filter = window.LHL_FILTER || {};
   const passageBox = document.getElementById("passage");
   const historyBox = document.getElementById("history");
   const flash = document.getElementById("flash");
+  const client = window.lhlClient(flash);
+  const { say, call } = client;
   let state = null;       // what the current passage's keys start from (server-provided)
   let codes = null;       // the coder's codes as currently shown
-  let busy = false;
-  let lastError = null;   // the error code of the last refused request (E403 …)
   const trail = [];       // passages shown in this session, for ← / →
   let at = -1;
 
@@ -56,31 +55,7 @@
     refreshRemaining();
   }
 
-  function say(message, kind) {
-    flash.textContent = message;
-    flash.className = "flash " + (kind || "info");
-    flash.hidden = false;
-    clearTimeout(say.timer);
-    say.timer = setTimeout(() => { flash.hidden = true; }, kind === "error" ? 8000 : 2500);
-  }
 
-  async function call(url, form) {
-    if (busy) return null;
-    busy = true;
-    try {
-      const init = form ? { method: "POST", body: new URLSearchParams(form), headers: { "X-Requested-With": "lhl-review" } } : {};
-      const response = await fetch(url, init);
-      const body = await response.json().catch(() => ({ message: "The server answered " + response.status }));
-      lastError = body.error || null;
-      if (!response.ok) { say(body.message || ("Error " + response.status), "error"); return null; }
-      return body;
-    } catch (err) {
-      say("The review server cannot be reached (" + err.message + "). Nothing was saved.", "error");
-      return null;
-    } finally {
-      busy = false;
-    }
-  }
 
   function memo() {
     const box = passageBox.querySelector("textarea[name=memo]");
@@ -94,7 +69,7 @@
       reform: codes.reform ? "1" : "0", areas: codes.areas.join(","), framing: codes.framing, memo: memo(), then: then };
     const body = await call("/api/decide", form);
     if (!body) {
-      if (lastError === "E403" || lastError === "E404") {  // re-tagged, or changed elsewhere: show what is true now
+      if (client.lastError === "E403" || client.lastError === "E404") {  // re-tagged, or changed elsewhere: show what is true now
         const message = flash.textContent;
         await go({ p: state.passage_id }, false);
         say(message + " It has been reloaded.", "error");

@@ -2,41 +2,18 @@
 // checks each decision (/api/decide); this script walks the hits, marks them and keeps the codes keys.
 (function () {
   "use strict";
-  const AREAS = ["aldersvennlig", "aktivitet", "mat", "helsehjelp", "sammenheng"];
-  const FRAMING_KEYS = { s: "samfunn", t: "sektor", b: "begge", n: "ingen" };
+  const { AREAS, FRAMING_KEYS } = window.LHL_KEYS;
   const plan = window.LHL_PLAN || [];
   const box = document.getElementById("passage");
   const flash = document.getElementById("flash");
+  const client = window.lhlClient(flash);
+  const { say, call } = client;
   const similarBox = document.getElementById("similar");
   let at = window.LHL_START || 0;
   let state = null;
   let codes = null;
-  let busy = false;
 
-  function say(message, kind) {
-    flash.textContent = message;
-    flash.className = "flash " + (kind || "info");
-    flash.hidden = false;
-    clearTimeout(say.timer);
-    say.timer = setTimeout(() => { flash.hidden = true; }, kind === "error" ? 8000 : 2500);
-  }
 
-  async function call(url, form) {
-    if (busy) return null;
-    busy = true;
-    try {
-      const init = form ? { method: "POST", body: new URLSearchParams(form), headers: { "X-Requested-With": "lhl-review" } } : {};
-      const response = await fetch(url, init);
-      const body = await response.json().catch(() => ({ message: "The server answered " + response.status }));
-      if (!response.ok) { say(body.message || ("Error " + response.status), "error"); return null; }
-      return body;
-    } catch (err) {
-      say("The review server cannot be reached (" + err.message + "). Nothing was saved.", "error");
-      return null;
-    } finally {
-      busy = false;
-    }
-  }
 
   // Wrap the hit character ranges of the passage text in <mark class="hit">, skipping the code labels.
   function markHits(spans) {
