@@ -70,7 +70,7 @@ def main() -> None:
             encoding="utf-8",
         )
         one.write_text(json.dumps({"id": 1, "text": texts[0]}, ensure_ascii=False) + "\n", encoding="utf-8")
-        classify = [*LHL, "classify", "-i", str(data), "-o", str(out), *args.classify_args]
+        classify = [*LHL, "classify", "-i", str(data), "-o", str(out), "--force", *args.classify_args]
         rows: dict[str, list[float]] = {"classify": [], "tokenizer": [], "tokenizer_loop": [], "startup": []}
         for _ in range(args.runs):
             rows["classify"].append(timed(classify))
@@ -80,7 +80,9 @@ def main() -> None:
             )
             rows["tokenizer"].append(time.perf_counter() - start)
             rows["tokenizer_loop"].append(float(done.stdout))
-            rows["startup"].append(timed([*LHL, "classify", "-i", str(one), "-o", str(out), *args.classify_args]))
+            rows["startup"].append(
+                timed([*LHL, "classify", "-i", str(one), "-o", str(out), "--force", *args.classify_args])
+            )
     median = {row: statistics.median(values) for row, values in rows.items()}
     print(
         f"corpus: {len(texts):,} passages ({distinct:,} distinct), {words:,} words, seeds in {args.seeds}; "

@@ -328,7 +328,7 @@ class RuleLabeller(Labeller):
             return
         memo = self._memo
         for batch in _batches(pairs, batch_size):
-            todo: list[tuple[str, DocContext | None]] = []
+            fresh: list[tuple[str, DocContext | None]] = []
             first: dict[tuple[str, DocContext | None], int] = {}  # a repeated passage is labelled once
             slots: list[int | PassageLabel] = []
             for pair in batch:
@@ -340,10 +340,10 @@ class RuleLabeller(Labeller):
                     slots.append(first[key])
                 else:
                     if key is not None:
-                        first[key] = len(todo)
-                    slots.append(len(todo))
-                    todo.append(pair)
-            labels = list(self._label_fresh(todo, batch_size))
+                        first[key] = len(fresh)
+                    slots.append(len(fresh))
+                    fresh.append(pair)
+            labels = list(self._label_fresh(fresh, batch_size))
             for key, position in first.items():
                 if len(memo) < MEMO_SIZE:
                     memo[key] = labels[position]
