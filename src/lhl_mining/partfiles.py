@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 
@@ -45,3 +46,25 @@ def make_part(target: Path) -> tuple[int, Path]:
     os.umask(umask)
     os.fchmod(fd, 0o666 & ~umask)  # mkstemp's 0600 would hide the file from the rest of the team
     return fd, Path(name)
+
+
+@contextlib.contextmanager
+def atomic_path(target: Path, fail: Callable[[str], Exception]) -> Iterator[Path]:
+    """A temporary path to write that becomes `target` only if the block succeeds; nothing is left otherwise.
+
+    An OS error (unwritable folder, full disk) is raised as `fail(message)`, the caller's numbered error.
+    """
+    try:
+        handle, tmp = make_part(target)
+    except OSError as exc:
+        raise fail(f"Cannot write {target}: {exc.strerror}.") from None
+    os.close(handle)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise fail(f"Writing {target} failed: {exc.strerror or exc}; nothing was left behind.") from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import OutputExists, OutputNotWritable
-from ..partfiles import make_part
+from ..partfiles import atomic_path
 
 
 def check_output(path: Path, *, force: bool) -> None:
@@ -36,17 +36,5 @@ def atomic_output(path: str | os.PathLike, *, force: bool = False) -> Iterator[P
     """Yield a temporary path to write; it becomes `path` only if the block succeeds."""
     target = Path(path)
     check_output(target, force=force)
-    try:
-        handle, tmp = make_part(target)  # also deletes the parts of killed exports
-    except OSError as exc:
-        raise OutputNotWritable(f"Cannot write {target}: {exc.strerror}.") from None
-    os.close(handle)
-    try:
+    with atomic_path(target, OutputNotWritable) as tmp:
         yield tmp
-        os.replace(tmp, target)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise OutputNotWritable(f"Writing {target} failed: {exc.strerror or exc}; nothing was left behind.") from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise

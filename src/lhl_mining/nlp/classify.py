@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ..errors import ClassifyInputInvalid, ClassifyIOError
-from ..partfiles import make_part
+from ..partfiles import atomic_path
 from .labeller import PASSAGE_CODES, DocContext, Labeller, PassageLabel
 from .rules import RuleLabeller
 
@@ -155,18 +155,8 @@ def output_file(path: str | os.PathLike, *, force: bool = False) -> Iterator[Tex
         raise ClassifyIOError(f"{target} is a folder; give a file name for --output.")
     if target.exists() and not force:
         raise ClassifyIOError(f"{target} exists; add --force to replace it.")
-    try:
-        fd, tmp = make_part(target)
-    except OSError as exc:
-        raise ClassifyIOError(f"Cannot write {target}: {exc.strerror}.") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as sink:
-            yield sink
-        os.replace(tmp, target)
-    except OSError as exc:
-        raise ClassifyIOError(f"Cannot write {target}: {exc.strerror or exc}; nothing was written.") from None
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    with atomic_path(target, ClassifyIOError) as tmp, open(tmp, "w", encoding="utf-8") as sink:
+        yield sink
 
 
 def classify_jsonl(
