@@ -272,3 +272,24 @@ def test_repeated_passages_get_the_same_bytes_as_labelling_each_alone(rules, sha
         )
         alone.append(json.dumps({"id": item["id"], **label.as_dict()}, ensure_ascii=False) + "\n")
     assert out == alone
+
+
+@pytest.mark.parametrize(
+    ("text", "area"),
+    [
+        # nynorsk definite and plural forms of «teneste» (a regex on «teneste\w*» missed them)
+        (
+            "Reforma har fem område: Eit aldersvenleg Noreg, Aktivitet og fellesskap, Mat og måltid, Helsehjelp, Samanheng i tenestane.",
+            "sammenheng",
+        ),
+        ("Samanheng i tenesta er målet for eldre som får heimetenester.", "sammenheng"),
+        # a compound that carries its own elder word needs no «eldre» beside it
+        ("Prosjektet «Fremtidens senioraktiviteter» spør hva pensjonistene vil gjøre.", "aktivitet"),
+        ("Frivilligsentralen driver Seniorkafè hver torsdag.", "aktivitet"),
+        ("Kommunen skal bli et aldringsvennlig samfunn.", "aldersvennlig"),
+        ("Vi vil gjerne vite hva som er viktig for deg i dagliglivet når du blir eldre.", "sammenheng"),
+    ],
+)
+def test_inflected_nynorsk_and_compound_forms_find_their_area(rules, text, area):
+    [label] = rules.label([text])
+    assert area in label.areas, (text, label.areas, label.evidence)
