@@ -293,3 +293,17 @@ def test_repeated_passages_get_the_same_bytes_as_labelling_each_alone(rules, sha
 def test_inflected_nynorsk_and_compound_forms_find_their_area(rules, text, area):
     [label] = rules.label([text])
     assert area in label.areas, (text, label.areas, label.evidence)
+
+
+def test_services_named_without_an_elder_word_still_have_their_area(rules):
+    """A service page rarely says «eldre»: the service's own name carries the area."""
+    meals, relief, home = rules.label(
+        [
+            "Middagslevering er smakfulle og varierte middagsporsjonar som vert levert på døra.",
+            "Omsorgslønn kan innvilges til personer med særlig tyngende omsorgsarbeid.",
+            "Hjelp i heimen er eit tilbod til deg som treng praktisk hjelp.",
+        ]
+    )
+    assert meals.areas == ["mat"] and meals.framing == "sektor"
+    assert relief.areas == ["sammenheng"] and relief.framing == "sektor"
+    assert home.framing == "sektor"
