@@ -125,6 +125,39 @@ def test_no_split_or_doubled_letters_from_overlapping_or_kerned_glyphs(store, tm
     assert "integrert i planen for midlertidig bruk av arealet." in text
 
 
+def _doubled_letters_pdf(path: Path) -> Path:
+    """Doubled letters where a glyph repeats close to its twin: stacked, rotated, one text object per glyph."""
+    page = canvas.Canvas(str(path), pagesize=A4)
+    page.setFont("Helvetica", 11)
+    page.drawString(60, 760, "Kommunen skal tilby gode tjenester til alle eldre innbyggere.")
+    for index, letter in enumerate("Kommune"):  # a table head written downwards, one letter a line
+        page.drawString(420, 700 - 12 * index, letter)
+    page.saveState()
+    page.translate(300, 480)
+    page.rotate(90)
+    page.drawString(0, 0, "Tilsettingsutvalget")
+    page.restoreState()
+    x = 60.0
+    for letter in "Sammen med alle tillitsvalgte.":  # glyph by glyph, tracked tight
+        text = page.beginText(x, 600)
+        text.setFont("Helvetica", 11)
+        text.textOut(letter)
+        page.drawText(text)
+        x += stringWidth(letter, "Helvetica", 11) - 0.4
+    page.showPage()
+    page.save()
+    return path
+
+
+def test_doubled_letters_stacked_rotated_or_glyph_by_glyph_are_each_read(store, tmp_path):
+    """Only a glyph printed over its twin is read once (fake bold); a twin beside or below it is a letter."""
+    result = _ingest(store, tmp_path, _doubled_letters_pdf(tmp_path / "doubled.pdf"))
+    text = " ".join(doc_store.document_text(store, result.document_id).split())
+    assert "K o m m u n e" in text
+    assert "Tilsettingsutvalget" in text
+    assert "Sammen med alle tillitsvalgte." in text
+
+
 BODY = (
     "Leve hele livet er en kvalitetsreform for eldre. Kommunen skal kartlegge behovene "
     "sammen med eldrerådet og lage en handlingsplan innen utgangen av året."
