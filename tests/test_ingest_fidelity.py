@@ -19,8 +19,9 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
-from lhl_mining.ingest import ingest_path
+from lhl_mining.ingest import ingest_path, segment_stored
 from lhl_mining.ingest.doctype import detect_metadata
+from lhl_mining.store import Store
 from lhl_mining.store import documents as doc_store
 
 WORD_XMLNS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
@@ -123,6 +124,39 @@ def test_no_split_or_doubled_letters_from_overlapping_or_kerned_glyphs(store, tm
     text = " ".join(doc_store.document_text(store, result.document_id).split())
     assert "Planprogrammet skal vise hvordan kommunen vil eksisterende boliger." in text
     assert "integrert i planen for midlertidig bruk av arealet." in text
+
+
+def _doubled_letters_pdf(path: Path) -> Path:
+    """Doubled letters where a glyph repeats close to its twin: stacked, rotated, one text object per glyph."""
+    page = canvas.Canvas(str(path), pagesize=A4)
+    page.setFont("Helvetica", 11)
+    page.drawString(60, 760, "Kommunen skal tilby gode tjenester til alle eldre innbyggere.")
+    for index, letter in enumerate("Kommune"):  # a table head written downwards, one letter a line
+        page.drawString(420, 700 - 12 * index, letter)
+    page.saveState()
+    page.translate(300, 480)
+    page.rotate(90)
+    page.drawString(0, 0, "Tilsettingsutvalget")
+    page.restoreState()
+    x = 60.0
+    for letter in "Sammen med alle tillitsvalgte.":  # glyph by glyph, tracked tight
+        text = page.beginText(x, 600)
+        text.setFont("Helvetica", 11)
+        text.textOut(letter)
+        page.drawText(text)
+        x += stringWidth(letter, "Helvetica", 11) - 0.4
+    page.showPage()
+    page.save()
+    return path
+
+
+def test_doubled_letters_stacked_rotated_or_glyph_by_glyph_are_each_read(store, tmp_path):
+    """Only a glyph printed over its twin is read once (fake bold); a twin beside or below it is a letter."""
+    result = _ingest(store, tmp_path, _doubled_letters_pdf(tmp_path / "doubled.pdf"))
+    text = " ".join(doc_store.document_text(store, result.document_id).split())
+    assert "K o m m u n e" in text
+    assert "Tilsettingsutvalget" in text
+    assert "Sammen med alle tillitsvalgte." in text
 
 
 BODY = (
@@ -460,9 +494,14 @@ def test_letterhead_and_contact_footer_are_flagged_and_addresses_stay_apart(stor
     assert doc_store.document(store, result.document_id)["title"] == "Svar på innsyn i valgprotokoll"
 
 
-def _map_pdf(path: Path) -> Path:
-    """A plankart: a vector drawing of hundreds of short strokes, scattered and rotated labels, a legend."""
+def _map_pdf(path: Path, cover: str | None = None) -> Path:
+    """A plankart: a vector drawing of hundreds of short strokes, scattered and rotated labels, a legend;
+    after a page of prose when `cover` is given."""
     page = canvas.Canvas(str(path), pagesize=A4)
+    if cover:
+        page.setFont("Helvetica", 11)
+        page.drawString(60, 760, cover)
+        page.showPage()
     page.setLineWidth(0.3)
     for row in range(40):
         for column in range(20):
@@ -490,6 +529,32 @@ def test_map_page_passages_are_flagged_as_noise(store, tmp_path):
     assert doc_store.document(store, result.document_id)["title"] is None  # no map label becomes the title
     plain = _ingest(store, tmp_path, _votes_pdf(tmp_path / "valg.pdf"))  # a table page is no map
     assert all(p["noise"] is None for p in doc_store.passages_of(store, plain.document_id))
+
+
+def test_resegmented_stored_text_flags_the_map_page_as_ingest_did(store, db_path, tmp_path):
+    """The page flag is stored (0012_page_flags), also for a store ingested before it, from its passages."""
+    cover = "Planforslaget legger til rette for omsorgsboliger nær sentrum og et nytt dagsenter."
+    result = _ingest(store, tmp_path, _map_pdf(tmp_path / "plan.pdf", cover=cover))
+
+    def noise_by_page(store: Store) -> dict[int, set[str | None]]:
+        by_page: dict[int, set[str | None]] = {}
+        for passage in doc_store.passages_of(store, result.document_id):
+            by_page.setdefault(passage["page_no"], set()).add(passage["noise"])
+        return by_page
+
+    ingested = noise_by_page(store)
+    assert ingested == {1: {None}, 2: {"map"}}
+    store.db.execute("DELETE FROM passages WHERE document_id = ?", [result.document_id])
+    assert segment_stored(store, result.document_id)
+    assert noise_by_page(store) == ingested
+    store.db.execute("ALTER TABLE pages DROP COLUMN noise")  # the file as a store before 0012 left it
+    store.db.execute("DELETE FROM _sqlite_migrations WHERE name = '0012_page_flags'")
+    store.db.conn.commit()
+    with Store.open(db_path) as upgraded:
+        assert [p["noise"] for p in doc_store.pages_of(upgraded, result.document_id)] == [None, "map"]
+        upgraded.db.execute("DELETE FROM passages WHERE document_id = ?", [result.document_id])
+        assert segment_stored(upgraded, result.document_id)
+        assert noise_by_page(upgraded) == ingested
 
 
 def test_real_letters_and_map_start_with_content_once_noise_is_set_aside(store, tmp_path):

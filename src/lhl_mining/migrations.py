@@ -436,3 +436,23 @@ _SEARCH_SCHEMA = (
     "INSERT INTO search_queue(id) SELECT id FROM passages",
     "INSERT OR IGNORE INTO search_queue(id) SELECT -id FROM documents WHERE title IS NOT NULL",
 )
+
+
+@migrations(name="0012_page_flags")
+def page_flags(db: Database) -> None:
+    """Pages say what extraction saw: `noise` 'map' for a map sheet (plankart), else NULL.
+
+    Re-segmenting a stored text (`lhl_mining.ingest.segment_stored`) needs it to flag
+    that page's passages as ingest did.  Only map pages make 'map' passages, so pages of
+    an existing store get the flag back from the passages they carry.
+    """
+    _run(
+        db,
+        """
+ALTER TABLE pages ADD COLUMN noise TEXT;
+UPDATE pages SET noise = 'map' WHERE EXISTS (
+    SELECT 1 FROM passages p
+    WHERE p.document_id = pages.document_id AND p.page_no = pages.page_no AND p.noise = 'map'
+)
+""",
+    )

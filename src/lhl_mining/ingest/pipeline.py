@@ -579,7 +579,7 @@ def _store_extraction(
     scanned = [no for no, page in enumerate(pages, start=1) if not page.has_text_layer and page.image_regions]
     cleaned = clean_pages(pages)
     page_rows = [
-        doc_store.PageRow(no, start, end, page.has_text_layer, page.image_regions)
+        doc_store.PageRow(no, start, end, page.has_text_layer, page.image_regions, page.noise)
         for no, (page, (start, end)) in enumerate(zip(pages, cleaned.page_ranges), start=1)
         if extraction.paginated
     ]

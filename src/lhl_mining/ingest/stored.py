@@ -3,7 +3,8 @@
 Ingest writes passages together with the text.  A document can still end up
 with text and no passages (passages deleted by hand, a store written by an
 older version); `segment_stored` cuts the stored text again with the same
-segmentation as ingest, so `lhl tag` can label it.  The stored text is the
+segmentation as ingest, so `lhl tag` can label it (passages on pages stored as
+map sheets are flagged as noise, as at ingest).  The stored text is the
 cleaned text, whose units ingest joined with blank lines; heading levels from
 PDF fonts or Word styles are not stored, so headings are found in the text
 (numbered or capitalised short lines, sak lines), as for plain-text files.
@@ -62,5 +63,6 @@ def segment_stored(store: Store, document_id: int) -> int:
     section_rows, passage_rows = segment_rows(
         units_of_stored_text(text, page_ranges), text, page_ranges,
         bundle=document.get("doc_type") in BUNDLE_TYPES, paginated=bool(pages),
+        page_noise=[page["noise"] for page in pages],
     )  # fmt: skip
     return doc_store.save_segmentation(store, document_id, text, section_rows, passage_rows)

@@ -29,6 +29,7 @@ class PageRow:
     char_end: int
     has_text_layer: bool
     image_regions: int
+    noise: str | None = None  # 'map': a map sheet, whose passages are flagged as noise
 
 
 @dataclass
@@ -161,6 +162,7 @@ def save_extraction(
                 "char_end": page.char_end,
                 "has_text_layer": int(page.has_text_layer),
                 "image_regions": page.image_regions,
+                "noise": page.noise,
             }
             for page in pages
         )
