@@ -16,9 +16,9 @@ import review_data
 
 from lhl_mining.errors import PortInUse, ReviewUsageError
 from lhl_mining.review import server as review_server
-from lhl_mining.review.app import ReviewConfig
 from lhl_mining.review.assign import assign_double
 from lhl_mining.review.server import BackgroundServer
+from lhl_mining.review.state import ReviewConfig
 from lhl_mining.store import Store
 
 
