@@ -38,7 +38,7 @@ class ReviewConfig:
 
 
 def template_environment() -> Environment:
-    """The templates, with the code sets and their keys as globals."""
+    """The templates, with the code sets and their keys as globals (base.html hands the keys to the scripts)."""
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
     env.globals.update(
         AREA_KEYS=AREA_KEYS,
