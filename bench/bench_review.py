@@ -26,8 +26,8 @@ from pathlib import Path
 import httpx
 
 from lhl_mining import registry
-from lhl_mining.review.app import ReviewConfig
 from lhl_mining.review.server import BackgroundServer
+from lhl_mining.review.state import ReviewConfig
 from lhl_mining.store import Store, utcnow
 
 SENTENCES = [

@@ -8,8 +8,8 @@ import pytest
 import review_data
 from typer.testing import CliRunner
 
-from lhl_mining.review.app import ReviewConfig
 from lhl_mining.review.server import BackgroundServer
+from lhl_mining.review.state import ReviewConfig
 from lhl_mining.store import Store
 
 REPO = Path(__file__).resolve().parents[1]

@@ -392,8 +392,8 @@ def test_coder_corrects_a_cell_in_review_and_exports_use_it(table_db, tmp_path):
     import httpx
     from typer.testing import CliRunner
 
-    from lhl_mining.review.app import ReviewConfig
     from lhl_mining.review.server import BackgroundServer
+    from lhl_mining.review.state import ReviewConfig
 
     db = tmp_path / "review.db"
     shutil.copy(table_db, db)

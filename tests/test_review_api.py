@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import subprocess
 import sys
@@ -16,9 +17,10 @@ import review_data
 
 from lhl_mining.errors import PortInUse, ReviewUsageError
 from lhl_mining.review import server as review_server
-from lhl_mining.review.app import ReviewConfig
 from lhl_mining.review.assign import assign_double
+from lhl_mining.review.render import AREA_KEYS, FRAMING_KEYS
 from lhl_mining.review.server import BackgroundServer
+from lhl_mining.review.state import HERE, ReviewConfig
 from lhl_mining.store import Store
 
 
@@ -469,3 +471,25 @@ def test_lhl_review_command_serves_the_coding_screen(db_path, seeded):
     with Store.open(db_path) as store:
         (run,) = store.db.query("SELECT * FROM runs WHERE command = 'review'")
     assert json.loads(run["parameters"])["coder"] == "anne" and run["outcome"] == "ok"
+
+
+def test_every_page_carries_the_code_keys_the_python_side_defines(server, seeded):
+    """The scripts read their keys from the page; what the page says must be render.AREA_KEYS and FRAMING_KEYS."""
+    with client(server.url, "anne") as http:
+        for path in ("/code", "/adjudicate", "/search/code?q=hjemmetjenesten", "/progress"):
+            response = http.get(path)
+            assert response.status_code == 200, path
+            found = re.search(r'<script type="application/json" id="lhl-keys">(.*?)</script>', response.text, re.S)
+            assert found, path
+            assert json.loads(found.group(1)) == {"AREA_KEYS": AREA_KEYS, "FRAMING_KEYS": FRAMING_KEYS}, path
+
+
+def test_no_script_writes_out_a_code_list_of_its_own():
+    """A script naming an area or a framing would drift from the codebook: the names come only from the page."""
+    names = [*AREA_KEYS.values(), *FRAMING_KEYS.values()]
+    scripts = sorted((HERE / "static").glob("*.js"))
+    assert len(scripts) >= 4
+    for script in scripts:
+        text = script.read_text(encoding="utf-8")
+        named = [name for name in names if re.search(rf"[\"'`]{re.escape(name)}[\"'`]", text)]
+        assert not named, f"{script.name} writes out codes of its own: {named}"

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import shutil
 
+import httpx
 import pytest
 import review_data
 from playwright.sync_api import Page, sync_playwright
 
 from lhl_mining.review.assign import assign_double
+from lhl_mining.review.render import AREA_KEYS, FRAMING_KEYS
 from lhl_mining.store import Store
 
 CHROMIUM_ARGS = [
@@ -193,4 +195,56 @@ def test_a_clicked_chip_toggles_once_and_keys_keep_working(browser, server, seed
     (row,) = review_data.codings_in(db_path)
     assert row["passage_id"] == passage and row["action"] == "code"
     assert json.loads(row["areas"]) == ["helsehjelp"] and row["framing"] == "samfunn"
+    page.close()
+
+
+def test_the_keys_are_the_ones_the_page_carries_on_the_coding_and_adjudication_screens(
+    browser, server, seeded, db_path
+):
+    """The scripts take their keys from the page (rendered from render.AREA_KEYS / FRAMING_KEYS), not their own copy."""
+    page = browser.new_page()
+    sign_in(page, server.url, "anne")
+    assert page.evaluate("window.LHL_KEYS.AREA_KEYS") == AREA_KEYS
+    assert page.evaluate("window.LHL_KEYS.FRAMING_KEYS") == FRAMING_KEYS
+    # a page whose keys say otherwise is obeyed: digit 1 then toggles the last area instead of the first
+    areas = list(AREA_KEYS.values())
+    reversed_keys = {"AREA_KEYS": dict(zip(AREA_KEYS, reversed(areas))), "FRAMING_KEYS": FRAMING_KEYS}
+
+    def rewrite(route):
+        response = route.fetch()
+        body = response.text().replace(
+            json.dumps({"AREA_KEYS": AREA_KEYS, "FRAMING_KEYS": FRAMING_KEYS}, sort_keys=True),
+            json.dumps(reversed_keys, sort_keys=True),
+        )
+        assert body != response.text()
+        route.fulfill(response=response, body=body)
+
+    page.route("**/code", rewrite)
+    page.goto(server.url + "/code")
+    page.keyboard.press("1")
+    assert page.locator(f"[data-area={areas[-1]}].on").count() == 1
+    assert page.locator(f"[data-area={areas[0]}].on").count() == 0
+    page.close()
+
+    passage = seeded[2]
+    for coder, framing in (("anne", "sektor"), ("bjorn", "samfunn")):
+        with httpx.Client(base_url=server.url, headers={"x-lhl-coder": coder}, timeout=20) as http:
+            state = http.get("/api/passage", params={"p": passage}).json()["passage"]["state"]
+            form = {"passage_id": passage, "action": "decide", "shown": state["shown"], "base": state["base"]}
+            form |= {"reform": "0", "areas": "", "framing": framing, "memo": "", "then": "queue"}
+            assert http.post("/api/decide", data=form).status_code == 200
+    page = browser.new_page()
+    sign_in(page, server.url, "cora")
+    page.goto(f"{server.url}/adjudicate?p={passage}")
+    for key in AREA_KEYS:
+        page.keyboard.press(key)
+    for key, framing in FRAMING_KEYS.items():
+        page.keyboard.press(key)
+        assert page.locator("td.final[data-final=framing]").inner_text() == framing
+    assert [page.locator(f"td.final[data-final={a}]").inner_text() for a in areas] == ["●"] * len(areas)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    final = review_data.codings_in(db_path)[-1]
+    assert final["action"] == "adjudicate" and final["passage_id"] == passage
+    assert sorted(json.loads(final["areas"])) == sorted(areas) and final["framing"] == list(FRAMING_KEYS.values())[-1]
     page.close()

@@ -9,9 +9,9 @@ import re
 import httpx
 import review_data
 
-from lhl_mining.review.app import ReviewConfig
 from lhl_mining.review.assign import assign_double
 from lhl_mining.review.server import BackgroundServer
+from lhl_mining.review.state import ReviewConfig
 from lhl_mining.store import Store
 from lhl_mining.store import review as sql
 
@@ -144,7 +144,7 @@ def test_adjudication_undo_takes_back_the_final_code_of_the_passage_shown(db_pat
 
 
 def test_on_a_non_local_bind_a_coder_identity_cannot_be_borrowed(db_path, seeded):
-    from lhl_mining.review.app import coder_token
+    from lhl_mining.review.auth import coder_token
 
     master = "organiser-token"
     with Store.open(db_path) as store:

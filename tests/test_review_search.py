@@ -10,8 +10,8 @@ import search_data
 from playwright.sync_api import sync_playwright
 from test_review_browser import CHROMIUM_ARGS
 
-from lhl_mining.review.app import ReviewConfig
 from lhl_mining.review.server import BackgroundServer
+from lhl_mining.review.state import ReviewConfig
 from lhl_mining.store import Store
 
 

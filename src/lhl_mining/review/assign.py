@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from ..errors import ReviewUsageError
 from ..store import Store
 from ..store import review as sql
-from .app import CODER_NAME
+from .auth import CODER_NAME
 
 CODES = ("reform", "reform.successor", *(f"area.{a}" for a in sql.AREAS), "framing.samfunn", "framing.sektor")
 

@@ -17,7 +17,9 @@ import uvicorn
 from ..errors import PortInUse, ReviewUsageError
 from ..store import Store
 from ..store import review as sql
-from .app import CODER_NAME, LOCAL_HOSTS, ReviewConfig, coder_token, create_app
+from .app import create_app
+from .auth import CODER_NAME, LOCAL_HOSTS, coder_token
+from .state import ReviewConfig
 
 
 def is_local(host: str) -> bool:

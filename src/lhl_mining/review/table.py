@@ -9,17 +9,19 @@ the case's papers) with a form to set the value.  A coder's value is stored in
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from ..errors import MalformedDecision
 from ..export.summary import CELL_COLUMNS, HEADINGS, PLAN_LABELS, VEDTAK_LABELS, KommuneSummary, build_summary
 from ..registry import resolve_kommune
 from ..store import decisions as sql
+from .auth import check_write, gate
+from .state import ReviewState
 
 MAX_MEMO = 2000
 
@@ -66,66 +68,62 @@ def save_cell(store: Any, *, knr: str, column: str, value: str | None, coder: st
     }
 
 
-def routes(
-    state: Any,
-    page: Callable[..., Response],
-    gate: Callable[[Request], str | Response],
-    check_write: Callable[[Request], str],
-) -> list[Route]:
-    """The table screen's routes, registered by `create_app`."""
+def table_page(state: ReviewState, request: Request) -> Response:
+    coder = gate(state.config, request)
+    if isinstance(coder, Response):
+        return coder
+    return state.page(
+        "table.html",
+        coder=coder,
+        active="table",
+        summaries=_summaries(state.store()),
+        columns=CELL_COLUMNS,
+        headings=HEADINGS,
+    )
 
-    def table_page(request: Request) -> Response:
-        coder = gate(request)
-        if isinstance(coder, Response):
-            return coder
-        return page(
-            "table.html",
-            coder=coder,
-            active="table",
-            summaries=_summaries(state.store()),
-            columns=CELL_COLUMNS,
-            headings=HEADINGS,
-        )
 
-    def kommune_page(request: Request) -> Response:
-        coder = gate(request)
-        if isinstance(coder, Response):
-            return coder
-        knr = request.path_params["knr"]
-        store = state.store()
-        summary = next((s for s in _summaries(store) if s.knr == knr), None)
-        if summary is None:
-            raise MalformedDecision(f"Kommune {knr} is not in this project's table.")
-        return page(
-            "table_kommune.html",
-            coder=coder,
-            active="table",
-            s=summary,
-            columns=CELL_COLUMNS,
-            headings=HEADINGS,
-            choices={c: cell_choices(c) for c in CELL_COLUMNS},
-            history=sql.cell_history(store, knr),
-        )
+def kommune_page(state: ReviewState, request: Request) -> Response:
+    coder = gate(state.config, request)
+    if isinstance(coder, Response):
+        return coder
+    knr = request.path_params["knr"]
+    store = state.store()
+    summary = next((s for s in _summaries(store) if s.knr == knr), None)
+    if summary is None:
+        raise MalformedDecision(f"Kommune {knr} is not in this project's table.")
+    return state.page(
+        "table_kommune.html",
+        coder=coder,
+        active="table",
+        s=summary,
+        columns=CELL_COLUMNS,
+        headings=HEADINGS,
+        choices={c: cell_choices(c) for c in CELL_COLUMNS},
+        history=sql.cell_history(store, knr),
+    )
 
-    async def api_cell(request: Request) -> Response:
-        coder = check_write(request)
-        form = await request.form()
-        knr = resolve_kommune(str(form.get("knr") or "")).knr if form.get("knr") else ""
-        value = str(form.get("value") or "")
-        saved = save_cell(
-            state.store(),
-            knr=knr,
-            column=str(form.get("column") or ""),
-            value=None if value in ("", "machine") else value,
-            coder=coder,
-            memo=memo if isinstance(memo := form.get("memo"), str) else None,  # never an uploaded file
-        )
-        if "application/json" in request.headers.get("accept", ""):
-            return JSONResponse({"saved": saved})
-        return RedirectResponse(f"/table/{knr}#{saved['column']}", 303)
 
+async def api_cell(state: ReviewState, request: Request) -> Response:
+    coder = check_write(state.config, request)
+    form = await request.form()
+    knr = resolve_kommune(str(form.get("knr") or "")).knr if form.get("knr") else ""
+    value = str(form.get("value") or "")
+    saved = save_cell(
+        state.store(),
+        knr=knr,
+        column=str(form.get("column") or ""),
+        value=None if value in ("", "machine") else value,
+        coder=coder,
+        memo=memo if isinstance(memo := form.get("memo"), str) else None,  # never an uploaded file
+    )
+    if "application/json" in request.headers.get("accept", ""):
+        return JSONResponse({"saved": saved})
+    return RedirectResponse(f"/table/{knr}#{saved['column']}", 303)
+
+
+def routes(state: ReviewState) -> list[BaseRoute]:
     return [
-        Route("/table", table_page),
-        Route("/table/{knr}", kommune_page),
-        Route("/api/table/cell", api_cell, methods=["POST"]),
+        Route("/table", functools.partial(table_page, state)),
+        Route("/table/{knr}", functools.partial(kommune_page, state)),
+        Route("/api/table/cell", functools.partial(api_cell, state), methods=["POST"]),
     ]

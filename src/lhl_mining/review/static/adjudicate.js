@@ -1,39 +1,17 @@
 // lhl review: adjudication keys. The final column starts from the coders' codes; Enter records it.
 (function () {
   "use strict";
-  const AREAS = ["aldersvennlig", "aktivitet", "mat", "helsehjelp", "sammenheng"];
-  const FRAMING_KEYS = { s: "samfunn", t: "sektor", b: "begge", n: "ingen" };
+  const { AREA_KEYS, FRAMING_KEYS, toggleArea } = window.LHL_KEYS;
   const article = document.getElementById("adjudication");
-  const flash = document.getElementById("flash");
+  const { say, call: post } = window.lhlClient(document.getElementById("flash"));
   const state = article ? JSON.parse(article.dataset.state) : null;
   const codes = state ? { reform: state.codes.reform, areas: state.codes.areas.slice(), framing: state.codes.framing } : null;
-  let busy = false;
-
-  function say(message, kind) {
-    flash.textContent = message;
-    flash.className = "flash " + (kind || "info");
-    flash.hidden = false;
-  }
 
   function paint() {
     if (!codes) return;
     article.querySelector("[data-final=reform]").textContent = codes.reform ? "●" : "·";
-    AREAS.forEach((a) => { article.querySelector(`[data-final=${a}]`).textContent = codes.areas.includes(a) ? "●" : "·"; });
+    Object.values(AREA_KEYS).forEach((a) => { article.querySelector(`[data-final=${a}]`).textContent = codes.areas.includes(a) ? "●" : "·"; });
     article.querySelector("[data-final=framing]").textContent = codes.framing;
-  }
-
-  async function post(url, form) {
-    if (busy) return null;
-    busy = true;
-    try {
-      const response = await fetch(url, { method: "POST", body: new URLSearchParams(form), headers: { "X-Requested-With": "lhl-review" } });
-      const body = await response.json().catch(() => ({ message: "The server answered " + response.status }));
-      if (!response.ok) { say(body.message, "error"); return null; }
-      return body;
-    } catch (err) {
-      say("The review server cannot be reached (" + err.message + "). Nothing was saved.", "error");
-      return null;
-    } finally { busy = false; }
   }
 
   function neighbour(step) {
@@ -84,11 +62,7 @@
     const key = ev.key;
     let handled = true;
     if (key === "Enter") record();
-    else if (key >= "1" && key <= "5") {
-      const area = AREAS[Number(key) - 1];
-      codes.areas = codes.areas.includes(area) ? codes.areas.filter((a) => a !== area) : AREAS.filter((a) => a === area || codes.areas.includes(a));
-      paint();
-    }
+    else if (key in AREA_KEYS) { codes.areas = toggleArea(codes.areas, AREA_KEYS[key]); paint(); }
     else if (key in FRAMING_KEYS) { codes.framing = FRAMING_KEYS[key]; paint(); }
     else if (key === "r") { codes.reform = !codes.reform; paint(); }
     else if (key === "q" || key === "w" || key === "e") adopt("qwe".indexOf(key));

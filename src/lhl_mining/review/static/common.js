@@ -1,9 +1,14 @@
-// lhl review: what the coding screens share: the code keys, one message line, one request at a time.
+// lhl review: what the coding and adjudication screens share: the code keys, one message line, one request at a time.
 (function () {
   "use strict";
+  // The code keys come from the server (the page's #lhl-keys): digit → focus area, letter → framing.
+  const { AREA_KEYS, FRAMING_KEYS } = JSON.parse(document.getElementById("lhl-keys").textContent);
+  const AREAS = Object.keys(AREA_KEYS).sort((a, b) => a - b).map((k) => AREA_KEYS[k]);
   window.LHL_KEYS = {
-    AREAS: ["aldersvennlig", "aktivitet", "mat", "helsehjelp", "sammenheng"],
-    FRAMING_KEYS: { s: "samfunn", t: "sektor", b: "begge", n: "ingen" },
+    AREA_KEYS,
+    FRAMING_KEYS,
+    // The areas with `area` switched on or off, in the codebook's order.
+    toggleArea: (areas, area) => AREAS.filter((a) => (a === area) !== areas.includes(a)),
   };
 
   // A client for one screen: `say` shows a message in `flash`; `call` GETs (or POSTs `form`) and answers the

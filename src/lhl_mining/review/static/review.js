@@ -1,7 +1,7 @@
 // lhl review: the keyboard loop. One key per decision; the server renders every passage.
 (function () {
   "use strict";
-  const { AREAS, FRAMING_KEYS } = window.LHL_KEYS;
+  const { AREA_KEYS, FRAMING_KEYS } = window.LHL_KEYS;
   const filter = window.LHL_FILTER || {};
   const passageBox = document.getElementById("passage");
   const historyBox = document.getElementById("history");
@@ -126,9 +126,7 @@
   }
 
   function toggleArea(area) {
-    const i = codes.areas.indexOf(area);
-    if (i >= 0) codes.areas.splice(i, 1); else codes.areas.push(area);
-    codes.areas = AREAS.filter((a) => codes.areas.includes(a));
+    codes.areas = window.LHL_KEYS.toggleArea(codes.areas, area);
     paint();
   }
 
@@ -146,7 +144,7 @@
     let handled = true;
     if (!codes && !["u", "ArrowLeft", "ArrowRight"].includes(key)) return;
     if (key === "Enter") decide("decide");
-    else if (key >= "1" && key <= "5") toggleArea(AREAS[Number(key) - 1]);
+    else if (key in AREA_KEYS) toggleArea(AREA_KEYS[key]);
     else if (key in FRAMING_KEYS) { codes.framing = FRAMING_KEYS[key]; paint(); }
     else if (key === "r") { codes.reform = !codes.reform; paint(); }
     else if (key === "x") decide("not_relevant");

@@ -2,7 +2,7 @@
 // checks each decision (/api/decide); this script walks the hits, marks them and keeps the codes keys.
 (function () {
   "use strict";
-  const { AREAS, FRAMING_KEYS } = window.LHL_KEYS;
+  const { AREA_KEYS, FRAMING_KEYS, toggleArea } = window.LHL_KEYS;
   const plan = window.LHL_PLAN || [];
   const box = document.getElementById("passage");
   const flash = document.getElementById("flash");
@@ -126,11 +126,7 @@
     else if (key === "ArrowRight") open(at + 1);
     else if (!codes) handled = false;
     else if (key === "Enter") decide("decide");
-    else if (key >= "1" && key <= "5") {
-      const area = AREAS[Number(key) - 1];
-      codes.areas = codes.areas.includes(area) ? codes.areas.filter((a) => a !== area) : AREAS.filter((a) => a === area || codes.areas.includes(a));
-      paint();
-    }
+    else if (key in AREA_KEYS) { codes.areas = toggleArea(codes.areas, AREA_KEYS[key]); paint(); }
     else if (key in FRAMING_KEYS) { codes.framing = FRAMING_KEYS[key]; paint(); }
     else if (key === "r") { codes.reform = !codes.reform; paint(); }
     else if (key === "x") decide("not_relevant");
