@@ -9,7 +9,7 @@ import pytest
 import yaml
 from lhl.cli import app
 
-from lhl_mining.codebook import default_codebook_path
+from lhl_mining.codebook import FRAMING_CODES, default_codebook_path
 from lhl_mining.errors import CodebookInvalid
 from lhl_mining.nlp import PASSAGE_CODES, RuleLabeller, load_codebook
 from lhl_mining.nlp.codebook import GlobIndex, regex_triggers, ruler_patterns
@@ -92,6 +92,15 @@ def test_show_lists_terms_and_patterns(runner):
         ),
         (TERMS + "      - {id: t1, lemma: reform, regex: x}\n", "line 7"),
         ("name: x\nversion: '1.0.0'\ncodes:\n  - code: reform\n    label: R\n", "lacks the code(s) reform.successor"),
+        (
+            "name: x\nversion: '1.0.0'\ndecision:\n  enumeration_area: area.digital\ncodes:\n" + MINIMAL_CODES,
+            "line 4: decision.enumeration_area 'area.digital' is not an area code of this codebook",
+        ),
+        (
+            "name: x\nversion: '1.0.0'\ncodes:\n"
+            + "\n".join(f"  - code: {c}\n    label: {c}" for c in ("reform", "reform.successor", *FRAMING_CODES)),
+            "has no innsatsområde",
+        ),
     ],
 )
 def test_invalid_codebooks_name_the_line(tmp_path, body, message):
