@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import ast
+import json
 from pathlib import Path
 
 import pytest
 import yaml
+from lhl.cli import app
 from lxml import etree
 
-from lhl_mining.codebook import AREAS, default_codebook_path, load_codebook, tagging_part
+from lhl_mining.codebook import AREAS, codebook_rows, default_codebook_path, load_codebook, tagging_part
 from lhl_mining.errors import CodebookInvalid
 from lhl_mining.export import export
 from lhl_mining.export.codebook import code_tree, load_code_tree
@@ -102,3 +104,11 @@ def test_display_names_only_codes_the_codebook_defines(tmp_path):
     path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
     with pytest.raises(CodebookInvalid, match=r"display names unknown code 'area\.matt'"):
         load_codebook(path)
+
+
+def test_codebook_rows_are_what_codebook_show_prints(runner):
+    """`lhl codebook show` prints the library's rows; the command builds none itself."""
+    rows = codebook_rows(load_codebook(), "area.mat")
+    assert {row["code"] for row in rows} == {"area.mat"} and any(row["solution"].startswith("C4") for row in rows)
+    shown = runner.invoke(app, ["codebook", "show", "--code", "area.mat", "--format", "json"])
+    assert json.loads(shown.output) == json.loads(json.dumps(rows, ensure_ascii=False))

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..codebook import AREAS
+from ..codebook import AREAS, GREY
 from ..errors import LhlError, NothingToExport
 from ..store import Store, utcnow
 from ..store import exports as sql
@@ -403,14 +403,14 @@ def _areas_section(
 
 
 def _framing_section(data: ReportData, codebook: CodeTree) -> str:
-    def color(code: str, default: str) -> str:
+    def color(code: str) -> str:
         found = codebook.get(code)
-        return found.color if found else default
+        return found.color if found else GREY
 
     segments = [
-        ("samfunn", "Samfunn", color("framing.samfunn", "#17BECF")),
+        ("samfunn", "Samfunn", color("framing.samfunn")),
         ("begge", "Begge", "#9E9AC8"),
-        ("sektor", "Sektor", color("framing.sektor", "#BCBD22")),
+        ("sektor", "Sektor", color("framing.sektor")),
     ]
     framed = {k: c for k, c in data.framing_kommune.items() if c["samfunn"] + c["sektor"] + c["begge"]}
     if not framed:
