@@ -917,17 +917,15 @@ def codebook_check(
     """
     from rich.markup import escape
 
-    from lhl_mining.nlp.codebook import lemma_warnings, load_codebook
-    from lhl_mining.nlp.rules import RuleLabeller
+    from lhl_mining.nlp.codebook import check_codebook
 
-    book = load_codebook(path)
-    RuleLabeller(book, model="builtin")
-    n_exclude = sum(t.exclude for t in book.terms.values())
-    for warning in lemma_warnings(book):
+    check = check_codebook(path)
+    for warning in check.warnings:
         err_console.print(f"[yellow]warning[/] {escape(warning)}", highlight=False, soft_wrap=True)
+    book = check.codebook
     console.print(
         f"{book.path}: OK, {book.version_id}: {len(book.codes)} codes, "
-        f"{len(book.terms) - n_exclude} terms, {n_exclude} exclusions.",
+        f"{check.n_terms} terms, {check.n_exclusions} exclusions.",
         highlight=False,
     )
 
@@ -944,43 +942,17 @@ def codebook_show(
     """Print the codebook as a readable table: codes, terms, weights, conditions and løsninger."""
     from rich.markup import escape
 
-    from lhl_mining.nlp.codebook import load_codebook
+    from lhl_mining.codebook import codebook_rows, load_codebook
 
     book = load_codebook(path)
     if patterns:
-        for pattern in book.ruler_patterns():
+        from lhl_mining.nlp.codebook import ruler_patterns
+
+        for pattern in ruler_patterns(book):
             if code is None or pattern["label"] == code:
                 typer.echo(json.dumps(pattern, ensure_ascii=False))
         return
-    rows = []
-    for entry in book.codes.values():
-        if code is not None and entry.code != code:
-            continue
-        for term in entry.terms:
-            conditions = []
-            if term.context:
-                conditions.append(
-                    "needs "
-                    + ", ".join(
-                        term.context.words + tuple(r.pattern for r in term.context.regexes) + term.context.codes
-                    )[:60]
-                )
-            if term.unless:
-                conditions.append("unless " + ", ".join(term.unless.words)[:60])
-            rows.append(
-                {
-                    "code": entry.code,
-                    "label": entry.label,
-                    "term": term.id,
-                    "kind": "exclude" if term.exclude else term.kind,
-                    "pattern": term.pattern,
-                    "weight": term.weight,
-                    "also": ", ".join(f"{c} {w:g}" for c, w in term.also),
-                    "solution": f"{term.solution} {entry.solutions[term.solution]}" if term.solution else "",
-                    "conditions": "; ".join(conditions),
-                    "line": term.line,
-                }
-            )
+    rows = codebook_rows(book, code)
     if fmt is OutputFormat.table:
         table = Table(title=f"{book.version_id} ({book.path})", title_justify="left", show_lines=False)
         for column in ("code", "term", "kind", "pattern", "weight", "also", "solution", "conditions"):

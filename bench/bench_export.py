@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 from lhl_mining import registry
+from lhl_mining.codebook import AREAS
 from lhl_mining.decisions import build as decisions
 from lhl_mining.store import Store, utcnow
 
@@ -63,7 +64,6 @@ DOC_TYPES = [
     "lhl_plan",
     "other",
 ]
-AREAS = ["aldersvennlig", "aktivitet", "mat", "helsehjelp", "sammenheng"]
 RUNS = [
     ("qdpx", "out.qdpx", ["--codings", "final"]),
     ("qdpx", "all.qdpx", ["--codings", "all"]),
@@ -168,7 +168,7 @@ def build(db_path: Path, n_passages: int, seed: int = 7) -> None:
                                 "coded_at": now,
                                 "action": "code",
                                 "reform": rng.randint(0, 1),
-                                "areas": json.dumps(rng.sample(AREAS, 2)),
+                                "areas": json.dumps(rng.sample(list(AREAS), 2)),
                                 "framing": rng.choice(["samfunn", "sektor", "begge", "ingen"]),
                                 "blind": 1,
                             }

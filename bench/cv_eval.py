@@ -33,8 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
+from lhl_mining.codebook import AREAS, FRAMINGS
 from lhl_mining.nlp.evaluate import nynorsk_share, read_jsonl
-from lhl_mining.nlp.labeller import AREAS, FRAMINGS
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"

@@ -9,9 +9,10 @@ import pytest
 import yaml
 from lhl.cli import app
 
+from lhl_mining.codebook import FRAMING_CODES, default_codebook_path
 from lhl_mining.errors import CodebookInvalid
 from lhl_mining.nlp import PASSAGE_CODES, RuleLabeller, load_codebook
-from lhl_mining.nlp.codebook import GlobIndex, default_codebook_path, regex_triggers
+from lhl_mining.nlp.codebook import GlobIndex, regex_triggers, ruler_patterns
 
 TERMS = "name: x\nversion: '1.0.0'\ncodes:\n  - code: reform\n    label: R\n    terms:\n"
 MINIMAL_CODES = "\n".join(
@@ -41,7 +42,7 @@ def test_bundled_codebook_is_valid_and_versioned():
 
 def test_every_ruler_pattern_has_an_id_that_names_a_term():
     book = load_codebook()
-    patterns = book.ruler_patterns()
+    patterns = ruler_patterns(book)
     assert patterns
     for pattern in patterns:
         assert pattern["id"] in book.terms
@@ -91,6 +92,15 @@ def test_show_lists_terms_and_patterns(runner):
         ),
         (TERMS + "      - {id: t1, lemma: reform, regex: x}\n", "line 7"),
         ("name: x\nversion: '1.0.0'\ncodes:\n  - code: reform\n    label: R\n", "lacks the code(s) reform.successor"),
+        (
+            "name: x\nversion: '1.0.0'\ndecision:\n  enumeration_area: area.digital\ncodes:\n" + MINIMAL_CODES,
+            "line 4: decision.enumeration_area 'area.digital' is not an area code of this codebook",
+        ),
+        (
+            "name: x\nversion: '1.0.0'\ncodes:\n"
+            + "\n".join(f"  - code: {c}\n    label: {c}" for c in ("reform", "reform.successor", *FRAMING_CODES)),
+            "has no innsatsområde",
+        ),
     ],
 )
 def test_invalid_codebooks_name_the_line(tmp_path, body, message):
@@ -236,7 +246,8 @@ def test_bundled_codebook_file_is_plain_yaml():
 def test_lemma_lists_and_the_regex_warning(runner, tmp_path):
     """A `lemma:` list is one term hitting on any alternative (scored once); `codebook check` warns for
     a regex that lemma terms could express, and keeps a regex that needs one."""
-    from lhl_mining.nlp.codebook import lemma_alternatives, load_codebook
+    from lhl_mining.codebook import load_codebook
+    from lhl_mining.nlp.codebook import lemma_alternatives
 
     assert lemma_alternatives(r"\bpårørende\w*|\bpårørande\w*") == ["pårørende*", "pårørande*"]
     assert lemma_alternatives(r"\bkoordinerende\s+enhet") == ["koordinerende enhet"]

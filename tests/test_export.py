@@ -15,7 +15,7 @@ from lhl.cli import app
 from lxml import etree
 
 from lhl_mining.export import export
-from lhl_mining.export.codebook import load_codebook
+from lhl_mining.export.codebook import load_code_tree
 from lhl_mining.export.qdpx import guid, safe_name, source_positions
 from lhl_mining.store import Store
 
@@ -320,7 +320,7 @@ def test_codebook_tree_has_hierarchy_colours_descriptions_and_version(runner, db
     out = tmp_path / "p.qdpx"
     _cli(runner, db_path, "export", "-f", "qdpx", "--out", str(out))
     _, root = _qde(out)
-    codebook = load_codebook()
+    codebook = load_code_tree()
     top = root.find("q:CodeBook/q:Codes", NS)
     area = next(c for c in top.findall("q:Code", NS) if c.get("guid") == guid("code", "area"))
     assert area.get("isCodable") == "false"
@@ -630,19 +630,23 @@ def test_an_interrupted_export_leaves_no_file(store, project, tmp_path):
 
 
 def test_codebook_comes_from_the_project_yaml_with_its_version(tmp_path):
+    from lhl_mining.codebook import load_codebook as load_project_codebook
     from lhl_mining.errors import CodebookInvalid
-    from lhl_mining.nlp.codebook import load_codebook as load_project_codebook
 
     project = load_project_codebook()
-    codebook = load_codebook()
+    codebook = load_code_tree()
     assert codebook.version == project.version_id  # what suggestions record as codebook_version
     assert codebook.ids == set(project.codes)
     assert codebook.get("area").codable is False and codebook.get("area.mat").parent == "area"
     assert codebook.get("area.mat").name == project.codes["area.mat"].label
+    assert (codebook.get("area").name, codebook.get("area.mat").color) == ("Innsatsområder", "#D62728")
     broken = tmp_path / "lhl.yaml"
     broken.write_text("codes: [\n", encoding="utf-8")
     with pytest.raises(CodebookInvalid):
-        load_codebook(broken)
+        load_code_tree(broken)
+    with pytest.raises(CodebookInvalid, match="Cannot read the codebook") as missing:
+        load_code_tree(tmp_path / "none.yaml")
+    assert missing.value.code == "E101"  # a named file that is not there is an error, never a substitute list
 
 
 def test_qdpx_of_real_seed_texts_slices_exactly(store, db_path, runner, shared, tmp_path, project_schema):

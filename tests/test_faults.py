@@ -220,7 +220,7 @@ def _read_only_mount(folder: Path) -> bool:
 
 # ---------------------------------------------------------------- bad arguments and odd files, per command
 def _codebook_with(tmp: Path, replace: str, by: str) -> Path:
-    from lhl_mining.nlp.codebook import default_codebook_path
+    from lhl_mining.codebook import default_codebook_path
 
     text = default_codebook_path().read_text(encoding="utf-8")
     assert replace in text

@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 from lhl.cli import app
 
+from lhl_mining.codebook import PASSAGE_CODES
 from lhl_mining.errors import ModelIncompatible, ModelNotFound
 from lhl_mining.learn import CombinedLabeller, ModelLabeller, latest_model_labeller, uncertainty
 from lhl_mining.learn.files import bundled_models_dir, find_model, list_models, load_model
-from lhl_mining.nlp.labeller import PASSAGE_CODES, Labeller, PassageLabel
+from lhl_mining.nlp.labeller import Labeller, PassageLabel
 
 REFORM_TEXT = (
     "Kommunestyret vedtok handlingsplanen for Leve hele livet. Planen skal sikre hverdagsrehabilitering, "

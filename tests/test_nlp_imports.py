@@ -48,6 +48,7 @@ def db(tmp_path_factory):
         (["export", "--format", "csv", "--out", "{tmp}/out.csv"], ()),
         (["export", "--format", "qdpx", "--out", "{tmp}/out.qdpx"], ()),
         (["report", "--out", "{tmp}/report.html"], ()),
+        (["codebook", "show", "--code", "area.mat"], ("lhl_mining.codebook", "lhl_mining.export.codebook")),
         (
             ["review", "assign", "--double", "0.2", "--coder", "a", "--coder", "b"],
             ("lhl_mining.review.app", "lhl_mining.review.server"),

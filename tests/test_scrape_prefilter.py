@@ -12,8 +12,8 @@ from lhl_mining.scrapers import elements, opengov360
 from lhl_mining.scrapers.base import Meeting
 from typer.testing import CliRunner
 
+from lhl_mining.codebook import default_codebook_path
 from lhl_mining.errors import CodebookInvalid
-from lhl_mining.nlp.codebook import default_codebook_path
 from lhl_mining.prefilter import Prefilter, default_prefilter
 from lhl_mining.scrape import board_matches, title_matches
 
@@ -152,7 +152,7 @@ def test_cli_prefilter_jsonl_and_table(tmp_path):
 
 
 def test_editing_the_prefilter_does_not_change_the_tagging_codebook_version(tmp_path):
-    from lhl_mining.nlp.codebook import load_codebook
+    from lhl_mining.codebook import load_codebook
 
     text = default_codebook_path().read_text(encoding="utf-8")
     scrape_edit = tmp_path / "scrape.yaml"

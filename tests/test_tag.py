@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from lhl.cli import app
 
+from lhl_mining.codebook import default_codebook_path
 from lhl_mining.nlp import PASSAGE_CODES, Labeller, PassageLabel, RuleLabeller
 from lhl_mining.nlp.classify import tag_store
-from lhl_mining.nlp.codebook import default_codebook_path
 from lhl_mining.store import Store, utcnow
 from lhl_mining.store import suggestions as sql
 

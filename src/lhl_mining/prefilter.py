@@ -20,8 +20,9 @@ from typing import Any
 
 import yaml
 
+from .codebook import GLOB_CHARS, default_codebook_path, load_codebook
 from .errors import CodebookInvalid
-from .nlp.codebook import GLOB_CHARS, GlobIndex, default_codebook_path, glob_to_regex, load_codebook
+from .nlp.codebook import GlobIndex, glob_to_regex
 from .nlp.pipeline import is_known_word, lemma_key
 
 WORD = re.compile(r"\w+(?:[-‐–]\w+)*-?")

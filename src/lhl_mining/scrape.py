@@ -80,12 +80,12 @@ def reform_pattern() -> re.Pattern:
     """The codebook's context-free reform terms (names of LHL and Bo trygt hjemme) as one regex."""
     global _REFORM
     if _REFORM is None:
-        from .nlp.codebook import load_codebook
+        from .codebook import REFORM_CODES, load_codebook
 
         codebook = load_codebook()
         parts = []
         for term in codebook.regex_terms():
-            if term.code in ("reform", "reform.successor") and not term.exclude and not term.context:
+            if term.code in REFORM_CODES and not term.exclude and not term.context:
                 parts.append(term.pattern if term.case_sensitive else f"(?i:{term.pattern})")
         _REFORM = re.compile("|".join(parts) or r"(?i)leve\s+hele\s+livet")
     return _REFORM

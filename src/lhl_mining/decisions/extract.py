@@ -235,13 +235,13 @@ def _norm_saknr(value: str | None) -> str | None:
 @cache
 def _reform_patterns() -> tuple[list[re.Pattern], list[re.Pattern]]:
     """The codebook's context-free regex terms for the reform (and its exclusions): the one place its name lives."""
-    from ..nlp.codebook import load_codebook
+    from ..codebook import REFORM_CODES, load_codebook
 
     codebook = load_codebook()
     found: list[re.Pattern] = []
     excluded: list[re.Pattern] = []
     for term in codebook.terms.values():
-        if term.code not in ("reform", "reform.successor") and "reform" not in dict(term.also):
+        if term.code not in REFORM_CODES and "reform" not in dict(term.also):
             continue
         if term.kind != "regex" or term.context or term.unless:
             continue

@@ -19,7 +19,7 @@ from ..store import decisions as decisions_sql
 from ..store import exports as sql
 from . import figures, nvivo_sheet, qdc, qdpx, summary, tabular  # noqa: F401  (each registers its format)
 from .base import FORMATS, LEVELS, ExportFormat, ExportOptions, ExportResult
-from .codebook import Codebook, load_codebook
+from .codebook import CodeTree, load_code_tree
 from .model import CODING_MODES
 from .output import atomic_output, check_output
 from .qdpx import TARGETS
@@ -33,7 +33,7 @@ __all__ = [
     "ExportResult",
     "check_codes",
     "export",
-    "load_codebook",
+    "load_code_tree",
     "prepare_export",
     "total_work",
 ]
@@ -42,7 +42,7 @@ __all__ = [
 _DERIVED_CODES = {"framing.begge", "framing.ingen"}
 
 
-def check_codes(store: Store, codebook: Codebook) -> None:
+def check_codes(store: Store, codebook: CodeTree) -> None:
     """Refuse to export codes the codebook does not define (a renamed code, an old tagger)."""
     missing = sorted(sql.used_codes(store) - codebook.ids - _DERIVED_CODES)
     if missing:
@@ -142,7 +142,7 @@ def export(
     level: str | None = None,
     codings: str = "final",
     force: bool = False,
-    codebook: Codebook | None = None,
+    codebook: CodeTree | None = None,
     progress: Callable[[int], None] | None = None,
     target: str | None = None,
     labels: str | None = None,
@@ -153,7 +153,7 @@ def export(
     fmt, options = prepare_export(
         fmt_name, out, level=level, codings=codings, force=force, target=target, labels=labels, until=until
     )
-    options.codebook = codebook or load_codebook()
+    options.codebook = codebook or load_code_tree()
     options.progress = progress
     if fmt.needs_database:
         if store is None:

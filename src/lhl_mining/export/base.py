@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..store import Store
-from .codebook import Codebook
+from .codebook import CodeTree
 
 LEVELS = ("passage", "document", "kommune")
 
@@ -20,7 +20,7 @@ LEVELS = ("passage", "document", "kommune")
 class ExportOptions:
     level: str = "passage"
     codings: str = "final"
-    codebook: Codebook | None = None
+    codebook: CodeTree | None = None
     suffix: str = ""
     progress: Callable[[int], None] | None = None
     target: str = "nvivo"  # qdpx: whose position rule texts with characters above U+FFFF follow

@@ -1,10 +1,11 @@
 """The code tree that exports carry: names, hierarchy, colours, descriptions, version.
 
-Codes come from the project codebook `codebooks/lhl.yaml`, read by the NLP
-package's loader; every export keeps its version id (`lhl@1.0.0+digest`, as
-suggestions record it).  Without that file the tree is the project's fixed
-code list, marked with the version `codes-1`.  Dotted ids make the hierarchy
-(`area.mat` sits under `area`); a missing parent becomes a non-codable grouping.
+The tree is a view of the project codebook (`lhl_mining.codebook`, the YAML
+file `codebooks/lhl.yaml` unless a path is given): every code with its label,
+description and `display:` colour, under the version id suggestions record
+(`lhl@1.0.0+digest`).  Dotted ids make the hierarchy (`area.mat` sits under
+`area`); a parent that is not a code is a non-codable grouping, named by the
+codebook's `display: groups:` entry.
 """
 
 from __future__ import annotations
@@ -12,69 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-FIXED_VERSION = "codes-1"
-
-# The project's fixed code list (common contract), with the reform evaluation's names.
-_FIXED_CODES: tuple[tuple[str, str, str, str], ...] = (
-    (
-        "reform",
-        "Leve hele livet",
-        "#1F77B4",
-        "The passage names the quality reform for older people «Leve hele livet» (Meld. St. 15 (2017–2018)), "
-        "in any spelling: Leve heile livet, LHL, kvalitetsreformen for eldre, eldrereformen.",
-    ),
-    (
-        "reform.successor",
-        "Bo trygt hjemme",
-        "#6BAED6",
-        "The successor reform «Bo trygt hjemme» / «Bu trygt heime» (Meld. St. 24 (2022–2023)).",
-    ),
-    ("area", "Innsatsområder", "#7F7F7F", "The reform's five focus areas."),
-    (
-        "area.aldersvennlig",
-        "Et aldersvennlig Norge",
-        "#2CA02C",
-        "Age-friendly society: planning, housing, transport, participation, aldersvennlige lokalsamfunn.",
-    ),
-    (
-        "area.aktivitet",
-        "Aktivitet og fellesskap",
-        "#FF7F0E",
-        "Activity, good experiences and community: meeting places, culture, volunteers, loneliness.",
-    ),
-    (
-        "area.mat",
-        "Mat og måltider",
-        "#D62728",
-        "Food and meals: ernæring, underernæring, måltidsopplevelser, måltidsvenner.",
-    ),
-    (
-        "area.helsehjelp",
-        "Helsehjelp",
-        "#9467BD",
-        "Health care: mestring, hverdagsrehabilitering, forebygging of funksjonsfall, «rett hjelp til rett tid».",
-    ),
-    (
-        "area.sammenheng",
-        "Sammenheng i tjenestene",
-        "#8C564B",
-        "Continuity of services: pasientforløp, overganger, pårørende, kontaktperson, trygghet og forutsigbarhet.",
-    ),
-    ("framing", "Framing", "#7F7F7F", "Whether the passage treats the reform as a society or a sector reform."),
-    (
-        "framing.samfunn",
-        "Samfunnsreform",
-        "#17BECF",
-        "Framed as a society reform: cross-sector, planning, housing, transport, culture, volunteers, civil society.",
-    ),
-    (
-        "framing.sektor",
-        "Sektorreform",
-        "#BCBD22",
-        "Framed as a health and care sector reform: services, capacity, staffing, institutions.",
-    ),
-)
-_GROUPING_IDS = {"area", "framing"}
+from ..codebook import GREY, Codebook, Group, load_codebook
 
 
 @dataclass(frozen=True)
@@ -84,6 +23,8 @@ class CodeDef:
     color: str
     description: str
     codable: bool = True
+    short: str = ""
+    """The name charts use (the report's area columns); `name` when empty."""
 
     @property
     def parent(self) -> str | None:
@@ -91,7 +32,7 @@ class CodeDef:
 
 
 @dataclass(frozen=True)
-class Codebook:
+class CodeTree:
     version: str
     codes: tuple[CodeDef, ...]
     origin: str
@@ -107,47 +48,28 @@ class Codebook:
         return next((c for c in self.codes if c.id == code_id), None)
 
 
-def _with_parents(codes: list[CodeDef]) -> tuple[CodeDef, ...]:
-    """Add non-codable groupings for missing parents, keeping order (parents first)."""
-    known = {c.id for c in codes}
-    fixed = {c[0]: c for c in _FIXED_CODES}
+def code_tree(codebook: Codebook) -> CodeTree:
+    """The codebook's codes as an export tree, each missing parent added as a grouping before its first child."""
     out: list[CodeDef] = []
-    for code in codes:
-        parent = code.parent
+    known = set(codebook.codes)
+    for code in codebook.codes.values():
         missing = []
+        parent = code.code.rsplit(".", 1)[0] if "." in code.code else None
         while parent and parent not in known:
             missing.append(parent)
             known.add(parent)
             parent = parent.rsplit(".", 1)[0] if "." in parent else None
-        for pid in reversed(missing):
-            name, color, description = fixed[pid][1:] if pid in fixed else (pid, "#7F7F7F", "")
-            out.append(CodeDef(pid, name, color, description, codable=False))
-        out.append(code)
-    return tuple(out)
+        for group_id in reversed(missing):
+            group = codebook.groups.get(group_id, Group(group_id, GREY))
+            out.append(CodeDef(group_id, group.name, group.colour, _one_line(group.description), codable=False))
+        out.append(CodeDef(code.code, code.label, code.colour, _one_line(code.description), short=code.short))
+    return CodeTree(codebook.version_id, tuple(out), str(codebook.path))
 
 
-def _fixed_codebook() -> Codebook:
-    codes = [
-        CodeDef(cid, name, color, desc, codable=cid not in _GROUPING_IDS) for cid, name, color, desc in _FIXED_CODES
-    ]
-    return Codebook(FIXED_VERSION, tuple(codes), "fixed code list")
+def load_code_tree(path: str | Path | None = None) -> CodeTree:
+    """The tree of the codebook at `path`, else the bundled one; `CodebookInvalid` (E101) when unreadable."""
+    return code_tree(load_codebook(path))
 
 
-def load_codebook(path: str | Path | None = None) -> Codebook:
-    """The project codebook (`path`, else the installed `codebooks/lhl.yaml`) as read and validated by
-    `lhl_mining.nlp`, so its version is the one suggestions record; the fixed list when no file exists."""
-    from ..nlp.codebook import default_codebook_path
-    from ..nlp.codebook import load_codebook as load_project_codebook
-
-    source = Path(path) if path is not None else default_codebook_path()
-    if path is None and not source.is_file():
-        return _fixed_codebook()
-    project = load_project_codebook(source)  # CodebookInvalid (E101) names the line
-    fixed = {c[0]: c for c in _FIXED_CODES}
-    codes = []
-    for code in project.codes.values():
-        default = fixed.get(code.code, (code.code, code.code, "#7F7F7F", ""))
-        codes.append(
-            CodeDef(code.code, code.label or default[1], default[2], " ".join((code.description or default[3]).split()))
-        )
-    return Codebook(project.version_id, _with_parents(codes), str(source))
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

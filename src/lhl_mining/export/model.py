@@ -14,8 +14,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-AREAS = ("aldersvennlig", "aktivitet", "mat", "helsehjelp", "sammenheng")
-FRAMINGS = ("samfunn", "sektor", "begge", "ingen")
+from ..codebook import AREAS
+
 MACHINE = "machine"
 
 CODING_MODES = ("final", "all", "machine")

@@ -36,7 +36,7 @@ from .. import __version__
 from ..store import Store, utcnow
 from ..store import exports as sql
 from .base import ExportFormat, ExportOptions, database, register
-from .codebook import Codebook, CodeDef, load_codebook
+from .codebook import CodeDef, CodeTree, load_code_tree
 from .model import MACHINE, Decision, passage_records
 from .summary import (
     CELL_COLUMNS,
@@ -187,7 +187,7 @@ class _Xml:
             self.fh.detach()
 
 
-def _write_code(xml: _Xml, codebook: Codebook, code: CodeDef) -> None:
+def _write_code(xml: _Xml, codebook: CodeTree, code: CodeDef) -> None:
     xml.start(
         "Code",
         guid=guid("code", code.id),
@@ -273,7 +273,7 @@ def _write_qdpx(store: Store | None, path: Path, options: ExportOptions) -> dict
     """One pass over documents and passages into the body (sources) and notes parts; the head (users, codes
     with the kommune case codes, variables, cases) is written last, then the parts are joined inside the zip."""
     store = database(store)
-    codebook = options.codebook or load_codebook()
+    codebook = options.codebook or load_code_tree()
     mode, target = options.codings, options.target
     summary_mode = "machine" if mode == "machine" else "final"
     builder = SummaryBuilder(store, summary_mode, required=False, until=options.until)
@@ -411,7 +411,7 @@ def _case_name(knr: str, summary: KommuneSummary | None) -> str:
     return safe_name(summary.label if summary else kommune_label(knr, None))
 
 
-def write_codebook_codes(xml: _Xml, codebook: Codebook, cases: Sequence[tuple[str, str]] = ()) -> None:
+def write_codebook_codes(xml: _Xml, codebook: CodeTree, cases: Sequence[tuple[str, str]] = ()) -> None:
     """The code tree; with `cases`, a non-codable group holding one code per kommune case under the case's own
     GUID, the way NVivo exports cases and QualCoder links cases to their text."""
     xml.start("Codes")

@@ -25,24 +25,18 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..codebook import AREAS, GREY
 from ..errors import LhlError, NothingToExport
 from ..store import Store, utcnow
 from ..store import exports as sql
 from .base import ExportResult
-from .codebook import Codebook, load_codebook
+from .codebook import CodeTree, load_code_tree
 from .figures import figures_section, vedlegg_section
-from .model import AREAS, passage_records
+from .model import passage_records
 from .output import atomic_output, check_output
 from .summary import KommuneSummary, SummaryBuilder, counts_for_summary, document_facts, kommune_label
 
 MAX_ROWS = 60  # kommuner shown in per-kommune charts (the busiest); the rest are counted in a note
-AREA_NAMES = {
-    "aldersvennlig": "Aldersvennlig",
-    "aktivitet": "Aktivitet",
-    "mat": "Mat",
-    "helsehjelp": "Helsehjelp",
-    "sammenheng": "Sammenheng",
-}
 DOC_TYPE_NAMES = {
     "saksframlegg": "Saksframlegg",
     "saksprotokoll": "Saksprotokoll/særutskrift",
@@ -348,7 +342,7 @@ def _documents_section(data: ReportData) -> str:
     return _figure("documents", "Dokumenter per kommune og år", body, note)
 
 
-def _reform_section(data: ReportData, codebook: Codebook) -> str:
+def _reform_section(data: ReportData, codebook: CodeTree) -> str:
     years = sorted(set(data.reform_passages_year) | set(data.reform_documents_year))
     if not years:
         return _figure("reform", "Omtale av reformen over tid", _empty("Ingen passasjer er kodet med reformen ennå."))
@@ -376,7 +370,7 @@ def _reform_section(data: ReportData, codebook: Codebook) -> str:
     )
 
 
-def _area_colors(codebook: Codebook) -> dict[str, str]:
+def _area_colors(codebook: CodeTree) -> dict[str, str]:
     out = {}
     for area in AREAS:
         code = codebook.get(f"area.{area}")
@@ -384,14 +378,20 @@ def _area_colors(codebook: Codebook) -> dict[str, str]:
     return out
 
 
+def _area_name(codebook: CodeTree, area: str) -> str:
+    """The area's short name in chart columns (the codebook's `display:` `short`, else its label)."""
+    code = codebook.get(f"area.{area}")
+    return (code.short or code.name) if code else area
+
+
 def _areas_section(
-    data: ReportData, codebook: Codebook, counter: Counter, reform: Counter, chart_id: str, title: str, what: str
+    data: ReportData, codebook: CodeTree, counter: Counter, reform: Counter, chart_id: str, title: str, what: str
 ) -> str:
     keys = sorted({k for k, _ in counter})
     if not keys:
         return _figure(chart_id, title, _empty("Ingen passasjer er kodet med innsatsområder ennå."))
     rows = [(k, f"{DOC_TYPE_NAMES.get(k, k)} ({reform[k]})") for k in keys]
-    columns = [(a, AREA_NAMES[a]) for a in AREAS]
+    columns = [(a, _area_name(codebook, a)) for a in AREAS]
     body = heatmap(
         rows, columns, dict(counter), _area_colors(codebook), label_width=230, normalise_rows=True, cell_w=96
     )
@@ -402,15 +402,15 @@ def _areas_section(
     return _figure(chart_id, title, body, note)
 
 
-def _framing_section(data: ReportData, codebook: Codebook) -> str:
-    def color(code: str, default: str) -> str:
+def _framing_section(data: ReportData, codebook: CodeTree) -> str:
+    def color(code: str) -> str:
         found = codebook.get(code)
-        return found.color if found else default
+        return found.color if found else GREY
 
     segments = [
-        ("samfunn", "Samfunn", color("framing.samfunn", "#17BECF")),
+        ("samfunn", "Samfunn", color("framing.samfunn")),
         ("begge", "Begge", "#9E9AC8"),
-        ("sektor", "Sektor", color("framing.sektor", "#BCBD22")),
+        ("sektor", "Sektor", color("framing.sektor")),
     ]
     framed = {k: c for k, c in data.framing_kommune.items() if c["samfunn"] + c["sektor"] + c["begge"]}
     if not framed:
@@ -511,7 +511,7 @@ def _decimal(value: float | None) -> str:
     return "–" if value is None else f"{value:.3f}".replace(".", ",")
 
 
-def _reliability_section(store: Store, codebook: Codebook) -> str:
+def _reliability_section(store: Store, codebook: CodeTree) -> str:
     from ..learn import reliability as rel
 
     title = "Reliabilitet mellom kodere"
@@ -577,12 +577,12 @@ section.chart{padding:10px 10px}ul.gaps{columns:1}.fact{padding:6px 10px}}
 def render(
     store: Store,
     *,
-    codebook: Codebook | None = None,
+    codebook: CodeTree | None = None,
     advance: Callable[[int], None] = lambda n: None,
     until: str | None = None,
 ) -> str:
     """The whole report as one HTML string; `until` cuts the kommune table's evidence at that date."""
-    codebook = codebook or load_codebook()
+    codebook = codebook or load_code_tree()
     counts = sql.content_counts(store)
     if counts["documents"] == 0:
         raise NothingToExport(

@@ -21,10 +21,11 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any
 
+from ..codebook import AREA_TITLES, AREAS, FRAMINGS
 from ..store import Store
 from ..store import exports as sql
 from .base import LEVELS, ExportFormat, ExportOptions, database, register
-from .model import AREAS, FRAMINGS, Decision, PassageRecord, passage_records
+from .model import Decision, PassageRecord, passage_records
 from .summary import kommune_label
 from .xlsx import write_xlsx
 
@@ -104,11 +105,7 @@ _NB = {
     "code_status": "Kodestatus",
     "reform": "Leve hele livet",
     "reform_successor": "Bo trygt hjemme",
-    "area_aldersvennlig": "Et aldersvennlig Norge",
-    "area_aktivitet": "Aktivitet og fellesskap",
-    "area_mat": "Mat og måltider",
-    "area_helsehjelp": "Helsehjelp",
-    "area_sammenheng": "Sammenheng i tjenestene",
+    **{f"area_{a}": title for a, title in AREA_TITLES.items()},
     "areas": "Innsatsområder",
     "framing": "Framing",
     "memo": "Memo",
@@ -125,16 +122,7 @@ _NB = {
     "n_coded": "Kodede passasjer",
     "n_reform": "Passasjer om reformen",
     "n_reform_successor": "Passasjer om Bo trygt hjemme",
-    **{
-        f"n_area_{a}": f"Passasjer: {n}"
-        for a, n in (
-            ("aldersvennlig", "Et aldersvennlig Norge"),
-            ("aktivitet", "Aktivitet og fellesskap"),
-            ("mat", "Mat og måltider"),
-            ("helsehjelp", "Helsehjelp"),
-            ("sammenheng", "Sammenheng i tjenestene"),
-        )
-    },
+    **{f"n_area_{a}": f"Passasjer: {title}" for a, title in AREA_TITLES.items()},
     **{f"n_framing_{f}": f"Passasjer: framing {f}" for f in FRAMINGS},
     "samfunn_share": "Andel samfunnsreform",
 }

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ..codebook import PASSAGE_CODES
 from ..nlp.classify import suggestion_rows
-from ..nlp.labeller import PASSAGE_CODES, Labeller, PassageLabel
+from ..nlp.labeller import Labeller, PassageLabel
 from ..store import Store
 from ..store import learning as sql
 from ..store.suggestions import store_suggestions

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..codebook import AREAS, FRAMINGS
 from ..errors import GoldFileInvalid
-from ..nlp.labeller import AREAS, FRAMINGS
 
 
 @dataclass(frozen=True)

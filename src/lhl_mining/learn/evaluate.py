@@ -12,7 +12,8 @@ from typing import Any
 
 from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
 
-from ..nlp.labeller import AREAS, FRAMINGS, PassageLabel
+from ..codebook import AREAS, FRAMINGS
+from ..nlp.labeller import PassageLabel
 from .dataset import CodedPassage
 
 

@@ -19,7 +19,8 @@ import simplemma
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from ..nlp.labeller import AREAS, FRAMINGS, PASSAGE_CODES, PassageLabel
+from ..codebook import AREAS, FRAMINGS, PASSAGE_CODES
+from ..nlp.labeller import PassageLabel
 from ..nlp.pipeline import LEMMA_OVERRIDES
 
 WORD_RE = re.compile(r"[^\W\d_]+", re.UNICODE)

@@ -25,7 +25,8 @@ import numpy as np
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
 
-from ..nlp.labeller import AREA_CODES, AREAS, FRAMINGS, PassageLabel
+from ..codebook import AREA_CODES, AREAS, FRAMINGS
+from ..nlp.labeller import PassageLabel
 from .dataset import CodedPassage
 from .features import PassageFeaturizer, lemma_text, rule_features
 

@@ -25,8 +25,8 @@ import krippendorff
 import numpy as np
 from sklearn.metrics import cohen_kappa_score
 
+from ..codebook import AREAS, FRAMINGS
 from ..errors import NoOverlap, UnknownCoder
-from ..nlp.labeller import AREAS, FRAMINGS
 from ..store import Store
 from ..store import learning as sql
 

@@ -22,8 +22,9 @@ import sklearn
 from sklearn.model_selection import KFold, StratifiedGroupKFold, StratifiedKFold
 
 from .. import __version__
+from ..codebook import FRAMINGS
 from ..errors import ModelExists, SingleClass, TooFewCoded
-from ..nlp.labeller import FRAMINGS, Labeller
+from ..nlp.labeller import Labeller
 from ..processes import end_with_parent
 from ..store import utcnow
 from .dataset import CodedPassage, label_counts, training_set_hash

@@ -4,7 +4,7 @@ What other areas call:
 
 * `load_pipeline(model="auto")`: nb_core_news_lg/md/sm when installed, else the
   built-in pipeline (no download); `pipeline_id(nlp)` names it for provenance.
-* `load_codebook(path=None)`: the validated codebook (codebooks/lhl.yaml by default).
+* `load_codebook(path=None)`: the validated codebook (codebooks/lhl.yaml by default; `lhl_mining.codebook`).
 * `Labeller`, `PassageLabel`, `DocContext` (labeller.py): the interface every labeller implements;
   `RuleLabeller` is the codebook-rules labeller.
 * `make_labeller(...)`, `classify_jsonl(...)`, `tag_store(...)`: what `lhl classify`
@@ -14,11 +14,10 @@ What other areas call:
 from importlib import import_module
 from typing import Any
 
-from .labeller import AREAS, FRAMINGS, PASSAGE_CODES, DocContext, Labeller, PassageLabel
+from ..codebook import AREAS, FRAMINGS, PASSAGE_CODES, Codebook, load_codebook
+from .labeller import DocContext, Labeller, PassageLabel
 
 _LAZY = {
-    "Codebook": "codebook",
-    "load_codebook": "codebook",
     "load_pipeline": "pipeline",
     "pipeline_id": "pipeline",
     "RuleLabeller": "rules",
@@ -32,4 +31,14 @@ def __getattr__(name: str) -> Any:
     return getattr(import_module(f".{_LAZY[name]}", __name__), name)
 
 
-__all__ = ["AREAS", "FRAMINGS", "PASSAGE_CODES", "DocContext", "Labeller", "PassageLabel", *sorted(_LAZY)]
+__all__ = [
+    "AREAS",
+    "FRAMINGS",
+    "PASSAGE_CODES",
+    "Codebook",
+    "DocContext",
+    "Labeller",
+    "PassageLabel",
+    "load_codebook",
+    *sorted(_LAZY),
+]

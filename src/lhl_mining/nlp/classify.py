@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from ..codebook import PASSAGE_CODES
 from ..errors import ClassifyInputInvalid, ClassifyIOError
 from ..partfiles import atomic_path
-from .labeller import PASSAGE_CODES, DocContext, Labeller, PassageLabel
+from .labeller import DocContext, Labeller, PassageLabel
 from .rules import RuleLabeller
 
 if TYPE_CHECKING:  # the store is imported by `tag_store` only: `lhl classify` needs no database

@@ -1,49 +1,25 @@
-"""The codebook: codes and their terms as data (codebooks/lhl.yaml), validated and compiled.
+"""The codebook compiled for spaCy: SpanRuler patterns and the glob/regex matcher component.
 
-A term is one of
-- `lemma`: words separated by spaces, matched on lemmas (case-insensitive).
-  A single word may be a glob (`eldre*`, `*omsorg`, `*samfunn*`, `?` = one
-  character), which is tested against the lemma and the lowercase form, so
-  compounds such as «eldrerådet» or «lokalsamfunnet» match.  Multi-word
-  phrases follow quanteda: each word is a lemma, the longest match wins.
-- `regex`: a Python regular expression over the passage text (for names that
-  PDF line breaks split, white-paper references, case-sensitive «LHL»).
-
-Lemma phrases compile to spaCy SpanRuler phrase patterns on NORM (the
-lowercase lemma key set by the `lhl_lemmatizer` component) with the term id as
-pattern id; globs compile to SpanRuler token patterns (`{"NORM": {"REGEX":
-…}}`) for inspection, and run in the `lhl_codebook_extra` component with a
-per-word cache, because the Matcher would test every regex on every token.
-Every span in ``doc.spans["codebook"]`` carries its code as label and its term
-id as `id_`.
+The codebook itself (codes, terms, YAML loading and validation) is
+`lhl_mining.codebook`, which imports no spaCy.  Lemma phrases compile to spaCy
+SpanRuler phrase patterns on NORM (the lowercase lemma key set by the
+`lhl_lemmatizer` component) with the term id as pattern id; globs compile to
+SpanRuler token patterns (`{"NORM": {"REGEX": …}}`) for inspection, and run in
+the `lhl_codebook_extra` component with a per-word cache, because the Matcher
+would test every regex on every token.  Every span in
+``doc.spans["codebook"]`` carries its code as label and its term id as `id_`.
 """
 
 from __future__ import annotations
 
 import bisect
-import contextlib
-import functools
-import hashlib
-import json
-import marshal
 import re
 import warnings
-
-try:  # the regex parser's internals, to inspect a pattern's structure
-    import re._constants as _sre
-    import re._parser as _sre_parse
-except ImportError:  # Python < 3.11
-    import sre_constants as _sre  # type: ignore[no-redef]
-    import sre_parse as _sre_parse  # type: ignore[no-redef]
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from importlib import resources
-from pathlib import Path
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
-if TYPE_CHECKING:  # spaCy is imported where matching needs it: reading a codebook (export, report) does not
+if TYPE_CHECKING:  # spaCy is imported where matching needs it
     from spacy.language import Language
     from spacy.pipeline import SpanRuler
     from spacy.tokens import Doc, Span
@@ -55,440 +31,32 @@ except ImportError:  # pragma: no cover - Python 3.10 and older
     import sre_constants as _c  # type: ignore[no-redef]
     import sre_parse as _sre_parser  # type: ignore[no-redef]
 
-from .. import __version__
-from ..cachedir import cache_dir, write_atomic
-from ..errors import CodebookInvalid
-from .labeller import AREAS, PASSAGE_CODES
+from ..codebook import GLOB_CHARS, Codebook, Term, load_codebook
 
 SPANS_KEY = "codebook"
 TEXT_KEY = "lhl_text"
 """`doc.user_data` key where the labeller leaves the text (rebuilding `doc.text` costs a Token per token)."""
 RULER_NAME = "lhl_codebook"
 EXTRA_NAME = "lhl_codebook_extra"
-GLOB_CHARS = frozenset("*?")
 MAX_WORD_CHARS = 80
 """Longer tokens (URLs, table debris, text without spaces) are not words: no glob or lemma look-up."""
-
-
-def default_codebook_path() -> Path:
-    """The codebook shipped with the package (codebooks/lhl.yaml)."""
-    return Path(str(resources.files("lhl_mining.codebooks").joinpath("lhl.yaml")))
-
-
-def schema_path() -> Path:
-    return Path(str(resources.files("lhl_mining.codebooks").joinpath("codebook.schema.json")))
-
-
-@dataclass(frozen=True)
-class Context:
-    """Words (lemma globs), regexes or codes that must (or must not) occur near a hit."""
-
-    words: tuple[str, ...] = ()
-    regexes: tuple[re.Pattern, ...] = ()
-    codes: tuple[str, ...] = ()
-    window: str = "sentence"
-    doc_types: tuple[str, ...] = ()
-    """Window `document` only: the condition also holds in a document of one of these types."""
-
-    def __bool__(self) -> bool:
-        return bool(self.words or self.regexes or self.codes or self.doc_types)
-
-
-@dataclass(frozen=True)
-class Term:
-    id: str
-    code: str
-    kind: str  # "lemma" | "glob" | "regex"
-    pattern: str
-    lemmas: tuple[str, ...] = ()
-    """Lemma terms: every alternative (a lemma, a lemma phrase or a one-word glob); the term hits on any."""
-    weight: float = 1.0
-    also: tuple[tuple[str, float], ...] = ()
-    solution: str | None = None
-    context: Context = Context()
-    unless: Context = Context()
-    exclude: bool = False
-    case_sensitive: bool = False
-    pos: frozenset[str] = frozenset()
-    note: str = ""
-    line: int = 0
-
-    def weights(self) -> dict[str, float]:
-        """Weight this term adds to each code it counts for."""
-        return {self.code: self.weight, **dict(self.also)}
-
-
-@dataclass
-class Code:
-    code: str
-    label: str
-    description: str = ""
-    threshold: float = 0.5
-    frame: str | None = None
-    solutions: dict[str, str] = field(default_factory=dict)
-    terms: list[Term] = field(default_factory=list)
-
-
-@dataclass
-class Codebook:
-    """A validated codebook: codes, terms by id, decision settings and a content digest."""
-
-    name: str
-    version: str
-    path: Path
-    codes: dict[str, Code]
-    terms: dict[str, Term]
-    decision: dict[str, Any]
-    digest: str
-
-    @property
-    def version_id(self) -> str:
-        """What suggestions record as `codebook_version`: name, version and content digest."""
-        return f"{self.name}@{self.version}+{self.digest[:8]}"
-
-    def threshold(self, code: str) -> float:
-        entry = self.codes.get(code)
-        return entry.threshold if entry else float(self.decision.get("threshold", 0.5))
-
-    def ruler_patterns(self) -> list[dict[str, Any]]:
-        """SpanRuler patterns: lemma phrases (strings on NORM) and globs (token patterns)."""
-        patterns: list[dict[str, Any]] = []
-        for term in self.terms.values():
-            label = term.code
-            for lemma in term.lemmas:
-                if GLOB_CHARS & set(lemma):
-                    patterns.append(
-                        {"label": label, "pattern": [{"NORM": {"REGEX": glob_to_regex(lemma)}}], "id": term.id}
-                    )
-                else:
-                    patterns.append({"label": label, "pattern": lemma, "id": term.id})
-        return patterns
-
-    def regex_terms(self) -> list[Term]:
-        return [t for t in self.terms.values() if t.kind == "regex"]
-
-    def glob_patterns(self) -> list[tuple[str, str]]:
-        """(glob, term id) of every one-word glob alternative."""
-        return [(lemma, t.id) for t in self.terms.values() for lemma in t.lemmas if GLOB_CHARS & set(lemma)]
 
 
 def glob_to_regex(glob: str) -> str:
     return "^" + "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in glob) + "$"
 
 
-# ---------------------------------------------------------------- loading and validation
-class _LineLoader(yaml.SafeLoader):
-    """A YAML loader that remembers the line of every mapping (for error messages)."""
-
-
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:
-    mapping = loader.construct_mapping(node, deep=True)
-    mapping["__line__"] = node.start_mark.line + 1
-    return mapping
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def _strip_lines(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _strip_lines(v) for k, v in value.items() if k != "__line__"}
-    if isinstance(value, list):
-        return [_strip_lines(v) for v in value]
-    return value
-
-
-def _line_of(document: Any, path: Iterable[Any]) -> int:
-    """Line of the deepest mapping on `path` inside the line-annotated document."""
-    line = 1
-    node = document
-    for key in path:
-        try:
-            node = node[key]
-        except (KeyError, IndexError, TypeError):
-            break
-        if isinstance(node, dict) and "__line__" in node:
-            line = node["__line__"]
-    return line
-
-
-MAX_YAML_NODES = 100_000  # values after aliases are expanded; lhl.yaml has about 3 000
-MAX_YAML_DEPTH = 40  # lhl.yaml nests 6 deep; thousands of levels would exhaust the stack
-
-
-def _refuse_yaml_bombs(text: str, path: Path) -> None:
-    """Size and nesting from the parser's events, before anything is built: a few aliases of aliases
-    ("billion laughs") expand to billions of values, and deep nesting exhausts the stack."""
-    sizes: dict[str, int] = {}  # anchor -> values under it, aliases expanded
-    stack: list[list[Any]] = [[None, 0]]  # [anchor, values so far] per open collection
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
-        if isinstance(event, yaml.CollectionStartEvent):
-            stack.append([event.anchor, 0])
-            if len(stack) > MAX_YAML_DEPTH:
-                raise CodebookInvalid(
-                    f"{path} line {event.start_mark.line + 1}: nested more than {MAX_YAML_DEPTH} levels deep."
-                )
-            continue
-        if isinstance(event, yaml.CollectionEndEvent):
-            anchor, size = stack.pop()
-            size += 1
-            if anchor:
-                sizes[anchor] = size
-        elif isinstance(event, yaml.AliasEvent):
-            size = sizes.get(event.anchor, 1)
-        elif isinstance(event, yaml.ScalarEvent):
-            size = 1
-        else:
-            continue
-        stack[-1][1] += size
-        if stack[-1][1] > MAX_YAML_NODES:
-            raise CodebookInvalid(
-                f"{path} line {event.start_mark.line + 1}: more than {MAX_YAML_NODES} values "
-                "once its aliases (*name) are expanded; write the values out."
-            )
-
-
-def _refuse_catastrophic(pattern: str, where: str) -> None:
-    """Refuse a repeat inside a repeat (`(a+)+$`, `(\\w*)*`): it backtracks exponentially on a near-miss."""
-
-    def nested(items: Any, inside: bool) -> bool:
-        for op, av in items:
-            if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT):
-                _low, high, sub = av
-                many = high == _sre.MAXREPEAT or high > 50
-                if (many and inside) or nested(sub, inside or many):
-                    return True
-            elif op is _sre.SUBPATTERN:
-                if nested(av[-1], inside):
-                    return True
-            elif op is _sre.BRANCH:
-                if any(nested(branch, inside) for branch in av[1]):
-                    return True
-            elif op in (_sre.ASSERT, _sre.ASSERT_NOT) and nested(av[1], inside):
-                return True
-        return False  # atomic groups and possessive repeats never backtrack
-
-    if nested(_sre_parse.parse(pattern), False):
-        raise CodebookInvalid(
-            f"{where}: regex {pattern!r} repeats a repeat (like (a+)+), which can take "
-            "exponential time on a near-miss; write it without the nesting."
-        )
-
-
-@functools.lru_cache(maxsize=1)
-def _schema() -> dict:
-    return json.loads(schema_path().read_text(encoding="utf-8"))
-
-
-_COMPILED: dict[tuple[str, bytes], Codebook] = {}
-"""Codebooks compiled in this process, by path and content: the labeller and its matcher component share one."""
-
-
-def load_codebook(path: str | Path | None = None) -> Codebook:
-    """Read, validate and compile a codebook; `CodebookInvalid` names file, line and problem."""
-    path = Path(path) if path is not None else default_codebook_path()
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise CodebookInvalid(f"Cannot read the codebook {path}: {exc.strerror}.") from None
-    key = (str(path), raw)
-    if key not in _COMPILED:
-        _COMPILED.clear()  # one codebook at a time is the rule; an edited file replaces the old entry
-        _COMPILED[key] = _load(path, raw)
-    return _COMPILED[key]
-
-
-def _load(path: Path, raw: bytes) -> Codebook:
-    annotated = _checked(path, raw)
-    return _compile(_strip_lines(annotated), annotated, path, hashlib.sha256(tagging_part(raw)).hexdigest())
-
-
-def _checked_cache_path(raw: bytes) -> Path:
-    """Cache file of a codebook that passed the YAML and schema checks, named by content, schema and version."""
-    key = hashlib.sha256(b"\0".join([raw, schema_path().read_bytes(), __version__.encode()])).hexdigest()[:24]
-    return cache_dir() / f"codebook-{key}.marshal"
-
-
-def _checked(path: Path, raw: bytes) -> dict:
-    """The line-annotated codebook document, parsed and schema-checked.
-
-    YAML parsing and the schema check (and importing jsonschema) were a tenth
-    of `lhl classify`'s start-up, for a file that rarely changes: a codebook
-    that passed them is kept in the user cache, keyed by its bytes, the schema
-    and the lhl version; an unreadable cache file is just checked again.
-    """
-    cached = _checked_cache_path(raw)
-    try:
-        annotated = marshal.loads(cached.read_bytes())
-        if isinstance(annotated, dict):
-            return annotated
-    except (OSError, EOFError, ValueError, TypeError):
-        pass
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise CodebookInvalid(f"{path}: not UTF-8 text (byte {exc.start}).") from None
-    try:
-        _refuse_yaml_bombs(text, path)
-        annotated = yaml.load(text, Loader=_LineLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
-        if context and context_mark:
-            problem += f"; {context} on line {context_mark.line + 1}"
-        raise CodebookInvalid(f"{path}{where}: not valid YAML ({problem}).") from None
-    document = _strip_lines(annotated)
-    import jsonschema
-
-    validator = jsonschema.Draft202012Validator(_schema())
-    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
-    if errors:
-        problems = [
-            f"line {_line_of(annotated, e.absolute_path)}: {'/'.join(str(p) for p in e.absolute_path) or '(top)'}: "
-            f"{e.message}"
-            for e in errors[:3]
-        ]
-        more = f"; and {len(errors) - 3} more problem(s)" if len(errors) > 3 else ""
-        raise CodebookInvalid(f"{path} " + "; ".join(problems) + more + ".")
-    # an unwritable cache, or YAML values marshal cannot keep: checked each time
-    with contextlib.suppress(OSError, ValueError):
-        write_atomic(cached, marshal.dumps(annotated))
-    return annotated
-
-
-_SCRAPE_SECTION = re.compile(
-    rb"(?:^[ \t]*(?:#[^\n]*)?\n)*^prefilter:[^\n]*\n(?:(?:[ \t]*\n)*[ \t]+\S[^\n]*(?:\n|\Z))*", re.MULTILINE
-)
-"""The `prefilter:` key, its indented body and the comment lines just above it."""
-
-
-def tagging_part(raw: bytes) -> bytes:
-    """The codebook bytes tagging depends on: all but the `prefilter:` section (scraping vocabulary) and the
-    comments just above it, so editing what the scraper fetches does not make tags or models stale."""
-    return _SCRAPE_SECTION.sub(b"", raw, count=1)
-
-
-def _context(spec: dict | None, path: Path, line: int) -> Context:
-    if not spec:
-        return Context()
-    regexes = []
-    for pattern in spec.get("regex", []):
-        try:
-            regexes.append(re.compile(pattern, re.IGNORECASE))
-        except re.error as exc:
-            raise CodebookInvalid(f"{path} line {line}: bad context regex {pattern!r}: {exc}.") from None
-        _refuse_catastrophic(pattern, f"{path} line {line}: context regex")
-    if spec.get("doc_types") and spec.get("window") != "document":
-        raise CodebookInvalid(f"{path} line {line}: doc_types needs window: document.")
-    return Context(
-        words=tuple(w.lower() for w in spec.get("words", [])),
-        regexes=tuple(regexes),
-        codes=tuple(spec.get("codes", [])),
-        window=spec.get("window", "sentence"),
-        doc_types=tuple(spec.get("doc_types", [])),
-    )
-
-
-def _compile(document: dict, annotated: dict, path: Path, digest: str) -> Codebook:
-    codes: dict[str, Code] = {}
-    terms: dict[str, Term] = {}
-    for ci, entry in enumerate(document["codes"]):
-        code_name = entry["code"]
-        code_line = _line_of(annotated, ["codes", ci])
-        if code_name in codes:
-            raise CodebookInvalid(f"{path} line {code_line}: code {code_name!r} is defined twice.")
-        code = Code(
-            code=code_name,
-            label=entry["label"],
-            description=entry.get("description", ""),
-            threshold=entry.get("threshold", document.get("decision", {}).get("threshold", 0.5)),
-            frame=entry.get("frame"),
-            solutions=dict(entry.get("solutions", {})),
-        )
-        for section in ("terms", "exclude"):
-            for ti, spec in enumerate(entry.get(section, [])):
-                line = _line_of(annotated, ["codes", ci, section, ti])
-                term = _term(spec, code, section == "exclude", path, line)
-                if term.id in terms:
-                    raise CodebookInvalid(
-                        f"{path} line {line}: term id {term.id!r} is already used on line {terms[term.id].line}."
-                    )
-                for other in [c for c, _ in term.also] + list(term.context.codes) + list(term.unless.codes):
-                    if other not in PASSAGE_CODES:
-                        raise CodebookInvalid(f"{path} line {line}: term {term.id!r} names unknown code {other!r}.")
-                if term.solution and term.solution not in code.solutions:
-                    raise CodebookInvalid(
-                        f"{path} line {line}: term {term.id!r} names solution {term.solution!r}, "
-                        f"which code {code_name!r} does not list under `solutions`."
-                    )
-                terms[term.id] = term
-                code.terms.append(term)
-        codes[code_name] = code
-    missing = [c for c in PASSAGE_CODES if c not in codes]
-    if missing:
-        raise CodebookInvalid(f"{path}: the codebook lacks the code(s) {', '.join(missing)}.")
-    for area in AREAS:
-        if codes[f"area.{area}"].frame is None:
-            raise CodebookInvalid(f"{path}: code area.{area} needs a `frame` (samfunn or sektor).")
-    return Codebook(
-        name=document["name"],
-        version=str(document["version"]),
-        path=path,
-        codes=codes,
-        terms=terms,
-        decision=dict(document.get("decision", {})),
-        digest=digest,
-    )
-
-
-def _lemma_alternative(pattern: str, term_id: str, path: Path, line: int) -> str:
-    """One lemma, lemma phrase or one-word glob of a `lemma:` term, checked and lowercased."""
-    words = pattern.split(" ")
-    has_glob = any(GLOB_CHARS & set(w) for w in words)
-    if has_glob and len(words) > 1:
-        raise CodebookInvalid(
-            f"{path} line {line}: term {term_id!r}: globs (* ?) are allowed in one-word terms only; "
-            "write the phrase with plain lemmas."
-        )
-    if has_glob and not pattern.strip("*?"):
-        raise CodebookInvalid(f"{path} line {line}: term {term_id!r}: a glob needs at least one letter.")
-    return pattern.lower()
-
-
-def _term(spec: dict, code: Code, exclude: bool, path: Path, line: int) -> Term:
-    if "regex" in spec:
-        kind, pattern = "regex", spec["regex"]
-        flags = 0 if spec.get("case_sensitive") else re.IGNORECASE
-        try:
-            re.compile(pattern, flags)
-        except re.error as exc:
-            raise CodebookInvalid(f"{path} line {line}: term {spec['id']!r}: bad regex: {exc}.") from None
-        _refuse_catastrophic(pattern, f"{path} line {line}: term {spec['id']!r}")
-        lemmas: tuple[str, ...] = ()
-    else:
-        given = spec["lemma"] if isinstance(spec["lemma"], list) else [spec["lemma"]]
-        lemmas = tuple(_lemma_alternative(" ".join(value.split()), spec["id"], path, line) for value in given)
-        kind = "glob" if all(GLOB_CHARS & set(lemma) for lemma in lemmas) else "lemma"
-        pattern = " | ".join(lemmas)
-    return Term(
-        id=spec["id"],
-        code=code.code,
-        kind=kind,
-        pattern=pattern,
-        lemmas=lemmas,
-        weight=float(spec.get("weight", 1.0)),
-        also=tuple((c, float(w)) for c, w in spec.get("also", {}).items()),
-        solution=spec.get("solution"),
-        context=_context(spec.get("context"), path, line),
-        unless=_context(spec.get("unless"), path, line),
-        exclude=exclude,
-        case_sensitive=bool(spec.get("case_sensitive", False)),
-        pos=frozenset(spec.get("pos", [])),
-        note=spec.get("note", ""),
-        line=line,
-    )
+def ruler_patterns(codebook: Codebook) -> list[dict[str, Any]]:
+    """SpanRuler patterns: lemma phrases (strings on NORM) and globs (token patterns)."""
+    patterns: list[dict[str, Any]] = []
+    for term in codebook.terms.values():
+        label = term.code
+        for lemma in term.lemmas:
+            if GLOB_CHARS & set(lemma):
+                patterns.append({"label": label, "pattern": [{"NORM": {"REGEX": glob_to_regex(lemma)}}], "id": term.id})
+            else:
+                patterns.append({"label": label, "pattern": lemma, "id": term.id})
+    return patterns
 
 
 # ---------------------------------------------------------------- matching
@@ -797,6 +365,26 @@ def lemma_warnings(codebook: Codebook) -> list[str]:
     return found
 
 
+@dataclass(frozen=True)
+class CodebookCheck:
+    """What `lhl codebook check` reports: the codebook, its term counts and the warnings."""
+
+    codebook: Codebook
+    n_terms: int
+    n_exclusions: int
+    warnings: list[str]
+
+
+def check_codebook(path: str | None = None) -> CodebookCheck:
+    """Validate a codebook and compile it for the built-in pipeline (`CodebookInvalid` names the line)."""
+    from .rules import RuleLabeller
+
+    book = load_codebook(path)
+    RuleLabeller(book, model="builtin")
+    n_exclusions = sum(t.exclude for t in book.terms.values())
+    return CodebookCheck(book, len(book.terms) - n_exclusions, n_exclusions, lemma_warnings(book))
+
+
 def attach_codebook(nlp: Language, codebook: Codebook) -> Language:
     """Add the SpanRuler (lemma phrases) and the glob/regex matcher for `codebook` to `nlp`."""
     from spacy.language import Language
@@ -806,7 +394,7 @@ def attach_codebook(nlp: Language, codebook: Codebook) -> Language:
     for name in (RULER_NAME, EXTRA_NAME):
         if name in nlp.pipe_names:
             nlp.remove_pipe(name)
-    phrases = [p for p in codebook.ruler_patterns() if isinstance(p["pattern"], str)]
+    phrases = [p for p in ruler_patterns(codebook) if isinstance(p["pattern"], str)]
     if phrases:
         ruler: SpanRuler = nlp.add_pipe(  # type: ignore[assignment]  # add_pipe is typed as returning a callable
             "span_ruler",

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .labeller import AREAS, FRAMINGS
+from ..codebook import AREAS, FRAMINGS
 
 _NYNORSK_ONLY = frozenset(
     [

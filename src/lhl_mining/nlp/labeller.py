@@ -16,16 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-AREAS: tuple[str, ...] = ("aldersvennlig", "aktivitet", "mat", "helsehjelp", "sammenheng")
-"""The five innsatsområder, in the order labels list them."""
-
-FRAMINGS: tuple[str, ...] = ("samfunn", "sektor", "begge", "ingen")
-
-REFORM_CODES: tuple[str, ...] = ("reform", "reform.successor")
-AREA_CODES: tuple[str, ...] = tuple(f"area.{area}" for area in AREAS)
-FRAMING_CODES: tuple[str, ...] = ("framing.samfunn", "framing.sektor")
-PASSAGE_CODES: tuple[str, ...] = REFORM_CODES + AREA_CODES + FRAMING_CODES
-"""Every code a passage can carry; `scores` has one entry per code."""
+from ..codebook import AREAS, FRAMINGS
 
 
 @dataclass(frozen=True)

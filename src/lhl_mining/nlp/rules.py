@@ -25,21 +25,10 @@ from spacy.pipeline import SpanRuler
 from spacy.tokens import Doc, Span
 
 from .. import __version__
+from ..codebook import AREAS, PASSAGE_CODES, Codebook, Context, Term, load_codebook
 from ..processes import end_with_parent
-from .codebook import (
-    EXTRA_NAME,
-    RULER_NAME,
-    SPANS_KEY,
-    TEXT_KEY,
-    Codebook,
-    CodebookExtraMatcher,
-    Context,
-    GlobIndex,
-    Term,
-    attach_codebook,
-    load_codebook,
-)
-from .labeller import AREAS, PASSAGE_CODES, DocContext, Labeller, PassageLabel, framing_from_flags
+from .codebook import EXTRA_NAME, RULER_NAME, SPANS_KEY, TEXT_KEY, CodebookExtraMatcher, GlobIndex, attach_codebook
+from .labeller import DocContext, Labeller, PassageLabel, framing_from_flags
 from .pipeline import NorwegianLemmatizer, SentenceSplitter, load_pipeline, pipeline_id
 
 MAX_CHUNK_CHARS = 100_000
@@ -586,8 +575,11 @@ class RuleLabeller(Labeller):
     def _framing(self, scores: dict[str, float], areas: list[str]) -> str:
         codebook = self.codebook
         decision = codebook.decision
-        if len(areas) >= int(decision.get("enumeration_min_areas", 4)) and "aldersvennlig" in areas:
-            return "begge"  # the innsatsområder listed, the society area among them
+        needed = decision.get("enumeration_area")  # the society area, named in the codebook
+        if len(areas) >= int(decision.get("enumeration_min_areas", 4)) and (
+            needed is None or needed in {f"area.{area}" for area in areas}
+        ):
+            return "begge"  # the innsatsområder listed, the codebook's enumeration_area among them
         samfunn_score, sektor_score = scores["framing.samfunn"], scores["framing.sektor"]
         samfunn = samfunn_score >= codebook.threshold("framing.samfunn")
         sektor = sektor_score >= codebook.threshold("framing.sektor")
@@ -604,7 +596,7 @@ class RuleLabeller(Labeller):
 
         Three service areas next to aktivitet («aktivitet, helsehjelp og sammenheng i
         tjenestene») read as a sector text, not as both frames (LABELING.md: only full
-        enumerations, aldersvennlig among them, are «begge»).
+        enumerations, the codebook's `enumeration_area` among them, are «begge»).
         """
         votes = [self.codebook.codes[f"area.{area}"].frame for area in areas]
         samfunn, sektor = votes.count("samfunn"), votes.count("sektor")

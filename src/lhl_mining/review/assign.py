@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..codebook import PASSAGE_CODES
 from ..errors import ReviewUsageError
 from ..store import Store
 from ..store import review as sql
 from .auth import CODER_NAME
-
-CODES = ("reform", "reform.successor", *(f"area.{a}" for a in sql.AREAS), "framing.samfunn", "framing.sektor")
 
 
 def assign_double(
@@ -36,8 +35,8 @@ def assign_double(
         )
     if not 0 < share <= 1:
         raise ReviewUsageError(f"--double must be a share between 0 and 1 (e.g. 0.15 for 15 %), not {share}.")
-    if code is not None and code not in CODES:
-        raise ReviewUsageError(f"Unknown code {code!r}; use one of {', '.join(CODES)}.")
+    if code is not None and code not in PASSAGE_CODES:
+        raise ReviewUsageError(f"Unknown code {code!r}; use one of {', '.join(PASSAGE_CODES)}.")
     parameters = {"coders": names, "share": share, "seed": seed, "knr": knr, "doc_type": doc_type, "code": code}
     with store.run("review assign", parameters) as run:
         result = sql.assign_double(

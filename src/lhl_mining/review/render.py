@@ -8,17 +8,11 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from ..store.review import AREAS
+# The review keys and area titles come from the codebook (its area order and `display: framing_keys`).
+from ..codebook import AREA_KEYS as AREA_KEYS
+from ..codebook import AREA_TITLES as AREA_TITLES
+from ..codebook import FRAMING_KEYS as FRAMING_KEYS
 
-AREA_KEYS = {str(i + 1): area for i, area in enumerate(AREAS)}
-FRAMING_KEYS = {"s": "samfunn", "t": "sektor", "b": "begge", "n": "ingen"}
-AREA_TITLES = {
-    "aldersvennlig": "Et aldersvennlig Norge",
-    "aktivitet": "Aktivitet og fellesskap",
-    "mat": "Mat og måltider",
-    "helsehjelp": "Helsehjelp",
-    "sammenheng": "Sammenheng i tjenestene",
-}
 _SHORT = {
     "reform": "reform",
     "reform.successor": "Bo trygt hjemme",

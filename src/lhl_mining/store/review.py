@@ -20,11 +20,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..codebook import AREAS
+from ..codebook import FRAMINGS as FRAMINGS  # the review screens take the code sets from here (`sql.FRAMINGS`)
 from ..errors import DecisionConflict, NothingToUndo, StaleSuggestion, UnknownPassage
 from . import Store, begin_immediate, utcnow
 
-AREAS = ("aldersvennlig", "aktivitet", "mat", "helsehjelp", "sammenheng")
-FRAMINGS = ("samfunn", "sektor", "begge", "ingen")
 DECISIONS = ("code", "accept", "not_relevant")
 CODER_ACTIONS = ("code", "accept", "not_relevant", "skip")
 
