@@ -222,60 +222,42 @@ def ingest(
     """Add local PDF, Word, HTML and text files: extract, clean, type and split them into passages."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from lhl_mining.errors import UsageError
     from lhl_mining.ingest import (
-        DOC_TYPES,
-        PDF_ENGINES,
+        DEFAULT_CORPUS,
         IngestLimits,
+        IngestOptions,
         IngestResult,
         discover_files,
-        ingest_files,
         ocr_missing_tools_message,
+        run_ingest,
     )
 
-    if doc_type is not None and doc_type not in DOC_TYPES:
-        raise UsageError(f"Unknown document type «{doc_type}»; choose one of {', '.join(DOC_TYPES)}.")
-    if pdf_engine not in PDF_ENGINES:
-        raise UsageError(f"Unknown PDF engine «{pdf_engine}»; choose {' or '.join(PDF_ENGINES)}.")
-    knr = registry.resolve_kommune(kommune).knr if kommune else None
+    options = IngestOptions(
+        corpus_dir=corpus or DEFAULT_CORPUS, knr=kommune, doc_type=doc_type, ocr=ocr, retry_failed=retry_failed,
+        limits=IngestLimits.of(max_mb=max_mb, max_pages=max_pages, pdf_engine=pdf_engine, timeout_s=timeout),
+        jobs=jobs,
+    )  # fmt: skip
     files = discover_files(paths)
     if ocr and (problem := ocr_missing_tools_message()):
         err_console.print(f"[yellow]Warning[/] {problem} Scanned PDFs stay `needs_ocr`.", highlight=False)
-    limits = IngestLimits.of(max_mb=max_mb, max_pages=max_pages, pdf_engine=pdf_engine, timeout_s=timeout)
-    parameters = {
-        "paths": [str(p) for p in paths], "kommune": knr, "doc_type": doc_type, "ocr": ocr,
-        "retry_failed": retry_failed, "corpus": str(corpus) if corpus else None, "max_mb": max_mb,
-        "max_pages": max_pages, "pdf_engine": pdf_engine, "timeout": timeout, "jobs": jobs,
-    }  # fmt: skip
-    outcomes: dict[str, int] = {}
-    problems: list[tuple[str, str]] = []
-    with Store.open(_db_path(ctx, db), create=True) as store, store.run("ingest", parameters) as run, Progress(
+    with Store.open(_db_path(ctx, db), create=True) as store, Progress(
         TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
         TextColumn("{task.description}"), console=err_console, transient=True,
     ) as progress:  # fmt: skip
         task = progress.add_task("", total=len(files))
 
         def advance(file: Path, result: IngestResult) -> None:
-            key = "unchanged" if result.action == "unchanged" else result.status
-            outcomes[key] = outcomes.get(key, 0) + 1
-            run.count(key)
-            run.count("passages", result.n_passages if result.action != "unchanged" else 0)
-            if (result.status in ("failed", "needs_ocr") and result.action != "unchanged") or result.warnings:
-                problems.append((str(file), result.error or ""))
             progress.update(task, advance=1, description=file.name[-50:])
 
-        ingest_files(
-            store, files, knr=knr, doc_type=doc_type, ocr=ocr, corpus_dir=corpus,
-            retry_failed=retry_failed, run_id=run.id, limits=limits, jobs=jobs, on_file=advance,
-        )  # fmt: skip
-    table = Table(title=f"Ingested {len(files)} file(s)", title_justify="left", show_header=False)
+        summary = run_ingest(store, paths, files, options, on_file=advance)
+    table = Table(title=f"Ingested {summary.files} file(s)", title_justify="left", show_header=False)
     table.add_column("outcome")
     table.add_column("files", justify="right")
-    for key in sorted(outcomes):
-        table.add_row(key, str(outcomes[key]))
-    table.add_row("passages written", str((run.counts or {}).get("passages", 0)))
+    for key in sorted(summary.outcomes):
+        table.add_row(key, str(summary.outcomes[key]))
+    table.add_row("passages written", str(summary.passages))
     console.print(table)
-    for file, message in problems:
+    for file, message in summary.problems:
         err_console.print(f"[yellow]{file}[/]: {message}", highlight=False, soft_wrap=True)
 
 

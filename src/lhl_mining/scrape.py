@@ -428,7 +428,7 @@ class _KommuneScraper:
         ref: DocumentRef,
         report: KommuneReport,
     ) -> None:
-        from .ingest import ingest_download
+        from .ingest import Download, IngestOptions, ingest_download
 
         with self.lock:
             if ref.url in self.seen_urls:
@@ -469,18 +469,22 @@ class _KommuneScraper:
                 result = ingest_download(
                     self.store,
                     fetched.content,
-                    url=ref.url,
-                    platform=adapter.platform,
-                    knr=kommune.knr,
-                    source_id=row.id,
-                    metadata=ref.metadata(),
-                    fetched_at=utcnow(),
-                    etag=fetched.headers.get("etag"),
-                    last_modified=fetched.headers.get("last-modified"),
-                    mime_type=fetched.content_type or None,
-                    corpus_dir=self.options.corpus_dir,
-                    run_id=self.run_id,
-                    retry_failed=bool(stored and stored["status"] == "failed"),
+                    Download(
+                        url=ref.url,
+                        platform=adapter.platform,
+                        source_id=row.id,
+                        metadata=ref.metadata(),
+                        fetched_at=utcnow(),
+                        etag=fetched.headers.get("etag"),
+                        last_modified=fetched.headers.get("last-modified"),
+                        mime_type=fetched.content_type or None,
+                    ),
+                    IngestOptions(
+                        corpus_dir=self.options.corpus_dir,
+                        knr=kommune.knr,
+                        run_id=self.run_id,
+                        retry_failed=bool(stored and stored["status"] == "failed"),
+                    ),
                 )
         except CorpusNotWritable:
             self.stop.set()
