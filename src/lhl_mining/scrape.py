@@ -151,14 +151,6 @@ ProgressFn = Callable[..., None]
 # ---------------------------------------------------------------------- orchestration
 
 
-def resolve_targets(county: str, kommuner: list[str] | None) -> list[registry.Kommune]:
-    """The kommuner to scrape; unknown county/kommune → UsageError (exit 2) with the closest matches."""
-    registry.resolve_county(county)
-    if not kommuner:
-        return registry.kommuner_in(county)
-    return [registry.resolve_kommune(name, county) for name in kommuner]
-
-
 def check_corpus_writable(corpus_dir: Path) -> None:
     """Fail before the first request when downloads could not be stored."""
     try:
@@ -185,7 +177,7 @@ def scrape(
         raise UsageError(f"--since {options.since} is after --until {options.until}.")
     if not FIRST_YEAR <= options.since <= options.until <= FIRST_YEAR + 200:
         raise UsageError(f"--since/--until must be years from {FIRST_YEAR} on, not {options.since}–{options.until}.")
-    targets = resolve_targets(county, kommuner)
+    targets = registry.resolve_kommuner(county, kommuner)
     overrides = overrides or Overrides({}, frozenset(), None)
     if not options.dry_run:
         check_corpus_writable(options.corpus_dir)
