@@ -749,9 +749,8 @@ def classify(
 
     from rich.markup import escape
 
-    from lhl_mining.errors import ClassifyIOError
     from lhl_mining.learn.files import default_models_dir
-    from lhl_mining.nlp.classify import classify_jsonl, make_labeller, output_file, start_up_frozen
+    from lhl_mining.nlp.classify import classify_jsonl, input_file, make_labeller, output_file, start_up_frozen
 
     labeller = make_labeller(
         model,
@@ -761,11 +760,7 @@ def classify(
         models_dir=default_models_dir(_db_path(ctx, None)),
     )
     _warn_if_model_is_stale(labeller)
-    try:
-        source = sys.stdin.buffer if input_path == "-" else open(input_path, "rb")  # noqa: SIM115
-    except OSError as exc:
-        raise ClassifyIOError(f"Cannot read {input_path}: {exc.strerror}.") from None
-    with source, contextlib.ExitStack() as stack:
+    with input_file(input_path, sys.stdin.buffer) as source, contextlib.ExitStack() as stack:
         sink = sys.stdout if output_path == "-" else stack.enter_context(output_file(output_path, force=force))
         with start_up_frozen():
             stats = classify_jsonl(source, sink.write, labeller, strict=strict, batch_size=batch_size)

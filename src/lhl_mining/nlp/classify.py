@@ -21,7 +21,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from ..errors import ClassifyInputInvalid, ClassifyIOError
 from ..partfiles import atomic_path
@@ -155,6 +155,16 @@ REPEAT_MAX_CHARS, REPEAT_SIZE = 10_000, 50_000
 """Output of passages up to this length is kept (this many) and reused when the same passage comes again."""
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False)
+
+
+def input_file(path: str, stdin: BinaryIO) -> BinaryIO:
+    """The JSONL input: `stdin` for «-», else the file opened for reading; an unreadable file is E103."""
+    if path == "-":
+        return stdin
+    try:
+        return open(path, "rb")
+    except OSError as exc:
+        raise ClassifyIOError(f"Cannot read {path}: {exc.strerror}.") from None
 
 
 @contextlib.contextmanager
