@@ -779,6 +779,7 @@ def classify(
 
 
 def _warn_if_model_is_stale(labeller: Any) -> None:
+    """Print the library's note on a model trained on an older codebook (it still works)."""
     from lhl_mining.nlp.classify import stale_model_note
 
     if note := stale_model_note(labeller):
