@@ -222,60 +222,42 @@ def ingest(
     """Add local PDF, Word, HTML and text files: extract, clean, type and split them into passages."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from lhl_mining.errors import UsageError
     from lhl_mining.ingest import (
-        DOC_TYPES,
-        PDF_ENGINES,
+        DEFAULT_CORPUS,
         IngestLimits,
+        IngestOptions,
         IngestResult,
         discover_files,
-        ingest_files,
         ocr_missing_tools_message,
+        run_ingest,
     )
 
-    if doc_type is not None and doc_type not in DOC_TYPES:
-        raise UsageError(f"Unknown document type «{doc_type}»; choose one of {', '.join(DOC_TYPES)}.")
-    if pdf_engine not in PDF_ENGINES:
-        raise UsageError(f"Unknown PDF engine «{pdf_engine}»; choose {' or '.join(PDF_ENGINES)}.")
-    knr = registry.resolve_kommune(kommune).knr if kommune else None
+    options = IngestOptions(
+        corpus_dir=corpus or DEFAULT_CORPUS, knr=kommune, doc_type=doc_type, ocr=ocr, retry_failed=retry_failed,
+        limits=IngestLimits.of(max_mb=max_mb, max_pages=max_pages, pdf_engine=pdf_engine, timeout_s=timeout),
+        jobs=jobs,
+    )  # fmt: skip
     files = discover_files(paths)
     if ocr and (problem := ocr_missing_tools_message()):
         err_console.print(f"[yellow]Warning[/] {problem} Scanned PDFs stay `needs_ocr`.", highlight=False)
-    limits = IngestLimits.of(max_mb=max_mb, max_pages=max_pages, pdf_engine=pdf_engine, timeout_s=timeout)
-    parameters = {
-        "paths": [str(p) for p in paths], "kommune": knr, "doc_type": doc_type, "ocr": ocr,
-        "retry_failed": retry_failed, "corpus": str(corpus) if corpus else None, "max_mb": max_mb,
-        "max_pages": max_pages, "pdf_engine": pdf_engine, "timeout": timeout, "jobs": jobs,
-    }  # fmt: skip
-    outcomes: dict[str, int] = {}
-    problems: list[tuple[str, str]] = []
-    with Store.open(_db_path(ctx, db), create=True) as store, store.run("ingest", parameters) as run, Progress(
+    with Store.open(_db_path(ctx, db), create=True) as store, Progress(
         TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
         TextColumn("{task.description}"), console=err_console, transient=True,
     ) as progress:  # fmt: skip
         task = progress.add_task("", total=len(files))
 
         def advance(file: Path, result: IngestResult) -> None:
-            key = "unchanged" if result.action == "unchanged" else result.status
-            outcomes[key] = outcomes.get(key, 0) + 1
-            run.count(key)
-            run.count("passages", result.n_passages if result.action != "unchanged" else 0)
-            if (result.status in ("failed", "needs_ocr") and result.action != "unchanged") or result.warnings:
-                problems.append((str(file), result.error or ""))
             progress.update(task, advance=1, description=file.name[-50:])
 
-        ingest_files(
-            store, files, knr=knr, doc_type=doc_type, ocr=ocr, corpus_dir=corpus,
-            retry_failed=retry_failed, run_id=run.id, limits=limits, jobs=jobs, on_file=advance,
-        )  # fmt: skip
-    table = Table(title=f"Ingested {len(files)} file(s)", title_justify="left", show_header=False)
+        summary = run_ingest(store, paths, files, options, on_file=advance)
+    table = Table(title=f"Ingested {summary.files} file(s)", title_justify="left", show_header=False)
     table.add_column("outcome")
     table.add_column("files", justify="right")
-    for key in sorted(outcomes):
-        table.add_row(key, str(outcomes[key]))
-    table.add_row("passages written", str((run.counts or {}).get("passages", 0)))
+    for key in sorted(summary.outcomes):
+        table.add_row(key, str(summary.outcomes[key]))
+    table.add_row("passages written", str(summary.passages))
     console.print(table)
-    for file, message in problems:
+    for file, message in summary.problems:
         err_console.print(f"[yellow]{file}[/]: {message}", highlight=False, soft_wrap=True)
 
 
@@ -324,27 +306,23 @@ def train(
     db: DbOption = None,
 ) -> None:
     """Train a classifier on coded passages (or a gold JSONL file) and save it beside the database (lhl.models/)."""
-    import datetime as dt
-
-    from lhl_mining.learn import dataset, files, labellers
-    from lhl_mining.learn.train import train_from_store, train_model
+    from lhl_mining.learn import files, labellers
+    from lhl_mining.learn.train import default_model_name, train_from_gold, train_from_store
 
     folder = models_dir or files.default_models_dir(_db_path(ctx, db))
-    name = name or f"lhl-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}"
+    name = name or default_model_name()
     rule_labeller = labellers.default_rule_labeller() if rules else None
     outcome = None
     with console.status("Training") as spinner:
         if gold is not None:
-            previous = files.load_model(files.find_model(None, folder)) if quick else None
-            trained = train_model(
-                dataset.read_gold(gold),
+            trained = train_from_gold(
+                gold,
                 name=name,
                 models_dir=folder,
                 rules=rule_labeller,
-                source=f"gold:{gold.name}",
-                cv_folds=0 if quick else cv_folds,
+                cv_folds=cv_folds,
+                quick=quick,
                 progress=spinner.update,
-                reuse_blend_of=previous,
             )
         else:
             with Store.open(_db_path(ctx, db)) as store:
@@ -415,15 +393,7 @@ def evaluate(
         with Store.open(_db_path(ctx, db), readonly=True) as store:
             passages = coded.held_out_passages(store, trained)
         err_console.print(f"Scoring on {len(passages)} coded passages that model {trained.name} did not learn from.")
-    rule_labeller = labellers.default_rule_labeller()
-    results = evaluate_labellers(
-        passages,
-        {
-            "rules": rule_labeller,
-            "model": labellers.ModelLabeller(trained, rule_labeller),
-            "combined": labellers.CombinedLabeller(trained, rule_labeller),
-        },
-    )
+    results = evaluate_labellers(passages, labellers.compared_labellers(trained))
     if fmt == "json":
         typer.echo(
             json.dumps({"model": trained.name, "n": len(passages), "results": results}, ensure_ascii=False, indent=2)
@@ -631,11 +601,9 @@ def decisions(
     from lhl_mining.decisions import OUTCOME_LABELS, build
 
     knr = registry.resolve_kommune(kommune).knr if kommune else None
-    with Store.open(_db_path(ctx, db)) as store, store.run("decisions", {"rebuild": rebuild}) as run:
-        counts = build.build(store, rebuild=rebuild, run_id=run.id)
-        for key, n in counts.items():
-            run.count(key, n)
-        rows = build.current_decisions(store) if show else []
+    with Store.open(_db_path(ctx, db)) as store:
+        counts = build.run_build(store, rebuild=rebuild)
+        rows = build.current_decisions(store, knr) if show else []
     if not show:
         table = Table(
             title=f"Read {counts['documents']} document(s): {counts['decisions']} decisions", title_justify="left"
@@ -660,7 +628,7 @@ def decisions(
         "sak_title",
         "text",
     ]
-    out = [{c: r.get(c) for c in columns} for r in rows if knr is None or r.get("knr") == knr]
+    out = [{c: r.get(c) for c in columns} for r in rows]
     if fmt is OutputFormat.table:
         for r in out:
             r["text"] = " ".join((r["text"] or "").split())[:60]
@@ -781,9 +749,8 @@ def classify(
 
     from rich.markup import escape
 
-    from lhl_mining.errors import ClassifyIOError
     from lhl_mining.learn.files import default_models_dir
-    from lhl_mining.nlp.classify import classify_jsonl, make_labeller, output_file, start_up_frozen
+    from lhl_mining.nlp.classify import classify_jsonl, input_file, make_labeller, output_file, start_up_frozen
 
     labeller = make_labeller(
         model,
@@ -793,11 +760,7 @@ def classify(
         models_dir=default_models_dir(_db_path(ctx, None)),
     )
     _warn_if_model_is_stale(labeller)
-    try:
-        source = sys.stdin.buffer if input_path == "-" else open(input_path, "rb")  # noqa: SIM115
-    except OSError as exc:
-        raise ClassifyIOError(f"Cannot read {input_path}: {exc.strerror}.") from None
-    with source, contextlib.ExitStack() as stack:
+    with input_file(input_path, sys.stdin.buffer) as source, contextlib.ExitStack() as stack:
         sink = sys.stdout if output_path == "-" else stack.enter_context(output_file(output_path, force=force))
         with start_up_frozen():
             stats = classify_jsonl(source, sink.write, labeller, strict=strict, batch_size=batch_size)
@@ -816,15 +779,11 @@ def classify(
 
 
 def _warn_if_model_is_stale(labeller: Any) -> None:
-    """A model learned its rule features on an older codebook: it still works, but should be retrained."""
-    if getattr(labeller, "codebook_changed", False):
-        err_console.print(
-            f"[yellow]Note[/] the trained model {labeller.trained.name} learned from codebook "
-            f"{labeller.trained.meta.get('codebook_version')}, not {labeller.codebook_version}; retrain it "
-            "(`lhl train`, or `python bench/build_starter_model.py` for the starter) to weigh the new rules.",
-            highlight=False,
-            soft_wrap=True,
-        )
+    """Print the library's note on a model trained on an older codebook (it still works)."""
+    from lhl_mining.nlp.classify import stale_model_note
+
+    if note := stale_model_note(labeller):
+        err_console.print(f"[yellow]Note[/] {note}", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -843,51 +802,19 @@ def tag(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from lhl_mining.learn.files import default_models_dir
-    from lhl_mining.nlp.classify import make_labeller, start_up_frozen, tag_store
+    from lhl_mining.nlp.classify import TagOptions, run_tag
 
-    labeller = make_labeller(
-        model,
-        codebook=codebook,
-        trained=trained,
-        rules_only=rules_only,
-        models_dir=default_models_dir(_db_path(ctx, db)),
-    )
+    options = TagOptions(model, codebook, trained, rules_only, workers=workers, batch_size=batch_size, limit=limit)
+    labeller = options.labeller(default_models_dir(_db_path(ctx, db)))
     _warn_if_model_is_stale(labeller)
-    parameters = {
-        "model": model,
-        "codebook": codebook,
-        "trained": trained,
-        "rules_only": rules_only,
-        "workers": workers,
-        "batch_size": batch_size,
-        "limit": limit,
-    }
-    versions = {"labeller": labeller.provenance, "codebook": labeller.codebook_version, "pipeline": labeller.pipeline}
-    with Store.open(_db_path(ctx, db)) as store, store.run("tag", parameters, versions) as run:
-        with Progress(
-            TextColumn("tagging"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=err_console,
-            transient=True,
-        ) as bar:
-            task = bar.add_task("tag", total=None)
-            with start_up_frozen():
-                stats = tag_store(
-                    store,
-                    labeller,
-                    run_id=run.id,
-                    workers=workers,
-                    batch_size=batch_size,
-                    limit=limit,
-                    progress=lambda done, total: bar.update(task, completed=done, total=total),
-                )
-        run.count("passages", stats.tagged)
-        run.count("suggestions", stats.rows)
-        run.count("segmented_documents", stats.segmented_documents)
-        for code, n in stats.selected.items():
-            run.count(f"selected.{code}", n)
+    with Store.open(_db_path(ctx, db)) as store, Progress(
+        TextColumn("tagging"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        console=err_console, transient=True,
+    ) as bar:  # fmt: skip
+        task = bar.add_task("tag", total=None)
+        stats = run_tag(
+            store, labeller, options, progress=lambda done, total: bar.update(task, completed=done, total=total)
+        )
     console.print(
         f"Tagged {stats.tagged} passage(s) ({stats.rows} suggestion rows) with {labeller.provenance}, "
         f"codebook {labeller.codebook_version}, pipeline {labeller.pipeline}.",
@@ -995,26 +922,6 @@ SourcesFileOption = Annotated[
 ]
 
 
-def _politeness(
-    rate: float,
-    ignore_robots: list[str] | None,
-    contact: str | None,
-    no_robots: bool = False,
-    i_know: bool = False,
-    max_retry_after: float | None = None,
-):
-    from lhl_mining.scrapers.http import MAX_RETRY_AFTER_S, Politeness, check_rate
-
-    check_rate(rate, i_know)
-    return Politeness(
-        rate=rate,
-        robots=not no_robots,
-        contact=contact,
-        ignore_robots_hosts=frozenset(h.lower() for h in ignore_robots or []),
-        max_retry_after_s=max_retry_after or MAX_RETRY_AFTER_S,
-    )
-
-
 IKnowOption = Annotated[
     bool,
     typer.Option("--i-know", help="Accept a --rate above 2 requests/s or 0 (no pause); only with the owner's consent."),
@@ -1105,13 +1012,14 @@ def scrape(
     db: DbOption = None,
 ) -> None:
     """Download and ingest a county's LHL-relevant case documents and plans, politely and resumably."""
+    from lhl_mining.scrapers.http import Politeness
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from lhl_mining.scrape import ScrapeOptions, resolve_targets
+    from lhl_mining.scrape import ScrapeOptions
     from lhl_mining.scrape import scrape as run_scrape
     from lhl_mining.sources import load_overrides, overrides_path
 
-    targets = resolve_targets(county, kommune)
+    targets = registry.resolve_kommuner(county, kommune)
     overrides = load_overrides(overrides_path(sources_file))
     if not contact:
         err_console.print(
@@ -1126,7 +1034,9 @@ def scrape(
         corpus_dir=corpus,
         workers=workers,
         refresh=refresh,
-        politeness=_politeness(rate, ignore_robots, contact, i_know=i_know, max_retry_after=max_retry_after),
+        politeness=Politeness.of(
+            rate, contact=contact, ignore_robots=ignore_robots, i_know=i_know, max_retry_after=max_retry_after
+        ),
     )
     with (
         Store.open(_db_path(ctx, db), create=True) as store,
@@ -1228,12 +1138,10 @@ def sources_list(
     db: DbOption = None,
 ) -> None:
     """List the portal sources per kommune (registry, discovered, override) with origin and date."""
-    from lhl_mining.sources import load_overrides, overrides_path, prepare_sources, source_rows
+    from lhl_mining.sources import listed_sources, load_overrides, overrides_path
 
     with Store.open(_db_path(ctx, db), create=True) as store:
-        knrs = [k.knr for k in registry.kommuner_in(county)] if county else None
-        prepare_sources(store, load_overrides(overrides_path(sources_file)), knrs)
-        rows = source_rows(store, county)
+        rows = listed_sources(store, load_overrides(overrides_path(sources_file)), county)
     _emit_rows(
         rows,
         ["knr", "name", "platform", "base_url", "origin", "active", "checked_date"],
@@ -1263,18 +1171,15 @@ def sources_discover(
     db: DbOption = None,
 ) -> None:
     """Fingerprint kommune websites for portal links and store what is found, with evidence and date."""
-    from lhl_mining.scrapers.http import PoliteClient
+    from lhl_mining.scrapers.http import PoliteClient, Politeness
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from lhl_mining.scrape import resolve_targets
-    from lhl_mining.sources import discover
+    from lhl_mining.sources import discover, discovery_targets
 
-    targets = resolve_targets(county, kommune)
-    if not all_kommuner and not kommune:
-        targets = [k for k in targets if k.meetings_platform in ("", "unknown", "other") or not k.meetings_url]
+    targets = discovery_targets(county, kommune, every=all_kommuner)
     with (
         Store.open(_db_path(ctx, db), create=True) as store,
-        PoliteClient(_politeness(rate, ignore_robots, contact, i_know=i_know)) as client,
+        PoliteClient(Politeness.of(rate, contact=contact, ignore_robots=ignore_robots, i_know=i_know)) as client,
         Progress(
             TextColumn("discover"), BarColumn(), MofNCompleteColumn(), console=err_console, transient=True
         ) as progress,
@@ -1343,25 +1248,7 @@ def models_list(
     """List trained models (yours and the shipped starter), newest first, and whether this installation can read them."""
     from lhl_mining.learn import files
 
-    rows = []
-    folder = models_dir or files.default_models_dir(_db_path(ctx, None))
-    for meta in sorted(files.list_models(folder), key=lambda m: m.get("created_at", ""), reverse=True):
-        summary = meta.get("cross_validation", {}).get("combined", {}).get("summary", {})
-        rows.append(
-            {
-                "name": meta["name"],
-                "created_at": meta.get("created_at", ""),
-                "passages": meta.get("n_passages"),
-                "source": meta.get("source", ""),
-                "codebook": meta.get("codebook_version") or "",
-                "sklearn": meta.get("sklearn_version", ""),
-                "readable": files.is_readable(meta),
-                "cv_reform_f1": summary.get("reform_f1"),
-                "cv_areas_micro_f1": summary.get("areas_micro_f1"),
-                "cv_framing_macro_f1": summary.get("framing_macro_f1"),
-                "path": meta["path"],
-            }
-        )
+    rows = files.model_rows(models_dir or files.default_models_dir(_db_path(ctx, None)))
     _emit_rows(
         rows, ["name", "created_at", "passages", "source", "codebook", "readable"], fmt, title=f"{len(rows)} model(s)"
     )

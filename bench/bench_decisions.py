@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from lhl_mining.decisions import extract_decisions
-from lhl_mining.ingest import ingest_path
+from lhl_mining.ingest import IngestOptions, ingest_path
 from lhl_mining.store import Store
 
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "real" / "documents"
@@ -32,7 +32,7 @@ def real_documents(repeat: int) -> None:
     with tempfile.TemporaryDirectory() as tmp, Store.open(Path(tmp) / "bench.db", create=True) as store:
         started = time.perf_counter()
         for path in files:
-            ingest_path(store, path, corpus_dir=Path(tmp) / "corpus", jobs=1)
+            ingest_path(store, path, IngestOptions(corpus_dir=Path(tmp) / "corpus", jobs=1))
         ingest_s = time.perf_counter() - started
         docs = [
             dict(r)

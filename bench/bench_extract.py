@@ -29,7 +29,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas
 
-from lhl_mining.ingest import IngestLimits, ingest_path
+from lhl_mining.ingest import IngestLimits, IngestOptions, ingest_path
 from lhl_mining.ingest.clean import clean_pages
 from lhl_mining.ingest.pdf import extract_pdf
 from lhl_mining.store import Store
@@ -212,7 +212,7 @@ def main() -> int:
             print(f"  extract+clean {engine:<11} {seconds:7.2f} s  {n_pages / seconds:7.1f} pages/s")
         with Store.open(work / "lhl.db", create=True) as store:
             start = time.perf_counter()
-            (result,) = ingest_path(store, long_plan, corpus_dir=work / "corpus", limits=IngestLimits())
+            (result,) = ingest_path(store, long_plan, IngestOptions(corpus_dir=work / "corpus", limits=IngestLimits()))
             seconds = time.perf_counter() - start
         print(f"  full ingest (pypdfium2, store) {seconds:6.2f} s  {n_pages / seconds:7.1f} pages/s  "
               f"{result.n_passages} passages")  # fmt: skip
@@ -233,7 +233,7 @@ def main() -> int:
         for jobs in (1, 2):
             with Store.open(work / f"folder-{jobs}.db", create=True) as store:
                 start = time.perf_counter()
-                ingest_path(store, folder, corpus_dir=work / "corpus", jobs=jobs)
+                ingest_path(store, folder, IngestOptions(corpus_dir=work / "corpus", jobs=jobs))
                 seconds = time.perf_counter() - start
             print(f"  --jobs {jobs}  {seconds:6.2f} s  {folder_pages / seconds:7.1f} pages/s")
     return 0

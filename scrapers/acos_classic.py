@@ -19,7 +19,17 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from selectolax.lexbor import LexborNode as Node
 
-from .base import Adapter, AgendaItem, DocumentRef, Meeting, SourceUnusable, iso_date, require, settled_since
+from .base import (
+    Adapter,
+    AgendaItem,
+    DocumentRef,
+    Meeting,
+    SourceUnusable,
+    document_label,
+    iso_date,
+    require,
+    settled_since,
+)
 
 MEETING_TITLE = re.compile(r"^(?P<board>.+?) har et møte den (?P<date>\d{1,2}\.\d{1,2}\.\d{4})")
 ITEM_NUMBER = re.compile(r"^(?:[A-ZÆØÅ]{1,3}\s+)?\d+/\d+\s*-?\s*")
@@ -92,7 +102,7 @@ def _document_refs(
             DocumentRef(
                 url=url,
                 title=name,
-                doc_type=_doc_type(kind or name),
+                doc_type=document_label(kind or name, on_item=role == "item", otherwise="vedlegg"),
                 meeting=meeting,
                 item=item,
                 saksnr=item.saksnr if item else None,
@@ -157,23 +167,6 @@ def _inside(node: Node, ancestor: Node) -> bool:
             return True
         current = current.parent
     return False
-
-
-def _doc_type(label: str) -> str:
-    folded = label.lower()
-    for needle, kind in (
-        ("saksfram", "saksframlegg"),
-        ("saksfrem", "saksframlegg"),
-        ("særutskrift", "saksprotokoll"),
-        ("saksprotokoll", "saksprotokoll"),
-        ("møteprotokoll", "møteprotokoll"),
-        ("protokoll", "møteprotokoll"),
-        ("innkalling", "møteinnkalling"),
-        ("vedlegg", "vedlegg"),
-    ):
-        if needle in folded:
-            return kind
-    return "vedlegg"
 
 
 class AcosClassicAdapter(Adapter):

@@ -21,7 +21,7 @@ from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from lhl_mining.errors import FormatChanged, HostStopped, HttpError, Unreachable
 
-from .base import Adapter, DocumentRef, SourceUnusable, iso_date, require, settled_since
+from .base import Adapter, DocumentRef, SourceUnusable, document_label, iso_date, require, settled_since
 
 API = "/api/presentation/v2/nye-innsyn"
 PUBLIC = frozenset({"", "public", "offentlig", "offentleg", "true", "1", "synlig", "synleg"})
@@ -123,7 +123,9 @@ def parse_dokument(
                 DocumentRef(
                     url=urljoin(page_url, file["fileUrl"]),
                     title=(file.get("title") or hit["title"]).strip(),
-                    doc_type=_doc_type(hit["type"]) if not refs else "vedlegg",
+                    doc_type=document_label(hit["type"], on_item=False, otherwise=hit["type"].lower() or "dokument")
+                    if not refs
+                    else "vedlegg",
                     saksnr=model.get("friendlyId") or None,
                     doc_date=iso_date(model.get("journaldatoFormatted")) or hit["date"],
                     ids={
@@ -135,17 +137,6 @@ def parse_dokument(
                 )
             )
     return refs
-
-
-def _doc_type(kind: str) -> str:
-    folded = kind.lower()
-    if "saksfram" in folded or "saksfrem" in folded:
-        return "saksframlegg"
-    if "protokoll" in folded or "særutskrift" in folded:
-        return "saksprotokoll" if "sak" in folded or "sær" in folded else "møteprotokoll"
-    if "innkalling" in folded:
-        return "møteinnkalling"
-    return kind.lower() or "dokument"
 
 
 class AcosNyeInnsynAdapter(Adapter):

@@ -56,6 +56,15 @@ class AgendaItem:
     raw: dict[str, Any] = field(default_factory=dict)
 
 
+def document_label(name: str | None, *, on_item: bool, otherwise: str) -> str:
+    """A portal's name for a document («Saksfremlegg/innstilling», «Særutskrift») → the label every adapter
+    reports (saksframlegg, saksprotokoll, møteprotokoll, …), by the codebook's `prefilter: document_labels:`;
+    `on_item` for a document of an agenda item, `otherwise` when no entry matches."""
+    from lhl_mining.prefilter import default_document_labels  # the codebook is read on first use
+
+    return default_document_labels().label(name or "", on_item=on_item, otherwise=otherwise)
+
+
 STORED_DOC_TYPES = {
     "saksframlegg": "saksframlegg",
     "saksprotokoll": "saksprotokoll",

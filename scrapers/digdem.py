@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from lhl_mining.errors import HttpError
 
-from .base import Adapter, AgendaItem, DocumentRef, Meeting, SourceUnusable, iso_date, require
+from .base import Adapter, AgendaItem, DocumentRef, Meeting, SourceUnusable, document_label, iso_date, require
 
 OSLO = zoneinfo.ZoneInfo("Europe/Oslo")
 MEETING_PROTOCOL = "møteprotokoll"
@@ -155,18 +155,7 @@ def parse_agenda(detail: dict[str, Any], meeting: Meeting) -> list[AgendaItem]:
 
 def document_type(kind: str | None, *, in_meeting: bool) -> str:
     """Digdem's document label → the label the other adapters use (saksframlegg, vedlegg, …)."""
-    folded = (kind or "").lower()
-    if "saksfram" in folded or "saksfrem" in folded:
-        return "saksframlegg"
-    if "saksprotokoll" in folded or "vedtak" in folded or "særutskrift" in folded:
-        return "saksprotokoll"
-    if "protokoll" in folded:
-        return MEETING_PROTOCOL if in_meeting or "møte" in folded else "saksprotokoll"
-    if "innkalling" in folded or "saksliste" in folded:
-        return "møteinnkalling"
-    if "vedlegg" in folded:
-        return "vedlegg"
-    return folded or "dokument"
+    return document_label(kind, on_item=not in_meeting, otherwise=(kind or "").lower() or "dokument")
 
 
 def _common_ids(meeting: Meeting, tenant: str) -> dict[str, str]:

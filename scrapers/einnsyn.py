@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
-from .base import Adapter, DocumentRef, Meeting, SourceUnusable, iso_date, require, settled_since
+from .base import Adapter, DocumentRef, Meeting, SourceUnusable, document_label, iso_date, require, settled_since
 
 DEFAULT_API = "https://api.einnsyn.no"
 PAGE_LIMIT = 100
@@ -73,7 +73,7 @@ def parse_search_page(data: dict[str, Any], api: str, url: str = "") -> tuple[li
                     DocumentRef(
                         url=f"{api}/dokumentobjekt/{objekt['id']}/download",
                         title=(beskrivelse.get("tittel") or item.get("offentligTittel") or "").strip(),
-                        doc_type="saksframlegg" if role == "hoveddokument" else (role or "vedlegg"),
+                        doc_type=document_label(role, on_item=True, otherwise=role or "vedlegg"),
                         meeting=meeting if meeting.id else None,
                         saksnr=saksnr,
                         ids={

@@ -160,6 +160,25 @@ class Politeness:
     max_retry_after_s: float = MAX_RETRY_AFTER_S
     """The longest Retry-After honoured; a host asking for more is given up for the run (E306), not cut short."""
 
+    @classmethod
+    def of(
+        cls,
+        rate: float,
+        *,
+        contact: str | None,
+        ignore_robots: list[str] | None = None,
+        i_know: bool = False,
+        max_retry_after: float | None = None,
+    ) -> Politeness:
+        """The settings a user asked for (`--rate`, `--contact`, `--ignore-robots`, `--i-know`, `--max-retry-after`), checked."""
+        check_rate(rate, i_know)
+        return cls(
+            rate=rate,
+            contact=contact,
+            ignore_robots_hosts=frozenset(h.lower() for h in ignore_robots or []),
+            max_retry_after_s=max_retry_after or MAX_RETRY_AFTER_S,
+        )
+
 
 def check_rate(rate: float, i_know: bool = False) -> None:
     """`--rate` must leave a pause between requests to a host: 0 < rate ≤ MAX_RATE unless the user says `--i-know`."""

@@ -13,7 +13,18 @@ from urllib.parse import urljoin, urlsplit
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from selectolax.lexbor import LexborNode as Node
 
-from .base import Adapter, AgendaItem, DocumentRef, Meeting, SourceUnusable, iso_date, require, settled_since, week_ago
+from .base import (
+    Adapter,
+    AgendaItem,
+    DocumentRef,
+    Meeting,
+    SourceUnusable,
+    document_label,
+    iso_date,
+    require,
+    settled_since,
+    week_ago,
+)
 
 CLIENT_IN_PATH = re.compile(r"^/Meetings/([^/]+)", re.IGNORECASE)
 
@@ -108,7 +119,7 @@ def parse_meeting(html: str, meeting: Meeting) -> tuple[list[AgendaItem], list[D
             DocumentRef(
                 url=urljoin(meeting.url, link.attributes["href"]),
                 title=title,
-                doc_type=_meeting_file_type(title),
+                doc_type=document_label(title, on_item=False, otherwise="møtedokument"),
                 meeting=meeting,
                 ids={"moetemappe_id": meeting.id, "dokument_id": _file_id(link.attributes["href"])},
                 role="meeting",
@@ -135,7 +146,7 @@ def parse_agenda_item(html: str, item: AgendaItem, page_url: str) -> list[Docume
             DocumentRef(
                 url=urljoin(page_url, link.attributes["href"]),
                 title=name,
-                doc_type=_category_type(category, name),
+                doc_type=document_label(f"{category} {name}", on_item=True, otherwise="vedlegg"),
                 meeting=item.meeting,
                 item=item,
                 saksnr=saksnr,
@@ -163,26 +174,6 @@ def _details(tree: HTMLParser) -> dict[str, str]:
 def _file_id(href: str) -> str:
     match = re.search(r"File/Details/(\d+)", href)
     return match.group(1) if match else ""
-
-
-def _category_type(category: str, name: str) -> str:
-    folded = f"{category} {name}".lower()
-    if "saksfremlegg" in folded or "saksframlegg" in folded:
-        return "saksframlegg"
-    if "saksprotokoll" in folded:
-        return "saksprotokoll"
-    if "vedtak" in folded:
-        return "vedtak"
-    return "vedlegg"
-
-
-def _meeting_file_type(title: str) -> str:
-    folded = title.lower()
-    if "protokoll" in folded:
-        return "møteprotokoll"
-    if "innkalling" in folded:
-        return "møteinnkalling"
-    return "møtedokument"
 
 
 class OpenGovAdapter(Adapter):

@@ -348,7 +348,7 @@ def test_planstrategi_cue_comes_before_the_lhl_plan_cue():
 
 def test_real_motebok_reads_its_decision(shared: Path):
     """A real Bodø møtebok (planning board and bystyre on a regulation plan): decisions, none about the reform."""
-    from lhl_mining.ingest import ingest_path
+    from lhl_mining.ingest import IngestOptions, ingest_path
 
     pdf = shared / "real" / "documents" / "bo_2012_motebok_ptn139-12_k112-12_breisas_syd.pdf"
     assert pdf.exists()
@@ -356,7 +356,7 @@ def test_real_motebok_reads_its_decision(shared: Path):
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp, Store.open(Path(tmp) / "x.db", create=True) as store:
-        (result,) = ingest_path(store, pdf, corpus_dir=Path(tmp) / "corpus")
+        (result,) = ingest_path(store, pdf, IngestOptions(corpus_dir=Path(tmp) / "corpus"))
         rows = [dict(r) for r in store.db.query("SELECT * FROM decisions WHERE kind = 'vedtak'")]
     assert result.status == "extracted"
     assert rows and not any(r["names_reform"] for r in rows)

@@ -19,7 +19,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
-from lhl_mining.ingest import ingest_path, segment_stored
+from lhl_mining.ingest import IngestOptions, ingest_path, segment_stored
 from lhl_mining.ingest.doctype import detect_metadata
 from lhl_mining.store import Store
 from lhl_mining.store import documents as doc_store
@@ -37,7 +37,7 @@ VOTES = [
 
 
 def _ingest(store, tmp_path: Path, path: Path):
-    (result,) = ingest_path(store, path, corpus_dir=tmp_path / "corpus")
+    (result,) = ingest_path(store, path, IngestOptions(corpus_dir=tmp_path / "corpus"))
     assert result.status == "extracted", result.error
     return result
 
@@ -360,7 +360,7 @@ def test_saved_login_or_error_page_is_refused_with_a_numbered_error(store, tmp_p
     (folder / "vedtak.pdf").write_text(LOGIN_PAGE, encoding="utf-8")  # what a browser saved instead of the PDF
     (folder / "plan.pdf").write_text(ERROR_PAGE, encoding="utf-8")
     _votes_pdf(folder / "valg.pdf")
-    results = {Path(r.path).name: r for r in ingest_path(store, folder, corpus_dir=tmp_path / "corpus")}
+    results = {Path(r.path).name: r for r in ingest_path(store, folder, IngestOptions(corpus_dir=tmp_path / "corpus"))}
     for name in ("vedtak.pdf", "plan.pdf"):
         assert results[name].status == "failed"
         assert results[name].error.startswith("[E215]") and "not a document" in results[name].error

@@ -9,7 +9,7 @@ import ingest_docs as build
 import pytest
 from lhl.cli import app
 
-from lhl_mining.ingest import IngestLimits, ingest_download, ingest_path
+from lhl_mining.ingest import Download, IngestLimits, IngestOptions, ingest_download, ingest_path
 from lhl_mining.store import Store
 from lhl_mining.store import documents as doc_store
 
@@ -20,7 +20,7 @@ def _all_passage_text(store, document_id: int) -> str:
 
 def test_docx_body_without_letterhead_with_headings_lists_and_type(store, tmp_path):
     path = build.saksframlegg_docx(tmp_path / "sak.docx")
-    (result,) = ingest_path(store, path, corpus_dir=tmp_path / "corpus")
+    (result,) = ingest_path(store, path, IngestOptions(corpus_dir=tmp_path / "corpus"))
     assert result.status == "extracted"
     text = _all_passage_text(store, result.document_id)
     assert "HEADERTEKST" not in text and "FOOTERTEKST" not in text
@@ -42,7 +42,7 @@ def test_docx_body_without_letterhead_with_headings_lists_and_type(store, tmp_pa
 def test_html_main_content_without_menus_footers_scripts(store, tmp_path):
     path = tmp_path / "side.html"
     path.write_text(build.NAV_PAGE, encoding="utf-8")
-    (result,) = ingest_path(store, path, corpus_dir=tmp_path / "corpus")
+    (result,) = ingest_path(store, path, IngestOptions(corpus_dir=tmp_path / "corpus"))
     assert result.status == "extracted"
     text = doc_store.document_text(store, result.document_id)
     for boilerplate in (
@@ -77,7 +77,7 @@ def test_plain_text_in_common_encodings(store, tmp_path):
     for name, data in files.items():
         (tmp_path / "in").mkdir(exist_ok=True)
         (tmp_path / "in" / name).write_bytes(data)
-    results = ingest_path(store, tmp_path / "in", corpus_dir=tmp_path / "corpus")
+    results = ingest_path(store, tmp_path / "in", IngestOptions(corpus_dir=tmp_path / "corpus"))
     assert [r.status for r in results] == ["extracted"] * 5
     for result in results:
         text = doc_store.document_text(store, result.document_id)
@@ -102,7 +102,7 @@ def test_bad_files_fail_one_by_one_and_the_batch_goes_on(store, tmp_path, jobs):
     limits = IngestLimits(max_docx_unpacked=20 * 1024 * 1024)
     results = {
         Path(r.path).name: r
-        for r in ingest_path(store, folder, corpus_dir=tmp_path / "corpus", limits=limits, jobs=jobs)
+        for r in ingest_path(store, folder, IngestOptions(corpus_dir=tmp_path / "corpus", limits=limits, jobs=jobs))
     }
     assert len(results) == 10
     assert results["god.pdf"].status == "extracted"
@@ -129,19 +129,19 @@ def test_folder_walk_skips_manifests_and_notes_but_named_files_are_read(store, t
     build.simple_pdf(folder / "ShowDocument", "Nedlastet uten filending fra portalen.")
     (folder / "MANIFEST.jsonl").write_text('{"file": "saksframlegg.pdf"}\n', encoding="utf-8")
     (folder / "README.md").write_text("# Notater om nedlastingen\n", encoding="utf-8")
-    names = sorted(Path(r.path).name for r in ingest_path(store, folder, corpus_dir=tmp_path / "c"))
+    names = sorted(Path(r.path).name for r in ingest_path(store, folder, IngestOptions(corpus_dir=tmp_path / "c")))
     assert names == ["ShowDocument", "saksframlegg.pdf"]
-    (named,) = ingest_path(store, folder / "README.md", corpus_dir=tmp_path / "c")
+    (named,) = ingest_path(store, folder / "README.md", IngestOptions(corpus_dir=tmp_path / "c"))
     assert named.status == "extracted"
 
 
 def test_size_and_page_limits(store, tmp_path):
     path = build.two_column_plan(tmp_path / "plan.pdf")
-    (too_big,) = ingest_path(store, path, corpus_dir=tmp_path / "c", limits=IngestLimits(max_bytes=1000))
+    (too_big,) = ingest_path(store, path, IngestOptions(corpus_dir=tmp_path / "c", limits=IngestLimits(max_bytes=1000)))
     assert too_big.status == "failed" and too_big.error.startswith("[E204]")
     copy = tmp_path / "plan2.pdf"
     copy.write_bytes(path.read_bytes() + b"\n")
-    (too_long,) = ingest_path(store, copy, corpus_dir=tmp_path / "c", limits=IngestLimits(max_pages=2))
+    (too_long,) = ingest_path(store, copy, IngestOptions(corpus_dir=tmp_path / "c", limits=IngestLimits(max_pages=2)))
     assert too_long.status == "failed" and too_long.error.startswith("[E205]") and "3 pages" in too_long.error
 
 
@@ -150,13 +150,13 @@ def test_rerun_skips_done_files_and_retry_failed_retries(store, tmp_path):
     folder.mkdir()
     build.simple_pdf(folder / "god.pdf")
     (folder / "tom.pdf").write_bytes(b"")
-    first = ingest_path(store, folder, corpus_dir=tmp_path / "corpus")
+    first = ingest_path(store, folder, IngestOptions(corpus_dir=tmp_path / "corpus"))
     assert sorted(r.status for r in first) == ["extracted", "failed"]
-    second = ingest_path(store, folder, corpus_dir=tmp_path / "corpus")
+    second = ingest_path(store, folder, IngestOptions(corpus_dir=tmp_path / "corpus"))
     assert [r.action for r in second] == ["unchanged", "unchanged"]
     (folder / "tom.pdf").unlink()
     build.simple_pdf(folder / "tom.pdf", "Nå har fila fått innhold om hjemmetjenester.")
-    third = {Path(r.path).name: r for r in ingest_path(store, folder, corpus_dir=tmp_path / "corpus")}
+    third = {Path(r.path).name: r for r in ingest_path(store, folder, IngestOptions(corpus_dir=tmp_path / "corpus"))}
     assert third["tom.pdf"].status == "extracted" and third["tom.pdf"].action == "retried"
     assert third["god.pdf"].action == "unchanged"
     assert store.db.execute("SELECT count(*) FROM documents").fetchone()[0] == 2
@@ -165,9 +165,9 @@ def test_rerun_skips_done_files_and_retry_failed_retries(store, tmp_path):
 def test_retry_failed_flag(store, tmp_path):
     path = tmp_path / "laast.pdf"
     build.encrypted_pdf(path)
-    (first,) = ingest_path(store, path, corpus_dir=tmp_path / "corpus")
-    (again,) = ingest_path(store, path, corpus_dir=tmp_path / "corpus")
-    (retried,) = ingest_path(store, path, corpus_dir=tmp_path / "corpus", retry_failed=True)
+    (first,) = ingest_path(store, path, IngestOptions(corpus_dir=tmp_path / "corpus"))
+    (again,) = ingest_path(store, path, IngestOptions(corpus_dir=tmp_path / "corpus"))
+    (retried,) = ingest_path(store, path, IngestOptions(corpus_dir=tmp_path / "corpus", retry_failed=True))
     assert (first.status, again.action, retried.action, retried.status) == (
         "failed",
         "unchanged",
@@ -185,9 +185,10 @@ def test_ingest_download_contract_idempotent_and_deduplicated(store, tmp_path):
     }
     with store.run("scrape", {}) as run:
         first = ingest_download(
-            store, content, url="https://example.no/motedokument/77.pdf", platform="acos", knr="3414",
-            metadata=metadata, fetched_at="2026-11-24T10:00:00+00:00", etag='"abc"', mime_type="application/pdf",
-            corpus_dir=tmp_path / "corpus", run_id=run.id,
+            store, content,
+            Download(url="https://example.no/motedokument/77.pdf", platform="acos", metadata=metadata,
+                     fetched_at="2026-11-24T10:00:00+00:00", etag='"abc"', mime_type="application/pdf"),
+            IngestOptions(corpus_dir=tmp_path / "corpus", knr="3414", run_id=run.id),
         )  # fmt: skip
     assert first.status == "extracted" and first.n_passages > 0 and first.duplicate_of is None
     document = doc_store.document(store, first.document_id)
@@ -203,15 +204,14 @@ def test_ingest_download_contract_idempotent_and_deduplicated(store, tmp_path):
     corpus_file = Path(document["corpus_path"])
     assert corpus_file.parent.parent == tmp_path / "corpus" and corpus_file.name == f"{document['sha256']}.pdf"
 
-    again = ingest_download(store, content, url="https://example.no/motedokument/77.pdf", platform="acos", knr="3414",
-                            corpus_dir=tmp_path / "corpus")  # fmt: skip
+    options = IngestOptions(corpus_dir=tmp_path / "corpus", knr="3414")
+    again = ingest_download(store, content, Download("https://example.no/motedokument/77.pdf", "acos"), options)
     assert (
         again.action == "unchanged" and again.document_id == first.document_id and again.n_passages == first.n_passages
     )
     passages_before = store.db.execute("SELECT count(*) FROM passages").fetchone()[0]
 
-    mirror = ingest_download(store, content, url="https://speil.example.no/77.pdf", platform="acos", knr="3414",
-                             corpus_dir=tmp_path / "corpus")  # fmt: skip
+    mirror = ingest_download(store, content, Download("https://speil.example.no/77.pdf", "acos"), options)
     assert mirror.status == "duplicate" and mirror.duplicate_of == first.document_id and mirror.n_passages == 0
     assert store.db.execute("SELECT count(*) FROM passages").fetchone()[0] == passages_before
     assert len(list((tmp_path / "corpus").rglob("*.pdf"))) == 1
@@ -221,8 +221,8 @@ def test_changed_download_replaces_the_extraction(store, tmp_path):
     url = "https://example.no/dok/1"
     old = build.simple_pdf(tmp_path / "a.pdf", "Første versjon av saken om dagsenter.").read_bytes()
     new = build.simple_pdf(tmp_path / "b.pdf", "Andre versjon av saken om omsorgsboliger.").read_bytes()
-    first = ingest_download(store, old, url=url, platform="acos", knr=None, corpus_dir=tmp_path / "c")
-    second = ingest_download(store, new, url=url, platform="acos", knr=None, corpus_dir=tmp_path / "c")
+    first = ingest_download(store, old, Download(url, "acos"), IngestOptions(corpus_dir=tmp_path / "c"))
+    second = ingest_download(store, new, Download(url, "acos"), IngestOptions(corpus_dir=tmp_path / "c"))
     assert second.document_id == first.document_id and second.action == "updated"
     text = _all_passage_text(store, first.document_id)
     assert "omsorgsboliger" in text and "dagsenter" not in text
@@ -269,11 +269,13 @@ def test_cli_ingest_bad_arguments(tmp_path, runner):
 
 def test_extraction_past_the_time_limit_fails_only_that_file(store, tmp_path):
     slow = build.two_column_plan(tmp_path / "treg.pdf")
-    (stopped,) = ingest_path(store, slow, corpus_dir=tmp_path / "c", limits=IngestLimits(timeout_s=0.0001))
+    (stopped,) = ingest_path(
+        store, slow, IngestOptions(corpus_dir=tmp_path / "c", limits=IngestLimits(timeout_s=0.0001))
+    )
     assert stopped.status == "failed" and stopped.error.startswith("[E214]")
-    (fine,) = ingest_path(store, build.simple_pdf(tmp_path / "rask.pdf"), corpus_dir=tmp_path / "c")
+    (fine,) = ingest_path(store, build.simple_pdf(tmp_path / "rask.pdf"), IngestOptions(corpus_dir=tmp_path / "c"))
     assert fine.status == "extracted"
-    (retried,) = ingest_path(store, slow, corpus_dir=tmp_path / "c", retry_failed=True)
+    (retried,) = ingest_path(store, slow, IngestOptions(corpus_dir=tmp_path / "c", retry_failed=True))
     assert retried.status == "extracted" and retried.action == "retried"
 
 
@@ -306,7 +308,7 @@ Vedtak: Eldrerådet tar orienteringen til orientering. Samrøystes.
 def test_text_protokoll_split_per_sak_with_pages(store, tmp_path):
     path = tmp_path / "protokoll.txt"
     path.write_text(PROTOKOLL_TEXT, encoding="utf-8")
-    (result,) = ingest_path(store, path, corpus_dir=tmp_path / "corpus")
+    (result,) = ingest_path(store, path, IngestOptions(corpus_dir=tmp_path / "corpus"))
     document = doc_store.document(store, result.document_id)
     assert (document["doc_type"], document["meeting_date"], document["n_pages"]) == (
         "moteprotokoll",
@@ -332,8 +334,8 @@ def test_same_text_in_another_rendering_is_a_duplicate(store, tmp_path):
     sentence = "Eldrerådet ber om at måltidsvenner prioriteres i Leve hele livet-arbeidet."
     (tmp_path / "a.txt").write_bytes(sentence.encode("utf-8"))
     (tmp_path / "b.txt").write_bytes(sentence.encode("cp1252"))
-    (first,) = ingest_path(store, tmp_path / "a.txt", corpus_dir=tmp_path / "c")
-    (second,) = ingest_path(store, tmp_path / "b.txt", corpus_dir=tmp_path / "c")
+    (first,) = ingest_path(store, tmp_path / "a.txt", IngestOptions(corpus_dir=tmp_path / "c"))
+    (second,) = ingest_path(store, tmp_path / "b.txt", IngestOptions(corpus_dir=tmp_path / "c"))
     assert first.status == "extracted" and first.n_passages == 1
     assert second.status == "duplicate" and second.duplicate_of == first.document_id and second.n_passages == 0
     assert store.db.execute("SELECT count(*) FROM passages").fetchone()[0] == 1

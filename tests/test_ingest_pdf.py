@@ -8,7 +8,7 @@ from pathlib import Path
 import ingest_docs as build
 import pytest
 
-from lhl_mining.ingest import IngestLimits, ingest_path
+from lhl_mining.ingest import IngestLimits, IngestOptions, ingest_path
 from lhl_mining.store import documents as doc_store
 
 
@@ -19,7 +19,7 @@ def _squash(text: str) -> str:
 @pytest.fixture
 def plan(store, tmp_path: Path):
     path = build.two_column_plan(tmp_path / "plan.pdf")
-    (result,) = ingest_path(store, path, corpus_dir=tmp_path / "corpus")
+    (result,) = ingest_path(store, path, IngestOptions(corpus_dir=tmp_path / "corpus"))
     return store, result
 
 
@@ -111,7 +111,7 @@ def test_document_metadata_and_type_from_first_page(plan):
 def test_pdfplumber_engine_gives_the_same_clean_text(store, tmp_path):
     path = build.two_column_plan(tmp_path / "plan.pdf")
     limits = IngestLimits(pdf_engine="pdfplumber")
-    (result,) = ingest_path(store, path, corpus_dir=tmp_path / "corpus", limits=limits)
+    (result,) = ingest_path(store, path, IngestOptions(corpus_dir=tmp_path / "corpus", limits=limits))
     text = _squash(doc_store.document_text(store, result.document_id))
     assert doc_store.document(store, result.document_id)["extractor"].startswith("pdfplumber")
     assert build.LEFT_COLUMN_TEXT in text and build.RIGHT_COLUMN_TEXT in text
@@ -120,7 +120,7 @@ def test_pdfplumber_engine_gives_the_same_clean_text(store, tmp_path):
 
 def test_scanned_pdf_needs_ocr_and_says_how(store, tmp_path):
     path = build.scanned_pdf(tmp_path / "skannet.pdf")
-    (result,) = ingest_path(store, path, corpus_dir=tmp_path / "corpus")
+    (result,) = ingest_path(store, path, IngestOptions(corpus_dir=tmp_path / "corpus"))
     assert result.status == "needs_ocr"
     assert result.n_passages == 0
     assert "--ocr" in result.error and "2 of 2 pages" in result.error
@@ -132,14 +132,14 @@ def test_scanned_pdf_needs_ocr_and_says_how(store, tmp_path):
 def test_ocr_without_tools_keeps_needs_ocr_with_install_hint(store, tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
     path = build.scanned_pdf(tmp_path / "skannet.pdf", pages=1)
-    (result,) = ingest_path(store, path, corpus_dir=tmp_path / "corpus", ocr=True)
+    (result,) = ingest_path(store, path, IngestOptions(corpus_dir=tmp_path / "corpus", ocr=True))
     assert result.status == "needs_ocr"
     assert "apt-get install ocrmypdf tesseract-ocr-nor" in result.error
 
 
 def test_meeting_bundle_split_into_one_section_per_sak(store, tmp_path):
     path = build.meeting_bundle(tmp_path / "innkalling.pdf")
-    (result,) = ingest_path(store, path, corpus_dir=tmp_path / "corpus")
+    (result,) = ingest_path(store, path, IngestOptions(corpus_dir=tmp_path / "corpus"))
     document = doc_store.document(store, result.document_id)
     assert document["doc_type"] == "moteinnkalling"
     assert document["meeting_date"] == "2021-06-15"
@@ -169,9 +169,9 @@ def test_ocr_reads_a_scan_when_installed_or_explains_how_to_install(store, tmp_p
     from lhl_mining.ingest import ocr_missing_tools_message
 
     path = build.scanned_text_pdf(tmp_path / "skannet-protokoll.pdf")
-    (before,) = ingest_path(store, path, corpus_dir=tmp_path / "corpus")
+    (before,) = ingest_path(store, path, IngestOptions(corpus_dir=tmp_path / "corpus"))
     assert before.status == "needs_ocr"
-    (after,) = ingest_path(store, path, corpus_dir=tmp_path / "corpus", ocr=True)
+    (after,) = ingest_path(store, path, IngestOptions(corpus_dir=tmp_path / "corpus", ocr=True))
     problem = ocr_missing_tools_message()
     if problem is None:
         assert after.status == "extracted", after.error
@@ -185,7 +185,7 @@ def test_ocr_reads_a_scan_when_installed_or_explains_how_to_install(store, tmp_p
 
 def test_ruled_table_with_long_cells_reads_row_by_row(store, tmp_path):
     path = build.tiltak_table_pdf(tmp_path / "tiltak.pdf")
-    (result,) = ingest_path(store, path, corpus_dir=tmp_path / "corpus")
+    (result,) = ingest_path(store, path, IngestOptions(corpus_dir=tmp_path / "corpus"))
     text = _squash(doc_store.document_text(store, result.document_id))
     assert text.index("Frivilligsentralen") < text.index("Dagaktivitetstilbud")  # row 1 whole before row 2
     assert text.index("Måltidsvenner") < text.index("Frivilligsentralen")

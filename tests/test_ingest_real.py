@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from lhl_mining.ingest import ingest_path
+from lhl_mining.ingest import IngestOptions, ingest_path
 from lhl_mining.store import Store
 from lhl_mining.store import documents as doc_store
 
@@ -49,8 +49,8 @@ def real_store(tmp_path_factory):
     """One store holding every real document and every seed, ingested once."""
     folder = tmp_path_factory.mktemp("real")
     store = Store.open(folder / "lhl.db", create=True)
-    results = ingest_path(store, REAL, corpus_dir=folder / "corpus")
-    results += ingest_path(store, SEEDS, corpus_dir=folder / "corpus")
+    results = ingest_path(store, REAL, IngestOptions(corpus_dir=folder / "corpus"))
+    results += ingest_path(store, SEEDS, IngestOptions(corpus_dir=folder / "corpus"))
     by_name = {Path(r.path).name: r for r in results}
     yield store, by_name
     store.close()
@@ -191,14 +191,12 @@ def test_real_portal_pages_keep_content_and_drop_menus(tmp_path):
     captures = SHARED / "real" / "portal_captures"
     with Store.open(tmp_path / "lhl.db", create=True) as store:
         (moteplan,) = ingest_path(
-            store,
-            captures / "acos_classic" / "moteplan_baerum_2018.html",
-            corpus_dir=tmp_path / "c",
+            store, captures / "acos_classic" / "moteplan_baerum_2018.html", IngestOptions(corpus_dir=tmp_path / "c")
         )
         (sak,) = ingest_path(
             store,
             captures / "opengov360" / "agenda_item_detail_211236_tfk_2018.html",
-            corpus_dir=tmp_path / "c",
+            IngestOptions(corpus_dir=tmp_path / "c"),
         )
         plan_text = doc_store.document_text(store, moteplan.document_id)
         sak_text = " ".join(doc_store.document_text(store, sak.document_id).split())
@@ -212,7 +210,7 @@ def test_real_portal_pages_keep_content_and_drop_menus(tmp_path):
 def test_two_extraction_jobs_store_the_same_as_one(real_store, tmp_path):
     store, results = real_store
     with Store.open(tmp_path / "lhl.db", create=True) as parallel:
-        again = ingest_path(parallel, REAL, corpus_dir=tmp_path / "c", jobs=2)
+        again = ingest_path(parallel, REAL, IngestOptions(corpus_dir=tmp_path / "c", jobs=2))
         names = [Path(r.path).name for r in again]
         assert names == sorted(names) and {entry["file"] for entry in _manifest()} <= set(names)
         for result in again:

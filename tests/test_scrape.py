@@ -6,6 +6,7 @@ import pytest
 from lhl_mining.scrapers.replay import ReplayServer, Reply
 from scrape_support import FAST, YEARS, documents, lhl_doc, report_of, run_scrape, write_sources
 
+from lhl_mining import registry
 from lhl_mining.demo import texts
 from lhl_mining.demo.portals import (
     acos_classic_routes,
@@ -17,7 +18,7 @@ from lhl_mining.demo.portals import (
 )
 from lhl_mining.errors import CorpusNotWritable, SourcesFileInvalid, UsageError
 from lhl_mining.prefilter import default_prefilter
-from lhl_mining.scrape import resolve_targets, title_matches
+from lhl_mining.scrape import title_matches
 from lhl_mining.sources import load_overrides
 from lhl_mining.store import sources as source_sql
 
@@ -253,9 +254,9 @@ def test_kommune_without_source_is_a_gap_with_the_discover_command(store, tmp_pa
 
 def test_unknown_county_and_kommune_name_the_closest_match():
     with pytest.raises(UsageError, match="Innlandet"):
-        resolve_targets("Innlandt", None)
+        registry.resolve_kommuner("Innlandt", None)
     with pytest.raises(UsageError, match="Stange"):
-        resolve_targets("Innlandet", ["Stangee"])
+        registry.resolve_kommuner("Innlandet", ["Stangee"])
 
 
 def test_bad_sources_file_is_a_clear_error(tmp_path):

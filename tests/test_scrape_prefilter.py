@@ -127,6 +127,23 @@ def test_the_prefilter_section_is_schema_checked(tmp_path):
         Prefilter.load(broken)
 
 
+def test_portal_document_names_map_to_one_label_for_every_adapter(tmp_path):
+    from lhl_mining.scrapers import digdem
+    from lhl_mining.scrapers.base import document_label
+
+    assert document_label("Saksfremlegg/innstilling", on_item=True, otherwise="vedlegg") == "saksframlegg"
+    assert document_label("Særutskrift", on_item=False, otherwise="vedlegg") == "saksprotokoll"
+    assert document_label("Protokoll", on_item=False, otherwise="vedlegg") == "møteprotokoll"
+    assert document_label("Protokoll", on_item=True, otherwise="vedlegg") == "saksprotokoll"
+    assert document_label("Situasjonskart", on_item=True, otherwise="vedlegg") == "vedlegg"
+    assert digdem.document_type("Situasjonskart", in_meeting=False) == "situasjonskart"  # its own fallback
+    text = default_codebook_path().read_text(encoding="utf-8")
+    edited = tmp_path / "lhl.yaml"
+    edited.write_text(text.replace("words: [vedlegg]", "words: [vedlegg, kart]"), encoding="utf-8")
+    labels = Prefilter.load(edited).document_labels
+    assert labels.label("Situasjonskart", on_item=True, otherwise="dokument") == "vedlegg"
+
+
 def test_search_queries_come_from_the_codebook():
     rules = default_prefilter()
     assert rules.reform_queries[:2] == ("Leve hele livet", "Leve heile livet")

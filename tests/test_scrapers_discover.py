@@ -11,7 +11,7 @@ from lhl_mining.scrapers.replay import ReplayServer, Reply
 from scrape_support import FAST
 
 from lhl_mining import registry
-from lhl_mining.sources import discover
+from lhl_mining.sources import discover, discovery_targets
 from lhl_mining.store import sources as source_sql
 
 HOMEPAGE = """<!DOCTYPE html><html><body><nav>
@@ -105,3 +105,12 @@ def test_sources_list_cli_shows_registry_and_override_rows(runner, db_path, tmp_
         r for r in rows if r["knr"] == "3446"
     ).items()
     assert len([r for r in rows if r["origin"] == "registry"]) == 45  # Gran alone has no registry platform
+
+
+def test_discovery_probes_kommuner_without_a_known_portal_unless_named_or_all():
+    innlandet = registry.kommuner_in("Innlandet")
+    unknown = [k.knr for k in innlandet if not k.has_meetings_source]
+    assert unknown and len(unknown) < len(innlandet)
+    assert [k.knr for k in discovery_targets("Innlandet", None)] == unknown
+    assert len(discovery_targets("Innlandet", None, every=True)) == len(innlandet)
+    assert [k.name for k in discovery_targets("Innlandet", ["Hamar"])] == ["Hamar"]  # named: probed though known

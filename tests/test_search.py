@@ -264,10 +264,10 @@ def test_index_size_and_speed_floor(tmp_path):
 
 def test_a_real_nynorsk_document_is_searchable_right_after_ingest(store, tmp_path, shared):
     """Bø kommune's 2012 meeting book (nynorsk, read in place): ingest indexes it, lemmas find its forms."""
-    from lhl_mining.ingest import ingest_path
+    from lhl_mining.ingest import IngestOptions, ingest_path
 
     pdf = shared / "real" / "documents" / "bo_2012_motebok_ptn139-12_k112-12_breisas_syd.pdf"
-    [result] = ingest_path(store, pdf, corpus_dir=tmp_path / "corpus")
+    [result] = ingest_path(store, pdf, IngestOptions(corpus_dir=tmp_path / "corpus"))
     assert index.pending(store) == 0  # the ingest hook indexed every passage
     found = find.search(store, "røyst", limit=50)  # «røyster»
     assert any("vedteke med 14 mot 10 røyster" in h.text for h in found.hits)

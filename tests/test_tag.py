@@ -241,13 +241,13 @@ og omsorgstjenestene rapporterer hvert år.
 
 
 def test_ingested_document_whose_passages_were_deleted_gets_them_back_and_is_tagged(runner, db_path, tmp_path):
-    from lhl_mining.ingest import ingest_path, segment_stored
+    from lhl_mining.ingest import IngestOptions, ingest_path, segment_stored
 
     source = tmp_path / "plan.txt"
     source.write_text(DOCUMENT, encoding="utf-8")
     columns = "seq, char_start, char_end, page_no, heading, text, text_sha1, n_words"
     with Store.open(db_path, create=True) as store:
-        [result] = ingest_path(store, source, corpus_dir=tmp_path / "corpus")
+        [result] = ingest_path(store, source, IngestOptions(corpus_dir=tmp_path / "corpus"))
         assert result.status == "extracted" and result.n_passages >= 4
         ingested = [dict(r) for r in store.db.query(f"SELECT {columns} FROM passages ORDER BY seq")]
         assert segment_stored(store, result.document_id) == 0  # it has passages: nothing to do
@@ -278,14 +278,16 @@ def test_segment_stored_cuts_a_meeting_bundle_as_ingest_did(tmp_path, db_path):
     """Pages and saker come back too: passages keep their page numbers and their sak sections."""
     from ingest_docs import meeting_bundle
 
-    from lhl_mining.ingest import ingest_path, segment_stored
+    from lhl_mining.ingest import IngestOptions, ingest_path, segment_stored
 
     query = (
         "SELECT p.seq, p.char_start, p.char_end, p.page_no, p.heading, p.text, s.saksnr, s.title "
         "FROM passages p LEFT JOIN sections s ON s.id = p.section_id ORDER BY p.seq"
     )
     with Store.open(db_path, create=True) as store:
-        [result] = ingest_path(store, meeting_bundle(tmp_path / "bundle.pdf"), corpus_dir=tmp_path / "corpus")
+        [result] = ingest_path(
+            store, meeting_bundle(tmp_path / "bundle.pdf"), IngestOptions(corpus_dir=tmp_path / "corpus")
+        )
         ingested = [dict(r) for r in store.db.query(query)]
         assert result.doc_type == "moteinnkalling" and {r["saksnr"] for r in ingested} >= {"PS 13/21", "K 14/21"}
         assert max(r["page_no"] for r in ingested) > 1

@@ -133,6 +133,26 @@ class _Group:
 
 
 @dataclass(frozen=True)
+class DocumentLabels:
+    """The `document_labels:` entries: a portal's name for a document → the label the adapters report."""
+
+    entries: tuple[tuple[tuple[str, ...], str, str], ...]
+    """(words, label, label for a document of an agenda item), in the codebook's order."""
+
+    @classmethod
+    def build(cls, specs: list[dict[str, Any]]) -> DocumentLabels:
+        return cls(tuple((tuple(s["words"]), s["label"], s.get("on_item", s["label"])) for s in specs))
+
+    def label(self, name: str, *, on_item: bool, otherwise: str) -> str:
+        """The label of the first entry with a word inside the lowercase `name`; `otherwise` when none has."""
+        folded = name.lower()
+        for words, label, item_label in self.entries:
+            if any(word in folded for word in words):
+                return item_label if on_item else label
+        return otherwise
+
+
+@dataclass(frozen=True)
 class Verdict:
     text: str
     relevant: bool
@@ -151,6 +171,7 @@ class Prefilter:
         self.titles = [_Group.build("titles", g) for g in section["titles"]]
         self.plans = [_Group.build("plans", g) for g in section["plans"]]
         self.boards = [_Group.build("boards", g) for g in section["boards"]]
+        self.document_labels = DocumentLabels.build(section["document_labels"])
         self.reform_queries: tuple[str, ...] = tuple(section["queries"]["reform"])
         self.queries: tuple[str, ...] = tuple(
             dict.fromkeys([*section["queries"]["reform"], *section["queries"]["titles"]])
@@ -160,14 +181,7 @@ class Prefilter:
     def load(cls, path: str | Path | None = None) -> Prefilter:
         """Validate the codebook (schema, lines) and compile its `prefilter:` section."""
         path = Path(path) if path is not None else default_codebook_path()
-        load_codebook(path)
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-        if "prefilter" not in document:
-            raise CodebookInvalid(
-                f"{path} has no `prefilter:` section; `lhl scrape` and `lhl prefilter` need one "
-                "(see codebooks/lhl.yaml and docs/scraping.md)."
-            )
-        return cls(document["prefilter"], str(path))
+        return cls(_section(path), str(path))
 
     def title(self, title: str) -> Verdict:
         """Is an agenda item (or search hit) with this title worth downloading?"""
@@ -187,6 +201,25 @@ class Prefilter:
         if because:
             return Verdict(text, True, because)
         return Verdict(text, False, dropped or ["no pre-filter term"])
+
+
+def _section(path: Path) -> dict[str, Any]:
+    """The codebook's `prefilter:` section, the codebook validated first (schema, lines)."""
+    load_codebook(path)
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if "prefilter" not in document:
+        raise CodebookInvalid(
+            f"{path} has no `prefilter:` section; `lhl scrape` and `lhl prefilter` need one "
+            "(see codebooks/lhl.yaml and docs/scraping.md)."
+        )
+    return document["prefilter"]
+
+
+@functools.lru_cache(maxsize=1)
+def default_document_labels() -> DocumentLabels:
+    """The installed codebook's `document_labels:`, read once per process (no word lists compiled: parsers need
+    only these)."""
+    return DocumentLabels.build(_section(default_codebook_path())["document_labels"])
 
 
 @functools.lru_cache(maxsize=4)

@@ -56,6 +56,11 @@ class Kommune:
         """Name that is unique nationally (Herøy and Våler exist twice)."""
         return f"{self.name} ({self.county})" if self.name in _ambiguous_names() else self.name
 
+    @property
+    def has_meetings_source(self) -> bool:
+        """The registry names this kommune's meeting portal (platform and address)."""
+        return self.meetings_platform not in ("", "unknown", "other") and bool(self.meetings_url)
+
     def as_dict(self) -> dict[str, str]:
         return {field: getattr(self, field) for field in KOMMUNE_FIELDS}
 
@@ -169,6 +174,14 @@ def kommuner_in(county_query: str | None = None) -> list[Kommune]:
         return list(kommuner())
     numbers = {c.county_nr for c in resolve_county(county_query)}
     return [k for k in kommuner() if k.county_nr in numbers]
+
+
+def resolve_kommuner(county: str, names: list[str] | None) -> list[Kommune]:
+    """The kommuner named in `county`, or all of it; an unknown county/kommune is a UsageError (exit 2) with the closest matches."""
+    resolve_county(county)
+    if not names:
+        return kommuner_in(county)
+    return [resolve_kommune(name, county) for name in names]
 
 
 def resolve_kommune(query: str, county_query: str | None = None) -> Kommune:

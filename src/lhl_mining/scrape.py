@@ -151,14 +151,6 @@ ProgressFn = Callable[..., None]
 # ---------------------------------------------------------------------- orchestration
 
 
-def resolve_targets(county: str, kommuner: list[str] | None) -> list[registry.Kommune]:
-    """The kommuner to scrape; unknown county/kommune → UsageError (exit 2) with the closest matches."""
-    registry.resolve_county(county)
-    if not kommuner:
-        return registry.kommuner_in(county)
-    return [registry.resolve_kommune(name, county) for name in kommuner]
-
-
 def check_corpus_writable(corpus_dir: Path) -> None:
     """Fail before the first request when downloads could not be stored."""
     try:
@@ -185,7 +177,7 @@ def scrape(
         raise UsageError(f"--since {options.since} is after --until {options.until}.")
     if not FIRST_YEAR <= options.since <= options.until <= FIRST_YEAR + 200:
         raise UsageError(f"--since/--until must be years from {FIRST_YEAR} on, not {options.since}–{options.until}.")
-    targets = resolve_targets(county, kommuner)
+    targets = registry.resolve_kommuner(county, kommuner)
     overrides = overrides or Overrides({}, frozenset(), None)
     if not options.dry_run:
         check_corpus_writable(options.corpus_dir)
@@ -428,7 +420,7 @@ class _KommuneScraper:
         ref: DocumentRef,
         report: KommuneReport,
     ) -> None:
-        from .ingest import ingest_download
+        from .ingest import Download, IngestOptions, ingest_download
 
         with self.lock:
             if ref.url in self.seen_urls:
@@ -469,18 +461,22 @@ class _KommuneScraper:
                 result = ingest_download(
                     self.store,
                     fetched.content,
-                    url=ref.url,
-                    platform=adapter.platform,
-                    knr=kommune.knr,
-                    source_id=row.id,
-                    metadata=ref.metadata(),
-                    fetched_at=utcnow(),
-                    etag=fetched.headers.get("etag"),
-                    last_modified=fetched.headers.get("last-modified"),
-                    mime_type=fetched.content_type or None,
-                    corpus_dir=self.options.corpus_dir,
-                    run_id=self.run_id,
-                    retry_failed=bool(stored and stored["status"] == "failed"),
+                    Download(
+                        url=ref.url,
+                        platform=adapter.platform,
+                        source_id=row.id,
+                        metadata=ref.metadata(),
+                        fetched_at=utcnow(),
+                        etag=fetched.headers.get("etag"),
+                        last_modified=fetched.headers.get("last-modified"),
+                        mime_type=fetched.content_type or None,
+                    ),
+                    IngestOptions(
+                        corpus_dir=self.options.corpus_dir,
+                        knr=kommune.knr,
+                        run_id=self.run_id,
+                        retry_failed=bool(stored and stored["status"] == "failed"),
+                    ),
                 )
         except CorpusNotWritable:
             self.stop.set()

@@ -136,6 +136,15 @@ class DiscoveryResult:
     error: str | None = None
 
 
+def discovery_targets(county: str, kommuner: list[str] | None, *, every: bool = False) -> list[registry.Kommune]:
+    """The kommuner `lhl sources discover` probes: those named, else those of the county whose meeting
+    portal the registry does not name (`every`: all of them)."""
+    targets = registry.resolve_kommuner(county, kommuner)
+    if kommuner or every:
+        return targets
+    return [k for k in targets if not k.has_meetings_source]
+
+
 def discover(
     store: Store,
     client: PoliteClient,
@@ -189,6 +198,8 @@ def _fingerprint_site(client: PoliteClient, homepage: str) -> tuple[list[Finding
     return list(findings.values()), pages
 
 
-def source_rows(store: Store, county: str | None) -> list[dict[str, Any]]:
+def listed_sources(store: Store, overrides: Overrides, county: str | None = None) -> list[dict[str, Any]]:
+    """`lhl sources list`: the sources of `county`'s kommuner (or all), brought up to date first."""
     knrs = [k.knr for k in registry.kommuner_in(county)] if county else None
+    prepare_sources(store, overrides, knrs)
     return source_sql.list_sources(store, knrs)

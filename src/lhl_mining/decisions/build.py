@@ -43,9 +43,19 @@ def build(
     return counts
 
 
-def current_decisions(store: Store) -> list[dict[str, Any]]:
-    """Every decision of the database's documents: stored ones where the read is current, and read in memory
-    (nothing written, so read-only exports work) for texts not yet read by this extractor."""
+def run_build(store: Store, *, rebuild: bool = False) -> Counter:
+    """`lhl decisions`: `build` recorded as a `decisions` run with its counts."""
+    with store.run("decisions", {"rebuild": rebuild}) as run:
+        counts = build(store, rebuild=rebuild, run_id=run.id)
+        for key, n in counts.items():
+            run.count(key, n)
+    return counts
+
+
+def current_decisions(store: Store, knr: str | None = None) -> list[dict[str, Any]]:
+    """Every decision of the database's documents (of kommune `knr` only, when given): stored ones where the
+    read is current, and read in memory (nothing written, so read-only exports work) for texts not yet read
+    by this extractor."""
     stored = list(sql.stored_decisions(store, EXTRACTOR))
     stale = list(sql.texts_to_read(store, EXTRACTOR))
     for doc in stale:
@@ -55,4 +65,4 @@ def current_decisions(store: Store) -> list[dict[str, Any]]:
         for d in extract_decisions(text, doc):
             stored.append({**doc, **d.as_row(doc["document_id"])})
     stored.sort(key=lambda r: (r["document_id"], r["seq"]))
-    return stored
+    return [r for r in stored if knr is None or r.get("knr") == knr]

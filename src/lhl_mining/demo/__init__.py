@@ -211,14 +211,10 @@ def run_demo(
 
 def _tag(store: Store, progress: Callable[..., None] | None) -> tuple[int, int]:
     from ..learn.files import default_models_dir
-    from ..nlp.classify import make_labeller, tag_store
+    from ..nlp.classify import TagOptions, run_tag
 
-    labeller = make_labeller("auto", models_dir=default_models_dir(store.path))
-    versions = {"labeller": labeller.provenance, "codebook": labeller.codebook_version, "pipeline": labeller.pipeline}
-    with store.run("tag", {"model": "auto", "by": "lhl demo"}, versions) as run:
-        stats = tag_store(store, labeller, run_id=run.id)
-        run.count("passages", stats.tagged)
-        run.count("suggestions", stats.rows)
+    options = TagOptions()  # what `lhl tag` does without options
+    stats = run_tag(store, options.labeller(default_models_dir(store.path)), options)
     if progress:
         progress("tagged", passages=stats.tagged)
     return stats.tagged, stats.rows

@@ -1,8 +1,10 @@
 """From bytes to stored passages: corpus file, extraction, cleaning, type, sections, passages.
 
 `ingest_download` is what the scrapers call for every download; `ingest_path`
-does the same for local files and folders (`lhl ingest`).  A bad file never
-stops a batch: it gets status `failed` and a one-line error in the store.
+does the same for local files and folders, and `run_ingest` is `lhl ingest`
+(the files recorded as one run).  All of them take one `IngestOptions`.  A bad
+file never stops a batch: it gets status `failed` and a one-line error in the
+store.
 """
 
 from __future__ import annotations
@@ -16,9 +18,9 @@ import re
 import stat
 import traceback
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +61,7 @@ from .formats import (
     sniff_format,
 )
 from .model import Extraction
-from .pdf import extract_pdf
+from .pdf import PDF_ENGINES, extract_pdf
 from .segment import NUMBERED_HEADING, noise_of
 from .segment import passages as cut_passages
 from .segment import sections as cut_sections
@@ -72,9 +74,12 @@ METADATA_KEYS = {
 }  # fmt: skip
 
 
-@dataclass
+@dataclass(frozen=True)
 class IngestLimits:
-    """Refuse inputs beyond these sizes (each refusal is a `failed` document with a clear error)."""
+    """Refuse inputs beyond these sizes (each refusal is a `failed` document with a clear error).
+
+    Kept apart from `IngestOptions` because it is all an extraction worker needs.
+    """
 
     max_bytes: int = 200 * 1024 * 1024
     max_pages: int = 3000
@@ -85,7 +90,9 @@ class IngestLimits:
 
     @classmethod
     def of(cls, *, max_mb: float, max_pages: int, pdf_engine: str, timeout_s: float) -> IngestLimits:
-        """The limits from command-line values, range-checked (NaN, negative or absurd values are E002)."""
+        """The limits from command-line values, range-checked (an unknown engine, NaN, negative or absurd values are E002)."""
+        if pdf_engine not in PDF_ENGINES:
+            raise UsageError(f"Unknown PDF engine «{pdf_engine}»; choose {' or '.join(PDF_ENGINES)}.")
         if not (math.isfinite(max_mb) and 0 < max_mb <= 100_000):
             raise UsageError(f"--max-mb must be a size between 0 and 100000 MB, not {max_mb}.")
         if not 1 <= max_pages <= 1_000_000:
@@ -93,6 +100,68 @@ class IngestLimits:
         if not (math.isfinite(timeout_s) and 0 < timeout_s <= 86_400):
             raise UsageError(f"--timeout must be between 0 and 86400 seconds, not {timeout_s}.")
         return cls(max_bytes=int(max_mb * 1024 * 1024), max_pages=max_pages, pdf_engine=pdf_engine, timeout_s=timeout_s)
+
+    @property
+    def max_mb(self) -> float:
+        return self.max_bytes / (1024 * 1024)
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    """How files are ingested: the same for every file of a batch, or every download of a scrape run."""
+
+    corpus_dir: Path = DEFAULT_CORPUS
+    """Folder keeping a copy of every file by content hash."""
+    knr: str | None = None
+    """Kommune the files belong to (number or name; kept as its number)."""
+    doc_type: str | None = None
+    """Document type for every file instead of detecting it."""
+    ocr: bool = False
+    """OCR scanned PDFs (a document waiting for OCR is read again)."""
+    retry_failed: bool = False
+    """Read files that failed before again."""
+    run_id: int | None = None
+    """The `runs` row the documents are recorded under."""
+    limits: IngestLimits = field(default_factory=IngestLimits)
+    jobs: int = 1
+    """Files extracted at once (local files; one core each)."""
+
+    def __post_init__(self) -> None:
+        if self.doc_type is not None and self.doc_type not in DOC_TYPES:
+            raise UsageError(f"Unknown document type «{self.doc_type}»; choose one of {', '.join(DOC_TYPES)}.")
+        if self.knr is not None:
+            object.__setattr__(self, "knr", registry.resolve_kommune(self.knr).knr)
+        object.__setattr__(self, "corpus_dir", Path(self.corpus_dir))
+
+    def run_parameters(self, paths: Sequence[str | os.PathLike]) -> dict[str, Any]:
+        """What `runs.parameters` records for `lhl ingest` of `paths`."""
+        return {
+            "paths": [str(p) for p in paths], "kommune": self.knr, "doc_type": self.doc_type, "ocr": self.ocr,
+            "retry_failed": self.retry_failed, "corpus": str(self.corpus_dir), "max_mb": self.limits.max_mb,
+            "max_pages": self.limits.max_pages, "pdf_engine": self.limits.pdf_engine, "timeout": self.limits.timeout_s,
+            "jobs": self.jobs,
+        }  # fmt: skip
+
+    def provenance(self, **facts: Any) -> dict[str, Any]:
+        """The document fields a file gets from these options and `facts`; unknown (None) values are left out,
+        so a later ingest never wipes what was stored before."""
+        fields = {"knr": self.knr, "run_id": self.run_id, "doc_type": self.doc_type, **facts}
+        return {key: value for key, value in fields.items() if value is not None}
+
+
+@dataclass(frozen=True)
+class Download:
+    """What a scraper knows about one download besides its bytes."""
+
+    url: str
+    platform: str
+    source_id: int | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    """Document columns from the portal (`METADATA_KEYS`)."""
+    fetched_at: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    mime_type: str | None = None
 
 
 @dataclass
@@ -133,51 +202,25 @@ def store_in_corpus(content: bytes, sha256: str, extension: str, corpus_dir: Pat
     return target
 
 
-def ingest_download(
-    store: Store,
-    content: bytes,
-    *,
-    url: str,
-    platform: str,
-    knr: str | None,
-    source_id: int | None = None,
-    metadata: dict | None = None,
-    fetched_at: str | None = None,
-    etag: str | None = None,
-    last_modified: str | None = None,
-    mime_type: str | None = None,
-    corpus_dir: str | os.PathLike | None = None,
-    run_id: int | None = None,
-    ocr: bool = False,
-    retry_failed: bool = False,
-    limits: IngestLimits | None = None,
-) -> IngestResult:
+def ingest_download(store: Store, content: bytes, download: Download, options: IngestOptions) -> IngestResult:
     """Store one downloaded file and everything extracted from it; idempotent per (url, content)."""
-    unknown = set(metadata or {}) - METADATA_KEYS
+    unknown = set(download.metadata) - METADATA_KEYS
     if unknown:
         raise UsageError(f"Unknown document metadata keys: {', '.join(sorted(unknown))}.")
-    provenance: dict[str, Any] = {
-        "platform": platform,
-        "knr": knr,
-        "source_id": source_id,
-        "fetched_at": fetched_at or utcnow(),
-        "etag": etag,
-        "last_modified": last_modified,
-        "run_id": run_id,
-        **(metadata or {}),
-    }
-    provenance = {k: v for k, v in provenance.items() if v is not None}  # never wipe what a scraper stored before
-    return _ingest_bytes(
-        store,
-        content,
-        url=url,
-        provenance=provenance,
-        declared_mime=mime_type,
-        corpus_dir=Path(corpus_dir) if corpus_dir else DEFAULT_CORPUS,
-        ocr=ocr,
-        retry_failed=retry_failed,
-        limits=limits or IngestLimits(),
+    provenance = options.provenance(
+        platform=download.platform,
+        source_id=download.source_id,
+        fetched_at=download.fetched_at or utcnow(),
+        etag=download.etag,
+        last_modified=download.last_modified,
+        **download.metadata,
     )
+    planned = _plan(
+        store, content, url=download.url, provenance=provenance, declared_mime=download.mime_type, options=options
+    )
+    if isinstance(planned, IngestResult):
+        return planned
+    return _finish(store, planned, planned.extract_here, options)
 
 
 # Data and project files that sit beside documents in a download folder (manifests, notes,
@@ -248,49 +291,70 @@ def _is_database(store: Store, file: Path) -> bool:
     return False
 
 
-def ingest_path(store: Store, path: str | os.PathLike, **options: Any) -> list[IngestResult]:
-    """Ingest a local file, or every file in a folder; one result per file (`options` as for `ingest_files`)."""
-    return ingest_files(store, discover_files([path]), **options)
+def ingest_path(store: Store, path: str | os.PathLike, options: IngestOptions) -> list[IngestResult]:
+    """Ingest a local file, or every file in a folder; one result per file."""
+    return ingest_files(store, discover_files([path]), options)
+
+
+@dataclass
+class IngestSummary:
+    """What `run_ingest` did: outcomes counted per file, passages written, the files to look at."""
+
+    files: int
+    run_id: int
+    outcomes: dict[str, int] = field(default_factory=dict)
+    """Files per outcome: a document status, or `unchanged` for files already done."""
+    passages: int = 0
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    """(file, error or warning) of each file that failed, waits for OCR or was read with a warning."""
+
+
+def run_ingest(
+    store: Store,
+    paths: Sequence[str | os.PathLike],
+    files: Sequence[Path],
+    options: IngestOptions,
+    *,
+    on_file: Callable[[Path, IngestResult], None] | None = None,
+) -> IngestSummary:
+    """`lhl ingest`: ingest `files` (found in `paths`, see `discover_files`) as one recorded run."""
+    with store.run("ingest", options.run_parameters(paths)) as run:
+        summary = IngestSummary(files=len(files), run_id=run.id)
+
+        def count(file: Path, result: IngestResult) -> None:
+            key = "unchanged" if result.action == "unchanged" else result.status
+            summary.outcomes[key] = summary.outcomes.get(key, 0) + 1
+            run.count(key)
+            run.count("passages", result.n_passages if result.action != "unchanged" else 0)
+            if (result.status in ("failed", "needs_ocr") and result.action != "unchanged") or result.warnings:
+                summary.problems.append((str(file), result.error or ""))
+            if on_file:
+                on_file(file, result)
+
+        ingest_files(store, files, replace(options, run_id=run.id), on_file=count)
+    summary.passages = (run.counts or {}).get("passages", 0)
+    return summary
 
 
 def ingest_files(
     store: Store,
     files: Iterable[Path],
+    options: IngestOptions,
     *,
-    knr: str | None = None,
-    doc_type: str | None = None,
-    ocr: bool = False,
-    corpus_dir: str | os.PathLike | None = None,
-    retry_failed: bool = False,
-    run_id: int | None = None,
-    limits: IngestLimits | None = None,
-    jobs: int = 1,
     on_file: Callable[[Path, IngestResult], None] | None = None,
 ) -> list[IngestResult]:
-    """Ingest local files in order, extracting up to `jobs` of them at once.
+    """Ingest local files in order, extracting up to `options.jobs` of them at once.
 
     Extraction (the slow part) runs in worker processes; everything that reads
     or writes the store stays in this thread, one document per transaction.
     """
-    if knr is not None:
-        knr = registry.resolve_kommune(knr).knr
-    if doc_type is not None and doc_type not in DOC_TYPES:
-        raise UsageError(f"Unknown document type «{doc_type}»; choose one of {', '.join(DOC_TYPES)}.")
-    limits = limits or IngestLimits()
-    corpus = Path(corpus_dir) if corpus_dir else DEFAULT_CORPUS
+    jobs = options.jobs
     files = [file for file in files if not _is_database(store, file)]
-    options: dict[str, Any] = {
-        "knr": knr,
-        "doc_type": doc_type,
-        "run_id": run_id,
-        "corpus_dir": corpus,
-        "retry_failed": retry_failed,
-    }
     results: list[IngestResult] = []
 
     def finish(file: Path, planned: IngestResult | _Job, extract: Callable[[], Extraction] | None) -> None:
         if isinstance(planned, _Job):
-            planned = _finish(store, planned, extract or planned.extract_here, ocr=ocr, limits=limits)
+            planned = _finish(store, planned, extract or planned.extract_here, options)
         planned.path = str(file)
         results.append(planned)
         if on_file:
@@ -299,10 +363,10 @@ def ingest_files(
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         window: deque[tuple[Path, IngestResult | _Job, Future | None]] = deque()
         for file in files:
-            planned = _plan_file(store, file, ocr=ocr, limits=limits, **options)
+            planned = _plan_file(store, file, options)
             future = None
             if isinstance(planned, _Job) and jobs > 1:
-                future = pool.submit(_extract_isolated, planned.content, planned.mime, limits)
+                future = pool.submit(_extract_isolated, planned.content, planned.mime, options.limits)
             window.append((file, planned, future))
             while len(window) > max(0, jobs - 1):
                 done_file, done, done_future = window.popleft()
@@ -313,42 +377,17 @@ def ingest_files(
     return results
 
 
-def ingest_file(
-    store: Store,
-    file: Path,
-    *,
-    knr: str | None = None,
-    doc_type: str | None = None,
-    ocr: bool = False,
-    corpus_dir: str | os.PathLike | None = None,
-    retry_failed: bool = False,
-    run_id: int | None = None,
-    limits: IngestLimits | None = None,
-) -> IngestResult:
+def ingest_file(store: Store, file: Path, options: IngestOptions) -> IngestResult:
     """Ingest one local file; its URL is the file:// URI of its absolute path."""
-    (result,) = ingest_files(
-        store, [file], knr=knr, doc_type=doc_type, ocr=ocr, corpus_dir=corpus_dir,
-        retry_failed=retry_failed, run_id=run_id, limits=limits,
-    )  # fmt: skip
+    (result,) = ingest_files(store, [file], options)
     return result
 
 
-def _plan_file(
-    store: Store,
-    file: Path,
-    *,
-    knr: str | None,
-    doc_type: str | None,
-    run_id: int | None,
-    corpus_dir: Path,
-    retry_failed: bool,
-    ocr: bool,
-    limits: IngestLimits,
-) -> IngestResult | _Job:
+def _plan_file(store: Store, file: Path, options: IngestOptions) -> IngestResult | _Job:
     file = file.resolve()
     url = file.as_uri()
-    provenance: dict[str, Any] = {"platform": "local", "fetched_at": utcnow()}
-    provenance.update({k: v for k, v in {"knr": knr, "run_id": run_id, "doc_type": doc_type}.items() if v is not None})
+    provenance = options.provenance(platform="local", fetched_at=utcnow())
+    limits = options.limits
     try:
         size = file.stat().st_size
         if size > limits.max_bytes:
@@ -360,10 +399,7 @@ def _plan_file(
         return _failed(store, url, provenance, exc)
     except OSError as exc:
         return _failed(store, url, provenance, UnreadableFile(f"Cannot read {file}: {exc.strerror or exc}."))
-    return _plan(
-        store, content, url=url, provenance=provenance, declared_mime=None, corpus_dir=corpus_dir, ocr=ocr,
-        retry_failed=retry_failed, limits=limits,
-    )  # fmt: skip
+    return _plan(store, content, url=url, provenance=provenance, declared_mime=None, options=options)
 
 
 def _failed(store: Store, url: str, fields: dict[str, Any], error: Exception) -> IngestResult:
@@ -387,14 +423,6 @@ class _Job:
         return _extract_isolated(self.content, self.mime, self.limits)
 
 
-def _ingest_bytes(store: Store, content: bytes, **plan_options: Any) -> IngestResult:
-    """Plan, then extract in this process (`plan_options` as for `_plan`)."""
-    planned = _plan(store, content, **plan_options)
-    if isinstance(planned, IngestResult):
-        return planned
-    return _finish(store, planned, planned.extract_here, ocr=plan_options["ocr"], limits=planned.limits)
-
-
 def _plan(
     store: Store,
     content: bytes,
@@ -402,19 +430,17 @@ def _plan(
     url: str,
     provenance: dict[str, Any],
     declared_mime: str | None,
-    corpus_dir: Path,
-    ocr: bool,
-    retry_failed: bool,
-    limits: IngestLimits,
+    options: IngestOptions,
 ) -> IngestResult | _Job:
     """Everything before extraction: skip what is done, refuse what cannot be read, keep the file, find copies."""
+    limits = options.limits
     sha256 = sha256_of(content)
     existing = doc_store.document_by_url(store, url)
     action = "added"
     if existing is not None:
         same = existing["sha256"] == sha256
-        waiting_for_ocr = existing["status"] == "needs_ocr" and ocr
-        if same and not waiting_for_ocr and (existing["status"] != "failed" or not retry_failed):
+        waiting_for_ocr = existing["status"] == "needs_ocr" and options.ocr
+        if same and not waiting_for_ocr and (existing["status"] != "failed" or not options.retry_failed):
             return IngestResult(
                 existing["id"], existing["status"], existing["error"],
                 n_passages=doc_store.passage_count(store, existing["id"]), duplicate_of=existing["duplicate_of"],
@@ -453,7 +479,7 @@ def _plan(
         result.action = action
         return result
     fields["mime_type"] = mime
-    fields["corpus_path"] = str(store_in_corpus(content, sha256, EXTENSIONS[mime], corpus_dir))
+    fields["corpus_path"] = str(store_in_corpus(content, sha256, EXTENSIONS[mime], options.corpus_dir))
 
     original = doc_store.original_with_sha256(store, sha256, other_than_url=url)
     if original is not None:
@@ -468,18 +494,16 @@ def _plan(
     return _Job(url=url, content=content, mime=mime, fields=fields, action=action, limits=limits)
 
 
-def _finish(
-    store: Store, job: _Job, extract: Callable[[], Extraction], *, ocr: bool, limits: IngestLimits
-) -> IngestResult:
+def _finish(store: Store, job: _Job, extract: Callable[[], Extraction], options: IngestOptions) -> IngestResult:
     """Extraction (with OCR when asked and needed), then cleaning, typing, segmentation and the store."""
     url, content, mime, fields, action = job.url, job.content, job.mime, job.fields, job.action
     warnings: list[str] = []
     try:
         extraction = extract()
-        wants_ocr = mime == PDF and ocr and any(not p.has_text_layer for p in extraction.pages)
+        wants_ocr = mime == PDF and options.ocr and any(not p.has_text_layer for p in extraction.pages)
         if wants_ocr and ocr_tools.missing_tools_message() is None:  # else it stays needs_ocr, with the hint
             ocr_content = ocr_tools.ocr_pdf(content)
-            extraction = _extract_isolated(ocr_content, mime, limits)
+            extraction = _extract_isolated(ocr_content, mime, options.limits)
             extraction.extractor = f"{ocr_tools.ocr_version()} + {extraction.extractor}"
         return _store_extraction(store, url, fields, extraction, action=action, warnings=warnings)
     except IngestError as exc:

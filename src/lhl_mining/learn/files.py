@@ -129,6 +129,29 @@ def is_readable(meta: dict[str, Any]) -> bool:
     return True
 
 
+def model_rows(models_dir: Path | None = None) -> list[dict[str, Any]]:
+    """`lhl models`: one row per model, newest first, with its cross-validated scores and whether it can be read."""
+    rows = []
+    for meta in sorted(list_models(models_dir), key=lambda m: m.get("created_at", ""), reverse=True):
+        summary = meta.get("cross_validation", {}).get("combined", {}).get("summary", {})
+        rows.append(
+            {
+                "name": meta["name"],
+                "created_at": meta.get("created_at", ""),
+                "passages": meta.get("n_passages"),
+                "source": meta.get("source", ""),
+                "codebook": meta.get("codebook_version") or "",
+                "sklearn": meta.get("sklearn_version", ""),
+                "readable": is_readable(meta),
+                "cv_reform_f1": summary.get("reform_f1"),
+                "cv_areas_micro_f1": summary.get("areas_micro_f1"),
+                "cv_framing_macro_f1": summary.get("framing_macro_f1"),
+                "path": meta["path"],
+            }
+        )
+    return rows
+
+
 def list_models(models_dir: Path | None = None) -> list[dict[str, Any]]:
     """Metadata of every model found (user folder first, then the shipped ones), with its path."""
     seen: set[Path] = set()

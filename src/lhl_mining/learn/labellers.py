@@ -76,6 +76,12 @@ def default_rule_labeller() -> Labeller:
     return RuleLabeller()
 
 
+def compared_labellers(trained: TrainedModel) -> dict[str, Labeller]:
+    """What `lhl evaluate` scores side by side: the rules, the model alone, and both combined."""
+    rules = default_rule_labeller()
+    return {"rules": rules, "model": ModelLabeller(trained, rules), "combined": CombinedLabeller(trained, rules)}
+
+
 def latest_model_labeller(
     name: str | None = None, models_dir: Path | None = None, rules: Labeller | None = None
 ) -> CombinedLabeller:

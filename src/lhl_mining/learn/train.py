@@ -1,6 +1,7 @@
 """Training a model from coded passages: checks, cross-validation, the rules blend, saving.
 
-`train_model` is what `lhl train` and the starter-model build call.  It refuses
+`train_model` is what `lhl train` (through `train_from_store` and
+`train_from_gold`) and the starter-model build call.  It refuses
 data it cannot learn from (too few passages, only one class everywhere) before
 anything is written, cross-validates to report honest per-code metrics and to
 choose how much to trust the rules per code, then fits on everything.
@@ -8,6 +9,7 @@ choose how much to trust the rules per code, then fits on everything.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import platform
 import time
@@ -27,9 +29,9 @@ from ..errors import ModelExists, SingleClass, TooFewCoded
 from ..nlp.labeller import Labeller
 from ..processes import end_with_parent
 from ..store import utcnow
-from .dataset import CodedPassage, label_counts, training_set_hash
+from .dataset import CodedPassage, label_counts, read_gold, training_set_hash
 from .evaluate import score_labels
-from .files import MODEL_FORMAT, TrainedModel, check_name, save_model
+from .files import MODEL_FORMAT, TrainedModel, check_name, find_model, load_model, save_model
 from .model import (
     BINARY_CODES,
     MIN_PASSAGES,
@@ -135,6 +137,43 @@ def cross_validated_probabilities(
             probs[code][test_index] = values
     # A fold too small to fit a code leaves NaN: those codes count as not learned in the CV metrics.
     return {code: values for code, values in probs.items() if not np.isnan(values).any()}
+
+
+def default_model_name() -> str:
+    """lhl-<UTC time>: each training gets a new name, so no model is replaced."""
+    return f"lhl-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}"
+
+
+def _quick_retrain(models_dir: Path, quick: bool, cv_folds: int) -> tuple[int, TrainedModel | None]:
+    """The folds to cross-validate and the model whose rules blend is kept: `quick` skips the
+    cross-validation and keeps the newest model's blend (the retrain between review sittings)."""
+    if not quick:
+        return cv_folds, None
+    return 0, load_model(find_model(None, models_dir))
+
+
+def train_from_gold(
+    gold: Path,
+    *,
+    name: str,
+    models_dir: Path,
+    rules: Labeller | None,
+    cv_folds: int = 5,
+    quick: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> TrainedModel:
+    """Train from a gold JSONL file (`quick` as for `train_from_store`)."""
+    cv_folds, previous = _quick_retrain(models_dir, quick, cv_folds)
+    return train_model(
+        read_gold(gold),
+        name=name,
+        models_dir=models_dir,
+        rules=rules,
+        source=f"gold:{gold.name}",
+        cv_folds=cv_folds,
+        progress=progress,
+        reuse_blend_of=previous,
+    )
 
 
 def train_model(passages: Sequence[CodedPassage], *, name: str, models_dir: Path, **options: Any) -> TrainedModel:
@@ -269,16 +308,15 @@ def train_from_store(
     """
     from .active import rescore_undecided
     from .coded import coded_passages
-    from .files import find_model, load_model
     from .labellers import CombinedLabeller, default_rule_labeller
 
     say = progress or (lambda message: None)
     coded = coded_passages(store)
-    previous = load_model(find_model(None, models_dir)) if quick else None
+    cv_folds, previous = _quick_retrain(models_dir, quick, cv_folds)
     parameters = {
         "name": name,
         "models_dir": str(models_dir),
-        "cv_folds": 0 if quick else cv_folds,
+        "cv_folds": cv_folds,
         "quick": quick,
         "rules": rules is not None,
         "rescore": rescore,
@@ -292,7 +330,7 @@ def train_from_store(
             models_dir=models_dir,
             rules=rules,
             source=f"db:{store.path.name}",
-            cv_folds=0 if quick else cv_folds,
+            cv_folds=cv_folds,
             progress=say,
             reuse_blend_of=previous,
         )

@@ -5,7 +5,8 @@
 ``{"id", "reform", "areas", "framing", "scores", "evidence"}`` out, no
 database.  `tag_store` labels the store's passages that lack current
 suggestions from this labeller/codebook/pipeline and stores one suggestion
-row per passage and code.
+row per passage and code; `run_tag` is `lhl tag` (and the demo's tagging):
+that, recorded as a run.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ import os
 import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from ..codebook import PASSAGE_CODES
 from ..errors import ClassifyInputInvalid, ClassifyIOError
@@ -73,6 +74,18 @@ def make_labeller(
     from ..learn.labellers import CombinedLabeller
 
     return CombinedLabeller(load_model(path), rules)
+
+
+def stale_model_note(labeller: Labeller) -> str | None:
+    """A model that learned its rule features on an older codebook still works, but should be retrained."""
+    if not getattr(labeller, "codebook_changed", False):
+        return None
+    trained = labeller.trained  # type: ignore[attr-defined]  # a CombinedLabeller: only it has codebook_changed
+    return (
+        f"the trained model {trained.name} learned from codebook "
+        f"{trained.meta.get('codebook_version')}, not {labeller.codebook_version}; retrain it "
+        "(`lhl train`, or `python bench/build_starter_model.py` for the starter) to weigh the new rules."
+    )
 
 
 @contextlib.contextmanager
@@ -143,6 +156,16 @@ REPEAT_MAX_CHARS, REPEAT_SIZE = 10_000, 50_000
 """Output of passages up to this length is kept (this many) and reused when the same passage comes again."""
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False)
+
+
+def input_file(path: str, stdin: BinaryIO) -> BinaryIO:
+    """The JSONL input: `stdin` for «-», else the file opened for reading; an unreadable file is E103."""
+    if path == "-":
+        return stdin
+    try:
+        return open(path, "rb")
+    except OSError as exc:
+        raise ClassifyIOError(f"Cannot read {path}: {exc.strerror}.") from None
 
 
 @contextlib.contextmanager
@@ -253,6 +276,56 @@ class TagStats:
     segmented_passages: int = 0
     documents_without_passages: int = 0
     selected: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TagOptions:
+    """`lhl tag`'s choices: which labeller (as for `make_labeller`) and how the passages are worked through."""
+
+    model: str = "auto"
+    codebook: str | None = None
+    trained: str | None = None
+    rules_only: bool = False
+    workers: int = 1
+    """Processes for nlp.pipe (rules)."""
+    batch_size: int = 1000
+    """Passages per stored batch."""
+    limit: int | None = None
+    """Tag at most this many passages."""
+
+    def labeller(self, models_dir: Path | None) -> Labeller:
+        """The labeller these options choose (`models_dir`: where trained models are looked for)."""
+        return make_labeller(
+            self.model, codebook=self.codebook, trained=self.trained, rules_only=self.rules_only, models_dir=models_dir
+        )
+
+
+def run_tag(
+    store: Store,
+    labeller: Labeller,
+    options: TagOptions,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> TagStats:
+    """`lhl tag`: `tag_store` recorded as a `tag` run with the options, the labeller's versions and the counts."""
+    versions = {"labeller": labeller.provenance, "codebook": labeller.codebook_version, "pipeline": labeller.pipeline}
+    with store.run("tag", asdict(options), versions) as run:
+        with start_up_frozen():
+            stats = tag_store(
+                store,
+                labeller,
+                run_id=run.id,
+                workers=options.workers,
+                batch_size=options.batch_size,
+                limit=options.limit,
+                progress=progress,
+            )
+        run.count("passages", stats.tagged)
+        run.count("suggestions", stats.rows)
+        run.count("segmented_documents", stats.segmented_documents)
+        for code, n in stats.selected.items():
+            run.count(f"selected.{code}", n)
+    return stats
 
 
 def tag_store(
