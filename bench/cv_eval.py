@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from lhl_mining.codebook import AREAS, FRAMINGS
-from lhl_mining.nlp.evaluate import nynorsk_share, read_jsonl
+from lhl_mining.nlp.evaluate import f1, macro_f1, micro_f1, nynorsk_share, read_jsonl
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"
@@ -88,26 +88,23 @@ class Truth:
         self.framing = np.array([FRAMINGS.index(i["framing"]) for i in items])
 
 
-def _f1(tp: float, fp: float, fn: float) -> float:
-    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-
-
 def metrics(gold: Truth, pred: Truth, index: np.ndarray) -> dict[str, float]:
     """Headline and per-class F1 of the passages at `index` (repeats allowed, as in a bootstrap sample)."""
     g_r, p_r = gold.reform[index], pred.reform[index]
     g_a, p_a = gold.areas[index], pred.areas[index]
     g_f, p_f = gold.framing[index], pred.framing[index]
-    result = {"reform_f1": _f1((g_r & p_r).sum(), (~g_r & p_r).sum(), (g_r & ~p_r).sum())}
+    result = {"reform_f1": f1((g_r & p_r).sum(), (~g_r & p_r).sum(), (g_r & ~p_r).sum())}
     tp, fp, fn = (g_a & p_a).sum(0), (~g_a & p_a).sum(0), (g_a & ~p_a).sum(0)
-    result["areas_micro_f1"] = _f1(tp.sum(), fp.sum(), fn.sum())
+    result["areas_micro_f1"] = micro_f1(zip(tp, fp, fn))
     for k, area in enumerate(AREAS):
-        result[f"area.{area}"] = _f1(tp[k], fp[k], fn[k])
-    frames = []
-    for k, frame in enumerate(FRAMINGS):
-        f1 = _f1(((g_f == k) & (p_f == k)).sum(), ((g_f != k) & (p_f == k)).sum(), ((g_f == k) & (p_f != k)).sum())
-        result[f"framing.{frame}"] = f1
-        frames.append(f1)
-    result["framing_macro_f1"] = float(np.mean(frames))
+        result[f"area.{area}"] = f1(tp[k], fp[k], fn[k])
+    frames = [
+        (((g_f == k) & (p_f == k)).sum(), ((g_f != k) & (p_f == k)).sum(), ((g_f == k) & (p_f != k)).sum())
+        for k in range(len(FRAMINGS))
+    ]
+    for frame, counts in zip(FRAMINGS, frames):
+        result[f"framing.{frame}"] = f1(*counts)
+    result["framing_macro_f1"] = float(macro_f1(frames))
     result["framing_accuracy"] = float((g_f == p_f).mean()) if len(index) else 0.0
     return result
 

@@ -101,3 +101,31 @@ def test_scoring_counts_and_confusion():
     assert result["areas_micro_f1"] == 0.6667
     assert result["framing_confusion"]["sektor"]["begge"] == 1
     assert [e["id"] for e in result["errors"]] == ["a", "b"]
+
+
+def test_labeller_scores_and_classify_scores_are_one_arithmetic():
+    """`lhl evaluate`/`lhl train` (learn.evaluate) and the gate (nlp.evaluate) give the same numbers for the same labels."""
+    from lhl_mining.learn.dataset import coded_passage
+    from lhl_mining.learn.evaluate import score_labels
+    from lhl_mining.nlp.labeller import PassageLabel
+
+    gold = [
+        {"id": "a", "reform": True, "areas": ["mat"], "framing": "sektor"},
+        {"id": "b", "reform": False, "areas": ["aktivitet"], "framing": "ingen"},
+        {"id": "c", "reform": False, "areas": [], "framing": "samfunn"},
+    ]
+    predicted = [
+        {"id": "a", "reform": True, "areas": ["mat", "helsehjelp"], "framing": "begge"},
+        {"id": "b", "reform": True, "areas": ["aktivitet"], "framing": "ingen"},
+        {"id": "c", "reform": False, "areas": ["mat"], "framing": "samfunn"},
+    ]
+    classify = score(gold, predicted)
+    learned = score_labels(
+        [coded_passage(g["id"], "tekst", g["reform"], g["areas"], g["framing"]) for g in gold],
+        [PassageLabel(reform=p["reform"], areas=p["areas"], framing=p["framing"]) for p in predicted],
+    )
+    for name, value in learned["summary"].items():
+        assert classify[name] == round(value, 4)
+    assert (classify["reform_f1"], classify["areas_micro_f1"], classify["framing_macro_f1"]) == (0.6667, 0.6667, 0.5)
+    assert learned["codes"]["reform"]["tn"] == 1
+    assert learned["framing"]["classes"]["sektor"]["f1"] == 0.0 and learned["framing"]["accuracy"] == 2 / 3

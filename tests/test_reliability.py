@@ -146,12 +146,19 @@ def test_latest_non_undone_decision_counts_and_not_relevant_means_no_codes(store
     code(db_path, first, "ana", 0, action="undo", when=6, undoes_id=changed)
     # bo marks passage 10 not relevant (he had reform 1): now he agrees with ana's 0.
     code(db_path, two_coders[9], "bo", 0, action="not_relevant", when=7)
-    # A skip decides nothing.
-    code(db_path, two_coders[0], "bo", 0, action="skip", when=8)
     result = reliability(store, samples=0)
     reform = _code(result, "reform")
     assert reform["percent_agreement"] == pytest.approx(0.9)
     assert _code(result, "framing")["percent_agreement"] == pytest.approx(0.9)
+
+
+def test_a_skip_as_the_coders_newest_row_leaves_them_without_a_decision(store, db_path, two_coders):
+    """As in the review counts and the exports: a standing skip is no decision, so passage 1 is ana's alone."""
+    code(db_path, two_coders[0], "bo", 0, action="skip", when=8)
+    result = reliability(store, samples=0)
+    assert result["units"]["decided"] == 10 and result["units"]["pairable"] == 9
+    reform = _code(result, "reform")
+    assert reform["percent_agreement"] == pytest.approx(7 / 9)
 
 
 def test_machine_is_compared_as_one_more_coder(store, db_path, two_coders):

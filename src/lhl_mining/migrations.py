@@ -438,6 +438,34 @@ _SEARCH_SCHEMA = (
 )
 
 
+@migrations(name="0011_standing_codings")
+def standing_codings(db: Database) -> None:
+    """The one rule for a coder's standing decision, as a view every reader filters.
+
+    A row stands when it is not an undo row, no undo row points at it, and it is the
+    coder's newest such row on the passage in its lane: `lane` is 'adjudicate' for
+    final codes and 'coder' for everything a coder decides (a standing `skip` means
+    no decision).  Written without window functions, so a filter on passage or coder
+    reaches the indexes of `codings`.
+    """
+    _run(
+        db,
+        """
+CREATE VIEW standing_codings AS
+SELECT c.*, CASE WHEN c.action = 'adjudicate' THEN 'adjudicate' ELSE 'coder' END AS lane
+FROM codings c
+WHERE c.action != 'undo'
+  AND NOT EXISTS (SELECT 1 FROM codings u WHERE u.undoes_id = c.id)
+  AND NOT EXISTS (
+      SELECT 1 FROM codings n
+      WHERE n.passage_id = c.passage_id AND n.coder = c.coder AND n.id > c.id AND n.action != 'undo'
+        AND (n.action = 'adjudicate') = (c.action = 'adjudicate')
+        AND NOT EXISTS (SELECT 1 FROM codings nu WHERE nu.undoes_id = n.id)
+  )
+""",
+    )
+
+
 @migrations(name="0012_page_flags")
 def page_flags(db: Database) -> None:
     """Pages say what extraction saw: `noise` 'map' for a map sheet (plankart), else NULL.

@@ -2,7 +2,8 @@
 
 The rules follow the codings contract: every human action is its own row; an
 `undo` row cancels the row it names; the latest remaining row per coder is
-their decision (a `skip` there means none); an `adjudicate` row is the final code.  Without adjudication the final
+their decision (a `skip` there means none); an `adjudicate` row is the final code.
+The store applies the first three (view `standing_codings`).  Without adjudication the final
 code is the coders' shared decision when they agree (or the one coder's), and
 there is none when they disagree.
 """
@@ -160,19 +161,15 @@ def passage_record(row: dict[str, Any]) -> PassageRecord:
     raw_codings = row.pop("codings_json")
     if raw_codings is None or raw_codings == "[]":
         return PassageRecord(row=row, machine=machine, machine_provenance=provenance or "")
-    codings = sorted(json.loads(raw_codings), key=lambda c: c["id"])
-    undone = {c["undoes_id"] for c in codings if c["action"] == "undo" and c["undoes_id"] is not None}
+    standing = sorted(json.loads(raw_codings), key=lambda c: c["id"])
     by_coder: dict[str, Decision] = {}
     adjudication: Decision | None = None
-    for coding in codings:
-        if coding["id"] in undone or coding["action"] == "undo":
-            continue
+    for coding in standing:
         if coding["action"] == "skip":  # the coder's latest row is a skip: no standing decision
-            by_coder.pop(coding["coder"], None)
             continue
         decision = _human_decision(coding, machine)
         if coding["action"] == "adjudicate":
-            adjudication = decision
+            adjudication = decision  # the newest adjudication comes last
         else:
             by_coder[coding["coder"]] = decision
     return PassageRecord(

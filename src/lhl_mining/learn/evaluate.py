@@ -10,80 +10,41 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
-
 from ..codebook import AREAS, FRAMINGS
+from ..nlp.evaluate import code_counts, framing_confusion, headline, prf
 from ..nlp.labeller import PassageLabel
 from .dataset import CodedPassage
 
 
-def _binary(truth: list[bool], predicted: list[bool]) -> dict[str, Any]:
-    tp = sum(t and p for t, p in zip(truth, predicted))
-    fp = sum(p and not t for t, p in zip(truth, predicted))
-    fn = sum(t and not p for t, p in zip(truth, predicted))
-    tn = len(truth) - tp - fp - fn
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {
-        "precision": precision,
-        "recall": recall,
-        "f1": f1,
-        "support": tp + fn,
-        "tp": tp,
-        "fp": fp,
-        "fn": fn,
-        "tn": tn,
-    }
-
-
 def score_labels(gold: Sequence[CodedPassage], predicted: Sequence[PassageLabel]) -> dict[str, Any]:
-    """Per-code metrics and confusion matrices of `predicted` against `gold` (same order)."""
+    """Per-code metrics and confusion matrices of `predicted` against `gold` (same order); the arithmetic is
+    `nlp.evaluate`'s."""
     if len(gold) != len(predicted):
         raise ValueError(f"{len(gold)} gold passages but {len(predicted)} predictions")
-    codes: dict[str, dict[str, Any]] = {"reform": _binary([g.reform for g in gold], [p.reform for p in predicted])}
-    for area in AREAS:
-        codes[f"area.{area}"] = _binary([area in g.areas for g in gold], [area in p.areas for p in predicted])
-    tp = sum(codes[f"area.{a}"]["tp"] for a in AREAS)
-    fp = sum(codes[f"area.{a}"]["fp"] for a in AREAS)
-    fn = sum(codes[f"area.{a}"]["fn"] for a in AREAS)
-    micro_p = tp / (tp + fp) if tp + fp else 0.0
-    micro_r = tp / (tp + fn) if tp + fn else 0.0
-    micro_f1 = 2 * micro_p * micro_r / (micro_p + micro_r) if micro_p + micro_r else 0.0
-    truth_f = [g.framing for g in gold]
-    pred_f = [p.framing for p in predicted]
-    precision, recall, f1, support = precision_recall_fscore_support(
-        truth_f, pred_f, labels=list(FRAMINGS), zero_division=0.0
+    n = len(gold)
+    counts = code_counts(
+        ((g.reform, g.areas, g.framing) for g in gold), ((p.reform, p.areas, p.framing) for p in predicted)
     )
-    framing_classes = {
-        f: {
-            "precision": float(precision[i]),
-            "recall": float(recall[i]),
-            "f1": float(f1[i]),
-            "support": int(support[i]),
-        }
-        for i, f in enumerate(FRAMINGS)
+    codes = {
+        code: prf(*counts[code]) | {"tn": n - sum(counts[code])} for code in ("reform", *(f"area.{a}" for a in AREAS))
     }
+    areas = prf(*(sum(counts[f"area.{a}"][i] for a in AREAS) for i in range(3)))
+    summary = headline(counts)
+    confusion = framing_confusion((g.framing for g in gold), (p.framing for p in predicted))
     return {
-        "n": len(gold),
+        "n": n,
         "codes": codes,
-        "areas_micro": {"precision": micro_p, "recall": micro_r, "f1": micro_f1},
+        "areas_micro": {k: areas[k] for k in ("precision", "recall", "f1")},
         "framing": {
-            "macro_f1": float(f1_score(truth_f, pred_f, labels=list(FRAMINGS), average="macro", zero_division=0.0)),
-            "accuracy": sum(t == p for t, p in zip(truth_f, pred_f)) / len(gold) if gold else 0.0,
-            "classes": framing_classes,
-            "confusion": {
-                "labels": list(FRAMINGS),
-                "matrix": confusion_matrix(truth_f, pred_f, labels=list(FRAMINGS)).tolist(),
+            "macro_f1": summary["framing_macro_f1"],
+            "accuracy": sum(confusion[f][f] for f in FRAMINGS) / n if n else 0.0,
+            "classes": {
+                f: {k: prf(*counts[f"framing.{f}"])[k] for k in ("precision", "recall", "f1", "support")}
+                for f in FRAMINGS
             },
+            "confusion": {"labels": list(FRAMINGS), "matrix": [[confusion[g][p] for p in FRAMINGS] for g in FRAMINGS]},
         },
-        "summary": {
-            "reform_f1": codes["reform"]["f1"],
-            "areas_micro_f1": micro_f1,
-            "framing_macro_f1": float(
-                f1_score(truth_f, pred_f, labels=list(FRAMINGS), average="macro", zero_division=0.0)
-            ),
-        },
+        "summary": summary,
     }
 
 

@@ -1,15 +1,18 @@
-"""Score passage labels (the `lhl classify` JSONL shape) against gold labels (LABELING.md shape).
+"""The metric arithmetic of the project, and scoring of `lhl classify` JSONL against gold labels (LABELING.md shape).
 
-Reports per-code precision/recall/F1 (reform, reform.successor where gold has
-it, each area, each framing value), areas micro-F1, framing macro-F1 and
-accuracy, and the framing confusion matrix.  Used by bench/eval_classify.py
-and the eval-gate test.
+One place computes precision, recall and F1 from counts, the counts per code
+(reform, each area, each framing value one against the rest), areas micro-F1
+and framing macro-F1 (the mean of the per-value F1s).  `score` reports them
+rounded, with framing accuracy, the confusion matrix and the passages that
+differ (bench/eval_classify.py, the eval-gate test); `learn.evaluate` scores
+labellers and models with the same functions, and bench/cv_eval.py applies
+them to its bootstrap counts.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -109,19 +112,81 @@ def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+Labels = tuple[bool, Collection[str], str]
+"""What is scored of a passage: reform mention, focus areas, framing."""
+
+
+def f1(tp: Any, fp: Any, fn: Any) -> Any:
+    """F1 from counts (2·tp / (2·tp + fp + fn), 0 without true positives); numpy counts give numpy floats."""
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
+def prf(tp: int, fp: int, fn: int) -> dict[str, Any]:
+    """Precision, recall, F1 and support of one code from its counts (0 where a ratio is undefined)."""
     return {
-        "precision": round(precision, 4),
-        "recall": round(recall, 4),
-        "f1": round(f1, 4),
+        "precision": tp / (tp + fp) if tp + fp else 0.0,
+        "recall": tp / (tp + fn) if tp + fn else 0.0,
+        "f1": f1(tp, fp, fn),
         "support": tp + fn,
         "tp": tp,
         "fp": fp,
         "fn": fn,
     }
+
+
+def micro_f1(counts: Iterable[Sequence[Any]]) -> Any:
+    """F1 of the summed (tp, fp, fn) of several codes: every decision counts alike."""
+    tp, fp, fn = (sum(column) for column in zip(*counts))
+    return f1(tp, fp, fn)
+
+
+def macro_f1(counts: Sequence[Sequence[Any]]) -> Any:
+    """Mean F1 of several codes: every code counts alike, however rare."""
+    return sum(f1(*c) for c in counts) / len(counts)
+
+
+def code_counts(gold: Iterable[Labels], predicted: Iterable[Labels]) -> dict[str, list[int]]:
+    """[tp, fp, fn] per code: `reform`, `area.<a>` and `framing.<f>` (each framing value against the rest)."""
+    counts = {
+        code: [0, 0, 0] for code in ("reform", *(f"area.{a}" for a in AREAS), *(f"framing.{f}" for f in FRAMINGS))
+    }
+
+    def add(code: str, truth: bool, guess: bool) -> None:
+        if truth or guess:
+            counts[code][0 if truth and guess else 1 if guess else 2] += 1
+
+    for (g_reform, g_areas, g_framing), (p_reform, p_areas, p_framing) in zip(gold, predicted, strict=True):
+        add("reform", bool(g_reform), bool(p_reform))
+        for area in AREAS:
+            add(f"area.{area}", area in g_areas, area in p_areas)
+        for framing in FRAMINGS:
+            add(f"framing.{framing}", g_framing == framing, p_framing == framing)
+    return counts
+
+
+def headline(counts: dict[str, list[int]]) -> dict[str, float]:
+    """The three numbers the floors and reports lead with: reform F1, areas micro-F1, framing macro-F1."""
+    return {
+        "reform_f1": f1(*counts["reform"]),
+        "areas_micro_f1": micro_f1(counts[f"area.{a}"] for a in AREAS),
+        "framing_macro_f1": macro_f1([counts[f"framing.{f}"] for f in FRAMINGS]),
+    }
+
+
+def framing_confusion(gold: Iterable[str], predicted: Iterable[str]) -> dict[str, dict[str, int]]:
+    """Passages per (gold framing, predicted framing)."""
+    confusion = {g: {p: 0 for p in FRAMINGS} for g in FRAMINGS}
+    for truth, guess in zip(gold, predicted, strict=True):
+        confusion[truth][guess] += 1
+    return confusion
+
+
+def _labels(item: dict[str, Any]) -> Labels:
+    return item["reform"], item["areas"], item["framing"]
+
+
+def _rounded(metrics: dict[str, Any]) -> dict[str, Any]:
+    return {k: round(v, 4) if k in ("precision", "recall", "f1") else v for k, v in metrics.items()}
 
 
 def score(gold: Iterable[dict[str, Any]], predicted: Iterable[dict[str, Any]]) -> dict[str, Any]:
@@ -131,49 +196,25 @@ def score(gold: Iterable[dict[str, Any]], predicted: Iterable[dict[str, Any]]) -
     missing = [g["id"] for g in gold if g["id"] not in by_id]
     if missing:
         raise ValueError(f"{len(missing)} gold passage(s) have no prediction, e.g. {missing[:3]}")
-    counts: dict[str, list[int]] = {}
-
-    def add(code: str, truth: bool, guess: bool) -> None:
-        tp_fp_fn = counts.setdefault(code, [0, 0, 0])
-        if truth and guess:
-            tp_fp_fn[0] += 1
-        elif guess:
-            tp_fp_fn[1] += 1
-        elif truth:
-            tp_fp_fn[2] += 1
-
-    confusion = {g: {p: 0 for p in FRAMINGS} for g in FRAMINGS}
-    errors: list[dict[str, Any]] = []
-    for item in gold:
-        pred = by_id[item["id"]]
-        add("reform", bool(item["reform"]), bool(pred["reform"]))
-        for area in AREAS:
-            add(f"area.{area}", area in item["areas"], area in pred["areas"])
-        for framing in FRAMINGS:
-            add(f"framing.{framing}", item["framing"] == framing, pred["framing"] == framing)
-        confusion[item["framing"]][pred["framing"]] += 1
-        if (
-            bool(item["reform"]) != bool(pred["reform"])
-            or sorted(item["areas"]) != sorted(pred["areas"])
-            or item["framing"] != pred["framing"]
-        ):
-            errors.append(
-                {
-                    "id": item["id"],
-                    "gold": {k: item[k] for k in ("reform", "areas", "framing")},
-                    "predicted": {k: pred[k] for k in ("reform", "areas", "framing")},
-                }
-            )
-    per_code = {code: _prf(*c) for code, c in counts.items()}
-    area_totals = [sum(counts[f"area.{a}"][i] for a in AREAS) for i in range(3)]
-    framing_f1 = [per_code[f"framing.{f}"]["f1"] for f in FRAMINGS]
+    paired = [by_id[g["id"]] for g in gold]
+    counts = code_counts(map(_labels, gold), map(_labels, paired))
+    confusion = framing_confusion((g["framing"] for g in gold), (p["framing"] for p in paired))
+    errors = [
+        {
+            "id": item["id"],
+            "gold": {k: item[k] for k in ("reform", "areas", "framing")},
+            "predicted": {k: pred[k] for k in ("reform", "areas", "framing")},
+        }
+        for item, pred in zip(gold, paired)
+        if bool(item["reform"]) != bool(pred["reform"])
+        or sorted(item["areas"]) != sorted(pred["areas"])
+        or item["framing"] != pred["framing"]
+    ]
     n = len(gold)
     return {
         "n": n,
-        "per_code": per_code,
-        "reform_f1": per_code["reform"]["f1"],
-        "areas_micro_f1": _prf(*area_totals)["f1"],
-        "framing_macro_f1": round(sum(framing_f1) / len(framing_f1), 4),
+        "per_code": {code: _rounded(prf(*c)) for code, c in counts.items()},
+        **{name: round(value, 4) for name, value in headline(counts).items()},
         "framing_accuracy": round(sum(confusion[f][f] for f in FRAMINGS) / n, 4) if n else 0.0,
         "framing_confusion": confusion,
         "errors": errors,

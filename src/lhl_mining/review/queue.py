@@ -157,6 +157,7 @@ class QueueIndex:
 
     # ------------------------------------------------------------ asking
     def standing_action(self, passage_id: int, coder: str) -> str | None:
+        """The action of the coder's row in the view `standing_codings`, followed row by row instead of re-read."""
         stack = self.rows.get((passage_id, coder))
         return stack[-1][1] if stack else None
 

@@ -27,10 +27,7 @@ ORDERS = ("document", "relevance", "newest")
 DATE = "coalesce(d.meeting_date, d.doc_date)"
 _DATE_ARG = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 _HUMAN_DECISION = """
-SELECT 1 FROM codings c WHERE c.passage_id = p.id AND c.action IN ('code', 'accept', 'adjudicate') {coder}
-AND NOT EXISTS (SELECT 1 FROM codings u WHERE u.undoes_id = c.id)
-AND c.id = (SELECT max(c2.id) FROM codings c2 WHERE c2.passage_id = c.passage_id AND c2.coder = c.coder
-            AND c2.action != 'undo' AND NOT EXISTS (SELECT 1 FROM codings u2 WHERE u2.undoes_id = c2.id))
+SELECT 1 FROM standing_codings c WHERE c.passage_id = p.id AND c.action IN ('code', 'accept', 'adjudicate') {coder}
 {code}"""
 
 

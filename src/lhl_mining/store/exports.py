@@ -26,9 +26,8 @@ SELECT p.id AS passage_id, p.document_id, p.seq, p.char_start, p.char_end, p.pag
           FROM suggestions s WHERE s.passage_id = p.id AND s.current) AS machine_provenance,
        (SELECT json_group_array(json_object(
                  'id', c.id, 'coder', c.coder, 'coded_at', c.coded_at, 'action', c.action,
-                 'reform', c.reform, 'areas', c.areas, 'framing', c.framing, 'memo', c.memo,
-                 'undoes_id', c.undoes_id))
-          FROM codings c WHERE c.passage_id = p.id) AS codings_json
+                 'reform', c.reform, 'areas', c.areas, 'framing', c.framing, 'memo', c.memo))
+          FROM standing_codings c WHERE c.passage_id = p.id) AS codings_json
 FROM passages p
 JOIN documents d ON d.id = p.document_id
 LEFT JOIN kommuner k ON k.knr = d.knr
@@ -53,8 +52,8 @@ def _rows(store: Store, sql: str, params: list[Any] | tuple = ()) -> Iterator[di
 def iter_passage_rows(store: Store) -> Iterator[dict[str, Any]]:
     """Every passage of a non-duplicate document, by document and position, with its
     current selected suggestion codes (`machine_codes`, space-separated; NULL when none is
-    selected), their provenance (`machine_provenance`; NULL when untagged) and all coding
-    rows (`codings_json`)."""
+    selected), their provenance (`machine_provenance`; NULL when untagged) and the
+    standing coding rows (`codings_json`: each coder's, and each adjudicator's)."""
     return _rows(store, _PASSAGE_SQL)
 
 

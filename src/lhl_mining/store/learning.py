@@ -1,9 +1,10 @@
 """SQL for learning from the coders: their decisions, adjudications, the machine's suggestions, model scores.
 
-A coder's decision on a passage is their newest `code`, `accept` or
-`not_relevant` row that no `undo` row points at (`skip` decides nothing);
-`not_relevant` means no reform mention, no areas, framing `ingen`.  An
-`adjudicate` row (the newest one not undone) is the passage's final code.
+A coder's decision on a passage is their standing row (view `standing_codings`:
+their newest row that no `undo` row points at) when it is `code`, `accept` or
+`not_relevant`; a standing `skip` decides nothing.  `not_relevant` means no
+reform mention, no areas, framing `ingen`.  The newest standing `adjudicate`
+row is the passage's final code.
 """
 
 from __future__ import annotations
@@ -36,21 +37,16 @@ def _codes(row: dict[str, Any]) -> dict[str, Any]:
 def _standing(
     store: Store, actions: Sequence[str], coders: Sequence[str] | None = None, blind_only: bool = False
 ) -> list[dict[str, Any]]:
+    """Standing rows with one of `actions`, by passage and coder."""
     marks = ",".join("?" * len(actions))
-    coder_filter = f"AND c.coder IN ({','.join('?' * len(coders))})" if coders else ""
+    coder_filter = f"AND coder IN ({','.join('?' * len(coders))})" if coders else ""
     if blind_only:
-        coder_filter += " AND c.blind = 1"
+        coder_filter += " AND blind = 1"
     rows = _dicts(
         store.db.execute(
             f"""
-WITH live AS (
-    SELECT c.*, row_number() OVER (PARTITION BY c.passage_id, c.coder ORDER BY c.id DESC) AS newest
-    FROM codings c
-    WHERE c.action IN ({marks}) {coder_filter}
-      AND NOT EXISTS (SELECT 1 FROM codings u WHERE u.action = 'undo' AND u.undoes_id = c.id)
-)
 SELECT id, passage_id, coder, coded_at, action, reform, areas, framing, blind, answered_source
-FROM live WHERE newest = 1 ORDER BY passage_id, coder""",
+FROM standing_codings WHERE action IN ({marks}) {coder_filter} ORDER BY passage_id, coder""",
             [*actions, *(coders or [])],
         )
     )
@@ -69,8 +65,8 @@ def coder_decisions(
 
 
 def adjudications(store: Store) -> dict[int, dict[str, Any]]:
-    """The final code per adjudicated passage."""
-    return {row["passage_id"]: row for row in _standing(store, ("adjudicate",))}
+    """The final code per adjudicated passage: its newest standing adjudication, whoever adjudicated."""
+    return {row["passage_id"]: row for row in sorted(_standing(store, ("adjudicate",)), key=lambda r: r["id"])}
 
 
 def coders(store: Store) -> list[str]:
@@ -137,8 +133,7 @@ def undecided_passages(store: Store, limit: int | None = None) -> list[tuple[int
     sql = f"""
 SELECT p.id, p.text FROM passages p
 WHERE NOT EXISTS (
-    SELECT 1 FROM codings c WHERE c.passage_id = p.id AND c.action IN ({marks}, 'adjudicate')
-      AND NOT EXISTS (SELECT 1 FROM codings u WHERE u.action = 'undo' AND u.undoes_id = c.id)
+    SELECT 1 FROM standing_codings c WHERE c.passage_id = p.id AND c.action IN ({marks}, 'adjudicate')
 )
 ORDER BY p.id"""
     params: list[Any] = list(DECISION_ACTIONS)

@@ -5,8 +5,9 @@ the coder saw is still true (the passage exists, its machine suggestions are the
 ones shown, the coder's last row for it is the one the screen was drawn from), so
 several coders and browser tabs on one database neither lose nor double a decision.
 
-A coder's decision on a passage is their latest row that is not undone; `skip` rows
-carry no codes, `adjudicate` rows are the final code of a passage.
+A coder's decision on a passage is their latest row that is not undone (view
+`standing_codings`, the one place that rule is written); `skip` rows carry no codes,
+`adjudicate` rows are the final code of a passage.
 """
 
 from __future__ import annotations
@@ -211,27 +212,29 @@ def latest_row(store: Store, passage_id: int, coder: str) -> dict[str, Any] | No
 def standing_row(
     store: Store, passage_id: int, coder: str, actions: Sequence[str] = CODER_ACTIONS
 ) -> dict[str, Any] | None:
-    """The coder's newest row with one of `actions` that no undo row points at."""
+    """The coder's standing row on the passage, when its action is one of `actions`."""
     marks = ",".join("?" * len(actions))
     return store.first(
-        f"""
-SELECT * FROM codings c WHERE c.passage_id = ? AND c.coder = ? AND c.action IN ({marks})
-AND NOT EXISTS (SELECT 1 FROM codings u WHERE u.undoes_id = c.id)
-ORDER BY c.id DESC LIMIT 1""",
+        f"SELECT * FROM standing_codings WHERE passage_id = ? AND coder = ? AND action IN ({marks}) "
+        "ORDER BY id DESC LIMIT 1",
         [passage_id, coder, *actions],
     )
 
 
 def latest_undoable(store: Store, coder: str, actions: Sequence[str] = CODER_ACTIONS) -> dict[str, Any] | None:
-    """The coder's newest row with one of `actions` that is not undone yet (what `u` takes back)."""
+    """The coder's newest standing row with one of `actions` (what `u` takes back)."""
+    return _latest_undoable(store.db.conn, coder, actions)
+
+
+def _latest_undoable(conn: sqlite3.Connection, coder: str, actions: Sequence[str]) -> dict[str, Any] | None:
     marks = ",".join("?" * len(actions))
-    return store.first(
-        f"""
-SELECT * FROM codings c WHERE c.coder = ? AND c.action IN ({marks})
-AND NOT EXISTS (SELECT 1 FROM codings u WHERE u.undoes_id = c.id)
-ORDER BY c.id DESC LIMIT 1""",
-        [coder, *actions],
+    rows = _dicts(
+        conn.execute(
+            f"SELECT * FROM standing_codings WHERE coder = ? AND action IN ({marks}) ORDER BY id DESC LIMIT 1",
+            [coder, *actions],
+        )
     )
+    return rows[0] if rows else None
 
 
 def recent_rows(store: Store, coder: str, limit: int = 12) -> list[dict[str, Any]]:
@@ -326,21 +329,15 @@ def record_decision(
 def record_undo(store: Store, *, coder: str, target_id: int, actions: Sequence[str] = CODER_ACTIONS) -> dict[str, Any]:
     """Take back the coder's newest standing row, which the screen says is `target_id`."""
     with _immediate(store) as conn:
-        marks = ",".join("?" * len(actions))
-        target = conn.execute(
-            f"""
-SELECT id, passage_id FROM codings c WHERE c.coder = ? AND c.action IN ({marks})
-AND NOT EXISTS (SELECT 1 FROM codings u WHERE u.undoes_id = c.id) ORDER BY c.id DESC LIMIT 1""",
-            [coder, *actions],
-        ).fetchone()
+        target = _latest_undoable(conn, coder, actions)
         if target is None:
             raise NothingToUndo(f"{coder} has no decision left to undo.")
-        if target[0] != target_id:
+        if target["id"] != target_id:
             raise DecisionConflict(
                 f"{coder}'s latest decision is no longer the one shown (it was undone or a newer one was made "
                 "in another tab); nothing was changed."
             )
-        return _insert_undo(conn, passage_id=target[1], coder=coder, target_id=target_id)
+        return _insert_undo(conn, passage_id=target["passage_id"], coder=coder, target_id=target_id)
 
 
 def _insert_undo(conn: sqlite3.Connection, *, passage_id: int, coder: str, target_id: int) -> dict[str, Any]:
@@ -458,9 +455,8 @@ WITH multi AS (
     GROUP BY passage_id HAVING count(DISTINCT coder) >= 2
     UNION SELECT passage_id FROM assignments WHERE kind = 'double'
 )
-SELECT c.*, EXISTS (SELECT 1 FROM codings u WHERE u.undoes_id = c.id) AS undone
-FROM codings c JOIN multi m ON m.passage_id = c.passage_id
-WHERE c.action != 'undo' ORDER BY c.passage_id, c.id"""
+SELECT m.passage_id AS item, s.* FROM multi m LEFT JOIN standing_codings s ON s.passage_id = m.passage_id
+ORDER BY m.passage_id, s.id"""
         )
     )
     assigned: dict[int, list[str]] = {}
@@ -470,18 +466,14 @@ WHERE c.action != 'undo' ORDER BY c.passage_id, c.id"""
         assigned.setdefault(passage_id, []).append(coder)
     items: dict[int, dict[str, Any]] = {}
     for row in rows:
+        passage_id = row.pop("item")
         item = items.setdefault(
-            row["passage_id"],
-            {
-                "passage_id": row["passage_id"],
-                "coders": {},
-                "assigned": assigned.get(row["passage_id"], []),
-                "final": None,
-            },
+            passage_id,
+            {"passage_id": passage_id, "coders": {}, "assigned": assigned.get(passage_id, []), "final": None},
         )
-        if row["undone"]:
+        if row["id"] is None:  # every row on the passage was undone
             continue
-        if row["action"] == "adjudicate":
+        if row["lane"] == "adjudicate":  # the newest adjudication comes last
             item["final"] = row
         else:
             item["coders"][row["coder"]] = row
@@ -521,8 +513,8 @@ def blind_undecided(store: Store, coder: str) -> list[int]:
         for r in store.db.execute(
             """
 SELECT a.passage_id FROM assignments a WHERE a.coder = ? AND a.kind = 'double' AND NOT EXISTS (
-    SELECT 1 FROM codings c WHERE c.passage_id = a.passage_id AND c.coder = a.coder
-    AND c.action IN ('code', 'accept', 'not_relevant') AND NOT EXISTS (SELECT 1 FROM codings u WHERE u.undoes_id = c.id))""",
+    SELECT 1 FROM standing_codings c WHERE c.passage_id = a.passage_id AND c.coder = a.coder
+    AND c.action IN ('code', 'accept', 'not_relevant'))""",
             [coder],
         )
     ]
@@ -578,10 +570,7 @@ def undo_adjudication(store: Store, *, adjudicator: str, target_id: int) -> dict
         if target is None:
             raise NothingToUndo(f"{adjudicator} has no final code {target_id} to undo.")
         standing = conn.execute(
-            """
-SELECT max(c.id) FROM codings c WHERE c.passage_id = ? AND c.action = 'adjudicate'
-AND NOT EXISTS (SELECT 1 FROM codings u WHERE u.undoes_id = c.id)""",
-            [target[0]],
+            "SELECT max(id) FROM standing_codings WHERE passage_id = ? AND lane = 'adjudicate'", [target[0]]
         ).fetchone()[0]
         if standing != target_id:
             raise DecisionConflict(
@@ -640,11 +629,7 @@ SELECT c.coder,
        sum(c.action IN ('code', 'accept', 'not_relevant') AND substr(c.coded_at, 1, 10) = ?) AS today,
        sum(c.blind AND c.action IN ('code', 'accept', 'not_relevant')) AS blind,
        min(c.coded_at) AS first_at, max(c.coded_at) AS last_at
-FROM codings c JOIN (
-    SELECT max(s.id) AS id FROM codings s
-    WHERE s.action != 'undo' AND NOT EXISTS (SELECT 1 FROM codings u WHERE u.undoes_id = s.id)
-    GROUP BY s.coder, s.passage_id, s.action = 'adjudicate'
-) standing ON standing.id = c.id
+FROM standing_codings c
 WHERE c.coder = ? OR c.passage_id NOT IN (SELECT value FROM json_each(?))
 GROUP BY c.coder ORDER BY c.coder""",
             [today, viewer or "", json.dumps(hidden)],
