@@ -112,3 +112,16 @@ def test_codebook_rows_are_what_codebook_show_prints(runner):
     assert {row["code"] for row in rows} == {"area.mat"} and any(row["solution"].startswith("C4") for row in rows)
     shown = runner.invoke(app, ["codebook", "show", "--code", "area.mat", "--format", "json"])
     assert json.loads(shown.output) == json.loads(json.dumps(rows, ensure_ascii=False))
+
+
+def test_framing_and_its_codes_are_one_rule_both_ways():
+    """Tagging, review, learning and exports turn framings into codes and back through one pair of functions."""
+    from lhl_mining.codebook import FRAMINGS, framing_codes, framing_of_codes
+
+    assert {framing: framing_codes(framing) for framing in FRAMINGS} == {
+        "samfunn": ["framing.samfunn"],
+        "sektor": ["framing.sektor"],
+        "begge": ["framing.samfunn", "framing.sektor"],
+        "ingen": [],
+    }
+    assert all(framing_of_codes({"reform", *framing_codes(f)}) == f for f in FRAMINGS)

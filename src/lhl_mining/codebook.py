@@ -36,7 +36,7 @@ try:  # the regex parser's internals, to inspect a pattern's structure
 except ImportError:  # Python < 3.11
     import sre_constants as _sre  # type: ignore[no-redef]
     import sre_parse as _sre_parse  # type: ignore[no-redef]
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -57,6 +57,21 @@ FRAMING_CODES: tuple[str, ...] = ("framing.samfunn", "framing.sektor")
 """The codes the labelling rules decide by name: every codebook defines them (the areas are the codebook's own)."""
 FRAMINGS: tuple[str, ...] = (*(code.split(".", 1)[1] for code in FRAMING_CODES), "begge", "ingen")
 """A passage's framing: one of the frames, both («begge») or none («ingen»)."""
+
+
+def framing_from_flags(samfunn: bool, sektor: bool) -> str:
+    """The framing of the two frame decisions (the one rule; `framing_codes` is its inverse)."""
+    return "begge" if samfunn and sektor else "samfunn" if samfunn else "sektor" if sektor else "ingen"
+
+
+def framing_codes(framing: str) -> list[str]:
+    """The frame codes a framing asserts: «begge» both, «ingen» none."""
+    return [code for code in FRAMING_CODES if framing in (code.split(".", 1)[1], "begge")]
+
+
+def framing_of_codes(selected: Collection[str]) -> str:
+    """The framing that a set of selected codes asserts."""
+    return framing_from_flags(FRAMING_CODES[0] in selected, FRAMING_CODES[1] in selected)
 
 
 def default_codebook_path() -> Path:

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..codebook import AREAS
+from ..codebook import AREAS, framing_codes, framing_of_codes
 
 MACHINE = "machine"
 
@@ -42,11 +42,7 @@ class Decision:
         if self.successor:
             out.append("reform.successor")
         out += [f"area.{a}" for a in self.areas]
-        if self.framing in ("samfunn", "begge"):
-            out.append("framing.samfunn")
-        if self.framing in ("sektor", "begge"):
-            out.append("framing.sektor")
-        return out
+        return out + framing_codes(self.framing)
 
     def same_codes(self, other: Decision) -> bool:
         return (self.reform, set(self.areas), self.framing) == (other.reform, set(other.areas), other.framing)
@@ -115,9 +111,7 @@ def _machine_decision(codes: str | None, provenance: str | None) -> Decision | N
     if provenance is None:
         return None
     selected = set(codes.split()) if codes else set()
-    samfunn = "framing.samfunn" in selected or "framing.begge" in selected
-    sektor = "framing.sektor" in selected or "framing.begge" in selected
-    framing = "begge" if samfunn and sektor else "samfunn" if samfunn else "sektor" if sektor else "ingen"
+    framing = framing_of_codes(selected)
     return Decision(
         coder=MACHINE,
         status="suggested",

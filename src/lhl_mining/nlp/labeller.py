@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..codebook import AREAS, FRAMINGS
+from ..codebook import AREAS, FRAMINGS, framing_codes
 
 
 @dataclass(frozen=True)
@@ -82,10 +82,7 @@ class PassageLabel:
             codes.add("reform")
         if self.successor:
             codes.add("reform.successor")
-        if self.framing in ("samfunn", "begge"):
-            codes.add("framing.samfunn")
-        if self.framing in ("sektor", "begge"):
-            codes.add("framing.sektor")
+        codes.update(framing_codes(self.framing))
         return codes
 
     def as_dict(self) -> dict[str, Any]:
@@ -97,17 +94,6 @@ class PassageLabel:
             "scores": {code: round(float(value), 4) for code, value in self.scores.items()},
             "evidence": list(self.evidence),
         }
-
-
-def framing_from_flags(samfunn: bool, sektor: bool) -> str:
-    """Combine the two frame decisions into one framing label."""
-    if samfunn and sektor:
-        return "begge"
-    if samfunn:
-        return "samfunn"
-    if sektor:
-        return "sektor"
-    return "ingen"
 
 
 class Labeller(abc.ABC):

@@ -25,10 +25,10 @@ from spacy.pipeline import SpanRuler
 from spacy.tokens import Doc, Span
 
 from .. import __version__
-from ..codebook import AREAS, PASSAGE_CODES, Codebook, Context, Term, load_codebook
+from ..codebook import AREAS, PASSAGE_CODES, Codebook, Context, Term, framing_from_flags, load_codebook
 from ..processes import end_with_parent
 from .codebook import EXTRA_NAME, RULER_NAME, SPANS_KEY, TEXT_KEY, CodebookExtraMatcher, GlobIndex, attach_codebook
-from .labeller import DocContext, Labeller, PassageLabel, framing_from_flags
+from .labeller import DocContext, Labeller, PassageLabel
 from .pipeline import NorwegianLemmatizer, SentenceSplitter, load_pipeline, pipeline_id
 
 MAX_CHUNK_CHARS = 100_000

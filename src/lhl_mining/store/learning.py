@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from ..codebook import framing_of_codes
 from . import Store
 
 DECISION_ACTIONS = ("code", "accept", "not_relevant")
@@ -116,13 +117,12 @@ ORDER BY s.passage_id, run""",
     machine = {}
     for passage_id, entry in by_passage.items():
         selected = entry["selected"]
-        samfunn, sektor = "framing.samfunn" in selected, "framing.sektor" in selected
         machine[passage_id] = {
             "passage_id": passage_id,
             "source": entry["source"],
             "reform": "reform" in selected,
             "areas": sorted(c.removeprefix("area.") for c in selected if c.startswith("area.")),
-            "framing": "begge" if samfunn and sektor else "samfunn" if samfunn else "sektor" if sektor else "ingen",
+            "framing": framing_of_codes(selected),
         }
     return machine
 

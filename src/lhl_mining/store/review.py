@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..codebook import AREAS
+from ..codebook import AREAS, framing_of_codes
 from ..codebook import FRAMINGS as FRAMINGS  # the review screens take the code sets from here (`sql.FRAMINGS`)
 from ..errors import DecisionConflict, NothingToUndo, StaleSuggestion, UnknownPassage
 from . import Store, begin_immediate, utcnow
@@ -54,9 +54,8 @@ def suggested_codes(suggestions: Sequence[dict[str, Any]]) -> Codes | None:
     if not suggestions:
         return None
     selected = {s["code"] for s in suggestions if s["selected"]}
-    samfunn, sektor = "framing.samfunn" in selected, "framing.sektor" in selected
-    framing = "begge" if samfunn and sektor else "samfunn" if samfunn else "sektor" if sektor else "ingen"
-    return Codes.of("reform" in selected, [c[len("area.") :] for c in selected if c.startswith("area.")], framing)
+    areas = [c[len("area.") :] for c in selected if c.startswith("area.")]
+    return Codes.of("reform" in selected, areas, framing_of_codes(selected))
 
 
 def codes_of_row(row: dict[str, Any]) -> Codes | None:
