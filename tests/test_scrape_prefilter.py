@@ -159,7 +159,7 @@ def test_cli_prefilter_jsonl_and_table(tmp_path):
         ("Foreldrebetaling", False),
         ("Heimetenesta – bemanning", True),
     ]
-    assert "heimeteneste* «Heimetenesta»" in " ".join(lines[1]["because"])
+    assert "heimetenest* «Heimetenesta»" in " ".join(lines[1]["because"])
     titles = tmp_path / "titles.txt"
     titles.write_text("Kvardagsmeistring\n", encoding="utf-8")
     table = runner.invoke(app, ["prefilter", "--input", str(titles), "--format", "table"])
