@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..codebook import AREAS, FRAMINGS
+from ..codebook import AREA_CODES, AREAS, FRAMINGS
 from ..nlp.evaluate import code_counts, framing_confusion, headline, prf
 from ..nlp.labeller import PassageLabel
 from .dataset import CodedPassage
@@ -25,9 +25,7 @@ def score_labels(gold: Sequence[CodedPassage], predicted: Sequence[PassageLabel]
     counts = code_counts(
         ((g.reform, g.areas, g.framing) for g in gold), ((p.reform, p.areas, p.framing) for p in predicted)
     )
-    codes = {
-        code: prf(*counts[code]) | {"tn": n - sum(counts[code])} for code in ("reform", *(f"area.{a}" for a in AREAS))
-    }
+    codes = {code: prf(*counts[code]) | {"tn": n - sum(counts[code])} for code in ("reform", *AREA_CODES)}
     areas = prf(*(sum(counts[f"area.{a}"][i] for a in AREAS) for i in range(3)))
     summary = headline(counts)
     confusion = framing_confusion((g.framing for g in gold), (p.framing for p in predicted))

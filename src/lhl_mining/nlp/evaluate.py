@@ -16,7 +16,7 @@ from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..codebook import AREAS, FRAMINGS
+from ..codebook import AREA_CODES, AREAS, FRAMINGS
 
 _NYNORSK_ONLY = frozenset(
     [
@@ -147,9 +147,7 @@ def macro_f1(counts: Sequence[Sequence[Any]]) -> Any:
 
 def code_counts(gold: Iterable[Labels], predicted: Iterable[Labels]) -> dict[str, list[int]]:
     """[tp, fp, fn] per code: `reform`, `area.<a>` and `framing.<f>` (each framing value against the rest)."""
-    counts = {
-        code: [0, 0, 0] for code in ("reform", *(f"area.{a}" for a in AREAS), *(f"framing.{f}" for f in FRAMINGS))
-    }
+    counts = {code: [0, 0, 0] for code in ("reform", *AREA_CODES, *(f"framing.{f}" for f in FRAMINGS))}
 
     def add(code: str, truth: bool, guess: bool) -> None:
         if truth or guess:

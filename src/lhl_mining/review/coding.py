@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from ..codebook import AREA_CODES, FRAMING_CODES
 from ..errors import MalformedDecision, UnknownPassage, WrongToken
 from ..store import Store
 from ..store import review as sql
@@ -134,7 +135,7 @@ def code_page(state: ReviewState, request: Request) -> Response:
         flt=flt,
         screen=screen,
         facets=sql.facets(store),
-        codes_filter=["reform", *(f"area.{a}" for a in sql.AREAS), "framing.samfunn", "framing.sektor"],
+        codes_filter=["reform", *AREA_CODES, *FRAMING_CODES],
         remaining=state.index.remaining(coder, flt),
         **_extras(state, store, coder),
     )
