@@ -186,27 +186,46 @@ def test_model_trained_on_another_codebook_is_flagged(runner, tmp_path):
     assert "learned from codebook" in stale.stderr and "retrain" in stale.stderr
 
 
-def test_a_model_that_changes_no_decision_stays_off_the_default_path(runner):
-    """The starter's cross-validated gain was noise (its blend leaves every decision to the rules): default
-    `lhl classify` is the rules alone and never imports scikit-learn; named with --trained it is used."""
+def test_the_starter_decides_framing_on_the_default_path_without_scikit_learn(runner):
+    """The starter's blend lets its model decide framing (docs/learning.md), so default `lhl classify` is
+    rules+model; it applies the compiled arrays and imports neither scikit-learn nor scipy (start-up)."""
     import subprocess
     import sys
 
     from lhl_mining.learn.files import decides_anything, find_model, read_meta
 
-    assert not decides_anything(read_meta(find_model("starter").with_suffix(".json")))
+    meta = read_meta(find_model("starter").with_suffix(".json"))
+    assert decides_anything(meta) and meta["blend"]["framing_weight"] == 0.0
+    assert set(meta["blend"]["weights"].values()) == {1.0}  # reform and areas stay with the rules
     data = lines_of({"id": "a", "text": "Måltidsvenn og matombringing for heimebuande eldre."})
     default = runner.invoke(app, ["classify"], input=data)
-    assert default.exit_code == 0 and "[rules@" in default.stderr
-    named = runner.invoke(app, ["classify", "--trained", "starter"], input=data)
-    assert named.exit_code == 0 and "[rules+model@" in named.stderr and "+starter" in named.stderr
+    assert default.exit_code == 0 and "[rules+model@" in default.stderr and "+starter" in default.stderr
     code = (
         "import sys; sys.argv = ['lhl', 'classify']; from lhl.cli import app\n"
         "try:\n    app()\nexcept SystemExit:\n    pass\n"
-        "print('sklearn' in sys.modules, file=sys.stderr)"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'scipy', 'joblib'}), file=sys.stderr)"
     )
     done = subprocess.run([sys.executable, "-c", code], input=data, capture_output=True, text=True, timeout=120)
-    assert done.stderr.strip().endswith("False"), done.stderr
+    assert "rules+model@" in done.stderr and done.stderr.strip().endswith("[]"), done.stderr
+
+
+def test_a_model_that_changes_no_decision_stays_off_the_default_path(runner, tmp_path, monkeypatch):
+    """A model whose blend leaves every decision to the rules only shades scores: default `lhl classify` is the
+    rules alone; named with --trained it is used."""
+    from lhl_mining.learn.files import find_model, load_model, save_model
+    from lhl_mining.learn.model import BINARY_CODES, Blend
+
+    quiet = load_model(find_model("starter"))
+    quiet.name = "quiet"
+    quiet.blend = Blend({code: 1.0 for code in BINARY_CODES}, {code: 0.5 for code in BINARY_CODES}, 1.0)
+    quiet.meta = {**quiet.meta, "name": "quiet", "blend": quiet.blend.as_dict(), "created_at": "2999-01-01T00:00:00Z"}
+    save_model(quiet, tmp_path)
+    monkeypatch.setenv("LHL_MODELS", str(tmp_path))
+    data = lines_of({"id": "a", "text": "Måltidsvenn og matombringing for heimebuande eldre."})
+    default = runner.invoke(app, ["classify"], input=data)
+    assert default.exit_code == 0 and "[rules@" in default.stderr, default.stderr
+    named = runner.invoke(app, ["classify", "--trained", "quiet"], input=data)
+    assert named.exit_code == 0 and "[rules+model@" in named.stderr and "+quiet" in named.stderr
 
 
 @pytest.mark.parametrize(

@@ -129,3 +129,18 @@ def test_labeller_scores_and_classify_scores_are_one_arithmetic():
     assert (classify["reform_f1"], classify["areas_micro_f1"], classify["framing_macro_f1"]) == (0.6667, 0.6667, 0.5)
     assert learned["codes"]["reform"]["tn"] == 1
     assert learned["framing"]["classes"]["sektor"]["f1"] == 0.0 and learned["framing"]["accuracy"] == 2 / 3
+
+
+def test_learned_layer_meets_its_cross_validated_floors_out_of_fold(shared):
+    """The default path's learned framing (the starter's blend), fitted on four fifths of the pages and scored on
+    the fifth it never saw: one grouped 5-fold repeat of bench/cv_eval.py --learned against `learned_floors`."""
+    sys.path.insert(0, str(REPO / "bench"))
+    import cv_eval
+    import numpy as np
+
+    gold = cv_eval.load_gold(shared / "data")
+    (labels,) = cv_eval.learned_runs(gold, repeats=1, folds=5)
+    scores = cv_eval.metrics(cv_eval.Truth(gold), cv_eval.Truth(labels), np.arange(len(gold)))
+    floors = json.loads(BASELINE.read_text(encoding="utf-8"))["learned_floors"]
+    for name, floor in floors.items():
+        assert scores[name] >= floor, f"learned {name} fell to {scores[name]:.3f} (floor {floor})"

@@ -148,6 +148,27 @@ def test_workers_give_the_same_suggestions(runner, filled, tmp_path):
     assert len(got) == 63 * len(PASSAGE_CODES)
 
 
+def test_workers_give_the_starters_suggestions_of_one_process(runner, filled, tmp_path):
+    """The default path (rules + the starter's framing): the rules spread over workers, the model applied in the
+    parent; every suggestion equals a one-process run."""
+    import shutil
+
+    with Store.open(filled) as store:
+        add_document(store, "https://example.kommune.no/sak/3.pdf", TEXTS * 20)
+    single = tmp_path / "single.db"
+    shutil.copy(filled, single)
+    query = (
+        "SELECT p.text, s.code, s.score, s.selected, s.source FROM suggestions s "
+        "JOIN passages p ON p.id = s.passage_id WHERE s.current = 1 ORDER BY p.id, s.code"
+    )
+    spread = runner.invoke(app, ["--db", str(filled), "tag", "--workers", "2", "--batch-size", "16"])
+    alone = runner.invoke(app, ["--db", str(single), "tag", "--batch-size", "16"])
+    assert spread.exit_code == 0 and alone.exit_code == 0, spread.output + alone.output
+    got, expected = rows(filled, query), rows(single, query)
+    assert got == expected and len(got) == 63 * len(PASSAGE_CODES)
+    assert {row["source"] for row in got} == {next(r["source"] for r in got)} and "+starter" in got[0]["source"]
+
+
 class _FailsOnSecondBatch(Labeller):
     """A labeller that breaks mid-run (e.g. a model file gone), to check batches are all-or-nothing."""
 

@@ -293,3 +293,13 @@ def test_text_only_model_without_rule_features(runner, shared, tmp_path):
     # Combined with the rules it keeps their evidence even though it learned no weights for them.
     (combined,) = CombinedLabeller(trained, default_rule_labeller()).label([text])
     assert any(e["code"] == "reform" for e in combined.evidence)
+
+
+def test_quick_retrain_without_a_model_of_ones_own_does_not_borrow_the_starters_blend(runner, shared, tmp_path):
+    """The starter's blend rests on its own unseen-text evidence; a coder's first model must be cross-validated."""
+    gold = gold_subset(shared, tmp_path, 60)
+    models = tmp_path / "models"
+    quick = runner.invoke(app, ["train", "--gold", str(gold), "--models-dir", str(models), "--quick"])
+    assert quick.exit_code == 1
+    assert "E504" in quick.output and "without --quick" in quick.output
+    assert not models.exists() or not list(models.glob("*.json"))

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from ..store import Store
 from ..store import learning as sql
-from .dataset import CodedPassage, coded_passage
+from .dataset import CodedPassage, coded_passage, context_of
 
 
 @dataclass
@@ -47,7 +47,9 @@ def coded_passages(store: Store) -> CodedSet:
             result.disagreed.append(passage_id)
     texts = sql.passage_texts(store, chosen)
     result.passages = [
-        coded_passage(f"passage:{pid}", texts[pid], d["reform"], d["areas"], d["framing"])
+        coded_passage(
+            f"passage:{pid}", texts[pid]["text"], d["reform"], d["areas"], d["framing"], context=context_of(texts[pid])
+        )
         for pid, d in chosen.items()
         if pid in texts
     ]

@@ -1,7 +1,8 @@
 """Coded passages as training and evaluation data: from a gold JSONL file or the coders' decisions.
 
 A gold file has one JSON object per line with at least `id`, `text`, `reform`,
-`areas` and `framing` (the `lhl classify` output shape plus the text), e.g.
+`areas` and `framing` (the `lhl classify` output shape plus the text), and
+optionally `heading`, `title` and `doc_type` (what the rules read), e.g.
 ``../shared/data/gold_train.jsonl``.  The training-set hash identifies exactly
 which texts and labels a model learned from, so a model file can say so.
 """
@@ -17,6 +18,10 @@ from pathlib import Path
 
 from ..codebook import AREAS, FRAMINGS
 from ..errors import GoldFileInvalid
+from ..nlp.labeller import DocContext
+
+CONTEXT_KEYS = ("heading", "title", "doc_type")
+"""Where a passage stands (`DocContext`): the rules read it at tagging time, so training must pass it too."""
 
 
 @dataclass(frozen=True)
@@ -30,13 +35,21 @@ class CodedPassage:
     framing: str
     group: str = ""
     """Passages of one page (a gold file's `url`) share a group; cross-validation keeps a group in one fold."""
+    context: DocContext | None = None
+    """Heading, title and document type, as `lhl tag` passes them to the rules (None: not known)."""
 
     def as_dict(self) -> dict:
         return {"id": self.key, "reform": self.reform, "areas": list(self.areas), "framing": self.framing}
 
 
 def coded_passage(
-    key: str, text: str, reform: bool, areas: list[str] | tuple[str, ...], framing: str, group: str = ""
+    key: str,
+    text: str,
+    reform: bool,
+    areas: list[str] | tuple[str, ...],
+    framing: str,
+    group: str = "",
+    context: DocContext | None = None,
 ) -> CodedPassage:
     """Build a `CodedPassage`, checking the labels against the codebook's areas and framings."""
     unknown = [a for a in areas if a not in AREAS]
@@ -44,7 +57,14 @@ def coded_passage(
         raise ValueError(f"unknown area(s) {', '.join(unknown)}; expected a subset of {', '.join(AREAS)}")
     if framing not in FRAMINGS:
         raise ValueError(f"unknown framing {framing!r}; expected one of {', '.join(FRAMINGS)}")
-    return CodedPassage(str(key), text, bool(reform), tuple(a for a in AREAS if a in areas), framing, group)
+    return CodedPassage(
+        str(key), text, bool(reform), tuple(a for a in AREAS if a in areas), framing, group, context or None
+    )
+
+
+def context_of(row: dict) -> DocContext | None:
+    """The `DocContext` of a gold line or a store row (its optional heading, title and doc_type)."""
+    return DocContext(**{key: str(row.get(key) or "") for key in CONTEXT_KEYS}) or None
 
 
 def read_gold(path: str | Path) -> list[CodedPassage]:
@@ -79,6 +99,7 @@ def read_gold(path: str | Path) -> list[CodedPassage]:
                         row["areas"],
                         row["framing"],
                         str(row.get("url") or ""),
+                        context_of(row),
                     )
                 )
             except ValueError as exc:

@@ -48,8 +48,8 @@ def score_labels(gold: Sequence[CodedPassage], predicted: Sequence[PassageLabel]
 
 def evaluate_labellers(gold: Sequence[CodedPassage], labellers: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Score each named labeller (`Labeller` instances) on the gold passages."""
-    texts = [g.text for g in gold]
-    return {name: score_labels(gold, labeller.label(texts)) for name, labeller in labellers.items()}
+    texts, contexts = [g.text for g in gold], [g.context for g in gold]
+    return {name: score_labels(gold, labeller.label(texts, contexts)) for name, labeller in labellers.items()}
 
 
 def format_report(results: dict[str, dict[str, Any]]) -> str:

@@ -13,15 +13,16 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import simplemma
-from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from ..codebook import AREAS, FRAMINGS, PASSAGE_CODES
 from ..nlp.labeller import PassageLabel
-from ..nlp.pipeline import LEMMA_OVERRIDES
+from ..nlp.pipeline import LEMMA_OVERRIDES, shared_lexicon
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 WORD_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
 LEMMA_LANGS = ("nb", "nn")
@@ -34,10 +35,11 @@ def lemma(word: str) -> str:
     """The lemma of a lowercase word, as the built-in pipeline makes it: domain overrides, Bokmål, then nynorsk."""
     if word in LEMMA_OVERRIDES:
         return LEMMA_OVERRIDES[word]
+    lexicon = shared_lexicon()  # simplemma's lemmas from the pipeline's dictionary cache (no 0.9 s decode)
     for lang in LEMMA_LANGS:
-        if simplemma.is_known(word, lang=lang):
-            return simplemma.lemmatize(word, lang=lang).lower()
-    return simplemma.lemmatize(word, lang=LEMMA_LANGS[0]).lower()
+        if lexicon.is_known(word, lang):
+            return lexicon.lemmatize(word, lang).lower()
+    return lexicon.lemmatize(word, LEMMA_LANGS[0]).lower()
 
 
 def lemma_text(text: str) -> str:
@@ -77,6 +79,8 @@ class PassageFeaturizer:
     """Turns lemma strings, raw texts and rule labels into one sparse matrix (fit on training data only)."""
 
     def __init__(self, *, use_rules: bool, word_max_features: int = 20_000, char_max_features: int = 30_000):
+        from sklearn.feature_extraction.text import TfidfVectorizer  # training only: labelling uses learn.predictor
+
         self.use_rules = use_rules
         self.words = TfidfVectorizer(
             analyzer="word",
@@ -108,6 +112,8 @@ class PassageFeaturizer:
         return self._stack(self.words.transform(lemmas), self.chars.transform([t.lower() for t in texts]), rules)
 
     def _stack(self, word_part, char_part, rules: np.ndarray | None) -> sparse.csr_matrix:
+        from scipy import sparse
+
         parts = [word_part, char_part]
         if self.use_rules:
             if rules is None:

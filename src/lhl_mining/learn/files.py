@@ -24,6 +24,7 @@ from ..store import default_db_path
 
 if TYPE_CHECKING:
     from .model import Blend, PassageModel
+    from .predictor import Predictor
 
 MODEL_FORMAT = 1
 """Bumped whenever the saved objects change shape; older files must be retrained."""
@@ -33,10 +34,15 @@ NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 
 @dataclass
 class TrainedModel:
-    """A fitted `PassageModel`, its blend with the rules and its metadata."""
+    """A fitted model, its blend with the rules and its metadata.
+
+    `model` is the scikit-learn `PassageModel` (`load_model`, training) or its
+    compiled `Predictor` (`load_predictor`: what labelling loads); both give
+    `probabilities` and `uses_rules`.
+    """
 
     name: str
-    model: PassageModel
+    model: PassageModel | Predictor
     blend: Blend
     meta: dict[str, Any]
 
@@ -83,13 +89,18 @@ def save_model(trained: TrainedModel, models_dir: Path) -> Path:
     meta_path = models_dir / f"{trained.name}.json"
     if target.exists() or meta_path.exists():
         raise ModelExists(f"A model named {trained.name!r} already exists in {models_dir}; choose another --name.")
+    from .predictor import compile_model
+
     tmp = models_dir / f".{trained.name}.joblib.tmp"
     joblib.dump({"format": MODEL_FORMAT, "model": trained.model, "blend": trained.blend.as_dict()}, tmp, compress=3)
+    tmp_compiled = models_dir / f".{trained.name}.npz.tmp"
+    compile_model(trained.model).save(tmp_compiled)
     trained.meta["file_bytes"] = tmp.stat().st_size
     tmp_meta = models_dir / f".{trained.name}.json.tmp"
     tmp_meta.write_text(json.dumps(trained.meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     os.replace(tmp, target)
-    os.replace(tmp_meta, meta_path)
+    os.replace(tmp_compiled, target.with_suffix(".npz"))
+    os.replace(tmp_meta, meta_path)  # last: a model is listed only once its files are complete
     return target
 
 
@@ -205,6 +216,30 @@ def decides_anything(meta: dict[str, Any]) -> bool:
     blend = meta.get("blend") or {}
     weights = [*(blend.get("weights") or {}).values(), blend.get("framing_weight", 0.0)]
     return any(float(w) < 1.0 for w in weights)
+
+
+def load_predictor(path: Path) -> TrainedModel:
+    """A model ready to label: its compiled arrays (`<name>.npz`, numpy only), no scikit-learn import.
+
+    A model saved before compiled files existed is compiled from its `.joblib` on load.
+    """
+    compiled = path.with_suffix(".npz")
+    if not compiled.exists():
+        from .predictor import compile_model
+
+        trained = load_model(path)
+        return TrainedModel(trained.name, compile_model(trained.model), trained.blend, trained.meta)
+    meta_path = path.with_suffix(".json")
+    meta = read_meta(meta_path)
+    check_compatible(meta, meta_path)
+    from .model import Blend
+    from .predictor import Predictor
+
+    try:
+        predictor = Predictor.load(compiled)
+    except Exception as exc:  # damaged or foreign: say so instead of a traceback
+        raise ModelIncompatible(f"Cannot load model {compiled}: {exc}. Retrain it with `lhl train`.") from None
+    return TrainedModel(meta["name"], predictor, Blend.from_dict(meta["blend"]), meta)
 
 
 def load_model(path: Path) -> TrainedModel:

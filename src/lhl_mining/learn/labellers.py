@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..nlp.labeller import DocContext, Labeller, PassageLabel
-from .files import TrainedModel, find_model, load_model
+from .files import TrainedModel, find_model, load_predictor
 from .model import Blend, Prepared, blended_scores, labels_from_scores
 
 
@@ -24,18 +24,25 @@ class ModelLabeller(Labeller):
     blends_with_rules = False
 
     def __init__(self, trained: TrainedModel, rules: Labeller | None = None):
-        if trained.model.featurizer.use_rules and rules is None:
+        if trained.model.uses_rules and rules is None:
             raise ValueError(f"model {trained.name!r} was trained with codebook-hit features; pass the rule labeller")
         self.trained = trained
-        self.rules = rules if trained.model.featurizer.use_rules else None
+        self.rules = rules if trained.model.uses_rules else None
         self.version = trained.name
         self.codebook_version = trained.meta.get("codebook_version") or (rules.codebook_version if rules else "")
         self.pipeline = rules.pipeline if rules is not None else ""
 
     def label(self, texts: Sequence[str], contexts: Sequence[DocContext | None] | None = None) -> list[PassageLabel]:
+        return self.label_parallel(texts, contexts, 1)
+
+    def label_parallel(
+        self, texts: Sequence[str], contexts: Sequence[DocContext | None] | None, workers: int
+    ) -> list[PassageLabel]:
+        """The rules (the costly part) spread over `workers` processes, the model applied here."""
         if not texts:
             return []
-        prepared = Prepared.from_texts(texts, self.rules, contexts)
+        rule_labels = self.rules.label_parallel(texts, contexts, workers) if self.rules is not None else None
+        prepared = Prepared.from_rule_labels(texts, rule_labels)
         probs = self.trained.model.probabilities(prepared)
         if self.blends_with_rules:
             blend, rule_decisions = self.trained.blend, prepared.rule_labels
@@ -90,5 +97,5 @@ def latest_model_labeller(
     Raises `ModelNotFound` when no model exists and `ModelIncompatible` for a
     model file this installation cannot read.
     """
-    trained = load_model(find_model(name, models_dir))
+    trained = load_predictor(find_model(name, models_dir))
     return CombinedLabeller(trained, rules if rules is not None else default_rule_labeller())

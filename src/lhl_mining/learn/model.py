@@ -20,15 +20,17 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.linear_model import LogisticRegression
 
 from ..codebook import AREA_CODES, AREAS, FRAMINGS
 from ..nlp.labeller import PassageLabel
 from .dataset import CodedPassage
 from .features import PassageFeaturizer, lemma_text, rule_features
+
+if TYPE_CHECKING:
+    from sklearn.calibration import CalibratedClassifierCV
 
 BINARY_CODES: tuple[str, ...] = ("reform", *AREA_CODES)
 """Codes with a one-vs-rest classifier (reform.successor is left to the rules: the coders do not code it)."""
@@ -70,7 +72,12 @@ class Prepared:
     def from_texts(cls, texts: Sequence[str], rules=None, contexts=None) -> Prepared:
         """`contexts`: the passages' document contexts (`DocContext`), which the rules read."""
         texts = list(texts)
-        return cls(texts, [lemma_text(t) for t in texts], rules.label(texts, contexts) if rules is not None else None)
+        return cls.from_rule_labels(texts, rules.label(texts, contexts) if rules is not None else None)
+
+    @classmethod
+    def from_rule_labels(cls, texts: Sequence[str], rule_labels: Sequence[PassageLabel] | None) -> Prepared:
+        texts = list(texts)
+        return cls(texts, [lemma_text(t) for t in texts], list(rule_labels) if rule_labels is not None else None)
 
     def subset(self, index: Sequence[int] | np.ndarray) -> Prepared:
         return Prepared(
@@ -98,6 +105,9 @@ def trainable_framings(passages: Sequence[CodedPassage], min_per_class: int = MI
 
 def _calibrated(n_minority: int, *, random_state: int) -> CalibratedClassifierCV:
     """Balanced logistic regression (newton-cg: a few iterations on these sparse features) with sigmoid calibration."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.linear_model import LogisticRegression
+
     base = LogisticRegression(
         C=REGULARISATION_C,
         class_weight="balanced",
@@ -147,6 +157,11 @@ class PassageModel:
         return cls(
             featurizer, binary, framing, classes if framing is not None else [], priors if framing is not None else None
         )
+
+    @property
+    def uses_rules(self) -> bool:
+        """Whether the features include the rules' labels (then the rules must label first)."""
+        return self.featurizer.use_rules
 
     def probabilities(self, prepared: Prepared) -> dict[str, np.ndarray]:
         """`{code: P(code)}` for learned binary codes and `"framing"`: an (n, 4) array in `FRAMINGS` order."""
@@ -267,6 +282,9 @@ def labels_from_scores(
         rule = rule_labels[i] if rule_labels is not None else None
         decided = {code: bool(scores[code][i] >= blend.thresholds.get(code, 0.5)) for code in BINARY_CODES}
         dist = framing[i]
+        areas = [a for a in AREAS if decided[f"area.{a}"]]
+        # A passage about an area has a frame (LABELING.md: «ingen» always has no areas), as in the rules.
+        choice = dist if not areas else np.where(np.arange(len(FRAMINGS)) == FRAMINGS.index("ingen"), -1.0, dist)
         code_scores = {code: float(scores[code][i]) for code in BINARY_CODES}
         code_scores["reform.successor"] = float(rule.scores.get("reform.successor", 0.0)) if rule else 0.0
         code_scores["framing.samfunn"] = float(dist[FRAMINGS.index("samfunn")] + dist[FRAMINGS.index("begge")])
@@ -275,8 +293,8 @@ def labels_from_scores(
         labels.append(
             PassageLabel(
                 reform=decided["reform"],
-                areas=[a for a in AREAS if decided[f"area.{a}"]],
-                framing=FRAMINGS[int(np.argmax(dist))],
+                areas=areas,
+                framing=FRAMINGS[int(np.argmax(choice))],
                 scores=code_scores,
                 evidence=evidence,
             )

@@ -25,13 +25,13 @@ from sklearn.model_selection import KFold, StratifiedGroupKFold, StratifiedKFold
 
 from .. import __version__
 from ..codebook import FRAMINGS
-from ..errors import ModelExists, SingleClass, TooFewCoded
+from ..errors import ModelExists, ModelNotFound, SingleClass, TooFewCoded
 from ..nlp.labeller import Labeller
 from ..processes import end_with_parent
 from ..store import utcnow
 from .dataset import CodedPassage, label_counts, read_gold, training_set_hash
 from .evaluate import score_labels
-from .files import MODEL_FORMAT, TrainedModel, check_name, find_model, load_model, save_model
+from .files import MODEL_FORMAT, TrainedModel, bundled_models_dir, check_name, find_model, load_model, save_model
 from .model import (
     BINARY_CODES,
     MIN_PASSAGES,
@@ -149,7 +149,14 @@ def _quick_retrain(models_dir: Path, quick: bool, cv_folds: int) -> tuple[int, T
     cross-validation and keeps the newest model's blend (the retrain between review sittings)."""
     if not quick:
         return cv_folds, None
-    return 0, load_model(find_model(None, models_dir))
+    newest = find_model(None, models_dir)
+    if newest.parent.resolve() == bundled_models_dir().resolve():
+        # The starter's blend rests on its own evidence (docs/learning.md), not on these coders' passages.
+        raise ModelNotFound(
+            f"--quick keeps the blend of your newest model, and {models_dir} holds none yet: "
+            "run `lhl train` once without --quick."
+        )
+    return 0, load_model(newest)
 
 
 def train_from_gold(
@@ -210,7 +217,7 @@ def build_model(
     started = time.perf_counter()
     say(f"Preparing {len(passages)} passages (lemmas{', codebook rules' if rules is not None else ''})")
     if prepared is None:
-        prepared = Prepared.from_texts([p.text for p in passages], rules)
+        prepared = Prepared.from_texts([p.text for p in passages], rules, [p.context for p in passages])
     cv: dict[str, Any] = {"folds": 0}
     blend = Blend.model_only()
     if reuse_blend_of is not None and rules is not None and cv_folds < 2:

@@ -70,10 +70,10 @@ def make_labeller(
         return rules
     if trained is None and not decides_anything(read_meta(path.with_suffix(".json"))):
         return rules
-    from ..learn.files import load_model
+    from ..learn.files import load_predictor
     from ..learn.labellers import CombinedLabeller
 
-    return CombinedLabeller(load_model(path), rules)
+    return CombinedLabeller(load_predictor(path), rules)
 
 
 def stale_model_note(labeller: Labeller) -> str | None:
@@ -365,8 +365,8 @@ def tag_store(
     for batch in sql.passages_to_tag(store, **key, batch_size=batch_size, limit=limit):
         texts = [text for _, text, _ in batch]
         contexts = [DocContext(**context) or None for _, _, context in batch]
-        if isinstance(labeller, RuleLabeller) and workers > 1:
-            labels = list(labeller.label_stream(texts, n_process=workers, contexts=contexts))
+        if workers > 1:
+            labels = labeller.label_parallel(texts, contexts, workers)
         else:
             labels = list(labeller.label_stream(texts, batch_size=len(texts), contexts=contexts))
         rows = {pid: suggestion_rows(label, labeller, run_id) for (pid, _, _), label in zip(batch, labels, strict=True)}

@@ -132,6 +132,13 @@ class Labeller(abc.ABC):
         if batch:
             yield from self._label_pairs(batch)
 
+    def label_parallel(
+        self, texts: Sequence[str], contexts: Sequence[DocContext | None] | None, workers: int
+    ) -> list[PassageLabel]:
+        """`label` with the work spread over `workers` processes where this labeller can (`lhl tag --workers`);
+        one that cannot labels in this process."""
+        return self.label(texts, contexts)
+
     def _label_pairs(self, batch: list[tuple[str, DocContext | None]]) -> list[PassageLabel]:
         texts = [text for text, _ in batch]
         if any(context for _, context in batch):

@@ -120,7 +120,7 @@ _BLANK_LINE = re.compile(r"\n[ \t\r\f\v\u00a0]*\n")
 
 
 @functools.cache
-def _lexicon() -> Lexicon:
+def shared_lexicon() -> Lexicon:
     """simplemma on its dictionaries' disk cache, opened at first use (see lexicon.py)."""
     return Lexicon()
 
@@ -130,7 +130,7 @@ def _simplemma_lemma(lower: str) -> str:
         return LEMMA_OVERRIDES[lower]
     if len(lower) > MAX_LEMMA_CHARS or not any(ch.isalpha() for ch in lower):
         return lower
-    lexicon = _lexicon()
+    lexicon = shared_lexicon()
     if lexicon.is_known(lower, "nb"):
         return lexicon.lemmatize(lower, "nb")
     if lexicon.is_known(lower, "nn"):
@@ -152,7 +152,7 @@ def _unknown_form_lemma(lower: str) -> str:
     for ending, replacement in NYNORSK_ENDINGS:
         if lower.endswith(ending) and len(lower) - len(ending) >= 4:
             return lower[: len(lower) - len(ending)] + replacement
-    return _lexicon().lemmatize(lower, "nb")
+    return shared_lexicon().lemmatize(lower, "nb")
 
 
 def lemma_key(word: str) -> str:
@@ -162,7 +162,7 @@ def lemma_key(word: str) -> str:
 
 def is_known_word(word: str) -> bool:
     """Whether simplemma knows `word` (Bokmål or Nynorsk), e.g. as the last part of a compound."""
-    return _lexicon().is_known(word, "nb") or _lexicon().is_known(word, "nn")
+    return shared_lexicon().is_known(word, "nb") or shared_lexicon().is_known(word, "nn")
 
 
 @Language.factory("lhl_sentences", default_config={"punctuation": True})

@@ -299,6 +299,11 @@ class RuleLabeller(Labeller):
     def label(self, texts: Sequence[str], contexts: Sequence[DocContext | None] | None = None) -> list[PassageLabel]:
         return list(self.label_stream(texts, contexts=contexts))
 
+    def label_parallel(
+        self, texts: Sequence[str], contexts: Sequence[DocContext | None] | None, workers: int
+    ) -> list[PassageLabel]:
+        return list(self.label_stream(texts, contexts=contexts, n_process=workers))
+
     def label_stream(
         self,
         texts: Iterable[str],

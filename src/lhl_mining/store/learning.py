@@ -81,13 +81,20 @@ def coders(store: Store) -> list[str]:
     ]
 
 
-def passage_texts(store: Store, passage_ids: Iterable[int]) -> dict[int, str]:
+def passage_texts(store: Store, passage_ids: Iterable[int]) -> dict[int, dict[str, str]]:
+    """Per passage id: its text and where it stands (heading, document title, doc_type), as `lhl tag` reads them."""
     ids = sorted(set(passage_ids))
-    texts: dict[int, str] = {}
+    texts: dict[int, dict[str, str]] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
-        texts.update(store.db.execute(f"SELECT id, text FROM passages WHERE id IN ({marks})", chunk).fetchall())
+        rows = store.db.execute(
+            "SELECT p.id, p.text, p.heading, d.title, d.doc_type FROM passages p "
+            f"JOIN documents d ON d.id = p.document_id WHERE p.id IN ({marks})",
+            chunk,
+        ).fetchall()
+        for pid, text, heading, title, doc_type in rows:
+            texts[pid] = {"text": text, "heading": heading or "", "title": title or "", "doc_type": doc_type or ""}
     return texts
 
 
