@@ -85,13 +85,16 @@ class _Vocabulary:
                 self._word_columns[word] = found
         return found
 
-    def row(self, columns: list[int]) -> tuple[np.ndarray, np.ndarray]:
-        """Sublinear tf × idf, l2-normalised: (columns, values)."""
+    def tfidf(self, owners: list[int], columns: list[int], n_rows: int) -> tuple[np.ndarray, ...]:
+        """Sublinear tf × idf, l2-normalised per row, of a batch's n-gram hits: (rows, columns, values)."""
         if not columns:
-            return NO_COLUMNS, NO_VALUES
-        found, counts = np.unique(np.asarray(columns, dtype=np.intp), return_counts=True)
+            return NO_COLUMNS, NO_COLUMNS, NO_VALUES
+        width = len(self.idf) + self.offset
+        keys, counts = np.unique(np.asarray(owners, dtype=np.int64) * width + np.asarray(columns), return_counts=True)
+        rows, found = np.divmod(keys, width)
         values = (1.0 + np.log(counts)) * self.idf[found - self.offset]
-        return found, values / np.sqrt(values @ values)
+        norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=n_rows))
+        return rows, found, values / norms[rows]
 
 
 class Predictor:
@@ -111,17 +114,28 @@ class Predictor:
         self.intercept, self.a, self.b = arrays["intercept"], arrays["a"], arrays["b"]
         self.framing_priors: list[float] | None = arrays["framing_priors"].tolist() or None
 
-    def _row(self, lemmas: str, text: str, rules: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        """One passage's non-zero features: (columns, values)."""
+    def _features(
+        self, lemmas: Sequence[str], texts: Sequence[str], rules: np.ndarray | None
+    ) -> tuple[np.ndarray, ...]:
+        """The non-zero features of a batch of passages: (rows, columns, values)."""
         words, chars = self.words, self.chars
+        word_owners: list[int] = []
+        word_columns: list[int] = []
+        char_owners: list[int] = []
         char_columns: list[int] = []
-        for word in SPACES.sub(" ", text.lower()).split():
-            char_columns.extend(chars.word_columns(word))
-        parts = [words.row(words.columns(word_ngrams(lemmas, words.low, words.high))), chars.row(char_columns)]
+        for row, (lemma_text, text) in enumerate(zip(lemmas, texts, strict=True)):
+            found = words.columns(word_ngrams(lemma_text, words.low, words.high))
+            word_columns.extend(found)
+            word_owners.extend([row] * len(found))
+            before = len(char_columns)
+            for word in SPACES.sub(" ", text.lower()).split():
+                char_columns.extend(chars.word_columns(word))
+            char_owners.extend([row] * (len(char_columns) - before))
+        parts = [words.tfidf(word_owners, word_columns, len(texts)), chars.tfidf(char_owners, char_columns, len(texts))]
         if rules is not None:
-            nonzero = np.flatnonzero(rules)
-            parts.append((nonzero + self.rules_offset, rules[nonzero]))
-        return np.concatenate([c for c, _ in parts]), np.concatenate([v for _, v in parts])
+            rows, columns = np.nonzero(rules)
+            parts.append((rows, columns + self.rules_offset, rules[rows, columns]))
+        return tuple(np.concatenate([part[k] for part in parts]) for k in range(3))
 
     def decisions(self, prepared: Any) -> np.ndarray:
         """Each classifier's decision function per passage: (n, binary codes + framing classes)."""
@@ -132,19 +146,14 @@ class Predictor:
         out = np.zeros((n, self.coef.shape[0]))
         for start in range(0, n, BATCH):
             stop = min(n, start + BATCH)
-            rows = [
-                self._row(prepared.lemmas[i], prepared.texts[i], rules[i] if rules is not None else None)
-                for i in range(start, stop)
-            ]
-            sizes = np.array([len(columns) for columns, _ in rows])
-            if not sizes.any():
-                continue
-            columns = np.concatenate([c for c, _ in rows])
-            values = np.concatenate([v for _, v in rows]).astype(np.float32)  # the features' dtype in training
-            weighted = self.coef[:, columns] * values
-            filled = np.flatnonzero(sizes)  # passages with at least one feature, in order
-            starts = (np.cumsum(sizes) - sizes)[filled]
-            out[start + filled] = np.add.reduceat(weighted, starts, axis=1).T
+            rows, columns, values = self._features(
+                prepared.lemmas[start:stop],
+                prepared.texts[start:stop],
+                rules[start:stop] if rules is not None else None,
+            )
+            weighted = self.coef[:, columns] * values.astype(np.float32)  # the features' dtype in training
+            for k in range(self.coef.shape[0]):
+                out[start:stop, k] = np.bincount(rows, weights=weighted[k], minlength=stop - start)
         return out + self.intercept
 
     def probabilities(self, prepared: Any) -> dict[str, np.ndarray]:
