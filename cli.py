@@ -1245,12 +1245,16 @@ def models_list(
     models_dir: ModelsDirOption = None,
     fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.table,
 ) -> None:
-    """List trained models (yours and the shipped starter), newest first, and whether this installation can read them."""
+    """List trained models (yours and the shipped starter), newest first: the codes each decides over the rules, and
+    whether this installation can read it."""
     from lhl_mining.learn import files
 
     rows = files.model_rows(models_dir or files.default_models_dir(_db_path(ctx, None)))
     _emit_rows(
-        rows, ["name", "created_at", "passages", "source", "codebook", "readable"], fmt, title=f"{len(rows)} model(s)"
+        rows,
+        ["name", "created_at", "passages", "source", "codebook", "decides", "readable"],
+        fmt,
+        title=f"{len(rows)} model(s)",
     )
 
 

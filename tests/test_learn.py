@@ -176,6 +176,7 @@ def test_models_command_lists_models_and_readability(runner, starter_copy):
     assert result.exit_code == 0, result.output
     rows = {row["name"]: row for row in json.loads(result.output)}
     assert rows["starter"]["readable"] is True and rows["starter"]["passages"] == 538
+    assert rows["starter"]["decides"] == "framing"  # reform and areas stay with the rules
     assert rows["old"]["readable"] is False
 
 

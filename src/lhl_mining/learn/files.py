@@ -154,6 +154,7 @@ def model_rows(models_dir: Path | None = None) -> list[dict[str, Any]]:
                 "codebook": meta.get("codebook_version") or "",
                 "sklearn": meta.get("sklearn_version", ""),
                 "readable": is_readable(meta),
+                "decides": ", ".join(decided_codes(meta)) or "nothing (shades scores only)",
                 "cv_reform_f1": summary.get("reform_f1"),
                 "cv_areas_micro_f1": summary.get("areas_micro_f1"),
                 "cv_framing_macro_f1": summary.get("framing_macro_f1"),
@@ -206,6 +207,13 @@ def find_model(name: str | None = None, models_dir: Path | None = None) -> Path:
     return Path(newest_first[0]["path"])
 
 
+def decided_codes(meta: dict[str, Any]) -> list[str]:
+    """The codes a model's blend lets it decide (rule weight below 1); the rules decide the others."""
+    blend = meta.get("blend") or {}
+    codes = [code for code, weight in (blend.get("weights") or {}).items() if float(weight) < 1.0]
+    return codes + (["framing"] if float(blend.get("framing_weight", 0.0)) < 1.0 else [])
+
+
 def decides_anything(meta: dict[str, Any]) -> bool:
     """Whether a model's blend lets it change any decision of the rules (a rule weight below 1 somewhere).
 
@@ -213,9 +221,7 @@ def decides_anything(meta: dict[str, Any]) -> bool:
     the rules (weight 1): it then only shades scores, and `lhl classify`/`lhl tag`
     leave it off their default path.
     """
-    blend = meta.get("blend") or {}
-    weights = [*(blend.get("weights") or {}).values(), blend.get("framing_weight", 0.0)]
-    return any(float(w) < 1.0 for w in weights)
+    return bool(decided_codes(meta))
 
 
 def load_predictor(path: Path) -> TrainedModel:
