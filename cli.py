@@ -389,6 +389,13 @@ def evaluate(
     trained = files.load_model(files.find_model(model, models_dir or files.default_models_dir(_db_path(ctx, db))))
     if gold is not None:
         passages = dataset.read_gold(gold)
+        if seen := dataset.learned_from(trained.meta, passages):
+            err_console.print(
+                f"[yellow]Note[/] model {trained.name} learned from {seen} of these {len(passages)} passages: "
+                "its scores on them are in-sample, not what it does on new text (docs/learning.md).",
+                highlight=False,
+                soft_wrap=True,
+            )
     else:
         with Store.open(_db_path(ctx, db), readonly=True) as store:
             passages = coded.held_out_passages(store, trained)

@@ -119,10 +119,20 @@ def test_evaluate_command_on_a_gold_file(runner, tmp_path, shared):
     assert result.exit_code == 0, result.output
     assert "12 passages; model starter" in result.output
     assert "framing confusion" in result.output and "areas micro-F1" in result.output
+    assert "learned from 12 of these 12 passages" in result.stderr and "in-sample" in result.stderr
     as_json = runner.invoke(app, ["evaluate", "--gold", str(gold), "--model-version", "starter", "--format", "json"])
-    data = json.loads(as_json.output)
+    data = json.loads(as_json.stdout)  # the in-sample note goes to stderr
     assert set(data["results"]) == {"rules", "model", "combined"}
     assert data["results"]["combined"]["codes"]["reform"]["support"] == sum('"reform": true' in line for line in lines)
+
+
+def test_evaluate_on_passages_the_model_never_saw_has_no_in_sample_note(runner, tmp_path):
+    fresh = {"id": "x1", "text": "Kommunen bygger nye omsorgsboliger nær sentrum.", "reform": False}
+    gold = tmp_path / "fresh.jsonl"
+    gold.write_text(json.dumps({**fresh, "areas": ["aldersvennlig"], "framing": "samfunn"}) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["evaluate", "--gold", str(gold), "--model-version", "starter"])
+    assert result.exit_code == 0, result.output
+    assert "in-sample" not in result.stderr
 
 
 def test_evaluate_with_an_incompatible_model_says_so(runner, starter_copy, tmp_path, shared):

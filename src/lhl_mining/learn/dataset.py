@@ -115,6 +115,18 @@ def training_set_hash(passages: list[CodedPassage]) -> str:
     return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
 
 
+def text_keys(passages: Sequence[CodedPassage]) -> list[str]:
+    """Short digests of the passages' texts: a model's metadata lists those it learned from, so scoring it on
+    one of them can be flagged as in-sample (`learned_from`)."""
+    return sorted({hashlib.sha256(p.text.encode("utf-8")).hexdigest()[:16] for p in passages})
+
+
+def learned_from(meta: dict, passages: Sequence[CodedPassage]) -> int:
+    """How many of `passages` a model (its metadata) learned from: scores on those are in-sample."""
+    seen = set(meta.get("trained_on_texts") or ())
+    return sum(key in seen for key in (hashlib.sha256(p.text.encode("utf-8")).hexdigest()[:16] for p in passages))
+
+
 def label_counts(passages: Sequence[CodedPassage]) -> dict[str, dict[str, int]]:
     """Positives and negatives per binary code, and the count per framing class."""
     n = len(passages)

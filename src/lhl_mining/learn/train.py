@@ -29,7 +29,7 @@ from ..errors import ModelExists, ModelNotFound, SingleClass, TooFewCoded
 from ..nlp.labeller import Labeller
 from ..processes import end_with_parent
 from ..store import utcnow
-from .dataset import CodedPassage, label_counts, read_gold, training_set_hash
+from .dataset import CodedPassage, label_counts, read_gold, text_keys, training_set_hash
 from .evaluate import score_labels
 from .files import MODEL_FORMAT, TrainedModel, bundled_models_dir, check_name, find_model, load_model, save_model
 from .model import (
@@ -249,6 +249,7 @@ def build_model(
         "python_version": platform.python_version(),
         "source": source,
         "training_set_hash": training_set_hash(passages),
+        "trained_on_texts": text_keys(passages),
         "n_passages": len(passages),
         "label_counts": label_counts(passages),
         "codebook_version": rules.codebook_version if rules is not None else None,
