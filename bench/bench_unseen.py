@@ -88,13 +88,14 @@ def old_codebook(commit: str, directory: Path) -> Path:
 
 def model_probabilities(gold: list[dict], codebook: Path, test: np.ndarray) -> tuple[dict, list]:
     """The model's probabilities for the `test` passages (fitted on all the others) and their rule labels."""
-    from lhl_mining.learn.dataset import coded_passage, context_of
+    from lhl_mining.learn.dataset import coded_passage
     from lhl_mining.learn.model import PassageModel, Prepared
     from lhl_mining.nlp.classify import make_labeller
+    from lhl_mining.nlp.labeller import DocContext
 
     rules = make_labeller(codebook=str(codebook), rules_only=True)
     passages = [
-        coded_passage(g["id"], g["text"], g["reform"], g["areas"], g["framing"], g["url"], context=context_of(g))
+        coded_passage(g["id"], g["text"], g["reform"], g["areas"], g["framing"], g["url"], context=DocContext.of(g))
         for g in gold
     ]
     prepared = Prepared.from_texts([p.text for p in passages], rules, [p.context for p in passages])

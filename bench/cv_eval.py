@@ -149,16 +149,18 @@ def learned_runs(gold: list[dict], repeats: int, folds: int, blend: str = "start
     """
     from sklearn.model_selection import StratifiedGroupKFold
 
-    from lhl_mining.learn.dataset import coded_passage, context_of
+    from lhl_mining.learn.dataset import coded_passage
     from lhl_mining.learn.files import bundled_models_dir, find_model, read_meta
     from lhl_mining.learn.labellers import default_rule_labeller
     from lhl_mining.learn.model import Blend, Prepared, blended_scores, labels_from_scores
     from lhl_mining.learn.train import build_model
+    from lhl_mining.nlp.labeller import DocContext
 
     rules = default_rule_labeller()
     shipped = Blend.from_dict(read_meta(find_model("starter", bundled_models_dir()).with_suffix(".json"))["blend"])
     passages = [
-        coded_passage(g["id"], g["text"], g["reform"], g["areas"], g["framing"], g["url"], context_of(g)) for g in gold
+        coded_passage(g["id"], g["text"], g["reform"], g["areas"], g["framing"], g["url"], DocContext.of(g))
+        for g in gold
     ]
     prepared = Prepared.from_texts([p.text for p in passages], rules, [p.context for p in passages])  # rules once
     groups = [g["url"] for g in gold]

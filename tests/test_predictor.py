@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from lhl_mining.learn.dataset import context_of
 from lhl_mining.learn.files import find_model, load_model, load_predictor, save_model
 from lhl_mining.learn.labellers import default_rule_labeller
 from lhl_mining.learn.model import Prepared
 from lhl_mining.learn.predictor import char_wb_ngrams, compile_model, word_ngrams
 from lhl_mining.nlp.evaluate import read_jsonl
+from lhl_mining.nlp.labeller import DocContext
 
 GOLD_FILES = ("gold_train.jsonl", "gold_train_2.jsonl", "gold_dev.jsonl")
 
@@ -38,7 +38,7 @@ def test_analyzers_give_scikit_learns_ngrams(gold):
 def test_compiled_starter_gives_the_same_probabilities_on_every_gold_passage(gold):
     trained = load_model(find_model("starter"))
     compiled = load_predictor(find_model("starter")).model
-    prepared = Prepared.from_texts([g["text"] for g in gold], default_rule_labeller(), [context_of(g) for g in gold])
+    prepared = Prepared.from_texts([g["text"] for g in gold], default_rule_labeller(), [DocContext.of(g) for g in gold])
     expected, got = trained.model.probabilities(prepared), compiled.probabilities(prepared)
     assert set(got) == set(expected)
     for code in expected:

@@ -14,11 +14,10 @@ from collections.abc import Callable
 
 from ..codebook import PASSAGE_CODES
 from ..nlp.classify import suggestion_rows
-from ..nlp.labeller import Labeller, PassageLabel
+from ..nlp.labeller import DocContext, Labeller, PassageLabel
 from ..store import Store
 from ..store import learning as sql
 from ..store.suggestions import store_suggestions
-from .dataset import context_of
 
 
 def uncertainty(label: PassageLabel) -> float:
@@ -41,7 +40,7 @@ def rescore_undecided(
     for start in range(0, len(undecided), batch_size):
         batch = undecided[start : start + batch_size]
         where = sql.passage_texts(store, [pid for pid, _ in batch])  # the rules read heading, title, doc_type
-        labels = labeller.label([text for _, text in batch], [context_of(where[pid]) for pid, _ in batch])
+        labels = labeller.label([text for _, text in batch], [DocContext.of(where[pid]) for pid, _ in batch])
         rows = {pid: suggestion_rows(label, labeller, run_id) for (pid, _), label in zip(batch, labels)}
         store_suggestions(store, rows)
         most_unsure += sum(uncertainty(label) >= 0.8 for label in labels)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..nlp.labeller import DocContext
 from ..store import Store
 from ..store import learning as sql
-from .dataset import CodedPassage, coded_passage, context_of
+from .dataset import CodedPassage, coded_passage
 
 
 @dataclass
@@ -48,7 +49,12 @@ def coded_passages(store: Store) -> CodedSet:
     texts = sql.passage_texts(store, chosen)
     result.passages = [
         coded_passage(
-            f"passage:{pid}", texts[pid]["text"], d["reform"], d["areas"], d["framing"], context=context_of(texts[pid])
+            f"passage:{pid}",
+            texts[pid]["text"],
+            d["reform"],
+            d["areas"],
+            d["framing"],
+            context=DocContext.of(texts[pid]),
         )
         for pid, d in chosen.items()
         if pid in texts

@@ -20,9 +20,6 @@ from ..codebook import AREAS, FRAMINGS
 from ..errors import GoldFileInvalid
 from ..nlp.labeller import DocContext
 
-CONTEXT_KEYS = ("heading", "title", "doc_type")
-"""Where a passage stands (`DocContext`): the rules read it at tagging time, so training must pass it too."""
-
 
 @dataclass(frozen=True)
 class CodedPassage:
@@ -62,11 +59,6 @@ def coded_passage(
     )
 
 
-def context_of(row: dict) -> DocContext | None:
-    """The `DocContext` of a gold line or a store row (its optional heading, title and doc_type)."""
-    return DocContext(**{key: str(row.get(key) or "") for key in CONTEXT_KEYS}) or None
-
-
 def read_gold(path: str | Path) -> list[CodedPassage]:
     """Read a gold JSONL file; any bad line stops with its line number (nothing is half-read)."""
     path = Path(path)
@@ -99,7 +91,7 @@ def read_gold(path: str | Path) -> list[CodedPassage]:
                         row["areas"],
                         row["framing"],
                         str(row.get("url") or ""),
-                        context_of(row),
+                        DocContext.of(row),  # the rules read it at tagging time, so training passes it too
                     )
                 )
             except ValueError as exc:
@@ -115,16 +107,20 @@ def training_set_hash(passages: list[CodedPassage]) -> str:
     return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
 
 
+def _text_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
 def text_keys(passages: Sequence[CodedPassage]) -> list[str]:
     """Short digests of the passages' texts: a model's metadata lists those it learned from, so scoring it on
     one of them can be flagged as in-sample (`learned_from`)."""
-    return sorted({hashlib.sha256(p.text.encode("utf-8")).hexdigest()[:16] for p in passages})
+    return sorted({_text_key(p.text) for p in passages})
 
 
 def learned_from(meta: dict, passages: Sequence[CodedPassage]) -> int:
     """How many of `passages` a model (its metadata) learned from: scores on those are in-sample."""
     seen = set(meta.get("trained_on_texts") or ())
-    return sum(key in seen for key in (hashlib.sha256(p.text.encode("utf-8")).hexdigest()[:16] for p in passages))
+    return sum(_text_key(p.text) in seen for p in passages)
 
 
 def label_counts(passages: Sequence[CodedPassage]) -> dict[str, dict[str, int]]:

@@ -27,7 +27,6 @@ from typing import Any
 import numpy as np
 
 from ..codebook import FRAMINGS
-from .features import rule_features
 
 WORD_TOKEN = re.compile(r"\S+")
 SPACES = re.compile(r"\s\s+")
@@ -240,4 +239,4 @@ def compile_model(model: Any) -> Predictor:
     return Predictor(arrays)
 
 
-__all__ = ["Predictor", "compile_model", "rule_features"]
+__all__ = ["Predictor", "compile_model"]

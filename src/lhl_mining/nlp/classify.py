@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 from ..codebook import PASSAGE_CODES
 from ..errors import ClassifyInputInvalid, ClassifyIOError
 from ..partfiles import atomic_path
-from .labeller import DocContext, Labeller, PassageLabel
+from .labeller import CONTEXT_FIELDS, DocContext, Labeller, PassageLabel
 from .rules import RuleLabeller
 
 if TYPE_CHECKING:  # the store is imported by `tag_store` only: `lhl classify` needs no database
@@ -116,10 +116,6 @@ class ClassifyStats:
         return len(self.invalid)
 
 
-CONTEXT_FIELDS = ("heading", "title", "doc_type")
-"""Optional input fields: the passage's heading path, its document's title and document type."""
-
-
 def parse_line(line: str | bytes, line_no: int) -> tuple[Any, str, DocContext | None] | str:
     """(id, text, document context or None) of one JSONL line, or the reason it is invalid."""
     if isinstance(line, bytes):
@@ -147,9 +143,7 @@ def parse_line(line: str | bytes, line_no: int) -> tuple[Any, str, DocContext | 
     for key in CONTEXT_FIELDS:
         if item.get(key) is not None and not isinstance(item[key], str):
             return f'"{key}" must be a string'
-    if not any(item.get(key) for key in CONTEXT_FIELDS):
-        return item["id"], item["text"], None
-    return item["id"], item["text"], DocContext(**{key: item.get(key) or "" for key in CONTEXT_FIELDS})
+    return item["id"], item["text"], DocContext.of(item)
 
 
 REPEAT_MAX_CHARS, REPEAT_SIZE = 10_000, 50_000
@@ -364,7 +358,7 @@ def tag_store(
         progress(0, stats.to_tag)
     for batch in sql.passages_to_tag(store, **key, batch_size=batch_size, limit=limit):
         texts = [text for _, text, _ in batch]
-        contexts = [DocContext(**context) or None for _, _, context in batch]
+        contexts = [DocContext.of(context) for _, _, context in batch]
         if workers > 1:
             labels = labeller.label_parallel(texts, contexts, workers)
         else:

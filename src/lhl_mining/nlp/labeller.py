@@ -12,11 +12,14 @@ codebook version and the spaCy pipeline that produced it.
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..codebook import AREAS, FRAMINGS, framing_codes
+
+CONTEXT_FIELDS = ("heading", "title", "doc_type")
+"""The fields of a passage's document context, as `lhl classify` input, gold lines and store rows name them."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,11 @@ class DocContext:
     heading: str = ""
     title: str = ""
     doc_type: str = ""
+
+    @classmethod
+    def of(cls, row: Mapping[str, Any]) -> DocContext | None:
+        """The context in a JSONL line, gold line or store row (missing or empty fields are ""); None when empty."""
+        return cls(**{key: str(row.get(key) or "") for key in CONTEXT_FIELDS}) or None
 
     @property
     def text(self) -> str:
